@@ -1,0 +1,45 @@
+# The project's commands; CI runs the same targets (.ci/run).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install install-test demo test test-postgres lint typecheck check serve bench clean
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install --quiet -e .
+
+install-test: $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+
+demo: install
+	$(VENV)/bin/pollwatch demo
+
+serve: install
+	$(VENV)/bin/pollwatch serve
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pollwatch} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(VENV)/bin/ruff check pollwatch benchmarks
+	$(VENV)/bin/ruff format --check pollwatch benchmarks
+
+typecheck: $(PY)
+	$(PY) -m pip install --quiet -e ".[dev,test]"
+	$(VENV)/bin/mypy pollwatch
+
+check: lint typecheck test
+
+bench: install-test
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) pollwatch-data .pytest_cache .mypy_cache .ruff_cache

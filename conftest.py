@@ -1,0 +1,89 @@
+"""Fixtures shared by every test: the real data beside the project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("POLLWATCH_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (or $POLLWATCH_SHARED_DATA); tests using it skip cleanly where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def mission(db):
+    """A small observed election with one user per persona (DESIGN §6.5).
+
+    Geography: regions R1 (districts D1, D2) and R2 (district D3, newly included);
+    two stations per district. Personas: admin, coordinator, analyst, media
+    monitor, supervisor of R1, observer deployed in D1 ("observer"), observer
+    deployed in D3 ("other_observer"), and a user with no role ("outsider").
+    """
+    import datetime
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import User
+
+    from pollwatch.elections.models import Area, Candidate, Contest, Election, PollingStation
+    from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role
+
+    election = Election.objects.create(
+        slug="test-election", name="Test presidential election", date=datetime.date(2026, 12, 6), country_code="AZ"
+    )
+    contest = Contest.objects.create(election=election, name="President")
+    for order, (code, name) in enumerate([("C1", "Incumbent"), ("C2", "Challenger")], start=1):
+        Candidate.objects.create(contest=contest, code=code, name=name, ballot_order=order)
+    observed_by = Mission.objects.create(election=election, name="Test mission")
+    r1 = Area.objects.create(election=election, level=1, level_name="region", code="R1", name="North", path="/R1/")
+    r2 = Area.objects.create(
+        election=election, level=1, level_name="region", code="R2", name="Returned", path="/R2/", newly_included=True
+    )
+    districts = {}
+    for code, parent in [("D1", r1), ("D2", r1), ("D3", r2)]:
+        districts[code] = Area.objects.create(
+            election=election, parent=parent, level=2, level_name="district", code=code,
+            name=f"District {code}", path=f"{parent.path}{code}/",
+        )
+    stations = {}
+    for district in districts.values():
+        for number in (1, 2):
+            code = f"{district.code}-{number:03d}"
+            stations[code] = PollingStation.objects.create(
+                election=election, code=code, name=f"School {code}", area=district, area_path=district.path,
+                registered_voters=1000 + number, newly_included=district.code == "D3",
+            )
+    from pollwatch.elections.importers import refresh_area_totals
+
+    refresh_area_totals(election)
+    users = {}
+    areas = {"supervisor": r1, "observer": districts["D1"], "other_observer": districts["D3"]}
+    roles = {
+        "admin": Role.ADMIN, "coordinator": Role.COORDINATOR, "analyst": Role.ANALYST,
+        "media_monitor": Role.MEDIA_MONITOR, "supervisor": Role.SUPERVISOR, "observer": Role.OBSERVER,
+        "other_observer": Role.OBSERVER,
+    }
+    people = {}
+    for number, (persona, role) in enumerate(roles.items(), start=1):
+        user = User.objects.create_user(persona, is_staff=persona == "admin")
+        person = Person.objects.create(
+            mission=observed_by, code=str(1000 + number), full_name=persona.replace("_", " ").title(),
+            phone=f"+99450{1000000 + number}", user=user,
+        )
+        Membership.objects.create(person=person, election=election, role=role, area=areas.get(persona))
+        users[persona] = user
+        people[persona] = person
+    users["outsider"] = User.objects.create_user("outsider")
+    Deployment.objects.create(membership=people["observer"].memberships.get(), station=stations["D1-001"])
+    Deployment.objects.create(membership=people["other_observer"].memberships.get(), station=stations["D3-001"])
+    return SimpleNamespace(
+        election=election, regions={"R1": r1, "R2": r2}, districts=districts, stations=stations,
+        users=users, people=people, mission=observed_by,
+    )

@@ -1,0 +1,3 @@
+"""pollwatch: election observation missions, end to end."""
+
+__version__ = "0.1.0"

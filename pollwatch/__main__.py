@@ -1,0 +1,5 @@
+import sys
+
+from pollwatch.cli import main
+
+sys.exit(main())

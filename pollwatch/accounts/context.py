@@ -1,0 +1,29 @@
+"""Role-aware navigation for every page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from pollwatch.observers.access import access_for
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Links the user's roles in the current election allow; views put the election on request."""
+    election = getattr(request, "election", None)
+    if election is None or not request.user.is_authenticated:
+        return {"nav": []}
+    access = access_for(request.user, election)
+    if access is None:
+        return {"nav": []}
+    links = [("Mission", reverse("election-home", args=[election.slug]))]
+    if access.can_view_stations():
+        links.append(("Stations", reverse("stations", args=[election.slug])))
+    if access.can_view_deployments():
+        label = "My stations" if access.roles == {"observer"} else "Deployments"
+        links.append((label, reverse("deployments", args=[election.slug])))
+    if access.can_view_people():
+        links.append(("People", reverse("people", args=[election.slug])))
+    if access.can_import():
+        links.append(("Imports", reverse("imports", args=[election.slug])))
+    return {"nav": links, "access": access, "election": election}

@@ -1,0 +1,75 @@
+"""The `pollwatch` command line.
+
+Pure commands (simulate, sample, quickcount, exitpoll, forensics, validate)
+work on plain files and never start Django. Every other command is a Django
+management command (`demo`, `import-stations`, `migrate`, `runserver`, ...);
+dashes in its name are accepted for underscores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# name -> module in pollwatch.commands exposing HELP, add_arguments(parser), run(args) -> int
+PURE_COMMANDS = {
+    "simulate": "pollwatch.commands.simulate",
+    "sample": "pollwatch.commands.sample",
+    "quickcount": "pollwatch.commands.quickcount",
+    "exitpoll": "pollwatch.commands.exitpoll",
+    "forensics": "pollwatch.commands.forensics",
+    "validate": "pollwatch.commands.validate",
+}
+
+DJANGO_HELP = """\
+Django-backed commands (run `pollwatch COMMAND --help`):
+  demo               load a simulated election and serve it at http://127.0.0.1:8000
+  import-stations    import polling stations from CSV or XLSX
+  import-people      import people (observers, supervisors, ...) from CSV or XLSX
+  serve              run the web server and the background worker
+  worker             run the background task worker
+  migrate            create or update the database tables
+  createsuperuser    create an administrator account
+  (and every other Django management command)
+"""
+
+
+def _pure_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    module = importlib.import_module(PURE_COMMANDS[name])
+    parser = argparse.ArgumentParser(prog=f"pollwatch {name}", description=module.HELP)
+    module.add_arguments(parser)
+    return parser, module
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print("usage: pollwatch COMMAND [options]\n\nPure commands (plain files, no database):")
+        for name, path in PURE_COMMANDS.items():
+            module = importlib.import_module(path)
+            print(f"  {name:<18} {module.HELP.splitlines()[0]}")
+        print()
+        print(DJANGO_HELP)
+        return 0
+    if argv[0] in {"--version", "version"}:
+        from pollwatch import __version__
+
+        print(f"pollwatch {__version__}")
+        return 0
+    name = argv[0]
+    if name in PURE_COMMANDS:
+        parser, module = _pure_parser(name)
+        args = parser.parse_args(argv[1:])
+        return int(module.run(args) or 0)  # type: ignore[attr-defined]
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollwatch.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pollwatch", name.replace("-", "_"), *argv[1:]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

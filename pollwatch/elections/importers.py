@@ -1,0 +1,451 @@
+"""Import polling stations (and their geography) from CSV or XLSX, all or nothing.
+
+The file is checked whole before anything is written: a file with any bad row
+imports nothing and yields every problem with its row, column and reason.
+Writing is one transaction, batched, and uses COPY on PostgreSQL.
+
+Columns: ``code``, ``name``, ``registered_voters`` (required); geography as
+``<level>_code`` / ``<level>_name`` pairs from the top level down, e.g.
+``region_code, region_name, district_code, district_name``; names in other
+languages as ``<level>_name_<lang>``; optional ``latitude``, ``longitude``,
+``newly_included``, ``abroad`` (1/0, yes/no) and ``special`` (military,
+hospital, prison, mobile, other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+
+from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
+from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, parse_flag, read_rows
+
+MAX_REPORTED_ERRORS = 10_000
+BATCH = 20_000
+Progress = Callable[[str, int, int], None]
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; ``errors`` holds up to MAX_REPORTED_ERRORS problems, ``total`` counts all."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        self.errors = errors
+        self.total = total if total is not None else len(errors)
+        shown = "\n  ".join(str(e) for e in errors[:20])
+        more = f"\n  ... and {self.total - 20} more" if self.total > 20 else ""
+        super().__init__(f"{self.total} problem(s); nothing was imported:\n  {shown}{more}")
+
+    def as_csv(self) -> str:
+        return errors_as_csv(self.errors)
+
+
+class ErrorList:
+    """Collects row errors, keeping the first MAX_REPORTED_ERRORS and counting the rest."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def add(self, row: int | None, column: str, reason: str, value: str = "") -> None:
+        self.total += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, reason, value[:100]))
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportFailed(self.errors, self.total)
+
+
+@dataclass
+class StationImportResult:
+    stations: int
+    areas_created: int
+    blank_rows: int
+    seconds: float
+
+
+def normalise_header(header: list[str]) -> list[str]:
+    return [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
+
+
+SPECIAL_KINDS = {choice.value for choice in PollingStation.Special}
+
+
+def import_stations(
+    election: Election,
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> StationImportResult:
+    """Check the whole file, then write stations and new areas in one transaction.
+
+    Raises ImportFailed (with every problem) or TableError (unreadable file); in
+    both cases the database is unchanged.
+    """
+    started = time.perf_counter()
+    total_rows = count_data_lines(path)
+    header_raw, rows = read_rows(path, encoding)
+    header = normalise_header(header_raw)
+    errors = ErrorList()
+    column = {name: index for index, name in enumerate(header)}
+    for required in ("code", "name", "registered_voters"):
+        if required not in column:
+            errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
+    levels = [h[: -len("_code")] for h in header if h.endswith("_code") and h != "code"]
+    if not levels:
+        errors.add(1, "", "no geography columns: give at least one <level>_code column, e.g. region_code")
+    existing_levels = dict(
+        Area.objects.filter(election=election).values_list("level", "level_name").distinct()
+    )
+    for depth, level in enumerate(levels, start=1):
+        known = existing_levels.get(depth)
+        if known is not None and known != level:
+            expected = ", ".join(existing_levels[d] for d in sorted(existing_levels))
+            errors.add(1, f"{level}_code", f"unknown level {level!r}: this election's levels are {expected}")
+    errors.raise_if_any()
+
+    level_columns = []
+    languages: set[str] = set()
+    for level in levels:
+        other = {}
+        for name, index in column.items():
+            prefix = f"{level}_name_"
+            if name.startswith(prefix):
+                other[name[len(prefix):]] = index
+                languages.add(name[len(prefix):])
+        level_columns.append((level, column[f"{level}_code"], column.get(f"{level}_name"), other))
+    i_code, i_name, i_voters = column["code"], column["name"], column["registered_voters"]
+    i_lat, i_lon = column.get("latitude"), column.get("longitude")
+    i_newly, i_abroad, i_special = column.get("newly_included"), column.get("abroad"), column.get("special")
+    width = len(header)
+
+    existing_codes = set()
+    if not replace:
+        existing_codes = set(PollingStation.objects.filter(election=election).values_list("code", flat=True))
+    # code -> (depth, parent code, name, other names, first row, newly included)
+    existing_areas = {
+        a.code: a for a in Area.objects.filter(election=election).select_related("parent")
+    }
+    new_areas: dict[str, list] = {}
+    seen: dict[str, int] = {}
+    stations: list[tuple] = []
+    blank_rows = 0
+    done = 0
+
+    try:
+        for row_number, cells in rows:
+            done += 1
+            if progress is not None and done % 10_000 == 0:
+                progress("checking", done, total_rows)
+            if len(cells) != width:
+                if not any(cells):
+                    blank_rows += 1
+                    continue
+                errors.add(row_number, "", f"expected {width} cells, found {len(cells)}")
+                continue
+            if not any(cells):
+                blank_rows += 1
+                continue
+            bad = False
+            code = cells[i_code]
+            if not code:
+                errors.add(row_number, "code", "missing station code")
+                bad = True
+            elif len(code) > 64:
+                errors.add(row_number, "code", "station code longer than 64 characters", code)
+                bad = True
+            elif code in seen:
+                errors.add(row_number, "code", f"duplicate station code (first at row {seen[code]})", code)
+                bad = True
+            elif code in existing_codes:
+                errors.add(row_number, "code", "station code already exists in this election", code)
+                bad = True
+            else:
+                seen[code] = row_number
+            name = cells[i_name]
+            if not name:
+                errors.add(row_number, "name", "missing station name")
+                bad = True
+            text = cells[i_voters]
+            try:
+                voters = int(text)
+            except ValueError:
+                try:
+                    as_float = float(text.replace(",", ""))
+                    voters = int(as_float) if as_float.is_integer() else -1
+                    if voters == -1:
+                        errors.add(row_number, "registered_voters", "not a whole number", text)
+                        bad = True
+                except ValueError:
+                    errors.add(row_number, "registered_voters", "not a number" if text else "missing", text)
+                    bad = True
+                    voters = 0
+            if voters < 0 and not bad:
+                errors.add(row_number, "registered_voters", "negative number of registered voters", text)
+                bad = True
+            newly = abroad = False
+            if i_newly is not None:
+                flag = parse_flag(cells[i_newly])
+                if flag is None:
+                    errors.add(row_number, "newly_included", "expected 1/0 or yes/no", cells[i_newly])
+                    bad = True
+                newly = bool(flag)
+            if i_abroad is not None:
+                flag = parse_flag(cells[i_abroad])
+                if flag is None:
+                    errors.add(row_number, "abroad", "expected 1/0 or yes/no", cells[i_abroad])
+                    bad = True
+                abroad = bool(flag)
+            special = ""
+            if i_special is not None:
+                special = cells[i_special].lower()
+                if special not in SPECIAL_KINDS:
+                    errors.add(
+                        row_number, "special", f"unknown kind of special station (use {', '.join(sorted(SPECIAL_KINDS - {''}))})",
+                        cells[i_special],
+                    )
+                    bad = True
+            latitude = longitude = None
+            for index, name_, low, high in ((i_lat, "latitude", -90, 90), (i_lon, "longitude", -180, 180)):
+                if index is None or not cells[index]:
+                    continue
+                try:
+                    value = float(cells[index])
+                except ValueError:
+                    errors.add(row_number, name_, "not a number", cells[index])
+                    bad = True
+                    continue
+                if not low <= value <= high:
+                    errors.add(row_number, name_, f"outside {low}..{high}", cells[index])
+                    bad = True
+                elif name_ == "latitude":
+                    latitude = value
+                else:
+                    longitude = value
+            parent = None
+            for depth, (level, ci, ni, other) in enumerate(level_columns, start=1):
+                area_code = cells[ci]
+                if not area_code:
+                    errors.add(row_number, f"{level}_code", f"missing {level} code")
+                    bad = True
+                    break
+                known = new_areas.get(area_code)
+                if known is None and area_code in existing_areas:
+                    area = existing_areas[area_code]
+                    known_depth, known_parent = area.level, area.parent.code if area.parent else None
+                elif known is not None:
+                    known_depth, known_parent = known[0], known[1]
+                else:
+                    names = {lang: cells[i] for lang, i in other.items() if cells[i]}
+                    new_areas[area_code] = [depth, parent, (cells[ni] if ni is not None else "") or area_code, names, row_number, False]
+                    known_depth, known_parent = depth, parent
+                if known_depth != depth:
+                    errors.add(row_number, f"{level}_code", f"code {area_code!r} is already used at another level", area_code)
+                    bad = True
+                    break
+                if known_parent != parent:
+                    errors.add(
+                        row_number, f"{level}_code",
+                        f"{level} {area_code!r} is under {known_parent!r} elsewhere but under {parent!r} here", area_code,
+                    )
+                    bad = True
+                    break
+                parent = area_code
+            if bad:
+                continue
+            if newly and parent in new_areas:
+                new_areas[parent][5] = True
+            stations.append((code, name[:300], parent, voters, latitude, longitude, newly, abroad, special))
+    except TableError as exc:
+        errors.add(exc.error.row, exc.error.column, exc.error.reason)
+    if not stations and not errors.total:
+        errors.add(None, "", "the file has a header but no stations")
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        if replace:
+            PollingStation.objects.filter(election=election).delete()
+        area_rows = _create_areas(election, new_areas, existing_areas, levels)
+        _insert_stations(election, stations, area_rows, progress)
+        refresh_area_totals(election)
+        if languages:
+            known = [lang for lang in election.languages.split(",") if lang]
+            added = [lang for lang in sorted(languages) if lang not in known]
+            if added:
+                election.languages = ",".join(known + added)
+                election.save(update_fields=["languages"])
+    return StationImportResult(len(stations), len(new_areas), blank_rows, time.perf_counter() - started)
+
+
+def _create_areas(
+    election: Election, new_areas: dict[str, list], existing: dict[str, Area], levels: list[str]
+) -> dict[str, tuple[int, str]]:
+    """Create the new areas top-down; returns code -> (id, path) for every area."""
+    known = {code: (area.pk, area.path) for code, area in existing.items()}
+    for depth in range(1, len(levels) + 1):
+        batch = []
+        for code, (area_depth, parent, name, names, _row, newly) in new_areas.items():
+            if area_depth != depth:
+                continue
+            parent_id, parent_path = known[parent] if parent else (None, "/")
+            batch.append(
+                Area(
+                    election=election, parent_id=parent_id, level=depth, level_name=levels[depth - 1],
+                    code=code, name=name[:200], names=names, path=f"{parent_path}{code}/", newly_included=newly,
+                )
+            )
+        for area in Area.objects.bulk_create(batch, batch_size=2000):
+            known[area.code] = (area.pk, area.path)
+    return known
+
+
+def _insert_stations(
+    election: Election, stations: list[tuple], areas: dict[str, tuple[int, str]], progress: Progress | None
+) -> None:
+    table = PollingStation._meta.db_table
+    columns = (
+        "election_id, code, name, area_id, area_path, registered_voters, latitude, longitude, "
+        "newly_included, abroad, special"
+    )
+    total = len(stations)
+
+    def records():
+        for index, (code, name, leaf, voters, lat, lon, newly, abroad, special) in enumerate(stations, 1):
+            area_id, path = areas[leaf]
+            if progress is not None and index % BATCH == 0:
+                progress("writing", index, total)
+            yield (election.pk, code, name, area_id, path, voters, lat, lon, newly, abroad, special)
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for record in records():
+                    copy.write_row(record)
+    else:
+        connection.ensure_connection()
+        raw = connection.connection
+        placeholders = ", ".join("?" * 11)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        iterator = records()
+        while True:
+            chunk = [record for _, record in zip(range(BATCH), iterator, strict=False)]
+            if not chunk:
+                break
+            raw.executemany(sql, chunk)
+    if progress is not None:
+        progress("writing", total, total)
+
+
+def refresh_area_totals(election: Election) -> None:
+    """Recompute station counts, registered voters and the newly-included flag for every area's subtree."""
+    per_area = {
+        row["area_id"]: row
+        for row in PollingStation.objects.filter(election=election)
+        .values("area_id")
+        .annotate(stations=Count("id"), voters=Sum("registered_voters"), newly=Max("newly_included"))
+    }
+    areas = list(Area.objects.filter(election=election).only("id", "parent_id", "level"))
+    totals = {a.pk: [0, 0, False] for a in areas}
+    for area_id, row in per_area.items():
+        totals[area_id] = [row["stations"], row["voters"] or 0, bool(row["newly"])]
+    parents = {a.pk: a.parent_id for a in areas}
+    # Deepest first, so each area's total is complete before it is added to its parent.
+    for area in sorted(areas, key=lambda a: -a.level):
+        parent_id = parents[area.pk]
+        if parent_id is not None:
+            parent_totals = totals[parent_id]
+            parent_totals[0] += totals[area.pk][0]
+            parent_totals[1] += totals[area.pk][1]
+            parent_totals[2] = parent_totals[2] or totals[area.pk][2]
+    for area in areas:
+        area.station_count, area.registered_voters, newly = totals[area.pk]
+        area.newly_included = area.newly_included or newly
+    Area.objects.bulk_update(areas, ["station_count", "registered_voters", "newly_included"], batch_size=2000)
+
+
+def store_raw_file(source: Path, original_name: str) -> tuple[str, str, int]:
+    """Copy the file into the data folder before parsing; returns (relative path, sha256, size)."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in original_name)[-100:]
+    relative = f"imports/{sha[:2]}/{sha}-{safe_name}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return relative, sha, source.stat().st_size
+
+
+def create_job(election: Election, kind: str, source: Path, original_name: str, options: dict, user=None) -> ImportJob:
+    relative, sha, size = store_raw_file(source, original_name)
+    return ImportJob.objects.create(
+        election=election, kind=kind, original_name=original_name, stored_path=relative,
+        sha256=sha, size=size, options=options, created_by=user,
+    )
+
+
+def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
+    """Run a stored import; the job records success or the full error report. Never half-writes."""
+    from pollwatch.observers.importers import import_people
+
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    last_saved = [0.0]
+
+    def report(phase: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(phase, done, total)
+        now = time.monotonic()
+        if now - last_saved[0] > 1.0:
+            last_saved[0] = now
+            ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=max(total, done))
+
+    options = job.options or {}
+    try:
+        if job.kind == ImportJob.Kind.STATIONS:
+            result = import_stations(
+                job.election, path, encoding=options.get("encoding", "utf-8"),
+                replace=bool(options.get("replace")), progress=report,
+            )
+            job.imported = result.stations
+            job.message = (
+                f"Imported {result.stations:,} stations and {result.areas_created:,} new areas "
+                f"in {result.seconds:.1f} s ({result.stations / max(result.seconds, 1e-9):,.0f} rows/s)."
+            )
+        else:
+            people = import_people(
+                job.election, path, encoding=options.get("encoding", "utf-8"),
+                region=options.get("region") or job.election.country_code or None, progress=report,
+            )
+            job.imported = people.people
+            job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."
+        job.status = ImportJob.Status.DONE
+        job.rows_done = job.rows_total = job.imported
+    except ImportFailed as exc:
+        job.status = ImportJob.Status.FAILED
+        job.error_count = exc.total
+        job.errors_csv = exc.as_csv()
+        job.message = f"{exc.total:,} problem(s) found; nothing was imported."
+    except TableError as exc:
+        job.status = ImportJob.Status.FAILED
+        job.error_count = 1
+        job.errors_csv = errors_as_csv([exc.error])
+        job.message = f"The file cannot be read: {exc}. Nothing was imported."
+    job.finished = timezone.now()
+    job.save()
+    return job

@@ -1,0 +1,14 @@
+"""Background work of the elections app, run by the task worker (`pollwatch worker`)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from pollwatch.elections.importers import run_job
+from pollwatch.elections.models import ImportJob
+
+
+@task
+def run_import(job_id: int) -> str:
+    job = run_job(ImportJob.objects.select_related("election").get(pk=job_id))
+    return job.status

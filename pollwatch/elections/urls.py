@@ -1,0 +1,13 @@
+from django.urls import path
+
+from pollwatch.elections import views
+
+urlpatterns = [
+    path("e/<slug:slug>/", views.election_home, name="election-home"),
+    path("e/<slug:slug>/areas/<str:code>/", views.area_children, name="area-children"),
+    path("e/<slug:slug>/stations/", views.stations, name="stations"),
+    path("e/<slug:slug>/stations/<str:code>/", views.station_detail, name="station"),
+    path("e/<slug:slug>/imports/", views.imports, name="imports"),
+    path("e/<slug:slug>/imports/<int:pk>/", views.import_detail, name="import"),
+    path("e/<slug:slug>/imports/<int:pk>/errors.csv", views.import_errors, name="import-errors"),
+]

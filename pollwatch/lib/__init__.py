@@ -1,0 +1,1 @@
+"""Framework-free helpers used by the Django apps (no Django imports here)."""

@@ -1,0 +1,159 @@
+"""Who may see and change what: one helper per object (DESIGN §6.4).
+
+Views never filter by role themselves; they ask these helpers. An election a
+user has no role in is a 404, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from pollwatch.elections.models import Area, Election, PollingStation
+from pollwatch.observers.models import Deployment, Membership, Person, Role
+
+# What each role may open, besides the mission home and the geography tree.
+STATIONS_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.SUPERVISOR, Role.OBSERVER}
+PEOPLE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}
+DEPLOYMENT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR, Role.OBSERVER}
+# Roles whose reach is the whole election rather than an area or their own deployments.
+MISSION_WIDE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST}
+
+
+@dataclass
+class Access:
+    """A user's reach in one election."""
+
+    election: Election
+    roles: set[str]
+    person: Person | None = None
+    supervised_paths: list[str] = field(default_factory=list)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def mission_wide(self) -> bool:
+        return bool(self.roles & MISSION_WIDE_ROLES)
+
+    def can_view_stations(self) -> bool:
+        return bool(self.roles & STATIONS_ROLES)
+
+    def can_view_people(self) -> bool:
+        return bool(self.roles & PEOPLE_ROLES)
+
+    def can_view_deployments(self) -> bool:
+        return bool(self.roles & DEPLOYMENT_ROLES)
+
+    def can_import(self) -> bool:
+        return self.is_admin
+
+    def _path_filter(self, field_name: str) -> Q:
+        query = Q(pk__in=[])
+        for path in self.supervised_paths:
+            query |= Q(**{f"{field_name}__startswith": path})
+        return query
+
+
+def access_for(user: AbstractBaseUser | AnonymousUser, election: Election) -> Access | None:
+    """The user's Access in the election, or None when they have no role in it."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Access(election, {Role.ADMIN}, getattr(user, "person", None))
+    memberships = list(
+        Membership.objects.filter(election=election, person__user=user).select_related("person", "area")
+    )
+    if not memberships:
+        return None
+    roles = {m.role for m in memberships}
+    supervised = [m.area.path for m in memberships if m.role == Role.SUPERVISOR and m.area is not None]
+    return Access(election, roles, memberships[0].person, supervised)
+
+
+def elections_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Election]:
+    if not user.is_authenticated:
+        return Election.objects.none()
+    if user.is_superuser:
+        return Election.objects.all()
+    return Election.objects.filter(memberships__person__user=user).distinct()
+
+
+def election_for_user(request: HttpRequest, slug: str) -> tuple[Election, Access]:
+    """The election and the user's reach in it; 404 when the user has no role there."""
+    election = Election.objects.filter(slug=slug).first()
+    access = access_for(request.user, election) if election else None
+    if election is None or access is None:
+        raise Http404("No such election")
+    return election, access
+
+
+def stations_for(access: Access) -> QuerySet[PollingStation]:
+    """Stations the user may list: all (mission-wide roles), their areas (supervisors), their own (observers)."""
+    stations = PollingStation.objects.filter(election=access.election)
+    if access.mission_wide:
+        return stations
+    query = Q(pk__in=[])
+    if Role.SUPERVISOR in access.roles:
+        query |= access._path_filter("area_path")
+    if Role.OBSERVER in access.roles and access.person is not None:
+        query |= Q(deployments__membership__person=access.person, deployments__membership__election=access.election)
+    if not (access.roles & STATIONS_ROLES):
+        return stations.none()
+    return stations.filter(query).distinct()
+
+
+def station_for_user(request: HttpRequest, slug: str, code: str) -> tuple[PollingStation, bool]:
+    """(station, can_write); 404 when the station is outside the user's reach."""
+    election, access = election_for_user(request, slug)
+    station = stations_for(access).filter(code=code).select_related("area").first()
+    if station is None:
+        raise Http404("No such station")
+    can_write = access.is_admin or Role.COORDINATOR in access.roles
+    return station, can_write
+
+
+def areas_for(access: Access) -> QuerySet[Area]:
+    """The geography tree is public within the mission: every member may see it."""
+    return Area.objects.filter(election=access.election)
+
+
+def people_for(access: Access) -> QuerySet[Person]:
+    """People with a role in the election: everyone (admin, coordinator) or those in a supervisor's areas."""
+    people = Person.objects.filter(memberships__election=access.election)
+    if access.is_admin or Role.COORDINATOR in access.roles:
+        return people.distinct()
+    if Role.SUPERVISOR in access.roles:
+        in_area = access._path_filter("memberships__area__path") | access._path_filter(
+            "memberships__deployments__station__area_path"
+        )
+        return people.filter(in_area).distinct()
+    return people.none()
+
+
+def person_for_user(request: HttpRequest, slug: str, code: str) -> tuple[Person, bool]:
+    """(person, can_write); 404 outside the user's reach."""
+    election, access = election_for_user(request, slug)
+    person = people_for(access).filter(code=code).first()
+    if person is None:
+        raise Http404("No such person")
+    return person, access.is_admin or Role.COORDINATOR in access.roles
+
+
+def deployments_for(access: Access) -> QuerySet[Deployment]:
+    """Deployments: all (admin, coordinator), in a supervisor's areas, or an observer's own."""
+    deployments = Deployment.objects.filter(membership__election=access.election)
+    if access.is_admin or Role.COORDINATOR in access.roles:
+        return deployments
+    query = Q(pk__in=[])
+    if Role.SUPERVISOR in access.roles:
+        query |= access._path_filter("station__area_path")
+    if Role.OBSERVER in access.roles and access.person is not None:
+        query |= Q(membership__person=access.person)
+    if not (access.roles & DEPLOYMENT_ROLES):
+        return deployments.none()
+    return deployments.filter(query)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ObserversConfig(AppConfig):
+    name = "pollwatch.observers"
+    label = "observers"

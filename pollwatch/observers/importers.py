@@ -1,0 +1,181 @@
+"""Import people (observers, supervisors, ...) with their role in an election, all or nothing.
+
+Columns: ``name`` and ``role`` (required); ``code`` (the id typed in SMS; made up
+when absent), ``phone`` (required for observers and supervisors; normalised to
+E.164), ``email``, ``area_code`` (home area or area of responsibility),
+``language``. Duplicate codes, phones and emails, within the file or against
+people already in the mission, are reported by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.validators import validate_email
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pollwatch.elections.importers import ErrorList, normalise_header
+from pollwatch.elections.models import Area, Election
+from pollwatch.lib.phones import to_e164
+from pollwatch.lib.tabular import TableError, read_rows
+from pollwatch.observers.models import Membership, Mission, Person, Role
+
+ROLES = {choice.value for choice in Role}
+ROLE_ALIASES = {"media monitor": Role.MEDIA_MONITOR, "media": Role.MEDIA_MONITOR}
+PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
+
+
+@dataclass
+class PeopleImportResult:
+    people: int
+    memberships: int
+
+
+def mission_for(election: Election) -> Mission:
+    mission = election.missions.order_by("pk").first()
+    if mission is None:
+        mission = Mission.objects.create(election=election, name=f"{election.name} observation mission")
+    return mission
+
+
+def import_people(
+    election: Election,
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    region: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PeopleImportResult:
+    """Check every row, then create people and their memberships in one transaction.
+
+    Raises ImportFailed listing every problem, or TableError; nothing is written then.
+    """
+    header_raw, rows = read_rows(path, encoding)
+    header = normalise_header(header_raw)
+    if "full_name" in header and "name" not in header:
+        header[header.index("full_name")] = "name"
+    column = {name: index for index, name in enumerate(header)}
+    errors = ErrorList()
+    for required in ("name", "role"):
+        if required not in column:
+            errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
+    errors.raise_if_any()
+    mission = election.missions.order_by("pk").first()
+    existing = Person.objects.filter(mission=mission) if mission else Person.objects.none()
+    codes = {code: "already in the mission" for code in existing.values_list("code", flat=True)}
+    phones = {phone: "already in the mission" for phone in existing.values_list("phone", flat=True) if phone}
+    emails = {email.lower(): "already in the mission" for email in existing.values_list("email", flat=True) if email}
+    areas = dict(Area.objects.filter(election=election).values_list("code", "pk"))
+    region = region or election.country_code or None
+    width = len(header)
+    people: list[dict] = []
+
+    def cell(cells: list[str], name: str) -> str:
+        index = column.get(name)
+        return cells[index] if index is not None else ""
+
+    try:
+        for row_number, cells in rows:
+            if not any(cells):
+                continue
+            if len(cells) != width:
+                errors.add(row_number, "", f"expected {width} cells, found {len(cells)}")
+                continue
+            if progress is not None and row_number % 1000 == 0:
+                progress("checking", row_number, 0)
+            bad = False
+            name = cell(cells, "name")
+            if not name:
+                errors.add(row_number, "name", "missing name")
+                bad = True
+            role_text = cell(cells, "role").lower().strip()
+            role = ROLE_ALIASES.get(role_text, role_text.replace(" ", "_"))
+            if role not in ROLES:
+                errors.add(row_number, "role", f"unknown role (use {', '.join(sorted(ROLES))})", role_text)
+                bad = True
+            code = cell(cells, "code")
+            if code:
+                if code in codes:
+                    errors.add(row_number, "code", f"duplicate code ({_where(codes[code])})", code)
+                    bad = True
+                else:
+                    codes[code] = row_number
+            phone_text = cell(cells, "phone")
+            phone = ""
+            if phone_text:
+                try:
+                    phone = to_e164(phone_text, region)
+                except ValueError as exc:
+                    errors.add(row_number, "phone", str(exc), phone_text)
+                    bad = True
+                else:
+                    if phone in phones:
+                        errors.add(row_number, "phone", f"duplicate phone {phone} ({_where(phones[phone])})", phone_text)
+                        bad = True
+                    else:
+                        phones[phone] = row_number
+            elif role in PHONE_REQUIRED:
+                errors.add(row_number, "phone", f"a phone number is required for the {role} role")
+                bad = True
+            email = cell(cells, "email").lower()
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    errors.add(row_number, "email", "not an email address", email)
+                    bad = True
+                else:
+                    if email in emails:
+                        errors.add(row_number, "email", f"duplicate email ({_where(emails[email])})", email)
+                        bad = True
+                    else:
+                        emails[email] = row_number
+            area_code = cell(cells, "area_code")
+            if area_code and area_code not in areas:
+                errors.add(row_number, "area_code", "no such area in this election", area_code)
+                bad = True
+            language = (cell(cells, "language") or "en").lower()[:10]
+            if not bad:
+                people.append(
+                    {"code": code, "name": name[:200], "phone": phone, "email": email, "role": role,
+                     "area_id": areas.get(area_code), "language": language}
+                )
+    except TableError as exc:
+        errors.add(exc.error.row, exc.error.column, exc.error.reason)
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        mission = mission_for(election)
+        used = set(Person.objects.filter(mission=mission).values_list("code", flat=True)) | {
+            p["code"] for p in people if p["code"]
+        }
+        next_code = 1000
+        for person in people:
+            if not person["code"]:
+                while str(next_code) in used:
+                    next_code += 1
+                person["code"] = str(next_code)
+                used.add(person["code"])
+        created = Person.objects.bulk_create(
+            [
+                Person(mission=mission, code=p["code"], full_name=p["name"], phone=p["phone"],
+                       email=p["email"], language=p["language"])
+                for p in people
+            ],
+            batch_size=2000,
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(person=person, election=election, role=p["role"], area_id=p["area_id"])
+                for person, p in zip(created, people, strict=True)
+            ],
+            batch_size=2000,
+        )
+    return PeopleImportResult(len(created), len(created))
+
+
+def _where(first: int | str) -> str:
+    return f"first at row {first}" if isinstance(first, int) else str(first)

@@ -1,0 +1,109 @@
+"""Who observes: the mission, its people, their roles per election, teams and deployments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from pollwatch.elections.models import Area, Election, PollingStation
+
+
+class Role(models.TextChoices):
+    OBSERVER = "observer"
+    SUPERVISOR = "supervisor"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    MEDIA_MONITOR = "media_monitor", "media monitor"
+    ADMIN = "admin"
+
+
+class Mission(models.Model):
+    class Kind(models.TextChoices):
+        INTERNATIONAL = "international", "international delegation"
+        DOMESTIC = "domestic", "domestic observer group"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOMESTIC)
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="missions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A member of a mission. ``code`` is the id an observer types in SMS reports."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="people")
+    code = models.CharField(max_length=32)
+    full_name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +994501234567")
+    other_phones = models.JSONField(default=list, blank=True, help_text="more E.164 numbers the person may text from")
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=10, default="en")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [models.UniqueConstraint(fields=["mission", "code"], name="person_code_unique")]
+        indexes = [models.Index(fields=["phone"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+
+class Team(models.Model):
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=200)
+    areas = models.ManyToManyField(Area, blank=True, related_name="teams", help_text="areas of responsibility")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one election; supervisors and observers may be bound to an area."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships",
+        help_text="area of responsibility (supervisors) or home area (observers)",
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "election", "role"], name="membership_unique")
+        ]
+        indexes = [models.Index(fields=["election", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.get_role_display()} in {self.election}"
+
+
+class Deployment(models.Model):
+    """An observer assigned to a polling station for a time window."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="deployments")
+    station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="deployments")
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    reserve = models.BooleanField(default=False, help_text="a reserve station, visited if the first is unreachable")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "station"], name="deployment_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="deployment_window_ordered",
+            ),
+        ]
+        ordering = ["station__code"]
+
+    def __str__(self) -> str:
+        return f"{self.membership.person} at {self.station.code}"

@@ -1,0 +1,83 @@
+"""Every view × every persona and anonymous: who gets the page, who gets refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+PERSONAS = ["admin", "coordinator", "analyst", "media_monitor", "supervisor", "observer", "other_observer", "outsider"]
+
+# view name, URL args, personas allowed (200); everyone else with a login gets 403 or 404.
+VIEWS = [
+    ("election-home", ["test-election"], set(PERSONAS) - {"outsider"}),
+    ("area-children", ["test-election", "R1"], set(PERSONAS) - {"outsider"}),
+    ("stations", ["test-election"], {"admin", "coordinator", "analyst", "supervisor", "observer", "other_observer"}),
+    ("station", ["test-election", "D1-001"], {"admin", "coordinator", "analyst", "supervisor", "observer"}),
+    ("station", ["test-election", "D3-001"], {"admin", "coordinator", "analyst", "other_observer"}),
+    ("station", ["test-election", "D2-002"], {"admin", "coordinator", "analyst", "supervisor"}),
+    ("people", ["test-election"], {"admin", "coordinator", "supervisor"}),
+    ("person", ["test-election", "1006"], {"admin", "coordinator", "supervisor"}),
+    ("person", ["test-election", "1007"], {"admin", "coordinator"}),
+    ("deployments", ["test-election"], {"admin", "coordinator", "supervisor", "observer", "other_observer"}),
+    ("imports", ["test-election"], {"admin"}),
+]
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+@pytest.mark.parametrize(("name", "args", "allowed"), VIEWS, ids=[f"{v[0]}:{'/'.join(v[1][1:])}" for v in VIEWS])
+def test_each_role_gets_only_what_it_may(client, mission, persona, name, args, allowed):
+    url = reverse(name, args=args)
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.get(url)
+    if persona == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif persona in allowed:
+        assert response.status_code == 200, response.content[:300]
+    else:
+        assert response.status_code in (403, 404)
+
+
+def test_observer_sees_only_own_deployments(client, mission):
+    client.force_login(mission.users["observer"])
+    page = client.get(reverse("deployments", args=["test-election"])).content.decode()
+    assert "D1-001" in page
+    assert "D3-001" not in page
+
+
+def test_observer_station_list_holds_only_deployed_stations(client, mission):
+    client.force_login(mission.users["observer"])
+    page = client.get(reverse("stations", args=["test-election"])).content.decode()
+    assert "D1-001" in page
+    assert "D1-002" not in page and "D2-001" not in page
+
+
+def test_supervisor_sees_people_of_their_area_only(client, mission):
+    client.force_login(mission.users["supervisor"])
+    page = client.get(reverse("people", args=["test-election"])).content.decode()
+    assert "Observer" in page and "1006" in page
+    assert "1007" not in page
+
+
+def test_import_error_download_is_admin_only(client, mission, tmp_path):
+    from pollwatch.elections.importers import create_job, run_job
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,registered_voters,region_code\nX1,School,-5,R1\n")
+    job = run_job(create_job(mission.election, "stations", bad, "bad.csv", {}))
+    url = reverse("import-errors", args=["test-election", job.pk])
+    for persona in PERSONAS:
+        client.force_login(mission.users[persona])
+        response = client.get(url)
+        assert response.status_code == (200 if persona == "admin" else 403 if persona != "outsider" else 404), persona
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_admin_site_is_for_staff_only(client, mission):
+    client.force_login(mission.users["coordinator"])
+    assert client.get("/admin/").status_code == 302
+    client.force_login(mission.users["admin"])
+    # staff without model permissions sees the index but no models
+    assert client.get("/admin/").status_code == 200
