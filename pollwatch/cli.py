@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv[1:])
         return int(module.run(args) or 0)  # type: ignore[attr-defined]
 
+    if name == "demo":
+        # The demo keeps its own data folder so that --reset never touches real data.
+        os.environ.setdefault("POLLWATCH_DATA", "pollwatch-demo")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollwatch.settings")
     from django.core.management import execute_from_command_line
 

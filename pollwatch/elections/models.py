@@ -83,7 +83,7 @@ class PollingStation(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stations")
     code = models.CharField(max_length=64)
     name = models.CharField(max_length=300)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="stations")
+    area = models.ForeignKey(Area, on_delete=models.RESTRICT, related_name="stations")
     # Copy of area.path: filtering a million stations by subtree needs no join.
     area_path = models.CharField(max_length=700)
     registered_voters = models.PositiveIntegerField()

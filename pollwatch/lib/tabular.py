@@ -76,40 +76,46 @@ def _decode_hint(exc: UnicodeDecodeError, encoding: str) -> str:
 
 
 def _read_csv(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    if encoding.lower().replace("-", "") in {"utf8", "utf8sig"}:
-        encoding = "utf-8-sig"  # tolerate the byte-order mark Excel writes
-    handle = open(path, encoding=encoding, newline="")
+    # Lines are decoded one by one so that a bad byte is reported on its own line.
+    if encoding.lower().replace("-", "").replace("_", "") in {"utf8", "utf8sig"}:
+        encoding = "utf-8"
+    handle = open(path, "rb")
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(handle, start=1):
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]  # the byte-order mark Excel writes
+            if b"\x00" in line:
+                raise TableError(RowError(number, "", "this is not a text file (it contains NUL bytes)"))
+            try:
+                yield line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise TableError(RowError(number, "", _decode_hint(exc, encoding))) from exc
+
+    source = lines()
     try:
-        first = handle.readline()
-    except UnicodeDecodeError as exc:
+        first = next(source, "")
+    except TableError:
         handle.close()
-        raise TableError(RowError(1, "", _decode_hint(exc, encoding))) from exc
-    if "\x00" in first:
-        handle.close()
-        raise TableError(RowError(1, "", "this is not a text file (it contains NUL bytes)"))
+        raise
     if not first.strip():
         handle.close()
         raise TableError(RowError(1, "", "the file is empty or its first line (the header) is blank"))
     delimiter = max([",", ";", "\t"], key=first.count)
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
-    handle.seek(0)
-    handle.readline()
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        row_number = 1
+        reader = csv.reader(source, delimiter=delimiter, strict=True)
         try:
             while True:
                 try:
                     cells = next(reader)
                 except StopIteration:
                     return
-                except UnicodeDecodeError as exc:
-                    raise TableError(RowError(row_number + 1, "", _decode_hint(exc, encoding))) from exc
                 except csv.Error as exc:
-                    raise TableError(RowError(row_number + 1, "", f"malformed CSV: {exc}")) from exc
-                row_number = reader.line_num
-                yield row_number, [cell.strip() for cell in cells]
+                    raise TableError(RowError(reader.line_num + 1, "", f"malformed CSV: {exc}")) from exc
+                # line_num counts the lines this reader took; the header came before it.
+                yield reader.line_num + 1, [cell.strip() for cell in cells]
         finally:
             handle.close()
 

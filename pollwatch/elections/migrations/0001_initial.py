@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                 ('newly_included', models.BooleanField(default=False)),
                 ('abroad', models.BooleanField(default=False)),
                 ('special', models.CharField(blank=True, choices=[('', 'ordinary'), ('military', 'Military'), ('hospital', 'Hospital'), ('prison', 'Prison'), ('mobile', 'Mobile'), ('other', 'Other')], default='', max_length=20)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stations', to='elections.area')),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='stations', to='elections.area')),
                 ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stations', to='elections.election')),
             ],
             options={

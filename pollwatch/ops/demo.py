@@ -1,0 +1,169 @@
+"""The demo mission: a simulated election loaded through the real importers.
+
+``load_demo`` is idempotent per data folder: it reuses an existing demo
+election unless asked to reset it. Accounts are written to
+``demo-accounts.json`` in the data folder (readable by the owner only) so that
+a second run can print them again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from pollwatch.elections.importers import create_job, run_job
+from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
+from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
+from pollwatch.stats.sampling import draw_sample
+from pollwatch.stats.simulate import simulate_election
+
+DEMO_SLUG = "demo"
+ACCOUNT_ROLES = [
+    Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.SUPERVISOR, Role.OBSERVER, Role.MEDIA_MONITOR,
+]
+Say = Callable[[str], None]
+
+
+def accounts_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-accounts.json"
+
+
+def reset_demo(say: Say) -> None:
+    election = Election.objects.filter(slug=DEMO_SLUG).first()
+    if election is not None:
+        say("Removing the previous demo election …")
+        Person.objects.filter(mission__election=election).delete()
+        election.delete()
+    User.objects.filter(username__in=[role.value for role in ACCOUNT_ROLES]).delete()
+    accounts_file().unlink(missing_ok=True)
+
+
+def load_demo(*, stations: int = 6500, observers: int = 600, seed: int = 2026, say: Say = print) -> dict[str, str]:
+    """Create the demo election (if absent) and return {username: password}."""
+    if Election.objects.filter(slug=DEMO_SLUG).exists() and accounts_file().exists():
+        say("Reusing the demo election in this data folder (use --reset to start afresh).")
+        return json.loads(accounts_file().read_text())
+    reset_demo(say)
+    say(f"Simulating an election with {stations:,} polling stations …")
+    simulated = simulate_election(stations=stations, seed=seed, observers=observers)
+    folder = Path(settings.DATA_DIR) / "demo-simulation"
+    paths = simulated.write(folder)
+    today = datetime.date.today()
+    election = Election.objects.create(
+        slug=DEMO_SLUG, name="Snap presidential election (simulated)", date=today + datetime.timedelta(days=12),
+        kind=Election.Kind.PRESIDENTIAL, status=Election.Status.CAMPAIGN, country_code="AZ", languages="en",
+    )
+    mission = Mission.objects.create(
+        election=election, name="International election observation mission (demo)",
+        kind=Mission.Kind.INTERNATIONAL,
+    )
+    contest = Contest.objects.create(election=election, name="President")
+    Candidate.objects.bulk_create(
+        Candidate(contest=contest, code=row.code, name=row.name, party=row.party,
+                  ballot_order=int(row.ballot_order), colour=row.colour)
+        for row in simulated.candidates.itertuples()
+    )
+    for kind, name in ((ImportJob.Kind.STATIONS, "stations.csv"), (ImportJob.Kind.PEOPLE, "people.csv")):
+        say(f"Importing {name} …")
+        job = run_job(create_job(election, kind, paths[name], name, {"region": "AZ"}))
+        if job.status != ImportJob.Status.DONE:
+            raise RuntimeError(f"demo import of {name} failed: {job.message}\n{job.errors_csv[:2000]}")
+        say(f"  {job.message}")
+    say(f"Deploying {observers:,} observers to a stratified sample of stations …")
+    deploy_observers(election, seed)
+    make_teams(election)
+    accounts = make_accounts(election, mission)
+    path = accounts_file()
+    path.write_text(json.dumps(accounts, indent=2))
+    path.chmod(0o600)
+    return accounts
+
+
+def deploy_observers(election: Election, seed: int) -> int:
+    """One station per observer, from a district-stratified sample; observers stay in their district where possible."""
+    frame = list(PollingStation.objects.filter(election=election).values_list("pk", "area__code").order_by("code"))
+    station_ids = np.array([pk for pk, _ in frame])
+    districts = np.array([code for _, code in frame])
+    observer_memberships = list(
+        Membership.objects.filter(election=election, role=Role.OBSERVER).select_related("area").order_by("pk")
+    )
+    strata = len(set(districts))
+    # Two stations per district lets every district's variance be estimated; a tiny demo settles for fewer.
+    minimum = 2 if len(observer_memberships) >= 2 * strata else int(len(observer_memberships) >= strata)
+    draw = draw_sample(districts, len(observer_memberships), seed=seed, reserve=1, minimum=minimum)
+    free = defaultdict(list)
+    for index in draw.sampled:
+        free[districts[index]].append(int(station_ids[index]))
+    reserves = {districts[i]: int(station_ids[i]) for i in draw.reserve}
+    unmatched = []
+    pairs = []
+    for membership in observer_memberships:
+        district = membership.area.code if membership.area else None
+        if district and free.get(district):
+            pairs.append((membership, free[district].pop(), district))
+        else:
+            unmatched.append(membership)
+    leftovers = [(station, district) for district, stations in free.items() for station in stations]
+    for membership, (station, district) in zip(unmatched, leftovers, strict=False):
+        pairs.append((membership, station, district))
+    opening = datetime.datetime.combine(election.date, datetime.time(7, 0), tzinfo=datetime.UTC)
+    closing = opening + datetime.timedelta(hours=14)
+    deployments = [
+        Deployment(membership=membership, station_id=station, starts_at=opening, ends_at=closing)
+        for membership, station, _ in pairs
+    ]
+    # Each observer also gets their district's reserve station, visited if the first is unreachable.
+    deployments += [
+        Deployment(membership=membership, station_id=reserves[district], reserve=True)
+        for membership, station, district in pairs
+        if district in reserves and reserves[district] != station
+    ]
+    Deployment.objects.bulk_create(deployments, batch_size=1000)
+    return len(pairs)
+
+
+def make_teams(election: Election) -> None:
+    """One team per region; its supervisors and observers are those whose area lies in the region."""
+    for region in election.areas.filter(level=1):
+        team = Team.objects.create(election=election, name=f"Team {region.name}")
+        team.areas.add(region)
+        Membership.objects.filter(election=election, area__path__startswith=region.path).update(team=team)
+
+
+@transaction.atomic
+def make_accounts(election: Election, mission: Mission) -> dict[str, str]:
+    """One login per role; the supervisor and observer accounts are real people of the mission."""
+    accounts = {}
+    for role in ACCOUNT_ROLES:
+        password = secrets.token_urlsafe(9)
+        user = User.objects.create_user(
+            role.value, password=password, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+        )
+        accounts[role.value] = password
+        if role in (Role.OBSERVER, Role.SUPERVISOR):
+            membership = (
+                Membership.objects.filter(election=election, role=role, person__user__isnull=True)
+                .filter(deployments__isnull=False) if role == Role.OBSERVER
+                else Membership.objects.filter(election=election, role=role, person__user__isnull=True)
+            ).order_by("pk").first()
+            person = membership.person
+            person.user = user
+            person.save(update_fields=["user"])
+            user.first_name = person.full_name
+            user.save(update_fields=["first_name"])
+            continue
+        person = Person.objects.create(
+            mission=mission, code=f"9{ACCOUNT_ROLES.index(role)}00", full_name=f"Demo {role.label}",
+            language="en", user=user,
+        )
+        Membership.objects.create(person=person, election=election, role=role)
+    return accounts

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from pollwatch.ops.demo import load_demo, reset_demo
+from pollwatch.ops.processes import run_until_interrupted, serve_commands
+
+
+class Command(BaseCommand):
+    help = "Load a simulated election with a mission, deployed observers and one account per role, then serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--reset", action="store_true", help="throw away the demo election and make a new one")
+        parser.add_argument("--stations", type=int, default=6500, help="polling stations to simulate")
+        parser.add_argument("--observers", type=int, default=600, help="observers to deploy")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
+
+    def handle(self, *args, **options):
+        say = self.stdout.write
+        say(f"Data folder: {settings.DATA_DIR}")
+        call_command("migrate", verbosity=0)
+        if options["reset"]:
+            reset_demo(say)
+        accounts = load_demo(
+            stations=options["stations"], observers=options["observers"], seed=options["seed"], say=say
+        )
+        url = f"http://{options['host']}:{options['port']}/"
+        say("")
+        say("Accounts (username / password):")
+        for username, password in accounts.items():
+            say(f"  {username:<14} {password}")
+        say("")
+        if options["no_serve"]:
+            return
+        say(f"Serving the demo at {url}  (Ctrl-C stops the web server and the worker)")
+        # The demo serves plain HTTP on loopback, where Secure cookies would not be sent back.
+        code = run_until_interrupted(
+            serve_commands(options["host"], options["port"], 2, 4, True),
+            env={"SECURE_COOKIES": "false", "POLLWATCH_DATA": str(settings.DATA_DIR)},
+        )
+        if code:
+            raise SystemExit(code)

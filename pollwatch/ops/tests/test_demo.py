@@ -1,0 +1,55 @@
+"""`pollwatch demo` loads a whole mission through the real importers, and reuses or resets it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from pollwatch.elections.models import Area, Election, PollingStation
+from pollwatch.observers.models import Deployment, Membership, Role
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return tmp_path
+
+
+def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
+    call_command("demo", "--no-serve", "--stations", "800", "--observers", "60", "--seed", "5")
+    out = capsys.readouterr().out
+    election = Election.objects.get(slug="demo")
+    assert PollingStation.objects.filter(election=election).count() == 800
+    assert Area.objects.filter(election=election, newly_included=True).exists()
+    observers = Membership.objects.filter(election=election, role=Role.OBSERVER)
+    assert observers.count() == 60
+    deployed = Deployment.objects.filter(membership__election=election, reserve=False)
+    assert deployed.count() == 60
+    # a stratified sample: the deployed stations span many districts
+    assert deployed.values("station__area").distinct().count() > 30
+    accounts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in {r.value for r in Role}:
+            accounts[parts[0]] = parts[1]
+    assert set(accounts) == {r.value for r in Role}
+    for username, password in accounts.items():
+        user = authenticate(username=username, password=password)
+        assert user is not None, username
+    assert Deployment.objects.filter(membership__person__user__username="observer").exists()
+
+
+def test_demo_run_twice_reuses_and_reset_starts_afresh(db, data_dir, capsys):
+    call_command("demo", "--no-serve", "--stations", "300", "--observers", "20")
+    first = capsys.readouterr().out
+    call_command("demo", "--no-serve", "--stations", "300", "--observers", "20")
+    second = capsys.readouterr().out
+    assert "Reusing the demo election" in second
+    assert first.split("Accounts")[1] == second.split("Accounts")[1]
+    call_command("demo", "--no-serve", "--reset", "--stations", "300", "--observers", "20")
+    third = capsys.readouterr().out
+    assert "Removing the previous demo election" in third
+    assert Election.objects.filter(slug="demo").count() == 1
+    assert PollingStation.objects.count() == 300
