@@ -23,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
@@ -31,6 +31,7 @@ from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors
 
 MAX_REPORTED_ERRORS = 10_000
 BATCH = 20_000
+BULK_ROWS = 50_000
 Progress = Callable[[str, int, int], None]
 
 
@@ -285,6 +286,9 @@ def import_stations(
             if added:
                 election.languages = ",".join(known + added)
                 election.save(update_fields=["languages"])
+    # Fresh planner statistics, or the first searches after a bulk load pick slow plans.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {PollingStation._meta.db_table}")
     return StationImportResult(len(stations), len(new_areas), blank_rows, time.perf_counter() - started)
 
 
@@ -329,9 +333,17 @@ def _insert_stations(
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # A trigram index is far cheaper built once than updated row by row;
+            # the drop is part of the import's transaction, so a failure restores it.
+            rebuild = total >= BULK_ROWS and _drop_trigram_index(cursor)
+            # Check foreign keys row by row now: deferred checks would leave pending
+            # trigger events that forbid building the index in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for record in records():
                     copy.write_row(record)
+            if rebuild:
+                cursor.execute(TRIGRAM_INDEX_SQL)
     else:
         connection.ensure_connection()
         raw = connection.connection
@@ -347,13 +359,27 @@ def _insert_stations(
         progress("writing", total, total)
 
 
+TRIGRAM_INDEX_SQL = (
+    "CREATE INDEX station_name_trgm ON elections_pollingstation USING gin (upper(name::text) gin_trgm_ops)"
+)
+
+
+def _drop_trigram_index(cursor) -> bool:
+    """Drop the name-search index (created by migration 0002 where pg_trgm exists); True if it was there."""
+    cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'station_name_trgm'")
+    if cursor.fetchone() is None:
+        return False
+    cursor.execute("DROP INDEX station_name_trgm")
+    return True
+
+
 def refresh_area_totals(election: Election) -> None:
     """Recompute station counts, registered voters and the newly-included flag for every area's subtree."""
     per_area = {
         row["area_id"]: row
         for row in PollingStation.objects.filter(election=election)
         .values("area_id")
-        .annotate(stations=Count("id"), voters=Sum("registered_voters"), newly=Max("newly_included"))
+        .annotate(stations=Count("id"), voters=Sum("registered_voters"), newly=Count("id", filter=Q(newly_included=True)))
     }
     areas = list(Area.objects.filter(election=election).only("id", "parent_id", "level"))
     totals = {a.pk: [0, 0, False] for a in areas}

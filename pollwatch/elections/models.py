@@ -80,7 +80,8 @@ class PollingStation(models.Model):
         MOBILE = "mobile"
         OTHER = "other"
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stations")
+    # No index of its own: the unique (election, code) index serves election lookups.
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stations", db_index=False)
     code = models.CharField(max_length=64)
     name = models.CharField(max_length=300)
     area = models.ForeignKey(Area, on_delete=models.RESTRICT, related_name="stations")
@@ -95,7 +96,11 @@ class PollingStation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["election", "code"], name="station_code_unique")]
-        indexes = [models.Index(fields=["area", "code"])]
+        indexes = [
+            # Serves code-prefix search on PostgreSQL whatever the database collation
+            # (other databases ignore the operator class).
+            models.Index(fields=["code"], name="station_code_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
         ordering = ["code"]
 
     def __str__(self) -> str:

@@ -80,7 +80,9 @@ def stations(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No such area")
         qs = qs.filter(area_id__in=_subtree_ids(area))
     if query:
-        qs = qs.filter(Q(code__iexact=query) | Q(code__istartswith=query) | Q(name__icontains=query))
+        qs = qs.filter(
+            Q(code__startswith=query) | Q(code__startswith=query.upper()) | Q(name__icontains=query)
+        )
     if before:
         page = list(qs.filter(code__lt=before).order_by("-code")[: PAGE_SIZE + 1])
         has_previous = len(page) > PAGE_SIZE

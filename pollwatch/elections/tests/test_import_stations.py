@@ -189,3 +189,18 @@ def test_run_job_reports_failure_without_writing(mission, tmp_path, settings):
     job = run_job(create_job(mission.election, "stations", write(tmp_path, "code\n1\n"), "x.csv", {}))
     assert job.status == "failed" and "nothing was imported" in job.message
     assert job.errors_csv.startswith("row,column,reason,value")
+
+
+def test_the_bulk_path_rebuilds_the_search_index(mission, tmp_path, monkeypatch):
+    """Large imports drop and rebuild the PostgreSQL trigram index; forced here on a small file."""
+    from django.db import connection
+
+    from pollwatch.elections import importers
+
+    monkeypatch.setattr(importers, "BULK_ROWS", 1)
+    assert import_stations(mission.election, write(tmp_path, GOOD)).stations == 4
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'station_name_trgm'")
+            assert cursor.fetchone() is not None
+    assert PollingStation.objects.filter(election=mission.election, name__icontains="hospital").count() == 1
