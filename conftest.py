@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("POLLWATCH_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get(
+        "POLLWATCH_SHARED_DATA", Path(__file__).resolve().parent.parent / "shared" / "data"
+    )
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,29 +40,50 @@ def mission(db):
     from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role
 
     election = Election.objects.create(
-        slug="test-election", name="Test presidential election", date=datetime.date(2026, 12, 6), country_code="AZ"
+        slug="test-election",
+        name="Test presidential election",
+        date=datetime.date(2026, 12, 6),
+        country_code="AZ",
     )
     contest = Contest.objects.create(election=election, name="President")
     for order, (code, name) in enumerate([("C1", "Incumbent"), ("C2", "Challenger")], start=1):
         Candidate.objects.create(contest=contest, code=code, name=name, ballot_order=order)
     observed_by = Mission.objects.create(election=election, name="Test mission")
-    r1 = Area.objects.create(election=election, level=1, level_name="region", code="R1", name="North", path="/R1/")
+    r1 = Area.objects.create(
+        election=election, level=1, level_name="region", code="R1", name="North", path="/R1/"
+    )
     r2 = Area.objects.create(
-        election=election, level=1, level_name="region", code="R2", name="Returned", path="/R2/", newly_included=True
+        election=election,
+        level=1,
+        level_name="region",
+        code="R2",
+        name="Returned",
+        path="/R2/",
+        newly_included=True,
     )
     districts = {}
     for code, parent in [("D1", r1), ("D2", r1), ("D3", r2)]:
         districts[code] = Area.objects.create(
-            election=election, parent=parent, level=2, level_name="district", code=code,
-            name=f"District {code}", path=f"{parent.path}{code}/",
+            election=election,
+            parent=parent,
+            level=2,
+            level_name="district",
+            code=code,
+            name=f"District {code}",
+            path=f"{parent.path}{code}/",
         )
     stations = {}
     for district in districts.values():
         for number in (1, 2):
             code = f"{district.code}-{number:03d}"
             stations[code] = PollingStation.objects.create(
-                election=election, code=code, name=f"School {code}", area=district, area_path=district.path,
-                registered_voters=1000 + number, newly_included=district.code == "D3",
+                election=election,
+                code=code,
+                name=f"School {code}",
+                area=district,
+                area_path=district.path,
+                registered_voters=1000 + number,
+                newly_included=district.code == "D3",
             )
     from pollwatch.elections.importers import refresh_area_totals
 
@@ -66,24 +91,42 @@ def mission(db):
     users = {}
     areas = {"supervisor": r1, "observer": districts["D1"], "other_observer": districts["D3"]}
     roles = {
-        "admin": Role.ADMIN, "coordinator": Role.COORDINATOR, "analyst": Role.ANALYST,
-        "media_monitor": Role.MEDIA_MONITOR, "supervisor": Role.SUPERVISOR, "observer": Role.OBSERVER,
+        "admin": Role.ADMIN,
+        "coordinator": Role.COORDINATOR,
+        "analyst": Role.ANALYST,
+        "media_monitor": Role.MEDIA_MONITOR,
+        "supervisor": Role.SUPERVISOR,
+        "observer": Role.OBSERVER,
         "other_observer": Role.OBSERVER,
     }
     people = {}
     for number, (persona, role) in enumerate(roles.items(), start=1):
         user = User.objects.create_user(persona, is_staff=persona == "admin")
         person = Person.objects.create(
-            mission=observed_by, code=str(1000 + number), full_name=persona.replace("_", " ").title(),
-            phone=f"+99450{1000000 + number}", user=user,
+            mission=observed_by,
+            code=str(1000 + number),
+            full_name=persona.replace("_", " ").title(),
+            phone=f"+99450{1000000 + number}",
+            user=user,
         )
-        Membership.objects.create(person=person, election=election, role=role, area=areas.get(persona))
+        Membership.objects.create(
+            person=person, election=election, role=role, area=areas.get(persona)
+        )
         users[persona] = user
         people[persona] = person
     users["outsider"] = User.objects.create_user("outsider")
-    Deployment.objects.create(membership=people["observer"].memberships.get(), station=stations["D1-001"])
-    Deployment.objects.create(membership=people["other_observer"].memberships.get(), station=stations["D3-001"])
+    Deployment.objects.create(
+        membership=people["observer"].memberships.get(), station=stations["D1-001"]
+    )
+    Deployment.objects.create(
+        membership=people["other_observer"].memberships.get(), station=stations["D3-001"]
+    )
     return SimpleNamespace(
-        election=election, regions={"R1": r1, "R2": r2}, districts=districts, stations=stations,
-        users=users, people=people, mission=observed_by,
+        election=election,
+        regions={"R1": r1, "R2": r2},
+        districts=districts,
+        stations=stations,
+        users=users,
+        people=people,
+        mission=observed_by,
     )

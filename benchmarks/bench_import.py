@@ -31,7 +31,9 @@ def make_file(stations: int, folder: Path) -> Path:
     started = time.perf_counter()
     simulated = simulate_election(stations=stations, seed=1, observers=0)
     simulated.stations.to_csv(path, index=False)
-    print(f"generated {stations:,} stations in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 2**20:.0f} MB)")
+    print(
+        f"generated {stations:,} stations in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 2**20:.0f} MB)"
+    )
     return path
 
 
@@ -77,13 +79,20 @@ def child(path: Path) -> dict:
             samples.append(time.perf_counter() - begin)
             assert response.status_code == 200, (url, response.status_code)
         timings[label] = statistics.median(samples) * 1000
-    return {"vendor": connection.vendor, "rows": result.stations, "seconds": seconds, "pages_ms": timings}
+    return {
+        "vendor": connection.vendor,
+        "rows": result.stations,
+        "seconds": seconds,
+        "pages_ms": timings,
+    }
 
 
 def run_child(path: Path, env: dict[str, str]) -> dict:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], env={**os.environ, **env},
-        capture_output=True, text=True,
+        [sys.executable, __file__, "--child", str(path)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
     )
     if output.returncode:
         raise SystemExit(f"benchmark child failed:\n{output.stderr[-3000:]}")
@@ -94,12 +103,19 @@ def raw_copy(path: Path) -> float:
     """Seconds for PostgreSQL to COPY the same CSV into a bare table of text columns."""
     import psycopg
 
-    with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}", autocommit=True) as conn:
+    with psycopg.connect(
+        PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}", autocommit=True
+    ) as conn:
         header = path.open(encoding="utf-8").readline().strip().split(",")
         conn.execute("DROP TABLE IF EXISTS raw_copy")
-        conn.execute("CREATE UNLOGGED TABLE raw_copy (" + ", ".join(f'"{c}" text' for c in header) + ")")
+        conn.execute(
+            "CREATE UNLOGGED TABLE raw_copy (" + ", ".join(f'"{c}" text' for c in header) + ")"
+        )
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
             with path.open("rb") as handle:
                 while chunk := handle.read(1 << 20):
                     copy.write(chunk)
@@ -128,18 +144,28 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as folder:
         path = make_file(args.stations, Path(folder))
-        results = {"sqlite": run_child(path, {"POLLWATCH_DATA": str(Path(folder) / "sqlite"), "DATABASE_URL": ""})}
+        results = {
+            "sqlite": run_child(
+                path, {"POLLWATCH_DATA": str(Path(folder) / "sqlite"), "DATABASE_URL": ""}
+            )
+        }
         copy_seconds = None
         if not args.skip_postgres:
             url = fresh_pg_database()
-            results["postgresql"] = run_child(path, {"POLLWATCH_DATA": str(Path(folder) / "pg"), "DATABASE_URL": url})
+            results["postgresql"] = run_child(
+                path, {"POLLWATCH_DATA": str(Path(folder) / "pg"), "DATABASE_URL": url}
+            )
             copy_seconds = raw_copy(path)
     rows = args.stations
     print(f"\nimport of {rows:,} stations")
     print(f"{'database':<12}{'seconds':>10}{'rows/s':>12}{'vs raw COPY':>14}")
     for name, result in results.items():
         rate = result["rows"] / result["seconds"]
-        ratio = f"{(copy_seconds / result['seconds']):.2f}" if copy_seconds and name == "postgresql" else ""
+        ratio = (
+            f"{(copy_seconds / result['seconds']):.2f}"
+            if copy_seconds and name == "postgresql"
+            else ""
+        )
         print(f"{name:<12}{result['seconds']:>10.1f}{rate:>12,.0f}{ratio:>14}")
     if copy_seconds:
         print(f"{'raw COPY':<12}{copy_seconds:>10.1f}{rows / copy_seconds:>12,.0f}{'1.00':>14}")

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import sys
+from types import ModuleType
 
 # name -> module in pollwatch.commands exposing HELP, add_arguments(parser), run(args) -> int
 PURE_COMMANDS = {
@@ -36,7 +37,7 @@ Django-backed commands (run `pollwatch COMMAND --help`):
 """
 
 
-def _pure_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+def _pure_parser(name: str) -> tuple[argparse.ArgumentParser, ModuleType]:
     module = importlib.import_module(PURE_COMMANDS[name])
     parser = argparse.ArgumentParser(prog=f"pollwatch {name}", description=module.HELP)
     module.add_arguments(parser)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if name in PURE_COMMANDS:
         parser, module = _pure_parser(name)
         args = parser.parse_args(argv[1:])
-        return int(module.run(args) or 0)  # type: ignore[attr-defined]
+        return int(module.run(args) or 0)
 
     if name == "demo":
         # The demo keeps its own data folder so that --reset never touches real data.

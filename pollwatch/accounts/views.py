@@ -33,13 +33,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             login(request, form.get_user())
             target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, require_https=request.is_secure()
+            ):
                 target = settings.LOGIN_REDIRECT_URL
             return redirect(target)
     status = 429 if throttled else (200 if request.method == "GET" or form.is_valid() else 400)
     return render(
-        request, "accounts/login.html",
-        {"form": form, "throttled": throttled, "next": request.GET.get("next", "")}, status=status,
+        request,
+        "accounts/login.html",
+        {"form": form, "throttled": throttled, "next": request.GET.get("next", "")},
+        status=status,
     )
 
 

@@ -11,7 +11,15 @@ class ElectionAdmin(admin.ModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level_name", "election", "station_count", "registered_voters", "newly_included"]
+    list_display = [
+        "code",
+        "name",
+        "level_name",
+        "election",
+        "station_count",
+        "registered_voters",
+        "newly_included",
+    ]
     list_filter = ["election", "level_name", "newly_included"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
@@ -20,7 +28,15 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(PollingStation)
 class PollingStationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "area", "registered_voters", "newly_included", "abroad", "special"]
+    list_display = [
+        "code",
+        "name",
+        "area",
+        "registered_voters",
+        "newly_included",
+        "abroad",
+        "special",
+    ]
     list_filter = ["election", "newly_included", "abroad", "special"]
     search_fields = ["code"]
     raw_id_fields = ["area"]
@@ -45,6 +61,14 @@ class ContestAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "kind", "election", "status", "imported", "error_count", "created"]
+    list_display = [
+        "original_name",
+        "kind",
+        "election",
+        "status",
+        "imported",
+        "error_count",
+        "created",
+    ]
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]

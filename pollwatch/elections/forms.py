@@ -7,13 +7,19 @@ from pollwatch.elections.models import ImportJob
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
-    encoding = forms.CharField(required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251")
-    replace = forms.BooleanField(required=False, help_text="stations only: delete the election's stations first")
+    encoding = forms.CharField(
+        required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"
+    )
+    replace = forms.BooleanField(
+        required=False, help_text="stations only: delete the election's stations first"
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB.")
+            raise forms.ValidationError(
+                f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB."
+            )
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
             raise forms.ValidationError("Give a .csv or .xlsx file.")
         return upload

@@ -27,7 +27,14 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
-from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, parse_flag, read_rows
+from pollwatch.lib.tabular import (
+    RowError,
+    TableError,
+    count_data_lines,
+    errors_as_csv,
+    parse_flag,
+    read_rows,
+)
 
 MAX_REPORTED_ERRORS = 10_000
 BATCH = 20_000
@@ -105,15 +112,21 @@ def import_stations(
             errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
     levels = [h[: -len("_code")] for h in header if h.endswith("_code") and h != "code"]
     if not levels:
-        errors.add(1, "", "no geography columns: give at least one <level>_code column, e.g. region_code")
+        errors.add(
+            1, "", "no geography columns: give at least one <level>_code column, e.g. region_code"
+        )
     existing_levels = dict(
         Area.objects.filter(election=election).values_list("level", "level_name").distinct()
     )
     for depth, level in enumerate(levels, start=1):
-        known = existing_levels.get(depth)
-        if known is not None and known != level:
+        known_level = existing_levels.get(depth)
+        if known_level is not None and known_level != level:
             expected = ", ".join(existing_levels[d] for d in sorted(existing_levels))
-            errors.add(1, f"{level}_code", f"unknown level {level!r}: this election's levels are {expected}")
+            errors.add(
+                1,
+                f"{level}_code",
+                f"unknown level {level!r}: this election's levels are {expected}",
+            )
     errors.raise_if_any()
 
     level_columns = []
@@ -123,17 +136,23 @@ def import_stations(
         for name, index in column.items():
             prefix = f"{level}_name_"
             if name.startswith(prefix):
-                other[name[len(prefix):]] = index
-                languages.add(name[len(prefix):])
+                other[name[len(prefix) :]] = index
+                languages.add(name[len(prefix) :])
         level_columns.append((level, column[f"{level}_code"], column.get(f"{level}_name"), other))
     i_code, i_name, i_voters = column["code"], column["name"], column["registered_voters"]
     i_lat, i_lon = column.get("latitude"), column.get("longitude")
-    i_newly, i_abroad, i_special = column.get("newly_included"), column.get("abroad"), column.get("special")
+    i_newly, i_abroad, i_special = (
+        column.get("newly_included"),
+        column.get("abroad"),
+        column.get("special"),
+    )
     width = len(header)
 
     existing_codes = set()
     if not replace:
-        existing_codes = set(PollingStation.objects.filter(election=election).values_list("code", flat=True))
+        existing_codes = set(
+            PollingStation.objects.filter(election=election).values_list("code", flat=True)
+        )
     # code -> (depth, parent code, name, other names, first row, newly included)
     existing_areas = {
         a.code: a for a in Area.objects.filter(election=election).select_related("parent")
@@ -167,7 +186,9 @@ def import_stations(
                 errors.add(row_number, "code", "station code longer than 64 characters", code)
                 bad = True
             elif code in seen:
-                errors.add(row_number, "code", f"duplicate station code (first at row {seen[code]})", code)
+                errors.add(
+                    row_number, "code", f"duplicate station code (first at row {seen[code]})", code
+                )
                 bad = True
             elif code in existing_codes:
                 errors.add(row_number, "code", "station code already exists in this election", code)
@@ -189,17 +210,23 @@ def import_stations(
                         errors.add(row_number, "registered_voters", "not a whole number", text)
                         bad = True
                 except ValueError:
-                    errors.add(row_number, "registered_voters", "not a number" if text else "missing", text)
+                    errors.add(
+                        row_number, "registered_voters", "not a number" if text else "missing", text
+                    )
                     bad = True
                     voters = 0
             if voters < 0 and not bad:
-                errors.add(row_number, "registered_voters", "negative number of registered voters", text)
+                errors.add(
+                    row_number, "registered_voters", "negative number of registered voters", text
+                )
                 bad = True
             newly = abroad = False
             if i_newly is not None:
                 flag = parse_flag(cells[i_newly])
                 if flag is None:
-                    errors.add(row_number, "newly_included", "expected 1/0 or yes/no", cells[i_newly])
+                    errors.add(
+                        row_number, "newly_included", "expected 1/0 or yes/no", cells[i_newly]
+                    )
                     bad = True
                 newly = bool(flag)
             if i_abroad is not None:
@@ -213,18 +240,23 @@ def import_stations(
                 special = cells[i_special].lower()
                 if special not in SPECIAL_KINDS:
                     errors.add(
-                        row_number, "special", f"unknown kind of special station (use {', '.join(sorted(SPECIAL_KINDS - {''}))})",
+                        row_number,
+                        "special",
+                        f"unknown kind of special station (use {', '.join(sorted(SPECIAL_KINDS - {''}))})",
                         cells[i_special],
                     )
                     bad = True
             latitude = longitude = None
-            for index, name_, low, high in ((i_lat, "latitude", -90, 90), (i_lon, "longitude", -180, 180)):
-                if index is None or not cells[index]:
+            for cell_index, name_, low, high in (
+                (i_lat, "latitude", -90, 90),
+                (i_lon, "longitude", -180, 180),
+            ):
+                if cell_index is None or not cells[cell_index]:
                     continue
                 try:
-                    value = float(cells[index])
+                    value = float(cells[cell_index])
                 except ValueError:
-                    errors.add(row_number, name_, "not a number", cells[index])
+                    errors.add(row_number, name_, "not a number", cells[cell_index])
                     bad = True
                     continue
                 if not low <= value <= high:
@@ -241,24 +273,41 @@ def import_stations(
                     errors.add(row_number, f"{level}_code", f"missing {level} code")
                     bad = True
                     break
-                known = new_areas.get(area_code)
-                if known is None and area_code in existing_areas:
+                pending = new_areas.get(area_code)
+                if pending is None and area_code in existing_areas:
                     area = existing_areas[area_code]
-                    known_depth, known_parent = area.level, area.parent.code if area.parent else None
-                elif known is not None:
-                    known_depth, known_parent = known[0], known[1]
+                    known_depth, known_parent = (
+                        area.level,
+                        area.parent.code if area.parent else None,
+                    )
+                elif pending is not None:
+                    known_depth, known_parent = pending[0], pending[1]
                 else:
                     names = {lang: cells[i] for lang, i in other.items() if cells[i]}
-                    new_areas[area_code] = [depth, parent, (cells[ni] if ni is not None else "") or area_code, names, row_number, False]
+                    new_areas[area_code] = [
+                        depth,
+                        parent,
+                        (cells[ni] if ni is not None else "") or area_code,
+                        names,
+                        row_number,
+                        False,
+                    ]
                     known_depth, known_parent = depth, parent
                 if known_depth != depth:
-                    errors.add(row_number, f"{level}_code", f"code {area_code!r} is already used at another level", area_code)
+                    errors.add(
+                        row_number,
+                        f"{level}_code",
+                        f"code {area_code!r} is already used at another level",
+                        area_code,
+                    )
                     bad = True
                     break
                 if known_parent != parent:
                     errors.add(
-                        row_number, f"{level}_code",
-                        f"{level} {area_code!r} is under {known_parent!r} elsewhere but under {parent!r} here", area_code,
+                        row_number,
+                        f"{level}_code",
+                        f"{level} {area_code!r} is under {known_parent!r} elsewhere but under {parent!r} here",
+                        area_code,
                     )
                     bad = True
                     break
@@ -267,7 +316,9 @@ def import_stations(
                 continue
             if newly and parent in new_areas:
                 new_areas[parent][5] = True
-            stations.append((code, name[:300], parent, voters, latitude, longitude, newly, abroad, special))
+            stations.append(
+                (code, name[:300], parent, voters, latitude, longitude, newly, abroad, special)
+            )
     except TableError as exc:
         errors.add(exc.error.row, exc.error.column, exc.error.reason)
     if not stations and not errors.total:
@@ -281,15 +332,17 @@ def import_stations(
         _insert_stations(election, stations, area_rows, progress)
         refresh_area_totals(election)
         if languages:
-            known = [lang for lang in election.languages.split(",") if lang]
-            added = [lang for lang in sorted(languages) if lang not in known]
+            current = [lang for lang in election.languages.split(",") if lang]
+            added = [lang for lang in sorted(languages) if lang not in current]
             if added:
-                election.languages = ",".join(known + added)
+                election.languages = ",".join(current + added)
                 election.save(update_fields=["languages"])
     # Fresh planner statistics, or the first searches after a bulk load pick slow plans.
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {PollingStation._meta.db_table}")
-    return StationImportResult(len(stations), len(new_areas), blank_rows, time.perf_counter() - started)
+    return StationImportResult(
+        len(stations), len(new_areas), blank_rows, time.perf_counter() - started
+    )
 
 
 def _create_areas(
@@ -305,8 +358,15 @@ def _create_areas(
             parent_id, parent_path = known[parent] if parent else (None, "/")
             batch.append(
                 Area(
-                    election=election, parent_id=parent_id, level=depth, level_name=levels[depth - 1],
-                    code=code, name=name[:200], names=names, path=f"{parent_path}{code}/", newly_included=newly,
+                    election=election,
+                    parent_id=parent_id,
+                    level=depth,
+                    level_name=levels[depth - 1],
+                    code=code,
+                    name=name[:200],
+                    names=names,
+                    path=f"{parent_path}{code}/",
+                    newly_included=newly,
                 )
             )
         for area in Area.objects.bulk_create(batch, batch_size=2000):
@@ -315,7 +375,10 @@ def _create_areas(
 
 
 def _insert_stations(
-    election: Election, stations: list[tuple], areas: dict[str, tuple[int, str]], progress: Progress | None
+    election: Election,
+    stations: list[tuple],
+    areas: dict[str, tuple[int, str]],
+    progress: Progress | None,
 ) -> None:
     table = PollingStation._meta.db_table
     columns = (
@@ -325,7 +388,9 @@ def _insert_stations(
     total = len(stations)
 
     def records():
-        for index, (code, name, leaf, voters, lat, lon, newly, abroad, special) in enumerate(stations, 1):
+        for index, (code, name, leaf, voters, lat, lon, newly, abroad, special) in enumerate(
+            stations, 1
+        ):
             area_id, path = areas[leaf]
             if progress is not None and index % BATCH == 0:
                 progress("writing", index, total)
@@ -359,9 +424,7 @@ def _insert_stations(
         progress("writing", total, total)
 
 
-TRIGRAM_INDEX_SQL = (
-    "CREATE INDEX station_name_trgm ON elections_pollingstation USING gin (upper(name::text) gin_trgm_ops)"
-)
+TRIGRAM_INDEX_SQL = "CREATE INDEX station_name_trgm ON elections_pollingstation USING gin (upper(name::text) gin_trgm_ops)"
 
 
 def _drop_trigram_index(cursor) -> bool:
@@ -379,12 +442,17 @@ def refresh_area_totals(election: Election) -> None:
         row["area_id"]: row
         for row in PollingStation.objects.filter(election=election)
         .values("area_id")
-        .annotate(stations=Count("id"), voters=Sum("registered_voters"), newly=Count("id", filter=Q(newly_included=True)))
+        .annotate(
+            stations=Count("id"),
+            voters=Sum("registered_voters"),
+            newly=Count("id", filter=Q(newly_included=True)),
+        )
     }
     areas = list(Area.objects.filter(election=election).only("id", "parent_id", "level"))
-    totals = {a.pk: [0, 0, False] for a in areas}
+    # area id -> [stations, registered voters, newly-included stations] over its subtree
+    totals: dict[int, list[int]] = {a.pk: [0, 0, 0] for a in areas}
     for area_id, row in per_area.items():
-        totals[area_id] = [row["stations"], row["voters"] or 0, bool(row["newly"])]
+        totals[area_id] = [row["stations"], row["voters"] or 0, row["newly"]]
     parents = {a.pk: a.parent_id for a in areas}
     # Deepest first, so each area's total is complete before it is added to its parent.
     for area in sorted(areas, key=lambda a: -a.level):
@@ -393,11 +461,13 @@ def refresh_area_totals(election: Election) -> None:
             parent_totals = totals[parent_id]
             parent_totals[0] += totals[area.pk][0]
             parent_totals[1] += totals[area.pk][1]
-            parent_totals[2] = parent_totals[2] or totals[area.pk][2]
+            parent_totals[2] += totals[area.pk][2]
     for area in areas:
         area.station_count, area.registered_voters, newly = totals[area.pk]
-        area.newly_included = area.newly_included or newly
-    Area.objects.bulk_update(areas, ["station_count", "registered_voters", "newly_included"], batch_size=2000)
+        area.newly_included = area.newly_included or newly > 0
+    Area.objects.bulk_update(
+        areas, ["station_count", "registered_voters", "newly_included"], batch_size=2000
+    )
 
 
 def store_raw_file(source: Path, original_name: str) -> tuple[str, str, int]:
@@ -416,11 +486,19 @@ def store_raw_file(source: Path, original_name: str) -> tuple[str, str, int]:
     return relative, sha, source.stat().st_size
 
 
-def create_job(election: Election, kind: str, source: Path, original_name: str, options: dict, user=None) -> ImportJob:
+def create_job(
+    election: Election, kind: str, source: Path, original_name: str, options: dict, user=None
+) -> ImportJob:
     relative, sha, size = store_raw_file(source, original_name)
     return ImportJob.objects.create(
-        election=election, kind=kind, original_name=original_name, stored_path=relative,
-        sha256=sha, size=size, options=options, created_by=user,
+        election=election,
+        kind=kind,
+        original_name=original_name,
+        stored_path=relative,
+        sha256=sha,
+        size=size,
+        options=options,
+        created_by=user,
     )
 
 
@@ -445,8 +523,11 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
     try:
         if job.kind == ImportJob.Kind.STATIONS:
             result = import_stations(
-                job.election, path, encoding=options.get("encoding", "utf-8"),
-                replace=bool(options.get("replace")), progress=report,
+                job.election,
+                path,
+                encoding=options.get("encoding", "utf-8"),
+                replace=bool(options.get("replace")),
+                progress=report,
             )
             job.imported = result.stations
             job.message = (
@@ -455,8 +536,11 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
             )
         else:
             people = import_people(
-                job.election, path, encoding=options.get("encoding", "utf-8"),
-                region=options.get("region") or job.election.country_code or None, progress=report,
+                job.election,
+                path,
+                encoding=options.get("encoding", "utf-8"),
+                region=options.get("region") or job.election.country_code or None,
+                progress=report,
             )
             job.imported = people.people
             job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."

@@ -28,7 +28,9 @@ class Election(models.Model):
         max_length=2, blank=True, help_text="ISO 3166 code; the default region for phone numbers"
     )
     languages = models.CharField(
-        max_length=100, default="en", help_text="comma-separated language codes of area names, first is the default"
+        max_length=100,
+        default="en",
+        help_text="comma-separated language codes of area names, first is the default",
     )
     created = models.DateTimeField(auto_now_add=True)
 
@@ -51,20 +53,29 @@ class Area(models.Model):
     """
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="areas")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     level = models.PositiveSmallIntegerField(help_text="1 for the top level under the country")
     level_name = models.CharField(max_length=50, help_text="region, district, municipality, ...")
     code = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
-    names = models.JSONField(default=dict, blank=True, help_text="names in other languages: {language: name}")
+    names = models.JSONField(
+        default=dict, blank=True, help_text="names in other languages: {language: name}"
+    )
     path = models.CharField(max_length=700)
     newly_included = models.BooleanField(default=False, help_text="newly (re)included territory")
     station_count = models.PositiveIntegerField(default=0)
     registered_voters = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["election", "code"], name="area_code_unique")]
-        indexes = [models.Index(fields=["election", "path"]), models.Index(fields=["election", "parent"])]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "code"], name="area_code_unique")
+        ]
+        indexes = [
+            models.Index(fields=["election", "path"]),
+            models.Index(fields=["election", "parent"]),
+        ]
         ordering = ["path"]
 
     def __str__(self) -> str:
@@ -81,7 +92,9 @@ class PollingStation(models.Model):
         OTHER = "other"
 
     # No index of its own: the unique (election, code) index serves election lookups.
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stations", db_index=False)
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="stations", db_index=False
+    )
     code = models.CharField(max_length=64)
     name = models.CharField(max_length=300)
     area = models.ForeignKey(Area, on_delete=models.RESTRICT, related_name="stations")
@@ -95,11 +108,15 @@ class PollingStation(models.Model):
     special = models.CharField(max_length=20, choices=Special.choices, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["election", "code"], name="station_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "code"], name="station_code_unique")
+        ]
         indexes = [
             # Serves code-prefix search on PostgreSQL whatever the database collation
             # (other databases ignore the operator class).
-            models.Index(fields=["code"], name="station_code_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["code"], name="station_code_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         ordering = ["code"]
 
@@ -129,7 +146,9 @@ class Candidate(models.Model):
 
     class Meta:
         ordering = ["contest", "ballot_order"]
-        constraints = [models.UniqueConstraint(fields=["contest", "code"], name="candidate_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "code"], name="candidate_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -155,7 +174,9 @@ class ImportJob(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="imports")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     original_name = models.CharField(max_length=255)
-    stored_path = models.CharField(max_length=500, help_text="path of the raw file in the data folder")
+    stored_path = models.CharField(
+        max_length=500, help_text="path of the raw file in the data folder"
+    )
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     options = models.JSONField(default=dict, blank=True)

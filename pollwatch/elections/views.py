@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm
 from pollwatch.elections.importers import create_job
 from pollwatch.elections.models import Area, Candidate, ImportJob
@@ -27,9 +28,9 @@ SEARCH_COUNT_CAP = 1000
 
 
 @login_required
-def election_home(request: HttpRequest, slug: str) -> HttpResponse:
+def election_home(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     top = areas_for(access).filter(level=1).order_by("code")
     totals = {
         "stations": sum(a.station_count for a in top),
@@ -37,9 +38,16 @@ def election_home(request: HttpRequest, slug: str) -> HttpResponse:
         "areas": areas_for(access).count(),
     }
     return render(
-        request, "elections/home.html",
-        {"election": election, "access": access, "areas": top, "totals": totals,
-         "missions": election.missions.all(), "candidates": _candidates(election)},
+        request,
+        "elections/home.html",
+        {
+            "election": election,
+            "access": access,
+            "areas": top,
+            "totals": totals,
+            "missions": election.missions.all(),
+            "candidates": _candidates(election),
+        },
     )
 
 
@@ -48,24 +56,32 @@ def _candidates(election):
 
 
 @login_required
-def area_children(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+def area_children(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     election, access = election_for_user(request, slug)
     area = areas_for(access).filter(code=code).first()
     if area is None:
         raise Http404("No such area")
     children = area.children.order_by("code")
-    return render(request, "elections/_area_rows.html", {"election": election, "areas": children, "access": access})
+    return render(
+        request,
+        "elections/_area_rows.html",
+        {"election": election, "areas": children, "access": access},
+    )
 
 
 def _subtree_ids(area: Area) -> list[int]:
-    return list(Area.objects.filter(election_id=area.election_id, path__startswith=area.path).values_list("pk", flat=True))
+    return list(
+        Area.objects.filter(election_id=area.election_id, path__startswith=area.path).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 @login_required
-def stations(request: HttpRequest, slug: str) -> HttpResponse:
+def stations(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Keyset-paged station list: stays fast at a million rows (no OFFSET, no full COUNT)."""
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not access.can_view_stations():
         raise PermissionDenied
     query = request.GET.get("q", "").strip()[:100]
@@ -101,42 +117,60 @@ def stations(request: HttpRequest, slug: str) -> HttpResponse:
         count = qs.order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
         count_label = f"{SEARCH_COUNT_CAP:,}+" if count > SEARCH_COUNT_CAP else f"{count:,}"
     else:
-        total = area.station_count if area else sum(
-            areas_for(access).filter(level=1).values_list("station_count", flat=True)
+        total = (
+            area.station_count
+            if area
+            else sum(areas_for(access).filter(level=1).values_list("station_count", flat=True))
         )
         count_label = f"{total:,}"
     context = {
-        "election": election, "access": access, "stations": page, "query": query, "area": area,
+        "election": election,
+        "access": access,
+        "stations": page,
+        "query": query,
+        "area": area,
         "count_label": count_label,
         "next_after": page[-1].code if page and has_next else "",
         "previous_before": page[0].code if page and has_previous else "",
         "regions": areas_for(access).filter(level=1).order_by("code"),
     }
-    template = "elections/_stations_table.html" if request.htmx and not request.htmx.boosted else "elections/stations.html"
+    template = (
+        "elections/_stations_table.html"
+        if request.htmx and not request.htmx.boosted
+        else "elections/stations.html"
+    )
     return render(request, template, context)
 
 
 @login_required
-def station_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     station, can_write = station_for_user(request, slug, code)
-    request.election = station.election  # type: ignore[attr-defined]
+    request.election = station.election
     ancestors = Area.objects.filter(
         election_id=station.election_id, code__in=[c for c in station.area_path.split("/") if c]
     ).order_by("level")
     _, access = election_for_user(request, slug)
-    deployments = deployments_for(access).filter(station=station).select_related("membership__person")
+    deployments = (
+        deployments_for(access).filter(station=station).select_related("membership__person")
+    )
     return render(
-        request, "elections/station.html",
-        {"station": station, "can_write": can_write, "ancestors": ancestors, "deployments": deployments,
-         "election": station.election},
+        request,
+        "elections/station.html",
+        {
+            "station": station,
+            "can_write": can_write,
+            "ancestors": ancestors,
+            "deployments": deployments,
+            "election": station.election,
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def imports(request: HttpRequest, slug: str) -> HttpResponse:
+def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not access.can_import():
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -147,22 +181,32 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
                 temporary.write(chunk)
             temporary.flush()
             job = create_job(
-                election, form.cleaned_data["kind"], Path(temporary.name), upload.name,
-                {"encoding": form.cleaned_data["encoding"] or "utf-8", "replace": form.cleaned_data["replace"]},
+                election,
+                form.cleaned_data["kind"],
+                Path(temporary.name),
+                upload.name,
+                {
+                    "encoding": form.cleaned_data["encoding"] or "utf-8",
+                    "replace": form.cleaned_data["replace"],
+                },
                 user=request.user,
             )
         from pollwatch.elections.tasks import run_import
 
         run_import.enqueue(job.pk)
-        messages.info(request, f"{upload.name} stored (sha256 {job.sha256[:12]}…) and queued for import.")
+        messages.info(
+            request, f"{upload.name} stored (sha256 {job.sha256[:12]}…) and queued for import."
+        )
         return redirect("import", slug=election.slug, pk=job.pk)
     jobs = ImportJob.objects.filter(election=election)[:50]
-    return render(request, "elections/imports.html", {"election": election, "form": form, "jobs": jobs})
+    return render(
+        request, "elections/imports.html", {"election": election, "form": form, "jobs": jobs}
+    )
 
 
-def _job_for(request: HttpRequest, slug: str, pk: int) -> ImportJob:
+def _job_for(request: PollwatchRequest, slug: str, pk: int) -> ImportJob:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not access.can_import():
         raise PermissionDenied
     job = ImportJob.objects.filter(election=election, pk=pk).first()
@@ -172,7 +216,7 @@ def _job_for(request: HttpRequest, slug: str, pk: int) -> ImportJob:
 
 
 @login_required
-def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def import_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     job = _job_for(request, slug, pk)
     rows = []
     if job.errors_csv:
@@ -185,9 +229,8 @@ def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def import_errors(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     job = _job_for(request, slug, pk)
     response = HttpResponse(job.errors_csv, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
-

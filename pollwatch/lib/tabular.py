@@ -42,7 +42,9 @@ def errors_as_csv(errors: list[RowError]) -> str:
     writer = csv.writer(out)
     writer.writerow(["row", "column", "reason", "value"])
     for error in errors:
-        writer.writerow(["" if error.row is None else error.row, error.column, error.reason, error.value])
+        writer.writerow(
+            ["" if error.row is None else error.row, error.column, error.reason, error.value]
+        )
     return out.getvalue()
 
 
@@ -57,7 +59,9 @@ def count_data_lines(path: Path) -> int:
     return max(total - 1, 0)
 
 
-def read_rows(path: Path, encoding: str = "utf-8") -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def read_rows(
+    path: Path, encoding: str = "utf-8"
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """(header, iterator of (row number, cells)); cells are stripped strings.
 
     Raises TableError for an unreadable file or header; errors met while
@@ -86,7 +90,9 @@ def _read_csv(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int,
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]  # the byte-order mark Excel writes
             if b"\x00" in line:
-                raise TableError(RowError(number, "", "this is not a text file (it contains NUL bytes)"))
+                raise TableError(
+                    RowError(number, "", "this is not a text file (it contains NUL bytes)")
+                )
             try:
                 yield line.decode(encoding)
             except UnicodeDecodeError as exc:
@@ -100,7 +106,9 @@ def _read_csv(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int,
         raise
     if not first.strip():
         handle.close()
-        raise TableError(RowError(1, "", "the file is empty or its first line (the header) is blank"))
+        raise TableError(
+            RowError(1, "", "the file is empty or its first line (the header) is blank")
+        )
     delimiter = max([",", ";", "\t"], key=first.count)
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
 
@@ -113,7 +121,9 @@ def _read_csv(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int,
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    raise TableError(RowError(reader.line_num + 1, "", f"malformed CSV: {exc}")) from exc
+                    raise TableError(
+                        RowError(reader.line_num + 1, "", f"malformed CSV: {exc}")
+                    ) from exc
                 # line_num counts the lines this reader took; the header came before it.
                 yield reader.line_num + 1, [cell.strip() for cell in cells]
         finally:

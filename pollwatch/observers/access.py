@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -59,23 +59,27 @@ class Access:
         return query
 
 
-def access_for(user: AbstractBaseUser | AnonymousUser, election: Election) -> Access | None:
+def access_for(user: User | AnonymousUser, election: Election) -> Access | None:
     """The user's Access in the election, or None when they have no role in it."""
     if not user.is_authenticated:
         return None
     if user.is_superuser:
         return Access(election, {Role.ADMIN}, getattr(user, "person", None))
     memberships = list(
-        Membership.objects.filter(election=election, person__user=user).select_related("person", "area")
+        Membership.objects.filter(election=election, person__user=user).select_related(
+            "person", "area"
+        )
     )
     if not memberships:
         return None
     roles = {m.role for m in memberships}
-    supervised = [m.area.path for m in memberships if m.role == Role.SUPERVISOR and m.area is not None]
+    supervised = [
+        m.area.path for m in memberships if m.role == Role.SUPERVISOR and m.area is not None
+    ]
     return Access(election, roles, memberships[0].person, supervised)
 
 
-def elections_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Election]:
+def elections_for_user(user: User | AnonymousUser) -> QuerySet[Election]:
     if not user.is_authenticated:
         return Election.objects.none()
     if user.is_superuser:
@@ -101,7 +105,10 @@ def stations_for(access: Access) -> QuerySet[PollingStation]:
     if Role.SUPERVISOR in access.roles:
         query |= access._path_filter("area_path")
     if Role.OBSERVER in access.roles and access.person is not None:
-        query |= Q(deployments__membership__person=access.person, deployments__membership__election=access.election)
+        query |= Q(
+            deployments__membership__person=access.person,
+            deployments__membership__election=access.election,
+        )
     if not (access.roles & STATIONS_ROLES):
         return stations.none()
     return stations.filter(query).distinct()

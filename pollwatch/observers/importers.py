@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.validators import validate_email
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from pollwatch.elections.importers import ErrorList, normalise_header
@@ -37,7 +37,9 @@ class PeopleImportResult:
 def mission_for(election: Election) -> Mission:
     mission = election.missions.order_by("pk").first()
     if mission is None:
-        mission = Mission.objects.create(election=election, name=f"{election.name} observation mission")
+        mission = Mission.objects.create(
+            election=election, name=f"{election.name} observation mission"
+        )
     return mission
 
 
@@ -65,9 +67,20 @@ def import_people(
     errors.raise_if_any()
     mission = election.missions.order_by("pk").first()
     existing = Person.objects.filter(mission=mission) if mission else Person.objects.none()
-    codes = {code: "already in the mission" for code in existing.values_list("code", flat=True)}
-    phones = {phone: "already in the mission" for phone in existing.values_list("phone", flat=True) if phone}
-    emails = {email.lower(): "already in the mission" for email in existing.values_list("email", flat=True) if email}
+    # value: the row where it was first seen, or a note that it exists already
+    codes: dict[str, int | str] = {
+        code: "already in the mission" for code in existing.values_list("code", flat=True)
+    }
+    phones: dict[str, int | str] = {
+        phone: "already in the mission"
+        for phone in existing.values_list("phone", flat=True)
+        if phone
+    }
+    emails: dict[str, int | str] = {
+        email.lower(): "already in the mission"
+        for email in existing.values_list("email", flat=True)
+        if email
+    }
     areas = dict(Area.objects.filter(election=election).values_list("code", "pk"))
     region = region or election.country_code or None
     width = len(header)
@@ -94,7 +107,9 @@ def import_people(
             role_text = cell(cells, "role").lower().strip()
             role = ROLE_ALIASES.get(role_text, role_text.replace(" ", "_"))
             if role not in ROLES:
-                errors.add(row_number, "role", f"unknown role (use {', '.join(sorted(ROLES))})", role_text)
+                errors.add(
+                    row_number, "role", f"unknown role (use {', '.join(sorted(ROLES))})", role_text
+                )
                 bad = True
             code = cell(cells, "code")
             if code:
@@ -113,7 +128,12 @@ def import_people(
                     bad = True
                 else:
                     if phone in phones:
-                        errors.add(row_number, "phone", f"duplicate phone {phone} ({_where(phones[phone])})", phone_text)
+                        errors.add(
+                            row_number,
+                            "phone",
+                            f"duplicate phone {phone} ({_where(phones[phone])})",
+                            phone_text,
+                        )
                         bad = True
                     else:
                         phones[phone] = row_number
@@ -129,7 +149,9 @@ def import_people(
                     bad = True
                 else:
                     if email in emails:
-                        errors.add(row_number, "email", f"duplicate email ({_where(emails[email])})", email)
+                        errors.add(
+                            row_number, "email", f"duplicate email ({_where(emails[email])})", email
+                        )
                         bad = True
                     else:
                         emails[email] = row_number
@@ -140,8 +162,15 @@ def import_people(
             language = (cell(cells, "language") or "en").lower()[:10]
             if not bad:
                 people.append(
-                    {"code": code, "name": name[:200], "phone": phone, "email": email, "role": role,
-                     "area_id": areas.get(area_code), "language": language}
+                    {
+                        "code": code,
+                        "name": name[:200],
+                        "phone": phone,
+                        "email": email,
+                        "role": role,
+                        "area_id": areas.get(area_code),
+                        "language": language,
+                    }
                 )
     except TableError as exc:
         errors.add(exc.error.row, exc.error.column, exc.error.reason)
@@ -161,8 +190,14 @@ def import_people(
                 used.add(person["code"])
         created = Person.objects.bulk_create(
             [
-                Person(mission=mission, code=p["code"], full_name=p["name"], phone=p["phone"],
-                       email=p["email"], language=p["language"])
+                Person(
+                    mission=mission,
+                    code=p["code"],
+                    full_name=p["name"],
+                    phone=p["phone"],
+                    email=p["email"],
+                    language=p["language"],
+                )
                 for p in people
             ],
             batch_size=2000,

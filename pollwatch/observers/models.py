@@ -37,16 +37,24 @@ class Person(models.Model):
     code = models.CharField(max_length=32)
     full_name = models.CharField(max_length=200)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +994501234567")
-    other_phones = models.JSONField(default=list, blank=True, help_text="more E.164 numbers the person may text from")
+    other_phones = models.JSONField(
+        default=list, blank=True, help_text="more E.164 numbers the person may text from"
+    )
     email = models.EmailField(blank=True)
     language = models.CharField(max_length=10, default="en")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
 
     class Meta:
         ordering = ["full_name"]
-        constraints = [models.UniqueConstraint(fields=["mission", "code"], name="person_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["mission", "code"], name="person_code_unique")
+        ]
         indexes = [models.Index(fields=["phone"])]
 
     def __str__(self) -> str:
@@ -56,7 +64,9 @@ class Person(models.Model):
 class Team(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=200)
-    areas = models.ManyToManyField(Area, blank=True, related_name="teams", help_text="areas of responsibility")
+    areas = models.ManyToManyField(
+        Area, blank=True, related_name="teams", help_text="areas of responsibility"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -69,10 +79,16 @@ class Membership(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships",
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
         help_text="area of responsibility (supervisors) or home area (observers)",
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
 
     class Meta:
         constraints = [
@@ -88,10 +104,14 @@ class Deployment(models.Model):
     """An observer assigned to a polling station for a time window."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="deployments")
-    station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="deployments")
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.CASCADE, related_name="deployments"
+    )
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
-    reserve = models.BooleanField(default=False, help_text="a reserve station, visited if the first is unreachable")
+    reserve = models.BooleanField(
+        default=False, help_text="a reserve station, visited if the first is unreachable"
+    )
 
     class Meta:
         constraints = [

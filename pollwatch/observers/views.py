@@ -4,57 +4,83 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from pollwatch.observers.access import deployments_for, election_for_user, people_for, person_for_user
+from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.observers.access import (
+    deployments_for,
+    election_for_user,
+    people_for,
+    person_for_user,
+)
 from pollwatch.observers.models import Membership, Role
 
 
 @login_required
-def people(request: HttpRequest, slug: str) -> HttpResponse:
+def people(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not access.can_view_people():
         raise PermissionDenied
     query = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
     qs = people_for(access)
     if query:
-        qs = qs.filter(Q(full_name__icontains=query) | Q(code__iexact=query) | Q(phone__contains=query))
+        qs = qs.filter(
+            Q(full_name__icontains=query) | Q(code__iexact=query) | Q(phone__contains=query)
+        )
     if role in Role.values:
         qs = qs.filter(memberships__election=election, memberships__role=role)
     page = Paginator(qs.order_by("full_name", "pk"), 50).get_page(request.GET.get("page"))
     roles = {
         m.person_id: m
-        for m in Membership.objects.filter(election=election, person__in=page.object_list).select_related("area")
+        for m in Membership.objects.filter(
+            election=election, person__in=page.object_list
+        ).select_related("area")
     }
     rows = [(person, roles.get(person.pk)) for person in page.object_list]
     template = "observers/_people_table.html" if request.htmx else "observers/people.html"
     return render(
-        request, template,
-        {"election": election, "page": page, "rows": rows, "query": query, "role": role, "roles": Role.choices},
+        request,
+        template,
+        {
+            "election": election,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "role": role,
+            "roles": Role.choices,
+        },
     )
 
 
 @login_required
-def person_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     person, can_write = person_for_user(request, slug, code)
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     memberships = person.memberships.filter(election=election).select_related("area", "team")
-    deployments = deployments_for(access).filter(membership__person=person).select_related("station")
+    deployments = (
+        deployments_for(access).filter(membership__person=person).select_related("station")
+    )
     return render(
-        request, "observers/person.html",
-        {"election": election, "person": person, "memberships": memberships, "deployments": deployments,
-         "can_write": can_write},
+        request,
+        "observers/person.html",
+        {
+            "election": election,
+            "person": person,
+            "memberships": memberships,
+            "deployments": deployments,
+            "can_write": can_write,
+        },
     )
 
 
 @login_required
-def deployments(request: HttpRequest, slug: str) -> HttpResponse:
+def deployments(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not access.can_view_deployments():
         raise PermissionDenied
     qs = deployments_for(access).select_related("membership__person", "station", "station__area")
@@ -66,7 +92,12 @@ def deployments(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(qs.order_by("station__code", "pk"), 50).get_page(request.GET.get("page"))
     template = "observers/_deployments_table.html" if request.htmx else "observers/deployments.html"
     return render(
-        request, template,
-        {"election": election, "page": page, "query": query,
-         "own_only": access.roles == {Role.OBSERVER}},
+        request,
+        template,
+        {
+            "election": election,
+            "page": page,
+            "query": query,
+            "own_only": access.roles == {Role.OBSERVER},
+        },
     )

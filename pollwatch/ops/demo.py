@@ -28,7 +28,12 @@ from pollwatch.stats.simulate import simulate_election
 
 DEMO_SLUG = "demo"
 ACCOUNT_ROLES = [
-    Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.SUPERVISOR, Role.OBSERVER, Role.MEDIA_MONITOR,
+    Role.ADMIN,
+    Role.COORDINATOR,
+    Role.ANALYST,
+    Role.SUPERVISOR,
+    Role.OBSERVER,
+    Role.MEDIA_MONITOR,
 ]
 Say = Callable[[str], None]
 
@@ -47,7 +52,9 @@ def reset_demo(say: Say) -> None:
     accounts_file().unlink(missing_ok=True)
 
 
-def load_demo(*, stations: int = 6500, observers: int = 600, seed: int = 2026, say: Say = print) -> dict[str, str]:
+def load_demo(
+    *, stations: int = 6500, observers: int = 600, seed: int = 2026, say: Say = print
+) -> dict[str, str]:
     """Create the demo election (if absent) and return {username: password}."""
     if Election.objects.filter(slug=DEMO_SLUG).exists() and accounts_file().exists():
         say("Reusing the demo election in this data folder (use --reset to start afresh).")
@@ -59,24 +66,41 @@ def load_demo(*, stations: int = 6500, observers: int = 600, seed: int = 2026, s
     paths = simulated.write(folder)
     today = datetime.date.today()
     election = Election.objects.create(
-        slug=DEMO_SLUG, name="Snap presidential election (simulated)", date=today + datetime.timedelta(days=12),
-        kind=Election.Kind.PRESIDENTIAL, status=Election.Status.CAMPAIGN, country_code="AZ", languages="en",
+        slug=DEMO_SLUG,
+        name="Snap presidential election (simulated)",
+        date=today + datetime.timedelta(days=12),
+        kind=Election.Kind.PRESIDENTIAL,
+        status=Election.Status.CAMPAIGN,
+        country_code="AZ",
+        languages="en",
     )
     mission = Mission.objects.create(
-        election=election, name="International election observation mission (demo)",
+        election=election,
+        name="International election observation mission (demo)",
         kind=Mission.Kind.INTERNATIONAL,
     )
     contest = Contest.objects.create(election=election, name="President")
     Candidate.objects.bulk_create(
-        Candidate(contest=contest, code=row.code, name=row.name, party=row.party,
-                  ballot_order=int(row.ballot_order), colour=row.colour)
-        for row in simulated.candidates.itertuples()
+        Candidate(
+            contest=contest,
+            code=str(row["code"]),
+            name=str(row["name"]),
+            party=str(row["party"]),
+            ballot_order=int(row["ballot_order"]),
+            colour=str(row["colour"]),
+        )
+        for row in simulated.candidates.to_dict("records")
     )
-    for kind, name in ((ImportJob.Kind.STATIONS, "stations.csv"), (ImportJob.Kind.PEOPLE, "people.csv")):
+    for kind, name in (
+        (ImportJob.Kind.STATIONS, "stations.csv"),
+        (ImportJob.Kind.PEOPLE, "people.csv"),
+    ):
         say(f"Importing {name} …")
         job = run_job(create_job(election, kind, paths[name], name, {"region": "AZ"}))
         if job.status != ImportJob.Status.DONE:
-            raise RuntimeError(f"demo import of {name} failed: {job.message}\n{job.errors_csv[:2000]}")
+            raise RuntimeError(
+                f"demo import of {name} failed: {job.message}\n{job.errors_csv[:2000]}"
+            )
         say(f"  {job.message}")
     say(f"Deploying {observers:,} observers to a stratified sample of stations …")
     deploy_observers(election, seed)
@@ -90,15 +114,23 @@ def load_demo(*, stations: int = 6500, observers: int = 600, seed: int = 2026, s
 
 def deploy_observers(election: Election, seed: int) -> int:
     """One station per observer, from a district-stratified sample; observers stay in their district where possible."""
-    frame = list(PollingStation.objects.filter(election=election).values_list("pk", "area__code").order_by("code"))
+    frame = list(
+        PollingStation.objects.filter(election=election)
+        .values_list("pk", "area__code")
+        .order_by("code")
+    )
     station_ids = np.array([pk for pk, _ in frame])
     districts = np.array([code for _, code in frame])
     observer_memberships = list(
-        Membership.objects.filter(election=election, role=Role.OBSERVER).select_related("area").order_by("pk")
+        Membership.objects.filter(election=election, role=Role.OBSERVER)
+        .select_related("area")
+        .order_by("pk")
     )
     strata = len(set(districts))
     # Two stations per district lets every district's variance be estimated; a tiny demo settles for fewer.
-    minimum = 2 if len(observer_memberships) >= 2 * strata else int(len(observer_memberships) >= strata)
+    minimum = (
+        2 if len(observer_memberships) >= 2 * strata else int(len(observer_memberships) >= strata)
+    )
     draw = draw_sample(districts, len(observer_memberships), seed=seed, reserve=1, minimum=minimum)
     free = defaultdict(list)
     for index in draw.sampled:
@@ -136,7 +168,9 @@ def make_teams(election: Election) -> None:
     for region in election.areas.filter(level=1):
         team = Team.objects.create(election=election, name=f"Team {region.name}")
         team.areas.add(region)
-        Membership.objects.filter(election=election, area__path__startswith=region.path).update(team=team)
+        Membership.objects.filter(election=election, area__path__startswith=region.path).update(
+            team=team
+        )
 
 
 @transaction.atomic
@@ -146,15 +180,30 @@ def make_accounts(election: Election, mission: Mission) -> dict[str, str]:
     for role in ACCOUNT_ROLES:
         password = secrets.token_urlsafe(9)
         user = User.objects.create_user(
-            role.value, password=password, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+            role.value,
+            password=password,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
         )
         accounts[role.value] = password
         if role in (Role.OBSERVER, Role.SUPERVISOR):
             membership = (
-                Membership.objects.filter(election=election, role=role, person__user__isnull=True)
-                .filter(deployments__isnull=False) if role == Role.OBSERVER
-                else Membership.objects.filter(election=election, role=role, person__user__isnull=True)
-            ).order_by("pk").first()
+                (
+                    Membership.objects.filter(
+                        election=election, role=role, person__user__isnull=True
+                    ).filter(deployments__isnull=False)
+                    if role == Role.OBSERVER
+                    else Membership.objects.filter(
+                        election=election, role=role, person__user__isnull=True
+                    )
+                )
+                .order_by("pk")
+                .first()
+            )
+            if membership is None:
+                raise RuntimeError(
+                    f"the simulated mission has no {role.label} to give an account to"
+                )
             person = membership.person
             person.user = user
             person.save(update_fields=["user"])
@@ -162,8 +211,11 @@ def make_accounts(election: Election, mission: Mission) -> dict[str, str]:
             user.save(update_fields=["first_name"])
             continue
         person = Person.objects.create(
-            mission=mission, code=f"9{ACCOUNT_ROLES.index(role)}00", full_name=f"Demo {role.label}",
-            language="en", user=user,
+            mission=mission,
+            code=f"9{ACCOUNT_ROLES.index(role)}00",
+            full_name=f"Demo {role.label}",
+            language="en",
+            user=user,
         )
         Membership.objects.create(person=person, election=election, role=role)
     return accounts

@@ -9,11 +9,26 @@ import sys
 import time
 
 
-def serve_commands(host: str, port: int, workers: int, threads: int, with_worker: bool) -> list[list[str]]:
+def serve_commands(
+    host: str, port: int, workers: int, threads: int, with_worker: bool
+) -> list[list[str]]:
     web = [
-        sys.executable, "-m", "gunicorn", "pollwatch.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--access-logfile", "-", "--graceful-timeout", "5", "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pollwatch.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+        "--timeout",
+        "120",
     ]
     commands = [web]
     if with_worker:
@@ -48,5 +63,7 @@ def run_until_interrupted(commands: list[list[str]], env: dict[str, str] | None 
                 child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    failed = [child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [
+        child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)
+    ]
     return 0 if stopping or not failed else failed[0]

@@ -540,7 +540,7 @@ def _station_names(rng, d, districts, urban, special, abroad, number) -> pd.Seri
     names = place + ", " + venue
     city = pd.Series(np.array(ABROAD_CITIES)[(number - 1) % len(ABROAD_CITIES)])
     lap = (number - 1) // len(ABROAD_CITIES)
-    abroad_names = "Embassy section, " + city + np.where(lap > 0, " No. " + pd.Series(lap + 1).astype(str), "")
+    abroad_names: pd.Series = "Embassy section, " + city + np.where(lap > 0, " No. " + pd.Series(lap + 1).astype(str), "")
     return names.where(~abroad, abroad_names)
 
 

@@ -70,12 +70,21 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except UnicodeDecodeError as exc:
         raise InputError(
-            source, [Problem(None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8")]
+            source,
+            [
+                Problem(
+                    None,
+                    None,
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                )
+            ],
         ) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, InputError):
             raise
-        raise InputError(source, [Problem(None, None, f"cannot be read as a table: {exc}")]) from exc
+        raise InputError(
+            source, [Problem(None, None, f"cannot be read as a table: {exc}")]
+        ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -133,7 +142,9 @@ def numeric_column(
     return total
 
 
-def text_column(frame: pd.DataFrame, name: str, source: str, *, allow_empty: bool = False) -> np.ndarray:
+def text_column(
+    frame: pd.DataFrame, name: str, source: str, *, allow_empty: bool = False
+) -> np.ndarray:
     """The column as an array of stripped strings; empty cells raise unless allowed."""
     require_columns(frame, [name], source)
     values = frame[name].astype(str).str.strip()

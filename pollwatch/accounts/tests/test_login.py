@@ -11,7 +11,9 @@ def test_login_with_the_right_password_goes_to_the_mission(client, mission):
     user = mission.users["coordinator"]
     user.set_password("correct horse battery")
     user.save()
-    response = client.post(reverse("login"), {"username": "coordinator", "password": "correct horse battery"})
+    response = client.post(
+        reverse("login"), {"username": "coordinator", "password": "correct horse battery"}
+    )
     assert response.status_code == 302
     home = client.get(response["Location"])
     assert home.status_code == 302 and home["Location"] == "/e/test-election/"
@@ -26,7 +28,8 @@ def test_a_wrong_password_is_refused(client, mission):
 def test_next_may_not_point_off_site(client, db):
     User.objects.create_user("someone", password="long enough password")
     response = client.post(
-        reverse("login") + "?next=https://evil.example/", {"username": "someone", "password": "long enough password"}
+        reverse("login") + "?next=https://evil.example/",
+        {"username": "someone", "password": "long enough password"},
     )
     assert response["Location"] == "/"
 
@@ -35,7 +38,10 @@ def test_next_may_not_point_off_site(client, db):
 def test_login_is_rate_limited_per_username(client, db):
     User.objects.create_user("target", password="the real password")
     for _ in range(3):
-        assert client.post(reverse("login"), {"username": "target", "password": "guess"}).status_code == 400
+        assert (
+            client.post(reverse("login"), {"username": "target", "password": "guess"}).status_code
+            == 400
+        )
     blocked = client.post(reverse("login"), {"username": "target", "password": "the real password"})
     assert blocked.status_code == 429
     assert b"Too many login attempts" in blocked.content
@@ -57,7 +63,11 @@ def test_pages_carry_security_headers(client, mission):
     client.force_login(mission.users["admin"])
     response = client.get("/e/test-election/")
     csp = response["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "default-src 'self'" in csp
+        and "script-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
 
@@ -76,5 +86,9 @@ def test_healthz_answers_anonymous(client, db):
 
 
 def test_settings_keep_cookies_secure_by_default(settings):
-    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE and settings.SESSION_COOKIE_HTTPONLY
+    assert (
+        settings.SESSION_COOKIE_SECURE
+        and settings.CSRF_COOKIE_SECURE
+        and settings.SESSION_COOKIE_HTTPONLY
+    )
     assert not settings.DEBUG

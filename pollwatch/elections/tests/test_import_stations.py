@@ -30,10 +30,16 @@ def test_it_imports_stations_and_builds_the_geography(mission, tmp_path):
     result = import_stations(mission.election, write(tmp_path, GOOD))
     assert result.stations == 4 and result.areas_created == 6 and result.blank_rows == 1
     karabakh = Area.objects.get(election=mission.election, code="R9")
-    assert (karabakh.station_count, karabakh.registered_voters, karabakh.newly_included) == (2, 2000, True)
+    assert (karabakh.station_count, karabakh.registered_voters, karabakh.newly_included) == (
+        2,
+        2000,
+        True,
+    )
     assert karabakh.names == {"az": "Qarabağ"}
     shusha = Area.objects.get(election=mission.election, code="D91")
-    assert shusha.parent == karabakh and shusha.path == "/R9/D91/" and shusha.level_name == "district"
+    assert (
+        shusha.parent == karabakh and shusha.path == "/R9/D91/" and shusha.level_name == "district"
+    )
     s2 = PollingStation.objects.get(election=mission.election, code="S2")
     assert s2.special == "military" and s2.newly_included and s2.area_path == "/R9/D91/"
     assert PollingStation.objects.get(election=mission.election, code="S4").abroad
@@ -59,7 +65,8 @@ def assert_failed_with(mission, path, expected: list[tuple[int | None, str, str]
     found = [(e.row, e.column, e.reason) for e in failure.value.errors]
     for row, column, fragment in expected:
         assert any(r == row and c == column and fragment in reason for r, c, reason in found), (
-            (row, column, fragment), found,
+            (row, column, fragment),
+            found,
         )
     assert (PollingStation.objects.count(), Area.objects.count()) == before
     return failure.value
@@ -81,7 +88,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_row(mission, tmp_p
         + "D1-001,Exists,R9,Karabakh,Qarabağ,D91,Shusha,10,,,0,0,\n"
     )
     failure = assert_failed_with(
-        mission, write(tmp_path, text),
+        mission,
+        write(tmp_path, text),
         [
             (3, "code", "missing station code"),
             (4, "code", "duplicate station code (first at row 2)"),
@@ -101,7 +109,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_row(mission, tmp_p
 
 def test_missing_columns_are_named(mission, tmp_path):
     failure = assert_failed_with(
-        mission, write(tmp_path, "code,region_code\nS1,R1\n"),
+        mission,
+        write(tmp_path, "code,region_code\nS1,R1\n"),
         [(1, "name", "missing column"), (1, "registered_voters", "missing column")],
     )
     assert "code, region_code" in str(failure)
@@ -109,7 +118,8 @@ def test_missing_columns_are_named(mission, tmp_path):
 
 def test_an_unknown_level_is_refused(mission, tmp_path):
     assert_failed_with(
-        mission, write(tmp_path, "code,name,province_code,registered_voters\nS1,A,P1,10\n"),
+        mission,
+        write(tmp_path, "code,name,province_code,registered_voters\nS1,A,P1,10\n"),
         [(1, "province_code", "unknown level 'province'")],
     )
 
@@ -120,7 +130,9 @@ def test_wrong_encoding_is_named_with_its_row(mission, tmp_path):
     with pytest.raises(ImportFailed) as failure:
         import_stations(mission.election, path)
     error = failure.value.errors[0]
-    assert error.row == 2 and "not valid utf-8 text" in error.reason and "--encoding" in error.reason
+    assert (
+        error.row == 2 and "not valid utf-8 text" in error.reason and "--encoding" in error.reason
+    )
     assert import_stations(mission.election, path, encoding="cp1251").stations == 1
     assert PollingStation.objects.get(code="S1").name == "Школа Шеки"
 
@@ -132,7 +144,11 @@ def test_a_file_of_garbage_is_refused_cleanly(mission, tmp_path):
     path.write_bytes(os.urandom(2_000_000))
     with pytest.raises((ImportFailed, TableError)) as failure:
         import_stations(mission.election, path)
-    assert "row 1" in str(failure.value) or "header" in str(failure.value) or "not" in str(failure.value)
+    assert (
+        "row 1" in str(failure.value)
+        or "header" in str(failure.value)
+        or "not" in str(failure.value)
+    )
     assert PollingStation.objects.filter(election=mission.election).count() == 6
 
 
@@ -145,7 +161,9 @@ def test_an_empty_file_is_refused(mission, tmp_path):
 
 def test_replace_swaps_the_whole_frame(mission, tmp_path):
     import_stations(mission.election, write(tmp_path, GOOD), replace=True)
-    codes = set(PollingStation.objects.filter(election=mission.election).values_list("code", flat=True))
+    codes = set(
+        PollingStation.objects.filter(election=mission.election).values_list("code", flat=True)
+    )
     assert codes == {"S1", "S2", "S3", "S4"}
 
 
@@ -154,7 +172,9 @@ def test_the_command_keeps_the_raw_file_and_writes_the_error_report(mission, tmp
     bad = write(tmp_path, HEADER + "S1,School,R9,K,K,D91,S,-1,,,0,0,\n")
     report = tmp_path / "errors.csv"
     with pytest.raises(CommandError, match="1 problem"):
-        call_command("import_stations", str(bad), "--election", "test-election", "--errors-csv", str(report))
+        call_command(
+            "import_stations", str(bad), "--election", "test-election", "--errors-csv", str(report)
+        )
     assert "negative" in report.read_text()
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.error_count == 1
@@ -186,7 +206,9 @@ def test_a_web_upload_is_stored_queued_and_imported(client, mission, settings, t
 
 def test_run_job_reports_failure_without_writing(mission, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
-    job = run_job(create_job(mission.election, "stations", write(tmp_path, "code\n1\n"), "x.csv", {}))
+    job = run_job(
+        create_job(mission.election, "stations", write(tmp_path, "code\n1\n"), "x.csv", {})
+    )
     assert job.status == "failed" and "nothing was imported" in job.message
     assert job.errors_csv.startswith("row,column,reason,value")
 
@@ -203,4 +225,7 @@ def test_the_bulk_path_rebuilds_the_search_index(mission, tmp_path, monkeypatch)
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'station_name_trgm'")
             assert cursor.fetchone() is not None
-    assert PollingStation.objects.filter(election=mission.election, name__icontains="hospital").count() == 1
+    assert (
+        PollingStation.objects.filter(election=mission.election, name__icontains="hospital").count()
+        == 1
+    )

@@ -5,26 +5,49 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-PERSONAS = ["admin", "coordinator", "analyst", "media_monitor", "supervisor", "observer", "other_observer", "outsider"]
+PERSONAS = [
+    "admin",
+    "coordinator",
+    "analyst",
+    "media_monitor",
+    "supervisor",
+    "observer",
+    "other_observer",
+    "outsider",
+]
 
 # view name, URL args, personas allowed (200); everyone else with a login gets 403 or 404.
 VIEWS = [
     ("election-home", ["test-election"], set(PERSONAS) - {"outsider"}),
     ("area-children", ["test-election", "R1"], set(PERSONAS) - {"outsider"}),
-    ("stations", ["test-election"], {"admin", "coordinator", "analyst", "supervisor", "observer", "other_observer"}),
-    ("station", ["test-election", "D1-001"], {"admin", "coordinator", "analyst", "supervisor", "observer"}),
+    (
+        "stations",
+        ["test-election"],
+        {"admin", "coordinator", "analyst", "supervisor", "observer", "other_observer"},
+    ),
+    (
+        "station",
+        ["test-election", "D1-001"],
+        {"admin", "coordinator", "analyst", "supervisor", "observer"},
+    ),
     ("station", ["test-election", "D3-001"], {"admin", "coordinator", "analyst", "other_observer"}),
     ("station", ["test-election", "D2-002"], {"admin", "coordinator", "analyst", "supervisor"}),
     ("people", ["test-election"], {"admin", "coordinator", "supervisor"}),
     ("person", ["test-election", "1006"], {"admin", "coordinator", "supervisor"}),
     ("person", ["test-election", "1007"], {"admin", "coordinator"}),
-    ("deployments", ["test-election"], {"admin", "coordinator", "supervisor", "observer", "other_observer"}),
+    (
+        "deployments",
+        ["test-election"],
+        {"admin", "coordinator", "supervisor", "observer", "other_observer"},
+    ),
     ("imports", ["test-election"], {"admin"}),
 ]
 
 
 @pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
-@pytest.mark.parametrize(("name", "args", "allowed"), VIEWS, ids=[f"{v[0]}:{'/'.join(v[1][1:])}" for v in VIEWS])
+@pytest.mark.parametrize(
+    ("name", "args", "allowed"), VIEWS, ids=[f"{v[0]}:{'/'.join(v[1][1:])}" for v in VIEWS]
+)
 def test_each_role_gets_only_what_it_may(client, mission, persona, name, args, allowed):
     url = reverse(name, args=args)
     if persona != "anonymous":
@@ -70,7 +93,9 @@ def test_import_error_download_is_admin_only(client, mission, tmp_path):
     for persona in PERSONAS:
         client.force_login(mission.users[persona])
         response = client.get(url)
-        assert response.status_code == (200 if persona == "admin" else 403 if persona != "outsider" else 404), persona
+        assert response.status_code == (
+            200 if persona == "admin" else 403 if persona != "outsider" else 404
+        ), persona
     client.logout()
     assert client.get(url).status_code == 302
 

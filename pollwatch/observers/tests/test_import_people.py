@@ -51,8 +51,15 @@ def test_bad_and_duplicate_people_are_reported_and_nothing_is_written(mission, t
         import_people(mission.election, write(tmp_path, text))
     found = {(e.row, e.column) for e in failure.value.errors}
     assert found == {
-        (3, "code"), (4, "phone"), (5, "phone"), (6, "phone"), (7, "email"), (8, "role"),
-        (9, "area_code"), (10, "code"), (11, "phone"),
+        (3, "code"),
+        (4, "phone"),
+        (5, "phone"),
+        (6, "phone"),
+        (7, "email"),
+        (8, "role"),
+        (9, "area_code"),
+        (10, "code"),
+        (11, "phone"),
     }
     reasons = " ".join(e.reason for e in failure.value.errors)
     assert "duplicate phone +994501234567 (first at row 2)" in reasons

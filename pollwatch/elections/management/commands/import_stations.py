@@ -12,14 +12,22 @@ from pollwatch.elections.models import ImportJob
 
 
 class Command(BaseCommand):
-    help = "Import polling stations (and their geography) from a CSV or XLSX file; all rows or none."
+    help = (
+        "Import polling stations (and their geography) from a CSV or XLSX file; all rows or none."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--election", required=True, help="election slug")
-        parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8)")
-        parser.add_argument("--replace", action="store_true", help="delete the election's stations first")
-        parser.add_argument("--errors-csv", type=Path, help="where to write the error report (CSV) if rows are bad")
+        parser.add_argument(
+            "--encoding", default="utf-8", help="text encoding of a CSV file (default utf-8)"
+        )
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the election's stations first"
+        )
+        parser.add_argument(
+            "--errors-csv", type=Path, help="where to write the error report (CSV) if rows are bad"
+        )
 
     def handle(self, *args, **options):
         run_import_command(self, ImportJob.Kind.STATIONS, options, {"replace": options["replace"]})

@@ -14,8 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--reset", action="store_true", help="throw away the demo election and make a new one")
-        parser.add_argument("--stations", type=int, default=6500, help="polling stations to simulate")
+        parser.add_argument(
+            "--reset", action="store_true", help="throw away the demo election and make a new one"
+        )
+        parser.add_argument(
+            "--stations", type=int, default=6500, help="polling stations to simulate"
+        )
         parser.add_argument("--observers", type=int, default=600, help="observers to deploy")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
@@ -27,7 +31,10 @@ class Command(BaseCommand):
         if options["reset"]:
             reset_demo(say)
         accounts = load_demo(
-            stations=options["stations"], observers=options["observers"], seed=options["seed"], say=say
+            stations=options["stations"],
+            observers=options["observers"],
+            seed=options["seed"],
+            say=say,
         )
         url = f"http://{options['host']}:{options['port']}/"
         say("")

@@ -14,15 +14,25 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker here")
-        parser.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the task worker here"
+        )
+        parser.add_argument(
+            "--no-migrate", action="store_true", help="do not apply pending migrations first"
+        )
 
     def handle(self, *args, **options):
         if not options["no_migrate"]:
             call_command("migrate", verbosity=0)
         self.stdout.write(f"Serving at http://{options['host']}:{options['port']}/ (Ctrl-C stops)")
         code = run_until_interrupted(
-            serve_commands(options["host"], options["port"], options["workers"], options["threads"], not options["no_worker"])
+            serve_commands(
+                options["host"],
+                options["port"],
+                options["workers"],
+                options["threads"],
+                not options["no_worker"],
+            )
         )
         if code:
             raise SystemExit(code)

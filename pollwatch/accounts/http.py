@@ -1,0 +1,17 @@
+"""The request as our views see it: django-htmx's details and the current election."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from pollwatch.elections.models import Election
+
+
+class PollwatchRequest(HttpRequest):
+    htmx: HtmxDetails
+    # Set by views that work inside one election, for the navigation.
+    election: Election
