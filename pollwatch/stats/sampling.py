@@ -52,7 +52,9 @@ def _codes(stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, codes
 
 
-def allocate(stratum_sizes: np.ndarray, size: int, allocation: str = "proportional", minimum: int = 2) -> np.ndarray:
+def allocate(
+    stratum_sizes: np.ndarray, size: int, allocation: str = "proportional", minimum: int = 2
+) -> np.ndarray:
     """Stations to draw per stratum.
 
     ``proportional``: ``size`` is the total, split in proportion to N_h by the
@@ -72,7 +74,9 @@ def allocate(stratum_sizes: np.ndarray, size: int, allocation: str = "proportion
     if size > sizes.sum():
         raise ValueError(f"sample size {size} is larger than the frame ({sizes.sum()} stations)")
     if size < floor.sum():
-        raise ValueError(f"sample size {size} cannot give each of {len(sizes)} strata {minimum} stations (needs {floor.sum()})")
+        raise ValueError(
+            f"sample size {size} cannot give each of {len(sizes)} strata {minimum} stations (needs {floor.sum()})"
+        )
     target = size * sizes / sizes.sum()
     counts = np.clip(np.floor(target).astype(np.int64), floor, sizes)
     while (remaining := size - int(counts.sum())) != 0:
@@ -89,7 +93,12 @@ def allocate(stratum_sizes: np.ndarray, size: int, allocation: str = "proportion
     return counts
 
 
-def stratified_srs(stratum: np.ndarray, per_stratum: np.ndarray, rng: np.random.Generator, eligible: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def stratified_srs(
+    stratum: np.ndarray,
+    per_stratum: np.ndarray,
+    rng: np.random.Generator,
+    eligible: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Simple random sample without replacement of per_stratum[h] stations in each stratum.
 
     ``per_stratum`` is indexed by the sorted stratum labels. Returns the chosen
@@ -112,7 +121,9 @@ def stratified_srs(stratum: np.ndarray, per_stratum: np.ndarray, rng: np.random.
     return order[take], rank[take] + 1
 
 
-def pps_systematic(stratum: np.ndarray, measure: np.ndarray, per_stratum: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def pps_systematic(
+    stratum: np.ndarray, measure: np.ndarray, per_stratum: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Systematic sampling with probability proportional to ``measure`` (e.g. registered voters) in each stratum.
 
     Stations are taken in frame order (sort the frame first for implicit
@@ -126,15 +137,21 @@ def pps_systematic(stratum: np.ndarray, measure: np.ndarray, per_stratum: np.nda
     if np.any(~np.isfinite(measure) | (measure < 0)):
         raise ValueError("size measure must be non-negative numbers")
     wanted = np.asarray(per_stratum, dtype=np.int64).copy()
-    positive = np.bincount(codes, weights=(measure > 0).astype(float), minlength=len(labels)).astype(np.int64)
+    positive = np.bincount(
+        codes, weights=(measure > 0).astype(float), minlength=len(labels)
+    ).astype(np.int64)
     if np.any(wanted > positive):
         h = int(np.argmax(wanted > positive))
-        raise ValueError(f"stratum {labels[h]!r} has only {positive[h]} stations with a positive size, {wanted[h]} requested")
+        raise ValueError(
+            f"stratum {labels[h]!r} has only {positive[h]} stations with a positive size, {wanted[h]} requested"
+        )
     certain = np.zeros(len(codes), dtype=bool)
     while True:
         rest = np.where(certain, 0.0, measure)
         total = np.bincount(codes, weights=rest, minlength=len(labels))
-        remaining = wanted - np.bincount(codes, weights=certain.astype(float), minlength=len(labels)).astype(np.int64)
+        remaining = wanted - np.bincount(
+            codes, weights=certain.astype(float), minlength=len(labels)
+        ).astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             interval = np.where(remaining > 0, total / remaining, np.inf)
         newly = ~certain & (rest >= interval[codes]) & (rest > 0)
@@ -152,7 +169,9 @@ def pps_systematic(stratum: np.ndarray, measure: np.ndarray, per_stratum: np.nda
     start = rng.random(len(labels)) * np.where(np.isfinite(interval), interval, 0.0)
     step = interval[sorted_codes]
     with np.errstate(divide="ignore", invalid="ignore"):
-        hits = np.floor((within - start[sorted_codes]) / step) - np.floor((before - start[sorted_codes]) / step)
+        hits = np.floor((within - start[sorted_codes]) / step) - np.floor(
+            (before - start[sorted_codes]) / step
+        )
     hits = np.where(np.isfinite(step), hits, 0)
     chosen_sorted = (hits > 0) & (rest_sorted > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -199,7 +218,9 @@ def draw_sample(
     if reserve > 0:
         eligible = np.ones(len(codes), dtype=bool)
         eligible[sampled] = False
-        reserves, rank = stratified_srs(stratum, np.full(len(labels), reserve), rng, eligible=eligible)
+        reserves, rank = stratified_srs(
+            stratum, np.full(len(labels), reserve), rng, eligible=eligible
+        )
     else:
         reserves, rank = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return SampleDraw(sampled=sampled, weight=weight, reserve=reserves, reserve_rank=rank)

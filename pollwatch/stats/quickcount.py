@@ -1,0 +1,922 @@
+"""Quick count (parallel vote tabulation): combined ratio estimation over a stratified station sample.
+
+Method (DESIGN §3; Cochran 1977 §6.11, Kish 1965 §6.3). Station i of stratum h
+carries the weight w_h = N_h / n_h, where N_h is the number of stations of the
+stratum in the frame and n_h the number of its sampled stations that have
+reported. A share is the combined ratio
+
+    p̂ = Σ w·y / Σ w·x
+
+(candidate votes over valid votes, ballots over registered voters, invalid over
+ballots, votes_A − votes_B over valid votes for the lead), and its variance is
+the Taylor-linearised one with the finite-population correction
+
+    Var(p̂) = (1 / X̂²) Σ_h N_h² (1 − n_h/N_h) s²_{e,h} / n_h,   e = y − p̂·x,
+
+s² with the n_h − 1 divisor. Written per station as z_i = √(1 − f_h)·w_h·e_i,
+the same sum is Σ_g n_g/(n_g − 1) Σ_{i∈g} (z_i − z̄_g)² / X̂² over variance
+groups g, which are the strata themselves unless a stratum must be collapsed
+(rules below). That is also how samplics' TaylorEstimator computes it, and the
+tests check the two agree.
+
+Rules for thin strata (documented in docs/quickcount.md):
+
+* a stratum with no reporting station is left out; its N_h is reported as
+  missing coverage and a warning says so (the estimator then assumes the
+  missing strata vote like the reporting ones);
+* a stratum with exactly one reporting station (and N_h > 1) has no
+  within-stratum variance; for the variance only, it is collapsed with the next
+  reporting stratum in sorted label order (numeric labels in numeric order;
+  the previous stratum if it is the last),
+  repeatedly, until every variance group has at least two stations. Weights
+  stay those of the original strata. A warning lists the collapsed strata;
+* a stratum whose every station reported (n_h = N_h) contributes no variance.
+
+Domains (``by``) use the same formula with y and x set to zero outside the
+domain, so strata and n_h stay those of the whole sample.
+
+The bootstrap (``method="bootstrap"``) is the Rao–Wu rescaling bootstrap with
+n_g − 1 draws with replacement within each variance group per replicate and
+rescaled weights w* = w·(1 − λ + λ·n_g/(n_g − 1)·r), λ = √(1 − f_h), r the
+number of times a station was drawn (Rao, Wu & Yue 1992); its variance is the
+spread of the replicate estimates. Intervals are normal with that SE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from pollwatch.stats.table import InputError, Problem
+
+DEFAULT_CALL_Z = 2.58
+DEFAULT_MIN_REPORTED = 0.80
+DEFAULT_STABILITY_CHECKS = 3
+DEFAULT_STABILITY_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A ratio estimate: point, standard error and normal interval at the requested confidence."""
+
+    estimate: float
+    se: float
+    ci: tuple[float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "estimate": _json_float(self.estimate),
+            "se": _json_float(self.se),
+            "ci": [_json_float(c) for c in self.ci],
+        }
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The lead of the first over the second contestant (by point estimate), as a share of valid votes."""
+
+    first: str
+    second: str
+    estimate: float
+    se: float
+    ci: tuple[float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "first": self.first,
+            "second": self.second,
+            "estimate": _json_float(self.estimate),
+            "se": _json_float(self.se),
+            "ci": [_json_float(c) for c in self.ci],
+        }
+
+
+@dataclass(frozen=True)
+class Call:
+    """Whether the race can be called, and why (see :func:`call_status`)."""
+
+    status: str  # "decided" | "too close" | "not enough data"
+    reason: str
+    z: float
+    threshold: float
+    reported_fraction: float
+    stable: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "z": _json_float(self.z),
+            "threshold": self.threshold,
+            "reported_fraction": _json_float(self.reported_fraction),
+            "stable": self.stable,
+        }
+
+
+@dataclass
+class QuickCountResult:
+    """Everything the quick count reports; ``as_dict()`` is the JSON the CLI prints."""
+
+    shares: dict[str, Estimate]
+    turnout: Estimate | None
+    invalid: Estimate | None
+    lead: Lead | None
+    call: Call
+    stations: int
+    sampled_stations: int
+    strata: dict[str, Any]
+    warnings: list[str]
+    method: str
+    confidence: float
+    by: dict[str, QuickCountResult] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "shares": {name: e.as_dict() for name, e in self.shares.items()},
+            "turnout": self.turnout.as_dict() if self.turnout else None,
+            "invalid": self.invalid.as_dict() if self.invalid else None,
+            "lead": self.lead.as_dict() if self.lead else None,
+            "call": self.call.as_dict(),
+            "stations": self.stations,
+            "sampled_stations": self.sampled_stations,
+            "strata": self.strata,
+            "warnings": list(self.warnings),
+            "method": self.method,
+            "confidence": self.confidence,
+        }
+        if self.by:
+            out["by"] = {str(k): v.as_dict() for k, v in self.by.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class ConvergencePoint:
+    """Estimates after the first ``stations`` arrivals."""
+
+    stations: int
+    shares: dict[str, Estimate]
+    lead: Lead | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stations": self.stations,
+            "shares": {k: v.as_dict() for k, v in self.shares.items()},
+            "lead": self.lead.as_dict() if self.lead else None,
+        }
+
+
+def _json_float(value: float) -> float | None:
+    """NaN has no JSON spelling; an undefined figure is null (and a warning says why)."""
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+def z_for(confidence: float) -> float:
+    """Two-sided normal quantile for a confidence level in (0, 1)."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return float(norm.ppf(0.5 + confidence / 2.0))
+
+
+@dataclass(frozen=True)
+class Design:
+    """The sample's stratification, prepared once and shared by every ratio.
+
+    ``codes`` gives each reporting station's stratum index into ``labels``;
+    ``weight`` is N_h/n_h per station; ``group`` the variance group per
+    station after collapsing; ``fpc_root`` √(1 − n_h/N_h) per station.
+    """
+
+    labels: np.ndarray
+    codes: np.ndarray
+    reported_per_stratum: np.ndarray
+    stations_per_stratum: np.ndarray
+    weight: np.ndarray
+    fpc_root: np.ndarray
+    group: np.ndarray
+    group_count: int
+    collapsed: list[list[str]]
+
+
+def collapse_groups(reported: np.ndarray, census: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """Variance group per stratum, in sorted stratum order.
+
+    ``reported`` holds n_h per stratum, ``census`` whether n_h = N_h. Strata
+    with n_h = 1 that are not a census join the next eligible stratum (the
+    previous one for a trailing group) until every group has two stations.
+    Strata with no station get group −1. Returns the group of each stratum and
+    the lists of strata merged together (only groups of more than one).
+    """
+    strata_count = len(reported)
+    group = np.arange(strata_count)
+    group[reported == 0] = -1
+    eligible = np.flatnonzero((reported > 0) & ~census)
+    if not np.any(reported[eligible] == 1):
+        return group, []
+    groups: list[list[int]] = []
+    current: list[int] = []
+    count = 0
+    for h in eligible.tolist():
+        current.append(h)
+        count += int(reported[h])
+        if count >= 2:
+            groups.append(current)
+            current, count = [], 0
+    if current:
+        if groups:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    for members in groups:
+        group[members] = members[0]
+    return group, [m for m in groups if len(m) > 1]
+
+
+def stratum_sort_key(label: Any) -> tuple[int, float, str]:
+    """Numeric labels ("2", "10", "3.0") in numeric order, then the rest as text: the order collapsing follows."""
+    text = str(label)
+    try:
+        number = float(text)
+    except ValueError:
+        return (1, 0.0, text)
+    return (0, number, text) if np.isfinite(number) else (1, 0.0, text)
+
+
+def prepare_design(
+    stratum: np.ndarray,
+    population: Mapping[Any, int],
+    reported: np.ndarray | None = None,
+) -> tuple[Design, list[str]]:
+    """Stratification of the reporting stations (``reported`` True) against the frame sizes.
+
+    Raises InputError naming the stratum when a sampled stratum is missing from
+    ``population`` or holds more sampled stations than the frame says it has.
+    Returns the design and warnings about missing and collapsed strata.
+    """
+    stratum = np.asarray(stratum)
+    if reported is None:
+        reported = np.ones(len(stratum), dtype=bool)
+    pop_labels = np.array(sorted(population, key=stratum_sort_key), dtype=object)
+    pop_sizes = np.array([int(population[k]) for k in pop_labels], dtype=np.float64)
+    label_of = {str(k): i for i, k in enumerate(pop_labels)}
+    if stratum.dtype.kind in "iu":
+        # integer labels: a numeric unique is much faster than a string sort on a large sample
+        unique_numbers, sample_codes = np.unique(stratum, return_inverse=True)
+        sample_labels = unique_numbers.astype(str)
+    else:
+        sample_labels, sample_codes = np.unique(stratum.astype(str), return_inverse=True)
+    problems = []
+    mapping = np.empty(len(sample_labels), dtype=np.int64)
+    for j, label in enumerate(sample_labels.tolist()):
+        if label not in label_of:
+            problems.append(
+                Problem(None, "stratum", f"stratum {label!r} of the sample is not in the frame")
+            )
+            mapping[j] = -1
+        else:
+            mapping[j] = label_of[label]
+    if problems:
+        raise InputError("sample", problems)
+    codes_all = mapping[sample_codes]
+    strata_count = len(pop_labels)
+    sampled_per_stratum = np.bincount(codes_all, minlength=strata_count)
+    over = np.flatnonzero(sampled_per_stratum > pop_sizes)
+    if len(over):
+        raise InputError(
+            "sample",
+            [
+                Problem(
+                    None,
+                    "stratum",
+                    f"stratum {str(pop_labels[h])!r} has {sampled_per_stratum[h]} sampled stations but only {int(pop_sizes[h])} in the frame",
+                )
+                for h in over
+            ],
+        )
+    codes = codes_all[reported]
+    n_h = np.bincount(codes, minlength=strata_count).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight_h = np.where(n_h > 0, pop_sizes / n_h, 0.0)
+        fpc_h = np.sqrt(np.clip(1.0 - n_h / pop_sizes, 0.0, 1.0))
+    census = (n_h >= pop_sizes) & (n_h > 0)
+    group_h, merged = collapse_groups(n_h.astype(np.int64), census)
+    warnings = []
+    missing = np.flatnonzero(n_h == 0)
+    if len(missing):
+        missing_stations = int(pop_sizes[missing].sum())
+        names = ", ".join(str(pop_labels[h]) for h in missing[:10]) + (
+            " ..." if len(missing) > 10 else ""
+        )
+        warnings.append(
+            f"{len(missing)} strata ({missing_stations} frame stations, {missing_stations / pop_sizes.sum():.1%}) "
+            f"have no reporting station and are left out; the estimate assumes they vote like the rest: {names}"
+        )
+    collapsed = [[str(pop_labels[h]) for h in members] for members in merged]
+    if collapsed:
+        warnings.append(
+            f"{len(collapsed)} variance groups formed by collapsing strata with a single reporting station "
+            f"with the next stratum in sorted order: "
+            + "; ".join("+".join(g) for g in collapsed[:10])
+        )
+    _, group = np.unique(group_h[codes], return_inverse=True)
+    design = Design(
+        labels=pop_labels,
+        codes=codes,
+        reported_per_stratum=n_h,
+        stations_per_stratum=pop_sizes,
+        weight=weight_h[codes],
+        fpc_root=fpc_h[codes],
+        group=group,
+        group_count=int(group.max()) + 1 if len(group) else 0,
+        collapsed=collapsed,
+    )
+    return design, warnings
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """Per-group sums of each column of ``values`` (n × k) as a (groups × k) array."""
+    out = np.empty((groups, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(group, weights=values[:, j], minlength=groups)
+    return out
+
+
+def linearized_ratios(
+    design: Design, y: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ratio estimates and their linearised SEs for k ratios at once.
+
+    ``y`` and ``x`` are (n × k) arrays over the reporting stations of
+    ``design``. Returns (estimates, ses), each of length k; NaN where Σw·x = 0
+    or no variance group has two stations.
+    """
+    w = design.weight[:, None]
+    total_y = (w * y).sum(axis=0)
+    total_x = (w * x).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total_y / total_x
+    ratio_safe = np.nan_to_num(ratio)
+    z = design.fpc_root[:, None] * w * (y - ratio_safe * x)
+    groups = design.group_count
+    n_g = np.bincount(design.group, minlength=groups).astype(np.float64)
+    mean = _group_sums(design.group, z, groups) / np.maximum(n_g, 1.0)[:, None]
+    centred = z - mean[design.group]
+    sum_sq = _group_sums(design.group, centred * centred, groups)
+    usable = n_g >= 2
+    scale = np.where(usable, n_g / np.maximum(n_g - 1.0, 1.0), 0.0)
+    variance = (scale[:, None] * sum_sq).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(variance) / np.abs(total_x)
+    if not usable.any():
+        se = np.full_like(se, np.nan)
+    return ratio, se
+
+
+def _interval(estimate: float, se: float, z: float, low: float, high: float) -> Estimate:
+    if not np.isfinite(se):
+        return Estimate(float(estimate), float("nan"), (float("nan"), float("nan")))
+    return Estimate(
+        float(estimate),
+        float(se),
+        (float(max(low, estimate - z * se)), float(min(high, estimate + z * se))),
+    )
+
+
+def ratio_estimate(
+    y: np.ndarray,
+    x: np.ndarray,
+    stratum: np.ndarray,
+    population: Mapping[Any, int],
+    confidence: float = 0.95,
+    domain: np.ndarray | None = None,
+) -> Estimate:
+    """Combined ratio estimate Σw·y/Σw·x of a stratified station sample with its linearised SE.
+
+    ``y``, ``x``, ``stratum`` (and the boolean ``domain``) are aligned arrays
+    over the reporting stations; ``population`` maps each stratum label to its
+    number of stations in the frame (N_h). Outside ``domain``, y and x count as
+    zero. The interval is normal at ``confidence`` and is not clipped.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    if domain is not None:
+        inside = np.asarray(domain, dtype=bool)
+        y = np.where(inside, y, 0.0)
+        x = np.where(inside, x, 0.0)
+    design, _ = prepare_design(np.asarray(stratum), population)
+    ratio, se = linearized_ratios(design, y[:, None], x[:, None])
+    return _interval(float(ratio[0]), float(se[0]), z_for(confidence), -np.inf, np.inf)
+
+
+def _rao_wu_weights(design: Design, replicates: int, rng: np.random.Generator, chunk: int = 100):
+    """Yield (b × n) arrays of Rao–Wu rescaled bootstrap weights, ``chunk`` replicates at a time."""
+    n = len(design.codes)
+    order = np.argsort(design.group, kind="stable")
+    n_g = np.bincount(design.group, minlength=design.group_count)
+    start = np.concatenate([[0], np.cumsum(n_g)[:-1]])
+    resampled = np.flatnonzero(n_g >= 2)
+    draws_per_group = n_g[resampled] - 1
+    draw_group = np.repeat(resampled, draws_per_group)
+    draw_start = start[draw_group]
+    draw_size = n_g[draw_group]
+    group_size = n_g[design.group].astype(np.float64)
+    lam = np.where(group_size >= 2, design.fpc_root, 0.0)
+    boost = np.where(group_size >= 2, group_size / np.maximum(group_size - 1.0, 1.0), 0.0)
+    done = 0
+    while done < replicates:
+        b = min(chunk, replicates - done)
+        picks = draw_start + np.floor(rng.random((b, len(draw_group))) * draw_size).astype(np.int64)
+        flat = (np.arange(b)[:, None] * n + order[picks]).ravel()
+        counts = np.bincount(flat, minlength=b * n).reshape(b, n)
+        yield design.weight * (1.0 - lam + lam * boost * counts)
+        done += b
+
+
+def bootstrap_ratios(
+    design: Design, y: np.ndarray, x: np.ndarray, replicates: int, seed: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimates and Rao–Wu bootstrap SEs of k ratios ((n × k) arrays y and x)."""
+    if replicates < 2:
+        raise ValueError("the bootstrap needs at least two replicates")
+    rng = np.random.default_rng(seed)
+    ratio, _ = linearized_ratios(design, y, x)
+    estimates = []
+    for weights in _rao_wu_weights(design, replicates, rng):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            estimates.append((weights @ y) / (weights @ x))
+    replicate = np.vstack(estimates)
+    se = replicate.std(axis=0)
+    if design.group_count == 0 or not np.any(np.bincount(design.group) >= 2):
+        se = np.full_like(se, np.nan)
+    return ratio, se
+
+
+def call_status(
+    lead: Lead | None,
+    reported_fraction: float,
+    *,
+    missing_domains: Sequence[str] = (),
+    stable: bool | None = None,
+    z_threshold: float = DEFAULT_CALL_Z,
+    min_reported: float = DEFAULT_MIN_REPORTED,
+) -> Call:
+    """The call rule (DESIGN §3), checked in this order:
+
+    1. "not enough data" when fewer than ``min_reported`` of the sampled
+       stations reported, when there is no lead (fewer than two contestants
+       with an estimate), when a domain (``missing_domains``) has no reporting
+       station, when the lead's SE is undefined, or when the leader changed
+       over the last arrivals (``stable`` False);
+    2. "decided" when |lead| / SE(lead) ≥ ``z_threshold``;
+    3. "too close" otherwise.
+    ``stable`` None means it could not be checked (too few arrivals for the
+    checks); it then does not block a call but the reason says so.
+    """
+    z_value = (
+        float("nan")
+        if lead is None or not np.isfinite(lead.se) or lead.se == 0
+        else abs(lead.estimate) / lead.se
+    )
+    if lead is not None and np.isfinite(lead.se) and lead.se == 0 and lead.estimate != 0:
+        z_value = float("inf")
+
+    def make(status: str, reason: str) -> Call:
+        return Call(status, reason, z_value, z_threshold, reported_fraction, stable)
+
+    if reported_fraction < min_reported:
+        return make(
+            "not enough data",
+            f"{reported_fraction:.1%} of sampled stations reported; at least {min_reported:.0%} are needed",
+        )
+    if lead is None:
+        return make("not enough data", "fewer than two contestants with votes")
+    if missing_domains:
+        return make(
+            "not enough data", "no reporting station in: " + ", ".join(map(str, missing_domains))
+        )
+    if not np.isfinite(z_value):
+        return make("not enough data", "the lead's standard error cannot be estimated")
+    if stable is False:
+        return make(
+            "not enough data", f"the leader changed over the last arrivals ({lead.first} now leads)"
+        )
+    stability = "" if stable else " (leader stability not checked: too few arrivals)"
+    if z_value >= z_threshold:
+        return make(
+            "decided",
+            f"{lead.first} leads {lead.second} by {z_value:.2f} standard errors (≥ {z_threshold}){stability}",
+        )
+    return make(
+        "too close",
+        f"{lead.first} leads {lead.second} by {z_value:.2f} standard errors (< {z_threshold}){stability}",
+    )
+
+
+def _as_vote_matrix(
+    votes: Mapping[str, np.ndarray], length: int | None
+) -> tuple[list[str], np.ndarray]:
+    names = list(votes)
+    if len(names) < 1:
+        raise ValueError("at least one vote column is needed")
+    matrix = np.column_stack([np.asarray(votes[name], dtype=np.float64) for name in names])
+    if length is not None and matrix.shape[0] != length:
+        raise ValueError(f"vote arrays have {matrix.shape[0]} rows, stratum has {length}")
+    return names, matrix
+
+
+def _check_counts(name: str, values: np.ndarray) -> None:
+    """Counts must be finite and non-negative; the error names the column and the array positions."""
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        raise InputError(
+            "quick count",
+            [
+                Problem(
+                    None,
+                    name,
+                    f"station at position {int(i)}: count {float(values[i])} is not a non-negative number",
+                )
+                for i in bad[:20]
+            ],
+        )
+
+
+def quick_count(
+    stratum: np.ndarray,
+    votes: Mapping[str, np.ndarray],
+    registered: np.ndarray | None = None,
+    invalid: np.ndarray | None = None,
+    *,
+    population: Mapping[Any, int],
+    reported: np.ndarray | None = None,
+    by: np.ndarray | None = None,
+    arrival: np.ndarray | None = None,
+    method: str = "linearized",
+    confidence: float = 0.95,
+    replicates: int = 1000,
+    seed: int | None = None,
+    call_z: float = DEFAULT_CALL_Z,
+    min_reported: float = DEFAULT_MIN_REPORTED,
+    stability_checks: int = DEFAULT_STABILITY_CHECKS,
+    stability_step: float = DEFAULT_STABILITY_STEP,
+) -> QuickCountResult:
+    """Quick-count estimates from a stratified sample of stations.
+
+    Arrays are aligned over the *sampled* stations: ``stratum`` labels,
+    ``votes`` (contestant name -> votes), optional ``registered`` voters and
+    ``invalid`` ballots, optional ``by`` domain labels and ``arrival`` order
+    (sortable; default: array order). ``reported`` marks stations whose
+    results arrived (default: all); the others only count towards the
+    reported fraction and domain representation. ``population`` maps every
+    stratum of the frame to its number of stations N_h.
+
+    Shares are of valid votes (the sum of ``votes``); turnout is
+    (valid + invalid) / registered; invalid is invalid / (valid + invalid).
+    ``method`` is "linearized" (Taylor, DESIGN §3) or "bootstrap" (Rao–Wu,
+    ``replicates`` seeded by ``seed``). Intervals are normal at
+    ``confidence`` and clipped to [0, 1] (the lead's to [−1, 1]). The call
+    follows :func:`call_status`; stability means the same leader at each of
+    the last ``stability_checks`` points, ``stability_step`` (a fraction of
+    sampled stations) apart in arrival order.
+    """
+    stratum = np.asarray(stratum)
+    length = len(stratum)
+    names, matrix = _as_vote_matrix(votes, length)
+    reported_mask = (
+        np.ones(length, dtype=bool) if reported is None else np.asarray(reported, dtype=bool)
+    )
+    if reported_mask.shape != (length,):
+        raise ValueError(f"reported has shape {reported_mask.shape}, expected ({length},)")
+    # stations that have not reported may carry NaN or anything: only reported counts are checked
+    matrix = np.where(reported_mask[:, None], matrix, 0.0)
+    for j, name in enumerate(names):
+        _check_counts(name, matrix[:, j])
+    if method not in {"linearized", "bootstrap"}:
+        raise ValueError(f"method must be 'linearized' or 'bootstrap', got {method!r}")
+    z = z_for(confidence)
+    registered_arr = None if registered is None else np.asarray(registered, dtype=np.float64)
+    invalid_arr = None if invalid is None else np.asarray(invalid, dtype=np.float64)
+    if registered_arr is not None:
+        _check_counts("registered", np.where(reported_mask, registered_arr, 0.0))
+    if invalid_arr is not None:
+        _check_counts("invalid", np.where(reported_mask, invalid_arr, 0.0))
+
+    design, warnings = prepare_design(stratum, population, reported_mask)
+    votes_rep = matrix[reported_mask]
+    registered_rep = None if registered_arr is None else registered_arr[reported_mask]
+    invalid_rep = None if invalid_arr is None else invalid_arr[reported_mask]
+    order = _arrival_order(arrival, length, reported_mask)
+    context = _Context(
+        design, names, votes_rep, registered_rep, invalid_rep, method, z, replicates, seed
+    )
+
+    stratum_sizes = design.stations_per_stratum
+    reporting = design.reported_per_stratum > 0
+    strata_info: dict[str, Any] = {
+        "frame_strata": int(len(design.labels)),
+        "frame_stations": int(stratum_sizes.sum()),
+        "reporting_strata": int(reporting.sum()),
+        "covered_stations": int(stratum_sizes[reporting].sum()),
+        "coverage": float(stratum_sizes[reporting].sum() / stratum_sizes.sum())
+        if stratum_sizes.sum()
+        else 0.0,
+        "missing": [str(s) for s in design.labels[~reporting]],
+        "single_station": [str(s) for s in design.labels[design.reported_per_stratum == 1]],
+        "collapsed": design.collapsed,
+    }
+    if int(reported_mask.sum()) == 0:
+        warnings.append("no sampled station has reported yet")
+
+    by_arr = None if by is None else np.asarray(by).astype(str)
+    missing_domains: list[str] = []
+    by_results: dict[str, QuickCountResult] = {}
+    if by_arr is not None:
+        for label in np.unique(by_arr).tolist():
+            in_domain = by_arr == label
+            domain_reported = int((in_domain & reported_mask).sum())
+            if domain_reported == 0:
+                missing_domains.append(label)
+            shares, turnout, invalid_est, lead = context.estimate(in_domain[reported_mask])
+            fraction = domain_reported / int(in_domain.sum())
+            stable = _stability(
+                context,
+                order,
+                stability_checks,
+                stability_step,
+                in_domain[reported_mask],
+                int(in_domain.sum()),
+            )
+            by_results[label] = QuickCountResult(
+                shares=shares,
+                turnout=turnout,
+                invalid=invalid_est,
+                lead=lead,
+                call=call_status(
+                    lead, fraction, stable=stable, z_threshold=call_z, min_reported=min_reported
+                ),
+                stations=domain_reported,
+                sampled_stations=int(in_domain.sum()),
+                strata={},
+                warnings=[]
+                if domain_reported
+                else ["no reporting station in this domain: estimates are undefined"],
+                method=method,
+                confidence=confidence,
+            )
+    shares, turnout, invalid_est, lead = context.estimate(None)
+    stable = _stability(context, order, stability_checks, stability_step, None, length)
+    fraction = float(reported_mask.sum() / length) if length else 0.0
+    if any(not np.isfinite(e.se) for e in shares.values()):
+        warnings.append(
+            "standard errors are undefined: fewer than two reporting stations outside census strata"
+        )
+    return QuickCountResult(
+        shares=shares,
+        turnout=turnout,
+        invalid=invalid_est,
+        lead=lead,
+        call=call_status(
+            lead,
+            fraction,
+            missing_domains=missing_domains,
+            stable=stable,
+            z_threshold=call_z,
+            min_reported=min_reported,
+        ),
+        stations=int(reported_mask.sum()),
+        sampled_stations=length,
+        strata=strata_info,
+        warnings=warnings,
+        method=method,
+        confidence=confidence,
+        by=by_results,
+    )
+
+
+def _arrival_order(arrival: np.ndarray | None, length: int, reported: np.ndarray) -> np.ndarray:
+    """Positions (into the reporting stations) in arrival order."""
+    count = int(reported.sum())
+    if arrival is None:
+        return np.arange(count)
+    keys = np.asarray(arrival)[reported]
+    return np.argsort(keys, kind="stable")
+
+
+class _Context:
+    """The reporting stations' columns and method, so the same estimates can be taken on subsets."""
+
+    def __init__(self, design, names, votes, registered, invalid, method, z, replicates, seed):
+        self.design = design
+        self.names = names
+        self.votes = votes
+        self.valid = votes.sum(axis=1)
+        self.registered = registered
+        self.invalid = invalid
+        self.method = method
+        self.z = z
+        self.replicates = replicates
+        self.seed = seed
+
+    def _ratios(self, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.method == "bootstrap":
+            return bootstrap_ratios(self.design, y, x, self.replicates, self.seed)
+        return linearized_ratios(self.design, y, x)
+
+    def estimate(
+        self, inside: np.ndarray | None
+    ) -> tuple[dict[str, Estimate], Estimate | None, Estimate | None, Lead | None]:
+        """Shares, turnout, invalid and lead, in a domain (boolean over reporting stations) or overall.
+
+        All ratios go through one variance call (one set of bootstrap replicates); the
+        lead's pair is chosen first from the point estimates, which need only weighted totals.
+        """
+        keep = np.ones(len(self.valid)) if inside is None else inside.astype(np.float64)
+        votes = self.votes * keep[:, None]
+        valid = self.valid * keep
+        ballots = valid + (self.invalid * keep if self.invalid is not None else 0.0)
+        k = len(self.names)
+        ys = [votes]
+        xs = [np.repeat(valid[:, None], k, axis=1)]
+        pair = None
+        totals = self.design.weight @ votes
+        if k >= 2 and totals.sum() > 0:
+            ranking = np.argsort(-totals, kind="stable")
+            pair = (int(ranking[0]), int(ranking[1]))
+            ys.append((votes[:, pair[0]] - votes[:, pair[1]])[:, None])
+            xs.append(valid[:, None])
+        if self.registered is not None:
+            ys.append(ballots[:, None])
+            xs.append((self.registered * keep)[:, None])
+        if self.invalid is not None:
+            ys.append((self.invalid * keep)[:, None])
+            xs.append(ballots[:, None])
+        ratio, se = self._ratios(np.hstack(ys), np.hstack(xs))
+        shares = {
+            name: _interval(ratio[j], se[j], self.z, 0.0, 1.0) for j, name in enumerate(self.names)
+        }
+        position = k
+        lead = turnout = invalid = None
+        if pair is not None:
+            e = _interval(ratio[position], se[position], self.z, -1.0, 1.0)
+            lead = Lead(self.names[pair[0]], self.names[pair[1]], e.estimate, e.se, e.ci)
+            position += 1
+        if self.registered is not None:
+            turnout = _interval(ratio[position], se[position], self.z, 0.0, 1.0)
+            position += 1
+        if self.invalid is not None:
+            invalid = _interval(ratio[position], se[position], self.z, 0.0, 1.0)
+        return shares, turnout, invalid, lead
+
+
+def _stability(
+    context: _Context,
+    order: np.ndarray,
+    checks: int,
+    step: float,
+    inside: np.ndarray | None,
+    sampled: int,
+) -> bool | None:
+    """Same leader (by point estimate) after each of the last ``checks`` arrival points ``step`` apart?
+
+    Point estimates only, so this is cheap: per-stratum sums over arrival prefixes.
+    In a domain, the points are counted in the domain's own arrivals, but each
+    prefix holds every station (of any domain) that had arrived by then, so
+    the weights N_h/n_h are those the national estimate had at that moment.
+    None when there are too few arrivals to look back over.
+    """
+    # position in the global arrival order just after each of the domain's arrivals
+    ends = np.arange(1, len(order) + 1) if inside is None else np.flatnonzero(inside[order]) + 1
+    count = len(ends)
+    stride = max(1, int(round(step * sampled)))
+    cut_points = [count - j * stride for j in range(checks)]
+    if checks < 2 or cut_points[-1] < 2:
+        return None
+    leaders = []
+    for cut in cut_points:
+        chosen = order[: ends[cut - 1]]
+        leaders.append(_leader_on_subset(context, chosen, inside))
+    if any(leader is None for leader in leaders):
+        return None
+    return len(set(leaders)) == 1
+
+
+def _leader_on_subset(
+    context: _Context, chosen: np.ndarray, inside: np.ndarray | None
+) -> int | None:
+    design = context.design
+    codes = design.codes[chosen]
+    strata = len(design.labels)
+    n_h = np.bincount(codes, minlength=strata).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(n_h > 0, design.stations_per_stratum / n_h, 0.0)[codes]
+    votes = context.votes[chosen]
+    if inside is not None:
+        votes = votes * inside[chosen][:, None]
+    totals = weight @ votes
+    if totals.sum() <= 0:
+        return None
+    return int(np.argmax(totals))
+
+
+def convergence(
+    stratum: np.ndarray,
+    votes: Mapping[str, np.ndarray],
+    *,
+    population: Mapping[Any, int],
+    arrival: np.ndarray | None = None,
+    batch: int = 100,
+    confidence: float = 0.95,
+) -> list[ConvergencePoint]:
+    """Linearised share and lead estimates after every ``batch`` arrivals (and after the last).
+
+    Works from per-stratum running sums of y, x, y², xy and x² over arrival
+    batches, so the cost is O(n + points × strata), not a full re-estimate
+    per point. Strata with one station so far are collapsed as in
+    :func:`prepare_design`. The lead is of the final leader over the final
+    runner-up, so the points trace one quantity.
+    """
+    stratum = np.asarray(stratum)
+    names, matrix = _as_vote_matrix(votes, len(stratum))
+    for j, name in enumerate(names):
+        _check_counts(name, matrix[:, j])
+    z = z_for(confidence)
+    count = len(stratum)
+    order = np.arange(count) if arrival is None else np.argsort(np.asarray(arrival), kind="stable")
+    design, _ = prepare_design(stratum, population)
+    codes = design.codes[order]
+    matrix = matrix[order]
+    valid = matrix.sum(axis=1)
+    final_totals = design.weight[order] @ matrix
+    ranking = np.argsort(-final_totals, kind="stable")
+    k = len(names)
+    y = (
+        np.column_stack([matrix, matrix[:, ranking[0]] - matrix[:, ranking[1]]])
+        if k >= 2
+        else matrix
+    )
+    x = np.repeat(valid[:, None], y.shape[1], axis=1)
+    cuts = list(range(batch, count, batch)) + [count]
+    point_of = np.searchsorted(np.asarray(cuts), np.arange(count), side="right")
+    strata = len(design.labels)
+    cells = point_of * strata + codes
+    size = len(cuts) * strata
+
+    def running(values: np.ndarray) -> np.ndarray:
+        sums = np.bincount(cells, weights=values, minlength=size).reshape(len(cuts), strata)
+        return np.cumsum(sums, axis=0)
+
+    n_h = running(np.ones(count))
+    sum_y = np.stack([running(y[:, j]) for j in range(y.shape[1])], axis=-1)
+    sum_x = running(x[:, 0])[..., None]
+    sum_yy = np.stack([running(y[:, j] ** 2) for j in range(y.shape[1])], axis=-1)
+    sum_xy = np.stack([running(y[:, j] * x[:, 0]) for j in range(y.shape[1])], axis=-1)
+    sum_xx = running(x[:, 0] ** 2)[..., None]
+    pop = design.stations_per_stratum
+    points = []
+    for p, cut in enumerate(cuts):
+        n = n_h[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(n > 0, pop / n, 0.0)
+            fpc = np.sqrt(np.clip(1.0 - n / pop, 0.0, 1.0))
+        total_y = w @ sum_y[p]
+        total_x = w @ sum_x[p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = total_y / total_x
+        r = np.nan_to_num(ratio)
+        c = (fpc * w)[:, None]
+        sum_z = c * (sum_y[p] - r * sum_x[p])
+        sum_zz = c**2 * (sum_yy[p] - 2 * r * sum_xy[p] + r**2 * sum_xx[p])
+        group_h, _ = collapse_groups(n.astype(np.int64), (n >= pop) & (n > 0))
+        used = group_h >= 0
+        _, g = np.unique(group_h[used], return_inverse=True)
+        groups = int(g.max()) + 1 if len(g) else 0
+        n_g = np.bincount(g, weights=n[used], minlength=groups)
+        gz = np.stack(
+            [np.bincount(g, weights=sum_z[used, j], minlength=groups) for j in range(y.shape[1])],
+            axis=-1,
+        )
+        gzz = np.stack(
+            [np.bincount(g, weights=sum_zz[used, j], minlength=groups) for j in range(y.shape[1])],
+            axis=-1,
+        )
+        ok = n_g >= 2
+        variance = (
+            (n_g[ok] / (n_g[ok] - 1))[:, None] * (gzz[ok] - gz[ok] ** 2 / n_g[ok][:, None])
+        ).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = (
+                np.sqrt(np.maximum(variance, 0.0)) / np.abs(total_x)
+                if ok.any()
+                else np.full(y.shape[1], np.nan)
+            )
+        shares = {name: _interval(ratio[j], se[j], z, 0.0, 1.0) for j, name in enumerate(names)}
+        lead = None
+        if k >= 2:
+            e = _interval(ratio[k], se[k], z, -1.0, 1.0)
+            lead = Lead(names[ranking[0]], names[ranking[1]], e.estimate, e.se, e.ci)
+        points.append(ConvergencePoint(int(cut), shares, lead))
+    return points
