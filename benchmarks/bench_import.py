@@ -69,6 +69,7 @@ def child(path: Path) -> dict:
         "deep keyset page": f"/e/bench/stations/?after={last_code}",
         "search by name": "/e/bench/stations/?q=school",
         "search by code": f"/e/bench/stations/?q={last_code}",
+        "search, no match": "/e/bench/stations/?q=zzqx",
     }
     timings = {}
     for label, url in pages.items():

@@ -6,7 +6,8 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm
 from pollwatch.elections.importers import create_job
-from pollwatch.elections.models import Area, Candidate, ImportJob
+from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
 from pollwatch.observers.access import (
     areas_for,
     deployments_for,
@@ -77,6 +78,25 @@ def _subtree_ids(area: Area) -> list[int]:
     )
 
 
+def search_stations(stations: QuerySet[PollingStation], query: str) -> QuerySet[PollingStation]:
+    """Stations whose code starts with the query (as typed or upper-cased); failing that, whose name contains it.
+
+    Codes are tried first because an index answers them at any size; a name
+    search scans (PostgreSQL's trigram index speeds it up).
+    """
+    prefix = Q(pk__in=[])
+    for variant in {query, query.upper()}:
+        if connection.vendor == "sqlite":
+            # SQLite's LIKE ignores case and so cannot use the code index; a binary range can.
+            prefix |= Q(code__gte=variant, code__lt=variant + "\U0010ffff")
+        else:
+            prefix |= Q(code__startswith=variant)
+    by_code = stations.filter(prefix)
+    if by_code.exists():
+        return by_code
+    return stations.filter(name__icontains=query)
+
+
 @login_required
 def stations(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Keyset-paged station list: stays fast at a million rows (no OFFSET, no full COUNT)."""
@@ -96,9 +116,7 @@ def stations(request: PollwatchRequest, slug: str) -> HttpResponse:
             raise Http404("No such area")
         qs = qs.filter(area_id__in=_subtree_ids(area))
     if query:
-        qs = qs.filter(
-            Q(code__startswith=query) | Q(code__startswith=query.upper()) | Q(name__icontains=query)
-        )
+        qs = search_stations(qs, query)
     if before:
         page = list(qs.filter(code__lt=before).order_by("-code")[: PAGE_SIZE + 1])
         has_previous = len(page) > PAGE_SIZE
