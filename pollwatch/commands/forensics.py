@@ -33,20 +33,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", metavar="RESULTS.csv", help="one row per polling station")
     parser.add_argument("--station", required=True, metavar="COL", help="station code column")
     parser.add_argument("--registered", required=True, metavar="COL", help="registered voters")
-    parser.add_argument("--ballots", required=True, metavar="COL[,COL...]",
-                        help="ballots cast or issued (turnout = ballots / registered)")
+    parser.add_argument(
+        "--ballots",
+        required=True,
+        metavar="COL[,COL...]",
+        help="ballots cast or issued (turnout = ballots / registered)",
+    )
     parser.add_argument("--valid", required=True, metavar="COL[,COL...]", help="valid ballots")
     parser.add_argument("--leader", required=True, metavar="COL", help="the leader's votes")
-    parser.add_argument("--candidates", metavar="COL,...",
-                        help="every candidate's votes (per-candidate digit tests, sum-to-valid check)")
-    parser.add_argument("--invalid", metavar="COL[,COL...]",
-                        help="invalid ballots: the leader's share is then of valid + invalid")
+    parser.add_argument(
+        "--candidates",
+        metavar="COL,...",
+        help="every candidate's votes (per-candidate digit tests, sum-to-valid check)",
+    )
+    parser.add_argument(
+        "--invalid",
+        metavar="COL[,COL...]",
+        help="invalid ballots: the leader's share is then of valid + invalid",
+    )
     parser.add_argument("--by", metavar="COL", help="also run every test per group of this column")
-    parser.add_argument("--replicates", type=int, default=1000,
-                        help="Monte Carlo replicates of the integer-percentage null (default 1000)")
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=1000,
+        help="Monte Carlo replicates of the integer-percentage null (default 1000)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--mc-method", choices=["bernoulli", "binomial"], default="bernoulli",
-                        help="integer-test null: exact per-station hit draws (default) or binomial count draws")
+    parser.add_argument(
+        "--mc-method",
+        choices=["bernoulli", "binomial"],
+        default="bernoulli",
+        help="integer-test null: exact per-station hit draws (default) or binomial count draws",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -89,7 +107,9 @@ def _station_label(stations: np.ndarray, row: int | None) -> str:
 MISSING = {"", "NA", "N/A", "NaN", "nan", "null", "NULL"}
 
 
-def numeric_columns(frame: pd.DataFrame, names: list[str], source: str, stations: np.ndarray) -> np.ndarray:
+def numeric_columns(
+    frame: pd.DataFrame, names: list[str], source: str, stations: np.ndarray
+) -> np.ndarray:
     """Sum of the named columns as float64; missing cells count 0 (load_results decides about them).
 
     Non-numeric and negative cells raise InputError naming row, station and column.
@@ -101,13 +121,24 @@ def numeric_columns(frame: pd.DataFrame, names: list[str], source: str, stations
         empty = raw.isin(MISSING).to_numpy()
         raw = raw.where(~empty, "")
         values = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan)
+            dtype=np.float64, na_value=np.nan
+        )
         for index in np.flatnonzero(np.isnan(values) & ~empty)[:25]:
-            problems.append(Problem(int(index) + 2, name,
-                                    f"not a number: {raw.iloc[index]!r}{_station_label(stations, int(index) + 2)}"))
+            problems.append(
+                Problem(
+                    int(index) + 2,
+                    name,
+                    f"not a number: {raw.iloc[index]!r}{_station_label(stations, int(index) + 2)}",
+                )
+            )
         for index in np.flatnonzero(values < 0)[:25]:
-            problems.append(Problem(int(index) + 2, name,
-                                    f"negative count: {raw.iloc[index]}{_station_label(stations, int(index) + 2)}"))
+            problems.append(
+                Problem(
+                    int(index) + 2,
+                    name,
+                    f"negative count: {raw.iloc[index]}{_station_label(stations, int(index) + 2)}",
+                )
+            )
         total += np.nan_to_num(values, nan=0.0)
     if problems:
         raise InputError(source, problems)
@@ -116,7 +147,9 @@ def numeric_columns(frame: pd.DataFrame, names: list[str], source: str, stations
 
 def _missing_cells(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
     """Rows where every one of the named cells is missing."""
-    return np.logical_and.reduce([frame[name].astype(str).str.strip().isin(MISSING).to_numpy() for name in names])
+    return np.logical_and.reduce(
+        [frame[name].astype(str).str.strip().isin(MISSING).to_numpy() for name in names]
+    )
 
 
 def load_results(args: argparse.Namespace) -> dict[str, Any]:
@@ -145,26 +178,44 @@ def load_results(args: argparse.Namespace) -> dict[str, Any]:
     candidate_columns = resolve_columns(frame, args.candidates, source) if args.candidates else []
     if args.by:
         require_columns(frame, [args.by], source)
-    arrays = {key: numeric_columns(frame, names, source, stations) for key, names in columns.items()}
+    arrays = {
+        key: numeric_columns(frame, names, source, stations) for key, names in columns.items()
+    }
     candidates = [numeric_columns(frame, [name], source, stations) for name in candidate_columns]
 
-    vote_columns = [*columns["valid"], *columns["leader"], *columns.get("invalid", []), *candidate_columns]
+    vote_columns = [
+        *columns["valid"],
+        *columns["leader"],
+        *columns.get("invalid", []),
+        *candidate_columns,
+    ]
     no_result = _missing_cells(frame, vote_columns)
     keep = ~no_result
     problems = []
     for names in [*columns.values(), *[[name] for name in candidate_columns]]:
         for index in np.flatnonzero(_missing_cells(frame, names) & keep)[:25]:
-            problems.append(Problem(int(index) + 2, ", ".join(names),
-                                    f"missing value{_station_label(stations, int(index) + 2)}"))
+            problems.append(
+                Problem(
+                    int(index) + 2,
+                    ", ".join(names),
+                    f"missing value{_station_label(stations, int(index) + 2)}",
+                )
+            )
     for index in np.flatnonzero((stations == "") & keep)[:25]:
         problems.append(Problem(int(index) + 2, args.station, "empty station code"))
-    for name, votes in [(", ".join(columns["leader"]), arrays["leader"]),
-                        *zip(candidate_columns, candidates, strict=True)]:
+    for name, votes in [
+        (", ".join(columns["leader"]), arrays["leader"]),
+        *zip(candidate_columns, candidates, strict=True),
+    ]:
         for index in np.flatnonzero((votes > arrays["registered"]) & keep)[:25]:
-            problems.append(Problem(
-                int(index) + 2, name,
-                f"{votes[index]:.0f} votes above the {arrays['registered'][index]:.0f} registered voters"
-                f"{_station_label(stations, int(index) + 2)}; check the column mapping"))
+            problems.append(
+                Problem(
+                    int(index) + 2,
+                    name,
+                    f"{votes[index]:.0f} votes above the {arrays['registered'][index]:.0f} registered voters"
+                    f"{_station_label(stations, int(index) + 2)}; check the column mapping",
+                )
+            )
     if problems:
         raise InputError(source, problems)
     rows = np.arange(len(frame)) + 2
@@ -211,7 +262,11 @@ def format_table(result: dict[str, Any], title: str) -> str:
     lines = [
         f"{title}: {summary['stations']} stations, turnout {_number(summary['turnout'])}, "
         f"leader share {_number(summary['leader_share'])}"
-        + (f", {summary['dropped_rows']} rows without results dropped" if summary.get("dropped_rows") else ""),
+        + (
+            f", {summary['dropped_rows']} rows without results dropped"
+            if summary.get("dropped_rows")
+            else ""
+        ),
         f"{'test':<28} {'statistic':>11} {'expected':>10} {'p / uncertainty':>22}  reading",
     ]
     for key in TESTS:
@@ -228,7 +283,9 @@ def format_table(result: dict[str, Any], title: str) -> str:
         )
     flagged = result["impossible_values"]["stations"]
     for entry in flagged[:10]:
-        lines.append(f"  station {entry['station']} (row {entry['row']}): {'; '.join(entry['rules'])}")
+        lines.append(
+            f"  station {entry['station']} (row {entry['row']}): {'; '.join(entry['rules'])}"
+        )
     if len(flagged) > 10:
         lines.append(f"  ... and {result['impossible_values']['statistic'] - 10} more (see --json)")
     return "\n".join(lines)
@@ -246,13 +303,29 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     groups = 0 if data["by"] is None else len(set(data["by"].tolist()))
-    with tqdm(total=args.replicates * (1 + groups), desc="integer-percentage null", unit="replicate",
-              file=sys.stderr, leave=False) as bar:
+    with tqdm(
+        total=args.replicates * (1 + groups),
+        desc="integer-percentage null",
+        unit="replicate",
+        file=sys.stderr,
+        leave=False,
+    ) as bar:
         try:
             result = run_forensics(
-                data["station"], data["registered"], data["ballots"], data["valid"], data["leader"],
-                candidates=data["candidates"], invalid=data["invalid"], by=data["by"], rows=data["rows"],
-                replicates=args.replicates, seed=args.seed, method=args.mc_method, progress=bar.update)
+                data["station"],
+                data["registered"],
+                data["ballots"],
+                data["valid"],
+                data["leader"],
+                candidates=data["candidates"],
+                invalid=data["invalid"],
+                by=data["by"],
+                rows=data["rows"],
+                replicates=args.replicates,
+                seed=args.seed,
+                method=args.mc_method,
+                progress=bar.update,
+            )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -25,17 +25,36 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("-o", "--output", required=True, metavar="DIR",
-                        help="folder to write the files into (created if missing)")
-    parser.add_argument("--stations", type=int, default=6500, metavar="N",
-                        help="number of polling stations (default 6500)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="random seed (default 0)")
-    parser.add_argument("--observers", type=int, default=600, metavar="N",
-                        help="observers in people.csv, plus one supervisor per 20 (default 600)")
-    parser.add_argument("--fraud", action="append", default=[], metavar="KIND:SHARE,...",
-                        help=f"inject fraud at a share of domestic stations; kinds: "
-                             f"{', '.join(FRAUD_KINDS)} (e.g. stuffing:0.1,rewrite:5%%); repeatable")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="folder to write the files into (created if missing)",
+    )
+    parser.add_argument(
+        "--stations",
+        type=int,
+        default=6500,
+        metavar="N",
+        help="number of polling stations (default 6500)",
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    parser.add_argument(
+        "--observers",
+        type=int,
+        default=600,
+        metavar="N",
+        help="observers in people.csv, plus one supervisor per 20 (default 600)",
+    )
+    parser.add_argument(
+        "--fraud",
+        action="append",
+        default=[],
+        metavar="KIND:SHARE,...",
+        help=f"inject fraud at a share of domestic stations; kinds: "
+        f"{', '.join(FRAUD_KINDS)} (e.g. stuffing:0.1,rewrite:5%%); repeatable",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
 
@@ -53,15 +72,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
     progress = False if args.quiet else None
     started = time.perf_counter()
-    election = simulate_election(stations=args.stations, seed=args.seed, fraud=fraud,
-                                 observers=args.observers, progress=progress)
+    election = simulate_election(
+        stations=args.stations,
+        seed=args.seed,
+        fraud=fraud,
+        observers=args.observers,
+        progress=progress,
+    )
     paths = election.write(args.output, progress=progress)
     elapsed = time.perf_counter() - started
     if not args.quiet:
         summary = election.summary
         truth, official = summary["truth"], summary["official"]
-        print(f"{summary['stations']:,} stations in {summary['districts']} districts, "
-              f"{summary['regions']} regions; written to {args.output} in {elapsed:.1f} s")
+        print(
+            f"{summary['stations']:,} stations in {summary['districts']} districts, "
+            f"{summary['regions']} regions; written to {args.output} in {elapsed:.1f} s"
+        )
         print(f"{'':<10}{'truth':>9}{'official':>10}")
         print(f"{'turnout':<10}{truth['turnout']:>9.2%}{official['turnout']:>10.2%}")
         for code in election.candidate_codes:

@@ -218,7 +218,9 @@ def zero_five_percentages(ballots: np.ndarray, registered: np.ndarray) -> dict[s
     defined = registered > 0
     turnout = np.minimum(ballots[defined] / registered[defined], 1.0)
     percentages = np.round(turnout * 100).astype(np.int64)
-    return _zero_five(percentages, "0/5 last digit of turnout percentages (P05s)", "turnout percentages")
+    return _zero_five(
+        percentages, "0/5 last digit of turnout percentages (P05s)", "turnout percentages"
+    )
 
 
 def skewness(turnout: np.ndarray) -> dict[str, Any]:
@@ -242,8 +244,16 @@ def skewness(turnout: np.ndarray) -> dict[str, Any]:
         reading = "turnout has a long tail of low-turnout stations"
     else:
         reading = "turnout is about symmetric"
-    return {"name": "skewness of turnout", "statistic": statistic, "expected": 0.0, "se": se,
-            "p_value": p_value, "n": n, "reading": reading, "source": source}
+    return {
+        "name": "skewness of turnout",
+        "statistic": statistic,
+        "expected": 0.0,
+        "se": se,
+        "p_value": p_value,
+        "n": n,
+        "reading": reading,
+        "source": source,
+    }
 
 
 def kurtosis(turnout: np.ndarray) -> dict[str, Any]:
@@ -266,8 +276,16 @@ def kurtosis(turnout: np.ndarray) -> dict[str, Any]:
         reading = "turnout is flatter than normal (possibly several groups of stations)"
     else:
         reading = "turnout tails are as heavy as a normal distribution's"
-    return {"name": "kurtosis of turnout", "statistic": statistic, "expected": 3.0, "se": se,
-            "p_value": p_value, "n": n, "reading": reading, "source": source}
+    return {
+        "name": "kurtosis of turnout",
+        "statistic": statistic,
+        "expected": 3.0,
+        "se": se,
+        "p_value": p_value,
+        "n": n,
+        "reading": reading,
+        "source": source,
+    }
 
 
 def _dip_p_value(dip: float, n: int) -> float:
@@ -309,13 +327,21 @@ def dip_test(turnout: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
         if p_value < 0.01
         else "turnout has a single peak"
     )
-    return {"name": "dip test of turnout", "statistic": float(dip), "expected": float(null.mean()),
-            "null_sd": float(null.std(ddof=1)), "p_value": float(p_value), "n": n,
-            "reading": reading, "source": source}
+    return {
+        "name": "dip test of turnout",
+        "statistic": float(dip),
+        "expected": float(null.mean()),
+        "null_sd": float(null.std(ddof=1)),
+        "p_value": float(p_value),
+        "n": n,
+        "reading": reading,
+        "source": source,
+    }
 
 
-def sobyanin_sukhovolsky(registered: np.ndarray, ballots: np.ndarray, leader: np.ndarray,
-                         received: np.ndarray) -> dict[str, Any]:
+def sobyanin_sukhovolsky(
+    registered: np.ndarray, ballots: np.ndarray, leader: np.ndarray, received: np.ndarray
+) -> dict[str, Any]:
     """Slope of leader votes / registered on turnout across stations (Sobyanin & Sukhovolsky 1993).
 
     If extra turnout came from voters like the others, each extra ballot would
@@ -337,22 +363,35 @@ def sobyanin_sukhovolsky(registered: np.ndarray, ballots: np.ndarray, leader: np
     leader_of_registered = np.asarray(leader, dtype=np.float64)[defined] / registered[defined]
     if np.ptp(turnout) == 0:
         return _too_few("Sobyanin–Sukhovolsky slope", n, source, expected) | {
-            "reading": "turnout does not vary across stations"}
+            "reading": "turnout does not vary across stations"
+        }
     fit = scipy_stats.linregress(turnout, leader_of_registered)
     slope, se = float(fit.slope), float(fit.stderr)
     t_value = (slope - expected) / se if se > 0 else 0.0
     p_value = float(2 * scipy_stats.t.sf(abs(t_value), n - 2))
     if slope > 1:
-        reading = (f"slope {slope:.2f} > 1: each extra ballot adds more than one vote to the leader — "
-                   "votes move to the leader as turnout rises")
+        reading = (
+            f"slope {slope:.2f} > 1: each extra ballot adds more than one vote to the leader — "
+            "votes move to the leader as turnout rises"
+        )
     elif slope > expected + 3 * se:
-        reading = (f"slope {slope:.2f} above the leader's share {expected:.2f}: extra turnout goes "
-                   "disproportionately to the leader (ballot stuffing, or regional differences)")
+        reading = (
+            f"slope {slope:.2f} above the leader's share {expected:.2f}: extra turnout goes "
+            "disproportionately to the leader (ballot stuffing, or regional differences)"
+        )
     else:
         reading = f"slope {slope:.2f} in line with the leader's share {expected:.2f}"
-    return {"name": "Sobyanin–Sukhovolsky slope", "statistic": slope, "expected": expected, "se": se,
-            "p_value": p_value, "intercept": float(fit.intercept), "n": n, "reading": reading,
-            "source": source}
+    return {
+        "name": "Sobyanin–Sukhovolsky slope",
+        "statistic": slope,
+        "expected": expected,
+        "se": se,
+        "p_value": p_value,
+        "intercept": float(fit.intercept),
+        "n": n,
+        "reading": reading,
+        "source": source,
+    }
 
 
 def turnout_share_correlation(turnout: np.ndarray, share: np.ndarray) -> dict[str, Any]:
@@ -371,20 +410,37 @@ def turnout_share_correlation(turnout: np.ndarray, share: np.ndarray) -> dict[st
     r = float(fit.statistic)
     se = float(np.sqrt(max(1 - r * r, 0.0) / (n - 2)))
     if fit.pvalue < 0.01 and r > 0.3:
-        reading = f"strong positive correlation ({r:.2f}): the leader does better where turnout is higher"
+        reading = (
+            f"strong positive correlation ({r:.2f}): the leader does better where turnout is higher"
+        )
     elif fit.pvalue < 0.01:
         reading = f"correlation {r:.2f}: statistically clear but not strong"
     else:
         reading = "no correlation between turnout and the leader's share"
-    return {"name": "turnout–leader-share correlation", "statistic": r, "expected": 0.0, "se": se,
-            "p_value": float(fit.pvalue), "n": n, "reading": reading, "source": source}
+    return {
+        "name": "turnout–leader-share correlation",
+        "statistic": r,
+        "expected": 0.0,
+        "se": se,
+        "p_value": float(fit.pvalue),
+        "n": n,
+        "reading": reading,
+        "source": source,
+    }
 
 
-def impossible_values(station: ArrayLike, registered: np.ndarray, ballots: np.ndarray,
-                      valid: np.ndarray, leader: np.ndarray, *, invalid: np.ndarray | None = None,
-                      ballots_issued: np.ndarray | None = None,
-                      candidates: Sequence[np.ndarray] | None = None,
-                      rows: ArrayLike | None = None) -> dict[str, Any]:
+def impossible_values(
+    station: ArrayLike,
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    valid: np.ndarray,
+    leader: np.ndarray,
+    *,
+    invalid: np.ndarray | None = None,
+    ballots_issued: np.ndarray | None = None,
+    candidates: Sequence[np.ndarray] | None = None,
+    rows: ArrayLike | None = None,
+) -> dict[str, Any]:
     """Stations whose protocol breaks arithmetic, each with its code and the rule broken.
 
     Rules: negative count; turnout above 100 % (ballots > registered); ballots
@@ -410,19 +466,34 @@ def impossible_values(station: ArrayLike, registered: np.ndarray, ballots: np.nd
         named["ballots_issued"] = np.asarray(ballots_issued, dtype=np.float64)
     for name, values in named.items():
         rules.append((f"negative {name}", values < 0, [(name, values)]))
-    rules.append(("turnout above 100 % (ballots > registered)", ballots > registered,
-                  [("ballots", ballots), ("registered", registered)]))
+    rules.append(
+        (
+            "turnout above 100 % (ballots > registered)",
+            ballots > registered,
+            [("ballots", ballots), ("registered", registered)],
+        )
+    )
     if invalid is not None or ballots_issued is not None:
         in_box = valid + named["invalid"] if invalid is not None else ballots
         issued = named["ballots_issued"] if ballots_issued is not None else ballots
-        rules.append(("ballots in box above ballots issued", in_box > issued,
-                      [("ballots_in_box", in_box), ("ballots_issued", issued)]))
+        rules.append(
+            (
+                "ballots in box above ballots issued",
+                in_box > issued,
+                [("ballots_in_box", in_box), ("ballots_issued", issued)],
+            )
+        )
     rules.append(("leader above valid", leader > valid, [("leader", leader), ("valid", valid)]))
     rules.append(("valid above ballots", valid > ballots, [("valid", valid), ("ballots", ballots)]))
     if candidates:
         candidate_total = np.sum([np.asarray(c, dtype=np.float64) for c in candidates], axis=0)
-        rules.append(("candidates' votes do not sum to valid (suspicious)", candidate_total != valid,
-                      [("candidates_total", candidate_total), ("valid", valid)]))
+        rules.append(
+            (
+                "candidates' votes do not sum to valid (suspicious)",
+                candidate_total != valid,
+                [("candidates_total", candidate_total), ("valid", valid)],
+            )
+        )
     flagged: dict[int, dict[str, Any]] = {}
     count_by_rule: dict[str, int] = {}
     for rule, broken, shown in rules:
@@ -431,11 +502,14 @@ def impossible_values(station: ArrayLike, registered: np.ndarray, ballots: np.nd
             continue
         count_by_rule[rule] = int(indices.size)
         for index in indices:
-            entry = flagged.setdefault(int(index), {
-                "station": str(station_codes[index]),
-                "row": int(row_numbers[index]) if row_numbers is not None else int(index),
-                "rules": [],
-            })
+            entry = flagged.setdefault(
+                int(index),
+                {
+                    "station": str(station_codes[index]),
+                    "row": int(row_numbers[index]) if row_numbers is not None else int(index),
+                    "rules": [],
+                },
+            )
             entry["rules"].append(rule)
             for label, values in shown:
                 entry[label] = float(values[index])
@@ -450,14 +524,18 @@ def impossible_values(station: ArrayLike, registered: np.ndarray, ballots: np.nd
         "count_by_rule": count_by_rule,
         "stations": stations[:MAX_LISTED_STATIONS],
         "listed": min(count, MAX_LISTED_STATIONS),
-        "reading": (f"{count} station(s) report arithmetically impossible or inconsistent figures"
-                    if count else "no station reports impossible figures"),
+        "reading": (
+            f"{count} station(s) report arithmetically impossible or inconsistent figures"
+            if count
+            else "no station reports impossible figures"
+        ),
         "source": "arithmetic of the results protocol",
     }
 
 
-def summary(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
-            leader: np.ndarray) -> dict[str, Any]:
+def summary(
+    registered: np.ndarray, ballots: np.ndarray, received: np.ndarray, leader: np.ndarray
+) -> dict[str, Any]:
     """Stations, turnout (Σ ballots / Σ registered) and leader share (Σ leader / Σ received)."""
     total_registered = float(np.sum(registered))
     total_ballots = float(np.sum(ballots))
@@ -474,11 +552,22 @@ def summary(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
     }
 
 
-def _forensics_of(station: np.ndarray, registered: np.ndarray, ballots: np.ndarray, valid: np.ndarray,
-                  leader: np.ndarray, received: np.ndarray, candidates: list[np.ndarray] | None,
-                  invalid: np.ndarray | None, ballots_issued: np.ndarray | None,
-                  rows: np.ndarray | None, replicates: int, seed: int, method: str,
-                  progress: Callable[[int], object] | None) -> dict[str, Any]:
+def _forensics_of(
+    station: np.ndarray,
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    valid: np.ndarray,
+    leader: np.ndarray,
+    received: np.ndarray,
+    candidates: list[np.ndarray] | None,
+    invalid: np.ndarray | None,
+    ballots_issued: np.ndarray | None,
+    rows: np.ndarray | None,
+    replicates: int,
+    seed: int,
+    method: str,
+    progress: Callable[[int], object] | None,
+) -> dict[str, Any]:
     result: dict[str, Any] = {"summary": summary(registered, ballots, received, leader)}
     arithmetic_ok = (registered >= 0) & (ballots >= 0) & (received >= 0) & (leader >= 0)
     has_turnout = arithmetic_ok & (registered > 0)
@@ -489,36 +578,66 @@ def _forensics_of(station: np.ndarray, registered: np.ndarray, ballots: np.ndarr
     result["summary"]["stations_with_turnout"] = int(has_turnout.sum())
     result["summary"]["stations_with_turnout_and_share"] = int(has_both.sum())
     result["integer_percentages"] = integer_percentages(
-        registered[arithmetic_ok], ballots[arithmetic_ok], received[arithmetic_ok], leader[arithmetic_ok],
-        replicates=replicates, seed=seed, method=method, progress=progress)
+        registered[arithmetic_ok],
+        ballots[arithmetic_ok],
+        received[arithmetic_ok],
+        leader[arithmetic_ok],
+        replicates=replicates,
+        seed=seed,
+        method=method,
+        progress=progress,
+    )
     result["second_digit"] = second_digit(ballots[arithmetic_ok])
     result["last_digit"] = last_digit(ballots[arithmetic_ok])
     result["zero_five_counts"] = zero_five_counts(ballots[arithmetic_ok])
-    result["zero_five_percentages"] = zero_five_percentages(ballots[arithmetic_ok], registered[arithmetic_ok])
+    result["zero_five_percentages"] = zero_five_percentages(
+        ballots[arithmetic_ok], registered[arithmetic_ok]
+    )
     result["skewness"] = skewness(turnout)
     result["kurtosis"] = kurtosis(turnout)
     result["dip_test"] = dip_test(turnout, seed=seed)
     result["sobyanin_sukhovolsky"] = sobyanin_sukhovolsky(
-        registered[arithmetic_ok], ballots[arithmetic_ok], leader[arithmetic_ok], received[arithmetic_ok])
+        registered[arithmetic_ok],
+        ballots[arithmetic_ok],
+        leader[arithmetic_ok],
+        received[arithmetic_ok],
+    )
     result["turnout_share_correlation"] = turnout_share_correlation(both_turnout, both_share)
     result["fingerprint"] = fingerprint(registered[has_both], both_turnout, both_share, seed=seed)
     result["impossible_values"] = impossible_values(
-        station, registered, ballots, valid, leader, invalid=invalid, ballots_issued=ballots_issued,
-        candidates=candidates, rows=rows)
+        station,
+        registered,
+        ballots,
+        valid,
+        leader,
+        invalid=invalid,
+        ballots_issued=ballots_issued,
+        candidates=candidates,
+        rows=rows,
+    )
     if candidates:
         result["second_digit"]["by_candidate"] = [second_digit(c)["statistic"] for c in candidates]
         result["last_digit"]["by_candidate"] = [last_digit(c)["statistic"] for c in candidates]
     return result
 
 
-def run_forensics(station: ArrayLike, registered: ArrayLike, ballots: ArrayLike,
-                  valid: ArrayLike, leader: ArrayLike, *,
-                  candidates: Sequence[ArrayLike] | None = None,
-                  invalid: ArrayLike | None = None,
-                  ballots_issued: ArrayLike | None = None,
-                  by: ArrayLike | None = None, rows: ArrayLike | None = None,
-                  replicates: int = 1000, seed: int = 0, method: str = "bernoulli",
-                  progress: Callable[[int], object] | None = None) -> dict[str, Any]:
+def run_forensics(
+    station: ArrayLike,
+    registered: ArrayLike,
+    ballots: ArrayLike,
+    valid: ArrayLike,
+    leader: ArrayLike,
+    *,
+    candidates: Sequence[ArrayLike] | None = None,
+    invalid: ArrayLike | None = None,
+    ballots_issued: ArrayLike | None = None,
+    by: ArrayLike | None = None,
+    rows: ArrayLike | None = None,
+    replicates: int = 1000,
+    seed: int = 0,
+    method: str = "bernoulli",
+    progress: Callable[[int], object] | None = None,
+) -> dict[str, Any]:
     """Every forensic test on per-station arrays of equal length; deterministic given ``seed``.
 
     ``ballots`` are the ballots cast or issued (turnout = ballots/registered);
@@ -537,33 +656,56 @@ def run_forensics(station: ArrayLike, registered: ArrayLike, ballots: ArrayLike,
     valid_votes = np.asarray(valid, dtype=np.float64)
     leader_votes = np.asarray(leader, dtype=np.float64)
     size = registered_voters.size
-    arrays = {"station": station_codes, "ballots": ballots_cast, "valid": valid_votes, "leader": leader_votes}
+    arrays = {
+        "station": station_codes,
+        "ballots": ballots_cast,
+        "valid": valid_votes,
+        "leader": leader_votes,
+    }
     invalid_array = None if invalid is None else np.asarray(invalid, dtype=np.float64)
     issued_array = None if ballots_issued is None else np.asarray(ballots_issued, dtype=np.float64)
-    candidate_arrays = None if not candidates else [np.asarray(c, dtype=np.float64) for c in candidates]
-    for name, values in {**arrays, "invalid": invalid_array, "ballots_issued": issued_array}.items():
+    candidate_arrays = (
+        None if not candidates else [np.asarray(c, dtype=np.float64) for c in candidates]
+    )
+    for name, values in {
+        **arrays,
+        "invalid": invalid_array,
+        "ballots_issued": issued_array,
+    }.items():
         if values is not None and len(values) != size:
             raise ValueError(f"{name} has {len(values)} values but registered has {size}")
     for index, values in enumerate(candidate_arrays or []):
         if len(values) != size:
-            raise ValueError(f"candidate {index} has {len(values)} values but registered has {size}")
+            raise ValueError(
+                f"candidate {index} has {len(values)} values but registered has {size}"
+            )
     received = valid_votes + invalid_array if invalid_array is not None else valid_votes
     row_array = None if rows is None else np.asarray(rows)
 
     def subset(mask: np.ndarray | slice) -> dict[str, Any]:
         return _forensics_of(
-            station_codes[mask], registered_voters[mask], ballots_cast[mask], valid_votes[mask],
-            leader_votes[mask], received[mask],
+            station_codes[mask],
+            registered_voters[mask],
+            ballots_cast[mask],
+            valid_votes[mask],
+            leader_votes[mask],
+            received[mask],
             None if candidate_arrays is None else [c[mask] for c in candidate_arrays],
             None if invalid_array is None else invalid_array[mask],
             None if issued_array is None else issued_array[mask],
             None if row_array is None else row_array[mask],
-            replicates, seed, method, progress)
+            replicates,
+            seed,
+            method,
+            progress,
+        )
 
     result = subset(slice(None))
     if by is not None:
         groups = np.asarray(by, dtype=object).astype(str)
         if groups.size != size:
             raise ValueError(f"by has {groups.size} values but registered has {size}")
-        result["by"] = {str(group): subset(groups == group) for group in sorted(set(groups.tolist()))}
+        result["by"] = {
+            str(group): subset(groups == group) for group in sorted(set(groups.tolist()))
+        }
     return result

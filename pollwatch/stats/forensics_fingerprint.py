@@ -33,7 +33,9 @@ from typing import Any
 import numpy as np
 
 SOURCE = "Klimek, Yegorov, Hanel & Thurner, PNAS 109(41), 2012"
-FRAUD_WIDTH = 0.075  # sigma_x: spread of the stuffed fraction (Klimek et al. fit values of this order)
+FRAUD_WIDTH = (
+    0.075  # sigma_x: spread of the stuffed fraction (Klimek et al. fit values of this order)
+)
 FIT_BINS = 20
 DISPLAY_BINS = 100
 INCREMENTAL_GRID = np.round(np.arange(0.0, 0.601, 0.02), 4)
@@ -87,8 +89,14 @@ def _extra_binomial_width(width: float, centre: float, electorate: np.ndarray) -
     return float(np.sqrt(max(width**2 - counting_variance, (width / 4) ** 2)))
 
 
-def _model_cells(rng: np.random.Generator, electorate: np.ndarray, turnout_centre: float,
-                 turnout_width: float, share_centre: float, share_width: float) -> tuple[np.ndarray, ...]:
+def _model_cells(
+    rng: np.random.Generator,
+    electorate: np.ndarray,
+    turnout_centre: float,
+    turnout_width: float,
+    share_centre: float,
+    share_width: float,
+) -> tuple[np.ndarray, ...]:
     """Fit-histogram cell of every model station when clean, incrementally and extremely rigged.
 
     Fair rates vary across stations (normal, extra-binomial width) and the
@@ -96,9 +104,19 @@ def _model_cells(rng: np.random.Generator, electorate: np.ndarray, turnout_centr
     """
     size = electorate.size
     voters = electorate.astype(np.int64)
-    turnout_rate = np.clip(rng.normal(turnout_centre, _extra_binomial_width(turnout_width, turnout_centre, voters), size), 0, 1)
+    turnout_rate = np.clip(
+        rng.normal(
+            turnout_centre, _extra_binomial_width(turnout_width, turnout_centre, voters), size
+        ),
+        0,
+        1,
+    )
     ballots = rng.binomial(voters, turnout_rate)
-    share_rate = np.clip(rng.normal(share_centre, _extra_binomial_width(share_width, share_centre, ballots), size), 0, 1)
+    share_rate = np.clip(
+        rng.normal(share_centre, _extra_binomial_width(share_width, share_centre, ballots), size),
+        0,
+        1,
+    )
     leader_votes = rng.binomial(ballots, share_rate)
     electorate_size = np.maximum(voters, 1)
     turnout = ballots / electorate_size
@@ -118,8 +136,9 @@ def _normalised_histogram(cells: np.ndarray) -> np.ndarray:
     return counts / max(counts.sum(), 1.0)
 
 
-def _model_table(clean: np.ndarray, incremental: np.ndarray, extreme: np.ndarray,
-                 uniforms: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def _model_table(
+    clean: np.ndarray, incremental: np.ndarray, extreme: np.ndarray, uniforms: np.ndarray
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """Normalised model histograms, one row per (f_i, f_e) grid point with f_i + f_e ≤ 1."""
     rows, grid = [], []
     for fraction_extreme in EXTREME_GRID:
@@ -134,14 +153,17 @@ def _model_table(clean: np.ndarray, incremental: np.ndarray, extreme: np.ndarray
     return np.vstack(rows), grid
 
 
-def _best_fit(table: np.ndarray, grid: list[tuple[float, float]], observed: np.ndarray) -> tuple[float, float, float]:
+def _best_fit(
+    table: np.ndarray, grid: list[tuple[float, float]], observed: np.ndarray
+) -> tuple[float, float, float]:
     squared_error = ((table - observed[None, :]) ** 2).sum(axis=1)
     best = int(np.argmin(squared_error))
     return grid[best][0], grid[best][1], float(squared_error[best])
 
 
-def fingerprint(registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, *,
-                seed: int = 0) -> dict[str, Any]:
+def fingerprint(
+    registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, *, seed: int = 0
+) -> dict[str, Any]:
     """2-D histogram (1 pp cells) of turnout × leader share and the fitted fraud fractions.
 
     Inputs are per-station registered voters, turnout and leader share as
@@ -156,7 +178,9 @@ def fingerprint(registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, 
     share = np.asarray(share, dtype=np.float64)
     stations = turnout.size
     edges = np.linspace(0.0, 1.0, DISPLAY_BINS + 1)
-    display, _, _ = np.histogram2d(np.clip(turnout, 0, 1), np.clip(share, 0, 1), bins=[edges, edges])
+    display, _, _ = np.histogram2d(
+        np.clip(turnout, 0, 1), np.clip(share, 0, 1), bins=[edges, edges]
+    )
     result: dict[str, Any] = {
         "name": "turnout × leader-share fingerprint",
         "stations": int(stations),
@@ -167,24 +191,36 @@ def fingerprint(registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, 
         "source": SOURCE,
     }
     if stations < 50:
-        result.update(statistic=None, expected=None, null_sd=None, p_value=None,
-                      reading="too few stations to fit the fraud model")
+        result.update(
+            statistic=None,
+            expected=None,
+            null_sd=None,
+            p_value=None,
+            reading="too few stations to fit the fraud model",
+        )
         return result
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2012]))
     turnout_centre, turnout_width = _clean_peak(turnout)
     share_centre, share_width = _clean_peak(share)
     model_size = min(stations * 4, MAX_MODEL_STATIONS)
     electorate = rng.choice(registered, size=model_size)
-    clean, incremental, extreme = _model_cells(rng, electorate, turnout_centre, turnout_width,
-                                               share_centre, share_width)
+    clean, incremental, extreme = _model_cells(
+        rng, electorate, turnout_centre, turnout_width, share_centre, share_width
+    )
     table, grid = _model_table(clean, incremental, extreme, rng.random(model_size))
     observed = _normalised_histogram(_cell_index(turnout, share, FIT_BINS))
     fraction_incremental, fraction_extreme, squared_error = _best_fit(table, grid, observed)
     null_fits = []
     null_size = min(stations, MAX_MODEL_STATIONS)
     for _ in range(NULL_FITS):
-        clean_cells = _model_cells(rng, rng.choice(registered, size=null_size), turnout_centre,
-                                   turnout_width, share_centre, share_width)[0]
+        clean_cells = _model_cells(
+            rng,
+            rng.choice(registered, size=null_size),
+            turnout_centre,
+            turnout_width,
+            share_centre,
+            share_width,
+        )[0]
         fit = _best_fit(table, grid, _normalised_histogram(clean_cells))
         null_fits.append(fit[0] + fit[1])
     statistic = fraction_incremental + fraction_extreme
@@ -192,8 +228,10 @@ def fingerprint(registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, 
     null_sd = float(np.std(null_fits, ddof=1))
     p_value = float((1 + sum(f >= statistic for f in null_fits)) / (NULL_FITS + 1))
     if statistic > null_mean + 3 * max(null_sd, 0.01):
-        reading = (f"the fingerprint fits best with {fraction_incremental:.0%} of stations incrementally "
-                   f"and {fraction_extreme:.0%} extremely rigged: a smear toward high turnout and high leader share")
+        reading = (
+            f"the fingerprint fits best with {fraction_incremental:.0%} of stations incrementally "
+            f"and {fraction_extreme:.0%} extremely rigged: a smear toward high turnout and high leader share"
+        )
     else:
         reading = "the fingerprint looks like a clean election's single blob"
     result.update(
@@ -206,8 +244,10 @@ def fingerprint(registered: np.ndarray, turnout: np.ndarray, share: np.ndarray, 
         fit_squared_error=squared_error,
         fair_turnout=[turnout_centre, turnout_width],
         fair_leader_share=[share_centre, share_width],
-        fit_grid={"incremental": [float(INCREMENTAL_GRID[0]), float(INCREMENTAL_GRID[-1]), 0.02],
-                  "extreme": [float(EXTREME_GRID[0]), float(EXTREME_GRID[-1]), 0.01]},
+        fit_grid={
+            "incremental": [float(INCREMENTAL_GRID[0]), float(INCREMENTAL_GRID[-1]), 0.02],
+            "extreme": [float(EXTREME_GRID[0]), float(EXTREME_GRID[-1]), 0.01],
+        },
         reading=reading,
     )
     return result

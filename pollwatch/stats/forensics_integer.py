@@ -45,8 +45,9 @@ def is_integer_percentage(count: np.ndarray, total: np.ndarray) -> np.ndarray:
     return 20 * np.minimum(remainder, total - remainder) < total
 
 
-def inclusion_mask(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
-                   leader: np.ndarray) -> np.ndarray:
+def inclusion_mask(
+    registered: np.ndarray, ballots: np.ndarray, received: np.ndarray, leader: np.ndarray
+) -> np.ndarray:
     """Stations the method uses: received > 0, registered ≥ 100, turnout ≤ 0.99, leader share ≤ 0.99."""
     with np.errstate(divide="ignore", invalid="ignore"):
         turnout = ballots / registered
@@ -66,8 +67,14 @@ def _as_counts(values: np.ndarray) -> np.ndarray:
     return counts.astype(dtype)
 
 
-def _binomial_chunk(rng: np.random.Generator, size: int, registered: np.ndarray, turnout: np.ndarray,
-                    received: np.ndarray, share: np.ndarray) -> np.ndarray:
+def _binomial_chunk(
+    rng: np.random.Generator,
+    size: int,
+    registered: np.ndarray,
+    turnout: np.ndarray,
+    received: np.ndarray,
+    share: np.ndarray,
+) -> np.ndarray:
     ballots = rng.binomial(registered[None, :], turnout[None, :], size=(size, registered.size))
     hits = is_integer_percentage(ballots.astype(registered.dtype), registered)
     del ballots
@@ -108,8 +115,9 @@ def _interval_probability(total: np.ndarray, probability: np.ndarray) -> np.ndar
     return np.clip(result, 0.0, 1.0)
 
 
-def integer_hit_probabilities(registered: np.ndarray, turnout: np.ndarray, received: np.ndarray,
-                              share: np.ndarray) -> np.ndarray:
+def integer_hit_probabilities(
+    registered: np.ndarray, turnout: np.ndarray, received: np.ndarray, share: np.ndarray
+) -> np.ndarray:
     """Each station's exact probability of being "integer" under the binomial null.
 
     Ballots and leader votes are drawn independently, so the station is integer
@@ -122,16 +130,25 @@ def integer_hit_probabilities(registered: np.ndarray, turnout: np.ndarray, recei
     return 1.0 - (1.0 - turnout_hit) * (1.0 - leader_hit)
 
 
-def _bernoulli_chunk(rng: np.random.Generator, size: int, hit_probability: np.ndarray) -> np.ndarray:
+def _bernoulli_chunk(
+    rng: np.random.Generator, size: int, hit_probability: np.ndarray
+) -> np.ndarray:
     uniforms = rng.random((size, hit_probability.size), dtype=np.float32)
     return (uniforms < hit_probability.astype(np.float32)[None, :]).sum(axis=1)
 
 
-def null_integer_counts(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
-                        leader: np.ndarray, *, replicates: int = 1000, seed: int = 0,
-                        method: str = "binomial",
-                        progress: Callable[[int], object] | None = None,
-                        hit_probability: np.ndarray | None = None) -> np.ndarray:
+def null_integer_counts(
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    received: np.ndarray,
+    leader: np.ndarray,
+    *,
+    replicates: int = 1000,
+    seed: int = 0,
+    method: str = "binomial",
+    progress: Callable[[int], object] | None = None,
+    hit_probability: np.ndarray | None = None,
+) -> np.ndarray:
     """Number of integer stations in each of ``replicates`` null elections (stations already included).
 
     ``method="binomial"`` draws the counts; ``"bernoulli"`` draws each station's
@@ -153,8 +170,11 @@ def null_integer_counts(registered: np.ndarray, ballots: np.ndarray, received: n
         raise ValueError(f"unknown method {method!r}: use 'binomial' or 'bernoulli'")
     probabilities = np.zeros(0)
     if method == "bernoulli":
-        probabilities = (hit_probability if hit_probability is not None
-                         else integer_hit_probabilities(registered, turnout, received, share))
+        probabilities = (
+            hit_probability
+            if hit_probability is not None
+            else integer_hit_probabilities(registered, turnout, received, share)
+        )
     counts = []
     for rng, size in zip(generators, sizes, strict=True):
         if method == "binomial":
@@ -166,8 +186,15 @@ def null_integer_counts(registered: np.ndarray, ballots: np.ndarray, received: n
     return np.concatenate(counts).astype(np.int64)
 
 
-def null_counts_by_loop(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
-                        leader: np.ndarray, *, replicates: int, seed: int = 0) -> np.ndarray:
+def null_counts_by_loop(
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    received: np.ndarray,
+    leader: np.ndarray,
+    *,
+    replicates: int,
+    seed: int = 0,
+) -> np.ndarray:
     """Reference null: one binomial draw per station per replicate in plain Python loops.
 
     This is the straightforward published approach; it is slow and kept only
@@ -186,16 +213,26 @@ def null_counts_by_loop(registered: np.ndarray, ballots: np.ndarray, received: n
             v = rng.binomial(n, s)
             turnout_percent = 100 * b / r
             leader_percent = 100 * v / n
-            if abs(turnout_percent - round(turnout_percent)) < 0.05 or abs(leader_percent - round(leader_percent)) < 0.05:
+            if (
+                abs(turnout_percent - round(turnout_percent)) < 0.05
+                or abs(leader_percent - round(leader_percent)) < 0.05
+            ):
                 hits += 1
         counts[replicate] = hits
     return counts
 
 
-def integer_percentages(registered: np.ndarray, ballots: np.ndarray, received: np.ndarray,
-                        leader: np.ndarray, *, replicates: int = 1000, seed: int = 0,
-                        method: str = "binomial",
-                        progress: Callable[[int], object] | None = None) -> dict[str, Any]:
+def integer_percentages(
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    received: np.ndarray,
+    leader: np.ndarray,
+    *,
+    replicates: int = 1000,
+    seed: int = 0,
+    method: str = "binomial",
+    progress: Callable[[int], object] | None = None,
+) -> dict[str, Any]:
     """Excess of integer-percentage stations over the binomial null.
 
     Inputs are per-station counts (turnout = ballots/registered, leader share =
@@ -223,29 +260,51 @@ def integer_percentages(registered: np.ndarray, ballots: np.ndarray, received: n
         "source": SOURCE,
     }
     if included == 0 or replicates < 2:
-        result.update(statistic=None, excess_stations=None, null_sd=None, p_value=None,
-                      reading="not enough stations (or replicates) for the test")
+        result.update(
+            statistic=None,
+            excess_stations=None,
+            null_sd=None,
+            p_value=None,
+            reading="not enough stations (or replicates) for the test",
+        )
         return result
-    registered, ballots, received, leader = (a[keep] for a in (registered, ballots, received, leader))
-    observed = int(np.count_nonzero(
-        is_integer_percentage(_as_counts(ballots), _as_counts(registered))
-        | is_integer_percentage(_as_counts(leader), _as_counts(received))
-    ))
+    registered, ballots, received, leader = (
+        a[keep] for a in (registered, ballots, received, leader)
+    )
+    observed = int(
+        np.count_nonzero(
+            is_integer_percentage(_as_counts(ballots), _as_counts(registered))
+            | is_integer_percentage(_as_counts(leader), _as_counts(received))
+        )
+    )
     hit_probability = None
     if method == "bernoulli":
-        hit_probability = integer_hit_probabilities(registered, ballots / registered, received, leader / received)
+        hit_probability = integer_hit_probabilities(
+            registered, ballots / registered, received, leader / received
+        )
         result["null_mean_exact"] = float(hit_probability.sum())
         result["null_sd_exact"] = float(np.sqrt(np.sum(hit_probability * (1 - hit_probability))))
-    null = null_integer_counts(registered, ballots, received, leader, replicates=replicates,
-                               seed=seed, method=method, progress=progress, hit_probability=hit_probability)
+    null = null_integer_counts(
+        registered,
+        ballots,
+        received,
+        leader,
+        replicates=replicates,
+        seed=seed,
+        method=method,
+        progress=progress,
+        hit_probability=hit_probability,
+    )
     null_mean = float(null.mean())
     null_sd = float(null.std(ddof=1))
     excess = observed - null_mean
     p_value = float((1 + np.count_nonzero(null >= observed)) / (replicates + 1))
     z = excess / null_sd if null_sd > 0 else 0.0
     if z > 3:
-        reading = (f"{excess:.0f} more stations with whole-number percentages than chance gives "
-                   f"({z:.1f} null SDs): a sign that results were written rather than counted")
+        reading = (
+            f"{excess:.0f} more stations with whole-number percentages than chance gives "
+            f"({z:.1f} null SDs): a sign that results were written rather than counted"
+        )
     elif z < -3:
         reading = "fewer whole-number percentages than chance: unusual but not a sign of rounding"
     else:

@@ -38,63 +38,276 @@ LON_RANGE = (44.8, 50.6)
 # spread of district centres (degrees), and the region's fixed effects.
 _REGIONS = [
     # fmt: off
-    ("R01", "Capital City", "Paytaxt şəhəri",
-     [f"{n} {i}" for n in ("Binəqədi", "Xətai", "Xəzər", "Qaradağ", "Nərimanov", "Nəsimi",
-                           "Nizami", "Sabunçu", "Səbail", "Suraxanı", "Yasamal", "Pirallahı")
-      for i in (1, 2)],
-     40.40, 49.87, 0.10, dict(urban=1.0, turnout=-0.45, incumbent=-0.45, size=1.15)),
-    ("R02", "Absheron-Khizi", "Abşeron-Xızı",
-     ["Sumqayıt 1", "Sumqayıt 2", "Sumqayıt 3", "Abşeron", "Xızı"],
-     40.55, 49.45, 0.15, dict(urban=0.8, turnout=-0.20, incumbent=-0.15, size=1.05)),
-    ("R03", "Ganja-Gazakh", "Gəncə-Qazax",
-     ["Gəncə 1", "Gəncə 2", "Gəncə 3", "Gəncə 4", "Daşkəsən", "Göygöl", "Goranboy",
-      "Naftalan", "Samux", "Şəmkir 1", "Şəmkir 2", "Gədəbəy", "Tovuz 1", "Tovuz 2",
-      "Qazax", "Ağstafa 1", "Ağstafa 2"],
-     40.85, 45.95, 0.45, dict(urban=0.35, turnout=0.05, incumbent=0.05, size=1.0)),
-    ("R04", "Shaki-Zagatala", "Şəki-Zaqatala",
-     ["Şəki 1", "Şəki 2", "Zaqatala 1", "Zaqatala 2", "Balakən", "Qax", "Oğuz",
-      "Qəbələ 1", "Qəbələ 2"],
-     41.35, 46.95, 0.35, dict(urban=0.25, turnout=0.10, incumbent=0.0, size=0.95)),
-    ("R05", "Lankaran-Astara", "Lənkəran-Astara",
-     ["Lənkəran 1", "Lənkəran 2", "Lənkəran 3", "Astara", "Lerik", "Yardımlı",
-      "Masallı 1", "Masallı 2", "Masallı 3", "Cəlilabad 1", "Cəlilabad 2"],
-     38.85, 48.55, 0.30, dict(urban=0.25, turnout=0.15, incumbent=0.10, size=1.0)),
-    ("R06", "Guba-Khachmaz", "Quba-Xaçmaz",
-     ["Quba 1", "Quba 2", "Qusar 1", "Qusar 2", "Xaçmaz 1", "Xaçmaz 2", "Şabran", "Siyəzən"],
-     41.35, 48.55, 0.30, dict(urban=0.25, turnout=0.05, incumbent=0.0, size=0.95)),
-    ("R07", "Central Aran", "Mərkəzi Aran",
-     ["Yevlax", "Ağdaş", "Göyçay", "Ucar", "Zərdab", "Kürdəmir", "Bərdə 1", "Bərdə 2",
-      "Tərtər", "Ağcabədi", "Mingəçevir 1", "Mingəçevir 2"],
-     40.40, 47.35, 0.35, dict(urban=0.3, turnout=0.20, incumbent=0.15, size=1.0)),
-    ("R08", "Mil-Mughan", "Mil-Muğan",
-     ["İmişli 1", "İmişli 2", "Beyləqan 1", "Beyləqan 2", "Saatlı 1", "Saatlı 2",
-      "Sabirabad 1", "Sabirabad 2", "Biləsuvar 1", "Biləsuvar 2"],
-     39.70, 48.05, 0.30, dict(urban=0.2, turnout=0.25, incumbent=0.20, size=1.0)),
-    ("R09", "Shirvan", "Şirvan",
-     ["Şirvan 1", "Şirvan 2", "Salyan 1", "Salyan 2", "Salyan 3", "Neftçala 1", "Neftçala 2",
-      "Hacıqabul 1", "Hacıqabul 2", "Şamaxı 1", "Şamaxı 2", "İsmayıllı 1", "İsmayıllı 2",
-      "Ağsu 1", "Ağsu 2", "Qobustan"],
-     40.15, 48.75, 0.45, dict(urban=0.3, turnout=0.10, incumbent=0.05, size=1.0)),
-    ("R10", "Nakhchivan", "Naxçıvan",
-     ["Naxçıvan 1", "Naxçıvan 2", "Şərur 1", "Şərur 2", "Babək", "Ordubad", "Culfa"],
-     39.25, 45.45, 0.25, dict(urban=0.35, turnout=0.70, incumbent=0.90, size=0.9)),
-    ("R11", "Karabakh", "Qarabağ",
-     ["Xankəndi", "Şuşa", "Ağdam-Füzuli"],
-     39.80, 46.75, 0.15, dict(urban=0.5, turnout=1.00, incumbent=0.70, size=0.15, newly=True)),
-    ("R12", "East Zangezur", "Şərqi Zəngəzur",
-     ["Laçın-Kəlbəcər", "Zəngilan-Qubadlı-Cəbrayıl"],
-     39.45, 46.35, 0.15, dict(urban=0.4, turnout=1.00, incumbent=0.70, size=0.15, newly=True)),
+    (
+        "R01",
+        "Capital City",
+        "Paytaxt şəhəri",
+        [
+            f"{n} {i}"
+            for n in (
+                "Binəqədi",
+                "Xətai",
+                "Xəzər",
+                "Qaradağ",
+                "Nərimanov",
+                "Nəsimi",
+                "Nizami",
+                "Sabunçu",
+                "Səbail",
+                "Suraxanı",
+                "Yasamal",
+                "Pirallahı",
+            )
+            for i in (1, 2)
+        ],
+        40.40,
+        49.87,
+        0.10,
+        dict(urban=1.0, turnout=-0.45, incumbent=-0.45, size=1.15),
+    ),
+    (
+        "R02",
+        "Absheron-Khizi",
+        "Abşeron-Xızı",
+        ["Sumqayıt 1", "Sumqayıt 2", "Sumqayıt 3", "Abşeron", "Xızı"],
+        40.55,
+        49.45,
+        0.15,
+        dict(urban=0.8, turnout=-0.20, incumbent=-0.15, size=1.05),
+    ),
+    (
+        "R03",
+        "Ganja-Gazakh",
+        "Gəncə-Qazax",
+        [
+            "Gəncə 1",
+            "Gəncə 2",
+            "Gəncə 3",
+            "Gəncə 4",
+            "Daşkəsən",
+            "Göygöl",
+            "Goranboy",
+            "Naftalan",
+            "Samux",
+            "Şəmkir 1",
+            "Şəmkir 2",
+            "Gədəbəy",
+            "Tovuz 1",
+            "Tovuz 2",
+            "Qazax",
+            "Ağstafa 1",
+            "Ağstafa 2",
+        ],
+        40.85,
+        45.95,
+        0.45,
+        dict(urban=0.35, turnout=0.05, incumbent=0.05, size=1.0),
+    ),
+    (
+        "R04",
+        "Shaki-Zagatala",
+        "Şəki-Zaqatala",
+        [
+            "Şəki 1",
+            "Şəki 2",
+            "Zaqatala 1",
+            "Zaqatala 2",
+            "Balakən",
+            "Qax",
+            "Oğuz",
+            "Qəbələ 1",
+            "Qəbələ 2",
+        ],
+        41.35,
+        46.95,
+        0.35,
+        dict(urban=0.25, turnout=0.10, incumbent=0.0, size=0.95),
+    ),
+    (
+        "R05",
+        "Lankaran-Astara",
+        "Lənkəran-Astara",
+        [
+            "Lənkəran 1",
+            "Lənkəran 2",
+            "Lənkəran 3",
+            "Astara",
+            "Lerik",
+            "Yardımlı",
+            "Masallı 1",
+            "Masallı 2",
+            "Masallı 3",
+            "Cəlilabad 1",
+            "Cəlilabad 2",
+        ],
+        38.85,
+        48.55,
+        0.30,
+        dict(urban=0.25, turnout=0.15, incumbent=0.10, size=1.0),
+    ),
+    (
+        "R06",
+        "Guba-Khachmaz",
+        "Quba-Xaçmaz",
+        ["Quba 1", "Quba 2", "Qusar 1", "Qusar 2", "Xaçmaz 1", "Xaçmaz 2", "Şabran", "Siyəzən"],
+        41.35,
+        48.55,
+        0.30,
+        dict(urban=0.25, turnout=0.05, incumbent=0.0, size=0.95),
+    ),
+    (
+        "R07",
+        "Central Aran",
+        "Mərkəzi Aran",
+        [
+            "Yevlax",
+            "Ağdaş",
+            "Göyçay",
+            "Ucar",
+            "Zərdab",
+            "Kürdəmir",
+            "Bərdə 1",
+            "Bərdə 2",
+            "Tərtər",
+            "Ağcabədi",
+            "Mingəçevir 1",
+            "Mingəçevir 2",
+        ],
+        40.40,
+        47.35,
+        0.35,
+        dict(urban=0.3, turnout=0.20, incumbent=0.15, size=1.0),
+    ),
+    (
+        "R08",
+        "Mil-Mughan",
+        "Mil-Muğan",
+        [
+            "İmişli 1",
+            "İmişli 2",
+            "Beyləqan 1",
+            "Beyləqan 2",
+            "Saatlı 1",
+            "Saatlı 2",
+            "Sabirabad 1",
+            "Sabirabad 2",
+            "Biləsuvar 1",
+            "Biləsuvar 2",
+        ],
+        39.70,
+        48.05,
+        0.30,
+        dict(urban=0.2, turnout=0.25, incumbent=0.20, size=1.0),
+    ),
+    (
+        "R09",
+        "Shirvan",
+        "Şirvan",
+        [
+            "Şirvan 1",
+            "Şirvan 2",
+            "Salyan 1",
+            "Salyan 2",
+            "Salyan 3",
+            "Neftçala 1",
+            "Neftçala 2",
+            "Hacıqabul 1",
+            "Hacıqabul 2",
+            "Şamaxı 1",
+            "Şamaxı 2",
+            "İsmayıllı 1",
+            "İsmayıllı 2",
+            "Ağsu 1",
+            "Ağsu 2",
+            "Qobustan",
+        ],
+        40.15,
+        48.75,
+        0.45,
+        dict(urban=0.3, turnout=0.10, incumbent=0.05, size=1.0),
+    ),
+    (
+        "R10",
+        "Nakhchivan",
+        "Naxçıvan",
+        ["Naxçıvan 1", "Naxçıvan 2", "Şərur 1", "Şərur 2", "Babək", "Ordubad", "Culfa"],
+        39.25,
+        45.45,
+        0.25,
+        dict(urban=0.35, turnout=0.70, incumbent=0.90, size=0.9),
+    ),
+    (
+        "R11",
+        "Karabakh",
+        "Qarabağ",
+        ["Xankəndi", "Şuşa", "Ağdam-Füzuli"],
+        39.80,
+        46.75,
+        0.15,
+        dict(urban=0.5, turnout=1.00, incumbent=0.70, size=0.15, newly=True),
+    ),
+    (
+        "R12",
+        "East Zangezur",
+        "Şərqi Zəngəzur",
+        ["Laçın-Kəlbəcər", "Zəngilan-Qubadlı-Cəbrayıl"],
+        39.45,
+        46.35,
+        0.15,
+        dict(urban=0.4, turnout=1.00, incumbent=0.70, size=0.15, newly=True),
+    ),
     # fmt: on
 ]
 ABROAD_REGION = ("R13", "Abroad", "Xarici ölkələr")
 ABROAD_DISTRICT = ("Embassies and consulates", "Səfirliklər və konsulluqlar")
 ABROAD_CITIES = [
-    "Ankara", "Istanbul", "Moscow", "Saint Petersburg", "Tbilisi", "Kyiv", "Minsk", "Astana",
-    "Tashkent", "Berlin", "London", "Paris", "Vienna", "Rome", "Brussels", "Washington",
-    "Los Angeles", "Dubai", "Doha", "Tehran", "Tabriz", "Beijing", "Tokyo", "Seoul",
-    "Warsaw", "Prague", "Budapest", "Bucharest", "Sofia", "Athens", "Madrid", "The Hague",
-    "Stockholm", "Ottawa", "Cairo", "Riyadh", "Kuwait City", "Islamabad", "New Delhi",
-    "Bishkek", "Ashgabat", "Chisinau", "Riga", "Vilnius", "Tallinn", "Bern", "Rabat",
+    "Ankara",
+    "Istanbul",
+    "Moscow",
+    "Saint Petersburg",
+    "Tbilisi",
+    "Kyiv",
+    "Minsk",
+    "Astana",
+    "Tashkent",
+    "Berlin",
+    "London",
+    "Paris",
+    "Vienna",
+    "Rome",
+    "Brussels",
+    "Washington",
+    "Los Angeles",
+    "Dubai",
+    "Doha",
+    "Tehran",
+    "Tabriz",
+    "Beijing",
+    "Tokyo",
+    "Seoul",
+    "Warsaw",
+    "Prague",
+    "Budapest",
+    "Bucharest",
+    "Sofia",
+    "Athens",
+    "Madrid",
+    "The Hague",
+    "Stockholm",
+    "Ottawa",
+    "Cairo",
+    "Riyadh",
+    "Kuwait City",
+    "Islamabad",
+    "New Delhi",
+    "Bishkek",
+    "Ashgabat",
+    "Chisinau",
+    "Riga",
+    "Vilnius",
+    "Tallinn",
+    "Bern",
+    "Rabat",
 ]
 ABROAD_SHARE = 0.0055  # a few dozen of 6,500
 SPECIAL_SHARES = {"military": 0.010, "hospital": 0.007, "prison": 0.003}
@@ -112,57 +325,233 @@ CANDIDATES = [
 OTHER_PROPORTIONS = np.array([0.26, 0.20, 0.17, 0.14, 0.12, 0.11])
 
 _TRANSLIT = str.maketrans(
-    {"ə": "a", "Ə": "A", "ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "ğ": "gh", "Ğ": "Gh",
-     "ı": "i", "İ": "I", "ö": "o", "Ö": "O", "ü": "u", "Ü": "U", "x": "kh", "X": "Kh",
-     "q": "g", "Q": "G", "c": "j", "C": "J"}
+    {
+        "ə": "a",
+        "Ə": "A",
+        "ş": "sh",
+        "Ş": "Sh",
+        "ç": "ch",
+        "Ç": "Ch",
+        "ğ": "gh",
+        "Ğ": "Gh",
+        "ı": "i",
+        "İ": "I",
+        "ö": "o",
+        "Ö": "O",
+        "ü": "u",
+        "Ü": "U",
+        "x": "kh",
+        "X": "Kh",
+        "q": "g",
+        "Q": "G",
+        "c": "j",
+        "C": "J",
+    }
 )
 
 VILLAGE_ROOTS = [
-    "Qaraqoyunlu", "Bəydili", "Çaykənd", "Alıbəyli", "Mollalı", "Şıxlar", "Ağbulaq",
-    "Qızılca", "Dəmirçi", "Bala Bəhmənli", "Göydərə", "Sarıcalı", "Təzəkənd", "Quşçu",
-    "Əhmədli", "Kürdlər", "Qaçaq", "Ərəbşahverdi", "Hacılar", "Sarov", "Yenikənd",
-    "Bəhrəmtəpə", "Çəmənli", "Dağkolanı", "Qarabucaq", "Xanlıq", "Muğanlı", "Zəyəm",
-    "Qubalı", "Gürzallar", "Ağalı", "Mirzəcamallı", "Otuzikilər", "Şəkərli", "Əliabad",
+    "Qaraqoyunlu",
+    "Bəydili",
+    "Çaykənd",
+    "Alıbəyli",
+    "Mollalı",
+    "Şıxlar",
+    "Ağbulaq",
+    "Qızılca",
+    "Dəmirçi",
+    "Bala Bəhmənli",
+    "Göydərə",
+    "Sarıcalı",
+    "Təzəkənd",
+    "Quşçu",
+    "Əhmədli",
+    "Kürdlər",
+    "Qaçaq",
+    "Ərəbşahverdi",
+    "Hacılar",
+    "Sarov",
+    "Yenikənd",
+    "Bəhrəmtəpə",
+    "Çəmənli",
+    "Dağkolanı",
+    "Qarabucaq",
+    "Xanlıq",
+    "Muğanlı",
+    "Zəyəm",
+    "Qubalı",
+    "Gürzallar",
+    "Ağalı",
+    "Mirzəcamallı",
+    "Otuzikilər",
+    "Şəkərli",
+    "Əliabad",
 ]
 VILLAGE_PREFIXES = ["", "", "", "Yuxarı ", "Aşağı ", "Böyük ", "Kiçik ", "Yeni "]
 URBAN_VENUES = [
-    "School No. {n}", "School No. {n}", "School No. {n}", "Lyceum No. {n}",
-    "Kindergarten No. {n}", "Youth Centre", "Culture Palace", "Music School No. {n}",
-    "College of Technology", "Olympic Sports Complex", "Polyclinic No. {n}", "Library No. {n}",
+    "School No. {n}",
+    "School No. {n}",
+    "School No. {n}",
+    "Lyceum No. {n}",
+    "Kindergarten No. {n}",
+    "Youth Centre",
+    "Culture Palace",
+    "Music School No. {n}",
+    "College of Technology",
+    "Olympic Sports Complex",
+    "Polyclinic No. {n}",
+    "Library No. {n}",
 ]
-RURAL_VENUES = ["Secondary School", "Secondary School", "Culture House", "Village Club",
-                "Library", "Municipality Building", "Primary School"]
-SPECIAL_VENUES = {"military": "Military Unit No. {n}", "hospital": "Central Hospital Ward {n}",
-                  "prison": "Penitentiary Institution No. {n}"}
+RURAL_VENUES = [
+    "Secondary School",
+    "Secondary School",
+    "Culture House",
+    "Village Club",
+    "Library",
+    "Municipality Building",
+    "Primary School",
+]
+SPECIAL_VENUES = {
+    "military": "Military Unit No. {n}",
+    "hospital": "Central Hospital Ward {n}",
+    "prison": "Penitentiary Institution No. {n}",
+}
 
 FIRST_NAMES_MALE = [
-    "Rəşad", "Elvin", "Orxan", "Tural", "Kamran", "Vüsal", "Elçin", "Anar", "Rauf", "Fərid",
-    "Nicat", "Ramil", "Səbuhi", "Cavid", "Emin", "Rövşən", "Samir", "Rüstəm", "Əli", "Hüseyn",
-    "Murad", "Zaur", "Elnur", "Ülvi", "Namiq", "Eldar", "Mübariz", "Fuad", "Tərlan", "Şahin",
-    "Ceyhun", "Vüqar", "İlkin", "Toğrul", "Kənan", "Nurlan", "Azər", "Bəhruz", "Qabil", "Xəyal",
+    "Rəşad",
+    "Elvin",
+    "Orxan",
+    "Tural",
+    "Kamran",
+    "Vüsal",
+    "Elçin",
+    "Anar",
+    "Rauf",
+    "Fərid",
+    "Nicat",
+    "Ramil",
+    "Səbuhi",
+    "Cavid",
+    "Emin",
+    "Rövşən",
+    "Samir",
+    "Rüstəm",
+    "Əli",
+    "Hüseyn",
+    "Murad",
+    "Zaur",
+    "Elnur",
+    "Ülvi",
+    "Namiq",
+    "Eldar",
+    "Mübariz",
+    "Fuad",
+    "Tərlan",
+    "Şahin",
+    "Ceyhun",
+    "Vüqar",
+    "İlkin",
+    "Toğrul",
+    "Kənan",
+    "Nurlan",
+    "Azər",
+    "Bəhruz",
+    "Qabil",
+    "Xəyal",
 ]
 FIRST_NAMES_FEMALE = [
-    "Aynur", "Günel", "Leyla", "Nərmin", "Sevinc", "Aysel", "Könül", "Nigar", "Ülkər", "Səbinə",
-    "Lalə", "Fidan", "Gülnar", "Zəhra", "Aytən", "Xədicə", "Nərgiz", "Şəbnəm", "Türkan",
-    "Vüsalə", "Elnarə", "Rəna", "Aygün", "Cəmilə", "Gülşən", "İlahə", "Məleykə", "Pərvin",
+    "Aynur",
+    "Günel",
+    "Leyla",
+    "Nərmin",
+    "Sevinc",
+    "Aysel",
+    "Könül",
+    "Nigar",
+    "Ülkər",
+    "Səbinə",
+    "Lalə",
+    "Fidan",
+    "Gülnar",
+    "Zəhra",
+    "Aytən",
+    "Xədicə",
+    "Nərgiz",
+    "Şəbnəm",
+    "Türkan",
+    "Vüsalə",
+    "Elnarə",
+    "Rəna",
+    "Aygün",
+    "Cəmilə",
+    "Gülşən",
+    "İlahə",
+    "Məleykə",
+    "Pərvin",
 ]
 # Surnames in -ov/-yev take -a for women; the others do not change.
 SURNAMES_GENDERED = [
-    "Məmmədov", "Əliyev", "Həsənov", "Hüseynov", "Quliyev", "İsmayılov", "Abbasov", "Rzayev",
-    "Bağırov", "Cəfərov", "Nəsibov", "Kərimov", "Süleymanov", "Babayev", "Orucov", "Qasımov",
-    "Vəliyev", "Mustafayev", "Səfərov", "Nağıyev", "İbrahimov", "Əhmədov", "Rəhimov",
-    "Sadıqov", "Hacıyev", "Novruzov", "Şükürov", "Allahverdiyev", "Qəribov", "Zeynalov",
+    "Məmmədov",
+    "Əliyev",
+    "Həsənov",
+    "Hüseynov",
+    "Quliyev",
+    "İsmayılov",
+    "Abbasov",
+    "Rzayev",
+    "Bağırov",
+    "Cəfərov",
+    "Nəsibov",
+    "Kərimov",
+    "Süleymanov",
+    "Babayev",
+    "Orucov",
+    "Qasımov",
+    "Vəliyev",
+    "Mustafayev",
+    "Səfərov",
+    "Nağıyev",
+    "İbrahimov",
+    "Əhmədov",
+    "Rəhimov",
+    "Sadıqov",
+    "Hacıyev",
+    "Novruzov",
+    "Şükürov",
+    "Allahverdiyev",
+    "Qəribov",
+    "Zeynalov",
 ]
-SURNAMES_FIXED = ["Həsənli", "Əlizadə", "Şirinli", "Mirzəzadə", "Qarayevli", "Sultanlı",
-                  "Vəlizadə", "Nəbili", "Axundzadə", "Dadaşlı"]
+SURNAMES_FIXED = [
+    "Həsənli",
+    "Əlizadə",
+    "Şirinli",
+    "Mirzəzadə",
+    "Qarayevli",
+    "Sultanlı",
+    "Vəlizadə",
+    "Nəbili",
+    "Axundzadə",
+    "Dadaşlı",
+]
 MOBILE_PREFIXES = ["50", "51", "55", "70", "77", "99", "10", "60"]
 MOBILE_PREFIX_WEIGHTS = [0.30, 0.12, 0.22, 0.14, 0.10, 0.06, 0.04, 0.02]
 EMAIL_DOMAINS = ["example.com", "example.org", "example.net"]
 
 STATION_COLUMNS = [
-    "code", "name", "region_code", "region_name", "region_name_az", "district_code",
-    "district_name", "district_name_az", "registered_voters", "latitude", "longitude",
-    "newly_included", "abroad", "special",
+    "code",
+    "name",
+    "region_code",
+    "region_name",
+    "region_name_az",
+    "district_code",
+    "district_name",
+    "district_name_az",
+    "registered_voters",
+    "latitude",
+    "longitude",
+    "newly_included",
+    "abroad",
+    "special",
 ]
 CANDIDATE_COLUMNS = ["code", "name", "party", "ballot_order", "colour"]
 PEOPLE_COLUMNS = ["code", "name", "phone", "email", "role", "area_code", "language"]
@@ -247,8 +636,14 @@ class SimulatedElection:
         total_rows = sum(len(f) for f in frames.values())
         show = _show_progress(progress, len(self.stations))
         paths: dict[str, Path] = {}
-        with tqdm(total=total_rows, desc="writing", unit=" rows", file=sys.stderr,
-                  disable=not show, unit_scale=True) as bar:
+        with tqdm(
+            total=total_rows,
+            desc="writing",
+            unit=" rows",
+            file=sys.stderr,
+            disable=not show,
+            unit_scale=True,
+        ) as bar:
             for name, frame in frames.items():
                 paths[name] = directory / name
                 _write_csv(frame, paths[name], bar)
@@ -270,8 +665,14 @@ def _write_csv(frame: pd.DataFrame, path: Path, bar: tqdm, chunk: int = 100_000)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         for start in range(0, max(len(frame), 1), chunk):
             part = frame.iloc[start : start + chunk]
-            part.to_csv(handle, index=False, header=start == 0, lineterminator="\n",
-                        float_format="%.5f", na_rep="")
+            part.to_csv(
+                handle,
+                index=False,
+                header=start == 0,
+                lineterminator="\n",
+                float_format="%.5f",
+                na_rep="",
+            )
             bar.update(len(part))
 
 
@@ -314,7 +715,9 @@ def _allocate(total: int, weights: np.ndarray, at_least_one: bool) -> np.ndarray
     return counts
 
 
-def _sequential_multinomial(rng: np.random.Generator, n: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def _sequential_multinomial(
+    rng: np.random.Generator, n: np.ndarray, probs: np.ndarray
+) -> np.ndarray:
     """Multinomial(n_i, probs_i) per row by conditional binomials (fast, vectorised)."""
     k = probs.shape[1]
     out = np.zeros((len(n), k), dtype=np.int64)
@@ -336,24 +739,46 @@ def _district_table() -> pd.DataFrame:
     for code, name, name_az, districts, lat, lon, spread, fx in _REGIONS:
         for district_az in districts:
             number += 1
-            rows.append(dict(
-                district_code=f"D{number:03d}", district_name=transliterate(district_az),
-                district_name_az=district_az, region_code=code, region_name=name,
-                region_name_az=name_az, region_lat=lat, region_lon=lon, spread=spread,
-                urban_share=fx["urban"], region_turnout=fx["turnout"],
-                region_incumbent=fx["incumbent"], size=fx["size"],
-                newly_included=bool(fx.get("newly", False)),
-                # Towns split into numbered constituencies are mostly urban.
-                town=district_az[-1].isdigit(),
-            ))
+            rows.append(
+                dict(
+                    district_code=f"D{number:03d}",
+                    district_name=transliterate(district_az),
+                    district_name_az=district_az,
+                    region_code=code,
+                    region_name=name,
+                    region_name_az=name_az,
+                    region_lat=lat,
+                    region_lon=lon,
+                    spread=spread,
+                    urban_share=fx["urban"],
+                    region_turnout=fx["turnout"],
+                    region_incumbent=fx["incumbent"],
+                    size=fx["size"],
+                    newly_included=bool(fx.get("newly", False)),
+                    # Towns split into numbered constituencies are mostly urban.
+                    town=district_az[-1].isdigit(),
+                )
+            )
     number += 1
-    rows.append(dict(
-        district_code=f"D{number:03d}", district_name=ABROAD_DISTRICT[0],
-        district_name_az=ABROAD_DISTRICT[1], region_code=ABROAD_REGION[0],
-        region_name=ABROAD_REGION[1], region_name_az=ABROAD_REGION[2], region_lat=np.nan,
-        region_lon=np.nan, spread=0.0, urban_share=1.0, region_turnout=0.0,
-        region_incumbent=0.0, size=0.0, newly_included=False, town=False,
-    ))
+    rows.append(
+        dict(
+            district_code=f"D{number:03d}",
+            district_name=ABROAD_DISTRICT[0],
+            district_name_az=ABROAD_DISTRICT[1],
+            region_code=ABROAD_REGION[0],
+            region_name=ABROAD_REGION[1],
+            region_name_az=ABROAD_REGION[2],
+            region_lat=np.nan,
+            region_lon=np.nan,
+            spread=0.0,
+            urban_share=1.0,
+            region_turnout=0.0,
+            region_incumbent=0.0,
+            size=0.0,
+            newly_included=False,
+            town=False,
+        )
+    )
     return pd.DataFrame(rows)
 
 
@@ -403,17 +828,32 @@ def simulate_election(
     truth_df = _count_frame(frame, truth, codes)
     truth_df["fraud"] = fraud_labels
     candidates_df = pd.DataFrame(
-        [(code, name, party, order, colour)
-         for order, (code, name, party, colour) in enumerate(CANDIDATES, start=1)],
+        [
+            (code, name, party, order, colour)
+            for order, (code, name, party, colour) in enumerate(CANDIDATES, start=1)
+        ],
         columns=CANDIDATE_COLUMNS,
     )
-    summary = _summary(truth_df, results_df, codes, seed, fraud_shares, people, dict(
-        turnout=turnout, incumbent_share=incumbent_share, invalid_share=invalid_share))
+    summary = _summary(
+        truth_df,
+        results_df,
+        codes,
+        seed,
+        fraud_shares,
+        people,
+        dict(turnout=turnout, incumbent_share=incumbent_share, invalid_share=invalid_share),
+    )
     bar.update(1)
     bar.close()
     return SimulatedElection(
-        stations=station_out, candidates=candidates_df, results=results_df, truth=truth_df,
-        people=people, summary=summary, seed=seed, fraud=fraud_shares,
+        stations=station_out,
+        candidates=candidates_df,
+        results=results_df,
+        truth=truth_df,
+        people=people,
+        summary=summary,
+        seed=seed,
+        fraud=fraud_shares,
     )
 
 
@@ -462,9 +902,11 @@ def _make_stations(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, dict
     abroad = d == abroad_index
     newly = districts["newly_included"].to_numpy()[d]
     # Towns are more urban than their rural surroundings.
-    urban_share = np.where(districts["town"].to_numpy(),
-                           np.maximum(districts["urban_share"].to_numpy(), 0.75),
-                           districts["urban_share"].to_numpy())[d]
+    urban_share = np.where(
+        districts["town"].to_numpy(),
+        np.maximum(districts["urban_share"].to_numpy(), 0.75),
+        districts["urban_share"].to_numpy(),
+    )[d]
     urban = rng.random(n) < urban_share
     special = np.full(n, "", dtype=object)
     u = rng.random(n)
@@ -478,11 +920,17 @@ def _make_stations(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, dict
     sigma = np.where(urban, 0.35, 0.50)
     registered = np.clip(np.exp(np.log(median) + sigma * rng.normal(0, 1, n)), 180, 3000)
     registered = np.where(newly, np.clip(rng.lognormal(math.log(180), 0.5, n), 25, 900), registered)
-    special_median = np.select([special == "military", special == "hospital", special == "prison"],
-                               [500.0, 120.0, 250.0], 1.0)
-    registered = np.where(is_special, np.clip(special_median * rng.lognormal(0, 0.4, n), 20, 1500),
-                          registered)
-    registered = np.where(abroad, np.clip(rng.lognormal(math.log(400), 0.8, n), 30, 3000), registered)
+    special_median = np.select(
+        [special == "military", special == "hospital", special == "prison"],
+        [500.0, 120.0, 250.0],
+        1.0,
+    )
+    registered = np.where(
+        is_special, np.clip(special_median * rng.lognormal(0, 0.4, n), 20, 1500), registered
+    )
+    registered = np.where(
+        abroad, np.clip(rng.lognormal(math.log(400), 0.8, n), 30, 3000), registered
+    )
     registered = np.round(registered).astype(np.int64)
 
     jitter = np.where(urban, 0.02, 0.08)
@@ -493,22 +941,24 @@ def _make_stations(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, dict
 
     names = _station_names(rng, d, districts, urban, special, abroad, number)
 
-    frame = pd.DataFrame({
-        "code": codes,
-        "name": names,
-        "region_code": region_codes[d],
-        "region_name": districts["region_name"].to_numpy()[d],
-        "region_name_az": districts["region_name_az"].to_numpy()[d],
-        "district_code": district_codes[d],
-        "district_name": districts["district_name"].to_numpy()[d],
-        "district_name_az": districts["district_name_az"].to_numpy()[d],
-        "registered_voters": registered,
-        "latitude": lat,
-        "longitude": lon,
-        "newly_included": newly,
-        "abroad": abroad,
-        "special": special,
-    })
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": names,
+            "region_code": region_codes[d],
+            "region_name": districts["region_name"].to_numpy()[d],
+            "region_name_az": districts["region_name_az"].to_numpy()[d],
+            "district_code": district_codes[d],
+            "district_name": districts["district_name"].to_numpy()[d],
+            "district_name_az": districts["district_name_az"].to_numpy()[d],
+            "registered_voters": registered,
+            "latitude": lat,
+            "longitude": lon,
+            "newly_included": newly,
+            "abroad": abroad,
+            "special": special,
+        }
+    )
     # Per-station model inputs that are not published columns.
     aux = dict(
         district_index=d,
@@ -522,12 +972,14 @@ def _make_stations(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, dict
 
 def _station_names(rng, d, districts, urban, special, abroad, number) -> pd.Series:
     n = len(d)
-    town = pd.Series(districts["district_name"].to_numpy()[d]).str.replace(
-        r" \d+$", "", regex=True)
-    village = (pd.Series(np.array([transliterate(p) for p in VILLAGE_PREFIXES])
-                         [rng.integers(0, len(VILLAGE_PREFIXES), n)])
-               + pd.Series(np.array([transliterate(r) for r in VILLAGE_ROOTS])
-                           [rng.integers(0, len(VILLAGE_ROOTS), n)]))
+    town = pd.Series(districts["district_name"].to_numpy()[d]).str.replace(r" \d+$", "", regex=True)
+    village = pd.Series(
+        np.array([transliterate(p) for p in VILLAGE_PREFIXES])[
+            rng.integers(0, len(VILLAGE_PREFIXES), n)
+        ]
+    ) + pd.Series(
+        np.array([transliterate(r) for r in VILLAGE_ROOTS])[rng.integers(0, len(VILLAGE_ROOTS), n)]
+    )
     venue_no = pd.Series(rng.integers(1, 320, n)).astype(str)
     urban_venue = pd.Series(np.array(URBAN_VENUES)[rng.integers(0, len(URBAN_VENUES), n)])
     rural_venue = pd.Series(np.array(RURAL_VENUES)[rng.integers(0, len(RURAL_VENUES), n)])
@@ -535,12 +987,15 @@ def _station_names(rng, d, districts, urban, special, abroad, number) -> pd.Seri
     for kind, template in SPECIAL_VENUES.items():
         venue = venue.where(special != kind, template)
     venue = venue.str.replace("{n}", "", regex=False) + np.where(
-        venue.str.contains("{n}", regex=False), venue_no, "")
+        venue.str.contains("{n}", regex=False), venue_no, ""
+    )
     place = town.where(urban | (special != ""), village + ", " + town)
     names = place + ", " + venue
     city = pd.Series(np.array(ABROAD_CITIES)[(number - 1) % len(ABROAD_CITIES)])
     lap = (number - 1) // len(ABROAD_CITIES)
-    abroad_names: pd.Series = "Embassy section, " + city + np.where(lap > 0, " No. " + pd.Series(lap + 1).astype(str), "")
+    abroad_names: pd.Series = (
+        "Embassy section, " + city + np.where(lap > 0, " No. " + pd.Series(lap + 1).astype(str), "")
+    )
     return names.where(~abroad, abroad_names)
 
 
@@ -554,33 +1009,54 @@ def _true_counts(rng, frame, aux, turnout, incumbent_share, invalid_share) -> di
     registered = frame["registered_voters"].to_numpy()
 
     turnout_logit = (
-        aux["region_turnout"] + aux["turnout"][d] + rng.normal(0, 0.30, n)
-        - 0.30 * urban + 0.6 * newly - 1.1 * abroad
-        + np.select([special == "military", special == "hospital", special == "prison"],
-                    [1.6, 0.4, 1.0], 0.0)
+        aux["region_turnout"]
+        + aux["turnout"][d]
+        + rng.normal(0, 0.30, n)
+        - 0.30 * urban
+        + 0.6 * newly
+        - 1.1 * abroad
+        + np.select(
+            [special == "military", special == "hospital", special == "prison"],
+            [1.6, 0.4, 1.0],
+            0.0,
+        )
     )
     turnout_logit = _calibrate(turnout_logit + _logit(turnout), registered.astype(float), turnout)
     issued = rng.binomial(registered, _expit(turnout_logit))
     # A few ballots are issued but never reach the box (taken away, spoilt and replaced).
     cast = issued - rng.binomial(issued, 0.002)
     invalid_logit = aux["invalid"][d] + rng.normal(0, 0.35, n)
-    invalid_logit = _calibrate(invalid_logit + _logit(invalid_share), cast.astype(float), invalid_share)
+    invalid_logit = _calibrate(
+        invalid_logit + _logit(invalid_share), cast.astype(float), invalid_share
+    )
     invalid = rng.binomial(cast, _expit(invalid_logit))
     valid = cast - invalid
 
     incumbent_logit = (
-        aux["region_incumbent"] + aux["incumbent"][d] + rng.normal(0, 0.35, n)
-        - 0.25 * urban - 0.40 * abroad + 0.8 * (special == "military")
+        aux["region_incumbent"]
+        + aux["incumbent"][d]
+        + rng.normal(0, 0.35, n)
+        - 0.25 * urban
+        - 0.40 * abroad
+        + 0.8 * (special == "military")
     )
-    incumbent_logit = _calibrate(incumbent_logit + _logit(incumbent_share), valid.astype(float),
-                                 incumbent_share)
+    incumbent_logit = _calibrate(
+        incumbent_logit + _logit(incumbent_share), valid.astype(float), incumbent_share
+    )
     incumbent_p = _expit(incumbent_logit)
-    others = OTHER_PROPORTIONS * aux["others"][d] * rng.lognormal(0, 0.35, (n, len(OTHER_PROPORTIONS)))
+    others = (
+        OTHER_PROPORTIONS * aux["others"][d] * rng.lognormal(0, 0.35, (n, len(OTHER_PROPORTIONS)))
+    )
     others = others / others.sum(axis=1, keepdims=True) * (1 - incumbent_p)[:, None]
     votes = _sequential_multinomial(rng, valid, np.column_stack([incumbent_p, others]))
-    return dict(registered_voters=registered.astype(np.int64), ballots_issued=issued.astype(np.int64),
-                ballots_cast=cast.astype(np.int64), invalid=invalid.astype(np.int64),
-                valid=valid.astype(np.int64), votes=votes)
+    return dict(
+        registered_voters=registered.astype(np.int64),
+        ballots_issued=issued.astype(np.int64),
+        ballots_cast=cast.astype(np.int64),
+        invalid=invalid.astype(np.int64),
+        valid=valid.astype(np.int64),
+        votes=votes,
+    )
 
 
 def _inject_fraud(rng, frame, aux, truth, shares) -> tuple[dict, np.ndarray]:
@@ -593,7 +1069,9 @@ def _inject_fraud(rng, frame, aux, truth, shares) -> tuple[dict, np.ndarray]:
     eligible = ~frame["abroad"].to_numpy()
     # Fraud clusters: a district's officials decide, so some districts are far worse;
     # the capital's stations are watched more closely and rigged less.
-    weight = aux["fraud_propensity"][d] * np.where(frame["region_code"].to_numpy() == "R01", 0.4, 1.0)
+    weight = aux["fraud_propensity"][d] * np.where(
+        frame["region_code"].to_numpy() == "R01", 0.4, 1.0
+    )
     key = np.log(rng.random(n)) / weight  # Efraimidis-Spirakis weighted sampling keys
     key[~eligible] = -np.inf
     order = np.argsort(-key, kind="stable")
@@ -653,8 +1131,9 @@ def _rewrite(rng, chosen, registered, issued, cast, invalid, valid, votes) -> No
     new_incumbent = np.round(new_valid * share_pct / 100).astype(np.int64)
     others = votes[chosen, 1:].astype(float)
     others_total = others.sum(axis=1, keepdims=True)
-    proportions = np.where(others_total > 0, others / np.maximum(others_total, 1),
-                           1.0 / others.shape[1])
+    proportions = np.where(
+        others_total > 0, others / np.maximum(others_total, 1), 1.0 / others.shape[1]
+    )
     left = new_valid - new_incumbent
     new_others = np.floor(proportions * left[:, None]).astype(np.int64)
     new_others[np.arange(m), np.argmax(proportions, axis=1)] += left - new_others.sum(axis=1)
@@ -668,12 +1147,14 @@ def _rewrite(rng, chosen, registered, issued, cast, invalid, valid, votes) -> No
 
 
 def _count_frame(frame: pd.DataFrame, counts: dict, codes: list[str]) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "code": frame["code"],
-        "region_code": frame["region_code"],
-        "district_code": frame["district_code"],
-        "stratum": frame["district_code"],
-    })
+    out = pd.DataFrame(
+        {
+            "code": frame["code"],
+            "region_code": frame["region_code"],
+            "district_code": frame["district_code"],
+            "stratum": frame["district_code"],
+        }
+    )
     for column in COUNT_COLUMNS:
         out[column] = counts[column]
     for j, code in enumerate(codes):
@@ -700,12 +1181,16 @@ def _summary(truth_df, results_df, codes, seed, fraud_shares, people, parameters
         regions=int(truth_df["region_code"].nunique()),
         incumbent=codes[0],
         parameters=parameters,
-        fraud={kind: dict(share=share, stations=int(fraud_counts.get(kind, 0)))
-               for kind, share in fraud_shares.items()},
+        fraud={
+            kind: dict(share=share, stations=int(fraud_counts.get(kind, 0)))
+            for kind, share in fraud_shares.items()
+        },
         truth=_national(truth_df, codes),
         official=_national(results_df, codes),
-        people=dict(observers=int((people["role"] == "observer").sum()),
-                    supervisors=int((people["role"] == "supervisor").sum())),
+        people=dict(
+            observers=int((people["role"] == "observer").sum()),
+            supervisors=int((people["role"] == "supervisor").sum()),
+        ),
     )
 
 
@@ -717,10 +1202,14 @@ def _make_people(rng, frame: pd.DataFrame, observers: int) -> pd.DataFrame:
     # Observers go where the stations are; abroad gets none.
     domestic = frame.loc[~frame["abroad"].to_numpy(), "district_code"]
     district_sizes = domestic.value_counts().sort_index()
-    area_observers = np.repeat(district_sizes.index.to_numpy(),
-                               _allocate(observers, district_sizes.to_numpy(), at_least_one=False))
-    area_supervisors = np.repeat(district_sizes.index.to_numpy(),
-                                 _allocate(supervisors, district_sizes.to_numpy(), at_least_one=False))
+    area_observers = np.repeat(
+        district_sizes.index.to_numpy(),
+        _allocate(observers, district_sizes.to_numpy(), at_least_one=False),
+    )
+    area_supervisors = np.repeat(
+        district_sizes.index.to_numpy(),
+        _allocate(supervisors, district_sizes.to_numpy(), at_least_one=False),
+    )
     roles = ["supervisor"] * supervisors + ["observer"] * observers
     areas = list(area_supervisors) + list(area_observers)
 
@@ -754,16 +1243,20 @@ def _make_people(rng, frame: pd.DataFrame, observers: int) -> pd.DataFrame:
         seen_phones.add(digits)
         ascii_first = transliterate(first).lower()
         ascii_last = transliterate(last).lower()
-        local = [f"{ascii_first}.{ascii_last}", f"{ascii_first[0]}{ascii_last}",
-                 f"{ascii_first}{ascii_last}{ids[i] % 100}"][email_style[i]]
+        local = [
+            f"{ascii_first}.{ascii_last}",
+            f"{ascii_first[0]}{ascii_last}",
+            f"{ascii_first}{ascii_last}{ids[i] % 100}",
+        ][email_style[i]]
         email = f"{local}@{EMAIL_DOMAINS[domains[i]]}"
         suffix = 2
         while email in seen_emails:
             email = f"{local}{suffix}@{EMAIL_DOMAINS[domains[i]]}"
             suffix += 1
         seen_emails.add(email)
-        rows.append((str(ids[i]), f"{first} {last}", phone, email, roles[i], areas[i],
-                     str(languages[i])))
+        rows.append(
+            (str(ids[i]), f"{first} {last}", phone, email, roles[i], areas[i], str(languages[i]))
+        )
     return pd.DataFrame(rows, columns=PEOPLE_COLUMNS)
 
 

@@ -9,8 +9,12 @@ def make_many(mission, count=120):
     district = mission.districts["D2"]
     PollingStation.objects.bulk_create(
         PollingStation(
-            election=mission.election, code=f"D2-{n:04d}", name=f"Lyceum {n}" if n % 2 else f"Clinic {n}",
-            area=district, area_path=district.path, registered_voters=500,
+            election=mission.election,
+            code=f"D2-{n:04d}",
+            name=f"Lyceum {n}" if n % 2 else f"Clinic {n}",
+            area=district,
+            area_path=district.path,
+            registered_voters=500,
         )
         for n in range(100, 100 + count)
     )
@@ -59,7 +63,9 @@ def test_area_filter_covers_the_subtree(client, mission):
 
 def test_htmx_requests_get_only_the_table(client, mission):
     client.force_login(mission.users["admin"])
-    partial = client.get("/e/test-election/stations/?q=D3", headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(
+        "/e/test-election/stations/?q=D3", headers={"HX-Request": "true"}
+    ).content.decode()
     assert "<html" not in partial and "D3-001" in partial
 
 

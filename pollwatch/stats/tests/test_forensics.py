@@ -36,24 +36,36 @@ def clean_election(stations: int, seed: int) -> dict[str, np.ndarray]:
     invalid = rng.binomial(ballots, 0.02)
     valid = ballots - invalid
     leader = rng.binomial(valid, share)
-    return {"registered": registered, "ballots": ballots, "valid": valid, "invalid": invalid,
-            "leader": leader, "station": np.array([f"S{i}" for i in range(stations)], dtype=object)}
+    return {
+        "registered": registered,
+        "ballots": ballots,
+        "valid": valid,
+        "invalid": invalid,
+        "leader": leader,
+        "station": np.array([f"S{i}" for i in range(stations)], dtype=object),
+    }
 
 
 def test_integer_percentage_rule_is_exact():
     # 50.04 % is integer, 50.05 % (a tie) is not, 49.96 % is, 1/3 is not.
-    assert is_integer_percentage(np.array([5004, 5005, 4996, 1]), np.array([10000, 10000, 10000, 3])).tolist() == [
-        True, False, True, False]
+    assert is_integer_percentage(
+        np.array([5004, 5005, 4996, 1]), np.array([10000, 10000, 10000, 3])
+    ).tolist() == [True, False, True, False]
 
 
 # Subnormal probabilities overflow scipy's binom.pmf (the brute force), not the method.
 @settings(max_examples=60, deadline=None)
-@given(total=st.integers(1, 3000), probability=st.floats(0.0, 1.0).filter(lambda p: p == 0 or p > 1e-100))
+@given(
+    total=st.integers(1, 3000),
+    probability=st.floats(0.0, 1.0).filter(lambda p: p == 0 or p > 1e-100),
+)
 def test_exact_hit_probability_equals_the_sum_over_every_count(total, probability):
     counts = np.arange(total + 1)
     hits = is_integer_percentage(counts, np.full(total + 1, total))
     brute_force = scipy_stats.binom.pmf(counts[hits], total, probability).sum()
-    assert _interval_probability(np.array([total]), np.array([probability]))[0] == pytest.approx(brute_force, abs=1e-9)
+    assert _interval_probability(np.array([total]), np.array([probability]))[0] == pytest.approx(
+        brute_force, abs=1e-9
+    )
 
 
 def test_vectorised_null_matches_the_per_station_loop():
@@ -64,10 +76,12 @@ def test_vectorised_null_matches_the_per_station_loop():
     received = ballots
     leader = np.rint(received * rng.uniform(0.3, 0.9, stations))
     loop = null_counts_by_loop(registered, ballots, received, leader, replicates=300, seed=1)
-    binomial = null_integer_counts(registered, ballots, received, leader, replicates=2000, seed=2,
-                                   method="binomial")
-    bernoulli = null_integer_counts(registered, ballots, received, leader, replicates=2000, seed=3,
-                                    method="bernoulli")
+    binomial = null_integer_counts(
+        registered, ballots, received, leader, replicates=2000, seed=2, method="binomial"
+    )
+    bernoulli = null_integer_counts(
+        registered, ballots, received, leader, replicates=2000, seed=3, method="bernoulli"
+    )
     exact = integer_hit_probabilities(registered, ballots / registered, received, leader / received)
     exact_mean, exact_sd = exact.sum(), np.sqrt((exact * (1 - exact)).sum())
     for draws in (loop, binomial, bernoulli):
@@ -88,8 +102,14 @@ def test_null_is_deterministic_given_the_seed():
 
 def test_clean_election_raises_no_false_alarm():
     election = clean_election(20000, seed=5)
-    integer = integer_percentages(election["registered"], election["ballots"], election["valid"],
-                                  election["leader"], replicates=500, seed=1)
+    integer = integer_percentages(
+        election["registered"],
+        election["ballots"],
+        election["valid"],
+        election["leader"],
+        replicates=500,
+        seed=1,
+    )
     assert abs(integer["excess_stations"]) < 3 * integer["null_sd"]
     digits = forensics.second_digit(election["ballots"])
     assert digits["statistic"] == pytest.approx(4.187, abs=max(4 * digits["se"], 0.05))
@@ -101,23 +121,37 @@ def test_rounded_results_show_an_integer_excess():
     election = clean_election(20000, seed=6)
     registered, ballots = election["registered"], election["ballots"].copy()
     written = np.arange(0, 20000, 10)  # every tenth station reports a round turnout
-    ballots[written] = np.rint(registered[written] * np.round(ballots[written] / registered[written], 2))
-    result = integer_percentages(registered, ballots, ballots, np.minimum(election["leader"], ballots),
-                                 replicates=300, seed=1)
+    ballots[written] = np.rint(
+        registered[written] * np.round(ballots[written] / registered[written], 2)
+    )
+    result = integer_percentages(
+        registered,
+        ballots,
+        ballots,
+        np.minimum(election["leader"], ballots),
+        replicates=300,
+        seed=1,
+    )
     assert result["excess_stations"] > 10 * result["null_sd"]
 
 
 def test_fingerprint_finds_extreme_fraud_and_not_in_a_clean_election():
     election = clean_election(5000, seed=8)
     registered, ballots, leader = election["registered"], election["ballots"], election["leader"]
-    clean = forensics.fingerprint(registered, ballots / registered, leader / election["valid"], seed=1)
+    clean = forensics.fingerprint(
+        registered, ballots / registered, leader / election["valid"], seed=1
+    )
     assert clean["statistic"] <= clean["expected"] + 3 * max(clean["null_sd"], 0.02)
     rigged_ballots, rigged_leader = ballots.copy(), leader.copy()
     rigged = np.arange(0, 5000, 10)  # 10 % of stations: almost everyone "voted" for the leader
-    rigged_leader[rigged] += (registered[rigged] - ballots[rigged]) * 95 // 100 + (ballots[rigged] - leader[rigged])
+    rigged_leader[rigged] += (registered[rigged] - ballots[rigged]) * 95 // 100 + (
+        ballots[rigged] - leader[rigged]
+    )
     rigged_leader[rigged] = np.minimum(rigged_leader[rigged], registered[rigged])
     rigged_ballots[rigged] = np.maximum(rigged_leader[rigged], ballots[rigged])
-    fit = forensics.fingerprint(registered, rigged_ballots / registered, rigged_leader / rigged_ballots, seed=1)
+    fit = forensics.fingerprint(
+        registered, rigged_ballots / registered, rigged_leader / rigged_ballots, seed=1
+    )
     assert fit["extreme_fraud"] >= 0.05
     assert fit["statistic"] > fit["expected"] + 3 * fit["null_sd"]
     assert np.sum(fit["counts"]) == 5000
@@ -153,32 +187,67 @@ def test_impossible_values_name_station_and_rule():
 def test_every_test_reports_statistic_expected_uncertainty_and_reading():
     election = clean_election(3000, seed=9)
     result = forensics.run_forensics(
-        election["station"], election["registered"], election["ballots"], election["valid"],
-        election["leader"], invalid=election["invalid"], replicates=100, seed=1,
-        by=np.where(np.arange(3000) < 1500, "north", "south"))
+        election["station"],
+        election["registered"],
+        election["ballots"],
+        election["valid"],
+        election["leader"],
+        invalid=election["invalid"],
+        replicates=100,
+        seed=1,
+        by=np.where(np.arange(3000) < 1500, "north", "south"),
+    )
     for group in (result, result["by"]["north"], result["by"]["south"]):
         for key in forensics.TESTS:
             test = group[key]
             assert test["statistic"] is not None, key
             assert "expected" in test and test["reading"], key
-            assert any(test.get(k) is not None for k in ("se", "null_sd", "p_value")) or key == "impossible_values", key
+            assert (
+                any(test.get(k) is not None for k in ("se", "null_sd", "p_value"))
+                or key == "impossible_values"
+            ), key
     assert result["summary"]["stations"] == 3000
     assert result["by"]["north"]["summary"]["stations"] == 1500
 
 
 def test_run_forensics_is_deterministic_given_the_seed():
     election = clean_election(1000, seed=10)
-    args = (election["station"], election["registered"], election["ballots"], election["valid"], election["leader"])
-    assert forensics.run_forensics(*args, replicates=50, seed=4) == forensics.run_forensics(*args, replicates=50, seed=4)
+    args = (
+        election["station"],
+        election["registered"],
+        election["ballots"],
+        election["valid"],
+        election["leader"],
+    )
+    assert forensics.run_forensics(*args, replicates=50, seed=4) == forensics.run_forensics(
+        *args, replicates=50, seed=4
+    )
 
 
 def write_results(path, rows: list[str]) -> str:
-    path.write_text("code,region,registered,ballots,valid,invalid,a,b\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(
+        "code,region,registered,ballots,valid,invalid,a,b\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
     return str(path)
 
 
-CLI_COLUMNS = ["--station", "code", "--registered", "registered", "--ballots", "ballots",
-               "--valid", "valid", "--invalid", "invalid", "--leader", "a", "--candidates", "a,b"]
+CLI_COLUMNS = [
+    "--station",
+    "code",
+    "--registered",
+    "registered",
+    "--ballots",
+    "ballots",
+    "--valid",
+    "valid",
+    "--invalid",
+    "invalid",
+    "--leader",
+    "a",
+    "--candidates",
+    "a,b",
+]
 
 
 def election_rows(stations: int = 400) -> list[str]:
@@ -186,21 +255,39 @@ def election_rows(stations: int = 400) -> list[str]:
     rows = []
     for i in range(stations):
         leader, valid = int(election["leader"][i]), int(election["valid"][i])
-        rows.append(f"S{i},{'north' if i % 2 else 'south'},{election['registered'][i]},{election['ballots'][i]},"
-                    f"{valid},{election['invalid'][i]},{leader},{valid - leader}")
+        rows.append(
+            f"S{i},{'north' if i % 2 else 'south'},{election['registered'][i]},{election['ballots'][i]},"
+            f"{valid},{election['invalid'][i]},{leader},{valid - leader}"
+        )
     return rows
 
 
 def test_cli_json_has_every_test_with_a_statistic(tmp_path, capsys):
     path = write_results(tmp_path / "results.csv", [*election_rows(), ",north,,,,,,"])
-    code = main(["forensics", path, *CLI_COLUMNS, "--by", "region", "--replicates", "50", "--seed", "3", "--json"])
+    code = main(
+        [
+            "forensics",
+            path,
+            *CLI_COLUMNS,
+            "--by",
+            "region",
+            "--replicates",
+            "50",
+            "--seed",
+            "3",
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert set(forensics.TESTS) | {"summary", "by"} == set(result)
     for group in (result, *result["by"].values()):
         for key in forensics.TESTS:
             assert "statistic" in group[key], key
-    assert result["integer_percentages"]["excess_stations"] == result["integer_percentages"]["statistic"]
+    assert (
+        result["integer_percentages"]["excess_stations"]
+        == result["integer_percentages"]["statistic"]
+    )
     assert result["integer_percentages"]["null_sd"] > 0
     assert result["summary"]["dropped_rows"] == 1
     assert set(result["by"]) == {"north", "south"}
@@ -245,7 +332,26 @@ def test_cli_reads_column_names_that_contain_commas(tmp_path, capsys):
     lines = ['code,"voters, registered",ballots,valid,a']
     lines += [f"S{i},{500 + i},{300 + i % 50},{290 + i % 50},{150 + i % 40}" for i in range(50)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code = main(["forensics", str(path), "--station", "code", "--registered", "voters, registered",
-                 "--ballots", "ballots", "--valid", "valid", "--leader", "a", "--replicates", "10", "--json"])
+    code = main(
+        [
+            "forensics",
+            str(path),
+            "--station",
+            "code",
+            "--registered",
+            "voters, registered",
+            "--ballots",
+            "ballots",
+            "--valid",
+            "valid",
+            "--leader",
+            "a",
+            "--replicates",
+            "10",
+            "--json",
+        ]
+    )
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["summary"]["registered"] == sum(500 + i for i in range(50))
+    assert json.loads(capsys.readouterr().out)["summary"]["registered"] == sum(
+        500 + i for i in range(50)
+    )

@@ -45,14 +45,23 @@ def albania(shared_data) -> dict:
     parties = [c for c in frame.columns if c.startswith("C0")]
     leader = frame[parties].sum().idxmax()
     return forensics.run_forensics(
-        frame["Precincts"].astype(str), frame["Registered"], frame["Ballots"], frame[parties].sum(axis=1),
-        frame[leader], by=frame["Prefectures"], replicates=50, seed=1)
+        frame["Precincts"].astype(str),
+        frame["Registered"],
+        frame["Ballots"],
+        frame[parties].sum(axis=1),
+        frame[leader],
+        by=frame["Prefectures"],
+        replicates=50,
+        seed=1,
+    )
 
 
-@pytest.mark.parametrize(("prefecture", "second_digit_mean", "p05s", "c05s", "skew", "kurt", "stations"),
-                         ALBANIA_2013)
-def test_albania_2013_prefecture_table_is_reproduced(albania, prefecture, second_digit_mean, p05s, c05s,
-                                                     skew, kurt, stations):
+@pytest.mark.parametrize(
+    ("prefecture", "second_digit_mean", "p05s", "c05s", "skew", "kurt", "stations"), ALBANIA_2013
+)
+def test_albania_2013_prefecture_table_is_reproduced(
+    albania, prefecture, second_digit_mean, p05s, c05s, skew, kurt, stations
+):
     group = albania["by"][prefecture]
     assert round(group["second_digit"]["statistic"], 3) == second_digit_mean
     assert round(group["zero_five_percentages"]["statistic"], 3) == p05s
@@ -64,17 +73,44 @@ def test_albania_2013_prefecture_table_is_reproduced(albania, prefecture, second
 
 def test_albania_2013_through_the_cli_reads_na_cells_and_groups(shared_data, capsys):
     path = shared_data / "albania-2013" / "Albania2013.csv"
-    parties = [c for c in path.read_text(encoding="utf-8").splitlines()[0].split(",") if c.startswith("C0")]
-    code = main(["forensics", str(path), "--station", "Precincts", "--registered", "Registered",
-                 "--ballots", "Ballots", "--valid", ",".join(parties), "--leader", "C035",
-                 "--by", "Prefectures", "--replicates", "20", "--json"])
+    parties = [
+        c for c in path.read_text(encoding="utf-8").splitlines()[0].split(",") if c.startswith("C0")
+    ]
+    code = main(
+        [
+            "forensics",
+            str(path),
+            "--station",
+            "Precincts",
+            "--registered",
+            "Registered",
+            "--ballots",
+            "Ballots",
+            "--valid",
+            ",".join(parties),
+            "--leader",
+            "C035",
+            "--by",
+            "Prefectures",
+            "--replicates",
+            "20",
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["summary"]["stations"] == 5508
     berat = result["by"]["BERAT"]
-    assert [round(berat[key]["statistic"], 3) for key in ("second_digit", "zero_five_percentages",
-                                                           "zero_five_counts", "skewness", "kurtosis")] == [
-        4.244, 0.197, 0.217, 0.261, 3.474]
+    assert [
+        round(berat[key]["statistic"], 3)
+        for key in (
+            "second_digit",
+            "zero_five_percentages",
+            "zero_five_counts",
+            "skewness",
+            "kurtosis",
+        )
+    ] == [4.244, 0.197, 0.217, 0.261, 3.474]
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +134,27 @@ def russia(shared_data) -> dict[str, np.ndarray]:
 def test_russia_2018_turnout_leader_share_and_integer_excess(shared_data, capsys):
     """Through the CLI: 67.54 % turnout, 76.69 % leader, excess 1708.8 ± MC error (±10 at 1,000 replicates)."""
     path = shared_data / "russia-2018" / "2018.csv.zip"
-    code = main(["forensics", str(path), "--station", "uik", "--registered", RUSSIA_REGISTERED,
-                 "--ballots", ",".join(RUSSIA_ISSUED), "--valid", RUSSIA_VALID, "--invalid", RUSSIA_INVALID,
-                 "--leader", RUSSIA_LEADER, "--seed", "1", "--json"])
+    code = main(
+        [
+            "forensics",
+            str(path),
+            "--station",
+            "uik",
+            "--registered",
+            RUSSIA_REGISTERED,
+            "--ballots",
+            ",".join(RUSSIA_ISSUED),
+            "--valid",
+            RUSSIA_VALID,
+            "--invalid",
+            RUSSIA_INVALID,
+            "--leader",
+            RUSSIA_LEADER,
+            "--seed",
+            "1",
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["summary"]["stations"] == 97699
@@ -113,15 +167,24 @@ def test_russia_2018_turnout_leader_share_and_integer_excess(shared_data, capsys
     # Textbook signs of the 2018 count: round turnouts, a >1 Sobyanin–Sukhovolsky slope.
     assert result["zero_five_percentages"]["p_value"] < 1e-6
     assert result["sobyanin_sukhovolsky"]["statistic"] > 1
-    assert result["impossible_values"]["count_by_rule"] == {"ballots in box above ballots issued": 6}
+    assert result["impossible_values"]["count_by_rule"] == {
+        "ballots in box above ballots issued": 6
+    }
 
 
 @pytest.mark.slow
 def test_russia_2018_integer_excess_by_binomial_draws(russia):
     """The literal binomial-draw null gives the same excess (1,000 replicates, ±10)."""
     received = russia["valid"] + russia["invalid"]
-    result = forensics.integer_percentages(russia["registered"], russia["ballots"], received, russia["leader"],
-                                           replicates=1000, seed=2, method="binomial")
+    result = forensics.integer_percentages(
+        russia["registered"],
+        russia["ballots"],
+        received,
+        russia["leader"],
+        replicates=1000,
+        seed=2,
+        method="binomial",
+    )
     assert result["stations_included"] == 91152
     assert result["excess_stations"] == pytest.approx(1708.8, abs=10)
 
@@ -129,9 +192,16 @@ def test_russia_2018_integer_excess_by_binomial_draws(russia):
 @pytest.mark.slow
 def test_russia_vectorised_null_matches_a_per_station_loop_on_a_subset(russia):
     received = russia["valid"] + russia["invalid"]
-    keep = np.flatnonzero(inclusion_mask(russia["registered"], russia["ballots"], received, russia["leader"]))
+    keep = np.flatnonzero(
+        inclusion_mask(russia["registered"], russia["ballots"], received, russia["leader"])
+    )
     subset = keep[:: len(keep) // 400][:400]
-    arrays = (russia["registered"][subset], russia["ballots"][subset], received[subset], russia["leader"][subset])
+    arrays = (
+        russia["registered"][subset],
+        russia["ballots"][subset],
+        received[subset],
+        russia["leader"][subset],
+    )
     loop = null_counts_by_loop(*arrays, replicates=400, seed=3)
     vectorised = null_integer_counts(*arrays, replicates=4000, seed=4, method="binomial")
     bernoulli = null_integer_counts(*arrays, replicates=4000, seed=5, method="bernoulli")

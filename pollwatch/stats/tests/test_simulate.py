@@ -13,11 +13,34 @@ from pollwatch.cli import main
 from pollwatch.stats.simulate import parse_fraud, simulate_election
 
 CANDIDATES = [f"C{i}" for i in range(1, 8)]
-RESULT_COLUMNS = ["code", "region_code", "district_code", "stratum", "registered_voters",
-                  "ballots_issued", "ballots_cast", "invalid", "valid", *CANDIDATES]
-STATION_COLUMNS = ["code", "name", "region_code", "region_name", "region_name_az",
-                   "district_code", "district_name", "district_name_az", "registered_voters",
-                   "latitude", "longitude", "newly_included", "abroad", "special"]
+RESULT_COLUMNS = [
+    "code",
+    "region_code",
+    "district_code",
+    "stratum",
+    "registered_voters",
+    "ballots_issued",
+    "ballots_cast",
+    "invalid",
+    "valid",
+    *CANDIDATES,
+]
+STATION_COLUMNS = [
+    "code",
+    "name",
+    "region_code",
+    "region_name",
+    "region_name_az",
+    "district_code",
+    "district_name",
+    "district_name_az",
+    "registered_voters",
+    "latitude",
+    "longitude",
+    "newly_included",
+    "abroad",
+    "special",
+]
 FRAUD = "stuffing:0.1,rewrite:0.05,carousel:0.02"
 
 
@@ -44,8 +67,14 @@ def read(directory, name):
 
 def test_same_seed_gives_byte_identical_files(tmp_path, written):
     simulate_election(seed=3, fraud=FRAUD).write(tmp_path)
-    for name in ["stations.csv", "candidates.csv", "results.csv", "truth.csv", "people.csv",
-                 "truth.json"]:
+    for name in [
+        "stations.csv",
+        "candidates.csv",
+        "results.csv",
+        "truth.csv",
+        "people.csv",
+        "truth.json",
+    ]:
         assert (tmp_path / name).read_bytes() == (written / name).read_bytes(), name
 
 
@@ -58,10 +87,22 @@ def test_files_have_the_agreed_columns_in_order(written):
     assert list(read(written, "stations.csv").columns) == STATION_COLUMNS
     assert list(read(written, "results.csv").columns) == RESULT_COLUMNS
     assert list(read(written, "truth.csv").columns) == [*RESULT_COLUMNS, "fraud"]
-    assert list(read(written, "candidates.csv").columns) == ["code", "name", "party",
-                                                             "ballot_order", "colour"]
-    assert list(read(written, "people.csv").columns) == ["code", "name", "phone", "email", "role",
-                                                         "area_code", "language"]
+    assert list(read(written, "candidates.csv").columns) == [
+        "code",
+        "name",
+        "party",
+        "ballot_order",
+        "colour",
+    ]
+    assert list(read(written, "people.csv").columns) == [
+        "code",
+        "name",
+        "phone",
+        "email",
+        "role",
+        "area_code",
+        "language",
+    ]
 
 
 def test_country_has_the_expected_shape(written):
@@ -124,16 +165,18 @@ def test_national_figures_are_realistic(clean):
 
 
 def test_fraud_changes_results_but_not_truth(clean, rigged):
-    pd.testing.assert_frame_equal(clean.truth.drop(columns="fraud"),
-                                  rigged.truth.drop(columns="fraud"))
+    pd.testing.assert_frame_equal(
+        clean.truth.drop(columns="fraud"), rigged.truth.drop(columns="fraud")
+    )
     pd.testing.assert_frame_equal(clean.stations, rigged.stations)
     assert (clean.truth["fraud"] == "").all()
     pd.testing.assert_frame_equal(clean.truth.drop(columns="fraud"), clean.results)
     labels = rigged.truth["fraud"]
     rigged_rows = labels != ""
     assert not rigged.results.equals(rigged.truth.drop(columns="fraud"))
-    pd.testing.assert_frame_equal(rigged.results[~rigged_rows],
-                                  rigged.truth.drop(columns="fraud")[~rigged_rows])
+    pd.testing.assert_frame_equal(
+        rigged.results[~rigged_rows], rigged.truth.drop(columns="fraud")[~rigged_rows]
+    )
     assert set(labels) == {"", "stuffing", "rewrite", "carousel"}
     domestic = (rigged.stations["abroad"] == 0).sum()
     assert (labels == "stuffing").sum() == round(0.1 * domestic)
@@ -173,12 +216,15 @@ def test_truth_json_matches_truth_csv_and_results_csv(written):
     for name, key in [("truth.csv", "truth"), ("results.csv", "official")]:
         frame = pd.read_csv(written / name, keep_default_na=False)
         assert summary[key]["turnout"] == pytest.approx(
-            frame["ballots_cast"].sum() / frame["registered_voters"].sum(), abs=1e-6)
+            frame["ballots_cast"].sum() / frame["registered_voters"].sum(), abs=1e-6
+        )
         assert summary[key]["invalid_share"] == pytest.approx(
-            frame["invalid"].sum() / frame["ballots_cast"].sum(), abs=1e-6)
+            frame["invalid"].sum() / frame["ballots_cast"].sum(), abs=1e-6
+        )
         for code in CANDIDATES:
             assert summary[key]["shares"][code] == pytest.approx(
-                frame[code].sum() / frame["valid"].sum(), abs=1e-6)
+                frame[code].sum() / frame["valid"].sum(), abs=1e-6
+            )
     assert summary["seed"] == 3 and summary["stations"] == 6500
     assert summary["fraud"]["stuffing"]["share"] == 0.1
     truth = read(written, "truth.csv")
@@ -219,8 +265,13 @@ def test_fraud_spec_is_parsed_or_rejected_clearly():
     assert parse_fraud("stuffing:0.1, rewrite:5%") == {"rewrite": 0.05, "stuffing": 0.1}
     assert parse_fraud({"carousel": 0.2}) == {"carousel": 0.2}
     assert parse_fraud(None) == {} and parse_fraud("") == {}
-    for bad in ["ballots:0.1", "stuffing", "stuffing:lots", "stuffing:1.5",
-                "stuffing:0.6,rewrite:0.6"]:
+    for bad in [
+        "ballots:0.1",
+        "stuffing",
+        "stuffing:lots",
+        "stuffing:1.5",
+        "stuffing:0.6,rewrite:0.6",
+    ]:
         with pytest.raises(ValueError):
             parse_fraud(bad)
 
@@ -233,8 +284,9 @@ def test_tiny_elections_still_work():
 
 
 def test_large_election_is_fast_and_consistent(tmp_path):
-    election = simulate_election(stations=200_000, seed=1, fraud="rewrite:0.05", observers=50,
-                                 progress=False)
+    election = simulate_election(
+        stations=200_000, seed=1, fraud="rewrite:0.05", observers=50, progress=False
+    )
     truth = election.truth
     assert len(truth) == 200_000 and truth["code"].is_unique
     assert (truth["valid"] == truth[CANDIDATES].sum(axis=1)).all()
@@ -246,11 +298,35 @@ def test_large_election_is_fast_and_consistent(tmp_path):
 
 
 def test_command_writes_the_files_and_rejects_bad_fraud(tmp_path, capsys):
-    assert main(["simulate", "--stations", "300", "--seed", "2", "--observers", "20",
-                 "--fraud", "stuffing:0.1", "--fraud", "rewrite:0.05", "-o", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--stations",
+                "300",
+                "--seed",
+                "2",
+                "--observers",
+                "20",
+                "--fraud",
+                "stuffing:0.1",
+                "--fraud",
+                "rewrite:0.05",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "300 stations" in out and "stuffing" in out
     assert {p.name for p in tmp_path.iterdir()} == {
-        "stations.csv", "candidates.csv", "results.csv", "truth.csv", "people.csv", "truth.json"}
+        "stations.csv",
+        "candidates.csv",
+        "results.csv",
+        "truth.csv",
+        "people.csv",
+        "truth.json",
+    }
     assert main(["simulate", "--fraud", "bribery:0.1", "-o", str(tmp_path / "x")]) == 2
     assert "unknown fraud kind" in capsys.readouterr().err
