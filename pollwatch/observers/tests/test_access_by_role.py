@@ -83,21 +83,47 @@ def test_supervisor_sees_people_of_their_area_only(client, mission):
     assert "1007" not in page
 
 
-def test_import_error_download_is_admin_only(client, mission, tmp_path):
+def expected_for_admin_only(persona: str) -> int:
+    return 200 if persona == "admin" else 404 if persona == "outsider" else 403
+
+
+@pytest.mark.parametrize("name", ["import", "import-errors"])
+def test_an_import_and_its_error_report_are_admin_only(client, mission, tmp_path, settings, name):
     from pollwatch.elections.importers import create_job, run_job
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,registered_voters,region_code\nX1,School,-5,R1\n")
     job = run_job(create_job(mission.election, "stations", bad, "bad.csv", {}))
-    url = reverse("import-errors", args=["test-election", job.pk])
+    url = reverse(name, args=["test-election", job.pk])
     for persona in PERSONAS:
         client.force_login(mission.users[persona])
         response = client.get(url)
-        assert response.status_code == (
-            200 if persona == "admin" else 403 if persona != "outsider" else 404
-        ), persona
+        assert response.status_code == expected_for_admin_only(persona), persona
+        if persona == "admin":
+            assert b"negative" in response.content
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_posting_an_import_is_admin_only(client, mission):
+    for persona in PERSONAS:
+        client.force_login(mission.users[persona])
+        response = client.post("/e/test-election/imports/", {"kind": "stations"})
+        assert response.status_code == expected_for_admin_only(persona), persona
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_the_start_page_sends_each_user_to_their_election(client, mission, persona):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.get("/")
+    if persona == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+    elif persona == "outsider":
+        assert response.status_code == 200 and b"no role in any election" in response.content
+    else:
+        assert response.status_code == 302 and response["Location"] == "/e/test-election/"
 
 
 def test_admin_site_is_for_staff_only(client, mission):
