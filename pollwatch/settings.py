@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "pollwatch.elections",
     "pollwatch.observers",
     "pollwatch.ops",
+    "pollwatch.audit",
 ]
 
 MIDDLEWARE = [
