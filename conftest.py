@@ -130,3 +130,63 @@ def mission(db):
         people=people,
         mission=observed_by,
     )
+
+
+TEST_FORMS = {
+    "OP": """
+code: OP
+version: 1
+kind: checklist
+phase: opening
+languages: [en]
+name: {en: Opening}
+groups:
+  - code: G
+    label: {en: Opening}
+    questions:
+      - {code: A1, kind: yes_no, required: true, label: {en: "Opened on time?"}}
+      - {code: A2, kind: integer, minimum: 0, maximum: 20, label: {en: Staff present}}
+      - {code: A3, kind: yes_no, critical: "A3 == 0", severity: high, label: {en: "Ballot box shown empty?"}}
+""",
+    "IN": """
+code: IN
+version: 1
+kind: incident
+phase: any
+languages: [en]
+name: {en: Incident}
+groups:
+  - code: G
+    label: {en: Incident}
+    questions:
+      - code: T
+        kind: single
+        required: true
+        label: {en: Type}
+        options:
+          - {code: "1", label: {en: Intimidation}}
+          - {code: "2", label: {en: Ballot stuffing}}
+      - {code: D, kind: text, label: {en: What happened}}
+      - {code: P, kind: photo, label: {en: Photo}}
+""",
+}
+
+
+@pytest.fixture
+def forms(mission):
+    """Two small forms installed in the test election: OP (checklist) and IN (incident)."""
+    from pollwatch.checklists.loading import install_form
+    from pollwatch.formspec.spec import loads_form
+
+    return {
+        code: install_form(mission.election, loads_form(text))[0]
+        for code, text in TEST_FORMS.items()
+    }
+
+
+@pytest.fixture
+def observer_token(mission):
+    """A sign-in token of the observer app for the persona 'observer' (deployed at D1-001)."""
+    from pollwatch.submissions.views import issue_token
+
+    return issue_token(mission.people["observer"])

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "pollwatch.observers",
     "pollwatch.ops",
     "pollwatch.audit",
+    "pollwatch.checklists",
+    "pollwatch.submissions",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +161,17 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_RATE_LIMIT = envint("LOGIN_RATE_LIMIT", 10)
 LOGIN_RATE_WINDOW = envint("LOGIN_RATE_WINDOW", 300)
 
+# SMS intake: messages per sender per window, and how long an identical text counts as a duplicate.
+SMS_RATE_LIMIT = envint("SMS_RATE_LIMIT", 30)
+SMS_RATE_WINDOW = envint("SMS_RATE_WINDOW", 300)
+SMS_DUPLICATE_WINDOW = envint("SMS_DUPLICATE_WINDOW", 3600)
+# Shared secrets of the SMS gateways (see docs/sms.md); a gateway without one refuses every post.
+SMS_JSON_SECRET = envstr("SMS_JSON_SECRET")
+TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
+TELERIVET_SECRET = envstr("TELERIVET_SECRET")
+# Where outbound SMS replies go when the gateway cannot carry them in its answer: "console" or a file path.
+SMS_OUTBOX = envstr("SMS_OUTBOX", "console")
+
 # Cookies are Secure unless explicitly turned off (the demo turns them off
 # because it serves plain HTTP on the loopback address).
 SECURE_COOKIES = envbool("SECURE_COOKIES", True)
@@ -200,9 +213,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded import files are kept raw (append-first intake).
 MEDIA_ROOT = DATA_DIR / "uploads"
 WHITENOISE_USE_FINDERS = True
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A report with a protocol photo arrives as one JSON body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 512 * 1024 * 1024)
+MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

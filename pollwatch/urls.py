@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("pollwatch.accounts.urls")),
     path("", include("pollwatch.elections.urls")),
     path("", include("pollwatch.observers.urls")),
+    path("", include("pollwatch.submissions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,11 @@ def navigation(request: HttpRequest) -> dict:
     if access.can_view_deployments():
         label = "My stations" if access.roles == {"observer"} else "Deployments"
         links.append((label, reverse("deployments", args=[election.slug])))
+    if access.mission_wide or "supervisor" in access.roles:
+        links.append(("Coverage", reverse("coverage", args=[election.slug])))
+    if access.can_view_deployments() or access.mission_wide:
+        links.append(("Submissions", reverse("submissions", args=[election.slug])))
+        links.append(("Incidents", reverse("incidents", args=[election.slug])))
     if access.can_view_people():
         links.append(("People", reverse("people", args=[election.slug])))
     if access.can_import():

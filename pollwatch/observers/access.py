@@ -164,3 +164,64 @@ def deployments_for(access: Access) -> QuerySet[Deployment]:
     if not (access.roles & DEPLOYMENT_ROLES):
         return deployments.none()
     return deployments.filter(query)
+
+
+# Reports (submissions, incidents, inbound messages) follow the same reach as stations.
+REVIEW_ROLES = {Role.ADMIN, Role.COORDINATOR}
+
+
+def can_review(access: Access) -> bool:
+    """Verify, reject, quarantine and edit submissions; change incident status."""
+    return bool(access.roles & REVIEW_ROLES)
+
+
+def submissions_for(access: Access):
+    """Submissions: all (mission-wide roles), a supervisor's areas, an observer's own."""
+    from pollwatch.submissions.models import Submission
+
+    submissions = Submission.objects.filter(election=access.election)
+    if access.mission_wide:
+        return submissions
+    query = Q(pk__in=[])
+    if Role.SUPERVISOR in access.roles:
+        query |= access._path_filter("station__area_path")
+    if Role.OBSERVER in access.roles and access.person is not None:
+        query |= Q(observer__person=access.person)
+    return submissions.filter(query)
+
+
+def submission_for_user(request: HttpRequest, slug: str, pk: int):
+    """(submission, can_review); 404 outside the user's reach."""
+    election, access = election_for_user(request, slug)
+    submission = (
+        submissions_for(access)
+        .filter(pk=pk)
+        .select_related("form", "station", "observer__person")
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission")
+    return submission, can_review(access)
+
+
+def incidents_for(access: Access):
+    from pollwatch.submissions.models import Incident
+
+    incidents = Incident.objects.filter(election=access.election)
+    if access.mission_wide:
+        return incidents
+    query = Q(pk__in=[])
+    if Role.SUPERVISOR in access.roles:
+        query |= access._path_filter("station__area_path")
+    if Role.OBSERVER in access.roles and access.person is not None:
+        query |= Q(submission__observer__person=access.person)
+    return incidents.filter(query)
+
+
+def messages_for(access: Access, person: Person):
+    """A person's inbound messages (the SMS and web log), for those who may see the person."""
+    from pollwatch.submissions.models import Inbound
+
+    if not people_for(access).filter(pk=person.pk).exists() and access.person != person:
+        return Inbound.objects.none()
+    return Inbound.objects.filter(person=person)

@@ -20,11 +20,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from pollwatch.checklists.loading import install_defaults
 from pollwatch.elections.importers import create_job, run_job
 from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
 from pollwatch.stats.sampling import draw_sample
 from pollwatch.stats.simulate import simulate_election
+from pollwatch.submissions.views import issue_token
 
 DEMO_SLUG = "demo"
 ACCOUNT_ROLES = [
@@ -50,13 +52,18 @@ def reset_demo(say: Say) -> None:
         election.delete()
     User.objects.filter(username__in=[role.value for role in ACCOUNT_ROLES]).delete()
     accounts_file().unlink(missing_ok=True)
+    observers_file().unlink(missing_ok=True)
 
 
 def load_demo(
     *, stations: int = 6500, observers: int = 600, seed: int = 2026, say: Say = print
 ) -> dict[str, str]:
     """Create the demo election (if absent) and return {username: password}."""
-    if Election.objects.filter(slug=DEMO_SLUG).exists() and accounts_file().exists():
+    if (
+        Election.objects.filter(slug=DEMO_SLUG).exists()
+        and accounts_file().exists()
+        and observers_file().exists()
+    ):
         say("Reusing the demo election in this data folder (use --reset to start afresh).")
         return json.loads(accounts_file().read_text())
     reset_demo(say)
@@ -105,11 +112,53 @@ def load_demo(
     say(f"Deploying {observers:,} observers to a stratified sample of stations …")
     deploy_observers(election, seed)
     make_teams(election)
+    say("Installing the international checklists, incident, results and exit-poll forms …")
+    install_defaults(election, actor="demo")
     accounts = make_accounts(election, mission)
+    write_observer_credentials(election)
     path = accounts_file()
     path.write_text(json.dumps(accounts, indent=2))
     path.chmod(0o600)
     return accounts
+
+
+def observers_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-observers.json"
+
+
+def write_observer_credentials(election: Election) -> None:
+    """Tokens of the observer app and the SMS gateway secret, for the demo traffic and the printed link."""
+    observers = []
+    deployments = Deployment.objects.filter(
+        membership__election=election, reserve=False
+    ).select_related("membership__person", "station")
+    for deployment in deployments:
+        person = deployment.membership.person
+        observers.append(
+            {
+                "code": person.code,
+                "phone": person.phone,
+                "station": deployment.station.code,
+                "token": issue_token(person),
+            }
+        )
+    path = observers_file()
+    path.write_text(
+        json.dumps({"sms_secret": secrets.token_urlsafe(16), "observers": observers}, indent=1)
+    )
+    path.chmod(0o600)
+
+
+def observer_app_link(base_url: str) -> str:
+    """The sign-in link of the demo account 'observer' in the observer app."""
+    data = json.loads(observers_file().read_text())
+    person = Person.objects.filter(user__username=Role.OBSERVER.value).first()
+    token = next((o["token"] for o in data["observers"] if person and o["code"] == person.code), "")
+    return f"{base_url.rstrip('/')}/o/#t={token}"
+
+
+def sms_secret() -> str:
+    return json.loads(observers_file().read_text())["sms_secret"]
 
 
 def deploy_observers(election: Election, seed: int) -> int:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from pollwatch.ops.demo import load_demo, reset_demo
+from pollwatch.ops.demo import load_demo, observer_app_link, reset_demo, sms_secret
 from pollwatch.ops.processes import run_until_interrupted, serve_commands
 
 
@@ -23,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--observers", type=int, default=600, help="observers to deploy")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
+        parser.add_argument(
+            "--no-traffic", action="store_true", help="do not simulate election-day reports"
+        )
+        parser.add_argument(
+            "--traffic-rate", type=float, default=3.0, help="simulated reports per second"
+        )
 
     def handle(self, *args, **options):
         say = self.stdout.write
@@ -42,13 +50,38 @@ class Command(BaseCommand):
         for username, password in accounts.items():
             say(f"  {username:<14} {password}")
         say("")
+        say(f"Observer app (offline-capable, on a phone): {observer_app_link(url)}")
+        say(f"SMS webhook: POST {url}sms/json/ with 'Authorization: Bearer {sms_secret()}'")
+        say("")
         if options["no_serve"]:
             return
         say(f"Serving the demo at {url}  (Ctrl-C stops the web server and the worker)")
         # The demo serves plain HTTP on loopback, where Secure cookies would not be sent back.
+        commands = serve_commands(options["host"], options["port"], 2, 4, True)
+        if not options["no_traffic"]:
+            say(
+                "Simulating election-day reports (web and SMS, some malformed, duplicated or late) …"
+            )
+            commands.append(
+                [
+                    sys.executable,
+                    "-m",
+                    "pollwatch",
+                    "demo-traffic",
+                    "--base-url",
+                    url,
+                    "--rate",
+                    str(options["traffic_rate"]),
+                ]
+            )
         code = run_until_interrupted(
-            serve_commands(options["host"], options["port"], 2, 4, True),
-            env={"SECURE_COOKIES": "false", "POLLWATCH_DATA": str(settings.DATA_DIR)},
+            commands,
+            env={
+                "SECURE_COOKIES": "false",
+                "POLLWATCH_DATA": str(settings.DATA_DIR),
+                "SMS_JSON_SECRET": sms_secret(),
+                "SMS_OUTBOX": str(settings.DATA_DIR / "sms-outbox.jsonl"),
+            },
         )
         if code:
             raise SystemExit(code)

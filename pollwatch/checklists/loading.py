@@ -1,0 +1,77 @@
+"""Install form definitions into an election: a changed definition becomes a new version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Max
+
+from pollwatch.audit.models import record
+from pollwatch.checklists.models import Form
+from pollwatch.elections.models import Candidate, Election
+
+
+def install_form(election: Election, spec, *, actor: str = "") -> tuple[Form, bool]:
+    """(form, created): the active version of ``spec.code``, new when the definition changed."""
+    from pollwatch.formspec.spec import dump_form
+
+    fingerprint = spec.fingerprint()
+    with transaction.atomic():
+        current = (
+            Form.objects.select_for_update()
+            .filter(election=election, code=spec.code, active=True)
+            .first()
+        )
+        if current is not None and current.fingerprint == fingerprint:
+            return current, False
+        latest = (
+            Form.objects.filter(election=election, code=spec.code).aggregate(v=Max("version"))["v"]
+            or 0
+        )
+        Form.objects.filter(election=election, code=spec.code, active=True).update(active=False)
+        name = spec.name.get("en") if isinstance(spec.name, dict) else str(spec.name)
+        form = Form.objects.create(
+            election=election,
+            code=spec.code,
+            name=name or spec.code,
+            kind=spec.kind,
+            phase=spec.phase or "any",
+            version=latest + 1,
+            definition=dump_form(spec),
+            fingerprint=fingerprint,
+        )
+        record(
+            "form.installed",
+            actor=actor,
+            election_id=election.pk,
+            obj=form,
+            payload={"code": form.code, "version": form.version, "fingerprint": fingerprint},
+        )
+    return form, True
+
+
+def candidates_of(election: Election) -> list[tuple[str, str]]:
+    return [
+        (c.code, c.name)
+        for c in Candidate.objects.filter(contest__election=election).order_by("ballot_order")
+    ]
+
+
+def install_defaults(election: Election, *, actor: str = "") -> list[tuple[Form, bool]]:
+    """The shipped international checklists and incident form, and results and exit-poll forms for this ballot."""
+    from pollwatch.formspec.defaults import load_defaults
+
+    specs = load_defaults(candidates_of(election) or None)
+    return [install_form(election, spec, actor=actor) for spec in specs]
+
+
+def load_file(path: Path):
+    """A form from YAML, or from an XLSForm workbook (read with pyxform)."""
+    from pollwatch.formspec.spec import load_form
+
+    if path.suffix.lower() in {".xlsx", ".xls"}:
+        from pollwatch.formspec.xlsform import form_from_xlsform
+
+        return form_from_xlsform(path)
+    return load_form(path)

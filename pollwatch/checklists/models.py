@@ -1,0 +1,50 @@
+"""The forms observers fill for one election: checklists, incidents, results, exit-poll tallies.
+
+A form's definition is kept as the YAML text of ``pollwatch.formspec``; a
+changed definition is stored as a new version, never an overwrite, so every
+submission stays tied to the questions it answered.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.db import models
+
+from pollwatch.elections.models import Election
+
+
+class Form(models.Model):
+    class Kind(models.TextChoices):
+        CHECKLIST = "checklist"
+        INCIDENT = "incident"
+        RESULTS = "results"
+        EXITPOLL = "exitpoll", "exit-poll tally"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="forms")
+    code = models.CharField(max_length=16, help_text="the form code typed first in an SMS, e.g. OP")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    phase = models.CharField(max_length=20, default="any")
+    version = models.PositiveIntegerField(default=1)
+    definition = models.TextField(help_text="the form in pollwatch's YAML format")
+    fingerprint = models.CharField(max_length=64)
+    active = models.BooleanField(default=True, help_text="the version observers fill now")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "code", "version"], name="form_version_unique"
+            )
+        ]
+        ordering = ["election", "code", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} {self.name}"
+
+    @cached_property
+    def spec(self):
+        from pollwatch.formspec.spec import loads_form
+
+        return loads_form(self.definition)

@@ -1,0 +1,659 @@
+"""Parse an observer's structured SMS into answers checked against the form's rules.
+
+The grammar (docs/sms.md has it with examples and the replies)::
+
+    FORM  OBSERVER-ID  CODE ANSWER  CODE ANSWER ...  [@ comment]
+
+e.g. ``OP 1234 A1 1 A3 12 A5 135 @ long queue outside``. It follows NDI Apollo
+and NEMO: question codes are read greedily by the codes the form knows, so
+``A11A312`` means A1=1, A3=12. The parser never raises, keeps every valid
+answer even when other parts are wrong, and reports each wrong part as a
+``Problem`` that ``replies.reply_for`` turns into the reply.
+
+Pure functions, no Django: the SMS webhook stores the raw text first and calls
+``parse_message`` afterwards (DESIGN §2, §5).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pollwatch.sms.rules import FormRules, QuestionRule
+
+MAX_MESSAGE_CHARS = 1000
+"""Longer messages are read up to this many characters (after trimming) and get a ``too_long`` problem."""
+
+MAX_OBSERVER_ID_DIGITS = 12
+
+PROBLEM_KINDS = (
+    "empty",
+    "unknown_form",
+    "missing_observer",
+    "bad_observer",
+    "unknown_code",
+    "out_of_range",
+    "not_a_number",
+    "bad_option",
+    "duplicate_code",
+    "missing_answer",
+    "too_long",
+    "unparsed_text",
+)
+
+# Any of these makes the whole message unusable: without a form the answers
+# cannot be checked, without an observer they cannot be attributed.
+HEADER_PROBLEM_KINDS = frozenset({"empty", "unknown_form", "missing_observer", "bad_observer"})
+
+COMMENT_MARK = "@"
+
+# ASCII punctuation observers type between tokens, plus what phone keyboards
+# produce instead: Arabic/Urdu comma, semicolon and full stop, CJK comma and
+# full stop, and the en/em dashes that autocorrect makes of "-".
+SEPARATORS = frozenset(" ,;.:-=/_\u060c\u061b\u06d4\u3001\u3002\u2013\u2014")
+
+THOUSANDS_MARKS = frozenset(",.")
+
+# Arabic-script number punctuation, read like the ASCII marks it stands for.
+ARABIC_NUMBER_MARKS = {"\u066b": ".", "\u066c": ","}
+
+YES_NO_WORDS = (("YES", 1), ("NO", 0), ("Y", 1), ("N", 0))
+YES_NO_DIGITS = {"1": 1, "0": 0}
+
+# Letters that look like Latin capitals on a Cyrillic, Greek or Azerbaijani
+# keyboard; observers switch keyboards mid-message and cannot see the
+# difference, so codes are read as the Latin letter they look like.
+LOOKALIKE_LETTERS = {
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+    "Р": "P", "С": "C", "Т": "T", "Х": "X", "У": "Y", "Ү": "Y", "І": "I",
+    "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K",
+    "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    "İ": "I",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a message.
+
+    ``kind`` is one of ``PROBLEM_KINDS``; ``code`` the question code it concerns
+    (empty when none); ``value`` what the observer typed there; ``detail`` what
+    was allowed (``"0-20"``, ``"1-4"``, the known form codes, the length limit).
+    """
+
+    kind: str
+    code: str = ""
+    value: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """The result of ``parse_message``.
+
+    ``answers`` holds only valid answers: ``int`` for yes_no (1 yes, 0 no) and
+    integer questions, the option code (``str``) for single, a list of option
+    codes in the form's order for multiple, ``str`` for text.
+    """
+
+    form_code: str | None = None
+    observer_id: str | None = None
+    answers: dict[str, int | str | list[str]] = field(default_factory=dict)
+    comment: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def status(self) -> str:
+        """``accepted`` (no problems), ``partial`` (answers kept, some problems) or ``rejected`` (nothing usable)."""
+        if not self.problems:
+            return "accepted"
+        if not self.answers or any(
+            problem.kind in HEADER_PROBLEM_KINDS for problem in self.problems
+        ):
+            return "rejected"
+        return "partial"
+
+
+def normalise(text: str) -> str:
+    """The message as the parser reads it: one line, codes in upper-case Latin, the comment as typed.
+
+    Unicode compatibility forms are folded (full-width letters and digits,
+    ``＠``), every decimal digit (Arabic-Indic, Persian, ...) becomes ASCII,
+    control and invisible formatting characters go, runs of whitespace and line
+    breaks become one space, and everything before the first ``@`` is
+    upper-cased with Cyrillic/Greek look-alike letters mapped to Latin.
+    """
+    plain = _clean(text)
+    body, mark, comment = plain.partition(COMMENT_MARK)
+    folded_body = _fold_codes(body).strip()
+    if not mark:
+        return folded_body
+    return f"{folded_body} {COMMENT_MARK} {comment.strip()}".strip()
+
+
+def parse_message(text: str, forms: Mapping[str, FormRules]) -> ParsedMessage:
+    """Parse one SMS against the mission's forms (keyed by form code); never raises."""
+    try:
+        return _parse(text, forms)
+    except Exception as error:  # noqa: BLE001 - an SMS must always get a stored result and a reply
+        return ParsedMessage(
+            problems=[
+                Problem("unparsed_text", value=str(text)[:MAX_MESSAGE_CHARS], detail=repr(error))
+            ]
+        )
+
+
+def _parse(text: str, forms: Mapping[str, FormRules]) -> ParsedMessage:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    problems: list[Problem] = []
+    trimmed = text.strip()
+    if len(trimmed) > MAX_MESSAGE_CHARS:
+        problems.append(Problem("too_long", value=str(len(trimmed)), detail=str(MAX_MESSAGE_CHARS)))
+        trimmed = trimmed[:MAX_MESSAGE_CHARS]
+
+    plain = _clean(trimmed)
+    known_forms = ", ".join(sorted(_fold_codes(code) for code in forms))
+    if not plain:
+        return ParsedMessage(problems=[Problem("empty", detail=known_forms)])
+
+    plain_body, _, comment = plain.partition(COMMENT_MARK)
+    comment = comment.strip()
+    # _fold_codes maps one character to one character, so positions in the
+    # folded body also point into the plain body (needed for text answers).
+    folded_body = _fold_codes(plain_body)
+    forms_by_code = {_fold_codes(code): rules for code, rules in forms.items()}
+
+    header = _Scanner(plain_body, folded_body, {})
+    pos = header.skip_separators(0)
+    form_code = _match_form_code(folded_body, pos, forms_by_code)
+    if form_code is None:
+        problems.append(Problem("unknown_form", value=header.first_word(pos), detail=known_forms))
+        return ParsedMessage(comment=comment, problems=problems)
+    rules = forms_by_code[form_code]
+
+    scanner = _Scanner(plain_body, folded_body, rules.questions)
+    observer_id, pos = scanner.read_observer_id(pos + len(form_code), problems)
+    answers = scanner.read_answers(pos, problems)
+    if not answers and not problems:
+        problems.append(Problem("missing_answer", detail="no answers"))
+    return ParsedMessage(
+        form_code=form_code,
+        observer_id=observer_id,
+        answers=answers,
+        comment=comment,
+        problems=problems,
+    )
+
+
+def _clean(text: str) -> str:
+    characters = []
+    for character in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(character)
+        if category == "Nd":
+            characters.append(str(unicodedata.decimal(character, 0)))
+        elif category == "Cc" or character.isspace():
+            characters.append(" ")
+        elif character in ARABIC_NUMBER_MARKS:
+            characters.append(ARABIC_NUMBER_MARKS[character])
+        elif category in ("Cf", "Cs"):
+            # Zero-width and direction marks hide inside codes; lone surrogates
+            # cannot be stored as UTF-8. Neither carries meaning in a report.
+            continue
+        else:
+            characters.append(character)
+    return " ".join("".join(characters).split())
+
+
+def _fold_codes(text: str) -> str:
+    """Upper-case with look-alikes mapped to Latin, one character for one character."""
+    folded = []
+    for character in text:
+        upper = character.upper()
+        if len(upper) != 1:
+            upper = character
+        folded.append(LOOKALIKE_LETTERS.get(upper, upper))
+    return "".join(folded)
+
+
+def _is_ascii_letter(character: str) -> bool:
+    return "A" <= character <= "Z"
+
+
+def _is_ascii_digit(character: str) -> bool:
+    return "0" <= character <= "9"
+
+
+def _match_form_code(folded: str, pos: int, forms_by_code: Mapping[str, FormRules]) -> str | None:
+    """The longest known form code at ``pos`` that is not the start of a longer word (``OP1234`` is fine)."""
+    for code in sorted(forms_by_code, key=len, reverse=True):
+        if not code or not folded.startswith(code, pos):
+            continue
+        after = pos + len(code)
+        if after >= len(folded) or not _is_ascii_letter(folded[after]):
+            return code
+    return None
+
+
+class _Scanner:
+    """Reads one message body; ``plain`` and ``folded`` are the same text, as typed and as codes."""
+
+    def __init__(self, plain: str, folded: str, questions: Mapping[str, QuestionRule]):
+        self.plain = plain
+        self.folded = folded
+        self.length = len(folded)
+        self.rules_by_code = {_fold_codes(code): rule for code, rule in questions.items() if code}
+        # Longest first, so A11 wins over A1 when a form has both.
+        self.codes = sorted(self.rules_by_code, key=len, reverse=True)
+
+    def skip_separators(self, pos: int) -> int:
+        while pos < self.length and self.folded[pos] in SEPARATORS:
+            pos += 1
+        return pos
+
+    def code_at(self, pos: int) -> str | None:
+        for code in self.codes:
+            if self.folded.startswith(code, pos):
+                return code
+        return None
+
+    def starts_new_code(self, pos: int) -> bool:
+        """A known code begins here on a letter, so an answer typed before it ends here (``A312A4`` → 12).
+
+        After a letter only a code with a digit counts (``YESA2`` splits, ``ABC`` does not
+        become A and BC): letters-only codes inside a word are too often just the word.
+        """
+        if pos >= self.length or not _is_ascii_letter(self.folded[pos]):
+            return False
+        code = self.code_at(pos)
+        if code is None:
+            return False
+        after_letter = pos > 0 and _is_ascii_letter(self.folded[pos - 1])
+        return not after_letter or any(_is_ascii_digit(character) for character in code)
+
+    def starts_code_word(self, pos: int) -> bool:
+        """A known code begins here and is not the start of a longer word (``S2``, ``S 2``; not ``school``).
+
+        Free text ends only at such a code, so words that begin like a code stay in the text.
+        """
+        code = (
+            self.code_at(pos) if pos < self.length and _is_ascii_letter(self.folded[pos]) else None
+        )
+        if code is None:
+            return False
+        after = pos + len(code)
+        return after >= self.length or not _is_ascii_letter(self.folded[after])
+
+    def is_boundary(self, pos: int) -> bool:
+        return pos >= self.length or self.folded[pos] in SEPARATORS or self.starts_new_code(pos)
+
+    def token_end(self, pos: int) -> int:
+        """End of the answer token at ``pos``: the next separator, or the next known code glued to it."""
+        end = pos + 1
+        while (
+            end < self.length
+            and self.folded[end] not in SEPARATORS
+            and not self.starts_new_code(end)
+        ):
+            end += 1
+        return end
+
+    def first_word(self, pos: int) -> str:
+        end = pos
+        while end < self.length and self.folded[end] not in SEPARATORS and end - pos < 20:
+            end += 1
+        return self.plain[pos:end]
+
+    def read_observer_id(self, pos: int, problems: list[Problem]) -> tuple[str | None, int]:
+        pos = self.skip_separators(pos)
+        if pos >= self.length or self.starts_new_code(pos):
+            problems.append(Problem("missing_observer"))
+            return None, pos
+        end = self.token_end(pos)
+        token = self.folded[pos:end]
+        if token.isascii() and token.isdigit() and len(token) <= MAX_OBSERVER_ID_DIGITS:
+            return token, end
+        problems.append(
+            Problem(
+                "bad_observer",
+                value=self.plain[pos:end][:20],
+                detail=f"1-{MAX_OBSERVER_ID_DIGITS} digits",
+            )
+        )
+        return None, end
+
+    def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, int | str | list[str]]:
+        answers: dict[str, int | str | list[str]] = {}
+        answered: set[str] = set()
+        unparsed: list[int] = []  # [start, end] of the current run of text nothing could read
+
+        def flush_unparsed() -> None:
+            if unparsed:
+                problems.append(
+                    Problem("unparsed_text", value=self.plain[unparsed[0] : unparsed[1]].strip())
+                )
+                unparsed.clear()
+
+        def mark_unparsed(start: int, end: int) -> None:
+            # Neighbouring unreadable words are reported together ("long queue"), not one by one.
+            if unparsed:
+                unparsed[1] = end
+            else:
+                unparsed.extend((start, end))
+
+        while True:
+            pos = self.skip_separators(pos)
+            if pos >= self.length:
+                break
+            code = self.code_at(pos)
+            if code is not None:
+                flush_unparsed()
+                code, (answer, problem, end) = self.read_code_and_answer(pos)
+                if code in answered:
+                    typed = self.plain[pos + len(code) : end].strip(" " + "".join(SEPARATORS))
+                    problems.append(
+                        Problem("duplicate_code", code=code, value=typed, detail="first kept")
+                    )
+                else:
+                    answered.add(code)
+                    if problem is not None:
+                        problems.append(problem)
+                    elif answer is not None:
+                        answers[code] = answer
+                pos = max(end, pos + len(code))
+                continue
+            character = self.folded[pos]
+            if _is_ascii_letter(character):
+                unknown, end = self.read_unknown_code(pos)
+                if unknown is not None:
+                    flush_unparsed()
+                    problems.append(unknown)
+                else:
+                    mark_unparsed(pos, end)
+                pos = end
+            elif _is_ascii_digit(character):
+                end = self.token_end(pos)
+                mark_unparsed(pos, end)
+                pos = end
+            else:
+                end = pos + 1
+                while (
+                    end < self.length
+                    and self.folded[end] not in SEPARATORS
+                    and not _is_ascii_letter(self.folded[end])
+                    and not _is_ascii_digit(self.folded[end])
+                ):
+                    end += 1
+                mark_unparsed(pos, end)
+                pos = end
+        flush_unparsed()
+        return answers
+
+    def read_code_and_answer(
+        self, pos: int
+    ) -> tuple[str, tuple[int | str | list[str] | None, Problem | None, int]]:
+        """The known code at ``pos`` and its answer: the longest code, unless it has no answer.
+
+        Then a shorter code whose glued answer reads cleanly wins: in a form
+        with D1, D2 and D11, ``D11D20`` is D1=1 D2=0, not D11 unanswered.
+        """
+        candidates = [code for code in self.codes if self.folded.startswith(code, pos)]
+        longest = candidates[0]
+        result = self.read_answer(self.rules_by_code[longest], pos + len(longest))
+        if result[1] is not None and result[1].kind == "missing_answer":
+            for shorter in candidates[1:]:
+                shorter_result = self.read_answer(self.rules_by_code[shorter], pos + len(shorter))
+                if shorter_result[1] is None:
+                    return shorter, shorter_result
+        return longest, result
+
+    def read_unknown_code(self, pos: int) -> tuple[Problem | None, int]:
+        """A code the form does not know, e.g. ``Q7 5``, ``Q75`` or ``QQ 5``; else (None, end of the word).
+
+        A short run of letters followed by digits looks like a code with its
+        answer; a longer word, or letters with nothing numeric after them, is
+        text the parser cannot place.
+        """
+        letters_end = pos + 1
+        while (
+            letters_end < self.length
+            and _is_ascii_letter(self.folded[letters_end])
+            and not self.starts_new_code(letters_end)
+        ):
+            letters_end += 1
+        digits_end = letters_end
+        while digits_end < self.length and _is_ascii_digit(self.folded[digits_end]):
+            digits_end += 1
+        if letters_end - pos > 4:
+            return None, digits_end
+        code_end = digits_end
+        value = ""
+        value_pos = self.skip_separators(code_end)
+        if (
+            value_pos > code_end
+            and value_pos < self.length
+            and _is_ascii_digit(self.folded[value_pos])
+        ):
+            value_end = self.token_end(value_pos)
+            value = self.folded[value_pos:value_end]
+            code_end = value_end
+        if digits_end == letters_end and not value:
+            return None, letters_end
+        return Problem("unknown_code", code=self.folded[pos:digits_end], value=value), code_end
+
+    def read_answer(
+        self, rule: QuestionRule, pos: int
+    ) -> tuple[int | str | list[str] | None, Problem | None, int]:
+        """Read the answer to ``rule`` starting at ``pos`` (just after its code): (answer, problem, end)."""
+        code = _fold_codes(rule.code)
+        value_pos = self.skip_separators(pos)
+        if rule.kind == "text":
+            next_code_here = self.starts_code_word(value_pos)
+        else:
+            next_code_here = self.starts_new_code(value_pos) and not (
+                rule.kind == "yes_no" and self.reads_yes_no_word(value_pos)
+            )
+        # Text glued to its code ("D15police") is too easily a glued number for a
+        # shorter code (D1 500), so text needs a separator after its code.
+        text_glued = rule.kind == "text" and value_pos == pos
+        if value_pos >= self.length or next_code_here or text_glued:
+            return None, Problem("missing_answer", code=code), pos
+        if rule.kind == "text":
+            return self.read_text(code, value_pos)
+        if rule.kind == "yes_no":
+            return self.read_yes_no(code, value_pos)
+        if rule.kind == "multiple":
+            return self.read_multiple(rule, code, value_pos)
+        end = self.token_end(value_pos)
+        token = self.folded[value_pos:end]
+        typed = self.plain[value_pos:end]
+        if rule.kind == "single":
+            option = _match_single_option(token, rule.options)
+            if option is None:
+                return (
+                    None,
+                    Problem(
+                        "bad_option", code=code, value=typed, detail=_describe_options(rule.options)
+                    ),
+                    end,
+                )
+            return option, None, end
+        if rule.kind == "integer":
+            token, typed, end = self.extend_number(token, typed, end)
+            if not (token.isascii() and token.isdigit()):
+                return None, Problem("not_a_number", code=code, value=typed), end
+            number = int(token)
+            too_small = rule.minimum is not None and number < rule.minimum
+            too_large = rule.maximum is not None and number > rule.maximum
+            if too_small or too_large:
+                return (
+                    None,
+                    Problem("out_of_range", code=code, value=token, detail=_describe_range(rule)),
+                    end,
+                )
+            return number, None, end
+        # A kind this parser does not know (a newer formspec): say so rather than guess.
+        return (
+            None,
+            Problem("unknown_code", code=code, value=typed, detail=f"kind {rule.kind}"),
+            end,
+        )
+
+    def extend_number(self, token: str, typed: str, end: int) -> tuple[str, str, int]:
+        """Read ``1,500`` and ``1.500`` as 1500; make ``12.5`` and ``5,25`` one wrong token.
+
+        A comma or point between digits is never a separator here: taking the
+        first digits alone would silently record 1 for "1,500".
+        """
+        if not (token.isascii() and token.isdigit()):
+            return token, typed, end
+        start = end - len(token)
+        digits = token
+        pos = end
+        while (
+            pos + 4 <= self.length
+            and self.folded[pos] in THOUSANDS_MARKS
+            and self.folded[pos + 1 : pos + 4].isdigit()
+            and self.folded[pos + 1 : pos + 4].isascii()
+            and (pos + 4 == self.length or not _is_ascii_digit(self.folded[pos + 4]))
+        ):
+            digits += self.folded[pos + 1 : pos + 4]
+            pos += 4
+        if (
+            pos + 1 < self.length
+            and self.folded[pos] in THOUSANDS_MARKS
+            and _is_ascii_digit(self.folded[pos + 1])
+        ):
+            wrong_end = self.token_end(pos + 1)
+            return self.folded[start:wrong_end], self.plain[start:wrong_end], wrong_end
+        return digits, self.plain[start:pos], pos
+
+    def reads_yes_no_word(self, pos: int) -> bool:
+        return any(
+            self.folded.startswith(word, pos) and self.is_boundary(pos + len(word))
+            for word, _ in YES_NO_WORDS
+        )
+
+    def read_yes_no(self, code: str, pos: int) -> tuple[int | None, Problem | None, int]:
+        for word, answer in YES_NO_WORDS:
+            if self.folded.startswith(word, pos) and self.is_boundary(pos + len(word)):
+                return answer, None, pos + len(word)
+        end = self.token_end(pos)
+        token = self.folded[pos:end]
+        if token in YES_NO_DIGITS:
+            return YES_NO_DIGITS[token], None, end
+        return (
+            None,
+            Problem("bad_option", code=code, value=self.plain[pos:end], detail="1=yes 0=no"),
+            end,
+        )
+
+    def read_multiple(
+        self, rule: QuestionRule, code: str, pos: int
+    ) -> tuple[list[str] | None, Problem | None, int]:
+        """Options glued (``135``) or separated (``1,3,5`` / ``1 3 5``); any bad option rejects the whole answer.
+
+        Later tokens belong to this answer while they read as options (or as
+        digits, when the options are digits, so ``1,2,9`` reports 9 rather than
+        leaving it as stray text); anything else ends the answer.
+        """
+        digit_options = bool(rule.options) and all(
+            option.isascii() and option.isdigit() for option in rule.options
+        )
+        chosen: list[str] = []
+        bad: list[str] = []
+        end = self.token_end(pos)
+        first = _split_options(self.folded[pos:end], rule.options)
+        if first is None:
+            bad.append(self.plain[pos:end])
+        else:
+            chosen.extend(first)
+        while True:
+            next_pos = self.skip_separators(end)
+            if next_pos >= self.length or self.starts_new_code(next_pos):
+                break
+            next_end = self.token_end(next_pos)
+            token = self.folded[next_pos:next_end]
+            parts = _split_options(token, rule.options)
+            if parts is not None:
+                chosen.extend(parts)
+            elif digit_options and token.isascii() and token.isdigit():
+                bad.append(token)
+            else:
+                break
+            end = next_end
+        if bad:
+            return (
+                None,
+                Problem(
+                    "bad_option",
+                    code=code,
+                    value=",".join(bad),
+                    detail=_describe_options(rule.options),
+                ),
+                end,
+            )
+        order = {option: index for index, option in enumerate(rule.options)}
+        return sorted(set(chosen), key=order.__getitem__), None, end
+
+    def read_text(self, code: str, pos: int) -> tuple[str | None, Problem | None, int]:
+        """Free text runs to the next known code written as its own word (``S2``, ``S 2``), or to the ``@`` comment."""
+        end = pos + 1
+        while end < self.length and not (
+            self.folded[end - 1] in SEPARATORS and self.starts_code_word(end)
+        ):
+            end += 1
+        text = self.plain[pos:end].strip(" " + "".join(SEPARATORS))
+        if not text:
+            return None, Problem("missing_answer", code=code), end
+        return text, None, end
+
+
+def _split_options(token: str, options: tuple[str, ...]) -> list[str] | None:
+    """``"135"`` → ``["1", "3", "5"]`` by the longest option at each step; None when some part is no option."""
+    by_folded = {_fold_codes(option): option for option in options if option}
+    ordered = sorted(by_folded, key=len, reverse=True)
+    parts = []
+    pos = 0
+    while pos < len(token):
+        for option in ordered:
+            if token.startswith(option, pos):
+                parts.append(by_folded[option])
+                pos += len(option)
+                break
+        else:
+            return None
+    return parts or None
+
+
+def _match_single_option(token: str, options: tuple[str, ...]) -> str | None:
+    for option in options:
+        if _fold_codes(option) == token:
+            return option
+    # "04" for option 4: a leading zero changes nothing a human meant.
+    if token.isascii() and token.isdigit():
+        for option in options:
+            if option.isascii() and option.isdigit() and int(option) == int(token):
+                return option
+    return None
+
+
+def _describe_range(rule: QuestionRule) -> str:
+    low = "" if rule.minimum is None else str(rule.minimum)
+    high = "" if rule.maximum is None else str(rule.maximum)
+    return f"{low}-{high}"
+
+
+def _describe_options(options: tuple[str, ...]) -> str:
+    """``1-4`` for consecutive numbers, else the codes listed (``A,B,C``)."""
+    if options and all(option.isascii() and option.isdigit() for option in options):
+        numbers = [int(option) for option in options]
+        if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{numbers[0]}-{numbers[-1]}"
+    return ",".join(options)

@@ -1,0 +1,80 @@
+"""Coverage of the deployment: which observers have reported, by region and phase, and who is silent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pollwatch.checklists.models import Form
+from pollwatch.elections.models import Area
+from pollwatch.observers.access import Access, deployments_for, incidents_for
+from pollwatch.submissions.models import Incident, Submission
+
+SILENT_LISTED = 300
+
+
+def coverage_table(access: Access, phase: str = "") -> dict:
+    """Per top-level area: deployed, reported, silent (with phones); the critical incidents; the phases."""
+    election = access.election
+    forms = Form.objects.filter(election=election, active=True)
+    phases = sorted({f.phase for f in forms if f.phase and f.phase != "any"})
+    if phase:
+        forms = forms.filter(phase=phase)
+    deployments = list(
+        deployments_for(access)
+        .filter(reserve=False)
+        .select_related("station", "membership__person")
+    )
+    reported = set(
+        Submission.objects.filter(election=election, form__in=forms)
+        .exclude(status=Submission.Status.REJECTED)
+        .values_list("observer_id", "station_id")
+    )
+    regions = {a.code: a for a in Area.objects.filter(election=election, level=1)}
+    rows: dict[str, dict] = defaultdict(lambda: {"deployed": 0, "reported": 0})
+    silent = []
+    for deployment in deployments:
+        region_code = deployment.station.area_path.strip("/").split("/")[0]
+        row = rows[region_code]
+        row["deployed"] += 1
+        if (deployment.membership_id, deployment.station_id) in reported:
+            row["reported"] += 1
+        else:
+            silent.append((region_code, deployment))
+    table = []
+    for code, row in sorted(rows.items()):
+        area = regions.get(code)
+        share = row["reported"] / row["deployed"] if row["deployed"] else 0.0
+        table.append(
+            {
+                "code": code,
+                "name": area.name if area else code,
+                "newly_included": bool(area and area.newly_included),
+                "percent": round(100 * share),
+                **row,
+            }
+        )
+    total_deployed = sum(r["deployed"] for r in table)
+    total_reported = sum(r["reported"] for r in table)
+    silent.sort(key=lambda item: (item[0], item[1].station.code))
+    critical = (
+        incidents_for(access)
+        .filter(
+            severity__gte=Incident.Severity.HIGH,
+            status__in=[Incident.Status.NEW, Incident.Status.CONFIRMED],
+        )
+        .select_related("station", "submission__observer__person")
+        .order_by("-created")[:25]
+    )
+    return {
+        "rows": table,
+        "phases": phases,
+        "phase": phase,
+        "total": {
+            "deployed": total_deployed,
+            "reported": total_reported,
+            "percent": round(100 * total_reported / total_deployed) if total_deployed else 0,
+        },
+        "silent": [d for _, d in silent[:SILENT_LISTED]],
+        "silent_count": len(silent),
+        "critical": critical,
+    }

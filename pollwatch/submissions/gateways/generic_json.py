@@ -1,0 +1,50 @@
+"""A generic JSON webhook: POST {"from": "+994…", "text": "OP 1234 A1 1", "id": "…"}.
+
+Authenticated by ``Authorization: Bearer <SMS_JSON_SECRET>`` (or the header
+``X-Pollwatch-Secret``). Answers {"to": sender, "reply": text}; the gateway
+sends the reply.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from pollwatch.submissions.gateways import BadMessage, InboundSMS, same_secret
+
+NAME = "json"
+
+
+def authenticate(request: HttpRequest) -> bool:
+    header = request.headers.get("Authorization", "")
+    given = (
+        header[len("Bearer ") :]
+        if header.startswith("Bearer ")
+        else request.headers.get("X-Pollwatch-Secret", "")
+    )
+    return same_secret(given, settings.SMS_JSON_SECRET)
+
+
+def parse(request: HttpRequest) -> InboundSMS:
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadMessage(f"the body is not UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise BadMessage(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise BadMessage("the body must be a JSON object with 'from' and 'text'")
+    sender, text = payload.get("from"), payload.get("text")
+    if not isinstance(sender, str) or not sender.strip():
+        raise BadMessage("'from' (the sender's number) is missing")
+    if not isinstance(text, str):
+        raise BadMessage("'text' (the message) is missing")
+    return InboundSMS(sender, text, str(payload.get("id", ""))[:100])
+
+
+def respond(reply: str, sms: InboundSMS | None = None) -> HttpResponse:
+    return JsonResponse({"to": sms.sender if sms else "", "reply": reply})

@@ -1,0 +1,546 @@
+"""Intake of observer reports from the web app and from SMS: raw first, then parsed, idempotent, audited.
+
+Every function here stores the raw input in its own committed transaction
+before parsing it, so a crash or a malformed message loses nothing. A
+submission is created once per client UUID: a retry returns the first and
+creates nothing (the unique constraint decides, so two workers racing on the
+same UUID still make one row).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from pollwatch.accounts.models import TokenBucket
+from pollwatch.audit.models import record
+from pollwatch.checklists.models import Form
+from pollwatch.elections.models import Election, PollingStation
+from pollwatch.observers.models import Deployment, Membership, Person, Role
+from pollwatch.submissions.models import Inbound, Incident, Revision, Submission
+
+SMS_NAMESPACE = uuid.UUID("5b0e9a52-4d0c-4d1c-9a1e-0b5f2a7c6e11")
+
+
+@dataclass
+class IntakeResult:
+    """What became of one inbound message or post."""
+
+    status: str  # accepted, partial, rejected, duplicate
+    submission: Submission | None = None
+    created: bool = False
+    problems: list[dict[str, str]] = field(default_factory=list)
+    reply: str = ""
+    inbound: Inbound | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "client_uuid": str(self.submission.client_uuid) if self.submission else None,
+            "submission": self.submission.pk if self.submission else None,
+            "created": self.created,
+            "problems": self.problems,
+        }
+
+
+def store_inbound(
+    channel: str,
+    gateway: str,
+    raw: str,
+    *,
+    sender: str = "",
+    external_id: str = "",
+    meta: dict | None = None,
+) -> Inbound:
+    """Commit the raw input before anything else looks at it."""
+    raw = raw.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL; keep it visible instead
+    with transaction.atomic():
+        inbound = Inbound.objects.create(
+            channel=channel,
+            gateway=gateway,
+            raw=raw,
+            sha256=Inbound.digest(raw),
+            sender=sender[:64],
+            external_id=external_id[:100],
+            meta=meta or {},
+        )
+        record(
+            "inbound.stored",
+            actor=gateway,
+            obj=inbound,
+            payload={"channel": channel, "sender": sender[:64], "sha256": inbound.sha256},
+        )
+    return inbound
+
+
+def _finish(
+    inbound: Inbound,
+    result: IntakeResult,
+    election: Election | None = None,
+    person: Person | None = None,
+) -> IntakeResult:
+    inbound.status = (
+        result.status if result.status in Inbound.Status.values else Inbound.Status.REJECTED
+    )
+    inbound.problem = "; ".join(
+        f"{p.get('code') or ''} {p['message']}".strip() for p in result.problems
+    )[:2000]
+    inbound.reply = result.reply
+    inbound.election = election or inbound.election
+    inbound.person = person or inbound.person
+    inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
+    result.inbound = inbound
+    return result
+
+
+def active_forms(election: Election) -> dict[str, Form]:
+    return {form.code: form for form in Form.objects.filter(election=election, active=True)}
+
+
+def submit(
+    observer: Membership,
+    form: Form,
+    station: PollingStation,
+    answers: dict[str, Any],
+    *,
+    client_uuid: uuid.UUID,
+    source: str,
+    inbound: Inbound | None = None,
+    observed_at: datetime | None = None,
+    extra_problems: list[dict[str, str]] | None = None,
+) -> IntakeResult:
+    """Validate and store one submission, once per client UUID."""
+    existing = Submission.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return IntakeResult("duplicate", existing, False, existing.problems)
+    from pollwatch.formspec.validate import validate_answers
+
+    validation = validate_answers(form.spec, answers)
+    problems = [{"code": code, "message": message} for code, message in validation.errors]
+    problems += extra_problems or []
+    if not validation.answers:
+        status = Submission.Status.REJECTED
+    elif problems:
+        status = Submission.Status.PARTIAL
+    else:
+        status = Submission.Status.ACCEPTED
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                client_uuid=client_uuid,
+                election=observer.election,
+                form=form,
+                station=station,
+                observer=observer,
+                inbound=inbound,
+                source=source,
+                status=status,
+                answers=validation.answers,
+                problems=problems,
+                critical=list(validation.critical),
+                observed_at=observed_at,
+            )
+            Revision.objects.create(
+                submission=submission,
+                number=1,
+                status=status,
+                answers=submission.answers,
+                problems=problems,
+                reason=f"received by {source}",
+            )
+            if form.kind == Form.Kind.INCIDENT or validation.critical:
+                _open_incident(submission, form, validation)
+            _flag_conflicts(submission)
+            record(
+                "submission.received",
+                actor=observer.person.code,
+                election_id=observer.election_id,
+                obj=submission,
+                payload={
+                    "form": form.code,
+                    "version": form.version,
+                    "station": station.code,
+                    "status": status,
+                    "client_uuid": str(client_uuid),
+                    "answers": submission.answers,
+                },
+            )
+    except IntegrityError:
+        # Another worker stored the same UUID between our check and our insert.
+        existing = Submission.objects.get(client_uuid=client_uuid)
+        return IntakeResult("duplicate", existing, False, existing.problems)
+    return IntakeResult(
+        "partial" if status == Submission.Status.PARTIAL else status, submission, True, problems
+    )
+
+
+SEVERITY_BY_NAME = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+def _open_incident(submission: Submission, form: Form, validation) -> None:
+    """An incident per incident report, or per report with an alarming answer, as serious as its worst answer."""
+    levels = [
+        SEVERITY_BY_NAME.get(form.spec.question(code).alert_severity, 2)
+        for code in validation.critical
+    ]
+    severity = max(levels, default=Incident.Severity.MEDIUM)
+    labels = ", ".join(validation.critical) or form.code
+    Incident.objects.create(
+        submission=submission,
+        election=submission.election,
+        station=submission.station,
+        severity=severity,
+        summary=f"{form.name}: {labels}",
+    )
+
+
+def _flag_conflicts(submission: Submission) -> None:
+    """Several observers at one station: flag both when their answers to the same questions differ."""
+    others = (
+        Submission.objects.filter(
+            election=submission.election,
+            form__code=submission.form.code,
+            station=submission.station,
+        )
+        .exclude(observer=submission.observer)
+        .exclude(pk=submission.pk)
+        .exclude(status=Submission.Status.REJECTED)
+    )
+    mine = submission.answers
+    clashing = [
+        other.pk
+        for other in others
+        if any(
+            code in other.answers and other.answers[code] != value for code, value in mine.items()
+        )
+    ]
+    if clashing:
+        Submission.objects.filter(pk__in=[*clashing, submission.pk]).update(conflict=True)
+        submission.conflict = True
+
+
+def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[int, IntakeResult]:
+    """A JSON post from the observer app: (HTTP status, result). The body is stored before it is read."""
+    inbound = store_inbound(Inbound.Channel.WEB, "pwa", body, sender=person.code, meta=meta)
+    inbound.person = person
+
+    def fail(http: int, message: str, code: str = "") -> tuple[int, IntakeResult]:
+        return http, _finish(
+            inbound,
+            IntakeResult("rejected", problems=[{"code": code, "message": message}]),
+            person=person,
+        )
+
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return fail(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if not isinstance(payload, dict):
+        return fail(400, "the body must be a JSON object")
+    try:
+        client_uuid = uuid.UUID(str(payload.get("client_uuid", "")))
+    except ValueError:
+        return fail(400, "client_uuid must be a UUID made by the app", "client_uuid")
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        return fail(400, "answers must be an object of question code to answer", "answers")
+    station_code = str(payload.get("station", ""))
+    deployment = (
+        Deployment.objects.filter(
+            membership__person=person, membership__role=Role.OBSERVER, station__code=station_code
+        )
+        .select_related("membership__election", "station")
+        .first()
+    )
+    if deployment is None:
+        return fail(403, f"station {station_code!r} is not one of your deployments", "station")
+    election = deployment.membership.election
+    form = active_forms(election).get(str(payload.get("form", "")).upper())
+    if form is None:
+        known = ", ".join(sorted(active_forms(election)))
+        return fail(400, f"unknown form {payload.get('form')!r} (forms: {known})", "form")
+    photo_problems = store_photos(form, answers)
+    if photo_problems:
+        return fail(400, "; ".join(photo_problems), "photo")
+    observed_at = (
+        parse_datetime(str(payload.get("observed_at") or ""))
+        if payload.get("observed_at")
+        else None
+    )
+    result = submit(
+        deployment.membership,
+        form,
+        deployment.station,
+        answers,
+        client_uuid=client_uuid,
+        source=Inbound.Channel.WEB,
+        inbound=inbound,
+        observed_at=observed_at,
+    )
+    http = 200 if result.status == "duplicate" else 201 if result.status != "rejected" else 422
+    return http, _finish(inbound, result, election, person)
+
+
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+
+
+def store_photos(form: Form, answers: dict[str, Any]) -> list[str]:
+    """Replace photos sent as data URLs by "sha256:<hex>" references to files kept in the data folder.
+
+    The raw post (with the image) is already stored; this keeps the answers small.
+    Returns problems naming the question; nothing is replaced then.
+    """
+    photo_codes = {q.code for q in form.spec.questions if q.kind == "photo"}
+    problems: list[str] = []
+    stored: dict[str, str] = {}
+    for code in photo_codes & set(answers):
+        value = answers[code]
+        if not (isinstance(value, str) and value.startswith("data:")):
+            continue
+        header, _, data = value.partition(",")
+        media_type = header[5:].split(";")[0]
+        if media_type not in PHOTO_TYPES or ";base64" not in header:
+            problems.append(f"{code}: a photo must be a JPEG, PNG, WebP or HEIC image")
+            continue
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(f"{code}: the photo is not valid base64")
+            continue
+        if len(content) > settings.MAX_PHOTO_BYTES:
+            problems.append(
+                f"{code}: the photo is larger than {settings.MAX_PHOTO_BYTES // 2**20} MB"
+            )
+            continue
+        digest = hashlib.sha256(content).hexdigest()
+        path = (
+            Path(settings.MEDIA_ROOT)
+            / "photos"
+            / digest[:2]
+            / f"{digest}.{PHOTO_TYPES[media_type]}"
+        )
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        stored[code] = f"sha256:{digest}"
+    if not problems:
+        answers.update(stored)
+    return problems
+
+
+def persons_for_phone(phone: str) -> list[Person]:
+    """People whose main or other phone is ``phone``; other phones are few, so they are checked here."""
+    if not phone:
+        return []
+    people = list(Person.objects.filter(phone=phone))
+    people += [
+        p
+        for p in Person.objects.exclude(other_phones=[]).exclude(phone=phone)
+        if phone in p.other_phones
+    ]
+    return people
+
+
+def intake_sms(
+    gateway: str, sender: str, text: str, *, external_id: str = "", meta: dict | None = None
+) -> IntakeResult:
+    """One inbound SMS: stored raw, rate-limited, de-duplicated, parsed, submitted; the result carries the reply."""
+    from pollwatch.lib.phones import to_e164
+    from pollwatch.sms.grammar import parse_message
+    from pollwatch.sms.replies import reply_for
+
+    try:
+        phone = to_e164(sender, None)
+    except ValueError:
+        phone = sender.strip()
+    inbound = store_inbound(
+        Inbound.Channel.SMS, gateway, text, sender=phone, external_id=external_id, meta=meta
+    )
+    if not TokenBucket.authorize(f"sms:{phone}", settings.SMS_RATE_LIMIT, settings.SMS_RATE_WINDOW):
+        # No reply: answering a flood would feed it.
+        return _finish(
+            inbound,
+            IntakeResult("rejected", problems=[{"code": "", "message": "rate limit exceeded"}]),
+        )
+    window = timezone.now() - timedelta(seconds=settings.SMS_DUPLICATE_WINDOW)
+    earlier = (
+        Inbound.objects.filter(
+            sender=phone,
+            sha256=inbound.sha256,
+            received_at__gte=window,
+            status__in=[Inbound.Status.ACCEPTED, Inbound.Status.PARTIAL],
+        )
+        .exclude(pk=inbound.pk)
+        .select_related("person")
+        .first()
+    )
+    people = persons_for_phone(phone)
+    person = people[0] if people else None
+    language = person.language if person else "en"
+    if earlier is not None:
+        parsed = parse_message(text, _rules_for(earlier.election) if earlier.election else {})
+        result = IntakeResult(
+            "duplicate", problems=[{"code": "", "message": f"same text as message {earlier.pk}"}]
+        )
+        result.reply = reply_for(parsed, language, duplicate=True)
+        return _finish(inbound, result, earlier.election, earlier.person)
+
+    membership = None
+    if person is not None:
+        membership = (
+            Membership.objects.filter(person__in=people, role=Role.OBSERVER)
+            .exclude(election__status=Election.Status.CLOSED)
+            .select_related("election", "person")
+            .order_by("-election__date")
+            .first()
+        )
+    election = membership.election if membership else None
+    rules = _rules_for(election) if election else _all_open_rules()
+    parsed = parse_message(text, rules)
+    if membership is None or parsed.observer_id != membership.person.code:
+        claimed = (
+            Person.objects.filter(code=parsed.observer_id).first() if parsed.observer_id else None
+        )
+        if claimed is not None and phone not in [claimed.phone, *claimed.other_phones]:
+            message = f"phone {phone} is not registered for observer {parsed.observer_id}"
+            result = IntakeResult("rejected", problems=[{"code": "", "message": message}])
+            result.reply = reply_for(parsed, claimed.language or language, phone_matches=False)
+            return _finish(inbound, result, None, None)
+        if membership is None or claimed is None:
+            result = IntakeResult(
+                "rejected", problems=[{"code": "", "message": "observer not found"}]
+            )
+            result.reply = reply_for(parsed, language, observer_found=False)
+            return _finish(inbound, result, election, person)
+    assert membership is not None and election is not None
+    deployment = membership.deployments.filter(reserve=False).select_related("station").first()
+    form = active_forms(election).get(parsed.form_code or "")
+    problems = [{"code": p.code or "", "message": _describe(p)} for p in parsed.problems]
+    if deployment is None or form is None or parsed.status == "rejected":
+        if deployment is None:
+            problems.append({"code": "", "message": "you have no station deployment"})
+        result = IntakeResult("rejected", problems=problems)
+        result.reply = reply_for(parsed, language, station_allowed=deployment is not None)
+        return _finish(inbound, result, election, membership.person)
+    result = submit(
+        membership,
+        form,
+        deployment.station,
+        dict(parsed.answers),
+        client_uuid=uuid.uuid5(SMS_NAMESPACE, f"{inbound.pk}"),
+        source=Inbound.Channel.SMS,
+        inbound=inbound,
+        extra_problems=problems,
+    )
+    if parsed.comment and result.submission is not None:
+        Submission.objects.filter(pk=result.submission.pk).update(
+            answers={**result.submission.answers, "_comment": parsed.comment}
+        )
+    result.reply = reply_for(parsed, language)
+    return _finish(inbound, result, election, membership.person)
+
+
+def _describe(problem) -> str:
+    """One SMS problem as a sentence for the log: what kind, what was typed, what is allowed."""
+    text = problem.kind.replace("_", " ")
+    if problem.value:
+        text += f": {problem.code + '=' if problem.code else ''}{problem.value}"
+    elif problem.code:
+        text += f": {problem.code}"
+    if problem.detail:
+        text += (
+            f" (allowed: {problem.detail})"
+            if problem.kind in {"out_of_range", "bad_option", "not_a_number"}
+            else f" ({problem.detail})"
+        )
+    return text
+
+
+def _rules_for(election: Election) -> dict:
+    return {code: form.spec.sms_rules() for code, form in active_forms(election).items()}
+
+
+def _all_open_rules() -> dict:
+    rules: dict = {}
+    for form in Form.objects.filter(active=True).exclude(election__status=Election.Status.CLOSED):
+        rules.setdefault(form.code, form.spec.sms_rules())
+    return rules
+
+
+def decide(submission: Submission, action: str, *, reason: str, actor) -> Submission:
+    """A coordinator's decision (verify, reject, quarantine): a new revision and an audit event, with the reason."""
+    status = {
+        "verify": Submission.Status.VERIFIED,
+        "reject": Submission.Status.REJECTED,
+        "quarantine": Submission.Status.QUARANTINED,
+    }[action]
+    if not reason.strip():
+        raise ValueError("a decision needs a reason")
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked.status = status
+        locked.revision += 1
+        locked.save(update_fields=["status", "revision", "updated"])
+        Revision.objects.create(
+            submission=locked,
+            number=locked.revision,
+            status=status,
+            answers=locked.answers,
+            problems=locked.problems,
+            reason=reason,
+            actor=actor,
+        )
+        record(
+            f"submission.{action}",
+            actor=actor.get_username(),
+            election_id=locked.election_id,
+            obj=locked,
+            payload={"reason": reason, "revision": locked.revision},
+        )
+    return locked
+
+
+def edit(submission: Submission, answers: dict[str, Any], *, reason: str, actor) -> Submission:
+    """Change the answers (a correction read off the protocol, say): revalidated, kept as a new revision."""
+    from pollwatch.formspec.validate import validate_answers
+
+    if not reason.strip():
+        raise ValueError("an edit needs a reason")
+    validation = validate_answers(submission.form.spec, answers)
+    problems = [{"code": code, "message": message} for code, message in validation.errors]
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked.answers = validation.answers
+        locked.problems = problems
+        locked.critical = list(validation.critical)
+        locked.revision += 1
+        locked.save(update_fields=["answers", "problems", "critical", "revision", "updated"])
+        Revision.objects.create(
+            submission=locked,
+            number=locked.revision,
+            status=locked.status,
+            answers=locked.answers,
+            problems=problems,
+            reason=reason,
+            actor=actor,
+        )
+        record(
+            "submission.edited",
+            actor=actor.get_username(),
+            election_id=locked.election_id,
+            obj=locked,
+            payload={"reason": reason, "revision": locked.revision, "answers": locked.answers},
+        )
+    return locked

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from pollwatch.elections.management.commands._common import election_or_list
+from pollwatch.observers.models import Person, Role
+from pollwatch.submissions.views import issue_token
+
+
+class Command(BaseCommand):
+    help = "Issue sign-in links for the observer app (one new token per observer; older ones keep working)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--election", required=True)
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="the site's address as observers reach it",
+        )
+        parser.add_argument(
+            "--code", action="append", help="only these observer codes (repeatable)"
+        )
+
+    def handle(self, *args, **options):
+        election = election_or_list(options["election"])
+        people = Person.objects.filter(
+            memberships__election=election, memberships__role=Role.OBSERVER
+        ).distinct()
+        if options["code"]:
+            people = people.filter(code__in=options["code"])
+        self.stdout.write("code,name,phone,link")
+        for person in people.order_by("code"):
+            link = f"{options['base_url'].rstrip('/')}/o/#t={issue_token(person)}"
+            self.stdout.write(f"{person.code},{person.full_name},{person.phone},{link}")

@@ -1,0 +1,182 @@
+"""What observers send: every inbound message raw, the submissions parsed from it, their revisions and incidents.
+
+Intake is append-first (DESIGN §2): an ``Inbound`` row with the raw text and
+its sha256 is committed before anything is parsed, so nothing a user sent is
+lost because it was malformed. Each submission carries a client-made UUID; a
+retry finds the first and creates nothing. A change makes a revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.contrib.auth.models import User
+from django.db import models
+
+from pollwatch.checklists.models import Form
+from pollwatch.elections.models import Election, PollingStation
+from pollwatch.observers.models import Membership, Person
+
+
+class Inbound(models.Model):
+    class Channel(models.TextChoices):
+        WEB = "web"
+        SMS = "sms"
+
+    class Status(models.TextChoices):
+        STORED = "stored"
+        ACCEPTED = "accepted"
+        PARTIAL = "partial", "accepted in part"
+        REJECTED = "rejected"
+        DUPLICATE = "duplicate"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    gateway = models.CharField(max_length=40, help_text="SMS adapter or 'pwa'")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sender = models.CharField(
+        max_length=64, blank=True, help_text="phone number (E.164 when parseable) or user"
+    )
+    raw = models.TextField(help_text="the message or request body exactly as received")
+    sha256 = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=100, blank=True, help_text="the gateway's message id")
+    meta = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STORED)
+    problem = models.TextField(blank=True)
+    reply = models.TextField(blank=True)
+    election = models.ForeignKey(
+        Election, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["sender", "sha256"]),
+            models.Index(fields=["person", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} from {self.sender} at {self.received_at:%H:%M:%S}"
+
+    @staticmethod
+    def digest(raw: str) -> str:
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted"
+        PARTIAL = "partial", "accepted with problems"
+        VERIFIED = "verified"
+        QUARANTINED = "quarantined"
+        REJECTED = "rejected"
+
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="submissions")
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="submissions")
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.PROTECT, related_name="submissions"
+    )
+    observer = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="submissions")
+    inbound = models.ForeignKey(
+        Inbound, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    source = models.CharField(max_length=10, choices=Inbound.Channel.choices)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    answers = models.JSONField(default=dict)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="[{code, message}] from validation"
+    )
+    critical = models.JSONField(
+        default=list, blank=True, help_text="question codes whose answers raise an alert"
+    )
+    conflict = models.BooleanField(
+        default=False, help_text="another observer at the station answered differently"
+    )
+    revision = models.PositiveIntegerField(default=1)
+    observed_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the observer filled it (client clock)"
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["election", "form", "station"]),
+            models.Index(fields=["election", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form.code} at {self.station.code} by {self.observer.person.code}"
+
+
+class Revision(models.Model):
+    """Every state a submission has been in: the first intake, each edit and each decision."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Submission.Status.choices)
+    answers = models.JSONField(default=dict)
+    problems = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} r{self.number} {self.status}"
+
+
+class Incident(models.Model):
+    class Severity(models.IntegerChoices):
+        LOW = 1
+        MEDIUM = 2
+        HIGH = 3
+        CRITICAL = 4
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        CONFIRMED = "confirmed"
+        RESOLVED = "resolved"
+        REJECTED = "rejected"
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="incident")
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="incidents")
+    station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="incidents")
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    summary = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-severity", "-created"]
+        indexes = [models.Index(fields=["election", "status", "severity"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} incident at {self.station.code}"
+
+
+class ObserverToken(models.Model):
+    """The per-observer sign-in of the field app; only the token's hash is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"token of {self.person}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

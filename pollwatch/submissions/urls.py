@@ -1,0 +1,19 @@
+from django.urls import path
+
+from pollwatch.submissions import views
+
+urlpatterns = [
+    path("sms/<slug:gateway>/", views.sms_webhook, name="sms-webhook"),
+    path("o/", views.observer_app, name="observer-app"),
+    path("o/sw.js", views.observer_app_sw, name="observer-app-sw"),
+    path("o/manifest.webmanifest", views.observer_app_manifest, name="observer-app-manifest"),
+    path("api/o/me", views.api_me, name="api-observer-me"),
+    path("api/o/submissions", views.api_submissions, name="api-observer-submissions"),
+    path("e/<slug:slug>/submissions/", views.submissions, name="submissions"),
+    path("e/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path("e/<slug:slug>/incidents/", views.incidents, name="incidents"),
+    path("e/<slug:slug>/coverage/", views.coverage, name="coverage"),
+    path(
+        "e/<slug:slug>/people/<str:code>/messages/", views.person_messages, name="person-messages"
+    ),
+]

@@ -1,0 +1,382 @@
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.accounts.models import TokenBucket
+from pollwatch.checklists.models import Form
+from pollwatch.observers.access import (
+    can_review,
+    election_for_user,
+    incidents_for,
+    messages_for,
+    person_for_user,
+    submission_for_user,
+    submissions_for,
+)
+from pollwatch.observers.models import Deployment, Person, Role
+from pollwatch.submissions import intake
+from pollwatch.submissions.gateways import BadMessage, gateways
+from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
+
+log = logging.getLogger("pollwatch.sms")
+UNAUTHENTICATED_RAW_LIMIT = 10_000
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def deliver_reply(sender: str, reply: str) -> None:
+    """Keep a copy of every reply in the outbox: the console, or a file the demo and tests read."""
+    if not reply:
+        return
+    if settings.SMS_OUTBOX == "console":
+        log.info("SMS to %s: %s", sender, reply)
+        return
+    with open(Path(settings.SMS_OUTBOX), "a", encoding="utf-8") as outbox:
+        outbox.write(
+            json.dumps(
+                {"to": sender, "text": reply, "at": timezone.now().isoformat()}, ensure_ascii=False
+            )
+            + "\n"
+        )
+
+
+@csrf_exempt
+@require_POST
+def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
+    """One inbound SMS from a gateway; the reply goes back in the gateway's own format."""
+    module = gateways().get(gateway)
+    if module is None:
+        raise Http404("No such SMS gateway")
+    body = request.body.decode("utf-8", errors="replace")
+    meta = {"remote": _client_ip(request), "content_type": request.content_type}
+    if not module.authenticate(request):
+        if TokenBucket.authorize(f"sms-bad-secret:{_client_ip(request)}", 20, 300):
+            inbound = intake.store_inbound(
+                Inbound.Channel.SMS, gateway, body[:UNAUTHENTICATED_RAW_LIMIT], meta=meta
+            )
+            Inbound.objects.filter(pk=inbound.pk).update(
+                status=Inbound.Status.REJECTED, problem="wrong or missing gateway secret"
+            )
+        return JsonResponse({"error": "wrong or missing gateway secret"}, status=403)
+    try:
+        sms = module.parse(request)
+    except BadMessage as exc:
+        inbound = intake.store_inbound(Inbound.Channel.SMS, gateway, body, meta=meta)
+        Inbound.objects.filter(pk=inbound.pk).update(
+            status=Inbound.Status.REJECTED, problem=str(exc)
+        )
+        return JsonResponse({"error": str(exc)}, status=400)
+    result = intake.intake_sms(
+        gateway, sms.sender, sms.text, external_id=sms.external_id, meta={**meta, **sms.meta}
+    )
+    deliver_reply(sms.sender, result.reply)
+    return module.respond(result.reply, sms)
+
+
+def person_for_token(request: HttpRequest) -> Person | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Token "):
+        return None
+    token = (
+        ObserverToken.objects.filter(
+            token_hash=ObserverToken.hash(header[6:].strip()), revoked=False
+        )
+        .select_related("person")
+        .first()
+    )
+    if token is None:
+        return None
+    ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+    return token.person
+
+
+def issue_token(person: Person) -> str:
+    """A new sign-in token for the observer app; only its hash is kept."""
+    token = secrets.token_urlsafe(24)
+    ObserverToken.objects.create(person=person, token_hash=ObserverToken.hash(token))
+    return token
+
+
+def _unauthorised() -> JsonResponse:
+    return JsonResponse(
+        {"error": "sign in with your observer link (missing or revoked token)"}, status=401
+    )
+
+
+def api_me(request: HttpRequest) -> HttpResponse:
+    """The observer app's start data: who I am, my deployments, the forms I fill."""
+    person = person_for_token(request)
+    if person is None:
+        return _unauthorised()
+    deployments = Deployment.objects.filter(
+        membership__person=person, membership__role=Role.OBSERVER
+    ).select_related("station", "membership__election")
+    elections = {d.membership.election for d in deployments}
+    forms = []
+    for form in Form.objects.filter(election__in=elections, active=True).order_by("code"):
+        forms.append(
+            {
+                "election": form.election.slug,
+                "code": form.code,
+                "name": form.name,
+                "kind": form.kind,
+                "phase": form.phase,
+                "version": form.version,
+                "spec": form.spec.to_dict(),
+            }
+        )
+    return JsonResponse(
+        {
+            "observer": {
+                "code": person.code,
+                "name": person.full_name,
+                "language": person.language,
+            },
+            "deployments": [
+                {
+                    "election": d.membership.election.slug,
+                    "station": d.station.code,
+                    "name": d.station.name,
+                    "reserve": d.reserve,
+                }
+                for d in deployments
+            ],
+            "forms": forms,
+        }
+    )
+
+
+@csrf_exempt
+def api_submissions(request: HttpRequest) -> HttpResponse:
+    """POST a submission (JSON with client_uuid, form, station, answers); GET ?uuid=… for statuses."""
+    person = person_for_token(request)
+    if person is None:
+        return _unauthorised()
+    if request.method == "GET":
+        uuids = [u for u in request.GET.getlist("uuid")[:200]]
+        found = Submission.objects.filter(
+            observer__person=person, client_uuid__in=_valid_uuids(uuids)
+        )
+        return JsonResponse(
+            {
+                "submissions": [
+                    {"client_uuid": str(s.client_uuid), "status": s.status, "problems": s.problems}
+                    for s in found
+                ]
+            }
+        )
+    if request.method != "POST":
+        return JsonResponse({"error": "use GET or POST"}, status=405)
+    http, result = intake.intake_web(
+        person, request.body.decode("utf-8", errors="replace"), meta={"remote": _client_ip(request)}
+    )
+    return JsonResponse(result.as_dict(), status=http)
+
+
+def _valid_uuids(values: list[str]) -> list[str]:
+    import uuid
+
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+@login_required
+def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, access = election_for_user(request, slug)
+    request.election = election
+    qs = submissions_for(access).select_related("form", "station", "observer__person")
+    status = request.GET.get("status", "")
+    if status in Submission.Status.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("conflict"):
+        qs = qs.filter(conflict=True)
+    form_code = request.GET.get("form", "")
+    if form_code:
+        qs = qs.filter(form__code=form_code)
+    page = Paginator(qs.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
+    forms = Form.objects.filter(election=election, active=True).order_by("code")
+    template = "submissions/_table.html" if request.htmx else "submissions/list.html"
+    return render(
+        request,
+        template,
+        {
+            "election": election,
+            "page": page,
+            "statuses": Submission.Status.choices,
+            "status": status,
+            "forms": forms,
+            "form_code": form_code,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    submission, reviewer = submission_for_user(request, slug, pk)
+    request.election = submission.election
+    if request.method == "POST":
+        if not reviewer:
+            raise PermissionDenied
+        action, reason = request.POST.get("action", ""), request.POST.get("reason", "").strip()
+        if action not in {"verify", "reject", "quarantine"} or not reason:
+            return render(
+                request,
+                "submissions/detail.html",
+                _detail_context(submission, reviewer, "Choose an action and give a reason."),
+                status=400,
+            )
+        intake.decide(submission, action, reason=reason, actor=request.user)
+        return redirect("submission", slug=slug, pk=pk)
+    return render(request, "submissions/detail.html", _detail_context(submission, reviewer))
+
+
+def _detail_context(submission: Submission, reviewer: bool, error: str = "") -> dict:
+    questions = (
+        {q.code: q for q in submission.form.spec.questions}
+        if hasattr(submission.form.spec, "questions")
+        else {}
+    )
+    rows = [
+        (
+            code,
+            getattr(questions.get(code), "label", {}).get("en", "") if code in questions else "",
+            value,
+        )
+        for code, value in submission.answers.items()
+    ]
+    return {
+        "submission": submission,
+        "election": submission.election,
+        "reviewer": reviewer,
+        "rows": rows,
+        "revisions": submission.revisions.select_related("actor"),
+        "error": error,
+        "raw": submission.inbound.raw if submission.inbound else "",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incidents(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, access = election_for_user(request, slug)
+    request.election = election
+    qs = incidents_for(access).select_related("station", "submission__observer__person")
+    if request.method == "POST":
+        if not can_review(access):
+            raise PermissionDenied
+        incident = qs.filter(pk=request.POST.get("incident")).first()
+        status = request.POST.get("status", "")
+        if incident is None or status not in Incident.Status.values:
+            return JsonResponse({"error": "unknown incident or status"}, status=400)
+        from pollwatch.audit.models import record
+
+        Incident.objects.filter(pk=incident.pk).update(status=status)
+        record(
+            "incident.status",
+            actor=request.user.get_username(),
+            election_id=election.pk,
+            obj=incident,
+            payload={"from": incident.status, "to": status},
+        )
+        return redirect("incidents", slug=slug)
+    status = request.GET.get("status", "")
+    if status in Incident.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("-severity", "-created"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "submissions/incidents.html",
+        {
+            "election": election,
+            "page": page,
+            "reviewer": can_review(access),
+            "statuses": Incident.Status.choices,
+            "status": status,
+        },
+    )
+
+
+@login_required
+def person_messages(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
+    person, _ = person_for_user(request, slug, code)
+    election, access = election_for_user(request, slug)
+    request.election = election
+    page = Paginator(messages_for(access, person).order_by("-received_at", "-pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "submissions/messages.html", {"election": election, "person": person, "page": page}
+    )
+
+
+@login_required
+def coverage(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Who has reported and who is silent, by area and phase; refreshed by HTMX every few seconds."""
+    election, access = election_for_user(request, slug)
+    request.election = election
+    if not (access.mission_wide or Role.SUPERVISOR in access.roles):
+        raise PermissionDenied
+    from pollwatch.submissions.coverage import coverage_table
+
+    context = {"election": election, **coverage_table(access, request.GET.get("phase", ""))}
+    template = "submissions/_coverage.html" if request.htmx else "submissions/coverage.html"
+    return render(request, template, context)
+
+
+def observer_app(request: HttpRequest) -> HttpResponse:
+    """The offline-first observer app; it signs in with the token in its link, not a session."""
+    return render(request, "observer_app/app.html")
+
+
+def observer_app_sw(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request, "observer_app/sw.js", content_type="application/javascript; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def observer_app_manifest(request: HttpRequest) -> HttpResponse:
+    from django.templatetags.static import static
+
+    return JsonResponse(
+        {
+            "name": "pollwatch observer",
+            "short_name": "pollwatch",
+            "start_url": "/o/",
+            "scope": "/o/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#102a43",
+            "icons": [
+                {
+                    "src": static("pollwatch/favicon-0.1.svg"),
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                }
+            ],
+        },
+        content_type="application/manifest+json",
+    )
