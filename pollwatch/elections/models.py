@@ -65,6 +65,9 @@ class Area(models.Model):
     )
     path = models.CharField(max_length=700)
     newly_included = models.BooleanField(default=False, help_text="newly (re)included territory")
+    boundary = models.JSONField(
+        null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon, for maps"
+    )
     station_count = models.PositiveIntegerField(default=0)
     registered_voters = models.PositiveBigIntegerField(default=0)
 

@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from pollwatch.checklists.loading import install_defaults
+from pollwatch.elections.boundaries import outline_from_stations
 from pollwatch.elections.importers import create_job, run_job
 from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
@@ -112,6 +113,7 @@ def load_demo(
     say(f"Deploying {observers:,} observers to a stratified sample of stations …")
     deploy_observers(election, seed)
     make_teams(election)
+    outline_from_stations(election)
     say("Installing the international checklists, incident, results and exit-poll forms …")
     install_defaults(election, actor="demo")
     accounts = make_accounts(election, mission)

@@ -1,0 +1,80 @@
+"""Area boundaries from GeoJSON and the coverage map drawn from them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pollwatch.elections.boundaries import outline_from_stations
+from pollwatch.elections.models import Area
+from pollwatch.lib.svgmap import MapArea, convex_hull, render_map
+
+SQUARE = {"type": "Polygon", "coordinates": [[[45, 40], [46, 40], [46, 41], [45, 41], [45, 40]]]}
+
+
+def write(tmp_path, features):
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_boundaries_are_set_by_area_code(mission, tmp_path):
+    path = write(tmp_path, [{"type": "Feature", "properties": {"code": "R1"}, "geometry": SQUARE}])
+    call_command("import_boundaries", str(path), "--election", "test-election")
+    assert Area.objects.get(code="R1").boundary == SQUARE
+
+
+def test_bad_features_are_named_and_nothing_is_set(mission, tmp_path):
+    features = [
+        {"type": "Feature", "properties": {"code": "R1"}, "geometry": SQUARE},
+        {"type": "Feature", "properties": {"code": "R9"}, "geometry": SQUARE},
+        {
+            "type": "Feature",
+            "properties": {"code": "R2"},
+            "geometry": {"type": "Point", "coordinates": [45, 40]},
+        },
+        {"type": "Feature", "properties": {}, "geometry": SQUARE},
+    ]
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "import_boundaries", str(write(tmp_path, features)), "--election", "test-election"
+        )
+    message = str(failure.value)
+    assert "feature 2" in message and "no such area" in message
+    assert "feature 3" in message and "Polygon" in message and "feature 4" in message
+    assert not Area.objects.filter(boundary__isnull=False).exists()
+
+
+def test_stations_outline_an_area_when_no_map_is_given(mission):
+    from pollwatch.elections.models import PollingStation
+
+    for number, (lon, lat) in enumerate([(45, 40), (46, 40), (46, 41), (45.5, 40.5)]):
+        PollingStation.objects.filter(code=f"D{1 + number // 2}-00{1 + number % 2}").update(
+            longitude=lon, latitude=lat
+        )
+    assert outline_from_stations(mission.election) == 1
+    ring = Area.objects.get(code="R1").boundary["coordinates"][0]
+    assert len(ring) == 4 and ring[0] == ring[-1]
+
+
+def test_the_map_is_an_accessible_svg_coloured_by_value():
+    svg = render_map(
+        [
+            MapArea("R1", "North", SQUARE, 0.9, "9 of 10 reported"),
+            MapArea("R2", "South", SQUARE, None),
+        ],
+        title="Coverage",
+    )
+    assert (
+        svg.startswith("<svg")
+        and 'role="img"' in svg
+        and "<title>North: 9 of 10 reported</title>" in svg
+    )
+    assert "#084594" in svg and "#d9d9d9" in svg
+
+
+def test_convex_hull_drops_inner_points():
+    hull = convex_hull([(0, 0), (1, 0), (1, 1), (0, 1), (0.5, 0.5)])
+    assert set(hull) == {(0, 0), (1, 0), (1, 1), (0, 1)} and hull[0] == hull[-1]
