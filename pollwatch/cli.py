@@ -22,6 +22,7 @@ PURE_COMMANDS = {
     "exitpoll": "pollwatch.commands.exitpoll",
     "forensics": "pollwatch.commands.forensics",
     "validate": "pollwatch.commands.validate",
+    "media": "pollwatch.commands.media",
 }
 
 DJANGO_HELP = """\

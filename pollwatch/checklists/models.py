@@ -7,7 +7,7 @@ submission stays tied to the questions it answered.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db import models
 
@@ -45,6 +45,21 @@ class Form(models.Model):
 
     @cached_property
     def spec(self):
-        from pollwatch.formspec.spec import loads_form
+        return parsed_form(self.fingerprint, self.definition)
 
-        return loads_form(self.definition)
+    def sms_rules(self):
+        return parsed_sms_rules(self.fingerprint, self.definition)
+
+
+# Parsing a multilingual form takes milliseconds and every report needs it: each
+# process keeps the parsed forms it has seen, keyed by their content fingerprint.
+@lru_cache(maxsize=512)
+def parsed_form(fingerprint: str, definition: str):
+    from pollwatch.formspec.spec import loads_form
+
+    return loads_form(definition)
+
+
+@lru_cache(maxsize=512)
+def parsed_sms_rules(fingerprint: str, definition: str):
+    return parsed_form(fingerprint, definition).sms_rules()

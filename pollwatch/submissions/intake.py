@@ -469,13 +469,13 @@ def _describe(problem) -> str:
 
 
 def _rules_for(election: Election) -> dict:
-    return {code: form.spec.sms_rules() for code, form in active_forms(election).items()}
+    return {code: form.sms_rules() for code, form in active_forms(election).items()}
 
 
 def _all_open_rules() -> dict:
     rules: dict = {}
     for form in Form.objects.filter(active=True).exclude(election__status=Election.Status.CLOSED):
-        rules.setdefault(form.code, form.spec.sms_rules())
+        rules.setdefault(form.code, form.sms_rules())
     return rules
 
 

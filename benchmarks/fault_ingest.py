@@ -1,0 +1,139 @@
+"""Fault test: SIGKILL a web worker and restart PostgreSQL during a load; nothing lost, nothing doubled.
+
+    python benchmarks/fault_ingest.py [--reports 2000] [--workers 3] [--clients 12]
+
+Sends N distinct reports (each with its own client UUID) through gunicorn on
+PostgreSQL with client retries (a retry resends the same UUID). A quarter of
+the way through it SIGKILLs one gunicorn worker; halfway it restarts the
+PostgreSQL server. Afterwards it checks that exactly N distinct reports are
+stored, each once, and that every report that got a success response is
+there. Exits 1 if not. It restarts the machine's PostgreSQL: do not run it
+beside other work that uses the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest_setup import served_mission, web_body  # noqa: E402
+
+RETRIES = 60
+
+
+def restart_postgres() -> None:
+    cluster = sorted(os.listdir("/etc/postgresql"))[0]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"], check=True
+    )
+
+
+def gunicorn_workers(master: int) -> list[int]:
+    output = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=12)
+    args = parser.parse_args()
+    with served_mission("pollwatch_fault", args.workers) as (port, credentials, env, server):
+        observers = credentials["observers"]
+        reports = [(str(uuid.uuid4()), observers[i % len(observers)]) for i in range(args.reports)]
+        acknowledged: set[str] = set()
+        attempts = [0]
+        done = [0]
+        lock = threading.Lock()
+        local = threading.local()
+
+        def send(item: tuple[str, dict]) -> None:
+            client_uuid, observer = item
+            body = web_body(observer, client_uuid)
+            headers = {
+                "Authorization": f"Token {observer['token']}",
+                "Content-Type": "application/json",
+            }
+            for attempt in range(RETRIES):
+                with lock:
+                    attempts[0] += 1
+                try:
+                    if not hasattr(local, "connection"):
+                        local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+                    local.connection.request("POST", "/api/o/submissions", body, headers)
+                    response = local.connection.getresponse()
+                    response.read()
+                    if response.status in (200, 201):
+                        with lock:
+                            acknowledged.add(client_uuid)
+                            done[0] += 1
+                        return
+                except OSError:
+                    local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            with lock:
+                done[0] += 1
+
+        faults: list[str] = []
+
+        def inject() -> None:
+            while done[0] < args.reports // 4:
+                time.sleep(0.05)
+            victim = gunicorn_workers(server.pid)[0]
+            os.kill(victim, signal.SIGKILL)
+            faults.append(f"SIGKILL gunicorn worker {victim} after {done[0]} reports")
+            while done[0] < args.reports // 2:
+                time.sleep(0.05)
+            began = time.perf_counter()
+            restart_postgres()
+            faults.append(
+                f"PostgreSQL restarted after {done[0]} reports ({time.perf_counter() - began:.1f} s)"
+            )
+
+        injector = threading.Thread(target=inject)
+        injector.start()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(send, reports))
+        seconds = time.perf_counter() - started
+        injector.join()
+
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            rows = conn.execute("SELECT client_uuid::text FROM submissions_submission").fetchall()
+    stored = [row[0] for row in rows]
+    expected = {client_uuid for client_uuid, _ in reports}
+    print("\n".join(faults))
+    print(f"{args.reports} reports, {attempts[0]} attempts, {seconds:.1f} s")
+    print(
+        f"stored: {len(stored)} rows, {len(set(stored))} distinct; acknowledged: {len(acknowledged)}"
+    )
+    ok = (
+        len(stored) == len(set(stored)) == args.reports
+        and set(stored) == expected
+        and acknowledged <= set(stored)
+    )
+    missing = expected - set(stored)
+    print(
+        "PASS: every report stored exactly once, every acknowledged report present"
+        if ok
+        else f"FAIL: {len(missing)} missing, {len(stored) - len(set(stored))} doubled, "
+        f"{len(acknowledged - set(stored))} acknowledged but absent"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Tone models: the measured macro-F1 on NewsMTSC dev, training, saving, bad labelled input."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from pollwatch.mediatext.tone import (
+    DEFAULT_MODEL_PATH,
+    LexiconToneModel,
+    LinearToneModel,
+    Target,
+    ToneInputError,
+    default_tone_model,
+    load_tone_model,
+    macro_f1,
+    read_jsonl,
+    record_polarity,
+    record_target,
+    train_tone_model,
+)
+
+needs_sklearn = pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="training needs scikit-learn"
+)
+
+
+def labelled(path):
+    records, problems = read_jsonl(path)
+    assert problems == []
+    return records
+
+
+def dev_macro_f1(model, records):
+    targets = [record_target(r) for r in records]
+    return macro_f1([record_polarity(r) for r in records], model.predict(targets))
+
+
+@pytest.fixture(scope="module")
+def newsmtsc(shared_data):
+    folder = shared_data / "newsmtsc-rw"
+    return labelled(folder / "train.jsonl"), labelled(folder / "dev.jsonl")
+
+
+@pytest.mark.slow
+def test_shipped_default_model_reaches_its_measured_dev_macro_f1(newsmtsc):
+    _train, dev = newsmtsc
+    # Measured 0.728 on the 343 dev targets (docs/media.md).
+    assert dev_macro_f1(default_tone_model(), dev) == pytest.approx(0.728, abs=0.005)
+
+
+@pytest.mark.slow
+@needs_sklearn
+def test_model_trained_on_the_train_split_reaches_0_70_on_dev(newsmtsc):
+    train, dev = newsmtsc
+    model = train_tone_model(train)
+    score = dev_macro_f1(model, dev)
+    assert score >= 0.70, score  # measured 0.728
+
+
+@pytest.mark.slow
+def test_lexicon_model_dev_macro_f1_is_what_was_measured(newsmtsc):
+    _train, dev = newsmtsc
+    # The no-training fallback is far weaker: measured 0.522.
+    assert dev_macro_f1(LexiconToneModel(), dev) == pytest.approx(0.522, abs=0.005)
+
+
+def test_shipped_model_is_small_and_loads_without_training_packages():
+    assert DEFAULT_MODEL_PATH.stat().st_size < 2_000_000
+    model = default_tone_model()
+    assert model.classes == [-1, 0, 1]
+    assert model.predict([Target("Critics said Smith is corrupt and failed voters.", 13, 18)]) == [
+        -1
+    ]
+
+
+def tiny_corpus():
+    positive = ["praised {} for the excellent reform", "{} won a great victory", "voters love {}"]
+    negative = ["{} was accused of fraud", "critics condemned {} as corrupt", "{} failed badly"]
+    neutral = ["{} will travel to Baku on Monday", "{} met the delegation", "{} spoke at noon"]
+    records = []
+    for polarity, templates in ((1, positive), (-1, negative), (0, neutral)):
+        for template in templates:
+            for name in ("Aliyev", "Smith", "Ivanova", "Brown"):
+                sentence = template.format(name)
+                start = sentence.index(name)
+                records.append(
+                    {
+                        "sentence": sentence,
+                        "from": start,
+                        "to": start + len(name),
+                        "polarity": polarity,
+                    }
+                )
+    return records
+
+
+@needs_sklearn
+def test_trained_model_survives_save_and_load_with_identical_predictions(tmp_path):
+    model = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16)
+    path = tmp_path / "tone.npz"
+    model.save(path)
+    loaded = load_tone_model(path)
+    targets = [record_target(r) for r in tiny_corpus()]
+    assert loaded.predict(targets) == model.predict(targets)
+    assert isinstance(loaded, LinearToneModel)
+
+
+@needs_sklearn
+def test_trained_model_learns_the_tiny_corpus():
+    model = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16, regularisation=1.0)
+    records = tiny_corpus()
+    assert dev_macro_f1(model, records) == 1.0
+
+
+def test_lexicon_model_reads_tone_around_the_mention():
+    model = LexiconToneModel()
+    assert model.predict([Target("Voters praised Smith for an excellent debate.", 15, 20)]) == [1]
+    assert model.predict([Target("Smith is a corrupt liar.", 0, 5)]) == [-1]
+    assert model.predict([Target("Smith is not corrupt and not a liar.", 0, 5)]) != [-1]
+    assert model.predict([Target("Smith will visit Baku on Monday.", 0, 5)]) == [0]
+
+
+@pytest.mark.parametrize(
+    "record, field",
+    [
+        ({"from": 0, "to": 3, "polarity": 1}, "'sentence'"),
+        ({"sentence": "Bob won", "to": 3, "polarity": 1}, "'from'"),
+        ({"sentence": "Bob won", "from": 5, "to": 30, "polarity": 1}, "'from'=5"),
+        ({"sentence": "Bob won", "from": "a", "to": 3, "polarity": 1}, "integers"),
+    ],
+)
+def test_bad_target_names_the_record_and_field(record, field):
+    with pytest.raises(ToneInputError, match="line 7") as error:
+        record_target(record, "line 7")
+    assert field in str(error.value)
+
+
+@pytest.mark.parametrize("value", [2, "positive", None, 0.5])
+def test_bad_polarity_is_refused(value):
+    with pytest.raises(ToneInputError, match="'polarity' must be -1, 0 or 1"):
+        record_polarity({"polarity": value}, "line 3")
+
+
+@needs_sklearn
+def test_training_needs_two_polarities():
+    records = [r for r in tiny_corpus() if r["polarity"] == 1]
+    with pytest.raises(ToneInputError, match="at least two polarities"):
+        train_tone_model(records)
+
+
+@needs_sklearn
+def test_training_names_the_bad_record():
+    records = tiny_corpus()
+    records[4] = {"sentence": "x", "from": 0, "to": 1, "polarity": 5, "_line": 42}
+    with pytest.raises(ToneInputError, match="record 42"):
+        train_tone_model(records)
+
+
+def test_loading_a_file_that_is_not_a_model_says_so(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"not a model")
+    with pytest.raises(ToneInputError, match="cannot read tone model"):
+        load_tone_model(path)
+
+
+def test_read_jsonl_keeps_good_lines_and_reports_bad_ones(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"sentence": "a"}\nnot json\n[1]\n\n{"sentence": "b"}\n', encoding="utf-8")
+    records, problems = read_jsonl(path)
+    assert [r["sentence"] for r in records] == ["a", "b"]
+    assert [r["_line"] for r in records] == [1, 5]
+    assert len(problems) == 2 and ":2: not JSON" in problems[0] and ":3:" in problems[1]
+
+
+def test_macro_f1_matches_hand_computation():
+    gold = [1, 1, 0, -1]
+    predicted = [1, 0, 0, 1]
+    # F1: positive 2*.5*.5/1=0.5, neutral 2*.5*1/1.5=0.667, negative 0
+    assert macro_f1(gold, predicted) == pytest.approx((0.5 + 2 / 3 + 0) / 3)
+
+
+def test_tone_records_round_trip_through_json(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in tiny_corpus()), encoding="utf-8")
+    records, problems = read_jsonl(path)
+    assert len(records) == len(tiny_corpus()) and problems == []
