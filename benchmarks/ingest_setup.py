@@ -119,7 +119,7 @@ def web_body(observer: dict, client_uuid: str | None = None, votes: int = 0) -> 
 
 
 def protocol(votes: int) -> dict[str, int]:
-    candidates = [400 + votes % 50, 120, 40, 20, 10, 6, 4]
+    candidates = [400 + votes % 997, 120, 40, 20, 10, 6, 4]  # 997: coprime with observer counts
     valid = sum(candidates)
     return {
         "RV": 1500,

@@ -64,7 +64,9 @@ def outline_from_stations(election: Election, level: int = 1, margin: float = 0.
                 election=election, area_path__startswith=area.path, latitude__isnull=False
             ).values_list("longitude", "latitude")
         )
-        hull = convex_hull([(lon, lat) for lon, lat in points if lon is not None and lat is not None])
+        hull = convex_hull(
+            [(lon, lat) for lon, lat in points if lon is not None and lat is not None]
+        )
         if not hull:
             continue
         centre_x = sum(p[0] for p in hull) / len(hull)

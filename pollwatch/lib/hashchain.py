@@ -34,23 +34,21 @@ class ChainProblem:
 
 
 def verify_chain(
-    rows: Iterable[tuple[int, int, str, str, Mapping[str, Any]]],
+    rows: Iterable[tuple[int, str, str, Mapping[str, Any]]],
 ) -> tuple[int, str, list[ChainProblem]]:
-    """Walk (seq, position, prev_hash, hash, event) rows in seq order; returns (rows checked, head hash, problems).
+    """Walk (seq, prev_hash, hash, content) rows in seq order; returns (rows checked, head hash, problems).
 
-    ``position`` is the order rows were stored in (the table's primary key).
-    A changed row fails its own hash; a deleted row leaves a gap in seq; rows
-    whose seq was rewritten to move them come out of storage order; any of
-    these also breaks the link of the row after it, which is reported only
-    when nothing else explains it.
+    The hash covers the content and the previous hash, not the seq: a changed
+    row fails its own hash; a deleted row leaves a gap in seq; rows moved to
+    other places keep their own hashes but no longer link to the row before
+    them. A broken link is reported only when no gap or change explains it.
     """
     problems: list[ChainProblem] = []
     expected_prev = GENESIS
     expected_seq = 1
-    last_position: int | None = None
     checked = 0
     head = GENESIS
-    for seq, position, prev_hash, stored_hash, event in rows:
+    for seq, prev_hash, stored_hash, content in rows:
         checked += 1
         explained = False
         if seq > expected_seq:
@@ -58,26 +56,18 @@ def verify_chain(
                 ChainProblem(seq, "missing", f"rows {expected_seq}..{seq - 1} before it are gone")
             )
             explained = True
-        if last_position is not None and position < last_position:
-            problems.append(
-                ChainProblem(
-                    seq,
-                    "reordered",
-                    "stored before the row that now precedes it (its seq was rewritten)",
-                )
-            )
-            explained = True
-        if link_hash(prev_hash, event) != stored_hash:
+        if link_hash(prev_hash, content) != stored_hash:
             problems.append(
                 ChainProblem(seq, "changed", "the row's content no longer matches its hash")
             )
             explained = True
         if prev_hash != expected_prev and not explained:
             problems.append(
-                ChainProblem(seq, "reordered", "its prev_hash is not the hash of the row before it")
+                ChainProblem(
+                    seq, "reordered", "it does not link to the row before it (rows were moved)"
+                )
             )
         expected_prev = stored_hash
         expected_seq = seq + 1
-        last_position = position
         head = stored_hash
     return checked, head, problems

@@ -33,6 +33,8 @@ def serve_commands(
     commands = [web]
     if with_worker:
         commands.append([sys.executable, "-m", "pollwatch", "db_worker", "--interval", "1"])
+        # Links new audit events into the hash chain about once a second.
+        commands.append([sys.executable, "-m", "pollwatch", "audit", "seal", "--follow"])
     return commands
 
 

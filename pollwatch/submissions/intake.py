@@ -90,7 +90,10 @@ def _finish(
     result: IntakeResult,
     election: Election | None = None,
     person: Person | None = None,
+    *,
+    save: bool = True,
 ) -> IntakeResult:
+    """Record the outcome on the inbound row (and save it, unless the caller writes it)."""
     inbound.status = (
         result.status if result.status in Inbound.Status.values else Inbound.Status.REJECTED
     )
@@ -100,7 +103,8 @@ def _finish(
     inbound.reply = result.reply
     inbound.election = election or inbound.election
     inbound.person = person or inbound.person
-    inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
+    if save:
+        inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
     result.inbound = inbound
     return result
 
@@ -120,14 +124,22 @@ def submit(
     inbound: Inbound | None = None,
     observed_at: datetime | None = None,
     extra_problems: list[dict[str, str]] | None = None,
+    reply: str = "",
+    comment: str = "",
 ) -> IntakeResult:
-    """Validate and store one submission, once per client UUID."""
+    """Validate and store one submission, once per client UUID.
+
+    The inbound row's outcome (status, problems, reply) is written in the same
+    transaction as the submission, so the two never disagree.
+    """
     existing = Submission.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
         return IntakeResult("duplicate", existing, False, existing.problems)
     from pollwatch.formspec.validate import validate_answers
 
     validation = validate_answers(form.spec, answers)
+    if comment:
+        validation.answers["_comment"] = comment  # the free text after "@" in an SMS
     problems = [{"code": code, "message": message} for code, message in validation.errors]
     problems += extra_problems or []
     if not validation.answers:
@@ -177,13 +189,23 @@ def submit(
                     "answers": submission.answers,
                 },
             )
+            if inbound is not None:
+                outcome = IntakeResult(status, submission, True, problems, reply)
+                _finish(inbound, outcome, observer.election, observer.person, save=False)
+                inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
     except IntegrityError:
         # Another worker stored the same UUID between our check and our insert.
         existing = Submission.objects.get(client_uuid=client_uuid)
         return IntakeResult("duplicate", existing, False, existing.problems)
-    return IntakeResult(
-        "partial" if status == Submission.Status.PARTIAL else status, submission, True, problems
+    result = IntakeResult(
+        "partial" if status == Submission.Status.PARTIAL else status,
+        submission,
+        True,
+        problems,
+        reply,
     )
+    result.inbound = inbound
+    return result
 
 
 SEVERITY_BY_NAME = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -261,7 +283,7 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
         Deployment.objects.filter(
             membership__person=person, membership__role=Role.OBSERVER, station__code=station_code
         )
-        .select_related("membership__election", "station")
+        .select_related("membership__election", "membership__person", "station")
         .first()
     )
     if deployment is None:
@@ -290,7 +312,7 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
         observed_at=observed_at,
     )
     http = 200 if result.status == "duplicate" else 201 if result.status != "rejected" else 422
-    return http, _finish(inbound, result, election, person)
+    return http, result if result.created else _finish(inbound, result, election, person)
 
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
@@ -443,13 +465,10 @@ def intake_sms(
         source=Inbound.Channel.SMS,
         inbound=inbound,
         extra_problems=problems,
+        reply=reply_for(parsed, language),
+        comment=parsed.comment,
     )
-    if parsed.comment and result.submission is not None:
-        Submission.objects.filter(pk=result.submission.pk).update(
-            answers={**result.submission.answers, "_comment": parsed.comment}
-        )
-    result.reply = reply_for(parsed, language)
-    return _finish(inbound, result, election, membership.person)
+    return result if result.created else _finish(inbound, result, election, membership.person)
 
 
 def _describe(problem) -> str:

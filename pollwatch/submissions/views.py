@@ -102,7 +102,10 @@ def person_for_token(request: HttpRequest) -> Person | None:
     )
     if token is None:
         return None
-    ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+    now = timezone.now()
+    # One write a minute is enough to show when a phone was last seen; one per report is not.
+    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+        ObserverToken.objects.filter(pk=token.pk).update(last_used=now)
     return token.person
 
 

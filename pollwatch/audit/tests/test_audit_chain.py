@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from pollwatch.audit.models import AuditEvent, head_hash, record
+from pollwatch.audit.models import AuditEvent, head_hash, record, seal
 
 
 @pytest.fixture
 def chain(db):
     for number in range(1, 8):
         record("test.event", actor="tester", payload={"number": number, "text": "ə ш ک"})
+    assert seal() == 7
     return list(AuditEvent.objects.order_by("seq"))
 
 
@@ -50,11 +51,19 @@ def test_reordered_rows_are_named(chain):
     AuditEvent.objects.filter(seq=100).update(seq=6)
     with pytest.raises(CommandError) as failure:
         call_command("audit", "verify")
-    assert "seq 6: reordered" in str(failure.value)
+    assert "seq 5: reordered" in str(failure.value) and "seq 6: reordered" in str(failure.value)
 
 
 def test_the_hash_covers_unicode_payloads_stably(chain):
     from pollwatch.lib.hashchain import link_hash
 
     event = chain[2]
-    assert link_hash(event.prev_hash, event.event()) == event.hash
+    assert link_hash(event.prev_hash, event.content()) == event.hash
+
+
+def test_events_are_sealed_in_the_order_they_were_stored_and_new_ones_wait(chain, capsys):
+    record("test.late", payload={"n": 8})
+    assert "1 newer events not yet sealed" in verify(capsys)
+    assert seal() == 1
+    assert AuditEvent.objects.get(kind="test.late").seq == 8
+    assert "intact: 8 events" in verify(capsys)
