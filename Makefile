@@ -29,8 +29,8 @@ test-postgres: install-test
 
 lint: $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(VENV)/bin/ruff check pollwatch benchmarks
-	$(VENV)/bin/ruff format --check pollwatch benchmarks
+	$(VENV)/bin/ruff check pollwatch benchmarks tests conftest.py
+	$(VENV)/bin/ruff format --check pollwatch benchmarks tests conftest.py
 
 typecheck: $(PY)
 	$(PY) -m pip install --quiet -e ".[dev,test]"
