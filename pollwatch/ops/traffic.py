@@ -89,7 +89,13 @@ def random_answers(spec: dict, rng: random.Random) -> dict[str, Any]:
             high = low + 40 if high is None else min(high, low + 40)
             answers[question["code"]] = rng.randint(low, high)
         elif kind == "single" and question.get("options"):
-            answers[question["code"]] = rng.choice(question["options"])["code"]
+            options = question["options"]
+            # Alarming options (those named in the critical rule) come up rarely, as on a real day.
+            rule = (question.get("critical") or "").replace(question["code"], "")
+            alarming = set(re.findall(r"\d+", rule))
+            calm = [o for o in options if str(o["code"]) not in alarming] or options
+            pool = options if rng.random() < 0.03 else calm
+            answers[question["code"]] = rng.choice(pool)["code"]
         elif kind == "multiple" and question.get("options"):
             answers[question["code"]] = [rng.choice(question["options"])["code"]]
         elif kind == "text" and rng.random() < 0.2:

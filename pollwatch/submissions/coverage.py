@@ -66,6 +66,7 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         .order_by("-created")[:25]
     )
     return {
+        "map": _coverage_map(regions, table),
         "rows": table,
         "phases": phases,
         "phase": phase,
@@ -78,3 +79,19 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         "silent_count": len(silent),
         "critical": critical,
     }
+
+
+def _coverage_map(regions: dict, table: list[dict]) -> str:
+    """The regions that have a boundary, shaded by the share of their observers who reported."""
+    from pollwatch.lib.svgmap import MapArea, render_map
+
+    by_code = {row["code"]: row for row in table}
+    areas = []
+    for code, area in regions.items():
+        if not area.boundary:
+            continue
+        row = by_code.get(code)
+        share = row["reported"] / row["deployed"] if row and row["deployed"] else None
+        label = f"{row['reported']} of {row['deployed']} reported" if row else "no observers"
+        areas.append(MapArea(code, area.name, area.boundary, share, label))
+    return render_map(areas, title="Share of deployed observers who have reported, by region")

@@ -145,3 +145,14 @@ def test_submissions_list_filters(client, mission, report):
         "D1-001" not in client.get("/e/test-election/submissions/?status=verified").content.decode()
     )
     assert Submission.objects.count() == 1
+
+
+def test_coverage_draws_the_regions_that_have_a_boundary(client, mission, report):
+    from pollwatch.elections.models import Area
+
+    Area.objects.filter(code="R1").update(
+        boundary={"type": "Polygon", "coordinates": [[[45, 40], [46, 40], [46, 41], [45, 40]]]}
+    )
+    client.force_login(mission.users["coordinator"])
+    page = client.get("/e/test-election/coverage/").content.decode()
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "North: 1 of 1 reported" in page
