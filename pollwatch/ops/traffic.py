@@ -81,8 +81,10 @@ def random_answers(spec: dict, rng: random.Random) -> dict[str, Any]:
         kind = question["kind"]
         if kind == "yes_no":
             # The usual answer is the one that raises no alert ("== 0" alerts on no, "== 1" on yes).
-            alarming = 1 if re.search(r"==\s*1", question.get("critical") or "") else 0
-            answers[question["code"]] = alarming if rng.random() < 0.03 else 1 - alarming
+            alarming_answer = 1 if re.search(r"==\s*1", question.get("critical") or "") else 0
+            answers[question["code"]] = (
+                alarming_answer if rng.random() < 0.03 else 1 - alarming_answer
+            )
         elif kind == "integer":
             low = question.get("minimum") or 0
             high = question.get("maximum")
@@ -92,8 +94,8 @@ def random_answers(spec: dict, rng: random.Random) -> dict[str, Any]:
             options = question["options"]
             # Alarming options (those named in the critical rule) come up rarely, as on a real day.
             rule = (question.get("critical") or "").replace(question["code"], "")
-            alarming = set(re.findall(r"\d+", rule))
-            calm = [o for o in options if str(o["code"]) not in alarming] or options
+            alarming_options = set(re.findall(r"\d+", rule))
+            calm = [o for o in options if str(o["code"]) not in alarming_options] or options
             pool = options if rng.random() < 0.03 else calm
             answers[question["code"]] = rng.choice(pool)["code"]
         elif kind == "multiple" and question.get("options"):
