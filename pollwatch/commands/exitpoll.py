@@ -103,6 +103,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     from pollwatch.stats.table import (
         InputError,
         Problem,
+        check_strata_agree,
         numeric_column,
         read_table,
         require_columns,
@@ -141,19 +142,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         stratum = np.array([stratum_of[s] for s in station.tolist()], dtype=object)
         if args.stratum in interviews.columns:
             own = text_column(interviews, args.stratum, source)
-            differs = np.flatnonzero(own != stratum)
-            if len(differs):
-                raise InputError(
-                    source,
-                    [
-                        Problem(
-                            int(i) + 2,
-                            args.stratum,
-                            f"station {station[i]!r} is in stratum {own[i]!r} here but {stratum[i]!r} in the frame",
-                        )
-                        for i in differs
-                    ],
-                )
+            check_strata_agree(own, stratum, station, args.stratum, source)
     elif args.stratum:
         stratum = text_column(interviews, args.stratum, source)
 

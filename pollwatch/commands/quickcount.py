@@ -95,6 +95,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     from pollwatch.stats.table import (
         InputError,
         Problem,
+        check_strata_agree,
         numeric_column,
         read_table,
         require_columns,
@@ -164,19 +165,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     stratum = frame_stratum[frame_rows]
     if args.stratum in sample.columns:
         own = text_column(sample, args.stratum, sample_source)
-        differs = np.flatnonzero(own != stratum)
-        if len(differs):
-            raise InputError(
-                sample_source,
-                [
-                    Problem(
-                        int(i) + 2,
-                        args.stratum,
-                        f"station {sample_station[i]!r} is in stratum {own[i]!r} here but {stratum[i]!r} in the frame",
-                    )
-                    for i in differs
-                ],
-            )
+        check_strata_agree(own, stratum, sample_station, args.stratum, sample_source)
     labels, counts = np.unique(frame_stratum, return_counts=True)
     population = dict(zip(labels.tolist(), counts.tolist(), strict=True))
 

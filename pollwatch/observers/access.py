@@ -175,19 +175,29 @@ def can_review(access: Access) -> bool:
     return bool(access.roles & REVIEW_ROLES)
 
 
-def submissions_for(access: Access):
-    """Submissions: all (mission-wide roles), a supervisor's areas, an observer's own."""
-    from pollwatch.submissions.models import Submission
-
-    submissions = Submission.objects.filter(election=access.election)
+def _reports_within_reach(
+    reports: QuerySet, access: Access, *, station: str, observer_person: str
+) -> QuerySet:
+    """Reports (submissions, incidents): all for mission-wide roles, a supervisor's areas, an observer's own."""
     if access.mission_wide:
-        return submissions
+        return reports
     query = Q(pk__in=[])
     if Role.SUPERVISOR in access.roles:
-        query |= access._path_filter("station__area_path")
+        query |= access._path_filter(f"{station}__area_path")
     if Role.OBSERVER in access.roles and access.person is not None:
-        query |= Q(observer__person=access.person)
-    return submissions.filter(query)
+        query |= Q(**{observer_person: access.person})
+    return reports.filter(query)
+
+
+def submissions_for(access: Access):
+    from pollwatch.submissions.models import Submission
+
+    return _reports_within_reach(
+        Submission.objects.filter(election=access.election),
+        access,
+        station="station",
+        observer_person="observer__person",
+    )
 
 
 def submission_for_user(request: HttpRequest, slug: str, pk: int):
@@ -207,15 +217,12 @@ def submission_for_user(request: HttpRequest, slug: str, pk: int):
 def incidents_for(access: Access):
     from pollwatch.submissions.models import Incident
 
-    incidents = Incident.objects.filter(election=access.election)
-    if access.mission_wide:
-        return incidents
-    query = Q(pk__in=[])
-    if Role.SUPERVISOR in access.roles:
-        query |= access._path_filter("station__area_path")
-    if Role.OBSERVER in access.roles and access.person is not None:
-        query |= Q(submission__observer__person=access.person)
-    return incidents.filter(query)
+    return _reports_within_reach(
+        Incident.objects.filter(election=access.election),
+        access,
+        station="station",
+        observer_person="submission__observer__person",
+    )
 
 
 def messages_for(access: Access, person: Person):

@@ -153,3 +153,22 @@ def text_column(
         if len(empty):
             raise InputError(source, [Problem(int(i) + 2, name, "empty cell") for i in empty])
     return values.to_numpy(dtype=object)
+
+
+def check_strata_agree(
+    own: np.ndarray, frame_stratum: np.ndarray, station: np.ndarray, column: str, source: str
+) -> None:
+    """Raise naming every row whose stratum differs from the frame's stratum for the same station."""
+    differs = np.flatnonzero(own != frame_stratum)
+    if len(differs):
+        raise InputError(
+            source,
+            [
+                Problem(
+                    int(i) + 2,
+                    column,
+                    f"station {station[i]!r} is in stratum {own[i]!r} here but {frame_stratum[i]!r} in the frame",
+                )
+                for i in differs
+            ],
+        )
