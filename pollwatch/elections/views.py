@@ -117,17 +117,15 @@ def stations(request: PollwatchRequest, slug: str) -> HttpResponse:
         qs = qs.filter(area_id__in=_subtree_ids(area))
     if query:
         qs = search_stations(qs, query)
+    qs = qs.select_related("area")
     if before:
         page = list(qs.filter(code__lt=before).order_by("-code")[: PAGE_SIZE + 1])
         has_previous = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE][::-1]
         has_next = True
     else:
-        if after:
-            qs_page = qs.filter(code__gt=after)
-        else:
-            qs_page = qs
-        page = list(qs_page.order_by("code").select_related("area")[: PAGE_SIZE + 1])
+        following = qs.filter(code__gt=after) if after else qs
+        page = list(following.order_by("code")[: PAGE_SIZE + 1])
         has_next = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
         has_previous = bool(after)
