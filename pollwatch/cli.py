@@ -26,12 +26,18 @@ PURE_COMMANDS = {
 }
 
 DJANGO_HELP = """\
-Django-backed commands (run `pollwatch COMMAND --help`):
+Commands with a database (run `pollwatch COMMAND --help`):
   demo               load a simulated election and serve it at http://127.0.0.1:8000
-  import-stations    import polling stations from CSV or XLSX
-  import-people      import people (observers, supervisors, ...) from CSV or XLSX
-  serve              run the web server and the background worker
+  demo-traffic       play election-day reports against a running demo
+  serve              run the web server, the background worker and the audit sealer
   worker             run the background task worker
+  create-election    create an election with its contest and mission
+  import-stations    import polling stations (and geography) from CSV or XLSX
+  import-people      import people (observers, supervisors, ...) from CSV or XLSX
+  import-boundaries  set area boundaries from GeoJSON, for maps
+  load-forms         install checklists and other forms (YAML, XLSForm, or the defaults)
+  observer-links     sign-in links for the offline observer app
+  audit              verify, seal or show the head of the hash-chained audit log
   migrate            create or update the database tables
   createsuperuser    create an administrator account
   (and every other Django management command)
@@ -51,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: pollwatch COMMAND [options]\n\nPure commands (plain files, no database):")
         for name, path in PURE_COMMANDS.items():
             module = importlib.import_module(path)
-            print(f"  {name:<18} {module.HELP.splitlines()[0]}")
+            summary = module.HELP.splitlines()[0].rstrip(".")
+            print(f"  {name:<18} {summary[:1].lower() + summary[1:]}")
         print()
         print(DJANGO_HELP)
         return 0
