@@ -207,7 +207,9 @@ def draw_sample(
     if method == "srs":
         sampled, _ = stratified_srs(stratum, per_stratum, rng)
         sampled = np.sort(sampled)
-        weight = (sizes / per_stratum)[codes[sampled]]
+        # Strata that drew nobody have no weight; only sampled stations' strata are looked up.
+        stratum_weight = np.divide(sizes, per_stratum, out=np.zeros(len(sizes)), where=per_stratum > 0)
+        weight = stratum_weight[codes[sampled]]
     elif method == "pps":
         if size_measure is None:
             raise ValueError("PPS sampling needs a size measure (registered voters)")
