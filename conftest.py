@@ -14,6 +14,19 @@ SHARED_DATA = Path(
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches must not carry rows from one test's rolled-back database into the next."""
+    yield
+    try:
+        from pollwatch.checklists.models import forget_active_forms
+        from pollwatch.submissions.views import _tokens
+    except Exception:  # the pure-core tests run without Django
+        return
+    forget_active_forms()
+    _tokens.clear()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data (or $POLLWATCH_SHARED_DATA); tests using it skip cleanly where it is absent."""

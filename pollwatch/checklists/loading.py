@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from pollwatch.audit.models import record
-from pollwatch.checklists.models import Form
+from pollwatch.checklists.models import Form, forget_active_forms
 from pollwatch.elections.models import Candidate, Election
 
 
@@ -41,6 +41,9 @@ def install_form(election: Election, spec, *, actor: str = "") -> tuple[Form, bo
             definition=dump_form(spec),
             fingerprint=fingerprint,
         )
+        # Other processes see the new version within checklists.models.FORMS_TTL seconds.
+        forget_active_forms()
+        transaction.on_commit(forget_active_forms)
         record(
             "form.installed",
             actor=actor,

@@ -7,6 +7,7 @@ submission stays tied to the questions it answered.
 
 from __future__ import annotations
 
+import time
 from functools import cached_property, lru_cache
 
 from django.db import models
@@ -63,3 +64,23 @@ def parsed_form(fingerprint: str, definition: str):
 @lru_cache(maxsize=512)
 def parsed_sms_rules(fingerprint: str, definition: str):
     return parsed_form(fingerprint, definition).sms_rules()
+
+
+FORMS_TTL = 5.0
+_active_forms: dict[int, tuple[float, dict[str, Form]]] = {}
+
+
+def active_forms(election: Election) -> dict[str, Form]:
+    """The election's current forms by code. Every report needs them, so each process
+    keeps them for a few seconds; installing a form here forgets them at once."""
+    now = time.monotonic()
+    cached = _active_forms.get(election.pk)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    forms = {form.code: form for form in Form.objects.filter(election=election, active=True)}
+    _active_forms[election.pk] = (now + FORMS_TTL, forms)
+    return forms
+
+
+def forget_active_forms() -> None:
+    _active_forms.clear()

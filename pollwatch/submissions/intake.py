@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.audit.models import record
-from pollwatch.checklists.models import Form
+from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election, PollingStation
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 from pollwatch.submissions.models import Inbound, Incident, Revision, Submission
@@ -109,10 +109,6 @@ def _finish(
     return result
 
 
-def active_forms(election: Election) -> dict[str, Form]:
-    return {form.code: form for form in Form.objects.filter(election=election, active=True)}
-
-
 def submit(
     observer: Membership,
     form: Form,
@@ -132,9 +128,7 @@ def submit(
     The inbound row's outcome (status, problems, reply) is written in the same
     transaction as the submission, so the two never disagree.
     """
-    existing = Submission.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None:
-        return IntakeResult("duplicate", existing, False, existing.problems)
+    # No look-up first: the unique constraint on client_uuid says whether this is a retry.
     from pollwatch.formspec.validate import validate_answers
 
     validation = validate_answers(form.spec, answers)

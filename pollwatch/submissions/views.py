@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -89,23 +90,31 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     return module.respond(result.reply, sms)
 
 
+TOKEN_TTL = 30.0
+_tokens: dict[str, tuple[float, Person]] = {}
+
+
 def person_for_token(request: HttpRequest) -> Person | None:
+    """The observer signed in by the app's token. Each process remembers a token for
+    TOKEN_TTL seconds, so a revoked token stops working within that time."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Token "):
         return None
+    token_hash = ObserverToken.hash(header[6:].strip())
+    now = time.monotonic()
+    cached = _tokens.get(token_hash)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     token = (
-        ObserverToken.objects.filter(
-            token_hash=ObserverToken.hash(header[6:].strip()), revoked=False
-        )
+        ObserverToken.objects.filter(token_hash=token_hash, revoked=False)
         .select_related("person")
         .first()
     )
     if token is None:
+        _tokens.pop(token_hash, None)
         return None
-    now = timezone.now()
-    # One write a minute is enough to show when a phone was last seen; one per report is not.
-    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-        ObserverToken.objects.filter(pk=token.pk).update(last_used=now)
+    ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+    _tokens[token_hash] = (now + TOKEN_TTL, token.person)
     return token.person
 
 
