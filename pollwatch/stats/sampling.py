@@ -208,7 +208,9 @@ def draw_sample(
         sampled, _ = stratified_srs(stratum, per_stratum, rng)
         sampled = np.sort(sampled)
         # Strata that drew nobody have no weight; only sampled stations' strata are looked up.
-        stratum_weight = np.divide(sizes, per_stratum, out=np.zeros(len(sizes)), where=per_stratum > 0)
+        stratum_weight = np.divide(
+            sizes, per_stratum, out=np.zeros(len(sizes)), where=per_stratum > 0
+        )
         weight = stratum_weight[codes[sampled]]
     elif method == "pps":
         if size_measure is None:
