@@ -38,6 +38,7 @@ Commands with a database (run `pollwatch COMMAND --help`):
   load-forms         install checklists and other forms (YAML, XLSForm, or the defaults)
   observer-links     sign-in links for the offline observer app
   audit              verify, seal or show the head of the hash-chained audit log
+  media-subjects     install the media subject catalogue from YAML
   migrate            create or update the database tables
   createsuperuser    create an administrator account
   (and every other Django management command)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pollwatch.audit",
     "pollwatch.checklists",
     "pollwatch.submissions",
+    "pollwatch.media",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("pollwatch.elections.urls")),
     path("", include("pollwatch.observers.urls")),
     path("", include("pollwatch.submissions.urls")),
+    path("", include("pollwatch.media.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pollwatch.media.access import can_see_media
 from pollwatch.observers.access import access_for
 
 
@@ -27,6 +28,8 @@ def navigation(request: HttpRequest) -> dict:
     if access.can_view_deployments() or access.mission_wide:
         links.append(("Submissions", reverse("submissions", args=[election.slug])))
         links.append(("Incidents", reverse("incidents", args=[election.slug])))
+    if can_see_media(access):
+        links.append(("Media", reverse("media-home", args=[election.slug])))
     if access.can_view_people():
         links.append(("People", reverse("people", args=[election.slug])))
     if access.can_import():

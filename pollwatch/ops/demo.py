@@ -24,6 +24,7 @@ from pollwatch.checklists.loading import install_defaults
 from pollwatch.elections.boundaries import outline_from_stations
 from pollwatch.elections.importers import create_job, run_job
 from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
+from pollwatch.media.demo import load_demo_media
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
 from pollwatch.stats.sampling import draw_sample
 from pollwatch.stats.simulate import simulate_election
@@ -116,6 +117,8 @@ def load_demo(
     outline_from_stations(election)
     say("Installing the international checklists, incident, results and exit-poll forms …")
     install_defaults(election, actor="demo")
+    say("Adding news items from four outlets, coded by machine, for the media monitors …")
+    load_demo_media(election)
     accounts = make_accounts(election, mission)
     write_observer_credentials(election)
     path = accounts_file()

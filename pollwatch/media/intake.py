@@ -1,0 +1,364 @@
+"""Items in: subjects catalogue, pasted text and uploaded files, duplicates, machine coding.
+
+Append-first (DESIGN §2): the paste or file is stored as an ``Intake`` with its
+sha256 before it is parsed; each item keeps its own raw input; a bad line or
+row is a named problem stored on the intake while the good items are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from pollwatch.audit.models import record
+from pollwatch.elections.models import Election
+from pollwatch.media.models import Coding, Intake, Item, MediaSettings, Outlet, Subject
+from pollwatch.mediatext.coding import code_item
+from pollwatch.mediatext.dedupe import content_hash, find_duplicates
+from pollwatch.mediatext.extract import (
+    MAX_FILE_BYTES,
+    ExtractionError,
+    decode_bytes,
+    item_from_html,
+    item_from_text,
+    read_items,
+)
+from pollwatch.mediatext.extract import Item as ParsedItem
+from pollwatch.mediatext.subjects import SubjectCatalogue, parse_subjects
+from pollwatch.mediatext.tone import default_tone_model
+
+# Near duplicates are looked for among this many of the election's latest items;
+# exact duplicates (same content hash) among all of them.
+NEAR_DUPLICATE_WINDOW = 500
+NEAR_DUPLICATE_THRESHOLD = 0.8
+FILE_KINDS = ("txt", "html", "htm", "jsonl", "json", "ndjson", "csv")
+
+
+def replace_subjects(election: Election, data: Any, source: str = "subjects") -> list[Subject]:
+    """Install the catalogue ``data`` (parsed YAML) in the election, all or nothing.
+
+    Raises ``SubjectsError`` naming the entry and field at fault. Existing
+    subjects with the same key are updated (their codes stay); keys missing
+    from the file are kept, since codes may point at them.
+    """
+    catalogue = parse_subjects(data, source)
+    saved = []
+    with transaction.atomic():
+        for subject in catalogue.subjects:
+            row, _ = Subject.objects.update_or_create(
+                election=election,
+                key=subject.id,
+                defaults={
+                    "kind": subject.kind,
+                    "name": subject.name,
+                    "aliases": list(subject.aliases),
+                    "party": subject.party or "",
+                    "gender": subject.gender or "",
+                },
+            )
+            saved.append(row)
+    return saved
+
+
+def catalogue_for(election: Election) -> SubjectCatalogue | None:
+    """The election's catalogue for ``code_item``, or None when it has no subjects yet."""
+    entries = [s.to_dict() for s in Subject.objects.filter(election=election).order_by("key")]
+    if not entries:
+        return None
+    return parse_subjects(entries, f"subjects of {election.slug}")
+
+
+def double_code_every(election: Election) -> int:
+    settings_row = MediaSettings.objects.filter(election=election).first()
+    return settings_row.double_code_every if settings_row else MediaSettings().double_code_every
+
+
+@dataclass
+class IntakeResult:
+    intake: Intake
+    items: list[Item] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> list[Item]:
+        return [item for item in self.items if item.duplicate_of_id]
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _raw_pieces(kind: str, text: str) -> dict[int, str]:
+    """Line or row number -> the raw line (JSONL) or the row as JSON (CSV), as read_items numbers them."""
+    if kind in ("jsonl", "json", "ndjson"):
+        return {number: line for number, line in enumerate(text.splitlines(), start=1)}
+    if kind == "csv":
+        rows = csv.DictReader(io.StringIO(text, newline=""))
+        return {
+            number: json.dumps(row, ensure_ascii=False) for number, row in enumerate(rows, start=2)
+        }
+    return {}
+
+
+def parse_upload(name: str, data: bytes) -> tuple[list[tuple[ParsedItem, str]], list[str]]:
+    """(items with their raw input, problems) of one uploaded file; problems name ``name:line``."""
+    safe_name = re.sub(r"[^\w.-]+", "_", Path(name).name) or "upload.txt"
+    kind = (Path(safe_name).suffix.lstrip(".") or "txt").lower()
+    if kind not in FILE_KINDS:
+        return [], [f"{name}: unknown file kind {kind!r} (expected txt, html, jsonl or csv)"]
+    if len(data) > MAX_FILE_BYTES:
+        return [], [f"{name}: file too large ({len(data):,} bytes; limit {MAX_FILE_BYTES:,})"]
+    with tempfile.TemporaryDirectory(prefix="pollwatch-media-") as folder:
+        path = Path(folder) / safe_name
+        path.write_bytes(data)
+        parsed, problems = read_items(path)
+    prefix = str(path)
+    messages = [
+        f"{name}{str(p)[len(prefix) :]}" if str(p).startswith(prefix) else str(p) for p in problems
+    ]
+    # The text as read_items decoded it (a Windows-1251 file stays readable); the
+    # intake keeps the exact bytes in any case.
+    try:
+        whole = decode_bytes(data, name)
+    except ExtractionError:
+        whole = data.decode("utf-8", errors="replace")
+    pieces: dict[int, str] = {}
+    if kind in ("jsonl", "json", "ndjson", "csv") and parsed:
+        pieces = _raw_pieces(kind, whole)
+    items = []
+    for item in parsed:
+        line = item.source.rsplit(":", 1)[-1]
+        item.source = name + item.source[len(prefix) :] if item.source.startswith(prefix) else name
+        raw = pieces.get(int(line), whole) if line.isdigit() else whole
+        items.append((item, raw))
+    return items, messages
+
+
+def parse_paste(text: str, *, title: str = "") -> tuple[list[tuple[ParsedItem, str]], list[str]]:
+    """One item from pasted text, or from pasted HTML when it looks like markup."""
+    try:
+        if re.match(r"\s*<(!doctype|html|body|article|div|p)\b", text, re.IGNORECASE):
+            item = item_from_html(text, source="pasted", title=title or None)
+        else:
+            item = item_from_text(text, source="pasted", title=title or None)
+    except ExtractionError as error:
+        return [], [str(error)]
+    return [(item, text)], []
+
+
+def machine_code(
+    item: Item, catalogue: SubjectCatalogue | None, subjects: dict[str, Subject]
+) -> None:
+    """Propose the item's codes and store one machine Coding per subject found (replacing none)."""
+    if catalogue is None:
+        item.machine = {"problems": ["the election has no subject catalogue yet"]}
+        item.save(update_fields=["machine"])
+        return
+    coding = code_item(
+        item.text,
+        catalogue,
+        default_tone_model(),
+        title=item.title or None,
+        language=item.language or None,
+    )
+    item.machine = coding.to_dict()
+    item.genre = item.genre or coding.genre
+    item.language = item.language or (coding.language or "")
+    item.status = Item.Status.CODED
+    item.save(update_fields=["machine", "genre", "language", "status"])
+    Coding.objects.bulk_create(
+        [
+            Coding(
+                item=item,
+                subject=subjects[found.subject_id],
+                characters=found.characters,
+                sentences=found.sentences,
+                direct_speech_characters=found.direct_speech_characters,
+                tone=found.polarity,
+                is_machine=True,
+            )
+            for found in coding.subjects
+            if found.subject_id in subjects
+        ]
+    )
+
+
+def code_pending(election: Election) -> int:
+    """Machine-code the election's items still ``new`` (stored before it had subjects); returns how many."""
+    catalogue = catalogue_for(election)
+    if catalogue is None:
+        return 0
+    subjects = {s.key: s for s in Subject.objects.filter(election=election)}
+    pending = list(Item.objects.filter(election=election, status=Item.Status.NEW).order_by("pk"))
+    with transaction.atomic():
+        for item in pending:
+            machine_code(item, catalogue, subjects)
+    return len(pending)
+
+
+def _link_duplicates(election: Election, new_items: list[Item]) -> None:
+    """Point each new item at the earliest earlier item with the same or nearly the same text."""
+    if not new_items:
+        return
+    first_new = min(item.pk for item in new_items)
+    earlier = list(
+        Item.objects.filter(election=election, pk__lt=first_new)
+        .order_by("-pk")
+        .only("pk", "text", "content_hash")[:NEAR_DUPLICATE_WINDOW]
+    )[::-1]
+    pool = earlier + new_items
+    best: dict[int, tuple[int, float]] = {}
+    for pair in find_duplicates([item.text for item in pool], NEAR_DUPLICATE_THRESHOLD):
+        first, second = sorted((pair.first, pair.second))
+        if pool[second].pk >= first_new and (second not in best or first < best[second][0]):
+            best[second] = (first, pair.similarity)
+    outside = {
+        item.content_hash: item.pk
+        for item in Item.objects.filter(
+            election=election,
+            pk__lt=earlier[0].pk if earlier else first_new,
+            content_hash__in=[i.content_hash for i in new_items],
+        ).order_by("-pk")
+    }
+    for index, item in enumerate(pool):
+        if item.pk < first_new:
+            continue
+        if item.content_hash in outside:
+            item.duplicate_of_id, item.duplicate_similarity = outside[item.content_hash], 1.0
+        elif index in best:
+            first, similarity = best[index]
+            item.duplicate_of_id, item.duplicate_similarity = pool[first].pk, similarity
+        else:
+            continue
+        item.save(update_fields=["duplicate_of", "duplicate_similarity"])
+
+
+def receive(
+    election: Election,
+    *,
+    name: str,
+    raw: bytes,
+    outlet: Outlet | None = None,
+    actor: Any = None,
+    pasted: bool = False,
+    title: str = "",
+) -> Intake:
+    """Store a paste or file as received, with its sha256, before anything reads it."""
+    return Intake.objects.create(
+        election=election,
+        name=name[:255],
+        raw=raw,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        pasted=pasted,
+        title=title[:500],
+        outlet=outlet,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def process(intake: Intake) -> IntakeResult:
+    """Read a received intake: parse it, store and code its items; the intake becomes done.
+
+    Safe to call on an intake that is done already: it returns the items it made.
+    """
+    if intake.status == Intake.Status.DONE:
+        return IntakeResult(intake, list(intake.items.order_by("pk")), list(intake.problems))
+    raw = bytes(intake.raw)
+    if intake.pasted:
+        parsed, problems = parse_paste(raw.decode("utf-8"), title=intake.title)
+    else:
+        parsed, problems = parse_upload(intake.name, raw)
+    return store_items(
+        intake.election,
+        name=intake.name,
+        raw=raw,
+        parsed=parsed,
+        problems=problems,
+        outlet=intake.outlet,
+        actor=intake.created_by,
+        intake=intake,
+    )
+
+
+def store_items(
+    election: Election,
+    *,
+    name: str,
+    raw: bytes,
+    parsed: list[tuple[ParsedItem, str]],
+    problems: list[str],
+    outlet: Outlet | None,
+    actor: Any = None,
+    intake: Intake | None = None,
+) -> IntakeResult:
+    """Keep the intake (unless ``intake`` was received already), then its good items,
+    link duplicates and code each item automatically.
+
+    An item's own ``outlet`` field (JSONL/CSV) names an outlet of the election
+    when one has that name; otherwise ``outlet`` applies.
+    """
+    if intake is None:
+        intake = receive(election, name=name, raw=raw, outlet=outlet, actor=actor)
+    result = IntakeResult(intake, problems=list(problems))
+    outlets = {o.name.casefold(): o for o in Outlet.objects.filter(election=election)}
+    subjects = {s.key: s for s in Subject.objects.filter(election=election)}
+    catalogue = catalogue_for(election)
+    every = double_code_every(election)
+    with transaction.atomic():
+        for parsed_item, item_raw in parsed:
+            named = outlets.get((parsed_item.outlet or "").casefold())
+            item = Item.objects.create(
+                election=election,
+                outlet=named or outlet,
+                intake=intake,
+                source=parsed_item.source[:300],
+                title=(parsed_item.title or "")[:500],
+                author=(parsed_item.author or "")[:300],
+                published=_parse_date(parsed_item.date),
+                url=(parsed_item.url or "")[:1000]
+                if (parsed_item.url or "").startswith("http")
+                else "",
+                text=parsed_item.text,
+                raw=item_raw,
+                raw_sha256=parsed_item.raw_sha256,
+                content_hash=content_hash(parsed_item.text),
+                language=parsed_item.language or "",
+            )
+            if every and item.pk % every == 0:
+                item.double_code = True
+                item.save(update_fields=["double_code"])
+            result.items.append(item)
+        _link_duplicates(election, result.items)
+        for item in result.items:
+            machine_code(item, catalogue, subjects)
+        intake.problems = list(problems)
+        intake.status = Intake.Status.DONE
+        intake.save(update_fields=["problems", "status"])
+        record(
+            "media.intake",
+            actor=getattr(actor, "username", "") or "",
+            election_id=election.pk,
+            obj=intake,
+            payload={
+                "name": intake.name,
+                "sha256": intake.raw_sha256,
+                "items": [item.pk for item in result.items],
+                "problems": problems,
+            },
+        )
+    return result

@@ -1,0 +1,225 @@
+"""Media monitoring records: outlets, the subject catalogue, items and their codes.
+
+The unit of analysis is a subject within an item (docs/media.md). The
+machine's proposal is one ``Coding`` row per subject with ``coder`` null;
+every human decision is a row of its own, so the machine's codes are never
+overwritten and double coding is just two human rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pollwatch.elections.models import Election
+
+
+class MediaSettings(models.Model):
+    """Per-election choices of the media unit."""
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="media_settings"
+    )
+    double_code_every = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="every Nth item (by id) is coded by two different monitors; 0 turns it off",
+    )
+
+    def __str__(self) -> str:
+        return f"media settings of {self.election}"
+
+
+class Outlet(models.Model):
+    class Kind(models.TextChoices):
+        PRINT = "print"
+        ONLINE = "online"
+        TV = "tv", "TV"
+        RADIO = "radio"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="outlets")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ONLINE)
+    owner = models.CharField(max_length=200, blank=True, help_text="e.g. state, private, party")
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "name"], name="outlet_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    """One entry of the election's subject catalogue, in the YAML layout of docs/media.md."""
+
+    class Kind(models.TextChoices):
+        CANDIDATE = "candidate"
+        PARTY = "party"
+        OFFICIAL = "official"
+        INSTITUTION = "institution"
+        COUNTRY = "country"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_subjects")
+    key = models.CharField(max_length=64, help_text="the id in the subjects file")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    aliases = models.JSONField(default=list, blank=True)
+    party = models.CharField(max_length=64, blank=True, help_text="key of the party subject")
+    gender = models.CharField(max_length=1, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "key"], name="subject_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_dict(self) -> dict:
+        """The entry as ``parse_subjects`` takes it."""
+        data: dict = {"id": self.key, "kind": self.kind, "name": self.name}
+        data["aliases"] = list(self.aliases or [])
+        if self.party:
+            data["party"] = self.party
+        if self.gender:
+            data["gender"] = self.gender
+        return data
+
+
+class Intake(models.Model):
+    """One paste or upload exactly as received, kept before parsing (append-first intake)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "received, waiting to be read"
+        DONE = "done", "read"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_intakes")
+    name = models.CharField(max_length=255, help_text="file name, or 'pasted'")
+    pasted = models.BooleanField(default=False)
+    title = models.CharField(max_length=500, blank=True, help_text="title given with a paste")
+    outlet = models.ForeignKey(
+        "Outlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    raw = models.BinaryField()
+    raw_sha256 = models.CharField(max_length=64, db_index=True)
+    problems = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(models.Model):
+    """An article or transcript; ``machine`` holds ``code_item(...).to_dict()``."""
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        CODED = "coded", "machine-coded"
+        CONFIRMED = "confirmed"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_items")
+    outlet = models.ForeignKey(
+        Outlet, null=True, blank=True, on_delete=models.RESTRICT, related_name="items"
+    )
+    intake = models.ForeignKey(
+        Intake, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="file:line it came from")
+    title = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    published = models.DateField(null=True, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    text = models.TextField()
+    raw = models.TextField(help_text="the item's input as received (page, line or row)")
+    raw_sha256 = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    language = models.CharField(max_length=8, blank=True)
+    genre = models.CharField(max_length=12, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    duplicate_similarity = models.FloatField(null=True, blank=True)
+    double_code = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    machine = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["election", "status", "created"])]
+
+    def __str__(self) -> str:
+        return self.title or f"item {self.pk}"
+
+    @property
+    def coders_needed(self) -> int:
+        return 2 if self.double_code else 1
+
+
+class Review(models.Model):
+    """One monitor's decision on one item as a whole (its genre); the per-subject codes are Codings."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reviews")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    genre = models.CharField(max_length=12)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "coder"], name="review_once_per_coder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coder} on item {self.item_id}: {self.genre}"
+
+
+class Coding(models.Model):
+    """Space and tone of one subject in one item, by the machine (coder null) or a monitor."""
+
+    class Tone(models.IntegerChoices):
+        NEGATIVE = -1
+        NEUTRAL = 0
+        POSITIVE = 1
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="codings")
+    subject = models.ForeignKey(Subject, on_delete=models.RESTRICT, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    characters = models.PositiveIntegerField(default=0)
+    sentences = models.PositiveIntegerField(default=0)
+    direct_speech_characters = models.PositiveIntegerField(default=0)
+    tone = models.SmallIntegerField(choices=Tone.choices, default=Tone.NEUTRAL)
+    is_machine = models.BooleanField(default=False)
+    confirmed = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "subject", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "subject", "coder"], name="coding_once_per_coder"
+            ),
+            # NULL coders are distinct in a unique index: the machine needs its own.
+            models.UniqueConstraint(
+                fields=["item", "subject"],
+                condition=Q(coder__isnull=True),
+                name="coding_once_by_machine",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.coder or "machine"
+        return f"{who}: {self.subject} in item {self.item_id}, tone {self.tone}"

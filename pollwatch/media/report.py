@@ -1,0 +1,218 @@
+"""Coverage per outlet and subject from the stored codes: the human's where confirmed, else the machine's."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from pollwatch.elections.models import Election
+from pollwatch.media.models import Coding, Item
+
+TONES = {1: "positive", 0: "neutral", -1: "negative"}
+
+
+@dataclass
+class SubjectShare:
+    key: str
+    name: str
+    items: int = 0
+    characters: int = 0
+    share: float = 0.0
+    confirmed: int = 0
+    tone: dict[str, int] = field(
+        default_factory=lambda: {"positive": 0, "neutral": 0, "negative": 0}
+    )
+
+
+@dataclass
+class OutletReport:
+    outlet: str
+    items: int = 0
+    subjects: list[SubjectShare] = field(default_factory=list)
+
+
+def counted_items(election: Election):
+    """Items that count: a duplicate of an item in the same outlet is the same publication twice."""
+    items = Item.objects.filter(election=election)
+    return [
+        item
+        for item in items.select_related("duplicate_of").only(
+            "pk", "outlet_id", "published", "created", "duplicate_of__outlet_id"
+        )
+        if item.duplicate_of is None or item.duplicate_of.outlet_id != item.outlet_id
+    ]
+
+
+def effective_codings(election: Election) -> dict[tuple[int, int], Coding]:
+    """(item id, subject id) -> the code the report uses: the first human's, else the machine's."""
+    chosen: dict[tuple[int, int], Coding] = {}
+    rows = (
+        Coding.objects.filter(item__election=election)
+        .select_related("subject")
+        .order_by("is_machine", "created", "pk")
+    )
+    for coding in rows:
+        chosen.setdefault((coding.item_id, coding.subject_id), coding)
+    return chosen
+
+
+def coverage(election: Election) -> list[OutletReport]:
+    """Per outlet (by name; items without an outlet under "no outlet"): each subject's items,
+    characters, share of all subjects' characters in that outlet, and items per tone."""
+    items = {item.pk: item for item in counted_items(election)}
+    outlet_names = {o.pk: o.name for o in election.outlets.all()}
+    reports: dict[str, OutletReport] = {}
+    for item in items.values():
+        name = outlet_names.get(item.outlet_id, "no outlet")
+        reports.setdefault(name, OutletReport(name)).items += 1
+    shares: dict[str, dict[int, SubjectShare]] = defaultdict(dict)
+    for (item_id, subject_id), coding in effective_codings(election).items():
+        item = items.get(item_id)
+        if item is None:
+            continue
+        name = outlet_names.get(item.outlet_id, "no outlet")
+        row = shares[name].setdefault(
+            subject_id, SubjectShare(coding.subject.key, coding.subject.name)
+        )
+        row.items += 1
+        row.characters += coding.characters
+        row.tone[TONES[coding.tone]] += 1
+        row.confirmed += 0 if coding.is_machine else 1
+    for name, report in reports.items():
+        rows = sorted(shares[name].values(), key=lambda r: (-r.characters, r.name))
+        total = sum(r.characters for r in rows)
+        for row in rows:
+            row.share = row.characters / total if total else 0.0
+        report.subjects = rows
+    return [reports[name] for name in sorted(reports)]
+
+
+def trend(election: Election) -> tuple[list[str], dict[str, list[int]]]:
+    """Days of the campaign (published, else received) and items per day per subject, every day filled."""
+    items = {item.pk: item for item in counted_items(election)}
+    per_day: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    for (item_id, _subject_id), coding in effective_codings(election).items():
+        item = items.get(item_id)
+        if item is None:
+            continue
+        day = item.published or item.created.date()
+        per_day[coding.subject.name][day] += 1
+    if not per_day:
+        return [], {}
+    all_days = {day for counts in per_day.values() for day in counts}
+    first, last = min(all_days), max(all_days)
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    series = {
+        name: [counts.get(day, 0) for day in days]
+        for name, counts in sorted(per_day.items(), key=lambda kv: -sum(kv[1].values()))
+    }
+    return [day.isoformat() for day in days], series
+
+
+CSV_HEADER = [
+    "item",
+    "outlet",
+    "published",
+    "title",
+    "genre",
+    "subject",
+    "subject_kind",
+    "coder",
+    "is_machine",
+    "confirmed",
+    "characters",
+    "sentences",
+    "direct_speech_characters",
+    "tone",
+    "duplicate_of",
+    "created",
+]
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Text a spreadsheet will not run as a formula: a leading = + - @ gets an apostrophe."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def coding_rows(election: Election) -> Iterator[Sequence[object]]:
+    """Every code of the election, machine and human, one CSV row each (header first)."""
+    yield CSV_HEADER
+    rows = (
+        Coding.objects.filter(item__election=election)
+        .select_related("item__outlet", "subject", "coder")
+        .order_by("item_id", "subject__key", "is_machine", "pk")
+    )
+    for coding in rows.iterator(chunk_size=2000):
+        item = coding.item
+        yield [
+            item.pk,
+            spreadsheet_safe(item.outlet.name) if item.outlet else "",
+            item.published.isoformat() if item.published else "",
+            spreadsheet_safe(item.title),
+            item.genre,
+            coding.subject.key,
+            coding.subject.kind,
+            coding.coder.username if coding.coder else "",
+            int(coding.is_machine),
+            int(coding.confirmed),
+            coding.characters,
+            coding.sentences,
+            coding.direct_speech_characters,
+            coding.tone,
+            item.duplicate_of_id or "",
+            coding.created.isoformat(),
+        ]
+
+
+def training_targets(election: Election) -> Iterator[dict[str, object]]:
+    """Monitors' confirmed tones as tone-model targets (docs/media.md, NewsMTSC layout).
+
+    A human code is for the subject in the whole item, a target is one
+    sentence; so only subjects named in exactly one sentence of the item give
+    a target (that sentence, the first mention's span within it, the
+    monitor's tone). The first monitor's code counts, as in the report.
+    """
+    from pollwatch.mediatext.segment import sentences
+
+    chosen: dict[tuple[int, int], Coding] = {}
+    human = (
+        Coding.objects.filter(item__election=election, is_machine=False, confirmed=True)
+        .select_related("item", "subject")
+        .order_by("created", "pk")
+    )
+    for coding in human:
+        chosen.setdefault((coding.item_id, coding.subject_id), coding)
+    for coding in chosen.values():
+        item = coding.item
+        found = next(
+            (
+                s
+                for s in (item.machine or {}).get("subjects", [])
+                if s.get("subject_id") == coding.subject.key
+            ),
+            None,
+        )
+        if not found or not found.get("mention_spans"):
+            continue
+        spans = sorted(tuple(span) for span in found["mention_spans"])
+        holding = {
+            (sentence.start, sentence.end)
+            for start, end in spans
+            for sentence in sentences(item.text)
+            if sentence.start <= start and end <= sentence.end
+        }
+        if len(holding) != 1:
+            continue
+        (sentence_start, sentence_end) = holding.pop()
+        start, end = spans[0]
+        yield {
+            "sentence": item.text[sentence_start:sentence_end],
+            "from": start - sentence_start,
+            "to": end - sentence_start,
+            "polarity": coding.tone,
+            "id": f"{election.slug}-{item.pk}-{coding.subject.key}",
+            "mention": item.text[start:end],
+            "language": item.language,
+        }

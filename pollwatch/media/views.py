@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_http_methods
+
+from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.media import intake, review
+from pollwatch.media.access import intake_for_user, item_for_user, media_for_user
+from pollwatch.media.charts import ToneBar, tone_bars, trend_lines
+from pollwatch.media.forms import IntakeForm
+from pollwatch.media.models import Intake, Item, Outlet, Subject
+from pollwatch.media.report import coding_rows, coverage, training_targets, trend
+from pollwatch.mediatext.genre import GENRES
+
+TREND_SUBJECTS = 8
+# Larger uploads are read by the task worker, so the request returns at once.
+INLINE_BYTES = 1_000_000
+TONE_CHOICES = [(1, "positive"), (0, "neutral"), (-1, "negative")]
+
+
+@login_required
+def media_home(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, _access, can_code = media_for_user(request, slug)
+    request.election = election
+    by_status = dict(
+        Item.objects.filter(election=election).values_list("status").annotate(n=Count("pk"))
+    )
+    context = {
+        "election": election,
+        "can_code": can_code,
+        "by_status": {status.label: by_status.get(status.value, 0) for status in Item.Status},
+        "total": sum(by_status.values()),
+        "outlets": Outlet.objects.filter(election=election).annotate(n=Count("items")),
+        "subjects": Subject.objects.filter(election=election),
+        "every": intake.double_code_every(election),
+        "pending_double": review.pending_double_coding(election),
+    }
+    return render(request, "media/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def media_intake(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, _access, can_code = media_for_user(request, slug)
+    if not can_code:
+        raise PermissionDenied("Only media monitors and admins add items")
+    request.election = election
+    form = IntakeForm(request.POST or None, request.FILES or None, election=election)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        received = intake.receive(
+            election,
+            name=upload.name if upload is not None else "pasted",
+            raw=upload.read() if upload is not None else form.cleaned_data["text"].encode(),
+            outlet=form.cleaned_data["outlet"],
+            actor=request.user,
+            pasted=upload is None,
+            title=form.cleaned_data["title"],
+        )
+        if len(received.raw) > INLINE_BYTES:
+            from pollwatch.media.tasks import process_intake
+
+            process_intake.enqueue(received.pk)
+            messages.info(request, f"{received.name} stored and queued: its items appear below.")
+            return redirect("media-intake-detail", election.slug, received.pk)
+        result = intake.process(received)
+        if len(result.items) == 1 and not result.problems:
+            messages.success(request, f"“{result.items[0]}” added and coded.")
+            return redirect("media-item", election.slug, result.items[0].pk)
+        return redirect("media-intake-detail", election.slug, received.pk)
+    recent = Intake.objects.filter(election=election).annotate(n=Count("items"))[:20]
+    return render(
+        request, "media/intake.html", {"election": election, "form": form, "recent": recent}
+    )
+
+
+@login_required
+def media_intake_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    received, can_code = intake_for_user(request, slug, pk)
+    election = received.election
+    request.election = election
+    items = received.items.select_related("outlet").order_by("pk")
+    return render(
+        request,
+        "media/intake_detail.html",
+        {
+            "election": election,
+            "intake": received,
+            "items": items,
+            "duplicates": sum(1 for item in items if item.duplicate_of_id),
+            "can_code": can_code,
+        },
+    )
+
+
+@login_required
+def media_queue(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, _access, can_code = media_for_user(request, slug)
+    request.election = election
+    show_all = request.GET.get("all") == "1"
+    if show_all:
+        items = Item.objects.filter(election=election).select_related("outlet", "duplicate_of")
+        items = items.order_by("-created", "-pk")
+    else:
+        items = review.queue_for(election, request.user if can_code else None)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "media/queue.html",
+        {"election": election, "page": page, "show_all": show_all, "can_code": can_code},
+    )
+
+
+def highlighted(text: str, spans: Iterable[tuple[int, int, str, str]]) -> SafeString:
+    """``text`` escaped, with each (start, end, css tone, label) span wrapped in <mark>.
+
+    Overlapping spans (one sentence about two subjects) merge into one mark
+    carrying both labels; the tone class is the first span's.
+    """
+    merged: list[list] = []
+    for start, end, tone, label in sorted(spans):
+        start, end = max(0, start), min(len(text), end)
+        if start >= end:
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            if label not in merged[-1][3]:
+                merged[-1][3].append(label)
+            continue
+        merged.append([start, end, tone, [label]])
+    parts: list[str] = []
+    position = 0
+    for start, end, tone, labels in merged:
+        parts.append(escape(text[position:start]))
+        said = "; ".join(labels)
+        # The label after the mark says the tone in words, not only by colour or tooltip.
+        parts.append(
+            f'<mark class="tone-{tone}" title="{escape(said)}">{escape(text[start:end])}</mark>'
+            f'<sup class="small">[{escape(said)}]</sup>'
+        )
+        position = end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # every piece above is escaped
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    item, can_code = item_for_user(request, slug, pk)
+    election = item.election
+    request.election = election
+    proposals = review.machine_codings(item)
+    error = ""
+    already = request.user.is_authenticated and item.reviews.filter(coder=request.user).exists()
+    if request.method == "POST":
+        if not can_code:
+            raise PermissionDenied("Only media monitors and admins code items")
+        try:
+            tones = {}
+            for proposal in proposals:
+                value = request.POST.get(f"tone-{proposal.subject_id}", "")
+                tones[proposal.subject_id] = int(value)
+            review.decide(item, request.user, genre=request.POST.get("genre", ""), tones=tones)
+        except ValueError as exc:
+            # int() of a missing tone and DecisionError both land here.
+            error = (
+                str(exc)
+                if isinstance(exc, review.DecisionError)
+                else "choose a tone for every subject"
+            )
+        else:
+            messages.success(request, f"Codes for “{item}” saved.")
+            following = review.queue_for(election, request.user).exclude(pk=item.pk).first()
+            if following is not None:
+                return redirect("media-item", election.slug, following.pk)
+            return redirect("media-queue", election.slug)
+    machine = item.machine or {}
+    spans: list[tuple[int, int, str, str]] = [
+        (e["start"], e["end"], e["tone"], f"{found['name']}: {e['tone']}")
+        for found in machine.get("subjects", [])
+        for e in found.get("evidence", [])
+    ]
+    rows: list[dict[str, Any]] = [
+        {
+            "coding": proposal,
+            "detail": next(
+                (s for s in machine.get("subjects", []) if s["subject_id"] == proposal.subject.key),
+                {},
+            ),
+        }
+        for proposal in proposals
+    ]
+    human = item.codings.filter(is_machine=False).select_related("subject", "coder")
+    return render(
+        request,
+        "media/item.html",
+        {
+            "election": election,
+            "item": item,
+            "text": highlighted(item.text, spans),
+            "rows": rows,
+            "human": human,
+            "reviews": item.reviews.select_related("coder"),
+            "can_code": can_code and not already and item.status != Item.Status.CONFIRMED,
+            "already": already,
+            "genres": GENRES,
+            "tones": TONE_CHOICES,
+            "error": error,
+            "machine": machine,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def media_report(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, _access, _can_code = media_for_user(request, slug)
+    request.election = election
+    outlets = []
+    for report in coverage(election):
+        bars = [
+            ToneBar(s.name, s.tone["positive"], s.tone["neutral"], s.tone["negative"])
+            for s in report.subjects
+        ]
+        chart = tone_bars(bars, title=f"Tone toward each subject in {report.outlet} (items)")
+        outlets.append({"report": report, "chart": mark_safe(chart)})  # built from escaped parts
+    days, series = trend(election)
+    # More than eight lines is unreadable; the most covered subjects are the story.
+    series = dict(list(series.items())[:TREND_SUBJECTS])
+    trend_chart = trend_lines(days, series, title="Items per day mentioning each subject")
+    return render(
+        request,
+        "media/report.html",
+        {"election": election, "outlets": outlets, "trend": mark_safe(trend_chart)},
+    )
+
+
+@login_required
+def media_reliability(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, _access, _can_code = media_for_user(request, slug)
+    request.election = election
+    return render(
+        request,
+        "media/reliability.html",
+        {
+            "election": election,
+            "result": review.reliability(election),
+            "every": intake.double_code_every(election),
+            "pending": review.pending_double_coding(election),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def media_export(request: PollwatchRequest, slug: str) -> StreamingHttpResponse:
+    election, _access, _can_code = media_for_user(request, slug)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in coding_rows(election)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{election.slug}-media-codings.csv"'
+    return response
+
+
+@login_required
+def media_training(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """The monitors' confirmed tones as JSONL targets for `pollwatch media train`."""
+    election, _access, _can_code = media_for_user(request, slug)
+    lines = (json.dumps(target, ensure_ascii=False) + "\n" for target in training_targets(election))
+    response = HttpResponse("".join(lines), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{election.slug}-tone-targets.jsonl"'
+    return response
