@@ -132,7 +132,7 @@ class Traffic:
         self.observers = observers
         self.forms = [f for f in forms if f["kind"] != "exitpoll"]
         self.rng = random.Random(seed)
-        self.sent_web: list[bytes] = []
+        self.sent_web: list[tuple[Observer, bytes]] = []
         self.sent_sms: list[dict] = []
         self.counts: dict[str, int] = {}
 
@@ -161,7 +161,7 @@ class Traffic:
                 "observed_at": observed.isoformat(),
             }
         ).encode()
-        self.sent_web.append(body)
+        self.sent_web.append((observer, body))
         return self._post(
             "/api/o/submissions",
             body,
@@ -184,10 +184,12 @@ class Traffic:
         form = self.rng.choice(self.forms)
         if roll < 0.05 and self.sent_web:
             kind = "web retry"
+            # The same report again from the same phone, as after a lost response.
+            sender, body = self.rng.choice(self.sent_web[-50:])
             self._post(
                 "/api/o/submissions",
-                self.rng.choice(self.sent_web[-50:]),
-                {"Authorization": f"Token {observer.token}", "Content-Type": "application/json"},
+                body,
+                {"Authorization": f"Token {sender.token}", "Content-Type": "application/json"},
             )
         elif roll < 0.08 and self.sent_sms:
             kind = "sms resent"

@@ -53,3 +53,28 @@ def test_demo_run_twice_reuses_and_reset_starts_afresh(db, data_dir, capsys):
     assert "Removing the previous demo election" in third
     assert Election.objects.filter(slug="demo").count() == 1
     assert PollingStation.objects.count() == 300
+
+
+def test_demo_traffic_retries_come_from_the_original_sender():
+    from pollwatch.ops.traffic import Observer, Traffic
+
+    sent = []
+    traffic = Traffic(
+        "http://127.0.0.1:9",
+        "secret",
+        [Observer("1", "+994501234567", "S1", "t1"), Observer("2", "+994501234568", "S2", "t2")],
+        [{"code": "OP", "kind": "checklist", "spec": {"groups": []}}],
+        seed=3,
+    )
+    traffic._post = lambda path, body, headers: sent.append((path, body, headers)) or 201  # type: ignore[method-assign]
+    for _ in range(400):
+        traffic.step()
+    stations_by_token = {}
+    for path, body, headers in sent:
+        if path == "/api/o/submissions":
+            import json
+
+            stations_by_token.setdefault(headers["Authorization"], set()).add(
+                json.loads(body)["station"]
+            )
+    assert stations_by_token == {"Token t1": {"S1"}, "Token t2": {"S2"}}
