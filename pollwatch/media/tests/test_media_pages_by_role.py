@@ -6,17 +6,8 @@ import pytest
 from django.urls import reverse
 
 from pollwatch.media.models import Coding, Item
+from pollwatch.testing import PERSONAS, assert_reach
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "analyst",
-    "media_monitor",
-    "supervisor",
-    "observer",
-    "other_observer",
-    "outsider",
-]
 READERS = {"admin", "coordinator", "analyst", "media_monitor"}
 CODERS = {"admin", "media_monitor"}
 
@@ -37,15 +28,7 @@ VIEWS = [
 @pytest.mark.parametrize(("name", "args", "allowed"), VIEWS, ids=[v[0] for v in VIEWS])
 def test_each_role_gets_only_what_it_may(client, mission, item, persona, name, args, allowed):
     url = reverse(name, args=args(item))
-    if persona != "anonymous":
-        client.force_login(mission.users[persona])
-    response = client.get(url)
-    if persona == "anonymous":
-        assert response.status_code == 302
-    elif persona in allowed:
-        assert response.status_code == 200, (persona, response.status_code)
-    else:
-        assert response.status_code in (403, 404), persona
+    assert_reach(client, mission, persona, url, allowed)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "analyst",
-    "media_monitor",
-    "supervisor",
-    "observer",
-    "other_observer",
-    "outsider",
-]
+from pollwatch.testing import PERSONAS, assert_reach
 
 # view name, URL args, personas allowed (200); everyone else with a login gets 403 or 404.
 VIEWS = [
@@ -50,16 +41,7 @@ VIEWS = [
 )
 def test_each_role_gets_only_what_it_may(client, mission, persona, name, args, allowed):
     url = reverse(name, args=args)
-    if persona != "anonymous":
-        client.force_login(mission.users[persona])
-    response = client.get(url)
-    if persona == "anonymous":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    elif persona in allowed:
-        assert response.status_code == 200, response.content[:300]
-    else:
-        assert response.status_code in (403, 404)
+    assert_reach(client, mission, persona, url, allowed)
 
 
 def test_observer_sees_only_own_deployments(client, mission):
