@@ -15,3 +15,8 @@ class PollwatchRequest(HttpRequest):
     htmx: HtmxDetails
     # Set by views that work inside one election, for the navigation.
     election: Election
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as the web server saw it (rate limits and intake records use it)."""
+    return request.META.get("REMOTE_ADDR", "")

@@ -10,12 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from pollwatch.accounts.http import client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.observers.access import elections_for_user
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -27,7 +24,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         # Both buckets are charged so that neither guessing one account from many
         # addresses nor many accounts from one address goes unchecked.
         by_user = TokenBucket.authorize(f"login-user:{username}", limit, window)
-        by_ip = TokenBucket.authorize(f"login-ip:{_client_ip(request)}", limit * 5, window)
+        by_ip = TokenBucket.authorize(f"login-ip:{client_ip(request)}", limit * 5, window)
         if not (by_user and by_ip):
             throttled = True
         elif form.is_valid():

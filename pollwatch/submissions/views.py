@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.observers.access import (
@@ -35,10 +35,6 @@ from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submi
 
 log = logging.getLogger("pollwatch.sms")
 UNAUTHENTICATED_RAW_LIMIT = 10_000
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def deliver_reply(sender: str, reply: str) -> None:
@@ -65,9 +61,9 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     if module is None:
         raise Http404("No such SMS gateway")
     body = request.body.decode("utf-8", errors="replace")
-    meta = {"remote": _client_ip(request), "content_type": request.content_type}
+    meta = {"remote": client_ip(request), "content_type": request.content_type}
     if not module.authenticate(request):
-        if TokenBucket.authorize(f"sms-bad-secret:{_client_ip(request)}", 20, 300):
+        if TokenBucket.authorize(f"sms-bad-secret:{client_ip(request)}", 20, 300):
             inbound = intake.store_inbound(
                 Inbound.Channel.SMS, gateway, body[:UNAUTHENTICATED_RAW_LIMIT], meta=meta
             )
@@ -196,7 +192,7 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "use GET or POST"}, status=405)
     http, result = intake.intake_web(
-        person, request.body.decode("utf-8", errors="replace"), meta={"remote": _client_ip(request)}
+        person, request.body.decode("utf-8", errors="replace"), meta={"remote": client_ip(request)}
     )
     return JsonResponse(result.as_dict(), status=http)
 
