@@ -1,0 +1,933 @@
+"""Server-side charts: Vega-Lite specs built with altair, rendered to SVG or PNG by vl-convert.
+
+One chart serves the dashboard, the PDF and the export (DESIGN §2), so every
+chart function takes plain Python data (lists of dicts, or the dicts the
+stats cores return) and returns an altair chart whose spec carries
+everything: title, axis titles, a ``description`` in words, width, colours
+and font sizes. Whoever draws the spec (``render_svg`` for pages and
+WeasyPrint, ``render_png`` for exports, a browser) gets the same picture.
+
+Accessibility: colours come from the Okabe–Ito palette, which stays
+distinguishable under the common colour-vision deficiencies, and no chart
+tells things apart by colour alone (names are written on the axis or next to
+the line, references and groups also differ in shape). The description
+becomes the SVG's ``aria-label``.
+
+Data handed to Vega-Lite stays small: the functions take aggregates (one row
+per candidate, area, bin or cell), never one row per polling station.
+No Django here: this runs in the CLI and in notebooks too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import vl_convert
+from lxml import etree
+
+# Okabe & Ito (2008), "Color Universal Design". The yellow is last but one and
+# black last because yellow is faint on white and black reads as "reference".
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+# Shapes for references (official result, announced exit polls) and groups:
+# the second cue besides colour.
+SHAPES: tuple[str, ...] = ("diamond", "triangle-down", "square", "cross", "triangle-up", "circle")
+DEFAULT_WIDTH = 560
+MIN_FONT_SIZE = 11
+RENDER_CACHE_SIZE = 256
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _vega_lite_version() -> str | None:
+    """The Vega-Lite version altair validates against, if vl-convert bundles it (else its latest)."""
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return major_minor if major_minor in vl_convert.get_vegalite_versions() else None
+
+
+VEGA_LITE_VERSION = _vega_lite_version()
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def _number(value: float | None) -> str:
+    """A count as 1,234; other numbers with three significant digits."""
+    if value is None:
+        return "–"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _value(value: float | None, percent: bool) -> str:
+    return _percent(value) if percent else _number(value)
+
+
+def _interval(low: float | None, high: float | None, percent: bool) -> str:
+    """The interval as " (70.1–72.3)", in the unit of its estimate; empty when there is none."""
+    if low is None or high is None:
+        return ""
+    if percent:
+        return f" ({100 * low:.1f}–{100 * high:.1f})"
+    return f" ({_number(low)}–{_number(high)})"
+
+
+def _finite(value: Any) -> float | None:
+    """A float, or None for a missing or non-finite value (JSON has no NaN; Vega-Lite skips nulls)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _colours(
+    names: Sequence[str], given: Mapping[str, str | None], palette: Sequence[str]
+) -> list[str]:
+    """The given colour of each name, else the palette's, in order."""
+    return [given.get(name) or palette[i % len(palette)] for i, name in enumerate(names)]
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _as_series(chart: Any, name: str) -> Any:
+    """The chart with a constant ``series`` field, to name its layer in a shared colour legend.
+
+    Layers drawn from one table can then share one colour scale with set
+    colours; a Vega-Lite ``datum`` encoding cannot carry a scale.
+    """
+    return chart.transform_calculate(series=json.dumps(name))
+
+
+def _cycle(values: Sequence[str], count: int) -> list[str]:
+    return [values[i % len(values)] for i in range(count)]
+
+
+def _axis_format(percent: bool) -> str:
+    # "~f" drops trailing zeros; a bare "," would print 100 as "1e+2".
+    return ".0%" if percent else ",~f"
+
+
+def _finish(chart: Any, *, title: str, description: str, width: int, height: Any = None) -> Any:
+    """Title, description (after the title), size and the shared font sizes, all inside the spec.
+
+    Configured at the top level, as Vega-Lite requires; the charts are
+    therefore finished pictures and cannot be layered or concatenated further.
+    """
+    # role="img" hides the SVG's own text from screen readers: the label must name the chart too.
+    separator = " " if title.endswith((".", ":", "?", "!")) else ". "
+    properties: dict[str, Any] = {
+        "title": title,
+        "description": title + separator + description,
+        "width": width,
+    }
+    if height is not None:
+        properties["height"] = height
+    return (
+        chart.properties(**properties)
+        .configure_title(fontSize=15, subtitleFontSize=12, anchor="start")
+        .configure_axis(labelFontSize=MIN_FONT_SIZE, titleFontSize=12, labelLimit=240)
+        .configure_legend(labelFontSize=MIN_FONT_SIZE, titleFontSize=12, orient="bottom")
+        .configure_header(labelFontSize=MIN_FONT_SIZE, titleFontSize=12)
+        .configure_text(fontSize=MIN_FONT_SIZE)
+    )
+
+
+def estimates_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    axis_title: str = "share of valid votes",
+    references: Sequence[Mapping[str, Any]] | None = None,
+    percent: bool = True,
+    name_title: str = "candidate",
+    level: float = 0.95,
+    palette: Sequence[str] = PALETTE,
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """Point estimates with interval bars, one row per name, in the order given.
+
+    ``rows``: dicts with ``name``, ``estimate``, ``low``, ``high`` (fractions
+    when ``percent``; ``low``/``high`` may be None) and an optional
+    ``colour``. ``references``: optional dicts with ``name``, ``value`` and
+    ``label`` (e.g. "official result", "announced exit poll"), drawn as open
+    black markers, one shape per label, named in a legend. ``level`` only
+    words the description ("95 % intervals").
+    """
+    names = [str(row["name"]) for row in rows]
+    colours = _colours(names, {str(r["name"]): r.get("colour") for r in rows}, palette)
+    data: list[dict[str, Any]] = []
+    for row, name, colour in zip(rows, names, colours, strict=True):
+        estimate, low, high = (
+            _finite(row["estimate"]),
+            _finite(row.get("low")),
+            _finite(row.get("high")),
+        )
+        data.append(
+            {
+                "name": name,
+                "estimate": estimate,
+                "low": low,
+                "high": high,
+                "colour": colour,
+                "text": _value(estimate, percent) + _interval(low, high, percent),
+            }
+        )
+    y = alt.Y("name:N", sort=names, title=name_title)
+    x_axis = alt.Axis(format=_axis_format(percent), tickCount=10)
+    base = alt.Chart(alt.Data(values=data))
+    interval = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", title=axis_title, axis=x_axis, scale=alt.Scale(zero=True)),
+        x2="high:Q",
+        y=y,
+        color=alt.Color("colour:N", scale=None),
+    )
+    point = base.mark_point(filled=True, size=90, opacity=1).encode(
+        x="estimate:Q", y=y, color=alt.Color("colour:N", scale=None)
+    )
+    # The numbers go in a column right of the plot, where no marker can cover them.
+    text = base.mark_text(align="left").encode(x=alt.value(width + 10), y=y, text="text:N")
+    layers = [interval, point, text]
+
+    level_words = f"{100 * level:g} % intervals"
+    description = f"Estimated {axis_title} with {level_words}: " + "; ".join(
+        f"{d['name']} {d['text']}" for d in data
+    )
+    if references:
+        reference_data: list[dict[str, Any]] = [
+            {"name": str(r["name"]), "value": _finite(r["value"]), "label": str(r["label"])}
+            for r in references
+        ]
+        labels = _unique([r["label"] for r in reference_data])
+        layers.append(
+            alt.Chart(alt.Data(values=reference_data))
+            # Just below the estimate's line, so that a reference on the estimate hides neither.
+            .mark_point(
+                filled=False, size=150, strokeWidth=2, color="#000000", opacity=1, yOffset=8
+            )
+            .encode(
+                x="value:Q",
+                y=y,
+                shape=alt.Shape(
+                    "label:N",
+                    scale=alt.Scale(domain=labels, range=_cycle(SHAPES, len(labels))),
+                    legend=alt.Legend(title="reference"),
+                ),
+            )
+        )
+        for label in labels:
+            description += f". {label}: " + "; ".join(
+                f"{r['name']} {_value(r['value'], percent)}"
+                for r in reference_data
+                if r["label"] == label
+            )
+    return _finish(
+        alt.layer(*layers),
+        title=title,
+        description=description + ".",
+        width=width,
+        height=alt.Step(30),
+    )
+
+
+def convergence_chart(
+    points: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    axis_title: str = "share of valid votes",
+    percent: bool = True,
+    level: float = 0.95,
+    palette: Sequence[str] = PALETTE,
+    width: int = DEFAULT_WIDTH,
+    height: int = 320,
+) -> alt.LayerChart:
+    """How estimates settle as stations report: a line and a shaded interval band per name.
+
+    ``points``: dicts with ``stations`` (stations reported so far), ``name``,
+    ``estimate``, ``low``, ``high`` (fractions when ``percent``) and an
+    optional ``colour``; one point per name and arrival count, in any order.
+    Each line is labelled with its name at its last point, so the legend is
+    not the only key.
+    """
+    names = _unique([str(p["name"]) for p in points])
+    given: dict[str, str | None] = {}
+    for p in points:
+        given.setdefault(str(p["name"]), p.get("colour"))
+    colours = _colours(names, given, palette)
+    data: list[dict[str, Any]] = sorted(
+        (
+            {
+                "stations": int(p["stations"]),
+                "name": str(p["name"]),
+                "estimate": _finite(p["estimate"]),
+                "low": _finite(p.get("low")),
+                "high": _finite(p.get("high")),
+            }
+            for p in points
+        ),
+        key=lambda d: (names.index(d["name"]), d["stations"]),
+    )
+    latest = {d["name"]: d for d in data}  # sorted by stations, so the last one wins
+    labels: list[dict[str, Any]] = [
+        {**d, "text": f"{d['name']} {_value(d['estimate'], percent)}"} for d in latest.values()
+    ]
+    colour = alt.Color(
+        "name:N",
+        scale=alt.Scale(domain=names, range=colours),
+        legend=alt.Legend(title=None, symbolOpacity=1),
+    )
+    x = alt.X("stations:Q", title="stations reported", axis=alt.Axis(format=",d"))
+    y_axis = alt.Axis(format=_axis_format(percent))
+    base = alt.Chart(alt.Data(values=data))
+    band = base.mark_area(opacity=0.2).encode(
+        x=x, y=alt.Y("low:Q", title=axis_title, axis=y_axis), y2="high:Q", color=colour
+    )
+    line = base.mark_line(strokeWidth=2).encode(x=x, y="estimate:Q", color=colour)
+    text = (
+        alt.Chart(alt.Data(values=labels))
+        # Black, not the line's colour: orange or sky-blue text is too faint on white.
+        .mark_text(align="left", dx=6, color="#000000")
+        .encode(x=x, y="estimate:Q", text="text:N")
+    )
+    words = "; ".join(
+        f"{d['name']} {_value(d['estimate'], percent)}{_interval(d['low'], d['high'], percent)}"
+        f" after {d['stations']:,} stations"
+        for d in latest.values()
+    )
+    first = min((d["stations"] for d in data), default=0)
+    description = (
+        f"Estimated {axis_title} as stations reported, from {first:,} stations on, "
+        f"with {100 * level:g} % intervals. Latest: {words}."
+    )
+    return _finish(
+        alt.layer(band, line, text),
+        title=title,
+        description=description,
+        width=width,
+        height=height,
+    )
+
+
+COVERAGE_SHADES = {"other areas": "#56B4E9", "newly included": "#0072B2"}
+
+
+def coverage_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    threshold: float = 0.8,
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """Share of sampled stations that reported, one bar per area, with the threshold as a rule.
+
+    ``rows``: dicts with ``area``, ``reported``, ``sampled`` and
+    ``newly_included`` (bool), in display order. Newly included areas get a
+    darker shade and " (newly included)" after their name; areas under the
+    threshold say "below threshold" in bold beside the bar, so neither
+    depends on colour. An area with no sampled station counts as 0 %.
+    """
+    data: list[dict[str, Any]] = []
+    for row in rows:
+        reported, sampled = int(row["reported"]), int(row["sampled"])
+        coverage = reported / sampled if sampled else 0.0
+        newly = bool(row.get("newly_included"))
+        below = coverage < threshold
+        data.append(
+            {
+                "area": str(row["area"]) + (" (newly included)" if newly else ""),
+                "coverage": coverage,
+                "kind": "newly included" if newly else "other areas",
+                "text": f"{reported:,} of {sampled:,} ({_percent(coverage, 0)})"
+                + (" below threshold" if below else ""),
+                "below": below,
+            }
+        )
+    areas = [d["area"] for d in data]
+    y = alt.Y("area:N", sort=areas, title="area")
+    base = alt.Chart(alt.Data(values=data))
+    bars = base.mark_bar().encode(
+        x=alt.X(
+            "coverage:Q",
+            title="sampled stations reported",
+            axis=alt.Axis(format=".0%"),
+            # Reserve stations can take an area past 100 %; the bar must still show it.
+            scale=alt.Scale(domain=[0, max([1.0, *(d["coverage"] for d in data)])]),
+        ),
+        y=y,
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=list(COVERAGE_SHADES), range=list(COVERAGE_SHADES.values())),
+            legend=alt.Legend(title=None),
+        ),
+    )
+    text = (
+        base.transform_filter("!datum.below")
+        .mark_text(align="left", dx=4)
+        .encode(x="coverage:Q", y=y, text="text:N")
+    )
+    below_text = (
+        base.transform_filter("datum.below")
+        .mark_text(align="left", dx=4, fontWeight="bold")
+        .encode(x="coverage:Q", y=y, text="text:N")
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"threshold": threshold}]))
+        .mark_rule(color="#000000", strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(x="threshold:Q")
+    )
+    rule_label = (
+        alt.Chart(
+            alt.Data(
+                values=[{"threshold": threshold, "text": f"threshold {_percent(threshold, 0)}"}]
+            )
+        )
+        .mark_text(align="center", baseline="bottom", dy=-4)
+        .encode(x="threshold:Q", y=alt.value(0), text="text:N")
+    )
+    short = [d for d in data if d["below"]]
+    description = (
+        f"Share of sampled stations reported by area (threshold {_percent(threshold, 0)}): "
+        + "; ".join(f"{d['area']} {d['text']}" for d in data)
+        + f". {len(short)} of {len(data)} areas below the threshold."
+    )
+    return _finish(
+        alt.layer(bars, rule, text, below_text, rule_label),
+        title=title,
+        description=description,
+        width=width,
+        height=alt.Step(24),
+    )
+
+
+def proportions_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    axis_title: str,
+    percent: bool = True,
+    label_title: str = "answer",
+    group_title: str = "group",
+    level: float = 0.95,
+    palette: Sequence[str] = PALETTE,
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """Estimates with intervals for labels × groups (e.g. checklist answers by region or phase).
+
+    ``rows``: dicts with ``label``, ``group``, ``estimate``, ``low``, ``high``
+    (fractions when ``percent``). Each label gets a row; its groups sit side by
+    side within the row, told apart by colour and shape, in the order they
+    first appear. Readable up to about 10 labels × 6 groups.
+    """
+    labels = _unique([str(r["label"]) for r in rows])
+    groups = _unique([str(r["group"]) for r in rows])
+    data: list[dict[str, Any]] = [
+        {
+            "label": str(r["label"]),
+            "group": str(r["group"]),
+            "estimate": _finite(r["estimate"]),
+            "low": _finite(r.get("low")),
+            "high": _finite(r.get("high")),
+        }
+        for r in rows
+    ]
+    colour = alt.Color(
+        "group:N",
+        scale=alt.Scale(domain=groups, range=_cycle(palette, len(groups))),
+        legend=alt.Legend(title=group_title),
+    )
+    shape = alt.Shape(
+        "group:N",
+        scale=alt.Scale(domain=groups, range=_cycle(SHAPES, len(groups))),
+        legend=alt.Legend(title=group_title),
+    )
+    y = alt.Y("label:N", sort=labels, title=label_title)
+    offset = alt.YOffset("group:N", sort=groups)
+    base = alt.Chart(alt.Data(values=data))
+    interval = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X(
+            "low:Q",
+            title=axis_title,
+            axis=alt.Axis(format=_axis_format(percent)),
+            scale=alt.Scale(zero=True),
+        ),
+        x2="high:Q",
+        y=y,
+        yOffset=offset,
+        color=colour,
+    )
+    point = base.mark_point(filled=True, size=60, opacity=1).encode(
+        x="estimate:Q", y=y, yOffset=offset, color=colour, shape=shape
+    )
+    parts = []
+    for label in labels:
+        entries = [d for d in data if d["label"] == label]
+        parts.append(
+            f"{label}: "
+            + ", ".join(
+                f"{d['group']} {_value(d['estimate'], percent)}"
+                f"{_interval(d['low'], d['high'], percent)}"
+                for d in entries
+            )
+        )
+    description = (
+        f"Estimated {axis_title} by {label_title} and {group_title} "
+        f"with {100 * level:g} % intervals. " + "; ".join(parts) + "."
+    )
+    return _finish(
+        alt.layer(interval, point),
+        title=title,
+        description=description,
+        width=width,
+        # With a y offset the step sizes one group's slot within a label's row.
+        height=alt.Step(12, **{"for": "offset"}),
+    )
+
+
+def fingerprint_heatmap(
+    fingerprint: Mapping[str, Any], *, title: str, width: int = DEFAULT_WIDTH
+) -> alt.Chart:
+    """The turnout × leader-share fingerprint as a heat map of stations per cell.
+
+    ``fingerprint``: the dict returned by
+    ``pollwatch.stats.forensics_fingerprint.fingerprint`` (its
+    ``turnout_edges``, ``share_edges`` and ``counts``, already a 2-D
+    histogram of at most 100 × 100 cells; empty cells are left out). The
+    colour scale is viridis on a log scale, so that the thin smear of
+    rigged stations shows beside the dense blob of clean ones.
+    """
+    turnout_edges = [100 * float(e) for e in fingerprint["turnout_edges"]]
+    share_edges = [100 * float(e) for e in fingerprint["share_edges"]]
+    counts = fingerprint["counts"]
+    cells: list[dict[str, Any]] = [
+        {
+            "turnout": turnout_edges[i],
+            "turnout_end": turnout_edges[i + 1],
+            "share": share_edges[j],
+            "share_end": share_edges[j + 1],
+            "stations": int(count),
+        }
+        for i, row in enumerate(counts)
+        for j, count in enumerate(row)
+        if count
+    ]
+    stations = sum(cell["stations"] for cell in cells)
+    chart = (
+        alt.Chart(alt.Data(values=cells))
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "turnout:Q",
+                title="turnout %",
+                scale=alt.Scale(domain=[turnout_edges[0], turnout_edges[-1]], nice=False),
+            ),
+            x2="turnout_end:Q",
+            y=alt.Y(
+                "share:Q",
+                title="leader's share %",
+                scale=alt.Scale(domain=[share_edges[0], share_edges[-1]], nice=False),
+            ),
+            y2="share_end:Q",
+            color=alt.Color(
+                "stations:Q",
+                scale=alt.Scale(scheme="viridis", type="log"),
+                legend=alt.Legend(title="stations per cell (log scale)"),
+            ),
+        )
+    )
+    description = f"Turnout against the leader's share for {stations:,} stations"
+    if cells:
+        densest = max(cells, key=lambda cell: cell["stations"])
+        corner = sum(c["stations"] for c in cells if c["turnout"] >= 80 and c["share"] >= 80)
+        description += (
+            f": the densest cell is turnout {densest['turnout']:g}–{densest['turnout_end']:g} %, "
+            f"leader's share {densest['share']:g}–{densest['share_end']:g} % "
+            f"({densest['stations']:,} stations); {corner:,} stations "
+            f"({_percent(corner / stations)}) have both above 80 %"
+        )
+    if fingerprint.get("incremental_fraud") is not None:
+        description += (
+            f". Fraud-model fit: {_percent(fingerprint['incremental_fraud'], 0)} of stations "
+            f"incrementally and {_percent(fingerprint.get('extreme_fraud'), 0)} extremely rigged"
+        )
+    if fingerprint.get("reading"):
+        description += f" ({fingerprint['reading']})"
+    return _finish(chart, title=title, description=description + ".", width=width, height=width)
+
+
+SPIKES = "whole percent above the band"
+HISTOGRAM_SERIES = {
+    "observed stations": "#000000",
+    "null mean": "#0072B2",
+    "null 95 % band": "#56B4E9",
+    SPIKES: "#D55E00",
+}
+
+
+def integer_histogram(
+    histogram: Mapping[str, Any], *, title: str, width: int = DEFAULT_WIDTH, height: int = 300
+) -> alt.LayerChart:
+    """Stations per 0.1-pp bin against the binomial null band, where whole-percent spikes show.
+
+    ``histogram``: the dict returned by
+    ``pollwatch.stats.forensics_integer.percentage_histogram`` (``bins`` as
+    left edges, ``bin_width``, ``observed``, ``null_mean``, ``null_low``,
+    ``null_high``, ``which``, ``stations``, ``replicates``). Whole-percent
+    bins above the band are marked with a triangle, not only a colour.
+    """
+    width_pp = float(histogram["bin_width"])
+    lefts = [float(b) for b in histogram["bins"]]
+    centres = histogram.get("bin_centres") or [round(b + width_pp / 2, 6) for b in lefts]
+    data: list[dict[str, Any]] = [
+        {
+            "left": left,
+            "observed": int(observed),
+            "null_mean": float(mean),
+            "null_low": float(low),
+            "null_high": float(high),
+        }
+        for left, observed, mean, low, high in zip(
+            lefts,
+            histogram["observed"],
+            histogram["null_mean"],
+            histogram["null_low"],
+            histogram["null_high"],
+            strict=True,
+        )
+    ]
+    if data:
+        # Steps are drawn from each left edge to the next: close the last bin.
+        data.append({**data[-1], "left": round(lefts[-1] + width_pp, 6)})
+    spikes: list[dict[str, Any]] = [
+        {"centre": float(centre), **d}
+        # data has one row more than centres, the closing one: zip stops before it.
+        for centre, d in zip(centres, data, strict=False)
+        if abs(centre - round(centre)) < 1e-6 and d["observed"] > d["null_high"]
+    ]
+    what = "turnout" if histogram.get("which", "turnout") == "turnout" else "leader's share"
+    series = [name for name in HISTOGRAM_SERIES if spikes or name != SPIKES]
+    colour_scale = alt.Scale(domain=series, range=[HISTOGRAM_SERIES[name] for name in series])
+    x = alt.X(
+        "left:Q",
+        title=f"{what} %",
+        scale=alt.Scale(domain=[lefts[0], lefts[-1] + width_pp] if lefts else [0, 100], nice=False),
+    )
+    y_title = f"stations per {width_pp:g}-point bin"
+    colour = alt.Color(
+        "series:N", scale=colour_scale, legend=alt.Legend(title=None, symbolOpacity=1)
+    )
+    base = alt.Chart(alt.Data(values=data))
+    band = (
+        _as_series(base, "null 95 % band")
+        .mark_area(interpolate="step-after", opacity=0.5)
+        .encode(x=x, y=alt.Y("null_low:Q", title=y_title), y2="null_high:Q", color=colour)
+    )
+    mean = (
+        _as_series(base, "null mean")
+        .mark_line(interpolate="step-after", strokeWidth=1, strokeDash=[4, 2])
+        .encode(x=x, y="null_mean:Q", color=colour)
+    )
+    observed = (
+        _as_series(base, "observed stations")
+        .mark_line(interpolate="step-after", strokeWidth=1.2)
+        .encode(x=x, y="observed:Q", color=colour)
+    )
+    layers = [band, mean, observed]
+    if spikes:
+        layers.append(
+            _as_series(alt.Chart(alt.Data(values=spikes)), SPIKES)
+            .mark_point(shape="triangle-down", filled=True, size=50, yOffset=-7, opacity=1)
+            .encode(x="centre:Q", y="observed:Q", color=colour)
+        )
+    whole_bins = sum(1 for c in centres if abs(c - round(c)) < 1e-6)
+    description = (
+        f"Stations by {what} in {width_pp:g}-point bins ({int(histogram.get('stations', 0)):,} "
+        f"stations) against the 95 % band of a binomial null from "
+        f"{int(histogram.get('replicates', 0)):,} replicates: {len(spikes)} of {whole_bins} "
+        "whole-percent bins lie above the band"
+    )
+    if spikes:
+        largest = sorted(spikes, key=lambda s: s["observed"] - s["null_mean"], reverse=True)[:3]
+        description += "; the largest excess at " + "; ".join(
+            f"{s['centre']:g} % ({s['observed']:,} stations, null {s['null_mean']:.0f}, "
+            f"band {s['null_low']:.0f}–{s['null_high']:.0f})"
+            for s in largest
+        )
+    return _finish(
+        alt.layer(*layers), title=title, description=description + ".", width=width, height=height
+    )
+
+
+def digit_chart(
+    observed: Sequence[float],
+    expected: Sequence[float],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str = "numbers",
+    percent: bool = False,
+    width: int = DEFAULT_WIDTH,
+    height: int = 260,
+) -> alt.LayerChart:
+    """Observed digit frequencies as bars, the expected ones as a line with points.
+
+    ``observed`` and ``expected`` are equal-length sequences indexed by digit
+    (0–9), both counts or both shares (then pass ``percent=True``).
+    """
+    if len(observed) != len(expected):
+        raise ValueError(f"{len(observed)} observed but {len(expected)} expected frequencies")
+    data: list[dict[str, Any]] = [
+        {"digit": digit, "observed": _finite(o), "expected": _finite(e)}
+        for digit, (o, e) in enumerate(zip(observed, expected, strict=True))
+    ]
+    series = {"observed": "#56B4E9", "expected": "#000000"}
+    colour_scale = alt.Scale(domain=list(series), range=list(series.values()))
+    x = alt.X("digit:O", title=x_title, axis=alt.Axis(labelAngle=0))
+    colour = alt.Color("series:N", scale=colour_scale, legend=alt.Legend(title=None))
+    base = alt.Chart(alt.Data(values=data))
+    bars = (
+        _as_series(base, "observed")
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("observed:Q", title=y_title, axis=alt.Axis(format=_axis_format(percent))),
+            color=colour,
+        )
+    )
+    line = (
+        _as_series(base, "expected")
+        .mark_line(point=alt.OverlayMarkDef(filled=True, size=50), strokeWidth=1.5)
+        .encode(x=x, y="expected:Q", color=colour)
+    )
+    description = f"Observed (expected) {y_title} by {x_title}: " + "; ".join(
+        f"{d['digit']}: {_value(d['observed'], percent)} ({_value(d['expected'], percent)})"
+        for d in data
+    )
+    return _finish(
+        alt.layer(bars, line),
+        title=title,
+        description=description + ".",
+        width=width,
+        height=height,
+    )
+
+
+def bar_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    palette: Sequence[str] = PALETTE,
+    width: int = DEFAULT_WIDTH,
+) -> alt.LayerChart:
+    """Horizontal bars with their values written beside them, in the order given.
+
+    ``rows``: dicts with ``label``, ``value`` and an optional ``colour``
+    (default: the palette's first colour for every bar, as the labels already
+    name them). ``x_title`` names the values, ``y_title`` the labels.
+    """
+    data: list[dict[str, Any]] = [
+        {
+            "label": str(r["label"]),
+            "value": _finite(r["value"]),
+            "colour": r.get("colour") or palette[0],
+            "text": _number(_finite(r["value"])),
+        }
+        for r in rows
+    ]
+    labels = [d["label"] for d in data]
+    y = alt.Y("label:N", sort=labels, title=y_title)
+    base = alt.Chart(alt.Data(values=data))
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=x_title), y=y, color=alt.Color("colour:N", scale=None)
+    )
+    text = base.mark_text(align="left", dx=4).encode(x="value:Q", y=y, text="text:N")
+    description = f"{x_title} by {y_title}: " + "; ".join(f"{d['label']} {d['text']}" for d in data)
+    return _finish(
+        alt.layer(bars, text),
+        title=title,
+        description=description + ".",
+        width=width,
+        height=alt.Step(24),
+    )
+
+
+def chart_spec(chart: Any) -> dict[str, Any]:
+    """The Vega-Lite spec of an altair chart; a dict is taken to be a spec already."""
+    if isinstance(chart, Mapping):
+        return dict(chart)
+    # Schema validation costs five times the conversion on a chart with a few hundred
+    # rows, on every render and cache hit; the builders here are validated by their tests.
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    return spec
+
+
+def canonical_json(spec: Mapping[str, Any]) -> str:
+    """The spec as JSON with sorted keys and no spaces: equal specs give equal text (and hash)."""
+    return json.dumps(
+        spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+class _RenderCache:
+    """A thread-safe LRU of rendered charts keyed by (format, scale, sha256 of the spec).
+
+    Dashboards redraw the same charts on every poll; a hit costs building
+    and hashing the spec (a few milliseconds) instead of a 40–300 ms render.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, float, str], str | bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, float, str]) -> str | bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, float, str], value: str | bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_cache = _RenderCache(RENDER_CACHE_SIZE)
+
+
+def clear_render_cache() -> None:
+    """Forget every rendered chart (tests; or after changing fonts on the machine)."""
+    _cache.clear()
+
+
+def _aria_label(spec: Mapping[str, Any]) -> str:
+    """The spec's description, else its title's text, else "chart"."""
+    if spec.get("description"):
+        return str(spec["description"])
+    title = spec.get("title")
+    if isinstance(title, Mapping):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(str(line) for line in title)
+    return str(title) if title else "chart"
+
+
+def _accessible_svg(svg: str, *, label: str, id_prefix: str) -> str:
+    """vl-convert's SVG made fit to inline in a page under a strict CSP and in a PDF.
+
+    vl-convert gives the root <svg> no role or label (Vega puts ARIA only on
+    the marks), so the root becomes role="img" with the description as its
+    aria-label. Its ids (clip paths, gradients) are "clip1", "gradient_0" in
+    every chart; two charts inline in one page would then clip each other,
+    so ids get a prefix taken from the spec's hash. Vega emits no script, but
+    a caller's spec could carry a javascript: link: scripts, event handler
+    attributes and such links are removed.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    root = etree.fromstring(svg.encode("utf-8"), parser)
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg":
+        raise ValueError(f"vl-convert returned {root.tag!r}, not an <svg> element")
+    for script in list(root.iter(f"{{{SVG_NAMESPACE}}}script", "script")):
+        script.getparent().remove(script)
+    renamed: dict[str, str] = {}
+    for element in root.iter(etree.Element):
+        for name in list(element.attrib):
+            value = element.attrib[name]
+            if name.lower().startswith("on") or (
+                name in ("href", XLINK_HREF) and value.strip().lower().startswith("javascript:")
+            ):
+                del element.attrib[name]
+        if element.get("id"):
+            renamed[element.attrib["id"]] = id_prefix + element.attrib["id"]
+            element.set("id", renamed[element.attrib["id"]])
+    if renamed:
+        reference = re.compile(r"url\(#([^)]+)\)")
+        for element in root.iter(etree.Element):
+            for name, value in element.attrib.items():
+                if "url(#" in value:
+                    element.set(
+                        name,
+                        reference.sub(
+                            lambda m: f"url(#{renamed.get(m.group(1), m.group(1))})", value
+                        ),
+                    )
+                elif (
+                    name in ("href", XLINK_HREF) and value.startswith("#") and value[1:] in renamed
+                ):
+                    element.set(name, "#" + renamed[value[1:]])
+    root.set("role", "img")
+    root.set("aria-label", label)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _render(kind: str, chart: Any, scale: float) -> str | bytes:
+    spec = chart_spec(chart)
+    text = canonical_json(spec)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (kind, float(scale), digest)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    # No external data: a spec's data URL would otherwise make the server fetch it.
+    result: str | bytes
+    if kind == "svg":
+        svg = vl_convert.vegalite_to_svg(text, vl_version=VEGA_LITE_VERSION, allowed_base_urls=[])
+        result = _accessible_svg(svg, label=_aria_label(spec), id_prefix=f"chart-{digest[:10]}-")
+    else:
+        result = vl_convert.vegalite_to_png(
+            text, vl_version=VEGA_LITE_VERSION, scale=scale, allowed_base_urls=[]
+        )
+    _cache.put(key, result)
+    return result
+
+
+def render_svg(chart: Any) -> str:
+    """The chart (an altair chart or a Vega-Lite dict) as an accessible SVG string.
+
+    The root <svg> has role="img" and the chart's description as aria-label,
+    fixed width and height in pixels and a viewBox (style it with
+    ``max-width: 100%; height: auto`` to shrink it), no script and no style
+    element or attribute. Ids are unique per spec (the same chart twice
+    repeats identical definitions), so several charts can share one page. Rendered once per distinct spec (LRU cache); the
+    first render in a process starts vl-convert's engine (about 0.3 s).
+    Specs may not load external data.
+    """
+    result = _render("svg", chart, 1.0)
+    assert isinstance(result, str)
+    return result
+
+
+def render_png(chart: Any, scale: float = 2) -> bytes:
+    """The chart (an altair chart or a Vega-Lite dict) as PNG bytes, ``scale`` × its pixel size."""
+    result = _render("png", chart, scale)
+    assert isinstance(result, bytes)
+    return result
