@@ -16,10 +16,13 @@ the result depends only on the seed and the input, never on the machine.
 ``method="bernoulli"`` is an exact shortcut with the same null distribution
 (see ``integer_hit_probabilities``); ``null_counts_by_loop`` is the
 straightforward per-station loop kept as the reference implementation.
+``percentage_histogram`` draws the same null bin by bin at 0.1-pp resolution,
+for the picture in which whole-percentage spikes stand out of the band.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -320,3 +323,143 @@ def integer_percentages(
         reading=reading,
     )
     return result
+
+
+HISTOGRAM_BIN_WIDTH = 0.1  # percentage points, as in Kobak et al.'s histograms
+
+
+def _tenth_percent_bin(count: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Index k of the 0.1-pp bin [k/10 − 0.05, k/10 + 0.05) that holds 100·count/total.
+
+    Bins are centred on multiples of 0.1 % so that a whole percentage and the
+    stations within 0.05 pp of it share one bin (the module's "integer" rule)
+    instead of being split across two. k = floor(1000·count/total + 1/2),
+    computed in integers so that no station lands on the wrong side of an edge
+    by rounding.
+    """
+    count = np.asarray(count, dtype=np.int64)
+    total = np.asarray(total, dtype=np.int64)
+    return (2000 * count + total) // (2 * total)
+
+
+def _histogram_chunk(
+    rng: np.random.Generator,
+    size: int,
+    total: np.ndarray,
+    rate: np.ndarray,
+    first_bin: int,
+    bins: int,
+) -> np.ndarray:
+    """Bin counts of ``size`` null replicates, one row per replicate."""
+    draws = rng.binomial(total[None, :], rate[None, :], size=(size, total.size))
+    index = _tenth_percent_bin(draws, total[None, :])
+    del draws
+    # Bins outside the range pile up in one overflow bin at either end (dropped
+    # below): cheaper than masking them out, and one bincount serves the whole
+    # chunk, replicate r's bins lying at r·(bins + 2) … r·(bins + 2) + bins + 1.
+    index -= first_bin - 1
+    np.clip(index, 0, bins + 1, out=index)
+    index += (np.arange(size, dtype=np.int64) * (bins + 2))[:, None]
+    counts = np.bincount(index.ravel(), minlength=size * (bins + 2))
+    return counts.reshape(size, bins + 2)[:, 1:-1]
+
+
+def percentage_histogram(
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    received: np.ndarray,
+    leader: np.ndarray,
+    *,
+    which: str = "turnout",
+    replicates: int = 200,
+    seed: int = 0,
+    low: float | None = None,
+    high: float | None = None,
+) -> dict[str, Any]:
+    """Histogram of station percentages at 0.1-pp resolution with its binomial null band.
+
+    ``which="turnout"`` bins 100·ballots/registered, ``"leader"`` bins
+    100·leader/received, for the stations ``inclusion_mask`` keeps. Bin k
+    covers [k/10 − 0.05, k/10 + 0.05) percent, so each whole percentage sits in
+    the middle of its own bin; ``bins`` lists the left edges and
+    ``bin_centres`` the centres. Only bins whose centres lie in
+    [``low``, ``high``) percent are kept; by default the whole percentages that
+    enclose the observed data.
+
+    The null redraws every station as the module's null does (ballots ~
+    Bin(registered, turnout) or leader ~ Bin(received, share), each around the
+    station's own observed rate) ``replicates`` times, in chunks seeded from
+    one ``SeedSequence``: the result depends only on the input and the seed.
+    Per bin it returns the observed count, the null's mean and its 2.5 % and
+    97.5 % quantiles (``null_low``, ``null_high``). Spikes above ``null_high``
+    at whole percentages are the signature of results written to order.
+    Raises ValueError for an unknown ``which``, fewer than one replicate or
+    ``high`` ≤ ``low``.
+    """
+    if which not in ("turnout", "leader"):
+        raise ValueError(f"unknown which {which!r}: use 'turnout' or 'leader'")
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    registered = np.asarray(registered, dtype=np.float64)
+    ballots = np.asarray(ballots, dtype=np.float64)
+    received = np.asarray(received, dtype=np.float64)
+    leader = np.asarray(leader, dtype=np.float64)
+    keep = inclusion_mask(registered, ballots, received, leader)
+    if which == "turnout":
+        count, total = _as_counts(ballots[keep]), _as_counts(registered[keep])
+    else:
+        count, total = _as_counts(leader[keep]), _as_counts(received[keep])
+    stations = int(total.size)
+    observed_bin = _tenth_percent_bin(count, total)
+
+    if low is not None:
+        # round() first so that 40.3 means bin 403, not 402.99999… rounded up to 403 or down.
+        first_bin = math.ceil(round(low / HISTOGRAM_BIN_WIDTH, 6))
+    elif stations:
+        first_bin = 10 * (int(observed_bin.min()) // 10)
+    else:
+        first_bin = 0
+    if high is not None:
+        end_bin = math.ceil(round(high / HISTOGRAM_BIN_WIDTH, 6))
+    elif stations:
+        end_bin = 10 * (int(observed_bin.max()) // 10 + 1)
+    else:
+        end_bin = first_bin
+    if low is not None and high is not None and end_bin <= first_bin:
+        raise ValueError(f"high ({high}) must be above low ({low}) by at least one bin")
+    bins = max(end_bin - first_bin, 0)
+
+    index = observed_bin - first_bin
+    observed = np.bincount(index[(index >= 0) & (index < bins)], minlength=bins)[:bins]
+    null = np.zeros((replicates, bins), dtype=np.int64)
+    if stations and bins:
+        rate = count / total
+        chunk = max(1, min(replicates, CHUNK_ELEMENTS // stations))
+        sizes = [min(chunk, replicates - start) for start in range(0, replicates, chunk)]
+        generators = [
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))
+        ]
+        start = 0
+        for rng, size in zip(generators, sizes, strict=True):
+            null[start : start + size] = _histogram_chunk(rng, size, total, rate, first_bin, bins)
+            start += size
+    centres = np.arange(first_bin, first_bin + bins) * HISTOGRAM_BIN_WIDTH
+    null_low, null_high = (
+        np.quantile(null, [0.025, 0.975], axis=0) if bins else (np.zeros(0), np.zeros(0))
+    )
+    return {
+        "name": "percentage histogram",
+        "which": which,
+        "bin_width": HISTOGRAM_BIN_WIDTH,
+        "bins": np.round(centres - HISTOGRAM_BIN_WIDTH / 2, 2).tolist(),
+        "bin_centres": np.round(centres, 1).tolist(),
+        "observed": observed.astype(np.int64).tolist(),
+        "null_mean": null.mean(axis=0).tolist(),
+        "null_low": np.asarray(null_low, dtype=np.float64).tolist(),
+        "null_high": np.asarray(null_high, dtype=np.float64).tolist(),
+        "replicates": int(replicates),
+        "seed": int(seed),
+        "stations": stations,
+        "stations_in_range": int(observed.sum()),
+        "source": SOURCE,
+    }
