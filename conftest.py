@@ -17,7 +17,16 @@ SHARED_DATA = Path(
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Per-process caches must not carry rows from one test's rolled-back database into the next."""
-    yield
+    try:
+        from django.core.cache import cache
+        from django.test import override_settings
+    except Exception:  # the pure-core tests run without Django
+        yield
+        return
+    # Figures are computed inside the request: a background thread cannot see a test's transaction.
+    with override_settings(ANALYSIS_BACKGROUND_REFRESH=False):
+        yield
+    cache.clear()
     try:
         from pollwatch.checklists.models import forget_active_forms
         from pollwatch.submissions.views import _tokens
@@ -203,3 +212,60 @@ def observer_token(mission):
     from pollwatch.submissions.views import issue_token
 
     return issue_token(mission.people["observer"])
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def night(db, settings, tmp_path):
+    """The demo's election night on a small simulated country (400 stations, 80 observers).
+
+    Everything goes through the real code: importers, sample, forms, intake,
+    the official-results import with a guessed mapping and a forensic run.
+    Returns (election, truth summary, data folder).
+    """
+    import json
+    from types import SimpleNamespace
+
+    from pollwatch.elections.models import Election
+    from pollwatch.ops.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    accounts = load_demo(stations=400, observers=80, seed=7, say=lambda _: None)
+    election = Election.objects.get(slug="demo")
+    folder = Path(tmp_path) / "demo-simulation"
+    truth = json.loads((folder / "truth.json").read_text())
+    return SimpleNamespace(election=election, truth=truth, folder=folder, accounts=accounts)
+
+
+@pytest.fixture
+def results_forms(mission):
+    """The PVT result form (PR) and the exit-poll form (EP) for the mission's two candidates."""
+    from pollwatch.checklists.loading import install_form
+    from pollwatch.formspec.defaults import exitpoll_form, results_form
+
+    candidates = [("C1", "Incumbent"), ("C2", "Challenger")]
+    return {
+        "PR": install_form(mission.election, results_form(candidates))[0],
+        "EP": install_form(mission.election, exitpoll_form(candidates))[0],
+    }
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Debian Chromium through Playwright (tests using it carry ``pollwatch.testing.BROWSER_TEST``)."""
+    from playwright.sync_api import sync_playwright
+
+    from pollwatch.testing import CHROMIUM, CHROMIUM_ARGS
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls of
+    # the test itself are still plain synchronous code (Django's documented escape).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "pollwatch.checklists",
     "pollwatch.submissions",
     "pollwatch.media",
+    "pollwatch.results",
+    "pollwatch.reports",
+    "pollwatch.api",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +178,10 @@ SMS_OUTBOX = envstr("SMS_OUTBOX", "console")
 
 # Cookies are Secure unless explicitly turned off (the demo turns them off
 # because it serves plain HTTP on the loopback address).
+# Dashboards serve the last figures at once and recompute them in a background thread
+# when new forms arrived (pollwatch/results/freshness.py); false computes in the request.
+ANALYSIS_BACKGROUND_REFRESH = envbool("ANALYSIS_BACKGROUND_REFRESH", True)
+
 SECURE_COOKIES = envbool("SECURE_COOKIES", True)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
+import pytest
 from django.urls import reverse
+
+# Browser tests drive Debian's Chromium with Playwright (no browser download). CI installs it;
+# elsewhere they are skipped, and say why.
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason=f"Chromium not found at {CHROMIUM}",
+    ),
+]
 
 # One user each in the mission fixture (conftest.py); "outsider" has no role in the election.
 PERSONAS = [
@@ -30,3 +54,39 @@ def assert_reach(client, mission, persona: str, url: str, allowed: set[str]) -> 
         assert response.status_code == 200, (persona, response.content[:300])
     else:
         assert response.status_code in (403, 404), persona
+
+
+def protocol(c1: int, c2: int, registered: int = 1000, invalid: int = 5) -> dict[str, int]:
+    """A consistent PVT result form (PR) for the mission fixture's two candidates."""
+    valid = c1 + c2
+    return {
+        "RV": registered,
+        "BI": valid + invalid,
+        "BC": valid + invalid,
+        "IN": invalid,
+        "VA": valid,
+        "C1": c1,
+        "C2": c2,
+    }
+
+
+def sign_in_browser(context, live_server_url: str, user) -> None:
+    """Give a Playwright browser context the session cookie of ``user`` (no login form needed)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server_url,
+            }
+        ]
+    )

@@ -10,5 +10,8 @@ urlpatterns = [
     path("", include("pollwatch.observers.urls")),
     path("", include("pollwatch.submissions.urls")),
     path("", include("pollwatch.media.urls")),
+    path("", include("pollwatch.results.urls")),
+    path("", include("pollwatch.reports.urls")),
+    path("", include("pollwatch.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pollwatch.api.access import can_export
 from pollwatch.media.access import can_see_media
 from pollwatch.observers.access import access_for
+from pollwatch.results.access import can_see_analysis
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -28,6 +30,10 @@ def navigation(request: HttpRequest) -> dict:
     if access.can_view_deployments() or access.mission_wide:
         links.append(("Submissions", reverse("submissions", args=[election.slug])))
         links.append(("Incidents", reverse("incidents", args=[election.slug])))
+    if can_see_analysis(access):
+        links.append(("Analysis", reverse("quick-count", args=[election.slug])))
+    if can_export(access):
+        links.append(("Exports", reverse("exports", args=[election.slug])))
     if can_see_media(access):
         links.append(("Media", reverse("media-home", args=[election.slug])))
     if access.can_view_people():

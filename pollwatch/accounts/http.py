@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -20,3 +21,9 @@ class PollwatchRequest(HttpRequest):
 def client_ip(request: HttpRequest) -> str:
     """The client's address as the web server saw it (rate limits and intake records use it)."""
     return request.META.get("REMOTE_ADDR", "")
+
+
+def signed_in(request: HttpRequest) -> User | None:
+    """The signed-in user as a model instance (for ``created_by`` fields), None for anonymous."""
+    user = request.user
+    return user if isinstance(user, User) else None

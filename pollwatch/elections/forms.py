@@ -5,7 +5,10 @@ from pollwatch.elections.models import ImportJob
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportJob.Kind.choices)
+    # Official results go through their own upload with a column-mapping step (results app).
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in ImportJob.Kind.choices if k != ImportJob.Kind.RESULTS]
+    )
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
     encoding = forms.CharField(
         required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"

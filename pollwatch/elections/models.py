@@ -167,8 +167,10 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         STATIONS = "stations"
         PEOPLE = "people"
+        RESULTS = "results", "official results"
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", "waiting for column mapping"
         QUEUED = "queued"
         RUNNING = "running"
         FAILED = "failed"

@@ -10,5 +10,9 @@ from pollwatch.elections.models import ImportJob
 
 @task
 def run_import(job_id: int) -> str:
-    job = run_job(ImportJob.objects.select_related("election").get(pk=job_id))
-    return job.status
+    job = ImportJob.objects.select_related("election").get(pk=job_id)
+    if job.kind == ImportJob.Kind.RESULTS:
+        from pollwatch.results.importers import import_official
+
+        return import_official(job).status
+    return run_job(job).status

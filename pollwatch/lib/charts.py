@@ -773,6 +773,16 @@ def bar_chart(
     )
 
 
+def nothing_yet(title: str, *, width: int = DEFAULT_WIDTH) -> alt.Chart:
+    """A placeholder with the chart's title that says there is nothing to draw yet."""
+    chart = (
+        alt.Chart(alt.Data(values=[{"text": "Nothing to draw yet"}]))
+        .mark_text(fontSize=14, color="#555555")
+        .encode(text="text:N")
+    )
+    return _finish(chart, title=title, description="Nothing to draw yet.", width=width, height=60)
+
+
 def chart_spec(chart: Any) -> dict[str, Any]:
     """The Vega-Lite spec of an altair chart; a dict is taken to be a spec already."""
     if isinstance(chart, Mapping):

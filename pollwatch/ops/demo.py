@@ -26,11 +26,14 @@ from pollwatch.elections.importers import create_job, run_job
 from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
 from pollwatch.media.demo import load_demo_media
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
+from pollwatch.results.demo import load_demo_night, true_protocols
 from pollwatch.stats.sampling import draw_sample
 from pollwatch.stats.simulate import simulate_election
+from pollwatch.submissions.models import Submission
 from pollwatch.submissions.views import issue_token
 
 DEMO_SLUG = "demo"
+DEMO_FRAUD = "stuffing:0.10,rewrite:0.05"
 ACCOUNT_ROLES = [
     Role.ADMIN,
     Role.COORDINATOR,
@@ -50,6 +53,8 @@ def reset_demo(say: Say) -> None:
     election = Election.objects.filter(slug=DEMO_SLUG).first()
     if election is not None:
         say("Removing the previous demo election …")
+        # Submissions protect the observers who sent them: they go first.
+        Submission.objects.filter(election=election).delete()
         Person.objects.filter(mission__election=election).delete()
         election.delete()
     User.objects.filter(username__in=[role.value for role in ACCOUNT_ROLES]).delete()
@@ -70,16 +75,20 @@ def load_demo(
         return json.loads(accounts_file().read_text())
     reset_demo(say)
     say(f"Simulating an election with {stations:,} polling stations …")
-    simulated = simulate_election(stations=stations, seed=seed, observers=observers)
+    # Some ballot stuffing and rewritten protocols, so that the official-results check
+    # and the forensics have something to find (the true count is unchanged).
+    simulated = simulate_election(
+        stations=stations, seed=seed, observers=observers, fraud=DEMO_FRAUD
+    )
     folder = Path(settings.DATA_DIR) / "demo-simulation"
     paths = simulated.write(folder)
     today = datetime.date.today()
     election = Election.objects.create(
         slug=DEMO_SLUG,
         name="Snap presidential election (simulated)",
-        date=today + datetime.timedelta(days=12),
+        date=today,
         kind=Election.Kind.PRESIDENTIAL,
-        status=Election.Status.CAMPAIGN,
+        status=Election.Status.COUNTING,
         country_code="AZ",
         languages="en",
     )
@@ -119,8 +128,9 @@ def load_demo(
     install_defaults(election, actor="demo")
     say("Adding news items from four outlets, coded by machine, for the media monitors …")
     load_demo_media(election)
+    load_demo_night(election, folder, seed=seed, say=say)
     accounts = make_accounts(election, mission)
-    write_observer_credentials(election)
+    write_observer_credentials(election, folder)
     path = accounts_file()
     path.write_text(json.dumps(accounts, indent=2))
     path.chmod(0o600)
@@ -131,8 +141,14 @@ def observers_file() -> Path:
     return Path(settings.DATA_DIR) / "demo-observers.json"
 
 
-def write_observer_credentials(election: Election) -> None:
-    """Tokens of the observer app and the SMS gateway secret, for the demo traffic and the printed link."""
+def write_observer_credentials(election: Election, folder: Path) -> None:
+    """Tokens of the observer app, the SMS gateway secret and each station's true count, for the demo traffic."""
+    codes = list(
+        Candidate.objects.filter(contest__election=election)
+        .order_by("ballot_order")
+        .values_list("code", flat=True)
+    )
+    protocols = true_protocols(folder / "truth.csv", codes)
     observers = []
     deployments = Deployment.objects.filter(
         membership__election=election, reserve=False
@@ -145,6 +161,7 @@ def write_observer_credentials(election: Election) -> None:
                 "phone": person.phone,
                 "station": deployment.station.code,
                 "token": issue_token(person),
+                "protocol": protocols.get(deployment.station.code),
             }
         )
     path = observers_file()

@@ -42,6 +42,8 @@ class Observer:
     phone: str
     station: str
     token: str
+    # The station's true count (the demo knows it): result forms report it, so the quick count converges on the truth.
+    protocol: dict[str, int] | None = None
 
 
 def random_protocol(spec: dict, rng: random.Random) -> dict[str, Any]:
@@ -71,10 +73,15 @@ def random_protocol(spec: dict, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def random_answers(spec: dict, rng: random.Random) -> dict[str, Any]:
-    """Answers a careful observer might give: mostly fine, sometimes a problem worth an alert."""
+def random_answers(
+    spec: dict, rng: random.Random, protocol: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Answers a careful observer might give: mostly fine, sometimes a problem worth an alert.
+
+    A result form copies ``protocol`` when given (the station's count), else a random consistent one.
+    """
     if spec.get("kind") == "results":
-        return random_protocol(spec, rng)
+        return dict(protocol) if protocol else random_protocol(spec, rng)
     answers: dict[str, Any] = {}
     questions = [q for group in spec.get("groups", []) for q in group.get("questions", [])]
     for question in questions:
@@ -157,7 +164,7 @@ class Traffic:
                 "client_uuid": str(uuid.uuid4()),
                 "form": form["code"],
                 "station": observer.station,
-                "answers": random_answers(form["spec"], self.rng),
+                "answers": random_answers(form["spec"], self.rng, observer.protocol),
                 "observed_at": observed.isoformat(),
             }
         ).encode()
@@ -209,7 +216,11 @@ class Traffic:
             kind = "sms"
             self.sms(
                 observer,
-                as_sms(form["code"], observer.code, random_answers(form["spec"], self.rng)),
+                as_sms(
+                    form["code"],
+                    observer.code,
+                    random_answers(form["spec"], self.rng, observer.protocol),
+                ),
             )
         else:
             kind = "web"

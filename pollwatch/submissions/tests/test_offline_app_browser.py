@@ -7,51 +7,17 @@ when the browser is missing, and says so.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from pollwatch.testing import BROWSER_TEST, sign_in_browser
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason=f"Chromium not found at {CHROMIUM}",
-    ),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of
-    # the test itself are still plain synchronous code (Django's documented escape).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reports_made_offline_are_sent_when_back_online(
     live_server, browser, mission, forms, observer_token, settings
 ):
-    from django.conf import settings as django_settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from playwright.sync_api import expect
 
     from pollwatch.submissions.models import Submission
@@ -77,21 +43,7 @@ def test_reports_made_offline_are_sent_when_back_online(
     expect(page.locator("#queue .status-accepted")).to_have_count(2, timeout=15000)
     assert Submission.objects.filter(station__code="D1-001", form__code="OP").count() == 2
 
-    user = mission.users["coordinator"]
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": session.session_key,
-                "url": live_server.url,
-            }
-        ]
-    )
+    sign_in_browser(context, live_server.url, mission.users["coordinator"])
     dashboard = context.new_page()
     dashboard.goto(f"{live_server.url}/e/test-election/submissions/?form=OP")
     expect(dashboard.locator("table.data tbody tr")).to_have_count(2)

@@ -1,0 +1,33 @@
+"""Checklist findings: the alarming answers as shares of observed stations, with intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollwatch.elections.models import Election
+
+KEY = "findings"
+TITLE = "Findings of the observers"
+CHARTS = ["findings"]
+LISTED = 8
+
+
+def context(election: Election) -> dict[str, Any] | None:
+    from pollwatch.results.findings import findings_for
+
+    data = findings_for(election)
+    stations = max((p["stations"] for p in data["phases"]), default=0)
+    if not stations:
+        return None
+    return {"findings": data, "top": data["rows"][:LISTED], "stations": stations}
+
+
+def suggestion(ctx: dict[str, Any]) -> str:
+    top = [r for r in ctx["top"] if r["estimate"]][:3]
+    if not top:
+        return (
+            f"Observers reported from {ctx['stations']:,} polling stations and noted no "
+            "serious problem at a measurable share of them."
+        )
+    listed = "; ".join(r["sentence"] for r in top)
+    return f"Observers reported from {ctx['stations']:,} polling stations. Most frequent problems: {listed}."

@@ -1,0 +1,40 @@
+"""Forensic tests of the official results: warning signs with their plain-language readings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollwatch.elections.models import Election
+
+KEY = "forensics"
+TITLE = "Statistical analysis of the official results"
+CHARTS = ["fingerprint", "integer-turnout"]
+
+
+def context(election: Election) -> dict[str, Any] | None:
+    from pollwatch.results.models import ForensicsRun
+    from pollwatch.results.presenters import forensics_context
+
+    run = (
+        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
+        .order_by("-created")
+        .first()
+    )
+    if run is None:
+        return None
+    data = forensics_context(run)
+    data["warnings"] = [t for t in data["tests"] if t["flag"] and not t["descriptive"]]
+    data["run"] = run
+    return data
+
+
+def suggestion(ctx: dict[str, Any]) -> str:
+    if not ctx["warnings"]:
+        return (
+            "Statistical tests of the official per-station results show no warning sign of "
+            "manipulation beyond what honest regional differences explain."
+        )
+    return (
+        "Statistical tests of the official per-station results show warning signs that "
+        "call for scrutiny: " + "; ".join(t["reading"] for t in ctx["warnings"]) + "."
+    )

@@ -1,0 +1,40 @@
+"""The official results checked against the quick count and against observers' protocol copies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollwatch.elections.models import Election
+
+KEY = "official"
+TITLE = "Official results"
+CHARTS = ["official", "discrepancies"]
+LISTED = 10
+
+
+def context(election: Election) -> dict[str, Any] | None:
+    from pollwatch.results.official import comparison, discrepancy_report
+
+    data = comparison(election)
+    if not data["official_stations"]:
+        return None
+    report = discrepancy_report(election)
+    return {"comparison": data, "report": report, "top": report["rows"][:LISTED]}
+
+
+def suggestion(ctx: dict[str, Any]) -> str:
+    data = ctx["comparison"]
+    summary = ctx["report"]["summary"]
+    if data["outside"]:
+        verdict = "The official figures lie outside the mission's 95 % interval: " + " ".join(
+            r["sentence"] for r in data["outside"]
+        )
+    elif data["available"]:
+        verdict = "The official national figures lie within the mission's quick-count intervals."
+    else:
+        verdict = "The quick count is not yet available for comparison."
+    return (
+        f"Official results of {data['official_stations']:,} stations were compared. {verdict} "
+        f"At {summary.get('differ', 0):,} of {ctx['report']['compared']:,} stations where our "
+        "observers copied the protocol, the published figures differ from the copy."
+    )

@@ -1,0 +1,168 @@
+"""The preliminary statement: drafted from the data, edited by analysts, published as HTML and PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pollwatch.accounts.http import PollwatchRequest, signed_in
+from pollwatch.audit.models import record
+from pollwatch.reports.models import Statement
+from pollwatch.reports.render import document_context, render_html, render_pdf
+from pollwatch.results.access import analysis_for_user, can_analyse
+
+TITLE_MAX = 300
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statements(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, access = analysis_for_user(request, slug)
+    if request.method == "POST":
+        if not can_analyse(access):
+            return HttpResponse("Only analysts and admins write statements.", status=403)
+        title = (request.POST.get("title") or "").strip()[:TITLE_MAX] or (
+            f"Preliminary statement on the {election.name}"
+        )
+        statement = Statement.objects.create(
+            election=election, title=title, created_by=signed_in(request)
+        )
+        record(
+            "statement.created",
+            actor=request.user.get_username(),
+            election_id=election.pk,
+            obj=statement,
+            payload={"title": title},
+        )
+        return redirect("statement", slug=election.slug, pk=statement.pk)
+    return render(
+        request,
+        "reports/statements.html",
+        {
+            "election": election,
+            "statements": Statement.objects.filter(election=election),
+            "can_analyse": can_analyse(access),
+        },
+    )
+
+
+def _statement(request: PollwatchRequest, slug: str, pk: int, *, change: bool = False):
+    election, access = analysis_for_user(request, slug, change=change)
+    return get_object_or_404(Statement, election=election, pk=pk), access
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """The statement as it reads now, and (for analysts, while in draft) its text per section."""
+    item, access = _statement(request, slug, pk, change=request.method == "POST")
+    if request.method == "POST":
+        if item.status == Statement.Status.PUBLISHED:
+            messages.error(request, "A published statement cannot be changed; start a new one.")
+            return redirect("statement", slug=slug, pk=pk)
+        texts = dict(item.texts)
+        for key in request.POST:
+            if not key.startswith("text_"):
+                continue
+            section = key.removeprefix("text_")
+            text = request.POST.get(key, "").replace("\r\n", "\n")
+            # Text left as drafted keeps following the data; edited text is the analyst's.
+            if (
+                text.strip()
+                == request.POST.get(f"draft_{section}", "").replace("\r\n", "\n").strip()
+            ):
+                texts.pop(section, None)
+            else:
+                texts[section] = text
+        if request.POST.get("title"):
+            item.title = request.POST["title"].strip()[:TITLE_MAX]
+        item.texts = texts
+        item.save(update_fields=["texts", "title", "updated"])
+        record(
+            "statement.edited",
+            actor=request.user.get_username(),
+            election_id=item.election_id,
+            obj=item,
+            payload={"sections": sorted(texts)},
+        )
+        messages.success(request, "Saved.")
+        return redirect("statement", slug=slug, pk=pk)
+    if item.status == Statement.Status.PUBLISHED:
+        context = {"statement": item, "election": item.election, "frozen": item.html}
+    else:
+        context = document_context(item)
+    context["can_edit"] = can_analyse(access) and item.status == Statement.Status.DRAFT
+    context["can_analyse"] = can_analyse(access)
+    return render(request, "reports/statement.html", context)
+
+
+@login_required
+def statement_pdf(request: PollwatchRequest, slug: str, pk: int) -> HttpResponseBase:
+    item, _ = _statement(request, slug, pk)
+    filename = f"{item.election.slug}-statement-{item.pk}.pdf"
+    if item.status == Statement.Status.PUBLISHED and item.pdf_path:
+        path = Path(settings.MEDIA_ROOT) / item.pdf_path
+        return FileResponse(path.open("rb"), content_type="application/pdf", filename=filename)
+    response = HttpResponse(render_pdf(item), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def statement_publish(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """Freeze the statement: its HTML, its PDF and the audit head it was published at."""
+    item, _ = _statement(request, slug, pk, change=True)
+    if item.status == Statement.Status.PUBLISHED:
+        return redirect("statement", slug=slug, pk=pk)
+    from django.template.loader import render_to_string
+
+    context = document_context(item, for_pdf=True)
+    item.status = Statement.Status.PUBLISHED
+    item.published_at = timezone.now()
+    context["statement"] = item
+    item.audit_head = context["audit_head"]
+    item.html = render_to_string("reports/_document_body.html", context)
+    pdf = render_pdf(item, render_to_string("reports/document.html", context))
+    relative = f"statements/{item.election.slug}-{item.pk}-{item.published_at:%Y%m%dT%H%M%S}.pdf"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf)
+    item.pdf_path = relative
+    item.save()
+    record(
+        "statement.published",
+        actor=request.user.get_username(),
+        election_id=item.election_id,
+        obj=item,
+        payload={"audit_head": item.audit_head, "title": item.title},
+    )
+    messages.success(request, "Published. The HTML and PDF are now frozen.")
+    return redirect("statement", slug=slug, pk=pk)
+
+
+@login_required
+def statement_html(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """The statement as one standalone HTML file (download), charts inline."""
+    item, _ = _statement(request, slug, pk)
+    html = (
+        render_html(item)
+        if item.status == Statement.Status.DRAFT
+        else (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+            f"{item.title}</title></head><body>{item.html}</body></html>"
+        )
+    )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{item.election.slug}-statement-{item.pk}.html"'
+    )
+    return response

@@ -1,0 +1,419 @@
+"""The analysis charts, by name: the same chart in the page, in the PDF statement and as SVG/PNG download.
+
+Each builder takes the election and returns an altair chart, or None when
+there is nothing to draw yet. Builders only reshape what the estimates and
+stored runs already hold; they compute no statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pollwatch.elections.models import Election
+from pollwatch.lib import charts
+
+Builder = Callable[[Election], Any]
+
+
+def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {c["code"]: c for c in data.get("candidates", [])}
+
+
+def _share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    names = _names(data)
+    rows = []
+    for code, estimate in data.get("shares", {}).items():
+        if estimate["estimate"] is None:
+            continue
+        candidate = names.get(code, {"name": code, "colour": None})
+        rows.append(
+            {
+                "name": candidate["name"],
+                "estimate": estimate["estimate"],
+                "low": estimate["ci"][0],
+                "high": estimate["ci"][1],
+                "colour": candidate.get("colour"),
+            }
+        )
+    rows.sort(key=lambda r: -r["estimate"])
+    return rows
+
+
+def quick_count(election: Election) -> Any:
+    from pollwatch.results.estimates import quick_count_for
+
+    data = quick_count_for(election)
+    if not data.get("available"):
+        return None
+    return charts.estimates_chart(
+        _share_rows(data),
+        title=f"Quick count: share of valid votes, {data['stations']:,} of "
+        f"{data['sampled_stations']:,} sampled stations",
+        references=_published_references(election, data),
+    )
+
+
+def _published_references(election: Election, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Announced figures (third-party exit polls, official results) as marks beside our intervals."""
+    from pollwatch.results.models import PublishedPoll
+    from pollwatch.results.official import official_totals
+
+    names = _names(data)
+    references = []
+    for poll in PublishedPoll.objects.filter(election=election).order_by("created")[:4]:
+        for code, percent in poll.shares.items():
+            if code in names:
+                references.append(
+                    {
+                        "name": names[code]["name"],
+                        "value": float(percent) / 100,
+                        "label": poll.source,
+                    }
+                )
+    totals = official_totals(election)
+    if totals["stations"]:
+        for code, share in totals["shares"].items():
+            if code in names and share is not None:
+                references.append(
+                    {"name": names[code]["name"], "value": share, "label": "official result"}
+                )
+    return references
+
+
+def convergence(election: Election) -> Any:
+    from pollwatch.results.estimates import quick_count_for
+
+    data = quick_count_for(election)
+    if not data.get("available") or len(data.get("convergence", [])) < 2:
+        return None
+    names = _names(data)
+    points = []
+    for point in data["convergence"]:
+        for code, estimate in point["shares"].items():
+            if estimate["estimate"] is None:
+                continue
+            candidate = names.get(code, {"name": code, "colour": None})
+            points.append(
+                {
+                    "stations": point["stations"],
+                    "name": candidate["name"],
+                    "estimate": estimate["estimate"],
+                    "low": estimate["ci"][0]
+                    if estimate["ci"][0] is not None
+                    else estimate["estimate"],
+                    "high": estimate["ci"][1]
+                    if estimate["ci"][1] is not None
+                    else estimate["estimate"],
+                    "colour": candidate.get("colour"),
+                }
+            )
+    return charts.convergence_chart(
+        points, title="Convergence: estimates as result forms arrive (95 % intervals)"
+    )
+
+
+def coverage(election: Election) -> Any:
+    from pollwatch.results.estimates import quick_count_for
+
+    data = quick_count_for(election)
+    if not data.get("available"):
+        return None
+    rows = [
+        {
+            "area": row["name"],
+            "reported": row["reported"],
+            "sampled": row["sampled"],
+            "newly_included": row["newly_included"],
+        }
+        for row in data["coverage"]["regions"]
+        if row["sampled"]
+    ]
+    return charts.coverage_chart(
+        rows, title="Sampled stations whose result form arrived, by region"
+    )
+
+
+def exit_poll(election: Election) -> Any:
+    from pollwatch.results.estimates import exit_poll_for
+
+    data = exit_poll_for(election)
+    if not data.get("available"):
+        return None
+    return charts.estimates_chart(
+        _share_rows(data),
+        title=f"Our exit poll: {data['respondents']:,} interviews at {data['stations']:,} stations",
+        axis_title="share of respondents' votes",
+        references=_published_references(election, data),
+    )
+
+
+def official(election: Election) -> Any:
+    from pollwatch.results.official import comparison
+
+    data = comparison(election)
+    if not data["available"]:
+        return None
+    rows = [
+        {
+            "name": row["name"],
+            "estimate": row["estimate"],
+            "low": row["low"],
+            "high": row["high"],
+            "colour": row.get("colour"),
+        }
+        for row in data["national"]
+        if row["estimate"] is not None and row["code"] != "turnout"
+    ]
+    references = [
+        {"name": row["name"], "value": row["official"], "label": "official result"}
+        for row in data["national"]
+        if row["official"] is not None and row["code"] != "turnout"
+    ]
+    return charts.estimates_chart(
+        rows, title="Official result against our quick-count interval", references=references
+    )
+
+
+def discrepancies(election: Election) -> Any:
+    from pollwatch.results.official import discrepancy_report
+
+    data = discrepancy_report(election)
+    gains = data["summary"].get("net_gain") or {}
+    names = {c["code"]: c for c in data.get("candidates", [])}
+    rows = [
+        {
+            "label": names.get(code, {"name": code})["name"],
+            "value": value,
+            "colour": names.get(code, {}).get("colour"),
+        }
+        for code, value in gains.items()
+        if code in names
+    ]
+    if not rows or not any(r["value"] for r in rows):
+        return None
+    return charts.bar_chart(
+        rows,
+        title="Net votes gained in the official figures over observers' protocol copies",
+        x_title="votes (official − observed), summed over stations that differ",
+        y_title="candidate",
+    )
+
+
+def _forensics(election: Election) -> dict[str, Any] | None:
+    from pollwatch.results.models import ForensicsRun
+
+    run = (
+        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
+        .order_by("-created")
+        .first()
+    )
+    return run.result if run else None
+
+
+def fingerprint(election: Election) -> Any:
+    result = _forensics(election)
+    grid = (result or {}).get("national", {}).get("fingerprint", {})
+    if not grid.get("counts"):
+        return None
+    return charts.fingerprint_heatmap(
+        coarsen(grid, FINGERPRINT_CELLS),
+        title="Election fingerprint: stations by turnout and leader's share",
+    )
+
+
+FINGERPRINT_CELLS = 50
+
+
+def coarsen(grid: dict[str, Any], cells: int) -> dict[str, Any]:
+    """Merge neighbouring cells of the 2-D histogram so the picture stays light (50 × 50 at most)."""
+    import numpy as np
+
+    counts = np.asarray(grid["counts"], dtype=float)
+    factor = max(1, int(np.ceil(counts.shape[0] / cells)))
+    if factor == 1:
+        return grid
+    rows, columns = (counts.shape[0] // factor) * factor, (counts.shape[1] // factor) * factor
+    merged = counts[:rows, :columns].reshape(rows // factor, factor, columns // factor, factor)
+    return {
+        **grid,
+        "counts": merged.sum(axis=(1, 3)).tolist(),
+        "turnout_edges": list(grid["turnout_edges"])[: rows + 1 : factor],
+        "share_edges": list(grid["share_edges"])[: columns + 1 : factor],
+    }
+
+
+def integer_turnout(election: Election) -> Any:
+    result = _forensics(election)
+    if not result or not result.get("histograms", {}).get("turnout"):
+        return None
+    return charts.integer_histogram(
+        result["histograms"]["turnout"],
+        title="Turnout percentages of stations against the Monte Carlo band (no manipulation)",
+    )
+
+
+def integer_leader(election: Election) -> Any:
+    result = _forensics(election)
+    if not result or not result.get("histograms", {}).get("leader"):
+        return None
+    return charts.integer_histogram(
+        result["histograms"]["leader"],
+        title="Leader's percentages of stations against the Monte Carlo band (no manipulation)",
+    )
+
+
+def second_digit(election: Election) -> Any:
+    result = _forensics(election)
+    test = (result or {}).get("national", {}).get("second_digit", {})
+    if not test.get("digit_counts") or not test.get("n"):
+        return None
+    from pollwatch.stats.forensics import BENFORD_SECOND_DIGIT
+
+    return charts.digit_chart(
+        [count / test["n"] for count in test["digit_counts"]],
+        BENFORD_SECOND_DIGIT.tolist(),
+        title="Second digits of ballots cast against Benford's law",
+        x_title="second digit",
+    )
+
+
+def last_digit(election: Election) -> Any:
+    result = _forensics(election)
+    test = (result or {}).get("national", {}).get("last_digit", {})
+    if not test.get("digit_counts") or not test.get("n"):
+        return None
+    return charts.digit_chart(
+        [count / test["n"] for count in test["digit_counts"]],
+        [0.1] * 10,
+        title="Last digits of ballots cast against the uniform expectation",
+        x_title="last digit",
+    )
+
+
+def findings(election: Election) -> Any:
+    from pollwatch.results.findings import findings_for
+
+    data = findings_for(election)
+    rows = [
+        {
+            "label": row["short"],
+            "group": "all observed stations",
+            "estimate": row["estimate"],
+            "low": row["low"],
+            "high": row["high"],
+        }
+        for row in data["rows"]
+        if row["estimate"] is not None
+    ][:15]
+    if not rows:
+        return None
+    return charts.proportions_chart(
+        rows,
+        title="Checklist findings: share of observed stations (95 % intervals)",
+        axis_title="share of observed stations",
+    )
+
+
+CHARTS: dict[str, Builder] = {
+    "quick-count": quick_count,
+    "convergence": convergence,
+    "coverage": coverage,
+    "exit-poll": exit_poll,
+    "official": official,
+    "discrepancies": discrepancies,
+    "fingerprint": fingerprint,
+    "integer-turnout": integer_turnout,
+    "integer-leader": integer_leader,
+    "second-digit": second_digit,
+    "last-digit": last_digit,
+    "findings": findings,
+}
+
+
+# What each chart is drawn from: a chart is redrawn only when its data changed.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "quick-count": ("results", "polls", "official"),
+    "convergence": ("results",),
+    "coverage": ("results",),
+    "exit-poll": ("exitpoll", "polls", "official"),
+    "official": ("results", "official"),
+    "discrepancies": ("discrepancies",),
+    "fingerprint": ("forensics",),
+    "integer-turnout": ("forensics",),
+    "integer-leader": ("forensics",),
+    "second-digit": ("forensics",),
+    "last-digit": ("forensics",),
+    "findings": ("checklist",),
+}
+TITLES = {
+    "quick-count": "Quick-count estimates with 95 % intervals",
+    "convergence": "Convergence of the estimates as result forms arrive",
+    "coverage": "Sampled stations reported, by region",
+    "exit-poll": "Exit-poll estimates with 95 % intervals",
+    "official": "Official result against our quick-count interval",
+    "discrepancies": "Net votes gained in the official figures over observers' copies",
+    "fingerprint": "Election fingerprint: turnout against the leader's share",
+    "integer-turnout": "Turnout percentages against the Monte Carlo band",
+    "integer-leader": "Leader's percentages against the Monte Carlo band",
+    "second-digit": "Second digits of ballots cast against Benford's law",
+    "last-digit": "Last digits of ballots cast against the uniform expectation",
+    "findings": "Checklist findings with 95 % intervals",
+}
+CHART_TTL = 3600
+
+
+def _source_version(source: str, election: Election) -> str:
+    from django.db.models import Count, Max
+
+    from pollwatch.results.estimates import exit_poll_for, quick_count_for
+    from pollwatch.results.findings import findings_for
+    from pollwatch.results.models import ForensicsRun, PublishedPoll
+    from pollwatch.results.official import discrepancy_report, official_version
+
+    # Charts of computed figures follow the figures they are drawn from (which may be a
+    # refresh behind the data), not the data: a chart never shows figures newer or older
+    # than the table beside it.
+    if source == "results":
+        return quick_count_for(election)["as_of"].isoformat()
+    if source == "exitpoll":
+        return exit_poll_for(election)["as_of"].isoformat()
+    if source == "checklist":
+        return findings_for(election)["as_of"].isoformat()
+    if source == "discrepancies":
+        return discrepancy_report(election)["as_of"].isoformat()
+    if source == "polls":
+        polls = PublishedPoll.objects.filter(election=election).aggregate(
+            n=Count("pk"), last=Max("pk")
+        )
+        return f"{polls['n']}.{polls['last']}"
+    if source == "official":
+        return official_version(election)
+    run = (
+        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
+        .order_by("-created")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return str(run)
+
+
+def version(name: str, election: Election) -> str:
+    """A short tag that changes whenever the data behind the chart changes (used in its URL)."""
+    import hashlib
+
+    parts = "|".join(_source_version(source, election) for source in DEPENDS_ON[name])
+    return hashlib.sha256(parts.encode()).hexdigest()[:16]
+
+
+def svg(name: str, election: Election) -> str:
+    """The chart as SVG, or "" when there is nothing to draw; cached until its data changes."""
+    from django.core.cache import cache
+
+    key = f"chart:{election.pk}:{name}:{version(name, election)}"
+    cached = cache.get(key)
+    if cached is None:
+        chart = CHARTS[name](election)
+        cached = charts.render_svg(chart) if chart is not None else ""
+        cache.set(key, cached, CHART_TTL)
+    return cached

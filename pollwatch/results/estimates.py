@@ -1,0 +1,368 @@
+"""Our own estimates from what observers sent: the quick count from PVT result forms, the exit poll from tallies.
+
+Gathers plain arrays from the database and hands them to the pure core
+(``pollwatch.stats``); nothing statistical is computed here.
+
+The sample is the set of stations observers were deployed to (not as
+reserve), plus any reserve station whose result arrived: a reserve is drawn
+from the same stratum and replaces a sampled station that could not be
+reached. Strata are the stations' own (lowest-level) areas; N_h is the
+number of stations of each such area in the frame. A result form counts when
+it is accepted or verified; forms with problems (partial) and quarantined or
+rejected ones wait for a coordinator's decision. When a station has several,
+a verified one wins, else the latest.
+
+Results are kept with the version of the submissions they were computed
+from (``pollwatch.results.freshness``): a dashboard refreshing every few
+seconds does not redo the work, and a new result form is reflected within
+a refresh or two.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from pollwatch.checklists.models import Form
+from pollwatch.elections.models import Area, Candidate, Election, PollingStation
+from pollwatch.observers.models import Deployment
+from pollwatch.results.freshness import fresh
+from pollwatch.stats.exitpoll import exit_poll
+from pollwatch.stats.quickcount import convergence, quick_count
+from pollwatch.submissions.models import Submission
+
+FRAME_TTL = 300
+COUNTED = (Submission.Status.ACCEPTED, Submission.Status.VERIFIED)
+# A region whose reported share of sampled stations is below this fraction of the
+# national one is flagged as under-reported (newly included territories often are).
+UNDER_REPORTED_RATIO = 0.75
+
+
+@dataclass
+class Frame:
+    """The sampling frame in brief: stations per stratum (lowest-level area) and the regions."""
+
+    population: dict[int, int]
+    region_of_area: dict[int, str]
+    regions: dict[str, dict[str, Any]]
+    stations: int
+
+
+def region_code(area_path: str) -> str:
+    return area_path.strip("/").split("/")[0]
+
+
+def frame_for(election: Election) -> Frame:
+    """Stations per lowest-level area, from the totals the importer keeps (no scan of the stations)."""
+    key = f"frame:{election.pk}:{election.imports.filter(status='done').count()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    leaves = Area.objects.filter(
+        election=election, children__isnull=True, station_count__gt=0
+    ).values_list("pk", "path", "station_count")
+    population = {pk: count for pk, _, count in leaves}
+    region_of_area = {pk: region_code(path) for pk, path, _ in leaves}
+    regions = {
+        area.code: {
+            "code": area.code,
+            "name": area.name,
+            "newly_included": area.newly_included,
+            "stations": area.station_count,
+            "boundary": area.boundary,
+        }
+        for area in Area.objects.filter(election=election, level=1)
+    }
+    if not population:
+        # Stations attached to inner areas (a frame without a complete tree): count them directly.
+        for area_id, count in (
+            PollingStation.objects.filter(election=election)
+            .values_list("area_id")
+            .annotate(n=Count("pk"))
+        ):
+            population[area_id] = count
+    frame = Frame(population, region_of_area, regions, sum(population.values()))
+    cache.set(key, frame, FRAME_TTL)
+    return frame
+
+
+def candidates_for(election: Election) -> list[Candidate]:
+    """The candidates of the election's first contest, in ballot order (the PVT form's questions)."""
+    contest = election.contests.order_by("pk").first()
+    return list(contest.candidates.order_by("ballot_order")) if contest else []
+
+
+def counted_per_station(
+    election: Election, kind: str, *, form_code: str | None = None
+) -> dict[int, tuple[dict, Any, str]]:
+    """station id -> (answers, created, status) of the submission that counts there."""
+    chosen: dict[int, tuple[dict, Any, str]] = {}
+    submissions = Submission.objects.filter(election=election, form__kind=kind, status__in=COUNTED)
+    if form_code is not None:
+        submissions = submissions.filter(form__code=form_code)
+    rows = submissions.order_by("created", "pk").values_list(
+        "station_id", "answers", "created", "status"
+    )
+    for station_id, answers, created, status in rows:
+        previous = chosen.get(station_id)
+        if (
+            previous is not None
+            and previous[2] == Submission.Status.VERIFIED
+            and status != previous[2]
+        ):
+            continue
+        chosen[station_id] = (answers, created, status)
+    return chosen
+
+
+def submissions_fingerprint(election: Election, kind: str) -> str:
+    latest = Submission.objects.filter(election=election, form__kind=kind).aggregate(
+        last=Max("updated"), count=Count("pk")
+    )
+    stamp = latest["last"].timestamp() if latest["last"] else 0
+    return f"{stamp:.6f}-{latest['count']}"
+
+
+@dataclass
+class Sample:
+    station_ids: np.ndarray
+    strata: np.ndarray
+    regions: np.ndarray
+    codes: list[str] = field(default_factory=list)
+
+
+def sample_for(election: Election, reported_ids: set[int]) -> Sample:
+    rows = (
+        Deployment.objects.filter(membership__election=election)
+        .values_list(
+            "station_id", "station__area_id", "station__area_path", "station__code", "reserve"
+        )
+        .distinct()
+    )
+    seen: dict[int, tuple[int, str, str]] = {}
+    for station_id, area_id, path, code, reserve in rows:
+        if reserve and station_id not in reported_ids:
+            continue
+        seen[station_id] = (area_id, region_code(path), code)
+    ids = sorted(seen)
+    return Sample(
+        np.array(ids, dtype=np.int64),
+        np.array([seen[i][0] for i in ids], dtype=np.int64),
+        np.array([seen[i][1] for i in ids], dtype=object),
+        [seen[i][2] for i in ids],
+    )
+
+
+def _count(answers: dict, code: str) -> float:
+    value = answers.get(code)
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
+    )
+
+
+def quick_count_for(election: Election, *, confidence: float = 0.95) -> dict[str, Any]:
+    """The quick count as JSON-ready dict (the core's ``as_dict()`` plus what the dashboard shows)."""
+    return fresh(
+        f"qc:{election.pk}:{confidence}",
+        submissions_fingerprint(election, Form.Kind.RESULTS),
+        lambda: _compute_quick_count(election, confidence),
+    )
+
+
+def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any]:
+    frame = frame_for(election)
+    candidates = candidates_for(election)
+    results = counted_per_station(election, Form.Kind.RESULTS)
+    sample = sample_for(election, set(results))
+    codes = [c.code for c in candidates]
+    base: dict[str, Any] = {
+        "candidates": [
+            {"code": c.code, "name": c.name, "party": c.party, "colour": c.colour}
+            for c in candidates
+        ],
+        "sampled": len(sample.station_ids),
+        "received": len(results),
+        "frame_stations": frame.stations,
+        "confidence": confidence,
+    }
+    if not codes or len(sample.station_ids) == 0:
+        return {**base, "available": False, "reason": "no sample or no candidates yet"}
+    reported = np.array([sid in results for sid in sample.station_ids.tolist()], dtype=bool)
+    answers = [results.get(sid, ({}, None, ""))[0] for sid in sample.station_ids.tolist()]
+    votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
+    registered = np.array([_count(a, "RV") for a in answers])
+    invalid = np.array([_count(a, "IN") for a in answers])
+    # A reported form missing a count is not counted (validation normally prevents it).
+    complete = reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
+    has_totals = bool(np.all(np.isfinite(registered[complete]))) and bool(
+        np.all(np.isfinite(invalid[complete]))
+    )
+    arrival = np.array(
+        [
+            results[sid][1].timestamp() if sid in results else np.inf
+            for sid in sample.station_ids.tolist()
+        ]
+    )
+    population = {area: frame.population.get(area, 0) for area in frame.population}
+    for area in set(sample.strata.tolist()) - set(population):
+        population[area] = int((sample.strata == area).sum())
+    estimate = quick_count(
+        sample.strata,
+        votes,
+        registered if has_totals else None,
+        invalid if has_totals else None,
+        population=population,
+        reported=complete,
+        by=sample.regions.astype(str),
+        arrival=arrival,
+        confidence=confidence,
+    )
+    out = {**base, "available": True, **estimate.as_dict()}
+    out["coverage"] = _coverage(frame, sample, complete, population)
+    done = np.flatnonzero(complete)
+    if len(done) >= 2:
+        batch = max(5, len(done) // 40)
+        points = convergence(
+            sample.strata[done],
+            {code: values[done] for code, values in votes.items()},
+            population=population,
+            arrival=arrival[done],
+            batch=batch,
+            confidence=confidence,
+        )
+        out["convergence"] = [p.as_dict() for p in points]
+    else:
+        out["convergence"] = []
+    return out
+
+
+def _coverage(
+    frame: Frame, sample: Sample, reported: np.ndarray, population: dict[int, int]
+) -> dict[str, Any]:
+    """Sampled and reported stations per region and per stratum, with under-reporting warnings."""
+    per_region: dict[str, dict[str, int]] = defaultdict(lambda: {"sampled": 0, "reported": 0})
+    per_stratum: dict[int, dict[str, int]] = defaultdict(lambda: {"sampled": 0, "reported": 0})
+    for region, stratum, done in zip(
+        sample.regions.tolist(), sample.strata.tolist(), reported.tolist(), strict=True
+    ):
+        per_region[region]["sampled"] += 1
+        per_region[region]["reported"] += int(done)
+        per_stratum[stratum]["sampled"] += 1
+        per_stratum[stratum]["reported"] += int(done)
+    national = reported.mean() if len(reported) else 0.0
+    rows = []
+    for code, info in sorted(frame.regions.items()):
+        counts = per_region.get(code, {"sampled": 0, "reported": 0})
+        share = counts["reported"] / counts["sampled"] if counts["sampled"] else 0.0
+        under = bool(
+            counts["sampled"] == 0 or (national > 0 and share < UNDER_REPORTED_RATIO * national)
+        )
+        rows.append(
+            {
+                "code": code,
+                "name": info["name"],
+                "newly_included": info["newly_included"],
+                "stations": info["stations"],
+                **counts,
+                "share": share,
+                "under_reported": under,
+            }
+        )
+    strata_without_sample = [area for area in population if area not in per_stratum]
+    strata_without_report = [
+        area for area, counts in per_stratum.items() if counts["reported"] == 0
+    ]
+    warnings = []
+    for row in rows:
+        if row["sampled"] == 0:
+            warnings.append(f"{row['name']}: no sampled station — the estimate does not cover it.")
+        elif row["under_reported"]:
+            warnings.append(
+                f"{row['name']}{' (newly included)' if row['newly_included'] else ''}: "
+                f"only {row['reported']} of {row['sampled']} sampled stations reported "
+                f"({100 * row['share']:.0f} % against {100 * national:.0f} % nationally)."
+            )
+    return {
+        "regions": rows,
+        "national_share": float(national),
+        "strata": len(population),
+        "strata_sampled": len(per_stratum),
+        "strata_without_sample": len(strata_without_sample),
+        "strata_without_report": len(strata_without_report),
+        "stations_in_unreported_strata": int(
+            sum(population.get(a, 0) for a in strata_without_sample + strata_without_report)
+        ),
+        "warnings": warnings,
+    }
+
+
+def exit_poll_for(election: Election, *, confidence: float = 0.95) -> dict[str, Any]:
+    """Our exit poll from the interview tallies (form EP) at sampled stations."""
+    return fresh(
+        f"ep:{election.pk}:{confidence}",
+        submissions_fingerprint(election, Form.Kind.EXITPOLL),
+        lambda: _compute_exit_poll(election, confidence),
+    )
+
+
+def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
+    candidates = candidates_for(election)
+    codes = [c.code for c in candidates]
+    tallies = counted_per_station(election, Form.Kind.EXITPOLL)
+    base: dict[str, Any] = {
+        "candidates": [
+            {"code": c.code, "name": c.name, "party": c.party, "colour": c.colour}
+            for c in candidates
+        ],
+        "stations_polled": len(tallies),
+        "confidence": confidence,
+    }
+    if not codes or not tallies:
+        return {**base, "available": False, "reason": "no exit-poll tallies yet"}
+    frame = frame_for(election)
+    areas = dict(PollingStation.objects.filter(pk__in=list(tallies)).values_list("pk", "area_id"))
+    station_labels: list[np.ndarray] = []
+    choices: list[np.ndarray] = []
+    strata: list[np.ndarray] = []
+    arrival: list[np.ndarray] = []
+    refused = 0
+    for station_id, (answers, created, _) in tallies.items():
+        counts = [
+            int(_count(answers, code)) if np.isfinite(_count(answers, code)) else 0
+            for code in codes
+        ]
+        total = sum(counts)
+        refused += int(_count(answers, "RF")) if np.isfinite(_count(answers, "RF")) else 0
+        if total == 0:
+            continue
+        station_labels.append(np.full(total, station_id))
+        choices.append(np.repeat(np.array(codes, dtype=object), counts))
+        strata.append(np.full(total, areas[station_id]))
+        arrival.append(np.full(total, created.timestamp()))
+    if not choices:
+        return {**base, "available": False, "reason": "the tallies hold no interviews"}
+    stratum = np.concatenate(strata)
+    population = {area: frame.population.get(area, 0) for area in frame.population}
+    for area in set(stratum.tolist()) - set(population):
+        population[area] = len(set(np.concatenate(station_labels)[stratum == area].tolist()))
+    sampled = Deployment.objects.filter(membership__election=election, reserve=False).values(
+        "station_id"
+    )
+    result = exit_poll(
+        np.concatenate(station_labels),
+        np.concatenate(choices).astype(str),
+        stratum=stratum,
+        population=population,
+        arrival=np.concatenate(arrival),
+        expected_stations=max(sampled.distinct().count(), len(tallies)),
+        confidence=confidence,
+    )
+    out = {**base, "available": True, **result.as_dict(), "refusals": refused}
+    total = out["respondents"] + refused
+    out["refusal_rate"] = refused / total if total else None
+    return out

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from pollwatch.elections.models import Candidate, Election
+from pollwatch.results.models import PublishedPoll
+
+
+class ResultsUploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV or XLSX, one row per polling station")
+    encoding = forms.CharField(
+        required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB."
+            )
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError("Give a .csv or .xlsx file.")
+        return upload
+
+    def clean_encoding(self):
+        import codecs
+
+        encoding = self.cleaned_data["encoding"] or "utf-8"
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise forms.ValidationError(f"Unknown encoding {encoding!r}.") from None
+        return encoding
+
+
+class MappingForm(forms.Form):
+    """One select per field (station code, protocol lines, each candidate) over the file's columns."""
+
+    confirm = forms.BooleanField(required=False, label="The warnings are understood: import anyway")
+
+    def __init__(
+        self,
+        header: list[str],
+        fields: list[tuple[str, str, bool]],
+        data: Any = None,
+        initial: dict[str, str | None] | None = None,
+    ):
+        super().__init__(data, initial={f"field_{k}": v for k, v in (initial or {}).items()})
+        choices = [("", "— not in the file —")] + [(column, column) for column in header]
+        self.field_keys = []
+        for key, label, required in fields:
+            self.fields[f"field_{key}"] = forms.ChoiceField(
+                choices=choices, required=required, label=label
+            )
+            self.field_keys.append(key)
+        # The confirmation box goes last.
+        self.fields["confirm"] = self.fields.pop("confirm")
+
+    def clean(self):
+        cleaned = super().clean()
+        used: dict[str, str] = {}
+        for key in self.field_keys:
+            column = cleaned.get(f"field_{key}")
+            if not column:
+                continue
+            if column in used:
+                self.add_error(
+                    f"field_{key}",
+                    f"column {column!r} is already mapped to {self.fields['field_' + used[column]].label}",
+                )
+            used[column] = key
+        return cleaned
+
+    def mapping(self) -> dict[str, str | None]:
+        return {key: self.cleaned_data.get(f"field_{key}") or None for key in self.field_keys}
+
+    def mapping_fields(self):
+        return [self[f"field_{key}"] for key in self.field_keys]
+
+
+class PublishedPollForm(forms.Form):
+    source = forms.CharField(
+        max_length=200, help_text="who announced it, e.g. 'State TV / Pollster X'"
+    )
+    kind = forms.ChoiceField(choices=PublishedPoll.Kind.choices)
+    announced_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM")
+    turnout = forms.FloatField(required=False, min_value=0, max_value=100, help_text="percent")
+    url = forms.URLField(required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, candidates: list[Candidate], data: Any = None):
+        super().__init__(data)
+        self.candidates = candidates
+        for candidate in candidates:
+            self.fields[f"share_{candidate.code}"] = forms.FloatField(
+                required=False,
+                min_value=0,
+                max_value=100,
+                label=f"{candidate.name} (%)",
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        shares = {
+            c.code: cleaned[f"share_{c.code}"]
+            for c in self.candidates
+            if cleaned.get(f"share_{c.code}") is not None
+        }
+        if not shares:
+            raise forms.ValidationError("Give at least one candidate's announced percentage.")
+        if sum(shares.values()) > 100.5:
+            raise forms.ValidationError(
+                f"The percentages add up to {sum(shares.values()):.1f} %, more than 100 %."
+            )
+        cleaned["shares"] = shares
+        return cleaned
+
+    def save(self, election: Election, user) -> PublishedPoll:
+        data = self.cleaned_data
+        return PublishedPoll.objects.create(
+            election=election,
+            source=data["source"],
+            kind=data["kind"],
+            announced_at=data.get("announced_at"),
+            turnout=data.get("turnout"),
+            url=data.get("url") or "",
+            note=data.get("note") or "",
+            shares=data["shares"],
+            created_by=user if user.is_authenticated else None,
+        )
+
+    def share_fields(self):
+        return [self[f"share_{c.code}"] for c in self.candidates]

@@ -1,0 +1,66 @@
+"""Serve the last computed figures at once and recompute in the background when the data changed.
+
+On election night result forms and checklists arrive every second, so the
+figures behind a dashboard are almost always one form behind. Recomputing
+them inside the request (a few hundred milliseconds to seconds over tens of
+thousands of forms) would make every refresh slow. Instead each figure is
+kept with the data version it was computed from: a request whose version
+matches gets it straight from the cache; a request that finds an older
+version gets the older figures at once, with their "as of" time, and one
+background thread per process recomputes them for the next refresh. The very
+first request computes in place.
+
+``ANALYSIS_BACKGROUND_REFRESH=false`` (the tests) always computes in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+KEEP_SECONDS = 24 * 3600
+LOCK_SECONDS = 120
+
+
+def fresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The figures for ``version``, or the last ones while those are being recomputed.
+
+    The dict returned carries ``as_of`` (when it was computed) and ``stale``
+    (True while newer data is being taken into account).
+    """
+    entry = cache.get(key)
+    if entry is not None and entry["version"] == version:
+        return {**entry["value"], "as_of": entry["as_of"], "stale": False}
+    if entry is None or not settings.ANALYSIS_BACKGROUND_REFRESH:
+        return _store(key, version, compute)
+    if cache.add(f"{key}:refreshing", version, LOCK_SECONDS):
+        threading.Thread(
+            target=_refresh, args=(key, version, compute), name=f"refresh {key}", daemon=True
+        ).start()
+    return {**entry["value"], "as_of": entry["as_of"], "stale": True}
+
+
+def _store(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    as_of = timezone.now()
+    value = compute()
+    cache.set(key, {"version": version, "value": value, "as_of": as_of}, KEEP_SECONDS)
+    return {**value, "as_of": as_of, "stale": False}
+
+
+def _refresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> None:
+    try:
+        _store(key, version, compute)
+    except Exception:  # a failed refresh keeps the old figures; the next request tries again
+        logger.exception("recomputing %s failed", key)
+    finally:
+        cache.delete(f"{key}:refreshing")
+        connections.close_all()

@@ -1,0 +1,241 @@
+"""Shape computed results for the pages and the statement: rows, names, verdicts. No statistics here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollwatch.elections.models import Election
+from pollwatch.results.models import ForensicsRun, PublishedPoll
+from pollwatch.stats.official import compare_with_interval
+
+
+def share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per candidate with estimate and interval (fractions), sorted by estimate."""
+    names = {c["code"]: c for c in data.get("candidates", [])}
+    rows = []
+    for code, estimate in data.get("shares", {}).items():
+        candidate = names.get(code, {"code": code, "name": code, "colour": "#777777"})
+        rows.append(
+            {
+                "code": code,
+                "name": candidate["name"],
+                "party": candidate.get("party", ""),
+                "colour": candidate.get("colour"),
+                "estimate": estimate["estimate"],
+                "low": estimate["ci"][0],
+                "high": estimate["ci"][1],
+                "se": estimate["se"],
+            }
+        )
+    rows.sort(key=lambda r: -(r["estimate"] or 0))
+    return rows
+
+
+def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any]:
+    if not qc.get("available"):
+        return {"qc": qc, "rows": [], "regions": [], "map": "", "warnings": []}
+    names = {c["code"]: c["name"] for c in qc["candidates"]}
+    rows = share_rows(qc)
+    leader = rows[0]["code"] if rows else None
+    regions = []
+    for row in qc["coverage"]["regions"]:
+        domain = qc.get("by", {}).get(row["code"])
+        regions.append(
+            {
+                **row,
+                "percent": round(100 * row["share"]),
+                "shares": share_rows({**domain, "candidates": qc["candidates"]})
+                if domain and domain.get("stations")
+                else [],
+                "turnout": domain.get("turnout") if domain and domain.get("stations") else None,
+                "call": domain.get("call") if domain else None,
+            }
+        )
+    lead = qc.get("lead")
+    return {
+        "qc": qc,
+        "rows": rows,
+        "lead": {
+            **lead,
+            "first_name": names.get(lead["first"], lead["first"]),
+            "second_name": names.get(lead["second"], lead["second"]),
+        }
+        if lead
+        else None,
+        "regions": regions,
+        "region_candidates": rows,
+        "map": _leader_map(election, regions, leader, names.get(leader or "", "")),
+        "warnings": qc["warnings"] + qc["coverage"]["warnings"],
+        "reported_percent": round(100 * qc["stations"] / qc["sampled_stations"])
+        if qc["sampled_stations"]
+        else 0,
+    }
+
+
+def _leader_map(election: Election, regions: list[dict], leader: str | None, name: str) -> str:
+    from pollwatch.lib.svgmap import MapArea, render_map
+    from pollwatch.results.estimates import frame_for
+
+    frame = frame_for(election)
+    areas = []
+    for row in regions:
+        boundary = frame.regions.get(row["code"], {}).get("boundary")
+        if not boundary:
+            continue
+        share = next((s for s in row["shares"] if s["code"] == leader), None)
+        value = share["estimate"] if share else None
+        label = (
+            f"{name}: {100 * value:.1f} % ({row['reported']} of {row['sampled']} stations)"
+            if value is not None
+            else "no result yet"
+        )
+        areas.append(MapArea(row["code"], row["name"], boundary, value, label))
+    if not areas:
+        return ""
+    return render_map(areas, title=f"Estimated share of {name} by region")
+
+
+def published_verdicts(
+    election: Election, qc: dict[str, Any], own: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each announced figure against our quick count (or our exit poll before results arrive)."""
+    reference, reference_name = (qc, "quick count") if qc.get("available") else (own, "exit poll")
+    names = {c["code"]: c["name"] for c in qc.get("candidates", []) or own.get("candidates", [])}
+    out = []
+    for poll in PublishedPoll.objects.filter(election=election).order_by("-created"):
+        rows = []
+        for code, percent in poll.shares.items():
+            estimate = (
+                (reference.get("shares") or {}).get(code) if reference.get("available") else None
+            )
+            row: dict[str, Any] = {
+                "code": code,
+                "name": names.get(code, code),
+                "announced": float(percent) / 100,
+                "low": None,
+                "high": None,
+                "verdict": None,
+                "sentence": f"No estimate of ours to compare {names.get(code, code)} with yet.",
+            }
+            if estimate and estimate["ci"][0] is not None:
+                row.update(low=estimate["ci"][0], high=estimate["ci"][1])
+                verdict = compare_with_interval(
+                    float(percent) / 100,
+                    *estimate["ci"],
+                    subject=f"{poll.source}'s figure for {names.get(code, code)}",
+                )
+                row.update(verdict=verdict["verdict"], sentence=verdict["sentence"])
+            rows.append(row)
+        outside = [r for r in rows if r["verdict"] in ("above", "below")]
+        compared = [r for r in rows if r["verdict"]]
+        if not compared:
+            summary = f"Not yet comparable: our {reference_name} has no estimate yet."
+        elif outside:
+            summary = (
+                f"Outside our {reference_name}'s 95 % interval for "
+                + ", ".join(r["name"] for r in outside)
+                + ": the announced figures are not consistent with our estimate."
+            )
+        else:
+            summary = f"Inside our {reference_name}'s 95 % interval for every candidate announced."
+        out.append(
+            {
+                "poll": poll,
+                "rows": rows,
+                "outside": outside,
+                "summary": summary,
+                "reference": reference_name,
+            }
+        )
+    return out
+
+
+FORENSIC_TITLES = {
+    "integer_percentages": "Integer percentages (round-number turnout or leader's share)",
+    "second_digit": "Second digit of ballots cast (Benford)",
+    "last_digit": "Last digit of ballots cast",
+    "zero_five_counts": "Counts ending in 0 or 5",
+    "zero_five_percentages": "Turnout percentages ending in 0 or 5",
+    "skewness": "Skewness of turnout",
+    "kurtosis": "Kurtosis of turnout",
+    "dip_test": "Several peaks in turnout (dip test)",
+    "sobyanin_sukhovolsky": "Extra votes with turnout (Sobyanin–Sukhovolsky)",
+    "turnout_share_correlation": "Turnout and leader's share move together",
+    "fingerprint": "Election fingerprint (turnout × share)",
+    "impossible_values": "Impossible values in protocols",
+}
+# Tests that flag clean but heterogeneous elections often (see docs/forensics.md and
+# `pollwatch validate`): read as descriptions, not as evidence.
+DESCRIPTIVE_TESTS = {
+    "second_digit",
+    "skewness",
+    "kurtosis",
+    "fingerprint",
+    "sobyanin_sukhovolsky",
+    "turnout_share_correlation",
+}
+
+
+FLAG_P_VALUE = 0.001
+
+
+def warns(key: str, test: dict[str, Any] | None) -> bool:
+    """Whether a test's result is a warning sign: a clear excess over its null, not a nudge."""
+    if not test or test.get("statistic") is None:
+        return False
+    if key == "integer_percentages":
+        sd = test.get("null_sd_exact") or test.get("null_sd") or 0
+        return bool(sd) and test["statistic"] > 3 * sd
+    if key == "impossible_values":
+        return test["statistic"] > 0
+    p_value = test.get("p_value")
+    return p_value is not None and p_value < FLAG_P_VALUE
+
+
+def forensics_context(run: ForensicsRun) -> dict[str, Any]:
+    result = run.result or {}
+    national = result.get("national", {})
+    tests = []
+    for key, title in FORENSIC_TITLES.items():
+        test = national.get(key)
+        if not test:
+            continue
+        tests.append(
+            {
+                "key": key,
+                "title": title,
+                "reading": test.get("reading", ""),
+                "statistic": test.get("statistic"),
+                "expected": test.get("expected"),
+                "p_value": test.get("p_value"),
+                "flag": warns(key, test),
+                "descriptive": key in DESCRIPTIVE_TESTS,
+            }
+        )
+    impossible = national.get("impossible_values", {})
+    regions = []
+    for code, region in sorted(result.get("by", {}).items()):
+        integer = region.get("integer_percentages", {})
+        regions.append(
+            {
+                "code": code,
+                "name": result.get("region_names", {}).get(code, code),
+                "stations": region.get("summary", {}).get("stations"),
+                "turnout": region.get("summary", {}).get("turnout"),
+                "leader_share": region.get("summary", {}).get("leader_share"),
+                "integer_excess": integer.get("statistic"),
+                "integer_reading": integer.get("reading", ""),
+                "impossible": region.get("impossible_values", {}).get("statistic"),
+                "flags": [
+                    FORENSIC_TITLES[k]
+                    for k in FORENSIC_TITLES
+                    if k not in DESCRIPTIVE_TESTS and warns(k, region.get(k))
+                ],
+            }
+        )
+    return {
+        "tests": tests,
+        "summary": national.get("summary", {}),
+        "impossible": impossible,
+        "forensic_regions": regions,
+    }

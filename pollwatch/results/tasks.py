@@ -1,0 +1,174 @@
+"""Background work of the results app, run by the task worker (`pollwatch worker`)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from pollwatch.elections.models import Area
+from pollwatch.results.estimates import candidates_for, region_code
+from pollwatch.results.models import ForensicsRun, OfficialResult
+from pollwatch.stats.forensics import run_forensics
+from pollwatch.stats.forensics_integer import percentage_histogram
+
+HISTOGRAM_REPLICATES = 200
+
+
+@task
+def run_forensics_task(run_id: int) -> str:
+    run = ForensicsRun.objects.select_related("election").get(pk=run_id)
+    return compute_forensics(run).status
+
+
+def official_arrays(election) -> dict[str, Any]:
+    """The official results as aligned arrays, in station-code order."""
+    codes = [c.code for c in candidates_for(election)]
+    rows = list(
+        OfficialResult.objects.filter(election=election)
+        .order_by("station__code")
+        .values_list(
+            "station__code",
+            "station__area_path",
+            "row",
+            "registered",
+            "ballots_issued",
+            "ballots_cast",
+            "invalid",
+            "valid",
+            "votes",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+    def column(index: int) -> np.ndarray:
+        return np.array([np.nan if r[index] is None else r[index] for r in rows], dtype=np.float64)
+
+    votes = np.array([[r[8].get(c, 0) for c in codes] for r in rows], dtype=np.float64).reshape(
+        len(rows), len(codes)
+    )
+    return {
+        "station": np.array([r[0] for r in rows], dtype=object),
+        "region": np.array([region_code(r[1]) for r in rows], dtype=object),
+        "row": np.array([r[2] or 0 for r in rows]),
+        "registered": column(3),
+        "ballots_issued": column(4),
+        "ballots_cast": column(5),
+        "invalid": column(6),
+        "valid": column(7),
+        "votes": votes,
+        "codes": codes,
+    }
+
+
+def _strip_large(result: dict[str, Any]) -> dict[str, Any]:
+    """Per-region results keep their readings, not their fingerprint grids (the page shows the national one)."""
+    fingerprint = result.get("fingerprint")
+    if isinstance(fingerprint, dict):
+        result["fingerprint"] = {k: v for k, v in fingerprint.items() if k != "counts"}
+    return result
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def compute_forensics(run: ForensicsRun) -> ForensicsRun:
+    """Every forensic test nationally and per region, plus the integer histograms; stores the result."""
+    ForensicsRun.objects.filter(pk=run.pk).update(status=ForensicsRun.Status.RUNNING)
+    election = run.election
+    try:
+        data = official_arrays(election)
+        if len(data["station"]) < 8:
+            raise ValueError(
+                f"{len(data['station'])} stations have official results; the tests need at least 8"
+            )
+        totals = data["votes"].sum(axis=0)
+        leader_index = int(np.argmax(totals))
+        leader = data["votes"][:, leader_index]
+        registered = np.nan_to_num(data["registered"])
+        ballots = np.where(
+            np.isfinite(data["ballots_cast"]),
+            data["ballots_cast"],
+            np.nan_to_num(data["valid"]) + np.nan_to_num(data["invalid"]),
+        )
+        valid = np.where(np.isfinite(data["valid"]), data["valid"], data["votes"].sum(axis=1))
+        invalid = data["invalid"] if np.isfinite(data["invalid"]).all() else None
+        issued = data["ballots_issued"] if np.isfinite(data["ballots_issued"]).all() else None
+        groups = sorted(set(data["region"].tolist()))
+        total_steps = run.replicates * (1 + len(groups))
+        done = [0, 0.0]
+
+        def progress(step: int) -> None:
+            done[0] += step
+            now = time.monotonic()
+            if now - done[1] > 1.0:
+                done[1] = now
+                ForensicsRun.objects.filter(pk=run.pk).update(
+                    progress=min(95, int(90 * done[0] / max(total_steps, 1)))
+                )
+
+        result = run_forensics(
+            data["station"],
+            registered,
+            ballots,
+            valid,
+            leader,
+            candidates=[data["votes"][:, j] for j in range(len(data["codes"]))],
+            invalid=invalid,
+            ballots_issued=issued,
+            by=data["region"],
+            rows=data["row"],
+            replicates=run.replicates,
+            seed=0,
+            progress=progress,
+        )
+        received = valid + (invalid if invalid is not None else 0)
+        histograms = {
+            which: percentage_histogram(
+                registered,
+                ballots,
+                received,
+                leader,
+                which=which,
+                replicates=HISTOGRAM_REPLICATES,
+                seed=0,
+            )
+            for which in ("turnout", "leader")
+        }
+        by = result.pop("by", {})
+        names = dict(Area.objects.filter(election=election, level=1).values_list("code", "name"))
+        stored = {
+            "national": result,
+            "by": {code: _strip_large(r) for code, r in by.items()},
+            "histograms": histograms,
+            "region_names": {code: names.get(code, code) for code in by},
+            "leader": data["codes"][leader_index],
+            "stations": int(len(data["station"])),
+        }
+        with transaction.atomic():
+            run.result = _json_ready(stored)
+            run.stations = int(len(data["station"]))
+            run.status = ForensicsRun.Status.DONE
+            run.progress = 100
+            run.message = f"{run.stations:,} stations, {run.replicates:,} Monte Carlo replicates."
+            run.finished = timezone.now()
+            run.save()
+    except (ValueError, KeyError) as exc:
+        run.status = ForensicsRun.Status.FAILED
+        run.message = str(exc)
+        run.finished = timezone.now()
+        run.save()
+    return run

@@ -1,0 +1,47 @@
+"""Figures as the analysis pages print them: shares as percentages, margins in percentage points."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.6129 -> "61.3 %"; None (an undefined figure) -> "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{100 * float(value):.{int(digits)}f} %"
+
+
+@register.filter
+def margin(se: float | None) -> str:
+    """Half-width of the 95 % interval in percentage points, from a standard error."""
+    if se is None or se == "":
+        return "—"
+    return f"{196 * float(se):.1f} pp"
+
+
+@register.filter
+def signed(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
+
+
+@register.inclusion_tag("results/_chart.html", takes_context=True)
+def chart(context, name: str) -> dict:
+    """An analysis chart as an image whose URL carries its data version, with SVG and PNG downloads."""
+    from django.urls import reverse
+
+    from pollwatch.results import charts
+
+    election = context["election"]
+    return {
+        "name": name,
+        "election": election,
+        "title": charts.TITLES[name],
+        "src": reverse("chart", args=[election.slug, name, "svg"])
+        + f"?v={charts.version(name, election)}",
+    }

@@ -1,0 +1,63 @@
+"""In a real browser, under the strict CSP: the quick-count dashboard loads its charts and refreshes itself."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from pollwatch.testing import BROWSER_TEST, protocol, sign_in_browser
+
+pytestmark = BROWSER_TEST
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_quick_count_page_shows_its_charts_and_refreshes_live(
+    live_server, browser, mission, results_forms, settings
+):
+    from playwright.sync_api import expect
+
+    from pollwatch.submissions.intake import submit
+
+    submit(
+        mission.people["observer"].memberships.get(),
+        results_forms["PR"],
+        mission.stations["D1-001"],
+        protocol(600, 300),
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+    settings.SESSION_COOKIE_SECURE = False
+    context = browser.new_context()
+    sign_in_browser(context, live_server.url, mission.users["analyst"])
+    page = context.new_page()
+    refused: list[str] = []
+    charts: dict[str, tuple[int, str]] = {}
+    page.on("console", lambda m: refused.append(m.text) if "Refused" in m.text else None)
+    page.on(
+        "response",
+        lambda r: (
+            charts.__setitem__(r.url, (r.status, r.headers.get("content-type", "")))
+            if "/charts/" in r.url
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/e/test-election/quick-count/")
+    expect(page.locator("#quick-count table.data").first).to_contain_text("Incumbent")
+    expect(page.locator("img.chart")).to_have_count(3)
+    page.wait_for_load_state("networkidle")
+    assert len(charts) == 3 and all(
+        status == 200 and kind.startswith("image/svg+xml") for status, kind in charts.values()
+    ), charts
+    # A second observer's form arrives; the page takes it in on its next refresh (every 10 s).
+    submit(
+        mission.people["other_observer"].memberships.get(),
+        results_forms["PR"],
+        mission.stations["D3-001"],
+        protocol(500, 400),
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+    expect(page.locator("#quick-count dl.figures")).to_contain_text("2 / 2", timeout=15000)
+    assert not refused, refused
+    context.close()

@@ -1,0 +1,111 @@
+"""The live quick count: the pure core's estimates from counted result forms, with coverage warnings."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+from django.urls import reverse
+
+from pollwatch.testing import protocol
+
+
+def _send(mission, form, persona, station, answers):
+    from pollwatch.submissions.intake import submit
+
+    return submit(
+        mission.people[persona].memberships.get(),
+        form,
+        mission.stations[station],
+        answers,
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+
+
+def test_it_has_no_estimate_before_any_result_form(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+
+    data = quick_count_for(mission.election)
+    assert data["available"] is True
+    assert data["stations"] == 0
+    assert "no sampled station has reported yet" in data["warnings"]
+
+
+def test_the_estimate_is_the_cores_on_the_counted_forms(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+    from pollwatch.stats.quickcount import quick_count
+
+    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    data = quick_count_for(mission.election)
+    # Two sampled stations, each alone in its district (N_h = 2): the combined ratio
+    # weights both by 2, so C1 = (2·600 + 2·500) / (2·900 + 2·900).
+    assert data["shares"]["C1"]["estimate"] == 1100 / 1800
+    core = quick_count(
+        np.array(["D1", "D3"]),
+        {"C1": np.array([600.0, 500.0]), "C2": np.array([300.0, 400.0])},
+        np.array([1000.0, 1000.0]),
+        np.array([5.0, 5.0]),
+        population={"D1": 2, "D2": 2, "D3": 2},
+    )
+    assert data["shares"]["C2"]["estimate"] == core.shares["C2"].estimate
+    assert data["turnout"]["estimate"] == core.turnout.estimate
+    # D2 has no sampled station: a third of the frame is not covered, and it says so.
+    assert data["strata"]["coverage"] < 1
+
+
+def test_quarantined_and_partial_forms_wait_for_a_coordinator(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+    from pollwatch.submissions.intake import decide
+
+    bad = protocol(600, 300)
+    bad["VA"] = 800  # the candidates' votes do not add up to the valid ballots
+    partial = _send(mission, results_forms["PR"], "observer", "D1-001", bad)
+    assert partial.submission.status == "partial"
+    assert quick_count_for(mission.election)["stations"] == 0
+    decide(
+        partial.submission,
+        "verify",
+        reason="checked with the observer",
+        actor=mission.users["coordinator"],
+    )
+    assert quick_count_for(mission.election)["stations"] == 1
+
+
+def test_an_under_reported_newly_included_region_is_flagged(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+
+    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    data = quick_count_for(mission.election)
+    regions = {r["code"]: r for r in data["coverage"]["regions"]}
+    assert regions["R2"]["newly_included"] and regions["R2"]["under_reported"]
+    assert any("Returned (newly included)" in w for w in data["coverage"]["warnings"])
+
+
+def test_the_page_shows_estimates_lead_call_and_charts(client, night):
+    client.force_login(night.election.memberships.get(role="analyst").person.user)
+    response = client.get(reverse("quick-count", args=["demo"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("95 % interval", "Lead of", "Call", "By region", "Convergence", 'role="img"'):
+        assert text in html, text
+    # The HTMX refresh gets the fragment only.
+    fragment = client.get(reverse("quick-count", args=["demo"]), HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content and b'id="quick-count"' in fragment.content
+
+
+def test_on_the_demo_night_the_interval_covers_the_true_count(night):
+    """The observers send the true protocols of a random 60 % of the sample: the intervals must hold the truth."""
+    from pollwatch.results.estimates import quick_count_for
+
+    data = quick_count_for(night.election)
+    truth = night.truth["truth"]
+    assert data["stations"] > 0.5 * data["sampled_stations"]
+    covered = 0
+    for code, estimate in data["shares"].items():
+        true_share = truth["shares"][code] if "shares" in truth else truth[code]
+        covered += estimate["ci"][0] <= true_share <= estimate["ci"][1]
+    # 7 candidates at 95 %: all covered is the usual outcome; one miss can happen by chance.
+    assert covered >= len(data["shares"]) - 1, (data["shares"], truth)
+    assert len(data["convergence"]) >= 2
