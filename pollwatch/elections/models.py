@@ -32,6 +32,12 @@ class Election(models.Model):
         default="en",
         help_text="comma-separated language codes of area names, first is the default",
     )
+    sample_strata_level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="geography level the observers' station sample was stratified by (1 = regions); "
+        "empty: by each station's own area. The quick count, exit poll and findings weight by it.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

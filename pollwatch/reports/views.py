@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -18,6 +19,7 @@ from pollwatch.audit.models import record
 from pollwatch.reports.models import Statement
 from pollwatch.reports.render import document_context, render_html, render_pdf
 from pollwatch.results.access import analysis_for_user, can_analyse
+from pollwatch.results.freshness import in_place
 
 TITLE_MAX = 300
 
@@ -125,7 +127,10 @@ def statement_publish(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
         return redirect("statement", slug=slug, pk=pk)
     from django.template.loader import render_to_string
 
-    context = document_context(item, for_pdf=True)
+    # The published statement rests on the data up to the audit head it prints: no figures
+    # that are a background refresh behind.
+    with in_place():
+        context = document_context(item, for_pdf=True)
     item.status = Statement.Status.PUBLISHED
     item.published_at = timezone.now()
     context["statement"] = item
@@ -158,7 +163,7 @@ def statement_html(request: PollwatchRequest, slug: str, pk: int) -> HttpRespons
         if item.status == Statement.Status.DRAFT
         else (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
-            f"{item.title}</title></head><body>{item.html}</body></html>"
+            f"{escape(item.title)}</title></head><body>{item.html}</body></html>"
         )
     )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")

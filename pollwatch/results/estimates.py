@@ -32,6 +32,7 @@ from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area, Candidate, Election, PollingStation
 from pollwatch.observers.models import Deployment
 from pollwatch.results.freshness import fresh
+from pollwatch.results.models import OfficialResult
 from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
 from pollwatch.submissions.models import Submission
@@ -45,12 +46,23 @@ UNDER_REPORTED_RATIO = 0.75
 
 @dataclass
 class Frame:
-    """The sampling frame in brief: stations per stratum (lowest-level area) and the regions."""
+    """The sampling frame in brief: stations per stratum, and the regions.
 
-    population: dict[int, int]
-    region_of_area: dict[int, str]
+    Strata are areas, named by code: those at ``Election.sample_strata_level``
+    when the sample was stratified by a level of the geography, else each
+    station's own area.
+    """
+
+    population: dict[str, int]
     regions: dict[str, dict[str, Any]]
     stations: int
+    level: int | None
+
+    def stratum_of(self, area_path: str) -> str:
+        codes = area_path.strip("/").split("/")
+        if self.level is None:
+            return codes[-1]
+        return codes[min(self.level, len(codes)) - 1]
 
 
 def region_code(area_path: str) -> str:
@@ -58,16 +70,28 @@ def region_code(area_path: str) -> str:
 
 
 def frame_for(election: Election) -> Frame:
-    """Stations per lowest-level area, from the totals the importer keeps (no scan of the stations)."""
-    key = f"frame:{election.pk}:{election.imports.filter(status='done').count()}"
+    """Stations per stratum (cached until the next import) and the top-level regions."""
+    level = election.sample_strata_level
+    key = f"frame:{election.pk}:{level}:{election.imports.filter(status='done').count()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    leaves = Area.objects.filter(
-        election=election, children__isnull=True, station_count__gt=0
-    ).values_list("pk", "path", "station_count")
-    population = {pk: count for pk, _, count in leaves}
-    region_of_area = {pk: region_code(path) for pk, path, _ in leaves}
+    if level is not None:
+        # The importer keeps each area's station count over its whole subtree.
+        population = dict(
+            Area.objects.filter(election=election, level=level, station_count__gt=0).values_list(
+                "code", "station_count"
+            )
+        )
+    else:
+        codes = dict(Area.objects.filter(election=election).values_list("pk", "code"))
+        population = {
+            codes[area_id]: count
+            for area_id, count in PollingStation.objects.filter(election=election)
+            .order_by()
+            .values_list("area_id")
+            .annotate(n=Count("pk"))
+        }
     regions = {
         area.code: {
             "code": area.code,
@@ -78,15 +102,7 @@ def frame_for(election: Election) -> Frame:
         }
         for area in Area.objects.filter(election=election, level=1)
     }
-    if not population:
-        # Stations attached to inner areas (a frame without a complete tree): count them directly.
-        for area_id, count in (
-            PollingStation.objects.filter(election=election)
-            .values_list("area_id")
-            .annotate(n=Count("pk"))
-        ):
-            population[area_id] = count
-    frame = Frame(population, region_of_area, regions, sum(population.values()))
+    frame = Frame(population, regions, sum(population.values()), level)
     cache.set(key, frame, FRAME_TTL)
     return frame
 
@@ -137,6 +153,8 @@ class Sample:
 
 
 def sample_for(election: Election, reported_ids: set[int]) -> Sample:
+    """The sampled stations (see the module's docstring) with their strata and regions."""
+    frame = frame_for(election)
     rows = (
         Deployment.objects.filter(membership__election=election)
         .values_list(
@@ -144,15 +162,15 @@ def sample_for(election: Election, reported_ids: set[int]) -> Sample:
         )
         .distinct()
     )
-    seen: dict[int, tuple[int, str, str]] = {}
-    for station_id, area_id, path, code, reserve in rows:
+    seen: dict[int, tuple[str, str, str]] = {}
+    for station_id, _area_id, path, code, reserve in rows:
         if reserve and station_id not in reported_ids:
             continue
-        seen[station_id] = (area_id, region_code(path), code)
+        seen[station_id] = (frame.stratum_of(path), region_code(path), code)
     ids = sorted(seen)
     return Sample(
         np.array(ids, dtype=np.int64),
-        np.array([seen[i][0] for i in ids], dtype=np.int64),
+        np.array([seen[i][0] for i in ids], dtype=object),
         np.array([seen[i][1] for i in ids], dtype=object),
         [seen[i][2] for i in ids],
     )
@@ -208,9 +226,7 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
             for sid in sample.station_ids.tolist()
         ]
     )
-    population = {area: frame.population.get(area, 0) for area in frame.population}
-    for area in set(sample.strata.tolist()) - set(population):
-        population[area] = int((sample.strata == area).sum())
+    population = dict(frame.population)
     estimate = quick_count(
         sample.strata,
         votes,
@@ -223,6 +239,20 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         confidence=confidence,
     )
     out = {**base, "available": True, **estimate.as_dict()}
+    incomplete = reported & ~complete
+    if incomplete.any():
+        missing = sorted(
+            {
+                code
+                for index in np.flatnonzero(incomplete)
+                for code in codes
+                if not np.isfinite(votes[code][index])
+            }
+        )
+        out["warnings"].append(
+            f"{int(incomplete.sum())} counted result form(s) lack the votes of "
+            f"{', '.join(missing)} and are left out: was a candidate added after the form was installed?"
+        )
     out["coverage"] = _coverage(frame, sample, complete, population)
     done = np.flatnonzero(complete)
     if len(done) >= 2:
@@ -242,11 +272,11 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
 
 
 def _coverage(
-    frame: Frame, sample: Sample, reported: np.ndarray, population: dict[int, int]
+    frame: Frame, sample: Sample, reported: np.ndarray, population: dict[str, int]
 ) -> dict[str, Any]:
     """Sampled and reported stations per region and per stratum, with under-reporting warnings."""
     per_region: dict[str, dict[str, int]] = defaultdict(lambda: {"sampled": 0, "reported": 0})
-    per_stratum: dict[int, dict[str, int]] = defaultdict(lambda: {"sampled": 0, "reported": 0})
+    per_stratum: dict[str, dict[str, int]] = defaultdict(lambda: {"sampled": 0, "reported": 0})
     for region, stratum, done in zip(
         sample.regions.tolist(), sample.strata.tolist(), reported.tolist(), strict=True
     ):
@@ -311,6 +341,16 @@ def exit_poll_for(election: Election, *, confidence: float = 0.95) -> dict[str, 
 
 
 def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
+    """The core's exit poll over the tallies of sampled stations.
+
+    A station's interviews stand for its voters: V_i is the registered voters
+    (the voters who came are not known when the tallies arrive). Tallies
+    from stations outside the sample are left out and counted. Once official
+    results exist for polled stations, the within-precinct error compares
+    each station's interviews with its official count. The call's reported
+    fraction is over the stations that sent tallies: which sampled stations
+    were meant to be polled is not recorded.
+    """
     candidates = candidates_for(election)
     codes = [c.code for c in candidates]
     tallies = counted_per_station(election, Form.Kind.EXITPOLL)
@@ -325,13 +365,26 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     if not codes or not tallies:
         return {**base, "available": False, "reason": "no exit-poll tallies yet"}
     frame = frame_for(election)
-    areas = dict(PollingStation.objects.filter(pk__in=list(tallies)).values_list("pk", "area_id"))
+    sampled = set(
+        Deployment.objects.filter(membership__election=election).values_list(
+            "station_id", flat=True
+        )
+    )
+    outside = [station_id for station_id in tallies if station_id not in sampled]
+    stations = {
+        pk: (path, voters)
+        for pk, path, voters in PollingStation.objects.filter(
+            pk__in=[s for s in tallies if s in sampled]
+        ).values_list("pk", "area_path", "registered_voters")
+    }
     station_labels: list[np.ndarray] = []
     choices: list[np.ndarray] = []
     strata: list[np.ndarray] = []
     arrival: list[np.ndarray] = []
     refused = 0
     for station_id, (answers, created, _) in tallies.items():
+        if station_id not in stations:
+            continue
         counts = [
             int(_count(answers, code)) if np.isfinite(_count(answers, code)) else 0
             for code in codes
@@ -342,27 +395,31 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
             continue
         station_labels.append(np.full(total, station_id))
         choices.append(np.repeat(np.array(codes, dtype=object), counts))
-        strata.append(np.full(total, areas[station_id]))
+        strata.append(np.full(total, frame.stratum_of(stations[station_id][0]), dtype=object))
         arrival.append(np.full(total, created.timestamp()))
     if not choices:
         return {**base, "available": False, "reason": "the tallies hold no interviews"}
-    stratum = np.concatenate(strata)
-    population = {area: frame.population.get(area, 0) for area in frame.population}
-    for area in set(stratum.tolist()) - set(population):
-        population[area] = len(set(np.concatenate(station_labels)[stratum == area].tolist()))
-    sampled = Deployment.objects.filter(membership__election=election, reserve=False).values(
-        "station_id"
-    )
+    official = {
+        str(station_id): votes
+        for station_id, votes in OfficialResult.objects.filter(
+            election=election, station_id__in=list(stations)
+        ).values_list("station_id", "votes")
+    }
     result = exit_poll(
         np.concatenate(station_labels),
         np.concatenate(choices).astype(str),
-        stratum=stratum,
-        population=population,
+        stratum=np.concatenate(strata),
+        population=frame.population,
+        voters={str(pk): max(voters, 1) for pk, (_, voters) in stations.items()},
+        official=official or None,
         arrival=np.concatenate(arrival),
-        expected_stations=max(sampled.distinct().count(), len(tallies)),
         confidence=confidence,
     )
     out = {**base, "available": True, **result.as_dict(), "refusals": refused}
     total = out["respondents"] + refused
     out["refusal_rate"] = refused / total if total else None
+    if outside:
+        out["warnings"].append(
+            f"{len(outside)} tally form(s) from stations outside the sample are left out."
+        )
     return out

@@ -88,7 +88,6 @@ def findings_for(election: Election, *, confidence: float = 0.95) -> dict[str, A
 
 def _compute_findings(election: Election, confidence: float) -> dict[str, Any]:
     frame = frame_for(election)
-    population = dict(frame.population)
     phases = []
     rows_all = []
     regions_seen: set[str] = set()
@@ -107,22 +106,17 @@ def _compute_findings(election: Election, confidence: float) -> dict[str, Any]:
                 }
             )
             continue
-        stations = dict(
-            PollingStation.objects.filter(pk__in=list(submissions)).values_list("pk", "area_id")
-        )
         paths = dict(
             PollingStation.objects.filter(pk__in=list(submissions)).values_list("pk", "area_path")
         )
         ids = sorted(submissions)
-        stratum = np.array([stations[i] for i in ids])
+        stratum = np.array([frame.stratum_of(paths[i]) for i in ids], dtype=object)
         regions = [region_code(paths[i]) for i in ids]
         regions_seen.update(regions)
-        for area in set(stratum.tolist()) - set(population):
-            population[area] = int((stratum == area).sum())
         questions = _questions(form)
         rows = findings(
             stratum,
-            population,
+            frame.population,
             [submissions[i][0] for i in ids],
             questions,
             by=regions,

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,18 @@ logger = logging.getLogger(__name__)
 
 KEEP_SECONDS = 24 * 3600
 LOCK_SECONDS = 120
+_in_place = threading.local()
+
+
+@contextmanager
+def in_place() -> Iterator[None]:
+    """Within this block figures are always current: computed now if the data changed (publishing)."""
+    previous = getattr(_in_place, "active", False)
+    _in_place.active = True
+    try:
+        yield
+    finally:
+        _in_place.active = previous
 
 
 def fresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -40,7 +53,11 @@ def fresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict
     entry = cache.get(key)
     if entry is not None and entry["version"] == version:
         return {**entry["value"], "as_of": entry["as_of"], "stale": False}
-    if entry is None or not settings.ANALYSIS_BACKGROUND_REFRESH:
+    if (
+        entry is None
+        or not settings.ANALYSIS_BACKGROUND_REFRESH
+        or getattr(_in_place, "active", False)
+    ):
         return _store(key, version, compute)
     if cache.add(f"{key}:refreshing", version, LOCK_SECONDS):
         threading.Thread(
@@ -63,4 +80,23 @@ def _refresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> N
         logger.exception("recomputing %s failed", key)
     finally:
         cache.delete(f"{key}:refreshing")
+        connections.close_all()
+
+
+def warm_up() -> None:
+    """Compute the figures of elections being observed now, so a new web worker's first dashboard is quick."""
+    from pollwatch.elections.models import Election
+    from pollwatch.results.estimates import exit_poll_for, quick_count_for
+    from pollwatch.results.findings import findings_for
+    from pollwatch.results.official import discrepancy_report
+
+    try:
+        for election in Election.objects.filter(
+            status__in=[Election.Status.ELECTION_DAY, Election.Status.COUNTING]
+        ):
+            for figures in (quick_count_for, exit_poll_for, findings_for, discrepancy_report):
+                figures(election)
+    except Exception:  # a worker starting before migrations, or a broken row: the pages will say
+        logger.exception("warming up the analysis figures failed")
+    finally:
         connections.close_all()

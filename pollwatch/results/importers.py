@@ -231,7 +231,6 @@ def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJ
                 election=job.election, station_id__in=replaced[start : start + BATCH]
             ).delete()
         _insert(records, lambda done: report("writing", 2 * len(parsed) + done, 3 * len(parsed)))
-        refresh_summary(job.election)
         record(
             "official_results.imported",
             actor=job.created_by.get_username() if job.created_by else "",
@@ -245,6 +244,9 @@ def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJ
                 "refused_rows": len(errors),
             },
         )
+    # Totals are derived figures: computed after the commit, so the write lock (SQLite) is
+    # held for the rows alone and observers' reports are not kept waiting.
+    refresh_summary(job.election)
     errors.sort(key=lambda e: (e.row or 0, e.column))
     job.imported = len(records)
     job.rows_total = parsed.rows_read

@@ -17,6 +17,7 @@ from pollwatch.elections.models import Election
 from pollwatch.results.estimates import (
     candidates_for,
     counted_per_station,
+    frame_for,
     quick_count_for,
     region_code,
     submissions_fingerprint,
@@ -107,7 +108,19 @@ def official_totals(election: Election) -> dict[str, Any]:
     }
 
 
-def _row(code: str, name: str, colour: str | None, estimate: dict | None, official: float | None):
+# Below this share of stations, official totals are partial (early returns are often urban):
+# comparing them with a national or regional interval would judge the wrong population.
+COMPLETE_COVERAGE = 0.99
+
+
+def _row(
+    code: str,
+    name: str,
+    colour: str | None,
+    estimate: dict | None,
+    official: float | None,
+    coverage: float | None = 1.0,
+):
     row: dict[str, Any] = {
         "code": code,
         "name": name,
@@ -121,7 +134,13 @@ def _row(code: str, name: str, colour: str | None, estimate: dict | None, offici
     }
     if estimate and estimate.get("estimate") is not None and estimate["ci"][0] is not None:
         row.update(estimate=estimate["estimate"], low=estimate["ci"][0], high=estimate["ci"][1])
-        if official is not None:
+        if official is not None and (coverage is None or coverage < COMPLETE_COVERAGE):
+            row["sentence"] = (
+                f"No verdict for {name}: the official results cover "
+                f"{'an unknown share' if coverage is None else f'{100 * coverage:.1f} %'} "
+                "of the stations, and partial returns are not a sample."
+            )
+        elif official is not None:
             row.update(
                 compare_with_interval(
                     official,
@@ -138,9 +157,9 @@ def comparison(election: Election) -> dict[str, Any]:
     totals = official_totals(election)
     qc = quick_count_for(election)
     candidates = candidates_for(election)
-    frame_stations = qc.get("frame_stations", 0)
+    frame_stations = frame_for(election).stations
     out: dict[str, Any] = {
-        "available": bool(totals["stations"] and qc.get("available")),
+        "available": bool(totals["stations"] and qc.get("available") and qc.get("stations")),
         "official_stations": totals["stations"],
         "frame_stations": frame_stations,
         "official_coverage": totals["stations"] / frame_stations if frame_stations else None,
@@ -151,7 +170,9 @@ def comparison(election: Election) -> dict[str, Any]:
     if not totals["stations"]:
         return out
 
-    def rows_for(estimates: dict[str, Any], official: dict[str, Any]) -> list[dict[str, Any]]:
+    def rows_for(
+        estimates: dict[str, Any], official: dict[str, Any], coverage: float | None
+    ) -> list[dict[str, Any]]:
         rows = [
             _row(
                 c.code,
@@ -159,24 +180,37 @@ def comparison(election: Election) -> dict[str, Any]:
                 c.colour,
                 (estimates.get("shares") or {}).get(c.code),
                 official["shares"].get(c.code),
+                coverage,
             )
             for c in candidates
         ]
         rows.append(
-            _row("turnout", "Turnout", None, estimates.get("turnout"), official.get("turnout"))
+            _row(
+                "turnout",
+                "Turnout",
+                None,
+                estimates.get("turnout"),
+                official.get("turnout"),
+                coverage,
+            )
         )
         return rows
 
-    out["national"] = rows_for(qc if qc.get("available") else {}, totals)
-    by = qc.get("by", {}) if qc.get("available") else {}
-    names = {r["code"]: r["name"] for r in qc.get("coverage", {}).get("regions", [])}
+    has_estimate = bool(qc.get("available") and qc.get("stations"))
+    out["complete"] = (out["official_coverage"] or 0) >= COMPLETE_COVERAGE
+    out["national"] = rows_for(qc if has_estimate else {}, totals, out["official_coverage"])
+    by = qc.get("by", {}) if has_estimate else {}
+    regions = frame_for(election).regions
     for code, official in sorted(totals["regions"].items()):
-        rows = rows_for(by.get(code, {}), official)
+        stations = regions.get(code, {}).get("stations")
+        coverage = official["stations"] / stations if stations else None
+        rows = rows_for(by.get(code, {}), official, coverage)
         out["regions"].append(
             {
                 "code": code,
-                "name": names.get(code, code),
+                "name": regions.get(code, {}).get("name", code),
                 "official_stations": official["stations"],
+                "coverage": coverage,
                 "rows": rows,
                 "outside": [r for r in rows if r["verdict"] in ("above", "below")],
             }
@@ -230,11 +264,15 @@ def _compute_discrepancies(election: Election) -> dict[str, Any]:
     fields = [*COUNT_FIELDS, *codes]
     listed = discrepancies(official, observed, fields)
     summary = summarise_discrepancies(official, observed, fields)
+    shown = listed[:DISCREPANCIES_LISTED]
+    for row in shown:
+        # One cell per protocol line, in column order (the template does no look-ups).
+        row["cells"] = [row["differences"].get(name) for name in fields]
     return {
         "candidates": [{"code": c.code, "name": c.name, "colour": c.colour} for c in candidates],
         "fields": fields,
         "compared": len(official),
         "observed_only": len(observed_raw) - len(official),
-        "rows": listed[:DISCREPANCIES_LISTED],
+        "rows": shown,
         "summary": summary,
     }

@@ -32,7 +32,7 @@ def share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any]:
-    if not qc.get("available"):
+    if not qc.get("available") or not qc.get("stations"):
         return {"qc": qc, "rows": [], "regions": [], "map": "", "warnings": []}
     names = {c["code"]: c["name"] for c in qc["candidates"]}
     rows = share_rows(qc)
@@ -64,7 +64,7 @@ def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any
         else None,
         "regions": regions,
         "region_candidates": rows,
-        "map": _leader_map(election, regions, leader, names.get(leader or "", "")),
+        "map": _leader_map(election, regions, leader, names.get(leader or "", ""), qc.get("as_of")),
         "warnings": qc["warnings"] + qc["coverage"]["warnings"],
         "reported_percent": round(100 * qc["stations"] / qc["sampled_stations"])
         if qc["sampled_stations"]
@@ -72,7 +72,22 @@ def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _leader_map(election: Election, regions: list[dict], leader: str | None, name: str) -> str:
+def _leader_map(
+    election: Election, regions: list[dict], leader: str | None, name: str, as_of: Any = None
+) -> str:
+    """The regions shaded by the leader's estimated share; drawn once per version of the figures."""
+    from django.core.cache import cache
+
+    key = f"leader-map:{election.pk}:{as_of}"
+    drawn = cache.get(key) if as_of is not None else None
+    if drawn is None:
+        drawn = _draw_leader_map(election, regions, leader, name)
+        if as_of is not None:
+            cache.set(key, drawn, 3600)
+    return drawn
+
+
+def _draw_leader_map(election: Election, regions: list[dict], leader: str | None, name: str) -> str:
     from pollwatch.lib.svgmap import MapArea, render_map
     from pollwatch.results.estimates import frame_for
 
@@ -99,7 +114,10 @@ def published_verdicts(
     election: Election, qc: dict[str, Any], own: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Each announced figure against our quick count (or our exit poll before results arrive)."""
-    reference, reference_name = (qc, "quick count") if qc.get("available") else (own, "exit poll")
+    # Our quick count once result forms are in; our exit poll before that.
+    reference, reference_name = (
+        (qc, "quick count") if qc.get("available") and qc.get("stations") else (own, "exit poll")
+    )
     names = {c["code"]: c["name"] for c in qc.get("candidates", []) or own.get("candidates", [])}
     out = []
     for poll in PublishedPoll.objects.filter(election=election).order_by("-created"):
@@ -192,6 +210,36 @@ def warns(key: str, test: dict[str, Any] | None) -> bool:
     return p_value is not None and p_value < FLAG_P_VALUE
 
 
+def latest_forensics(election: Election) -> tuple[ForensicsRun | None, dict[str, Any]]:
+    """The latest finished run (without its stored result) and its page context, cached per run.
+
+    A run over a million stations stores several megabytes of JSON; decoding
+    it on every page view would cost more than the page.
+    """
+    from django.core.cache import cache
+
+    run = (
+        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
+        .defer("result")
+        .order_by("-created")
+        .first()
+    )
+    if run is None:
+        return None, {}
+    key = f"forensics-context:{run.pk}"
+    context = cache.get(key)
+    if context is None:
+        run.refresh_from_db(fields=["result"])
+        context = forensics_context(run)
+        cache.set(key, context, 24 * 3600)
+        run.result = None  # the caller has what it needs; do not keep megabytes around
+    from pollwatch.results.official import official_version
+
+    # Official results imported after the run: the tests describe older figures.
+    outdated = context.get("official_version") not in (None, official_version(election))
+    return run, {**context, "outdated": outdated}
+
+
 def forensics_context(run: ForensicsRun) -> dict[str, Any]:
     result = run.result or {}
     national = result.get("national", {})
@@ -234,6 +282,8 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
             }
         )
     return {
+        "official_version": result.get("official_version"),
+        "left_out": result.get("left_out", 0),
         "tests": tests,
         "summary": national.get("summary", {}),
         "impossible": impossible,

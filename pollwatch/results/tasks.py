@@ -13,6 +13,7 @@ from django.utils import timezone
 from pollwatch.elections.models import Area
 from pollwatch.results.estimates import candidates_for, region_code
 from pollwatch.results.models import ForensicsRun, OfficialResult
+from pollwatch.results.official import official_version
 from pollwatch.stats.forensics import run_forensics
 from pollwatch.stats.forensics_integer import percentage_histogram
 
@@ -26,41 +27,29 @@ def run_forensics_task(run_id: int) -> str:
 
 
 def official_arrays(election) -> dict[str, Any]:
-    """The official results as aligned arrays, in station-code order."""
+    """The official results as aligned arrays, in station-code order (streamed, not held as rows)."""
     codes = [c.code for c in candidates_for(election)]
-    rows = list(
+    numbers = ("row", "registered", "ballots_issued", "ballots_cast", "invalid", "valid")
+    columns: dict[str, list] = {name: [] for name in ("station", "region", *numbers, "votes")}
+    rows = (
         OfficialResult.objects.filter(election=election)
         .order_by("station__code")
-        .values_list(
-            "station__code",
-            "station__area_path",
-            "row",
-            "registered",
-            "ballots_issued",
-            "ballots_cast",
-            "invalid",
-            "valid",
-            "votes",
-        )
+        .values_list("station__code", "station__area_path", *numbers, "votes")
         .iterator(chunk_size=5000)
     )
-
-    def column(index: int) -> np.ndarray:
-        return np.array([np.nan if r[index] is None else r[index] for r in rows], dtype=np.float64)
-
-    votes = np.array([[r[8].get(c, 0) for c in codes] for r in rows], dtype=np.float64).reshape(
-        len(rows), len(codes)
-    )
+    for code, path, *counts, votes in rows:
+        columns["station"].append(code)
+        columns["region"].append(region_code(path))
+        for name, value in zip(numbers, counts, strict=True):
+            columns[name].append(np.nan if value is None else value)
+        columns["votes"].append([votes.get(c, 0) for c in codes])
     return {
-        "station": np.array([r[0] for r in rows], dtype=object),
-        "region": np.array([region_code(r[1]) for r in rows], dtype=object),
-        "row": np.array([r[2] or 0 for r in rows]),
-        "registered": column(3),
-        "ballots_issued": column(4),
-        "ballots_cast": column(5),
-        "invalid": column(6),
-        "valid": column(7),
-        "votes": votes,
+        "station": np.array(columns["station"], dtype=object),
+        "region": np.array(columns["region"], dtype=object),
+        **{name: np.array(columns[name], dtype=np.float64) for name in numbers},
+        "votes": np.array(columns["votes"], dtype=np.float64).reshape(
+            len(columns["station"]), len(codes)
+        ),
         "codes": codes,
     }
 
@@ -91,20 +80,26 @@ def compute_forensics(run: ForensicsRun) -> ForensicsRun:
     election = run.election
     try:
         data = official_arrays(election)
+        # Stations whose protocol lacks the registered voters have no turnout: they are left
+        # out (counting them as 0 registered would make every one of them "impossible").
+        known = np.isfinite(data["registered"])
+        left_out = int((~known).sum())
+        data = {k: (v[known] if isinstance(v, np.ndarray) else v) for k, v in data.items()}
         if len(data["station"]) < 8:
             raise ValueError(
-                f"{len(data['station'])} stations have official results; the tests need at least 8"
+                f"{len(data['station'])} stations have official results with registered voters; "
+                "the tests need at least 8"
             )
         totals = data["votes"].sum(axis=0)
         leader_index = int(np.argmax(totals))
         leader = data["votes"][:, leader_index]
-        registered = np.nan_to_num(data["registered"])
+        registered = data["registered"]
+        valid = np.where(np.isfinite(data["valid"]), data["valid"], data["votes"].sum(axis=1))
         ballots = np.where(
             np.isfinite(data["ballots_cast"]),
             data["ballots_cast"],
-            np.nan_to_num(data["valid"]) + np.nan_to_num(data["invalid"]),
+            valid + np.nan_to_num(data["invalid"]),
         )
-        valid = np.where(np.isfinite(data["valid"]), data["valid"], data["votes"].sum(axis=1))
         invalid = data["invalid"] if np.isfinite(data["invalid"]).all() else None
         issued = data["ballots_issued"] if np.isfinite(data["ballots_issued"]).all() else None
         groups = sorted(set(data["region"].tolist()))
@@ -157,18 +152,23 @@ def compute_forensics(run: ForensicsRun) -> ForensicsRun:
             "region_names": {code: names.get(code, code) for code in by},
             "leader": data["codes"][leader_index],
             "stations": int(len(data["station"])),
+            "left_out": left_out,
+            "official_version": official_version(election),
         }
         with transaction.atomic():
             run.result = _json_ready(stored)
             run.stations = int(len(data["station"]))
             run.status = ForensicsRun.Status.DONE
             run.progress = 100
-            run.message = f"{run.stations:,} stations, {run.replicates:,} Monte Carlo replicates."
+            run.message = (
+                f"{run.stations:,} stations, {run.replicates:,} Monte Carlo replicates"
+                + (f"; {left_out:,} without registered voters left out." if left_out else ".")
+            )
             run.finished = timezone.now()
             run.save()
-    except (ValueError, KeyError) as exc:
+    except Exception as exc:  # any failure is recorded on the run, never left "running"
         run.status = ForensicsRun.Status.FAILED
-        run.message = str(exc)
+        run.message = str(exc) or exc.__class__.__name__
         run.finished = timezone.now()
         run.save()
     return run

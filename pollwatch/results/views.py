@@ -210,20 +210,18 @@ def forensics(request: PollwatchRequest, slug: str) -> HttpResponse:
         run_forensics_task.enqueue(run.pk)
         messages.info(request, "Forensic tests queued; this page shows their progress.")
         return redirect("forensics", slug=election.slug)
-    from pollwatch.results.presenters import forensics_context
+    from pollwatch.results.presenters import latest_forensics
 
-    latest = ForensicsRun.objects.filter(election=election).order_by("-created").first()
-    done = (
-        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
-        .order_by("-created")
-        .first()
+    latest = (
+        ForensicsRun.objects.filter(election=election).defer("result").order_by("-created").first()
     )
+    done, figures = latest_forensics(election)
     context = {
         "election": election,
         "latest": latest,
         "run": done,
         "can_analyse": can_analyse(access),
-        **(forensics_context(done) if done else {}),
+        **figures,
     }
     if request.htmx:
         return render(request, "results/_forensics_status.html", context)

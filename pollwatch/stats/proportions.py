@@ -262,7 +262,7 @@ def findings(
                 f"question {code!r}: kind must be one of {', '.join(QUESTION_KINDS)}, got {kind!r}"
             )
         label = _text(question.get("label", code))
-        chosen = [_chosen(entry.get(code), kind) for entry in answers]
+        chosen = _chosen_all([entry.get(code) for entry in answers], kind)
         answered = np.array([c is not None for c in chosen], dtype=bool)
         targets: list[tuple[Any, str, list[Any]]] = []
         if question.get("finding") is not None:
@@ -472,6 +472,22 @@ def _key(value: Any, kind: str) -> str | None:
     if not text:
         return None
     return YES_NO_TEXT.get(text, text) if kind == "yes_no" else text
+
+
+def _chosen_all(values: list[Any], kind: str) -> list[frozenset[str] | None]:
+    """:func:`_chosen` of every value; answers repeat a handful of values, so each is read once."""
+    memo: dict[tuple[type, Any], frozenset[str] | None] = {}
+    out: list[frozenset[str] | None] = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            out.append(memo[key])
+        except KeyError:
+            memo[key] = _chosen(value, kind)
+            out.append(memo[key])
+        except TypeError:  # a list (multiple choice) is not hashable
+            out.append(_chosen(value, kind))
+    return out
 
 
 def _chosen(value: Any, kind: str) -> frozenset[str] | None:

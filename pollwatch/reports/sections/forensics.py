@@ -12,20 +12,16 @@ CHARTS = ["fingerprint", "integer-turnout"]
 
 
 def context(election: Election) -> dict[str, Any] | None:
-    from pollwatch.results.models import ForensicsRun
-    from pollwatch.results.presenters import forensics_context
+    from pollwatch.results.presenters import latest_forensics
 
-    run = (
-        ForensicsRun.objects.filter(election=election, status=ForensicsRun.Status.DONE)
-        .order_by("-created")
-        .first()
-    )
+    run, figures = latest_forensics(election)
     if run is None:
         return None
-    data = forensics_context(run)
-    data["warnings"] = [t for t in data["tests"] if t["flag"] and not t["descriptive"]]
-    data["run"] = run
-    return data
+    return {
+        **figures,
+        "warnings": [t for t in figures["tests"] if t["flag"] and not t["descriptive"]],
+        "run": run,
+    }
 
 
 def suggestion(ctx: dict[str, Any]) -> str:

@@ -25,7 +25,12 @@ def context(election: Election) -> dict[str, Any] | None:
 def suggestion(ctx: dict[str, Any]) -> str:
     data = ctx["comparison"]
     summary = ctx["report"]["summary"]
-    if data["outside"]:
+    if not data["complete"]:
+        verdict = (
+            f"They cover {100 * (data['official_coverage'] or 0):.1f} % of the stations; the "
+            "mission will judge them against its quick count once they are complete."
+        )
+    elif data["outside"]:
         verdict = "The official figures lie outside the mission's 95 % interval: " + " ".join(
             r["sentence"] for r in data["outside"]
         )

@@ -16,7 +16,7 @@ def context(election: Election) -> dict[str, Any] | None:
     from pollwatch.results.presenters import quick_count_context
 
     qc = quick_count_for(election)
-    if not qc.get("available"):
+    if not qc.get("available") or not qc.get("stations"):
         return None
     return quick_count_context(election, qc)
 

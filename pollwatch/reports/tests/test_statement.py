@@ -102,3 +102,14 @@ def test_publishing_freezes_the_text_pdf_and_audit_head(analyst, statement):
     assert "quick_count" not in statement.texts
     pdf = analyst.get(reverse("statement-pdf", args=["demo", statement.pk]))
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_a_title_with_markup_stays_text_in_every_rendering(analyst, statement):
+    statement.title = "</title><script>alert(1)</script>"
+    statement.save()
+    for published in (False, True):
+        if published:
+            analyst.post(reverse("statement-publish", args=["demo", statement.pk]))
+        html = analyst.get(reverse("statement-html", args=["demo", statement.pk])).content
+        assert b"<script>alert(1)</script>" not in html
+        assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in html

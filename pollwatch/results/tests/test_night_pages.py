@@ -92,3 +92,28 @@ def test_checklist_findings_are_shares_with_intervals_by_region(analyst, night):
     assert row["by"]
     page = analyst.get(reverse("findings", args=["demo"])).content.decode()
     assert "95 % interval" in page and row["short"] in page
+
+
+def test_tallies_from_stations_outside_the_sample_are_left_out(night):
+    import uuid
+
+    from pollwatch.checklists.models import Form
+    from pollwatch.elections.models import PollingStation
+    from pollwatch.observers.models import Membership
+    from pollwatch.results.estimates import exit_poll_for
+    from pollwatch.submissions.intake import submit
+
+    before = exit_poll_for(night.election)
+    unsampled = PollingStation.objects.filter(election=night.election, deployments=None).first()
+    observer = Membership.objects.filter(election=night.election, role="observer").first()
+    submit(
+        observer,
+        Form.objects.get(election=night.election, code="EP", active=True),
+        unsampled,
+        {"C1": 0, "C2": 60, "C3": 0, "C4": 0, "C5": 0, "C6": 0, "C7": 0, "RF": 0},
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+    after = exit_poll_for(night.election)
+    assert after["respondents"] == before["respondents"]
+    assert any("outside the sample" in w for w in after["warnings"])

@@ -220,3 +220,49 @@ def test_an_xlsx_file_is_mapped_and_imported_like_a_csv(analyst, mission):
     assert OfficialResult.objects.count() == 6
     event = AuditEvent.objects.get(kind="official_results.imported")
     assert event.payload["stations"] == 6 and event.payload["mapping"]["C2"] == "Challenger"
+
+
+def test_partial_official_results_get_no_verdict(analyst, mission, results_forms):
+    from pollwatch.results.official import comparison
+    from pollwatch.submissions.intake import submit
+
+    analyst.post(upload(analyst, mission, GOOD[:3]), mapping_post(GUESSED))
+    for persona, station, counts in (
+        ("observer", "D1-001", protocol(600, 300)),
+        ("other_observer", "D3-001", protocol(500, 400)),
+    ):
+        submit(
+            mission.people[persona].memberships.get(),
+            results_forms["PR"],
+            mission.stations[station],
+            counts,
+            client_uuid=uuid.uuid4(),
+            source="web",
+        )
+    data = comparison(mission.election)
+    assert not data["complete"] and data["official_coverage"] == 0.5
+    assert all(r["verdict"] is None for r in data["national"])
+    assert "cover 50.0 %" in data["national"][0]["sentence"]
+    page = analyst.get(reverse("official", args=[mission.election.slug])).content.decode()
+    assert "no verdict until they are complete" in page
+
+
+def test_forensics_leave_out_stations_without_registered_voters(analyst, mission):
+    from pollwatch.results.models import ForensicsRun, OfficialResult
+    from pollwatch.results.tasks import compute_forensics
+
+    analyst.post(upload(analyst, mission, GOOD), mapping_post(GUESSED))
+    OfficialResult.objects.filter(station__code="D3-002").update(registered=None)
+    run = compute_forensics(ForensicsRun.objects.create(election=mission.election, replicates=50))
+    # 5 stations with registered voters are fewer than the tests need: a clear failure, not a
+    # false "impossible turnout" for the one without.
+    assert run.status == "failed"
+    assert "registered voters" in run.message and "at least 8" in run.message
+
+
+def test_a_failed_forensic_run_is_marked_failed_not_left_running(mission):
+    from pollwatch.results.models import ForensicsRun
+    from pollwatch.results.tasks import compute_forensics
+
+    run = compute_forensics(ForensicsRun.objects.create(election=mission.election))
+    assert run.status == "failed" and run.message

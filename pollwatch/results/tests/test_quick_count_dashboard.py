@@ -109,3 +109,30 @@ def test_on_the_demo_night_the_interval_covers_the_true_count(night):
     # 7 candidates at 95 %: all covered is the usual outcome; one miss can happen by chance.
     assert covered >= len(data["shares"]) - 1, (data["shares"], truth)
     assert len(data["convergence"]) >= 2
+
+
+def test_a_sample_stratified_by_region_is_weighted_by_region(mission, results_forms):
+    """Strata follow the sample's design: drawn by region, each station stands for its region."""
+    from pollwatch.results.estimates import quick_count_for
+
+    mission.election.sample_strata_level = 1
+    mission.election.save()
+    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    data = quick_count_for(mission.election)
+    # R1 has 4 stations and one sampled (weight 4); R2 has 2 (weight 2).
+    assert data["shares"]["C1"]["estimate"] == (4 * 600 + 2 * 500) / (4 * 900 + 2 * 900)
+    assert data["strata"]["frame_strata"] == 2
+
+
+def test_forms_missing_a_candidate_are_left_out_and_the_page_says_why(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+    from pollwatch.submissions.models import Submission
+
+    sent = _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    Submission.objects.filter(pk=sent.submission.pk).update(
+        answers={k: v for k, v in protocol(600, 300).items() if k != "C2"}
+    )
+    data = quick_count_for(mission.election)
+    assert data["stations"] == 0
+    assert any("lack the votes of C2" in w for w in data["warnings"])
