@@ -6,8 +6,8 @@ them inside the request (a few hundred milliseconds to seconds over tens of
 thousands of forms) would make every refresh slow. Instead each figure is
 kept with the data version it was computed from: a request whose version
 matches gets it straight from the cache; a request that finds an older
-version gets the older figures at once, with their "as of" time, and one
-background thread per process recomputes them for the next refresh. The very
+version gets the older figures at once, with their "as of" time, and the
+process's refresher thread recomputes them for the next refresh. The very
 first request computes in place.
 
 ``ANALYSIS_BACKGROUND_REFRESH=false`` (the tests) always computes in place.
@@ -16,6 +16,7 @@ first request computes in place.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,10 +61,30 @@ def fresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict
     ):
         return _store(key, version, compute)
     if cache.add(f"{key}:refreshing", version, LOCK_SECONDS):
-        threading.Thread(
-            target=_refresh, args=(key, version, compute), name=f"refresh {key}", daemon=True
-        ).start()
+        _queue.put((key, version, compute))
+        _start_refresher()
     return {**entry["value"], "as_of": entry["as_of"], "stale": True}
+
+
+# One refresher thread per process, taking the work in turn: several threads at once
+# would each hold Python's lock a share of the time and slow the requests being served.
+_queue: queue.Queue[tuple[str, str, Callable[[], dict[str, Any]]]] = queue.Queue()
+_refresher: threading.Thread | None = None
+_refresher_lock = threading.Lock()
+
+
+def _start_refresher() -> None:
+    global _refresher
+    with _refresher_lock:
+        if _refresher is None or not _refresher.is_alive():
+            _refresher = threading.Thread(target=_refresh_forever, name="refresher", daemon=True)
+            _refresher.start()
+
+
+def _refresh_forever() -> None:
+    while True:
+        key, version, compute = _queue.get()
+        _refresh(key, version, compute)
 
 
 def _store(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -119,12 +119,14 @@ def _insert(records: list[tuple], progress: Callable[[int], None]) -> None:
     table = OfficialResult._meta.db_table
     columns = ", ".join(f'"{name}"' for name in COLUMNS)
     if connection.vendor == "postgresql":
+        # One COPY per batch: progress is saved between them, never on the connection while a
+        # COPY holds it (that would wait on itself).
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for index, record in enumerate(records):
-                    copy.write_row(record)
-                    if index % BATCH == 0:
-                        progress(index)
+            for start in range(0, len(records), BATCH):
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for record in records[start : start + BATCH]:
+                        copy.write_row(record)
+                progress(start)
     else:
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('%s' for _ in COLUMNS)})"
         with connection.cursor() as cursor:

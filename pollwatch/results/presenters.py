@@ -78,7 +78,7 @@ def _leader_map(
     """The regions shaded by the leader's estimated share; drawn once per version of the figures."""
     from django.core.cache import cache
 
-    key = f"leader-map:{election.pk}:{as_of}"
+    key = f"leader-map:{election.pk}:{as_of.timestamp() if as_of is not None else ''}"
     drawn = cache.get(key) if as_of is not None else None
     if drawn is None:
         drawn = _draw_leader_map(election, regions, leader, name)

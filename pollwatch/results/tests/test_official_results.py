@@ -266,3 +266,35 @@ def test_a_failed_forensic_run_is_marked_failed_not_left_running(mission):
 
     run = compute_forensics(ForensicsRun.objects.create(election=mission.election))
     assert run.status == "failed" and run.message
+
+
+def test_import_progress_is_saved_between_copies_not_during_one(mission, monkeypatch):
+    """On PostgreSQL a progress query inside a COPY would wait for the COPY, which waits for it."""
+    import json
+
+    from pollwatch.elections.models import ImportJob
+    from pollwatch.results import importers
+    from pollwatch.results.models import OfficialResult
+
+    monkeypatch.setattr(importers, "BATCH", 2)
+    records = [
+        (
+            mission.election.pk,
+            station.pk,
+            None,
+            row,
+            1000,
+            None,
+            905,
+            5,
+            900,
+            json.dumps({"C1": 600, "C2": 300}),
+            "[]",
+        )
+        for row, station in enumerate(mission.stations.values(), start=2)
+    ]
+    seen = []
+    importers._insert(records, lambda done: seen.append((done, ImportJob.objects.count())))
+    assert [done for done, _ in seen] == [0, 2, 4, 6]
+    assert OfficialResult.objects.count() == 6
+    assert OfficialResult.objects.get(station__code="D1-001").votes == {"C1": 600, "C2": 300}
