@@ -157,3 +157,44 @@ def test_anonymous_users_cannot_post_anything(client, mission, analysed):
     ):
         response = client.post(url, {})
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_the_statement_pdf_follows_the_same_rule(client, mission, analysed, persona):
+    url = reverse("statement-pdf", args=[mission.election.slug, analysed.pk])
+    assert_reach(client, mission, persona, url, SEE)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_analysts_and_admins_publish_statements(client, mission, analysed, persona):
+    client.force_login(mission.users[persona])
+    response = client.post(reverse("statement-publish", args=[mission.election.slug, analysed.pk]))
+    analysed.refresh_from_db()
+    if persona in CHANGE:
+        assert response.status_code == 302 and analysed.status == "published"
+    else:
+        assert response.status_code in (403, 404) and analysed.status == "draft"
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_analysts_and_admins_remove_published_polls(client, mission, analysed, persona):
+    from pollwatch.results.models import PublishedPoll
+
+    poll = PublishedPoll.objects.create(election=mission.election, source="TV", shares={"C1": 70})
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.post(reverse("published-poll-delete", args=[mission.election.slug, poll.pk]))
+    gone = not PublishedPoll.objects.filter(pk=poll.pk).exists()
+    if persona in CHANGE:
+        assert response.status_code == 302 and gone
+    elif persona == "anonymous":
+        assert response.status_code == 302 and not gone
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code in (403, 404) and not gone
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_chart_png_downloads_follow_the_same_rule(client, mission, analysed, persona):
+    url = reverse("chart", args=[mission.election.slug, "quick-count", "png"])
+    assert_reach(client, mission, persona, url, SEE)
