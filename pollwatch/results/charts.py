@@ -24,7 +24,7 @@ def _share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     names = _names(data)
     rows = []
     for code, estimate in data.get("shares", {}).items():
-        if estimate["estimate"] is None:
+        if estimate["estimate"] is None or estimate["ci"][0] is None:
             continue
         candidate = names.get(code, {"name": code, "colour": None})
         rows.append(
@@ -44,10 +44,11 @@ def quick_count(election: Election) -> Any:
     from pollwatch.results.estimates import quick_count_for
 
     data = quick_count_for(election)
-    if not data.get("available"):
+    rows = _share_rows(data) if data.get("available") else []
+    if not rows:
         return None
     return charts.estimates_chart(
-        _share_rows(data),
+        rows,
         title=f"Quick count: share of valid votes, {data['stations']:,} of "
         f"{data['sampled_stations']:,} sampled stations",
         references=_published_references(election, data),
@@ -138,10 +139,11 @@ def exit_poll(election: Election) -> Any:
     from pollwatch.results.estimates import exit_poll_for
 
     data = exit_poll_for(election)
-    if not data.get("available"):
+    rows = _share_rows(data) if data.get("available") else []
+    if not rows:
         return None
     return charts.estimates_chart(
-        _share_rows(data),
+        rows,
         title=f"Our exit poll: {data['respondents']:,} interviews at {data['stations']:,} stations",
         axis_title="share of respondents' votes",
         references=_published_references(election, data),
@@ -152,7 +154,7 @@ def official(election: Election) -> Any:
     from pollwatch.results.official import comparison
 
     data = comparison(election)
-    if not data["available"]:
+    if not data["available"] or not any(r["estimate"] is not None for r in data["national"]):
         return None
     rows = [
         {

@@ -37,7 +37,8 @@ from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
 from pollwatch.submissions.models import Submission
 
-FRAME_TTL = 300
+# The key changes with every finished import, so the frame can be kept long.
+FRAME_TTL = 24 * 3600
 COUNTED = (Submission.Status.ACCEPTED, Submission.Status.VERIFIED)
 # A region whose reported share of sampled stations is below this fraction of the
 # national one is flagged as under-reported (newly included territories often are).

@@ -32,10 +32,10 @@ def share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any]:
-    if not qc.get("available") or not qc.get("stations"):
+    if not qc.get("available"):
         return {"qc": qc, "rows": [], "regions": [], "map": "", "warnings": []}
     names = {c["code"]: c["name"] for c in qc["candidates"]}
-    rows = share_rows(qc)
+    rows = [r for r in share_rows(qc) if r["estimate"] is not None]
     leader = rows[0]["code"] if rows else None
     regions = []
     for row in qc["coverage"]["regions"]:

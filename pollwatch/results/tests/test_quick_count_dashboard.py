@@ -136,3 +136,12 @@ def test_forms_missing_a_candidate_are_left_out_and_the_page_says_why(mission, r
     data = quick_count_for(mission.election)
     assert data["stations"] == 0
     assert any("lack the votes of C2" in w for w in data["warnings"])
+
+
+def test_before_any_result_form_the_page_and_its_charts_say_so(client, mission, results_forms):
+    client.force_login(mission.users["analyst"])
+    page = client.get(reverse("quick-count", args=[mission.election.slug])).content.decode()
+    assert "0 / 2" in page and "no sampled station has reported yet" in page
+    for name in ("quick-count", "convergence"):
+        shown = client.get(reverse("chart", args=[mission.election.slug, name, "svg"]) + "?v=x")
+        assert shown.status_code == 200 and b"Nothing to draw yet" in shown.content
