@@ -8,8 +8,9 @@ Columns: ``code``, ``name``, ``registered_voters`` (required); geography as
 ``<level>_code`` / ``<level>_name`` pairs from the top level down, e.g.
 ``region_code, region_name, district_code, district_name``; names in other
 languages as ``<level>_name_<lang>``; optional ``latitude``, ``longitude``,
-``newly_included``, ``abroad`` (1/0, yes/no) and ``special`` (military,
-hospital, prison, mobile, other).
+``newly_included``, ``abroad`` (1/0, yes/no), ``special`` (military,
+hospital, prison, mobile, other) and ``stratum`` (the stratum the observers'
+sample was drawn in, e.g. the stratum column given to ``pollwatch sample``).
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ def normalise_header(header: list[str]) -> list[str]:
 SPECIAL_KINDS = {choice.value for choice in PollingStation.Special}
 
 
+STRATUM_MAX = 64
+
+
 def import_stations(
     election: Election,
     path: Path,
@@ -141,10 +145,11 @@ def import_stations(
         level_columns.append((level, column[f"{level}_code"], column.get(f"{level}_name"), other))
     i_code, i_name, i_voters = column["code"], column["name"], column["registered_voters"]
     i_lat, i_lon = column.get("latitude"), column.get("longitude")
-    i_newly, i_abroad, i_special = (
+    i_newly, i_abroad, i_special, i_stratum = (
         column.get("newly_included"),
         column.get("abroad"),
         column.get("special"),
+        column.get("stratum"),
     )
     width = len(header)
 
@@ -246,6 +251,12 @@ def import_stations(
                         cells[i_special],
                     )
                     bad = True
+            stratum = cells[i_stratum].strip() if i_stratum is not None else ""
+            if len(stratum) > STRATUM_MAX:
+                errors.add(
+                    row_number, "stratum", f"longer than {STRATUM_MAX} characters", stratum[:80]
+                )
+                bad = True
             latitude = longitude = None
             for cell_index, name_, low, high in (
                 (i_lat, "latitude", -90, 90),
@@ -317,7 +328,18 @@ def import_stations(
             if newly and parent in new_areas:
                 new_areas[parent][5] = True
             stations.append(
-                (code, name[:300], parent, voters, latitude, longitude, newly, abroad, special)
+                (
+                    code,
+                    name[:300],
+                    parent,
+                    voters,
+                    latitude,
+                    longitude,
+                    newly,
+                    abroad,
+                    special,
+                    stratum,
+                )
             )
     except TableError as exc:
         errors.add(exc.error.row, exc.error.column, exc.error.reason)
@@ -383,18 +405,40 @@ def _insert_stations(
     table = PollingStation._meta.db_table
     columns = (
         "election_id, code, name, area_id, area_path, registered_voters, latitude, longitude, "
-        "newly_included, abroad, special"
+        "newly_included, abroad, special, stratum"
     )
     total = len(stations)
 
     def records():
-        for index, (code, name, leaf, voters, lat, lon, newly, abroad, special) in enumerate(
-            stations, 1
-        ):
+        for index, (
+            code,
+            name,
+            leaf,
+            voters,
+            lat,
+            lon,
+            newly,
+            abroad,
+            special,
+            stratum,
+        ) in enumerate(stations, 1):
             area_id, path = areas[leaf]
             if progress is not None and index % BATCH == 0:
                 progress("writing", index, total)
-            yield (election.pk, code, name, area_id, path, voters, lat, lon, newly, abroad, special)
+            yield (
+                election.pk,
+                code,
+                name,
+                area_id,
+                path,
+                voters,
+                lat,
+                lon,
+                newly,
+                abroad,
+                special,
+                stratum,
+            )
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -417,7 +461,7 @@ def _insert_stations(
     else:
         connection.ensure_connection()
         raw = connection.connection
-        placeholders = ", ".join("?" * 11)
+        placeholders = ", ".join("?" * 12)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
         iterator = records()
         while True:

@@ -115,6 +115,12 @@ class PollingStation(models.Model):
     newly_included = models.BooleanField(default=False)
     abroad = models.BooleanField(default=False)
     special = models.CharField(max_length=20, choices=Special.choices, blank=True, default="")
+    stratum = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="the stratum the observers' sample was drawn in (optional stations-file column)",
+    )
 
     class Meta:
         constraints = [

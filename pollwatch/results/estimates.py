@@ -49,17 +49,21 @@ UNDER_REPORTED_RATIO = 0.75
 class Frame:
     """The sampling frame in brief: stations per stratum, and the regions.
 
-    Strata are areas, named by code: those at ``Election.sample_strata_level``
-    when the sample was stratified by a level of the geography, else each
-    station's own area.
+    Strata are, in this order: the stations' own ``stratum`` when the stations
+    file gave one (the strata the sample was drawn in); the areas at
+    ``Election.sample_strata_level`` when the sample was stratified by a level
+    of the geography; else each station's own area.
     """
 
     population: dict[str, int]
     regions: dict[str, dict[str, Any]]
     stations: int
     level: int | None
+    by_station_stratum: bool = False
 
-    def stratum_of(self, area_path: str) -> str:
+    def stratum_of(self, area_path: str, station_stratum: str = "") -> str:
+        if self.by_station_stratum:
+            return station_stratum
         codes = area_path.strip("/").split("/")
         if self.level is None:
             return codes[-1]
@@ -77,7 +81,17 @@ def frame_for(election: Election) -> Frame:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    if level is not None:
+    by_station_stratum = (
+        PollingStation.objects.filter(election=election).exclude(stratum="").exists()
+    )
+    if by_station_stratum:
+        population = dict(
+            PollingStation.objects.filter(election=election)
+            .order_by()
+            .values_list("stratum")
+            .annotate(n=Count("pk"))
+        )
+    elif level is not None:
         # The importer keeps each area's station count over its whole subtree.
         population = dict(
             Area.objects.filter(election=election, level=level, station_count__gt=0).values_list(
@@ -103,7 +117,7 @@ def frame_for(election: Election) -> Frame:
         }
         for area in Area.objects.filter(election=election, level=1)
     }
-    frame = Frame(population, regions, sum(population.values()), level)
+    frame = Frame(population, regions, sum(population.values()), level, by_station_stratum)
     cache.set(key, frame, FRAME_TTL)
     return frame
 
@@ -159,15 +173,15 @@ def sample_for(election: Election, reported_ids: set[int]) -> Sample:
     rows = (
         Deployment.objects.filter(membership__election=election)
         .values_list(
-            "station_id", "station__area_id", "station__area_path", "station__code", "reserve"
+            "station_id", "station__stratum", "station__area_path", "station__code", "reserve"
         )
         .distinct()
     )
     seen: dict[int, tuple[str, str, str]] = {}
-    for station_id, _area_id, path, code, reserve in rows:
+    for station_id, stratum, path, code, reserve in rows:
         if reserve and station_id not in reported_ids:
             continue
-        seen[station_id] = (frame.stratum_of(path), region_code(path), code)
+        seen[station_id] = (frame.stratum_of(path, stratum), region_code(path), code)
     ids = sorted(seen)
     return Sample(
         np.array(ids, dtype=np.int64),
@@ -373,10 +387,10 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     )
     outside = [station_id for station_id in tallies if station_id not in sampled]
     stations = {
-        pk: (path, voters)
-        for pk, path, voters in PollingStation.objects.filter(
+        pk: (path, voters, stratum)
+        for pk, path, voters, stratum in PollingStation.objects.filter(
             pk__in=[s for s in tallies if s in sampled]
-        ).values_list("pk", "area_path", "registered_voters")
+        ).values_list("pk", "area_path", "registered_voters", "stratum")
     }
     station_labels: list[np.ndarray] = []
     choices: list[np.ndarray] = []
@@ -396,7 +410,8 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
             continue
         station_labels.append(np.full(total, station_id))
         choices.append(np.repeat(np.array(codes, dtype=object), counts))
-        strata.append(np.full(total, frame.stratum_of(stations[station_id][0]), dtype=object))
+        path, _, station_stratum = stations[station_id]
+        strata.append(np.full(total, frame.stratum_of(path, station_stratum), dtype=object))
         arrival.append(np.full(total, created.timestamp()))
     if not choices:
         return {**base, "available": False, "reason": "the tallies hold no interviews"}
@@ -411,7 +426,7 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
         np.concatenate(choices).astype(str),
         stratum=np.concatenate(strata),
         population=frame.population,
-        voters={str(pk): max(voters, 1) for pk, (_, voters) in stations.items()},
+        voters={str(pk): max(voters, 1) for pk, (_, voters, _) in stations.items()},
         official=official or None,
         arrival=np.concatenate(arrival),
         confidence=confidence,

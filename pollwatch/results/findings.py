@@ -106,12 +106,15 @@ def _compute_findings(election: Election, confidence: float) -> dict[str, Any]:
                 }
             )
             continue
-        paths = dict(
-            PollingStation.objects.filter(pk__in=list(submissions)).values_list("pk", "area_path")
-        )
+        places = {
+            pk: (path, stratum)
+            for pk, path, stratum in PollingStation.objects.filter(
+                pk__in=list(submissions)
+            ).values_list("pk", "area_path", "stratum")
+        }
         ids = sorted(submissions)
-        stratum = np.array([frame.stratum_of(paths[i]) for i in ids], dtype=object)
-        regions = [region_code(paths[i]) for i in ids]
+        stratum = np.array([frame.stratum_of(*places[i]) for i in ids], dtype=object)
+        regions = [region_code(places[i][0]) for i in ids]
         regions_seen.update(regions)
         questions = _questions(form)
         rows = findings(

@@ -229,3 +229,26 @@ def test_the_bulk_path_rebuilds_the_search_index(mission, tmp_path, monkeypatch)
         PollingStation.objects.filter(election=mission.election, name__icontains="hospital").count()
         == 1
     )
+
+
+def test_it_keeps_the_stratum_the_sample_was_drawn_in(mission, tmp_path):
+    text = (
+        "code,name,region_code,region_name,district_code,district_name,registered_voters,stratum\n"
+        "S1,School 1,R9,Karabakh,D91,Shusha,1200,urban-R9\n"
+        "S2,School 2,R9,Karabakh,D91,Shusha,800,rural-R9\n"
+    )
+    import_stations(mission.election, write(tmp_path, text))
+    strata = dict(
+        PollingStation.objects.filter(code__in=["S1", "S2"]).values_list("code", "stratum")
+    )
+    assert strata == {"S1": "urban-R9", "S2": "rural-R9"}
+
+
+def test_a_stratum_longer_than_64_characters_is_refused(mission, tmp_path):
+    text = (
+        "code,name,region_code,region_name,registered_voters,stratum\n"
+        f"S1,School 1,R9,Karabakh,1200,{'x' * 65}\n"
+    )
+    with pytest.raises(ImportFailed) as failure:
+        import_stations(mission.election, write(tmp_path, text))
+    assert "row 2, column 'stratum': longer than 64 characters" in str(failure.value)

@@ -145,3 +145,18 @@ def test_before_any_result_form_the_page_and_its_charts_say_so(client, mission, 
     for name in ("quick-count", "convergence"):
         shown = client.get(reverse("chart", args=[mission.election.slug, name, "svg"]) + "?v=x")
         assert shown.status_code == 200 and b"Nothing to draw yet" in shown.content
+
+
+def test_stations_imported_with_their_stratum_are_weighted_by_it(mission, results_forms):
+    """The stations file's stratum column wins over the geography: here urban and rural."""
+    from pollwatch.elections.models import PollingStation
+    from pollwatch.results.estimates import quick_count_for
+
+    PollingStation.objects.filter(code__in=["D1-001", "D1-002", "D2-001"]).update(stratum="urban")
+    PollingStation.objects.filter(code__in=["D2-002", "D3-001", "D3-002"]).update(stratum="rural")
+    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    data = quick_count_for(mission.election)
+    assert data["strata"]["frame_strata"] == 2
+    # One sampled station of three in each stratum: equal weights.
+    assert data["shares"]["C1"]["estimate"] == (600 + 500) / (900 + 900)
