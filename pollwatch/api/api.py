@@ -12,13 +12,11 @@ cookie comes with it: a script must learn that its token no longer works.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -32,6 +30,7 @@ from ninja.security import HttpBearer, django_auth
 from pollwatch.api import schemas as s
 from pollwatch.api.access import can_view_reports, user_for_token
 from pollwatch.elections.models import Area, Election, PollingStation
+from pollwatch.lib.plainjson import jsonable
 from pollwatch.observers.access import (
     Access,
     access_for,
@@ -99,19 +98,6 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
-
-
-def plain(value: Any) -> Any:
-    """The estimates as plain JSON values: numpy scalars become Python ones, NaN and infinities null."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def election_for_api(request: HttpRequest, slug: str) -> tuple[Election, Access]:
@@ -349,7 +335,7 @@ def analysis_for_api(request: HttpRequest, slug: str) -> Election:
 )
 def get_quick_count(request: HttpRequest, slug: str) -> dict[str, Any]:
     """The quick count (PVT) from observers' result forms, nationally and per region."""
-    return plain(quick_count_for(analysis_for_api(request, slug)))
+    return jsonable(quick_count_for(analysis_for_api(request, slug)))
 
 
 @api.get(
@@ -360,7 +346,7 @@ def get_quick_count(request: HttpRequest, slug: str) -> dict[str, Any]:
 )
 def get_exit_poll(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Our exit poll from the interview tallies."""
-    return plain(exit_poll_for(analysis_for_api(request, slug)))
+    return jsonable(exit_poll_for(analysis_for_api(request, slug)))
 
 
 def _result_out(result: OfficialResult) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pollwatch.lib.plainjson import jsonable
 from pollwatch.stats.forensics import TESTS, run_forensics
 from pollwatch.stats.table import InputError, Problem, read_table, require_columns, text_column
 
@@ -231,19 +231,6 @@ def load_results(args: argparse.Namespace) -> dict[str, Any]:
         "rows": rows[keep],
         "dropped_rows": int(no_result.sum()),
     }
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON types; NaN and infinities become null so the output is valid JSON."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _number(value: Any) -> str:

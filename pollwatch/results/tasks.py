@@ -11,6 +11,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from pollwatch.elections.models import Area
+from pollwatch.lib.plainjson import jsonable
 from pollwatch.results.estimates import candidates_for, region_code
 from pollwatch.results.models import ForensicsRun, OfficialResult
 from pollwatch.results.official import official_version
@@ -60,18 +61,6 @@ def _strip_large(result: dict[str, Any]) -> dict[str, Any]:
     if isinstance(fingerprint, dict):
         result["fingerprint"] = {k: v for k, v in fingerprint.items() if k != "counts"}
     return result
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def compute_forensics(run: ForensicsRun) -> ForensicsRun:
@@ -156,7 +145,7 @@ def compute_forensics(run: ForensicsRun) -> ForensicsRun:
             "official_version": official_version(election),
         }
         with transaction.atomic():
-            run.result = _json_ready(stored)
+            run.result = jsonable(stored)
             run.stations = int(len(data["station"]))
             run.status = ForensicsRun.Status.DONE
             run.progress = 100
