@@ -4,17 +4,12 @@ from django.conf import settings
 from pollwatch.elections.models import ImportJob
 
 
-class ImportForm(forms.Form):
-    # Official results go through their own upload with a column-mapping step (results app).
-    kind = forms.ChoiceField(
-        choices=[(k, label) for k, label in ImportJob.Kind.choices if k != ImportJob.Kind.RESULTS]
-    )
+class UploadForm(forms.Form):
+    """A CSV or XLSX file to import, within the size limit, with the encoding of a CSV."""
+
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
     encoding = forms.CharField(
         required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"
-    )
-    replace = forms.BooleanField(
-        required=False, help_text="stations only: delete the election's stations first"
     )
 
     def clean_file(self):
@@ -36,3 +31,14 @@ class ImportForm(forms.Form):
         except LookupError as exc:
             raise forms.ValidationError(f"Unknown encoding {encoding!r}.") from exc
         return encoding
+
+
+class ImportForm(UploadForm):
+    # Official results go through their own upload with a column-mapping step (results app).
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in ImportJob.Kind.choices if k != ImportJob.Kind.RESULTS]
+    )
+    replace = forms.BooleanField(
+        required=False, help_text="stations only: delete the election's stations first"
+    )
+    field_order = ["kind", "file", "encoding", "replace"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -410,35 +411,12 @@ def _insert_stations(
     total = len(stations)
 
     def records():
-        for index, (
-            code,
-            name,
-            leaf,
-            voters,
-            lat,
-            lon,
-            newly,
-            abroad,
-            special,
-            stratum,
-        ) in enumerate(stations, 1):
+        for index, (code, name, leaf, *counts_and_flags) in enumerate(stations, 1):
             area_id, path = areas[leaf]
             if progress is not None and index % BATCH == 0:
                 progress("writing", index, total)
-            yield (
-                election.pk,
-                code,
-                name,
-                area_id,
-                path,
-                voters,
-                lat,
-                lon,
-                newly,
-                abroad,
-                special,
-                stratum,
-            )
+            # voters, latitude, longitude, newly_included, abroad, special, stratum
+            yield (election.pk, code, name, area_id, path, *counts_and_flags)
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -564,13 +542,20 @@ def create_job(
     )
 
 
-def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
-    """Run a stored import; the job records success or the full error report. Never half-writes."""
-    from pollwatch.observers.importers import import_people
+def create_job_from_upload(
+    election: Election, kind: str, upload, options: dict, user=None
+) -> ImportJob:
+    """The uploaded file (a Django UploadedFile) stored raw as an import job, read by nothing yet."""
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as temporary:
+        for chunk in upload.chunks():
+            temporary.write(chunk)
+        temporary.flush()
+        return create_job(election, kind, Path(temporary.name), upload.name, options, user=user)
 
-    path = Path(settings.MEDIA_ROOT) / job.stored_path
-    job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+
+def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progress:
+    """A progress callback that also saves rows done / total on the job about once a second
+    (the import page's progress bar reads them), then calls ``progress`` if given."""
     last_saved = [0.0]
 
     def report(phase: str, done: int, total: int) -> None:
@@ -579,8 +564,21 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
         now = time.monotonic()
         if now - last_saved[0] > 1.0:
             last_saved[0] = now
-            ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=max(total, done))
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_done=done, rows_total=max(total, done, 1)
+            )
 
+    return report
+
+
+def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
+    """Run a stored import; the job records success or the full error report. Never half-writes."""
+    from pollwatch.observers.importers import import_people
+
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    report = saving_progress(job, progress)
     options = job.options or {}
     try:
         if job.kind == ImportJob.Kind.STATIONS:

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm
-from pollwatch.elections.importers import create_job
+from pollwatch.elections.importers import create_job_from_upload
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
 from pollwatch.observers.access import (
     areas_for,
@@ -192,21 +189,16 @@ def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as temporary:
-            for chunk in upload.chunks():
-                temporary.write(chunk)
-            temporary.flush()
-            job = create_job(
-                election,
-                form.cleaned_data["kind"],
-                Path(temporary.name),
-                upload.name,
-                {
-                    "encoding": form.cleaned_data["encoding"] or "utf-8",
-                    "replace": form.cleaned_data["replace"],
-                },
-                user=request.user,
-            )
+        job = create_job_from_upload(
+            election,
+            form.cleaned_data["kind"],
+            upload,
+            {
+                "encoding": form.cleaned_data["encoding"] or "utf-8",
+                "replace": form.cleaned_data["replace"],
+            },
+            user=request.user,
+        )
         from pollwatch.elections.tasks import run_import
 
         run_import.enqueue(job.pk)

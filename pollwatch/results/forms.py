@@ -3,37 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
+from pollwatch.elections.forms import UploadForm
 from pollwatch.elections.models import Candidate, Election
 from pollwatch.results.models import PublishedPoll
 
 
-class ResultsUploadForm(forms.Form):
+class ResultsUploadForm(UploadForm):
     file = forms.FileField(help_text="CSV or XLSX, one row per polling station")
-    encoding = forms.CharField(
-        required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB."
-            )
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError("Give a .csv or .xlsx file.")
-        return upload
-
-    def clean_encoding(self):
-        import codecs
-
-        encoding = self.cleaned_data["encoding"] or "utf-8"
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise forms.ValidationError(f"Unknown encoding {encoding!r}.") from None
-        return encoding
 
 
 class MappingForm(forms.Form):

@@ -6,9 +6,6 @@ come from ``estimates``, ``official``, ``findings`` and stored forensic runs.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -17,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
-from pollwatch.elections.importers import create_job
+from pollwatch.elections.importers import create_job_from_upload
 from pollwatch.elections.models import ImportJob
 from pollwatch.lib.charts import nothing_yet, render_png, render_svg
 from pollwatch.results import charts
@@ -109,19 +106,13 @@ def official_upload(request: PollwatchRequest, slug: str) -> HttpResponse:
         for error in form.errors.get("file", []):
             messages.error(request, str(error))
         return redirect("official", slug=election.slug)
-    upload = form.cleaned_data["file"]
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as temporary:
-        for chunk in upload.chunks():
-            temporary.write(chunk)
-        temporary.flush()
-        job = create_job(
-            election,
-            ImportJob.Kind.RESULTS,
-            Path(temporary.name),
-            upload.name,
-            {"encoding": form.cleaned_data["encoding"] or "utf-8"},
-            user=request.user,
-        )
+    job = create_job_from_upload(
+        election,
+        ImportJob.Kind.RESULTS,
+        form.cleaned_data["file"],
+        {"encoding": form.cleaned_data["encoding"] or "utf-8"},
+        user=request.user,
+    )
     job.status = ImportJob.Status.MAPPING
     job.save(update_fields=["status"])
     return redirect("official-mapping", slug=election.slug, pk=job.pk)
