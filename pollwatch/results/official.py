@@ -24,9 +24,15 @@ from pollwatch.results.estimates import (
 )
 from pollwatch.results.freshness import fresh
 from pollwatch.results.models import OfficialResult, OfficialSummary
-from pollwatch.stats.official import compare_with_interval, discrepancies, summarise_discrepancies
 
-COUNT_FIELDS = ("registered", "ballots_issued", "ballots_cast", "invalid", "valid")
+# The core's count fields are also OfficialResult's column names.
+from pollwatch.stats.official import (
+    COUNT_FIELDS,
+    compare_with_interval,
+    discrepancies,
+    summarise_discrepancies,
+)
+
 # The PVT form's codes for the protocol lines the official file also has.
 FORM_CODES = {
     "registered": "RV",

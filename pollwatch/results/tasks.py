@@ -14,7 +14,7 @@ from pollwatch.elections.models import Area
 from pollwatch.lib.plainjson import jsonable
 from pollwatch.results.estimates import candidates_for, region_code
 from pollwatch.results.models import ForensicsRun, OfficialResult
-from pollwatch.results.official import official_version
+from pollwatch.results.official import COUNT_FIELDS, official_version
 from pollwatch.stats.forensics import run_forensics
 from pollwatch.stats.forensics_integer import percentage_histogram
 
@@ -30,7 +30,7 @@ def run_forensics_task(run_id: int) -> str:
 def official_arrays(election) -> dict[str, Any]:
     """The official results as aligned arrays, in station-code order (streamed, not held as rows)."""
     codes = [c.code for c in candidates_for(election)]
-    numbers = ("row", "registered", "ballots_issued", "ballots_cast", "invalid", "valid")
+    numbers = ("row", *COUNT_FIELDS)
     columns: dict[str, list] = {name: [] for name in ("station", "region", *numbers, "votes")}
     rows = (
         OfficialResult.objects.filter(election=election)
