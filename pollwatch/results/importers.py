@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pollwatch.audit.models import record
+from pollwatch.elections.importers import Progress, saving_progress
 from pollwatch.elections.models import ImportJob, PollingStation
 from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, read_rows
 from pollwatch.results.estimates import candidates_for
@@ -37,7 +38,6 @@ from pollwatch.stats.table import InputError
 PREVIEW_ROWS = 8
 CHECK_ROWS = 2000
 BATCH = 5000
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -141,19 +141,7 @@ def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJ
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
     started = time.monotonic()
-    last_saved = [0.0]
-
-    def report(phase: str, done: int, total: int) -> None:
-        # The import page's progress bar reads rows_done / rows_total about once a second.
-        if progress is not None:
-            progress(phase, done, total)
-        now = time.monotonic()
-        if now - last_saved[0] > 1.0:
-            last_saved[0] = now
-            ImportJob.objects.filter(pk=job.pk).update(
-                rows_done=min(done, total), rows_total=max(total, 1)
-            )
-
+    report = saving_progress(job, progress)
     candidates = _candidates(job)
     mapping = (job.options or {}).get("mapping") or {}
     try:
