@@ -90,3 +90,19 @@ def sign_in_browser(context, live_server_url: str, user) -> None:
             }
         ]
     )
+
+
+def send(mission, form, persona: str, station: str, answers: dict):
+    """``persona`` of the ``mission`` fixture sends ``answers`` on ``form`` from ``station``, through intake."""
+    import uuid
+
+    from pollwatch.submissions.intake import submit
+
+    return submit(
+        mission.people[persona].memberships.get(),
+        form,
+        mission.stations[station],
+        answers,
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.urls import reverse
 
-from pollwatch.testing import PERSONAS, assert_reach, protocol
+from pollwatch.testing import PERSONAS, assert_reach, protocol, send
 
 SEE = {"admin", "coordinator", "analyst"}
 CHANGE = {"admin", "analyst"}
@@ -17,20 +15,12 @@ CHANGE = {"admin", "analyst"}
 def analysed(mission, results_forms):
     """Result forms from both deployed observers and a draft statement."""
     from pollwatch.reports.models import Statement
-    from pollwatch.submissions.intake import submit
 
     for persona, station, counts in (
         ("observer", "D1-001", protocol(600, 300)),
         ("other_observer", "D3-001", protocol(500, 400)),
     ):
-        submit(
-            mission.people[persona].memberships.get(),
-            results_forms["PR"],
-            mission.stations[station],
-            counts,
-            client_uuid=uuid.uuid4(),
-            source="web",
-        )
+        send(mission, results_forms["PR"], persona, station, counts)
     statement = Statement.objects.create(election=mission.election, title="Preliminary")
     return statement
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from pollwatch.testing import BROWSER_TEST, protocol, sign_in_browser
+from pollwatch.testing import BROWSER_TEST, protocol, send, sign_in_browser
 
 pytestmark = BROWSER_TEST
 
@@ -17,16 +15,7 @@ def test_the_quick_count_page_shows_its_charts_and_refreshes_live(
 ):
     from playwright.sync_api import expect
 
-    from pollwatch.submissions.intake import submit
-
-    submit(
-        mission.people["observer"].memberships.get(),
-        results_forms["PR"],
-        mission.stations["D1-001"],
-        protocol(600, 300),
-        client_uuid=uuid.uuid4(),
-        source="web",
-    )
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
     settings.SESSION_COOKIE_SECURE = False
     context = browser.new_context()
     sign_in_browser(context, live_server.url, mission.users["analyst"])
@@ -50,14 +39,7 @@ def test_the_quick_count_page_shows_its_charts_and_refreshes_live(
         status == 200 and kind.startswith("image/svg+xml") for status, kind in charts.values()
     ), charts
     # A second observer's form arrives; the page takes it in on its next refresh (every 10 s).
-    submit(
-        mission.people["other_observer"].memberships.get(),
-        results_forms["PR"],
-        mission.stations["D3-001"],
-        protocol(500, 400),
-        client_uuid=uuid.uuid4(),
-        source="web",
-    )
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
     expect(page.locator("#quick-count dl.figures")).to_contain_text("2 / 2", timeout=15000)
     assert not refused, refused
     context.close()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from pollwatch.testing import protocol
+from pollwatch.testing import protocol, send
 
 HEADER = "station,registered,cast,invalid,valid,Incumbent,Challenger\n"
 GOOD = [
@@ -122,26 +120,11 @@ def test_a_new_release_replaces_only_the_stations_it_covers(analyst, mission):
 
 
 def test_discrepancies_with_observers_copies_are_ranked_by_size(analyst, mission, results_forms):
-    from pollwatch.submissions.intake import submit
 
     analyst.post(upload(analyst, mission, GOOD), mapping_post(GUESSED))
     # Our observer at D1-001 copied 500/400 where the commission published 600/300.
-    submit(
-        mission.people["observer"].memberships.get(),
-        results_forms["PR"],
-        mission.stations["D1-001"],
-        protocol(500, 400),
-        client_uuid=uuid.uuid4(),
-        source="web",
-    )
-    submit(
-        mission.people["other_observer"].memberships.get(),
-        results_forms["PR"],
-        mission.stations["D3-001"],
-        protocol(500, 400),
-        client_uuid=uuid.uuid4(),
-        source="web",
-    )
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(500, 400))
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
     from pollwatch.results.official import discrepancy_report
 
     report = discrepancy_report(mission.election)
@@ -156,21 +139,13 @@ def test_discrepancies_with_observers_copies_are_ranked_by_size(analyst, mission
 
 def test_the_official_figure_is_judged_against_our_interval(analyst, mission, results_forms):
     from pollwatch.results.official import comparison
-    from pollwatch.submissions.intake import submit
 
     analyst.post(upload(analyst, mission, GOOD), mapping_post(GUESSED))
     for persona, station, counts in (
         ("observer", "D1-001", protocol(600, 300)),
         ("other_observer", "D3-001", protocol(500, 400)),
     ):
-        submit(
-            mission.people[persona].memberships.get(),
-            results_forms["PR"],
-            mission.stations[station],
-            counts,
-            client_uuid=uuid.uuid4(),
-            source="web",
-        )
+        send(mission, results_forms["PR"], persona, station, counts)
     data = comparison(mission.election)
     rows = {r["code"]: r for r in data["national"]}
     assert rows["C1"]["official"] == 2550 / 4400
@@ -224,21 +199,13 @@ def test_an_xlsx_file_is_mapped_and_imported_like_a_csv(analyst, mission):
 
 def test_partial_official_results_get_no_verdict(analyst, mission, results_forms):
     from pollwatch.results.official import comparison
-    from pollwatch.submissions.intake import submit
 
     analyst.post(upload(analyst, mission, GOOD[:3]), mapping_post(GUESSED))
     for persona, station, counts in (
         ("observer", "D1-001", protocol(600, 300)),
         ("other_observer", "D3-001", protocol(500, 400)),
     ):
-        submit(
-            mission.people[persona].memberships.get(),
-            results_forms["PR"],
-            mission.stations[station],
-            counts,
-            client_uuid=uuid.uuid4(),
-            source="web",
-        )
+        send(mission, results_forms["PR"], persona, station, counts)
     data = comparison(mission.election)
     assert not data["complete"] and data["official_coverage"] == 0.5
     assert all(r["verdict"] is None for r in data["national"])

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 from django.urls import reverse
 
-from pollwatch.testing import protocol
-
-
-def _send(mission, form, persona, station, answers):
-    from pollwatch.submissions.intake import submit
-
-    return submit(
-        mission.people[persona].memberships.get(),
-        form,
-        mission.stations[station],
-        answers,
-        client_uuid=uuid.uuid4(),
-        source="web",
-    )
+from pollwatch.testing import protocol, send
 
 
 def test_it_has_no_estimate_before_any_result_form(mission, results_forms):
@@ -36,8 +21,8 @@ def test_the_estimate_is_the_cores_on_the_counted_forms(mission, results_forms):
     from pollwatch.results.estimates import quick_count_for
     from pollwatch.stats.quickcount import quick_count
 
-    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
-    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
     data = quick_count_for(mission.election)
     # Two sampled stations, each alone in its district (N_h = 2): the combined ratio
     # weights both by 2, so C1 = (2·600 + 2·500) / (2·900 + 2·900).
@@ -61,7 +46,7 @@ def test_quarantined_and_partial_forms_wait_for_a_coordinator(mission, results_f
 
     bad = protocol(600, 300)
     bad["VA"] = 800  # the candidates' votes do not add up to the valid ballots
-    partial = _send(mission, results_forms["PR"], "observer", "D1-001", bad)
+    partial = send(mission, results_forms["PR"], "observer", "D1-001", bad)
     assert partial.submission.status == "partial"
     assert quick_count_for(mission.election)["stations"] == 0
     decide(
@@ -76,7 +61,7 @@ def test_quarantined_and_partial_forms_wait_for_a_coordinator(mission, results_f
 def test_an_under_reported_newly_included_region_is_flagged(mission, results_forms):
     from pollwatch.results.estimates import quick_count_for
 
-    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
     data = quick_count_for(mission.election)
     regions = {r["code"]: r for r in data["coverage"]["regions"]}
     assert regions["R2"]["newly_included"] and regions["R2"]["under_reported"]
@@ -117,8 +102,8 @@ def test_a_sample_stratified_by_region_is_weighted_by_region(mission, results_fo
 
     mission.election.sample_strata_level = 1
     mission.election.save()
-    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
-    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
     data = quick_count_for(mission.election)
     # R1 has 4 stations and one sampled (weight 4); R2 has 2 (weight 2).
     assert data["shares"]["C1"]["estimate"] == (4 * 600 + 2 * 500) / (4 * 900 + 2 * 900)
@@ -129,7 +114,7 @@ def test_forms_missing_a_candidate_are_left_out_and_the_page_says_why(mission, r
     from pollwatch.results.estimates import quick_count_for
     from pollwatch.submissions.models import Submission
 
-    sent = _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    sent = send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
     Submission.objects.filter(pk=sent.submission.pk).update(
         answers={k: v for k, v in protocol(600, 300).items() if k != "C2"}
     )
@@ -154,8 +139,8 @@ def test_stations_imported_with_their_stratum_are_weighted_by_it(mission, result
 
     PollingStation.objects.filter(code__in=["D1-001", "D1-002", "D2-001"]).update(stratum="urban")
     PollingStation.objects.filter(code__in=["D2-002", "D3-001", "D3-002"]).update(stratum="rural")
-    _send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
-    _send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
     data = quick_count_for(mission.election)
     assert data["strata"]["frame_strata"] == 2
     # One sampled station of three in each stratum: equal weights.
