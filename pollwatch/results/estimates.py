@@ -128,6 +128,13 @@ def candidates_for(election: Election) -> list[Candidate]:
     return list(contest.candidates.order_by("ballot_order")) if contest else []
 
 
+def candidate_rows(candidates: list[Candidate]) -> list[dict[str, str]]:
+    """The candidates as the figures carry them (code, name, party, colour)."""
+    return [
+        {"code": c.code, "name": c.name, "party": c.party, "colour": c.colour} for c in candidates
+    ]
+
+
 def counted_per_station(
     election: Election, kind: str, *, form_code: str | None = None
 ) -> dict[int, tuple[dict, Any, str]]:
@@ -214,10 +221,7 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
     sample = sample_for(election, set(results))
     codes = [c.code for c in candidates]
     base: dict[str, Any] = {
-        "candidates": [
-            {"code": c.code, "name": c.name, "party": c.party, "colour": c.colour}
-            for c in candidates
-        ],
+        "candidates": candidate_rows(candidates),
         "sampled": len(sample.station_ids),
         "received": len(results),
         "frame_stations": frame.stations,
@@ -370,10 +374,7 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     codes = [c.code for c in candidates]
     tallies = counted_per_station(election, Form.Kind.EXITPOLL)
     base: dict[str, Any] = {
-        "candidates": [
-            {"code": c.code, "name": c.name, "party": c.party, "colour": c.colour}
-            for c in candidates
-        ],
+        "candidates": candidate_rows(candidates),
         "stations_polled": len(tallies),
         "confidence": confidence,
     }
@@ -400,12 +401,9 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     for station_id, (answers, created, _) in tallies.items():
         if station_id not in stations:
             continue
-        counts = [
-            int(_count(answers, code)) if np.isfinite(_count(answers, code)) else 0
-            for code in codes
-        ]
+        counts = [int(np.nan_to_num(_count(answers, code))) for code in codes]
         total = sum(counts)
-        refused += int(_count(answers, "RF")) if np.isfinite(_count(answers, "RF")) else 0
+        refused += int(np.nan_to_num(_count(answers, "RF")))
         if total == 0:
             continue
         station_labels.append(np.full(total, station_id))

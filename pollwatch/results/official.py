@@ -15,6 +15,7 @@ from django.db import transaction
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Election
 from pollwatch.results.estimates import (
+    candidate_rows,
     candidates_for,
     counted_per_station,
     frame_for,
@@ -275,7 +276,7 @@ def _compute_discrepancies(election: Election) -> dict[str, Any]:
         # One cell per protocol line, in column order (the template does no look-ups).
         row["cells"] = [row["differences"].get(name) for name in fields]
     return {
-        "candidates": [{"code": c.code, "name": c.name, "colour": c.colour} for c in candidates],
+        "candidates": candidate_rows(candidates),
         "fields": fields,
         "compared": len(official),
         "observed_only": len(observed_raw) - len(official),
