@@ -10,6 +10,12 @@ Types are kept where the format has them: integers, floats and booleans as
 such, times as UTC (naive in XLSX, which has no time zones; ISO 8601 with
 offset in CSV). An empty value is an empty CSV field, an empty cell, a
 Parquet null.
+
+Text that a spreadsheet could run as a formula (``=HYPERLINK(...)``,
+``+cmd|...``) gets a leading apostrophe in CSV and XLSX, through
+`pollwatch.lib.spreadsheet_safe` (numbers and E.164 phone numbers stay as they
+are); Parquet is read by programs, not spreadsheets, and keeps the text as
+recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
+
+from pollwatch.lib.spreadsheet_safe import safe_text
 
 KINDS = ("str", "int", "float", "bool", "datetime")
 # Excel's limits: rows per sheet (with the header) and characters per cell.
@@ -47,6 +55,8 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return safe_text(value)
     return value
 
 
@@ -54,7 +64,8 @@ def csv_chunks(columns: Sequence[Column], chunks: Chunks) -> Iterator[str]:
     """The header line, then one string per chunk of rows (RFC 4180, CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([c.name for c in columns])
+    # Column names can be candidate codes from an imported file: they are text like any other.
+    writer.writerow([safe_text(c.name) for c in columns])
     yield buffer.getvalue()
     for chunk in chunks:
         buffer.seek(0)
@@ -72,11 +83,10 @@ def _utc_naive(value: datetime.datetime) -> datetime.datetime:
 def write_xlsx(columns: Sequence[Column], chunks: Chunks, handle: IO[bytes], title: str) -> None:
     """One sheet named ``title`` (more, numbered, past Excel's row limit), header row frozen."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    header = [c.name for c in columns]
+    header = [safe_text(c.name) for c in columns]
     sheets = 0
     sheet: Any = None
     rows_in_sheet = XLSX_MAX_ROWS
@@ -86,13 +96,9 @@ def write_xlsx(columns: Sequence[Column], chunks: Chunks, handle: IO[bytes], tit
             return _utc_naive(value)
         if not isinstance(value, str):
             return value
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL]
-        if text.startswith("="):
-            # openpyxl would store it as a formula: an observer's text must stay text.
-            written = WriteOnlyCell(sheet, value=text)
-            written.data_type = "s"
-            return written
-        return text
+        # Control characters go first, as they could hide a formula behind them; after
+        # safe_text no text starts with "=", so openpyxl stores it as text, not a formula.
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:XLSX_MAX_CELL]
 
     for chunk in chunks:
         for row in chunk:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pollwatch.lib.spreadsheet_safe import safe_row
+
 csv.field_size_limit(1_000_000)
 
 
@@ -37,14 +39,16 @@ class TableError(Exception):
 
 
 def errors_as_csv(errors: list[RowError]) -> str:
-    """The downloadable error report: one line per problem."""
+    """The downloadable error report: one line per problem.
+
+    It echoes the file's own values and column names, so they pass through `safe_row`.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "reason", "value"])
     for error in errors:
-        writer.writerow(
-            ["" if error.row is None else error.row, error.column, error.reason, error.value]
-        )
+        row = ["" if error.row is None else error.row, error.column, error.reason, error.value]
+        writer.writerow(safe_row(row))
     return out.getvalue()
 
 

