@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
+
+from pollwatch.lib.private_files import owner_only_umask, tighten
 
 
 def envstr(name: str, default: str = "") -> str:
@@ -36,7 +39,14 @@ def envint(name: str, default: int) -> int:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("POLLWATCH_DATA", "pollwatch-data")).resolve()
+# The data folder holds phones, password hashes and raw messages. Every process of pollwatch
+# reads this file before it creates any file, so from here on what it creates (the SQLite
+# database and its -wal/-shm, uploads, photos, backups) is 0600 and its folders 0700; a data
+# folder made before is tightened (pollwatch/lib/private_files.py).
+owner_only_umask()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+for _problem in tighten(DATA_DIR):
+    warnings.warn(_problem, RuntimeWarning, stacklevel=1)
 
 
 def _secret_key() -> str:
@@ -220,6 +230,9 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded import files are kept raw (append-first intake).
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Django's own default for saved uploads is 0644 whatever the umask: owner only, as the rest.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 # A report with a protocol photo arrives as one JSON body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
