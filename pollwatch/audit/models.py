@@ -5,19 +5,27 @@ sealer (``pollwatch audit seal --follow``, started by ``pollwatch serve``)
 links new events into the chain in batches, in the order they were stored,
 under a lock on the one-row chain head. An event is tamper-evident from the
 moment it is sealed, about a second after it was recorded.
+
+An event the sealer cannot load or hash (text with a lone surrogate stored by
+SQLite, JSON nested too deep to walk) is quarantined: its row stays, with the
+reason, out of the chain, and an ``audit.quarantined`` event naming it is
+chained instead. One bad row never stops the chain, nor the sealer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from pollwatch.lib.hashchain import GENESIS, link_hash
 
 SEAL_BATCH = 5000
+QUARANTINED = "audit.quarantined"
 
 
 class ChainHead(models.Model):
@@ -48,6 +56,11 @@ class AuditEvent(models.Model):
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    quarantined_reason = models.TextField(
+        blank=True,
+        help_text="set when the sealer could not chain the event; the row stays, out of the chain",
+    )
+    quarantined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -58,7 +71,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.seq or 'unsealed'} {self.kind}"
+        state = "quarantined" if self.quarantined_reason else "unsealed"
+        return f"{self.seq or state} {self.kind}"
 
     def content(self) -> dict[str, Any]:
         """What the hash covers (with the previous hash): everything but the chain fields."""
@@ -94,19 +108,30 @@ def record(
 
 
 def seal(batch: int = SEAL_BATCH) -> int:
-    """Link up to ``batch`` unsealed events into the chain, oldest first; returns how many."""
+    """Link up to ``batch`` waiting events into the chain, oldest first; returns how many it took.
+
+    Those it cannot load or hash are quarantined (see the module's docstring)
+    in the same transaction; the others are sealed in order around them.
+    """
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-        pending = list(AuditEvent.objects.filter(seq__isnull=True).order_by("pk")[:batch])
-        for event in pending:
-            event.seq = head.seq + 1
-            event.prev_hash = head.hash
-            event.hash = link_hash(head.hash, event.content())
+        ids = list(waiting().order_by("pk").values_list("pk", flat=True)[:batch])
+        events, set_aside = _load(ids)
+        sealed = []
+        for event in events:
+            try:
+                digest = link_hash(head.hash, event.content())
+            except Exception as exc:  # anything at all: the next event must still be sealed
+                set_aside[event.pk] = _reason(exc)
+                continue
+            event.seq, event.prev_hash, event.hash = head.seq + 1, head.hash, digest
             head.seq, head.hash = event.seq, event.hash
-        if pending:
-            AuditEvent.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=1000)
+            sealed.append(event)
+        if sealed:
+            AuditEvent.objects.bulk_update(sealed, ["seq", "prev_hash", "hash"], batch_size=1000)
             head.save(update_fields=["seq", "hash"])
-    return len(pending)
+        _quarantine(set_aside)
+    return len(ids)
 
 
 def seal_all() -> int:
@@ -116,9 +141,105 @@ def seal_all() -> int:
     return total
 
 
+def waiting() -> models.QuerySet[AuditEvent]:
+    """Events not sealed yet and not set aside."""
+    return AuditEvent.objects.filter(seq__isnull=True, quarantined_reason="")
+
+
+def quarantined() -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(seq__isnull=True).exclude(quarantined_reason="")
+
+
+def _load(ids: list[int]) -> tuple[list[AuditEvent], dict[int, str]]:
+    """The events in pk order, and the reason for each that cannot be read (one bad row must not hide the rest)."""
+    try:
+        with (
+            transaction.atomic()
+        ):  # a savepoint: a failed read must not spoil the sealing transaction
+            return list(AuditEvent.objects.filter(pk__in=ids).order_by("pk")), {}
+    except Exception:  # find the bad rows one by one; a batch with none is read above in one query
+        pass
+    events, unreadable = [], {}
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                events.append(AuditEvent.objects.get(pk=pk))
+        except Exception as exc:
+            # Blame the row only if the database still answers about it: a lost connection
+            # must stop this batch (the sealer is restarted), not quarantine good events.
+            with transaction.atomic():
+                AuditEvent.objects.filter(pk=pk).values_list("pk", flat=True).first()
+            unreadable[pk] = _reason(exc)
+    return events, unreadable
+
+
+def _quarantine(reasons: dict[int, str]) -> None:
+    """Set the events aside with their reasons, and record each in an event that will be chained."""
+    now = timezone.now()
+    for pk, reason in reasons.items():
+        AuditEvent.objects.filter(pk=pk).update(quarantined_reason=reason, quarantined_at=now)
+        AuditEvent.objects.create(
+            at=now,
+            kind=QUARANTINED,
+            actor="audit sealer",
+            object_type="audit.auditevent",
+            object_id=str(pk),
+            payload={"event": pk, "reason": reason},
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    """The error as text any database and the hasher accept (the message may quote the bad text)."""
+    text = f"{type(exc).__name__}: {exc}"[:500]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def head_hash() -> tuple[int, str]:
     head = ChainHead.objects.filter(id=1).first()
     return (head.seq, head.hash) if head else (0, GENESIS)
+
+
+def chain_status() -> dict[str, Any]:
+    """What /healthz shows: the head, events waiting to be sealed (and the oldest's age), events set aside."""
+    seq, _ = head_hash()
+    oldest = waiting().order_by("pk").values_list("at", flat=True).first()
+    return {
+        "head_seq": seq,
+        "unsealed": waiting().count(),
+        "oldest_unsealed_seconds": round((timezone.now() - oldest).total_seconds(), 1)
+        if oldest
+        else 0,
+        "quarantined": quarantined().count(),
+    }
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Every read inside sees the database as of one moment, and blocks no writer.
+
+    PostgreSQL: a REPEATABLE READ, READ ONLY transaction. SQLite: a deferred
+    transaction, which in WAL mode reads one snapshot from its first read and
+    takes no write lock (``atomic()`` would take IMMEDIATE's write lock and
+    hold every writer for the whole walk). Inside an open transaction (tests)
+    the reads already share that transaction.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ROLLBACK")
 
 
 def _json_roundtrip(value: Any) -> Any:

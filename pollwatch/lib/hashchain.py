@@ -14,13 +14,28 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+class UnhashableEvent(ValueError):
+    """The event has no canonical form: e.g. text holding a lone surrogate, which UTF-8 cannot encode."""
+
+
 def canonical_json(event: Mapping[str, Any]) -> str:
     """Sorted keys, no spaces, UTF-8 kept: the same event always gives the same text."""
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def link_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
+    """sha256 of the previous hash and the event's canonical JSON in UTF-8.
+
+    Raises UnhashableEvent for an event that has no such form (a lone surrogate,
+    nesting deeper than Python can walk): the form of every valid event stays
+    exactly as it always was, so existing chains keep verifying, and the caller
+    decides what to do with the bad one (the sealer sets it aside).
+    """
+    try:
+        text = (prev_hash + canonical_json(event)).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
+        raise UnhashableEvent(f"{type(exc).__name__}: {exc}") from exc
+    return hashlib.sha256(text).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,11 @@ def verify_chain(
                 ChainProblem(seq, "missing", f"rows {expected_seq}..{seq - 1} before it are gone")
             )
             explained = True
-        if link_hash(prev_hash, content) != stored_hash:
+        try:
+            matches = link_hash(prev_hash, content) == stored_hash
+        except UnhashableEvent:  # it was hashable when it was sealed: it has been changed since
+            matches = False
+        if not matches:
             problems.append(
                 ChainProblem(seq, "changed", "the row's content no longer matches its hash")
             )

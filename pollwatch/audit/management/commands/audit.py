@@ -4,14 +4,23 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pollwatch.audit.models import AuditEvent, head_hash, seal, seal_all
+from pollwatch.audit.models import (
+    AuditEvent,
+    head_hash,
+    quarantined,
+    seal,
+    seal_all,
+    snapshot,
+    waiting,
+)
 from pollwatch.lib.hashchain import verify_chain
 
 
 class Command(BaseCommand):
     help = (
-        "The hash-chained audit log: `verify` walks the chain and names any changed, deleted or reordered row; "
-        "`seal` links new events into the chain (`--follow` keeps doing it); `head` prints the chain's head."
+        "The hash-chained audit log: `verify` walks the chain and names any changed, deleted or reordered row "
+        "and every quarantined event; `seal` links new events into the chain (`--follow` keeps doing it); "
+        "`head` prints the chain's head."
     )
 
     def add_arguments(self, parser):
@@ -37,24 +46,55 @@ class Command(BaseCommand):
             seq, digest = head_hash()
             self.stdout.write(f"{seq} {digest}")
             return
-        rows = (
-            (event.seq, event.prev_hash, event.hash, event.content())
-            for event in AuditEvent.objects.filter(seq__isnull=False)
-            .order_by("seq")
-            .iterator(chunk_size=5000)
-        )
-        checked, head, problems = verify_chain(rows)
-        stored_seq, stored_head = head_hash()
+        self.verify()
+
+    def verify(self) -> None:
+        """Walk the chain as of one moment: the head first, then the rows up to it, in one snapshot.
+
+        Sealing goes on meanwhile (the snapshot blocks no writer); rows sealed after the
+        head was read are not in the snapshot, so they can never look like rows added
+        at the end. Quarantined events are named, not counted as breaks: they were
+        never in the chain, and an ``audit.quarantined`` event in it records each.
+        """
+        with snapshot():
+            head_seq, stored_head = head_hash()
+            rows = (
+                (event.seq, event.prev_hash, event.hash, event.content())
+                for event in AuditEvent.objects.filter(seq__isnull=False, seq__lte=head_seq)
+                .order_by("seq")
+                .iterator(chunk_size=5000)
+            )
+            checked, head, problems = verify_chain(rows)
+            beyond = AuditEvent.objects.filter(seq__gt=head_seq).count()
+            pending = waiting().count()
+            # Only what the sealer wrote: the rest of a quarantined row may be unreadable.
+            set_aside = list(
+                quarantined().order_by("pk").values_list("pk", "quarantined_reason")[:50]
+            )
+            set_aside_count = quarantined().count()
+        problems = [str(p) for p in problems]
         if stored_head != head:
             problems.append(
-                f"head: the recorded head (seq {stored_seq}, {stored_head[:12]}…) is not the last row's hash "
-                f"({head[:12]}…): rows at the end were removed or added"
+                f"head: the recorded head (seq {head_seq}, {stored_head[:12]}…) is not the last row's hash "
+                f"({head[:12]}…): rows at the end were removed"
             )
-        pending = AuditEvent.objects.filter(seq__isnull=True).count()
+        if beyond:
+            problems.append(
+                f"head: {beyond:,} row(s) carry a seq after the recorded head (seq {head_seq}): rows were added"
+            )
         if problems:
-            lines = "\n  ".join(str(p) for p in problems[:50])
+            lines = "\n  ".join(problems[:50])
             raise CommandError(
                 f"audit chain broken: {len(problems)} problem(s) in {checked:,} events\n  {lines}"
             )
         note = f" ({pending:,} newer events not yet sealed)" if pending else ""
         self.stdout.write(f"audit chain intact: {checked:,} events, head {head}{note}")
+        if set_aside_count:
+            self.stdout.write(
+                f"{set_aside_count:,} event(s) quarantined (set aside, never in the chain; "
+                "see the audit log in the admin):"
+            )
+            for pk, reason in set_aside:
+                self.stdout.write(f"  event {pk}: {reason}")
+            if set_aside_count > len(set_aside):
+                self.stdout.write(f"  … and {set_aside_count - len(set_aside):,} more")
