@@ -59,7 +59,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Load-balancer health check: the database answers."""
+    """Load-balancer health check: the database answers (200), with the audit chain's state for monitoring.
+
+    ``audit`` holds the chain's head seq, the events waiting to be sealed and the
+    oldest one's age in seconds (a growing age: no sealer is running), and how
+    many events the sealer set aside as quarantined (see them in the admin). The
+    audit never makes the web worker unhealthy: a balancer must not pull it for that.
+    """
+    from pollwatch.audit.models import chain_status  # here: the rest of this module is the site's
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "audit": chain_status()})

@@ -17,7 +17,7 @@ def insert_bad_event(how: str) -> int:
     (SQLite). ``deep``: JSON nested deeper than Python can read (PostgreSQL accepts it).
     """
     payloads = {
-        "surrogate": "'{\"text\": \"x\\ud800y\"}'",
+        "surrogate": '\'{"text": "x\\ud800y"}\'',
         "bytes": "CAST(X'7B2274223A2278FF79227D' AS TEXT)",
         "deep": "(repeat('[', 5000) || repeat(']', 5000))::jsonb",
     }
