@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "pollwatch.accounts.boundary.BoundaryMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -185,6 +186,15 @@ TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
 TELERIVET_SECRET = envstr("TELERIVET_SECRET")
 # Where outbound SMS replies go when the gateway cannot carry them in its answer: "console" or a file path.
 SMS_OUTBOX = envstr("SMS_OUTBOX", "console")
+
+# The observer API's quotas per sign-in token (docs/reporting.md, "What the server answers"):
+# posts per window, the largest body, and the bytes one token may send per day.
+OBSERVER_API_RATE_LIMIT = envint("OBSERVER_API_RATE_LIMIT", 120)
+OBSERVER_API_RATE_WINDOW = envint("OBSERVER_API_RATE_WINDOW", 300)
+OBSERVER_API_MAX_BYTES = envint("OBSERVER_API_MAX_BYTES", 12 * 1024 * 1024)
+OBSERVER_API_DAILY_BYTES = envint("OBSERVER_API_DAILY_BYTES", 200 * 1024 * 1024)
+# The largest body an SMS gateway may post (an SMS is at most a few KB even when concatenated).
+SMS_MAX_BYTES = envint("SMS_MAX_BYTES", 64 * 1024)
 
 # Cookies are Secure unless explicitly turned off (the demo turns them off
 # because it serves plain HTTP on the loopback address).

@@ -1,16 +1,22 @@
-"""Login throttling: a token bucket per key, kept in the database so every worker shares it."""
+"""Rate limits: token buckets kept in the database so every web worker shares them."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django.db import models, transaction
 from django.utils import timezone
 
 
 class TokenBucket(models.Model):
-    """Counts recent attempts under a hashed key ("login-user:alice", "login-ip:1.2.3.4")."""
+    """Counts recent attempts under a hashed key ("login-name:alice", "sms:+994…").
+
+    ``used`` is the share of the allowance spent: each attempt adds 1/capacity, and it drains
+    linearly to 0 over the window, so a full bucket takes one attempt again after
+    window/capacity seconds and is empty again a whole window after the last attempt.
+    """
 
     key = models.CharField(max_length=80, unique=True)
     used = models.FloatField(default=0.0, help_text="share of the window's allowance used")
@@ -22,20 +28,60 @@ class TokenBucket(models.Model):
     @staticmethod
     def authorize(raw_key: str, capacity: int, window_seconds: int) -> bool:
         """Count one attempt; False when `capacity` attempts were already made within the window."""
-        key = hashlib.sha256(raw_key.encode()).hexdigest()
+        return TokenBucket.take({raw_key: capacity}, window_seconds)
+
+    @staticmethod
+    def take(capacities: Mapping[str, int], window_seconds: int, *, cost: float = 1.0) -> bool:
+        """Count one attempt in every bucket of `capacities` (raw key → capacity), or in none.
+
+        ``cost`` counts one attempt as that many (the observer API charges bytes this way).
+        False, and nothing counted, when any of them is full. The buckets are locked in key
+        order for the whole check, so concurrent attempts cannot all slip in under the limit.
+        """
         now = timezone.now()
         with transaction.atomic():
-            bucket, _ = TokenBucket.objects.select_for_update().get_or_create(
-                key=key, defaults={"updated": now}
-            )
-            elapsed = (now - bucket.updated) / timedelta(seconds=window_seconds)
-            # Each attempt uses 1/capacity of the allowance, which refills linearly over the window.
-            bucket.used = max(0.0, bucket.used - elapsed)
-            if bucket.used + 1 / capacity > 1.0 + 1e-9:
-                bucket.updated = now
-                bucket.save(update_fields=["used", "updated"])
-                return False
-            bucket.used += 1 / capacity
-            bucket.updated = now
-            bucket.save(update_fields=["used", "updated"])
-            return True
+            buckets = [(b, capacities[raw]) for raw, b in _locked(capacities, now).items()]
+            for bucket, capacity in buckets:
+                if _drained(bucket, now, window_seconds) + cost / capacity > 1.0 + 1e-9:
+                    return False
+            for bucket, capacity in buckets:
+                _save(bucket, _drained(bucket, now, window_seconds) + cost / capacity, now)
+        return True
+
+    @staticmethod
+    def give_back(capacities: Mapping[str, int], window_seconds: int) -> None:
+        """Undo one take() of the same buckets (the attempt turned out not to count)."""
+        now = timezone.now()
+        with transaction.atomic():
+            for raw, bucket in _locked(capacities, now).items():
+                used = _drained(bucket, now, window_seconds) - 1 / capacities[raw]
+                _save(bucket, max(0.0, used), now)
+
+
+def _hashed(raw_key: str) -> str:
+    # Keys carry user names and addresses; the table keeps only their hashes.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def _locked(raw_keys: Mapping[str, int], now: datetime) -> dict[str, TokenBucket]:
+    """The buckets of these keys, created when missing, locked in one order to avoid deadlocks."""
+    by_hash = {_hashed(raw): raw for raw in raw_keys}
+    buckets = {}
+    for key in sorted(by_hash):
+        bucket, _ = TokenBucket.objects.select_for_update().get_or_create(
+            key=key, defaults={"updated": now}
+        )
+        buckets[by_hash[key]] = bucket
+    return buckets
+
+
+def _drained(bucket: TokenBucket, now: datetime, window_seconds: int) -> float:
+    """The bucket's use now, after draining linearly since its last update."""
+    elapsed = (now - bucket.updated) / timedelta(seconds=window_seconds)
+    return max(0.0, bucket.used - elapsed)
+
+
+def _save(bucket: TokenBucket, used: float, now: datetime) -> None:
+    bucket.used = used
+    bucket.updated = now
+    bucket.save(update_fields=["used", "updated"])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
+import hmac
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from pollwatch.accounts.boundary import Body
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.audit.models import record
 from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election, PollingStation
+from pollwatch.lib.boundary import UnstorableInput, escape_unstorable, load_json, storable
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 from pollwatch.submissions.models import Inbound, Incident, Revision, Submission
 
-SMS_NAMESPACE = uuid.UUID("5b0e9a52-4d0c-4d1c-9a1e-0b5f2a7c6e11")
+
+def sms_client_uuid(inbound: Inbound) -> uuid.UUID:
+    """The idempotency key of an SMS's submission: keyed by the site's secret, so nobody can predict it.
+
+    (Keys are also unique per observer only, so even a predicted key could not
+    make another observer's message a "duplicate".)
+    """
+    key = hmac.new(settings.SECRET_KEY.encode(), f"sms:{inbound.pk}".encode(), hashlib.sha256)
+    return uuid.UUID(bytes=key.digest()[:16], version=4)
 
 
 @dataclass
@@ -63,24 +73,32 @@ def store_inbound(
     sender: str = "",
     external_id: str = "",
     meta: dict | None = None,
+    sha256: str = "",
 ) -> Inbound:
-    """Commit the raw input before anything else looks at it."""
-    raw = raw.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL; keep it visible instead
+    """Commit the raw input before anything else looks at it.
+
+    Whatever arrives is storable here: NUL and lone surrogates are kept as visible
+    escapes (``lib/boundary.py``), on SQLite and PostgreSQL alike. ``sha256`` is
+    the digest of what was received when the caller knows it (a body over the
+    size limit is stored by its first bytes only), else of the stored text.
+    """
+    raw = escape_unstorable(raw)
+    sender = escape_unstorable(sender)[:64]
     with transaction.atomic():
         inbound = Inbound.objects.create(
             channel=channel,
             gateway=gateway,
             raw=raw,
-            sha256=Inbound.digest(raw),
-            sender=sender[:64],
-            external_id=external_id[:100],
-            meta=meta or {},
+            sha256=sha256 or Inbound.digest(raw),
+            sender=sender,
+            external_id=escape_unstorable(external_id)[:100],
+            meta=storable(meta or {}),
         )
         record(
             "inbound.stored",
             actor=gateway,
             obj=inbound,
-            payload={"channel": channel, "sender": sender[:64], "sha256": inbound.sha256},
+            payload={"channel": channel, "sender": sender, "sha256": inbound.sha256},
         )
     return inbound
 
@@ -128,7 +146,7 @@ def submit(
     The inbound row's outcome (status, problems, reply) is written in the same
     transaction as the submission, so the two never disagree.
     """
-    # No look-up first: the unique constraint on client_uuid says whether this is a retry.
+    # No look-up first: the unique constraint on (observer, client_uuid) says whether this is a retry.
     from pollwatch.formspec.validate import validate_answers
 
     validation = validate_answers(form.spec, answers)
@@ -188,8 +206,11 @@ def submit(
                 _finish(inbound, outcome, observer.election, observer.person, save=False)
                 inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
     except IntegrityError:
-        # Another worker stored the same UUID between our check and our insert.
-        existing = Submission.objects.get(client_uuid=client_uuid)
+        # A retry: this observer's UUID is stored already (perhaps by another worker just now).
+        # Keys are scoped to the observer, so the answer is always the sender's own submission.
+        existing = Submission.objects.filter(observer=observer, client_uuid=client_uuid).first()
+        if existing is None:
+            raise
         return IntakeResult("duplicate", existing, False, existing.problems)
     result = IntakeResult(
         "partial" if status == Submission.Status.PARTIAL else status,
@@ -247,9 +268,24 @@ def _flag_conflicts(submission: Submission) -> None:
         submission.conflict = True
 
 
-def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[int, IntakeResult]:
-    """A JSON post from the observer app: (HTTP status, result). The body is stored before it is read."""
-    inbound = store_inbound(Inbound.Channel.WEB, "pwa", body, sender=person.code, meta=meta)
+def intake_web(person: Person, body: Body, *, meta: dict | None = None) -> tuple[int, IntakeResult]:
+    """A JSON post from the observer app: (HTTP status, result). The body is stored before it is read.
+
+    The intake contract (docs/reporting.md): what can be judged at once is
+    answered at once with a 4xx naming the field — a body that is not UTF-8,
+    malformed or too deeply nested JSON, unstorable text, a wrong shape, a
+    station that is not the observer's, an unknown form, a date that does not
+    exist. Form validation never refuses the post: its problems come back in
+    the result (and later through the status the app polls).
+    """
+    inbound = store_inbound(
+        Inbound.Channel.WEB,
+        "pwa",
+        body.text,
+        sender=person.code,
+        meta={**(meta or {}), "bytes": body.size},
+        sha256=body.sha256,
+    )
     inbound.person = person
 
     def fail(http: int, message: str, code: str = "") -> tuple[int, IntakeResult]:
@@ -259,10 +295,12 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
             person=person,
         )
 
+    if body.problem:
+        return fail(400, body.problem, "body")
     try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        return fail(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        payload = load_json(body.text)
+    except UnstorableInput as exc:
+        return fail(400, str(exc), exc.field)
     if not isinstance(payload, dict):
         return fail(400, "the body must be a JSON object")
     try:
@@ -272,7 +310,14 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
     answers = payload.get("answers")
     if not isinstance(answers, dict):
         return fail(400, "answers must be an object of question code to answer", "answers")
-    station_code = str(payload.get("station", ""))
+    for name in ("station", "form"):
+        if not isinstance(payload.get(name), str):
+            return fail(400, f"{name} must be a text code", name)
+    try:
+        observed_at = _observed_at(payload.get("observed_at"))
+    except ValueError as exc:
+        return fail(400, f"observed_at: {exc}", "observed_at")
+    station_code = payload["station"]
     deployment = (
         Deployment.objects.filter(
             membership__person=person, membership__role=Role.OBSERVER, station__code=station_code
@@ -283,18 +328,13 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
     if deployment is None:
         return fail(403, f"station {station_code!r} is not one of your deployments", "station")
     election = deployment.membership.election
-    form = active_forms(election).get(str(payload.get("form", "")).upper())
+    form = active_forms(election).get(payload["form"].upper())
     if form is None:
         known = ", ".join(sorted(active_forms(election)))
-        return fail(400, f"unknown form {payload.get('form')!r} (forms: {known})", "form")
+        return fail(400, f"unknown form {payload['form']!r} (forms: {known})", "form")
     photo_problems = store_photos(form, answers)
     if photo_problems:
         return fail(400, "; ".join(photo_problems), "photo")
-    observed_at = (
-        parse_datetime(str(payload.get("observed_at") or ""))
-        if payload.get("observed_at")
-        else None
-    )
     result = submit(
         deployment.membership,
         form,
@@ -307,6 +347,25 @@ def intake_web(person: Person, body: str, *, meta: dict | None = None) -> tuple[
     )
     http = 200 if result.status == "duplicate" else 201 if result.status != "rejected" else 422
     return http, result if result.created else _finish(inbound, result, election, person)
+
+
+EARLIEST_OBSERVATION = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _observed_at(value: object) -> datetime | None:
+    """The app's clock time of the report: ISO 8601, a real date, not far in the future; None if absent."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time such as 2026-12-06T10:30:00+04:00")
+    parsed = parse_datetime(value)  # raises ValueError for well-formed but impossible dates
+    if parsed is None:
+        raise ValueError(f"{value[:40]!r} is not an ISO 8601 date and time")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    if not EARLIEST_OBSERVATION <= parsed <= timezone.now() + timedelta(days=2):
+        raise ValueError(f"{value[:40]!r} is not a time an observer could have reported at")
+    return parsed
 
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
@@ -377,6 +436,8 @@ def intake_sms(
     from pollwatch.sms.grammar import parse_message
     from pollwatch.sms.replies import reply_for
 
+    # Kept and parsed with NUL and lone surrogates escaped: the text then stores and hashes anywhere.
+    text, sender = escape_unstorable(text), escape_unstorable(sender)
     try:
         phone = to_e164(sender, None)
     except ValueError:
@@ -426,14 +487,14 @@ def intake_sms(
     rules = _rules_for(election) if election else _all_open_rules()
     parsed = parse_message(text, rules)
     if membership is None or parsed.observer_id != membership.person.code:
-        claimed = (
-            Person.objects.filter(code=parsed.observer_id).first() if parsed.observer_id else None
-        )
+        claimed = _claimed_observer(parsed.observer_id, people)
         if claimed is not None and phone not in [claimed.phone, *claimed.other_phones]:
+            # The log says what happened; the reply is the same as for an unknown id, in the
+            # sender's language, so an SMS cannot tell which ids exist or whose language is whose.
             message = f"phone {phone} is not registered for observer {parsed.observer_id}"
             result = IntakeResult("rejected", problems=[{"code": "", "message": message}])
-            result.reply = reply_for(parsed, claimed.language or language, phone_matches=False)
-            return _finish(inbound, result, None, None)
+            result.reply = reply_for(parsed, language, observer_found=False)
+            return _finish(inbound, result, None, person)
         if membership is None or claimed is None:
             result = IntakeResult(
                 "rejected", problems=[{"code": "", "message": "observer not found"}]
@@ -455,7 +516,7 @@ def intake_sms(
         form,
         deployment.station,
         dict(parsed.answers),
-        client_uuid=uuid.uuid5(SMS_NAMESPACE, f"{inbound.pk}"),
+        client_uuid=sms_client_uuid(inbound),
         source=Inbound.Channel.SMS,
         inbound=inbound,
         extra_problems=problems,
@@ -463,6 +524,19 @@ def intake_sms(
         comment=parsed.comment,
     )
     return result if result.created else _finish(inbound, result, election, membership.person)
+
+
+def _claimed_observer(observer_id: str | None, senders: list[Person]) -> Person | None:
+    """The observer an SMS names, looked up only among observers of open elections and, when the
+    phone is known, only in the sender's own mission (codes are unique per mission, not site-wide)."""
+    if not observer_id:
+        return None
+    candidates = Person.objects.filter(code=observer_id, memberships__role=Role.OBSERVER).exclude(
+        memberships__election__status=Election.Status.CLOSED
+    )
+    if senders:
+        candidates = candidates.filter(mission__in={p.mission_id for p in senders})
+    return candidates.distinct().first()
 
 
 def _describe(problem) -> str:

@@ -50,6 +50,11 @@ class Inbound(models.Model):
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
     )
+    junk = models.BooleanField(
+        default=False,
+        help_text="marked as junk by an admin: left out of counts and exports, kept for the audit trail",
+    )
+    junk_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -74,7 +79,9 @@ class Submission(models.Model):
         QUARANTINED = "quarantined"
         REJECTED = "rejected"
 
-    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    client_uuid = models.UUIDField(
+        default=uuid.uuid4, help_text="the idempotency key; unique per observer, not site-wide"
+    )
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="submissions")
     form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="submissions")
     station = models.ForeignKey(
@@ -108,6 +115,12 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["election", "form", "station"]),
             models.Index(fields=["election", "status"]),
+        ]
+        constraints = [
+            # Scoped to the sender: nobody can claim, or read back, another observer's key.
+            models.UniqueConstraint(
+                fields=["observer", "client_uuid"], name="submission_uuid_per_observer"
+            )
         ]
 
     def __str__(self) -> str:

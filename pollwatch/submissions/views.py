@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pollwatch.accounts.boundary import Body, read_body, stores_raw_first
 from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
+from pollwatch.lib.boundary import row_id
 from pollwatch.observers.access import (
     can_review,
     election_for_user,
@@ -29,7 +31,7 @@ from pollwatch.observers.access import (
     submissions_for,
 )
 from pollwatch.observers.models import Deployment, Person, Role
-from pollwatch.submissions import intake
+from pollwatch.submissions import intake, quotas
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
 
@@ -54,30 +56,37 @@ def deliver_reply(sender: str, reply: str) -> None:
 
 
 @csrf_exempt
+@stores_raw_first
 @require_POST
 def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
-    """One inbound SMS from a gateway; the reply goes back in the gateway's own format."""
+    """One inbound SMS from a gateway; the reply goes back in the gateway's own format.
+
+    Every post is kept raw before it is judged (a wrong secret's only while
+    they come slowly from one address); a body over ``SMS_MAX_BYTES`` by its
+    size, sha256 and first 4 KB.
+    """
     module = gateways().get(gateway)
     if module is None:
         raise Http404("No such SMS gateway")
-    body = request.body.decode("utf-8", errors="replace")
-    meta = {"remote": client_ip(request), "content_type": request.content_type}
+    body = read_body(request, settings.SMS_MAX_BYTES)
+    meta = {"remote": client_ip(request), "content_type": request.content_type, "bytes": body.size}
+    if body.too_large:
+        # Not authenticated (a signature covers the whole body): kept only while it comes slowly.
+        message = (
+            f"the post is {body.size:,} bytes; at most {settings.SMS_MAX_BYTES:,} are accepted"
+        )
+        if TokenBucket.authorize(f"sms-too-large:{client_ip(request)}", 20, 300):
+            _refused(gateway, body, meta, message)
+        return JsonResponse({"error": message}, status=413)
     if not module.authenticate(request):
         if TokenBucket.authorize(f"sms-bad-secret:{client_ip(request)}", 20, 300):
-            inbound = intake.store_inbound(
-                Inbound.Channel.SMS, gateway, body[:UNAUTHENTICATED_RAW_LIMIT], meta=meta
-            )
-            Inbound.objects.filter(pk=inbound.pk).update(
-                status=Inbound.Status.REJECTED, problem="wrong or missing gateway secret"
-            )
+            problem = "wrong or missing gateway secret"
+            _refused(gateway, body, meta, problem, limit=UNAUTHENTICATED_RAW_LIMIT)
         return JsonResponse({"error": "wrong or missing gateway secret"}, status=403)
     try:
         sms = module.parse(request)
     except BadMessage as exc:
-        inbound = intake.store_inbound(Inbound.Channel.SMS, gateway, body, meta=meta)
-        Inbound.objects.filter(pk=inbound.pk).update(
-            status=Inbound.Status.REJECTED, problem=str(exc)
-        )
+        _refused(gateway, body, meta, str(exc))
         return JsonResponse({"error": str(exc)}, status=400)
     result = intake.intake_sms(
         gateway, sms.sender, sms.text, external_id=sms.external_id, meta={**meta, **sms.meta}
@@ -86,21 +95,34 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     return module.respond(result.reply, sms)
 
 
+def _refused(gateway: str, body: Body, meta: dict, problem: str, limit: int | None = None) -> None:
+    inbound = intake.store_inbound(
+        Inbound.Channel.SMS, gateway, body.text[:limit], meta=meta, sha256=body.sha256
+    )
+    Inbound.objects.filter(pk=inbound.pk).update(status=Inbound.Status.REJECTED, problem=problem)
+
+
 TOKEN_TTL = 30.0
 _tokens: dict[str, tuple[float, Person]] = {}
 
 
 def person_for_token(request: HttpRequest) -> Person | None:
-    """The observer signed in by the app's token. Each process remembers a token for
-    TOKEN_TTL seconds, so a revoked token stops working within that time."""
+    return person_and_token(request)[0]
+
+
+def person_and_token(request: HttpRequest) -> tuple[Person | None, str]:
+    """The observer signed in by the app's token, and the token's hash (the key of its quotas).
+
+    Each process remembers a token for TOKEN_TTL seconds, so a revoked token
+    stops working within that time."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Token "):
-        return None
+        return None, ""
     token_hash = ObserverToken.hash(header[6:].strip())
     now = time.monotonic()
     cached = _tokens.get(token_hash)
     if cached is not None and cached[0] > now:
-        return cached[1]
+        return cached[1], token_hash
     token = (
         ObserverToken.objects.filter(token_hash=token_hash, revoked=False)
         .select_related("person")
@@ -108,10 +130,10 @@ def person_for_token(request: HttpRequest) -> Person | None:
     )
     if token is None:
         _tokens.pop(token_hash, None)
-        return None
+        return None, ""
     ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
     _tokens[token_hash] = (now + TOKEN_TTL, token.person)
-    return token.person
+    return token.person, token_hash
 
 
 def issue_token(person: Person) -> str:
@@ -171,9 +193,17 @@ def api_me(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@stores_raw_first
 def api_submissions(request: HttpRequest) -> HttpResponse:
-    """POST a submission (JSON with client_uuid, form, station, answers); GET ?uuid=… for statuses."""
-    person = person_for_token(request)
+    """POST a submission (JSON with client_uuid, form, station, answers); GET ?uuid=… for statuses.
+
+    A post passes the intake contract's checks in order (docs/reporting.md):
+    the token (401), the token's rate (429), the body's size (413), the token's
+    bytes per day (429), then storable text and the JSON's shape (400). Each
+    refusal is kept in the raw table, a body over the limit by its size, sha256
+    and first 4 KB only.
+    """
+    person, token_hash = person_and_token(request)
     if person is None:
         return _unauthorised()
     if request.method == "GET":
@@ -191,9 +221,20 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
         )
     if request.method != "POST":
         return JsonResponse({"error": "use GET or POST"}, status=405)
-    http, result = intake.intake_web(
-        person, request.body.decode("utf-8", errors="replace"), meta={"remote": client_ip(request)}
-    )
+    meta = {"remote": client_ip(request)}
+    wait = quotas.posts_wait(token_hash)
+    if wait:
+        return quotas.refuse(request, person, token_hash, 429, wait, "too many reports", meta)
+    body = read_body(request, settings.OBSERVER_API_MAX_BYTES)
+    if body.too_large:
+        limit = settings.OBSERVER_API_MAX_BYTES
+        message = f"the report is {body.size:,} bytes; at most {limit:,} are accepted"
+        return quotas.refuse(request, person, token_hash, 413, 0, message, meta, body)
+    wait = quotas.bytes_wait(token_hash, body.size)
+    if wait:
+        message = "this sign-in sent too much data today"
+        return quotas.refuse(request, person, token_hash, 429, wait, message, meta, body)
+    http, result = intake.intake_web(person, body, meta=meta)
     return JsonResponse(result.as_dict(), status=http)
 
 
@@ -294,7 +335,8 @@ def incidents(request: PollwatchRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if not can_review(access):
             raise PermissionDenied
-        incident = qs.filter(pk=request.POST.get("incident")).first()
+        incident_id = row_id(request.POST.get("incident"))
+        incident = qs.filter(pk=incident_id).first() if incident_id is not None else None
         status = request.POST.get("status", "")
         if incident is None or status not in Incident.Status.values:
             return JsonResponse({"error": "unknown incident or status"}, status=400)

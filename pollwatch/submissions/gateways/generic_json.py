@@ -7,11 +7,10 @@ sends the reply.
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from pollwatch.lib.boundary import UnstorableInput, decode_body, load_json
 from pollwatch.submissions.gateways import BadMessage, InboundSMS, same_secret
 
 NAME = "json"
@@ -28,14 +27,15 @@ def authenticate(request: HttpRequest) -> bool:
 
 
 def parse(request: HttpRequest) -> InboundSMS:
+    body = decode_body(request.body)
+    if body.problem:
+        raise BadMessage(body.problem)
     try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadMessage(f"the body is not UTF-8 (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise BadMessage(
-            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        # A lone surrogate in the text is the gateway's encoding fault, not the observer's:
+        # the message is kept, with the character escaped where it stood.
+        payload = load_json(body.text, escape_text=True)
+    except UnstorableInput as exc:
+        raise BadMessage(str(exc)) from exc
     if not isinstance(payload, dict):
         raise BadMessage("the body must be a JSON object with 'from' and 'text'")
     sender, text = payload.get("from"), payload.get("text")

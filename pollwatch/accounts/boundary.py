@@ -1,0 +1,141 @@
+"""Where outside text meets the web app: request bodies read within limits, parameters checked once.
+
+The pure checks are in ``pollwatch/lib/boundary.py``. Here:
+
+* :func:`read_body` reads an intake request's body without ever holding more
+  than the limit in memory: within it, the whole body as storable text; over
+  it, only its size, sha256 and first 4 KB (kept raw, so a refused post still
+  leaves a trace nobody can use to fill the disk).
+* :class:`BoundaryMiddleware` refuses, with a 400 naming the parameter, any
+  query-string or form parameter holding NUL or a lone surrogate, before a
+  view hands it to the database (PostgreSQL cannot store NUL and raises).
+  Views that keep the raw input themselves (the SMS webhooks, the observer
+  API) are marked with :func:`stores_raw_first` and are skipped, so what they
+  receive is stored before it is judged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from pollwatch.lib.boundary import decode_body, unstorable_problem
+
+KEPT_PREFIX_BYTES = 4096
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Body:
+    text: str
+    """The body as storable text, or its first 4 KB when it was over the limit."""
+    size: int
+    sha256: str
+    too_large: bool
+    problem: str | None
+    """Why the body is not clean UTF-8, or None."""
+
+
+def read_body(request: HttpRequest, limit: int) -> Body:
+    """The request body, read in chunks; never more than ``limit`` bytes held in memory.
+
+    A body over ``limit`` by its Content-Length is read to its end only to hash
+    it (the client pays for the upload, not our memory), up to 16 × ``limit``;
+    its first 4 KB are kept. After such a body, ``request.body`` cannot be read.
+    """
+    declared = _content_length(request)
+    # Without a Content-Length Django reads no body at all (WSGI gives no end to the stream).
+    if declared is None or declared <= limit:
+        data = request.body
+        decoded = decode_body(data)
+        return Body(
+            decoded.text, len(data), hashlib.sha256(data).hexdigest(), False, decoded.problem
+        )
+    digest = hashlib.sha256()
+    prefix = bytearray()
+    size = 0
+    kept: bytearray | None = bytearray()
+    while size <= 16 * limit:
+        chunk = request.read(_CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        size += len(chunk)
+        if len(prefix) < KEPT_PREFIX_BYTES:
+            prefix += chunk[: KEPT_PREFIX_BYTES - len(prefix)]
+        if kept is not None:
+            kept += chunk
+            if len(kept) > limit:
+                kept = None
+    if kept is not None:
+        decoded = decode_body(bytes(kept))
+        return Body(decoded.text, size, digest.hexdigest(), False, decoded.problem)
+    decoded = decode_body(bytes(prefix))
+    return Body(decoded.text, size, digest.hexdigest(), True, decoded.problem)
+
+
+def _content_length(request: HttpRequest) -> int | None:
+    try:
+        value = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def stores_raw_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark an intake view that stores what it receives before judging it (the middleware skips it)."""
+    view.stores_raw_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def parameter_problem(request: HttpRequest, *, with_form: bool = True) -> str | None:
+    """The first query or form parameter (name or value) holding unstorable text, described; or None."""
+    sources = [("query", request.GET)]
+    if (
+        with_form
+        and request.method == "POST"
+        and request.content_type
+        in {
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        }
+    ):
+        sources.append(("form", request.POST))
+    for kind, params in sources:
+        for name, values in params.lists():
+            problem = unstorable_problem(name)
+            if problem:
+                return f"a {kind} parameter's name {problem}"
+            for value in values:
+                problem = unstorable_problem(value)
+                if problem:
+                    return f"{kind} parameter {name!r} {problem}"
+    return None
+
+
+class BoundaryMiddleware:
+    """Refuse requests whose parameters cannot be stored, with a 400 that names the parameter."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if getattr(view, "stores_raw_first", False):
+            return None
+        problem = parameter_problem(request)
+        if problem is None:
+            return None
+        if request.headers.get("Accept", "").startswith(
+            "application/json"
+        ) or request.path.startswith("/api/"):
+            return JsonResponse({"error": problem}, status=400)
+        return HttpResponse(f"Bad request: {problem}", status=400, content_type="text/plain")
