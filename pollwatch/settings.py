@@ -70,7 +70,8 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in envstr("CSRF_TRUSTED_ORIGINS").split(
 SITE_NAME = envstr("SITE_NAME", "pollwatch")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with a site whose login goes through the login throttle
+    "pollwatch.accounts.apps.PollwatchAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -172,9 +173,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: attempts per window per username and per client address.
+# Login throttling (pollwatch/accounts/throttle.py): failed attempts per window per user name
+# and address; an address may fail 5 times as often, a name across all addresses 10 times.
 LOGIN_RATE_LIMIT = envint("LOGIN_RATE_LIMIT", 10)
 LOGIN_RATE_WINDOW = envint("LOGIN_RATE_WINDOW", 300)
+# Reverse proxies in front of the web server that append to X-Forwarded-For (nginx, Caddy,
+# a load balancer): 0 reads the client from REMOTE_ADDR (pollwatch/accounts/http.py:client_ip).
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 
 # SMS intake: messages per sender per window, and how long an identical text counts as a duplicate.
 SMS_RATE_LIMIT = envint("SMS_RATE_LIMIT", 30)

@@ -3,43 +3,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pollwatch.accounts.http import client_ip
-from pollwatch.accounts.models import TokenBucket
+from pollwatch.accounts.forms import LoginForm
 from pollwatch.observers.access import elections_for_user
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
-    throttled = False
-    if request.method == "POST":
-        username = request.POST.get("username", "").strip().lower()
-        limit, window = settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_WINDOW
-        # Both buckets are charged so that neither guessing one account from many
-        # addresses nor many accounts from one address goes unchecked.
-        by_user = TokenBucket.authorize(f"login-user:{username}", limit, window)
-        by_ip = TokenBucket.authorize(f"login-ip:{client_ip(request)}", limit * 5, window)
-        if not (by_user and by_ip):
-            throttled = True
-        elif form.is_valid():
-            login(request, form.get_user())
-            target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(
-                target, {request.get_host()}, require_https=request.is_secure()
-            ):
-                target = settings.LOGIN_REDIRECT_URL
-            return redirect(target)
-    status = 429 if throttled else (200 if request.method == "GET" or form.is_valid() else 400)
+    """The site's login; wrong passwords count towards the login throttle (accounts/throttle.py)."""
+    form = LoginForm(request, data=request.POST or None)
+    if form.is_valid():
+        login(request, form.get_user())
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
+            target = settings.LOGIN_REDIRECT_URL
+        return redirect(target)
+    status = 429 if form.throttled else (400 if request.method == "POST" else 200)
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "throttled": throttled, "next": request.GET.get("next", "")},
+        {"form": form, "throttled": form.throttled, "next": request.GET.get("next", "")},
         status=status,
     )
 

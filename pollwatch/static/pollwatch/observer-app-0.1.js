@@ -213,8 +213,9 @@ function asDataUrl(file) {
 }
 
 let syncing = false;
+let notBefore = 0;  // the server asked us to wait (429 Retry-After) until this time
 async function sync() {
-  if (syncing || !token()) return;
+  if (syncing || !token() || Date.now() < notBefore) return;
   syncing = true;
   try {
     for (const report of await allReports()) {
@@ -234,6 +235,15 @@ async function sync() {
         break;
       }
       if (response.status >= 500) { report.status = "queued"; await putReport(report); break; }
+      if (response.status === 429) {
+        // Over this sign-in's quota: keep the report and everything behind it, wait as told.
+        const seconds = Number(response.headers.get("Retry-After")) || 60;
+        notBefore = Date.now() + seconds * 1000;
+        report.status = "queued";
+        await putReport(report);
+        setTimeout(sync, seconds * 1000 + 500);
+        break;
+      }
       const result = await response.json().catch(() => ({}));
       report.status = response.ok ? (result.status === "partial" ? "partial" : "accepted") : "rejected";
       report.reason = (result.problems || []).map((p) => `${p.code || ""} ${p.message}`.trim()).join("; ") || result.error || "";
