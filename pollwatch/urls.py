@@ -1,9 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "pollwatch administration"
-admin.site.site_title = "pollwatch"
-
 urlpatterns = [
     path("", include("pollwatch.accounts.urls")),
     path("", include("pollwatch.elections.urls")),
