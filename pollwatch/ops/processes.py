@@ -1,17 +1,59 @@
-"""Run the web server and the task worker as child processes and stop them together."""
+"""Run the web server and its side processes (task worker, audit sealer) as supervised children.
+
+The web server is essential: when it exits, or Ctrl-C / SIGTERM arrives, every
+child is stopped and ``run_until_interrupted`` returns. A side process that
+exits for any reason (a crash, a lost database connection, a kill) is started
+again after a back-off that doubles with each quick failure, and each restart
+is logged: a side process can never take the web server down with it.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+
+logger = logging.getLogger("pollwatch.ops")
+
+RESTART_DELAY = 1.0  # seconds before the first restart of a side process
+RESTART_DELAY_MAX = 60.0
+STABLE_AFTER = 60.0  # a process that ran this long before it exited restarts after RESTART_DELAY
+POLL = 0.2
 
 
-def serve_commands(
-    host: str, port: int, workers: int, threads: int, with_worker: bool
-) -> list[list[str]]:
+@dataclass(frozen=True)
+class Child:
+    """One process to run: ``essential`` ones stop everything when they exit, others are restarted."""
+
+    name: str
+    command: list[str]
+    essential: bool = False
+
+
+def pollwatch_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pollwatch", *args]
+
+
+def task_worker(interval: float = 1.0) -> Child:
+    return Child("task worker", pollwatch_command("db_worker", "--interval", str(interval)))
+
+
+def sealer(interval: float = 1.0) -> Child:
+    """Links new audit events into the hash chain about once a second (one per deployment)."""
+    return Child(
+        "audit sealer",
+        pollwatch_command("audit", "seal", "--follow", "--interval", str(interval)),
+    )
+
+
+def serve_children(
+    host: str, port: int, workers: int, threads: int, with_worker: bool, with_sealer: bool = True
+) -> list[Child]:
+    """gunicorn (essential), and the task worker and the audit sealer unless left out."""
     web = [
         sys.executable,
         "-m",
@@ -30,18 +72,39 @@ def serve_commands(
         "--timeout",
         "120",
     ]
-    commands = [web]
+    children = [Child("web server", web, essential=True)]
     if with_worker:
-        commands.append([sys.executable, "-m", "pollwatch", "db_worker", "--interval", "1"])
-        # Links new audit events into the hash chain about once a second.
-        commands.append([sys.executable, "-m", "pollwatch", "audit", "seal", "--follow"])
-    return commands
+        children.append(task_worker())
+    if with_sealer:
+        children.append(sealer())
+    return children
 
 
-def run_until_interrupted(commands: list[list[str]], env: dict[str, str] | None = None) -> int:
-    """Start every command; when one exits or Ctrl-C / SIGTERM arrives, stop them all cleanly."""
+@dataclass
+class _Running:
+    child: Child
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    restart_at: float = 0.0
+    quick_failures: int = 0
+    restarts: int = 0
+
+
+def run_until_interrupted(
+    children: list[Child],
+    env: dict[str, str] | None = None,
+    *,
+    restart_delay: float = RESTART_DELAY,
+    restart_delay_max: float = RESTART_DELAY_MAX,
+    stable_after: float = STABLE_AFTER,
+) -> int:
+    """Start every child and supervise them until an essential one exits or Ctrl-C / SIGTERM arrives.
+
+    Returns 0 when stopped by a signal, else the exit code of the essential
+    child that ended the run. Without an essential child it runs until a signal.
+    """
     environment = {**os.environ, **(env or {})}
-    children = [subprocess.Popen(command, env=environment) for command in commands]
+    running = [_Running(child) for child in children]
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -49,23 +112,75 @@ def run_until_interrupted(commands: list[list[str]], env: dict[str, str] | None 
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    ended_by: _Running | None = None
     try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.2)
+        for entry in running:
+            _start(entry, environment)
+        while not stopping and ended_by is None:
+            time.sleep(POLL)
+            now = time.monotonic()
+            for entry in running:
+                if entry.process is None:
+                    if now >= entry.restart_at and not stopping:
+                        entry.restarts += 1
+                        logger.warning(
+                            "restarting %s (restart %d)", entry.child.name, entry.restarts
+                        )
+                        _start(entry, environment)
+                    continue
+                code = entry.process.poll()
+                if code is None:
+                    continue
+                if entry.child.essential:
+                    logger.warning("%s exited with code %s: stopping", entry.child.name, code)
+                    ended_by = entry
+                    break
+                delay = _schedule_restart(
+                    entry, now, restart_delay, restart_delay_max, stable_after
+                )
+                logger.error(
+                    "%s exited with code %s after %.1f s; restarting it in %.1f s",
+                    entry.child.name,
+                    code,
+                    now - entry.started,
+                    delay,
+                )
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        _stop_all([entry.process for entry in running if entry.process is not None])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    failed = [
-        child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)
-    ]
-    return 0 if stopping or not failed else failed[0]
+    if stopping or ended_by is None or ended_by.process is None:
+        return 0
+    return ended_by.process.returncode
+
+
+def _start(entry: _Running, environment: dict[str, str]) -> None:
+    entry.process = subprocess.Popen(entry.child.command, env=environment)
+    entry.started = time.monotonic()
+
+
+def _schedule_restart(
+    entry: _Running, now: float, delay: float, delay_max: float, stable_after: float
+) -> float:
+    """Forget the exited process and set when to start it again; returns the delay."""
+    if now - entry.started >= stable_after:
+        entry.quick_failures = 0
+    wait = min(delay_max, delay * 2**entry.quick_failures)
+    entry.quick_failures += 1
+    entry.process = None
+    entry.restart_at = now + wait
+    return wait
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to every live process, then up to 10 s for all of them to exit before SIGKILL."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from pollwatch.ops.demo import load_demo, observer_app_link, reset_demo, sms_secret
-from pollwatch.ops.processes import run_until_interrupted, serve_commands
+from pollwatch.ops.processes import Child, pollwatch_command, run_until_interrupted, serve_children
 
 
 class Command(BaseCommand):
@@ -57,25 +55,21 @@ class Command(BaseCommand):
             return
         say(f"Serving the demo at {url}  (Ctrl-C stops the web server and the worker)")
         # The demo serves plain HTTP on loopback, where Secure cookies would not be sent back.
-        commands = serve_commands(options["host"], options["port"], 2, 4, True)
+        children = serve_children(options["host"], options["port"], 2, 4, True)
         if not options["no_traffic"]:
             say(
                 "Simulating election-day reports (web and SMS, some malformed, duplicated or late) …"
             )
-            commands.append(
-                [
-                    sys.executable,
-                    "-m",
-                    "pollwatch",
-                    "demo-traffic",
-                    "--base-url",
-                    url,
-                    "--rate",
-                    str(options["traffic_rate"]),
-                ]
+            children.append(
+                Child(
+                    "demo traffic",
+                    pollwatch_command(
+                        "demo-traffic", "--base-url", url, "--rate", str(options["traffic_rate"])
+                    ),
+                )
             )
         code = run_until_interrupted(
-            commands,
+            children,
             env={
                 "SECURE_COOKIES": "false",
                 "POLLWATCH_DATA": str(settings.DATA_DIR),
