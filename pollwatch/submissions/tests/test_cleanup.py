@@ -1,0 +1,73 @@
+"""After an attack: junk set aside (never deleted) and many tokens revoked at once, both audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pollwatch.audit.models import AuditEvent
+from pollwatch.observers.models import Team
+from pollwatch.submissions.cleanup import mark_junk
+from pollwatch.submissions.models import Inbound, ObserverToken, Submission
+from pollwatch.submissions.tests.test_web_intake import payload, post
+from pollwatch.submissions.views import issue_token
+
+
+def test_junk_is_kept_marked_and_its_reports_rejected(client, forms, mission, observer_token):
+    post(client, observer_token, payload())
+    junk = Inbound.objects.filter(channel="web")
+    rows, rejected = mark_junk(
+        junk, reason="posted with a leaked token", actor=mission.users["admin"]
+    )
+    assert (rows, rejected) == (1, 1)
+    inbound = Inbound.objects.get()
+    assert inbound.junk and inbound.junk_reason == "posted with a leaked token"
+    report = Submission.objects.get()
+    assert report.status == "rejected" and report.revisions.last().reason.startswith("junk:")
+    assert AuditEvent.objects.filter(kind="inbound.junk").exists()
+    with pytest.raises(ValueError):
+        mark_junk(junk, reason=" ", actor=mission.users["admin"])
+
+
+def test_revoking_a_whole_mission_signs_every_observer_out(client, forms, mission, observer_token):
+    issue_token(mission.people["other_observer"])
+    call_command("revoke_tokens", "--election", "test-election", "--all", "--reason", "leak")
+    assert not ObserverToken.objects.filter(revoked=False).exists()
+    assert post(client, observer_token, payload()).status_code == 401
+    event = AuditEvent.objects.get(kind="token.revoked")
+    assert event.payload["tokens"] == 2 and event.payload["reason"] == "leak"
+
+
+def test_revoking_one_region_leaves_the_others(db, mission):
+    issue_token(mission.people["observer"])  # D1, region R1
+    issue_token(mission.people["other_observer"])  # D3, region R2
+    call_command("revoke_tokens", "--election", "test-election", "--area", "R2", "--reason", "leak")
+    live = set(ObserverToken.objects.filter(revoked=False).values_list("person__code", flat=True))
+    assert live == {mission.people["observer"].code}
+
+
+def test_revoking_one_team(db, mission):
+    team = Team.objects.create(election=mission.election, name="Mobile 1")
+    membership = mission.people["other_observer"].memberships.get()
+    membership.team = team
+    membership.save()
+    issue_token(mission.people["observer"])
+    issue_token(mission.people["other_observer"])
+    call_command(
+        "revoke_tokens",
+        "--election",
+        "test-election",
+        "--team",
+        "Mobile 1",
+        "--reason",
+        "lost phone",
+    )
+    live = set(ObserverToken.objects.filter(revoked=False).values_list("person__code", flat=True))
+    assert live == {mission.people["observer"].code}
+
+
+def test_an_unknown_area_is_a_clear_error(db, mission):
+    with pytest.raises(CommandError, match="no area 'R9'"):
+        call_command(
+            "revoke_tokens", "--election", "test-election", "--area", "R9", "--reason", "x"
+        )
