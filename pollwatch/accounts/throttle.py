@@ -1,13 +1,17 @@
 """One throttle for every path that checks a password: site login, admin login, and any later one.
 
-A login path calls ``guard(request, username, check)`` with ``check`` the password check; see
-its docstring for the contract. Only failures count, in three token buckets
-(``TokenBucket``: each failure takes one token, tokens come back evenly over the window).
+A login path calls ``guard(request, username, check)`` with ``check`` the secret's check (a
+password, a reset or invitation token, a second factor) and answers 429 on ``LoginThrottled``::
+
+    ok = throttle.guard(request, username, lambda: device.verify_token(code))
+
+``forms.LoginForm`` does it for the site's and the admin's login. Only failures count, in
+three token buckets (``TokenBucket``: each failure takes a token, tokens come back evenly over
+the window), and a refused attempt counts nowhere: a lock lifts by itself.
 With L = ``LOGIN_RATE_LIMIT`` (default 10) and W = ``LOGIN_RATE_WINDOW`` (default 300 s):
 
 * name and address: L failures per W (10 per 5 minutes, then one more every 30 s). Stops one
-  address guessing one account, and it is the only bucket the name's owner shares with an
-  attacker at another address.
+  address guessing one account without touching the account's owner at another address.
 * address: 5·L failures per W (50), whatever the names. Stops one address spraying many
   accounts with common passwords; it cannot lock anyone out who logs in from elsewhere.
 * name, across all addresses: 10·L failures per W (100). Stops distributed guessing of one
