@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pollwatch.lib.boundary import escape_unstorable
+
 MAX_ITEM_BYTES = 5_000_000
 MAX_HTML_BYTES = 10_000_000
 MAX_FILE_BYTES = 200_000_000
@@ -91,7 +93,15 @@ def detect_language(text: str) -> str | None:
 
 
 def decode_bytes(data: bytes, where: str) -> str:
-    """Text of ``data`` under the rules in the module docstring; ExtractionError names ``where``."""
+    """Text of ``data`` under the rules in the module docstring; ExtractionError names ``where``.
+
+    NUL characters past the sniffed start are kept as visible ``\\x00`` escapes
+    (``lib/boundary.py``): PostgreSQL text cannot hold them.
+    """
+    return escape_unstorable(_decoded(data, where))
+
+
+def _decoded(data: bytes, where: str) -> str:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractionError(f"{where}: binary file (NUL bytes), not text")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
