@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from pollwatch.api.models import ApiToken
+from pollwatch.audit.admin import AuditedAdmin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     """Read-only: tokens are made and revoked by their owners on /account/api-tokens/ (audited)."""
 
     list_display = ["prefix", "name", "user", "created", "last_used", "revoked"]

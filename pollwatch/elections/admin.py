@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from pollwatch.audit.admin import AuditedAdmin
 from pollwatch.elections.models import Area, Candidate, Contest, Election, ImportJob, PollingStation
 
 
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(AuditedAdmin):
     list_display = ["name", "slug", "date", "kind", "status"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -27,7 +28,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(PollingStation)
-class PollingStationAdmin(admin.ModelAdmin):
+class PollingStationAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -54,13 +55,13 @@ class CandidateInline(admin.TabularInline):
 
 
 @admin.register(Contest)
-class ContestAdmin(admin.ModelAdmin):
+class ContestAdmin(AuditedAdmin):
     list_display = ["name", "election"]
     inlines = [CandidateInline]
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(AuditedAdmin):
     list_display = [
         "original_name",
         "kind",

@@ -1,28 +1,29 @@
 from django.contrib import admin
 
+from pollwatch.audit.admin import AuditedAdmin
 from pollwatch.media.models import Coding, Intake, Item, MediaSettings, Outlet, Review, Subject
 
 
 @admin.register(MediaSettings)
-class MediaSettingsAdmin(admin.ModelAdmin):
+class MediaSettingsAdmin(AuditedAdmin):
     list_display = ["election", "double_code_every"]
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(AuditedAdmin):
     list_display = ["name", "kind", "owner", "language", "election"]
     list_filter = ["election", "kind"]
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(AuditedAdmin):
     list_display = ["name", "key", "kind", "election"]
     list_filter = ["election", "kind"]
     search_fields = ["name", "key"]
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(AuditedAdmin):
     list_display = ["pk", "title", "outlet", "published", "genre", "status", "double_code"]
     list_filter = ["election", "status", "genre", "outlet"]
     search_fields = ["title", "text"]
@@ -31,19 +32,19 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
+class IntakeAdmin(AuditedAdmin):
     list_display = ["name", "election", "created", "created_by"]
     readonly_fields = ["raw", "raw_sha256", "problems"]
 
 
 @admin.register(Coding)
-class CodingAdmin(admin.ModelAdmin):
+class CodingAdmin(AuditedAdmin):
     list_display = ["item", "subject", "coder", "tone", "characters", "is_machine", "confirmed"]
     list_filter = ["is_machine", "confirmed", "tone"]
     raw_id_fields = ["item"]
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(AuditedAdmin):
     list_display = ["item", "coder", "genre", "created"]
     raw_id_fields = ["item"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from pollwatch.audit.admin import AuditedAdmin
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Team
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(AuditedAdmin):
     list_display = ["name", "kind", "election"]
 
 
@@ -15,7 +16,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["full_name", "code", "phone", "email", "language", "mission"]
     search_fields = ["full_name", "code", "phone", "email"]
     list_filter = ["mission", "memberships__role"]
@@ -24,13 +25,13 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "election"]
     filter_horizontal = ["areas"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["person", "election", "role", "area", "team"]
     list_filter = ["election", "role"]
     search_fields = ["person__full_name", "person__code"]
@@ -38,7 +39,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(admin.ModelAdmin):
+class DeploymentAdmin(AuditedAdmin):
     list_display = ["membership", "station", "starts_at", "ends_at", "reserve"]
     search_fields = ["station__code", "membership__person__full_name"]
     raw_id_fields = ["membership", "station"]

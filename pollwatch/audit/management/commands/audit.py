@@ -59,12 +59,12 @@ class Command(BaseCommand):
         with snapshot():
             head_seq, stored_head = head_hash()
             rows = (
-                (event.seq, event.prev_hash, event.hash, event.content())
+                (event.seq or 0, event.prev_hash, event.hash, event.content())
                 for event in AuditEvent.objects.filter(seq__isnull=False, seq__lte=head_seq)
                 .order_by("seq")
                 .iterator(chunk_size=5000)
             )
-            checked, head, problems = verify_chain(rows)
+            checked, head, broken = verify_chain(rows)
             beyond = AuditEvent.objects.filter(seq__gt=head_seq).count()
             pending = waiting().count()
             # Only what the sealer wrote: the rest of a quarantined row may be unreadable.
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 quarantined().order_by("pk").values_list("pk", "quarantined_reason")[:50]
             )
             set_aside_count = quarantined().count()
-        problems = [str(p) for p in problems]
+        problems = [str(problem) for problem in broken]
         if stored_head != head:
             problems.append(
                 f"head: the recorded head (seq {head_seq}, {stored_head[:12]}…) is not the last row's hash "

@@ -1,0 +1,171 @@
+"""The admin's side of the audit log: every change to mission data made in the admin is recorded.
+
+``AuditedAdmin`` is the base of every ModelAdmin of mission data: adding,
+changing and deleting an object (one by one, in bulk with the "delete
+selected" action, or as a row of an inline) records an ``admin.add``,
+``admin.change`` or ``admin.delete`` event in the same transaction, naming the
+object, its election and the fields with their values (before and after for a
+change; every field of a deleted object, so what was removed stays readable in
+the log). Rows that cascade from a deleted object are not listed one by one.
+The audit log itself is read-only here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, router, transaction
+from django.http import HttpRequest
+
+from pollwatch.audit.models import AuditEvent, record
+
+# Fields never copied into the log: credentials are not evidence.
+SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
+
+# How an object without an election of its own reaches one (Deployment → membership → election).
+ELECTION_PATHS = ("election", "station", "membership", "mission", "person", "item", "contest")
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose adds, changes and deletes, inlines included, go into the audit log."""
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        # Kept on the object until save_related, when its many-to-many fields are saved too.
+        before = field_values(type(obj)._default_manager.get(pk=obj.pk)) if change else {}
+        obj._audit_before = before  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """As Django's, with the object's event recorded once it is whole, before its inline rows'."""
+        form.save_m2m()
+        obj = form.instance
+        if change:
+            record_change(request, obj, getattr(obj, "_audit_before", {}), form.changed_data)
+        else:
+            record_admin(request, "admin.add", obj, {"fields": field_values(obj)})
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Fresh from the database: the formset's own instances already hold the posted values.
+        pks = [obj.pk for obj in formset.get_queryset() if obj.pk]
+        stored = formset.model._default_manager.filter(pk__in=pks)
+        before = {obj.pk: field_values(obj) for obj in stored}
+        for deleted in formset.deleted_forms:  # recorded first: a deleted object loses its pk
+            if deleted.instance.pk in before:
+                fields = before[deleted.instance.pk]
+                record_admin(request, "admin.delete", deleted.instance, {"fields": fields})
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            record_admin(request, "admin.add", obj, {"fields": field_values(obj)})
+        for obj, changed in formset.changed_objects:
+            record_change(request, obj, before.get(obj.pk, {}), changed)
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        record_admin(request, "admin.delete", obj, {"fields": field_values(obj)})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        """The "delete selected" action: one event per object, all or nothing with the delete."""
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for obj in queryset:
+                record_admin(request, "admin.delete", obj, {"fields": field_values(obj)})
+            super().delete_queryset(request, queryset)
+
+
+def record_admin(request: HttpRequest, kind: str, obj: models.Model, payload: dict) -> None:
+    record(
+        kind,
+        actor=getattr(request.user, "username", ""),
+        election_id=election_of(obj),
+        obj=obj,
+        payload={"model": obj._meta.label_lower, "object": str(obj)[:200], **payload},
+    )
+
+
+def record_change(
+    request: HttpRequest, obj: models.Model, before: dict[str, Any], changed: list[str]
+) -> None:
+    """One ``admin.change`` event with each changed field's value before and after (none if none changed)."""
+    after = field_values(obj, changed)
+    fields = {name: {"before": before.get(name), "after": value} for name, value in after.items()}
+    if fields:
+        record_admin(request, "admin.change", obj, {"changed": fields})
+
+
+def field_values(obj: models.Model, names: list[str] | None = None) -> dict[str, Any]:
+    """The object's concrete and many-to-many fields as JSON values (foreign keys as their ids)."""
+    values: dict[str, Any] = {}
+    for field in [*obj._meta.concrete_fields, *obj._meta.many_to_many]:
+        if field.name in SECRET_FIELDS or (names is not None and field.name not in names):
+            continue
+        if field.many_to_many:
+            related = getattr(obj, field.name)
+            value = list(related.order_by("pk").values_list("pk", flat=True)) if obj.pk else []
+        else:
+            value = field.value_from_object(obj)
+        values[field.name] = _jsonable(value)
+    return values
+
+
+def election_of(obj: models.Model, depth: int = 3) -> int | None:
+    """The id of the election the object belongs to, following its foreign keys a few steps."""
+    from pollwatch.elections.models import Election
+
+    if isinstance(obj, Election):
+        return obj.pk
+    own = getattr(obj, "election_id", None)
+    if own is not None:
+        return own
+    if depth == 0:
+        return None
+    for name in ELECTION_PATHS[1:]:
+        try:
+            parent = getattr(obj, name, None)
+        except Exception:  # a broken or missing relation: the event is recorded without one
+            continue
+        if isinstance(parent, models.Model):
+            found = election_of(parent, depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    """The value as JSON can hold it; files by name, anything else unknown by its text."""
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name
+    try:
+        json.dumps(value, cls=DjangoJSONEncoder)
+    except (TypeError, ValueError):
+        return repr(value)[:1000]
+    return value
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the application and sealed into the chain, never edited."""
+
+    list_display = ["pk", "seq", "at", "kind", "actor", "object_type", "object_id", "quarantined"]
+    list_filter = [("quarantined_at", admin.EmptyFieldListFilter), "kind"]
+    search_fields = ["kind", "actor", "object_id"]
+    show_full_result_count = False
+
+    @admin.display(boolean=True, description="quarantined")
+    def quarantined(self, event: AuditEvent) -> bool:
+        return bool(event.quarantined_reason)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
