@@ -392,3 +392,28 @@ def test_an_sms_over_the_size_limit_is_413_and_kept_by_its_trace(db, client, gat
     assert response.status_code == 413
     trace = Inbound.objects.get()
     assert trace.raw == raw[:4096] and trace.meta["bytes"] == len(raw)
+
+
+def test_answers_stored_before_the_boundary_are_escaped_once(db, mission, forms):
+    """An SQLite database attacked before the upgrade: the migration leaves it readable."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import DataError, connection, transaction
+
+    from pollwatch.testing import send
+
+    report = send(mission, forms["OP"], "observer", "D1-001", {"A1": 1}).submission
+    rows = Submission.objects.filter(pk=report.pk)
+    if connection.vendor != "sqlite":
+        # Only SQLite could have stored one: PostgreSQL refuses it at insert.
+        with pytest.raises((UnicodeEncodeError, DataError)), transaction.atomic():
+            rows.update(answers={"A1": 1, "_comment": "x\ud800"})
+        return
+    rows.update(answers={"A1": 1, "_comment": "x\ud800"})
+    migration = importlib.import_module(
+        "pollwatch.submissions.migrations.0003_escape_unstorable_answers"
+    )
+    migration.escape_answers(apps, SimpleNamespace(connection=connection))
+    assert Submission.objects.get().answers == {"A1": 1, "_comment": "x\\ud800"}
