@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import time
 from typing import Any
 
 import numpy as np
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from pollwatch.elections.models import Area
+from pollwatch.audit.models import record
+from pollwatch.elections.models import Area, Election
+from pollwatch.lib.hashchain import canonical_json
 from pollwatch.lib.plainjson import jsonable
 from pollwatch.results.estimates import candidates_for, region_code
 from pollwatch.results.models import ForensicsRun, OfficialResult
@@ -19,12 +24,48 @@ from pollwatch.stats.forensics import run_forensics
 from pollwatch.stats.forensics_integer import percentage_histogram
 
 HISTOGRAM_REPLICATES = 200
+# A run still queued or running this long after it was asked for is taken as lost: its task
+# worker died with it (the national run over a million stations takes minutes).
+RUN_LOST_AFTER = datetime.timedelta(hours=1)
+ACTIVE = (ForensicsRun.Status.QUEUED, ForensicsRun.Status.RUNNING)
 
 
 @task
 def run_forensics_task(run_id: int) -> str:
     run = ForensicsRun.objects.select_related("election").get(pk=run_id)
     return compute_forensics(run).status
+
+
+def request_forensics(election: Election, user: User | None) -> tuple[ForensicsRun, bool]:
+    """The election's queued or running forensic run, or a new one queued now (True): one at a time.
+
+    The election's row is locked while looking (on SQLite the transaction
+    holds the write lock), so two clicks at once queue one run. Asking is
+    audited (``forensics.requested``); a lost run (see RUN_LOST_AFTER) is
+    marked failed here instead of blocking new runs for ever.
+    """
+    with transaction.atomic():
+        Election.objects.select_for_update().filter(pk=election.pk).first()
+        active = ForensicsRun.objects.filter(election=election, status__in=ACTIVE)
+        cutoff = timezone.now() - RUN_LOST_AFTER
+        active.filter(created__lt=cutoff).update(
+            status=ForensicsRun.Status.FAILED,
+            message="Lost: it never finished (its task worker stopped); ask again.",
+            finished=timezone.now(),
+        )
+        current = active.filter(created__gte=cutoff).defer("result").order_by("-created").first()
+        if current is not None:
+            return current, False
+        run = ForensicsRun.objects.create(election=election, created_by=user)
+        record(
+            "forensics.requested",
+            actor=user.username if user else "",
+            election_id=election.pk,
+            obj=run,
+            payload={"run": run.pk, "replicates": run.replicates},
+        )
+        run_forensics_task.enqueue(run.pk)  # in the transaction: no run without its task
+    return run, True
 
 
 def official_arrays(election) -> dict[str, Any]:
@@ -155,9 +196,37 @@ def compute_forensics(run: ForensicsRun) -> ForensicsRun:
             )
             run.finished = timezone.now()
             run.save()
+            _record_finished(run, {"result_sha256": _digest(run.result)})
     except Exception as exc:  # any failure is recorded on the run, never left "running"
         run.status = ForensicsRun.Status.FAILED
         run.message = str(exc) or exc.__class__.__name__
         run.finished = timezone.now()
-        run.save()
+        with transaction.atomic():
+            run.save()
+            _record_finished(run, {"message": run.message[:1000]})
     return run
+
+
+def _record_finished(run: ForensicsRun, details: dict[str, Any]) -> None:
+    """The ``forensics.finished`` audit event: what ran on which official results, and its outcome."""
+    result = run.result if isinstance(run.result, dict) else {}
+    record(
+        "forensics.finished",
+        actor="task worker",
+        election_id=run.election_id,
+        obj=run,
+        payload={
+            "run": run.pk,
+            "status": run.status,
+            "stations": run.stations,
+            "replicates": run.replicates,
+            "official_version": result.get("official_version"),
+            **details,
+        },
+    )
+
+
+def _digest(result: Any) -> str:
+    """sha256 of the stored result's canonical JSON, so a later copy of it can be checked."""
+    text = canonical_json(result).encode("utf-8", "backslashreplace")
+    return hashlib.sha256(text).hexdigest()

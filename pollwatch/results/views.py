@@ -195,11 +195,17 @@ def forensics(request: PollwatchRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if not can_analyse(access):
             return HttpResponse("Only analysts and admins run forensics.", status=403)
-        from pollwatch.results.tasks import run_forensics_task
+        from pollwatch.results.tasks import request_forensics
 
-        run = ForensicsRun.objects.create(election=election, created_by=signed_in(request))
-        run_forensics_task.enqueue(run.pk)
-        messages.info(request, "Forensic tests queued; this page shows their progress.")
+        run, queued = request_forensics(election, signed_in(request))
+        if queued:
+            messages.info(request, "Forensic tests queued; this page shows their progress.")
+        else:
+            messages.info(
+                request,
+                f"Forensic tests asked for earlier are still {run.status}: one run at a time; "
+                "this page shows its progress.",
+            )
         return redirect("forensics", slug=election.slug)
     from pollwatch.results.presenters import latest_forensics
 
