@@ -253,6 +253,11 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 512 * 1024 * 1024)
+# Checked while an import file is read, so a hostile file is refused before it costs memory
+# or time (pollwatch.lib.tabular.Limits); room for a national frame of 1,000,000+ stations.
+MAX_IMPORT_ROWS = envint("MAX_IMPORT_ROWS", 2_000_000)
+MAX_IMPORT_COLUMNS = envint("MAX_IMPORT_COLUMNS", 1_000)
+MAX_IMPORT_EXPANDED_BYTES = envint("MAX_IMPORT_EXPANDED_BYTES", 1024 * 1024 * 1024)
 MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 
 LOGGING = {

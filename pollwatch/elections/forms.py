@@ -2,14 +2,22 @@ from django import forms
 from django.conf import settings
 
 from pollwatch.elections.models import ImportJob
+from pollwatch.lib.tabular import ENCODINGS
 
 
 class UploadForm(forms.Form):
-    """A CSV or XLSX file to import, within the size limit, with the encoding of a CSV."""
+    """A CSV or XLSX file to import, within the size limit, with the encoding of a CSV (from a known list)."""
 
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
-    encoding = forms.CharField(
-        required=False, initial="utf-8", help_text="only for CSV files not in UTF-8, e.g. cp1251"
+    encoding = forms.ChoiceField(
+        choices=list(ENCODINGS.items()),
+        required=False,
+        initial="utf-8",
+        help_text="only for CSV files not in UTF-8",
+        error_messages={
+            "invalid_choice": "Unknown encoding %(value)s: choose one from the list "
+            "(or save the file as UTF-8)."
+        },
     )
 
     def clean_file(self):
@@ -23,14 +31,7 @@ class UploadForm(forms.Form):
         return upload
 
     def clean_encoding(self):
-        import codecs
-
-        encoding = self.cleaned_data["encoding"] or "utf-8"
-        try:
-            codecs.lookup(encoding)
-        except LookupError as exc:
-            raise forms.ValidationError(f"Unknown encoding {encoding!r}.") from exc
-        return encoding
+        return self.cleaned_data["encoding"] or "utf-8"
 
 
 class ImportForm(UploadForm):

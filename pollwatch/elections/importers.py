@@ -16,6 +16,7 @@ sample was drawn in, e.g. the stratum column given to ``pollwatch sample``).
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import time
@@ -28,8 +29,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
 from pollwatch.lib.tabular import (
+    Limits,
     RowError,
     TableError,
     count_data_lines,
@@ -37,6 +40,8 @@ from pollwatch.lib.tabular import (
     parse_flag,
     read_rows,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_REPORTED_ERRORS = 10_000
 BATCH = 20_000
@@ -83,6 +88,33 @@ class StationImportResult:
     seconds: float
 
 
+def import_limits() -> Limits:
+    """The reading limits of every import, from the MAX_IMPORT_* settings."""
+    return Limits(
+        rows=settings.MAX_IMPORT_ROWS,
+        columns=settings.MAX_IMPORT_COLUMNS,
+        expanded_bytes=settings.MAX_IMPORT_EXPANDED_BYTES,
+    )
+
+
+def audit_import(
+    kind: str, election: Election, path: Path, job: ImportJob | None, counts: dict
+) -> None:
+    """One audit event for an import, written inside its transaction: what came in, from which file."""
+    record(
+        kind,
+        actor=job.created_by.get_username() if job is not None and job.created_by else "",
+        election_id=election.pk,
+        obj=job if job is not None else election,
+        payload={
+            "file": job.original_name if job is not None else path.name,
+            "sha256": job.sha256 if job is not None else file_sha256(path),
+            "job": job.pk if job is not None else None,
+            **counts,
+        },
+    )
+
+
 def normalise_header(header: list[str]) -> list[str]:
     return [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
 
@@ -100,15 +132,17 @@ def import_stations(
     encoding: str = "utf-8",
     replace: bool = False,
     progress: Progress | None = None,
+    job: ImportJob | None = None,
 ) -> StationImportResult:
-    """Check the whole file, then write stations and new areas in one transaction.
+    """Check the whole file, then write stations and new areas in one transaction, with an audit event.
 
-    Raises ImportFailed (with every problem) or TableError (unreadable file); in
-    both cases the database is unchanged.
+    Raises ImportFailed (with every problem) or TableError (unreadable file, or
+    over the MAX_IMPORT_* limits); in both cases the database is unchanged.
+    ``job`` (the stored file being imported) is named in the audit event.
     """
     started = time.perf_counter()
     total_rows = count_data_lines(path)
-    header_raw, rows = read_rows(path, encoding)
+    header_raw, rows = read_rows(path, encoding, import_limits())
     header = normalise_header(header_raw)
     errors = ErrorList()
     column = {name: index for index, name in enumerate(header)}
@@ -272,7 +306,7 @@ def import_stations(
                     bad = True
                     continue
                 if not low <= value <= high:
-                    errors.add(row_number, name_, f"outside {low}..{high}", cells[index])
+                    errors.add(row_number, name_, f"outside {low}..{high}", cells[cell_index])
                     bad = True
                 elif name_ == "latitude":
                     latitude = value
@@ -360,6 +394,13 @@ def import_stations(
             if added:
                 election.languages = ",".join(current + added)
                 election.save(update_fields=["languages"])
+        audit_import(
+            "stations.imported",
+            election,
+            path,
+            job,
+            {"stations": len(stations), "areas_created": len(new_areas), "replace": replace},
+        )
     # Fresh planner statistics, or the first searches after a bulk load pick slow plans.
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {PollingStation._meta.db_table}")
@@ -510,13 +551,17 @@ def refresh_area_totals(election: Election) -> None:
     )
 
 
-def store_raw_file(source: Path, original_name: str) -> tuple[str, str, int]:
-    """Copy the file into the data folder before parsing; returns (relative path, sha256, size)."""
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(source, "rb") as handle:
+    with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-    sha = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def store_raw_file(source: Path, original_name: str) -> tuple[str, str, int]:
+    """Copy the file into the data folder before parsing; returns (relative path, sha256, size)."""
+    sha = file_sha256(source)
     safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in original_name)[-100:]
     relative = f"imports/{sha[:2]}/{sha}-{safe_name}"
     target = Path(settings.MEDIA_ROOT) / relative
@@ -572,38 +617,20 @@ def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progres
 
 
 def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
-    """Run a stored import; the job records success or the full error report. Never half-writes."""
-    from pollwatch.observers.importers import import_people
+    """Run a stored import of any kind; the job ends "done" or "failed" with a message, never "running".
 
-    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    Each importer writes in one transaction, so a failure of any kind (a bad
+    file, a bug, a lost database connection) leaves the database as it was; an
+    unexpected one is logged with its traceback and summarised on the job.
+    """
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
-    report = saving_progress(job, progress)
-    options = job.options or {}
     try:
-        if job.kind == ImportJob.Kind.STATIONS:
-            result = import_stations(
-                job.election,
-                path,
-                encoding=options.get("encoding", "utf-8"),
-                replace=bool(options.get("replace")),
-                progress=report,
-            )
-            job.imported = result.stations
-            job.message = (
-                f"Imported {result.stations:,} stations and {result.areas_created:,} new areas "
-                f"in {result.seconds:.1f} s ({result.stations / max(result.seconds, 1e-9):,.0f} rows/s)."
-            )
-        else:
-            people = import_people(
-                job.election,
-                path,
-                encoding=options.get("encoding", "utf-8"),
-                region=options.get("region") or job.election.country_code or None,
-                progress=report,
-            )
-            job.imported = people.people
-            job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."
+        if job.kind == ImportJob.Kind.RESULTS:
+            from pollwatch.results.importers import import_official
+
+            return import_official(job, progress)
+        _run_frame_import(job, saving_progress(job, progress))
         job.status = ImportJob.Status.DONE
         job.rows_done = job.rows_total = job.imported
     except ImportFailed as exc:
@@ -612,10 +639,59 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
         job.errors_csv = exc.as_csv()
         job.message = f"{exc.total:,} problem(s) found; nothing was imported."
     except TableError as exc:
-        job.status = ImportJob.Status.FAILED
-        job.error_count = 1
-        job.errors_csv = errors_as_csv([exc.error])
-        job.message = f"The file cannot be read: {exc}. Nothing was imported."
+        _fail(job, [exc.error], f"The file cannot be read: {exc}. Nothing was imported.")
+    except Exception as exc:  # noqa: BLE001 — whatever went wrong, the job must not stay "running"
+        logger.exception("import job %s (%s, %s) failed", job.pk, job.kind, job.original_name)
+        _fail(
+            job,
+            [RowError(None, "", f"unexpected error: {type(exc).__name__}: {exc}")],
+            f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}). "
+            "Nothing was imported; the details are in the server log.",
+        )
     job.finished = timezone.now()
     job.save()
     return job
+
+
+def _fail(job: ImportJob, errors: list[RowError], message: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.imported = 0
+    job.error_count = len(errors)
+    job.errors_csv = errors_as_csv(errors)
+    job.message = message[:2000]
+    job.finished = timezone.now()
+
+
+def _run_frame_import(job: ImportJob, report: Progress) -> None:
+    """A stations or people import; sets the job's count and message."""
+    from pollwatch.observers.importers import import_people
+
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    options = job.options or {}
+    if job.kind == ImportJob.Kind.STATIONS:
+        result = import_stations(
+            job.election,
+            path,
+            encoding=options.get("encoding", "utf-8"),
+            replace=bool(options.get("replace")),
+            progress=report,
+            job=job,
+        )
+        job.imported = result.stations
+        job.message = (
+            f"Imported {result.stations:,} stations and {result.areas_created:,} new areas "
+            f"in {result.seconds:.1f} s ({result.stations / max(result.seconds, 1e-9):,.0f} rows/s)."
+        )
+    elif job.kind == ImportJob.Kind.PEOPLE:
+        people = import_people(
+            job.election,
+            path,
+            encoding=options.get("encoding", "utf-8"),
+            region=options.get("region") or job.election.country_code or None,
+            progress=report,
+            job=job,
+        )
+        job.imported = people.people
+        job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."
+    else:
+        raise ValueError(f"unknown kind of import {job.kind!r}")

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from pollwatch.elections.importers import ErrorList, normalise_header
-from pollwatch.elections.models import Area, Election
+from pollwatch.elections.importers import ErrorList, audit_import, import_limits, normalise_header
+from pollwatch.elections.models import Area, Election, ImportJob
 from pollwatch.lib.phones import to_e164
 from pollwatch.lib.tabular import TableError, read_rows
 from pollwatch.observers.models import Membership, Mission, Person, Role
@@ -50,12 +50,15 @@ def import_people(
     encoding: str = "utf-8",
     region: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    job: ImportJob | None = None,
 ) -> PeopleImportResult:
-    """Check every row, then create people and their memberships in one transaction.
+    """Check every row, then create people and their memberships in one transaction, with an audit event.
 
-    Raises ImportFailed listing every problem, or TableError; nothing is written then.
+    Raises ImportFailed listing every problem, or TableError (unreadable file, or
+    over the MAX_IMPORT_* limits); nothing is written then. ``job`` (the stored
+    file being imported) is named in the audit event.
     """
-    header_raw, rows = read_rows(path, encoding)
+    header_raw, rows = read_rows(path, encoding, import_limits())
     header = normalise_header(header_raw)
     if "full_name" in header and "name" not in header:
         header[header.index("full_name")] = "name"
@@ -208,6 +211,13 @@ def import_people(
                 for person, p in zip(created, people, strict=True)
             ],
             batch_size=2000,
+        )
+        audit_import(
+            "people.imported",
+            election,
+            path,
+            job,
+            {"people": len(created), "memberships": len(created), "mission": mission.pk},
         )
     return PeopleImportResult(len(created), len(created))
 

@@ -14,6 +14,7 @@ protocols are kept as flags on the row (the official figure is what it is).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pollwatch.audit.models import record
-from pollwatch.elections.importers import Progress, saving_progress
+from pollwatch.elections.importers import Progress, import_limits, saving_progress
 from pollwatch.elections.models import ImportJob, PollingStation
 from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, read_rows
 from pollwatch.results.estimates import candidates_for
@@ -34,6 +35,8 @@ from pollwatch.results.models import OfficialResult
 from pollwatch.results.official import COUNT_FIELDS, refresh_summary
 from pollwatch.stats import official as core
 from pollwatch.stats.table import InputError
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 8
 CHECK_ROWS = 2000
@@ -59,7 +62,8 @@ def _path(job: ImportJob) -> Path:
 
 
 def _rows(job: ImportJob):
-    return read_rows(_path(job), (job.options or {}).get("encoding", "utf-8"))
+    """The stored file's header and rows; TableError past the MAX_IMPORT_* limits or an unknown encoding."""
+    return read_rows(_path(job), (job.options or {}).get("encoding", "utf-8"), import_limits())
 
 
 def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, str, bool]]:
@@ -229,14 +233,21 @@ def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJ
             payload={
                 "file": job.original_name,
                 "sha256": job.sha256,
+                "job": job.pk,
                 "mapping": mapping,
                 "stations": len(records),
                 "refused_rows": len(errors),
             },
         )
     # Totals are derived figures: computed after the commit, so the write lock (SQLite) is
-    # held for the rows alone and observers' reports are not kept waiting.
-    refresh_summary(job.election)
+    # held for the rows alone and observers' reports are not kept waiting. The rows are in
+    # by now: a failure here must not report the import as failed.
+    try:
+        refresh_summary(job.election)
+        stale = ""
+    except Exception:  # noqa: BLE001
+        logger.exception("official results of job %s imported, totals not refreshed", job.pk)
+        stale = "; the totals could not be refreshed (see the server log) and are refreshed by the next import"
     errors.sort(key=lambda e: (e.row or 0, e.column))
     job.imported = len(records)
     job.rows_total = parsed.rows_read
@@ -249,6 +260,7 @@ def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJ
         f"Imported official results of {len(records):,} stations in {seconds:.1f} s"
         + (f"; {len(errors):,} row(s) refused (see the error report)" if errors else "")
         + (f"; {flagged:,} protocol(s) flagged as not adding up" if flagged else "")
+        + stale
         + "."
     )
     job.finished = timezone.now()

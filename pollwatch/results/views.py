@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -17,6 +18,7 @@ from pollwatch.audit.models import record
 from pollwatch.elections.importers import create_job_from_upload
 from pollwatch.elections.models import ImportJob
 from pollwatch.lib.charts import nothing_yet, render_png, render_svg
+from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.results import charts
 from pollwatch.results.access import analysis_for_user, can_analyse
 from pollwatch.results.estimates import candidates_for, exit_poll_for, quick_count_for
@@ -103,8 +105,10 @@ def official_upload(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = analysis_for_user(request, slug, change=True)
     form = ResultsUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for error in form.errors.get("file", []):
-            messages.error(request, str(error))
+        # The file and the encoding: an unknown encoding is refused here, never read.
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
         return redirect("official", slug=election.slug)
     job = create_job_from_upload(
         election,
@@ -128,14 +132,15 @@ def official_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpRespo
 
     try:
         shown: MappingPreview = preview(job)
-    except Exception as exc:  # noqa: BLE001 — any unreadable file is reported, not a 500
-        from pollwatch.lib.tabular import TableError
-
-        if not isinstance(exc, TableError | UnicodeDecodeError | ValueError):
-            raise
+    except (TableError, UnicodeDecodeError, ValueError) as exc:
+        # An unreadable file, or one over the MAX_IMPORT_* limits (e.g. too many columns to
+        # map), is refused with the row at fault, not a 500 or a page too big to use.
         job.status = ImportJob.Status.FAILED
         job.message = f"The file cannot be read: {exc}. Nothing was imported."
-        job.save(update_fields=["status", "message"])
+        job.error_count = 1
+        job.errors_csv = errors_as_csv([exc.error]) if isinstance(exc, TableError) else ""
+        job.finished = timezone.now()
+        job.save(update_fields=["status", "message", "error_count", "errors_csv", "finished"])
         messages.error(request, f"{job.original_name}: {job.message}")
         return redirect("official", slug=election.slug)
     form = MappingForm(shown.header, shown.fields, request.POST or None, initial=shown.mapping)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -339,12 +340,13 @@ def _words_match(words: list[str], target: list[str]) -> bool:
     )
 
 
-def _candidate_score(header: str, candidate: Candidate) -> float:
-    code, name, party = (
-        normalise(candidate[0]),
-        normalise(candidate[1]),
-        normalise(candidate[2] or ""),
-    )
+def _normalised_candidate(candidate: Candidate) -> tuple[str, str, str]:
+    return normalise(candidate[0]), normalise(candidate[1]), normalise(candidate[2] or "")
+
+
+def _candidate_score(header: str, candidate: tuple[str, str, str]) -> float:
+    """How well a normalised header names a candidate given as normalised (code, name, party)."""
+    code, name, party = candidate
     tokens = header.split()
     if header == code:
         return 100.0
@@ -382,36 +384,49 @@ def guess_mapping(
     that appears twice in the file is not proposed either (a name would not say
     which one). The guess is a starting point for the user, to be checked with
     ``check_mapping``.
+
+    Linear in the number of columns (times the fields and candidates): each
+    header is normalised once and looked at once per field, so a file with
+    tens of thousands of columns is guessed in about a second.
     """
     people = candidate_list(candidates)
     names = [str(h).strip() for h in header]
+    occurrences = Counter(names)
     normalised = [normalise(h) for h in names]
+    tokens = [text.split() for text in normalised]
     usable = [
         i
         for i, (raw, norm) in enumerate(zip(names, normalised, strict=True))
-        if norm
-        and names.count(raw) == 1
-        and "%" not in raw
-        and not _PERCENT_WORDS & set(norm.split())
+        if norm and occurrences[raw] == 1 and "%" not in raw and not _PERCENT_WORDS & set(tokens[i])
     ]
+    # Synonyms are looked up, not compared with every column.
+    by_text: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    for i in usable:
+        by_text.setdefault(normalised[i], []).append(i)
+        for word in set(tokens[i]):
+            by_word.setdefault(word, []).append(i)
     scored: list[tuple[float, int, int, str]] = []  # (score, field order, column, field)
     order = {f: k for k, f in enumerate(fields_for(people))}
     for name, exact in _EXACT.items():
-        for i in usable:
-            if normalised[i] in exact:
-                scored.append((90.0 - 0.01 * exact.index(normalised[i]), order[name], i, name))
+        for rank, text in enumerate(exact):
+            if exact.index(text) == rank:  # a synonym listed twice scores as its first place
+                scored.extend(
+                    (90.0 - 0.01 * rank, order[name], i, name) for i in by_text.get(text, [])
+                )
         best: dict[int, float] = {}
         for phrase in _PHRASES.get(name, []):
-            for i in usable:
-                if normalised[i] not in exact and _contains(normalised[i].split(), phrase):
+            for i in by_word.get(phrase[0], []) if phrase else usable:
+                if normalised[i] not in exact and _contains(tokens[i], phrase):
                     best[i] = max(best.get(i, 0.0), 60.0 + len(phrase))
         if best:
             top = max(best.values())
             if sum(1 for s in best.values() if s == top) == 1:
                 scored.extend((s, order[name], i, name) for i, s in best.items())
     for person in people:
+        folded = _normalised_candidate(person)
         for i in usable:
-            score = _candidate_score(normalised[i], person)
+            score = _candidate_score(normalised[i], folded)
             if score:
                 scored.append((score, order[person[0]], i, person[0]))
     mapping: dict[str, str | None] = {f: None for f in order}
@@ -461,13 +476,22 @@ def parse_count(text: str) -> int | None:
     raise ValueError("not a number (a count is a whole number such as 1234 or 1 234)")
 
 
+def _positions(header: Sequence[str]) -> dict[str, list[int]]:
+    """{column name: its indexes}, in one pass (a name may appear more than once)."""
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(str(name).strip(), []).append(index)
+    return positions
+
+
 def _resolve(header: Sequence[str], mapping: Mapping[str, str | None]) -> dict[str, int]:
     """{field: column index} for the fields whose column is in the header exactly once."""
-    names = [str(h).strip() for h in header]
+    positions = _positions(header)
     out: dict[str, int] = {}
     for name, column in mapping.items():
-        if column is not None and names.count(str(column).strip()) == 1:
-            out[name] = names.index(str(column).strip())
+        found = positions.get(str(column).strip(), []) if column is not None else []
+        if len(found) == 1:
+            out[name] = found[0]
     return out
 
 
@@ -530,7 +554,7 @@ def _list(items: Sequence[str]) -> str:
 def _structural(
     header: Sequence[str], mapping: Mapping[str, str | None], codes: list[str]
 ) -> list[MappingWarning]:
-    names = [str(h).strip() for h in header]
+    positions = _positions(header)
     known = [STATION, *COUNT_FIELDS, *codes]
     out: list[MappingWarning] = []
     unknown_fields = [f for f, c in mapping.items() if f not in known and c is not None]
@@ -553,7 +577,7 @@ def _structural(
             continue
         column = str(column).strip()
         by_column.setdefault(column, []).append(name)
-        if column not in names:
+        if column not in positions:
             out.append(
                 MappingWarning(
                     "unknown-column",
@@ -562,13 +586,13 @@ def _structural(
                     f"The file has no column {column!r} (chosen for {name}).",
                 )
             )
-        elif names.count(column) > 1:
+        elif len(positions[column]) > 1:
             out.append(
                 MappingWarning(
                     "duplicate-column-name",
                     "error",
                     (name,),
-                    f"The file has {names.count(column)} columns named {column!r}, "
+                    f"The file has {len(positions[column])} columns named {column!r}, "
                     f"so the name does not say which one holds {name}; rename them in the file.",
                 )
             )

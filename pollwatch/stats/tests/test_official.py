@@ -477,3 +477,66 @@ def test_compare_with_interval_names_an_exit_poll_and_refuses_a_reversed_interva
     assert result["distance"] == pytest.approx(0.05)
     with pytest.raises(ValueError):
         compare_with_interval(0.5, 0.6, 0.4)
+
+
+def _header_scans(run):
+    """Run ``run`` and list every list.count / list.index call on a list of more than 1,000 items.
+
+    Such a call per column is what made guessing a 200,000-column header take minutes.
+    """
+    import sys
+
+    scans: list[str] = []
+
+    def profile(frame, event, arg):
+        if event == "c_call" and getattr(arg, "__name__", "") in {"count", "index"}:
+            owner = getattr(arg, "__self__", None)
+            if isinstance(owner, list) and len(owner) > 1000:
+                scans.append(arg.__name__)
+
+    sys.setprofile(profile)
+    try:
+        result = run()
+    finally:
+        sys.setprofile(None)
+    return result, scans
+
+
+def test_guess_mapping_on_20000_columns_looks_at_each_column_once_per_candidate(monkeypatch):
+    from pollwatch.stats import official
+
+    scores = []
+    real_score = official._candidate_score
+    monkeypatch.setattr(
+        official, "_candidate_score", lambda *args: scores.append(1) or real_score(*args)
+    )
+    header = [f"extra {i}" for i in range(20_000)] + [
+        "uik",
+        "Incumbent",
+        "Challenger",
+        "dup",
+        "dup",
+    ]
+    candidates = [("C1", "Incumbent", None), ("C2", "Challenger", None)]
+
+    mapping, scans = _header_scans(lambda: guess_mapping(header, candidates))
+
+    assert mapping["station"] == "uik"
+    assert (mapping["C1"], mapping["C2"]) == ("Incumbent", "Challenger")
+    assert "dup" not in mapping.values()
+    assert scans == []
+    # One score per usable column and candidate: linear, not one per pair of columns.
+    assert len(scores) == 2 * (len(header) - 2)
+
+
+def test_checking_a_mapping_over_20000_columns_does_not_rescan_the_header():
+    header = [f"extra {i}" for i in range(20_000)] + ["uik", "Incumbent", "Challenger"]
+    candidates = [("C1", "Incumbent", None), ("C2", "Challenger", None)]
+    mapping = {"station": "uik", "C1": "Incumbent", "C2": "Challenger"}
+    rows = [["0"] * 20_000 + ["S1", "10", "5"], ["0"] * 20_000 + ["S2", "7", "3"]]
+
+    warnings, scans = _header_scans(lambda: check_mapping(rows, header, mapping, candidates))
+    parsed, parse_scans = _header_scans(lambda: parse_results(rows, header, mapping, candidates))
+
+    assert warnings == [] and scans == [] and parse_scans == []
+    assert parsed.stations == ["S1", "S2"]
