@@ -38,6 +38,8 @@ Commands with a database (run `pollwatch COMMAND --help`):
   load-forms         install checklists and other forms (YAML, XLSForm, or the defaults)
   observer-links     sign-in links for the offline observer app
   audit              verify, seal or show the head of the hash-chained audit log
+  backup             database and uploaded files into one checked archive (safe while serving)
+  restore            restore a backup archive into a fresh database, then verify it
   media-subjects     install the media subject catalogue from YAML
   migrate            create or update the database tables
   createsuperuser    create an administrator account

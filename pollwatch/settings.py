@@ -248,6 +248,9 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 # Django's own default for saved uploads is 0644 whatever the umask: owner only, as the rest.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# `pollwatch backup` (docs/deployment.md): where archives go, and how many it keeps there.
+BACKUP_DIR = Path(envstr("BACKUP_DIR") or DATA_DIR / "backups").resolve()
+BACKUP_KEEP = envint("BACKUP_KEEP", 14)
 WHITENOISE_USE_FINDERS = True
 # A report with a protocol photo arrives as one JSON body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
