@@ -328,6 +328,14 @@ def _read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
     return manifest
 
 
+def _allowed_name(name: str, manifest: dict[str, Any]) -> bool:
+    """The database file, or a path under uploads/ that cannot climb out of the upload folder."""
+    if name == manifest.get("database", {}).get("file"):
+        return name in DATABASE_FILES.values()
+    parts = name.split("/")
+    return parts[0] == UPLOADS and len(parts) > 1 and not {"", ".", ".."} & set(parts[1:])
+
+
 def unpack(archive: Path, into: Path, *, show_progress: bool = True) -> dict[str, Any]:
     """Extract the archive into ``into`` and check every member against the manifest.
 
@@ -341,6 +349,9 @@ def unpack(archive: Path, into: Path, *, show_progress: bool = True) -> dict[str
     with tar:
         manifest = _read_manifest(tar, archive)
         listed = manifest.get("files", {})
+        for name in listed:
+            if not _allowed_name(name, manifest):
+                raise BackupError(f"{archive}: the manifest lists {name!r}, not a file it may hold")
         for member in tar.getmembers():
             if member.name == MANIFEST:
                 continue
@@ -437,40 +448,50 @@ def restore(archive: Path, *, force: bool = False, show_progress: bool = True) -
     with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".restore-") as work:
         unpacked = Path(work)
         manifest = unpack(archive, unpacked, show_progress=show_progress)
-        archived_kind = manifest["database"]["kind"]
-        if archived_kind != kind:
+        if manifest["database"]["kind"] != kind:
             raise BackupError(
-                f"{archive} holds a {archived_kind} database and this installation uses {kind}:"
-                " restore into the same kind (set or unset DATABASE_URL)"
+                f"{archive} holds a {manifest['database']['kind']} database and this"
+                f" installation uses {kind}: restore into the same kind (set or unset DATABASE_URL)"
             )
         uploads = sorted(n for n in manifest["files"] if n.startswith(f"{UPLOADS}/"))
         if not force:
-            if not is_empty():
-                raise BackupError(
-                    "the database is not empty: restore into a fresh database, or pass --force"
-                    " to replace everything in it (take a backup of it first)"
-                )
-            conflicts = _upload_conflicts(unpacked, uploads)
-            if conflicts:
-                raise BackupError(
-                    f"{len(conflicts)} upload(s) exist with other contents, e.g. {conflicts[0]}:"
-                    " restore into an empty upload folder, or pass --force"
-                )
-        dump = unpacked / manifest["database"]["file"]
-        if kind == "sqlite":
-            _restore_sqlite(dump)  # replaces the whole file's contents, whatever was there
-        else:
-            if not is_empty():
-                _clear_database()
-            _restore_postgres(dump)
-        root = Path(settings.MEDIA_ROOT)
-        for name in uploads:
-            target = root / name.removeprefix(f"{UPLOADS}/")
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            shutil.move(unpacked / name, target)
-            target.chmod(0o600)
+            _refuse_overwrites(unpacked, uploads)
+        _restore_database(kind, unpacked / manifest["database"]["file"])
+        _move_uploads(unpacked, uploads)
     _check_restored(manifest)
     return Restored(archive=archive, manifest=manifest, files=len(uploads))
+
+
+def _refuse_overwrites(unpacked: Path, uploads: list[str]) -> None:
+    if not is_empty():
+        raise BackupError(
+            "the database is not empty: restore into a fresh database, or pass --force"
+            " to replace everything in it (take a backup of it first)"
+        )
+    conflicts = _upload_conflicts(unpacked, uploads)
+    if conflicts:
+        raise BackupError(
+            f"{len(conflicts)} upload(s) exist with other contents, e.g. {conflicts[0]}:"
+            " restore into an empty upload folder, or pass --force"
+        )
+
+
+def _restore_database(kind: str, dump: Path) -> None:
+    if kind == "sqlite":
+        _restore_sqlite(dump)  # replaces the whole file's contents, whatever was there
+        return
+    if not is_empty():
+        _clear_database()
+    _restore_postgres(dump)
+
+
+def _move_uploads(unpacked: Path, uploads: list[str]) -> None:
+    root = Path(settings.MEDIA_ROOT)
+    for name in uploads:
+        target = root / name.removeprefix(f"{UPLOADS}/")
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.move(unpacked / name, target)
+        target.chmod(0o600)
 
 
 def _check_restored(manifest: dict[str, Any]) -> None:

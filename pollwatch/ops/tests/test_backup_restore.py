@@ -197,6 +197,13 @@ def rewrite(archive: Path, change) -> None:
                 tar.addfile(info, io.BytesIO(new_data))
 
 
+def _listing(manifest: bytes, name: str, data: bytes) -> bytes:
+    """The manifest with one more file, checksum and all."""
+    listed = json.loads(manifest)
+    listed["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return json.dumps(listed).encode()
+
+
 TAMPERING = {
     "a changed photo": (
         lambda name, data: [(name, data[:-1] + b"!" if name.endswith(".png") else data)],
@@ -213,6 +220,17 @@ TAMPERING = {
             [(name, data)] + ([("../outside.txt", b"x")] if name == "manifest.json" else [])
         ),
         "not listed in the manifest",
+    ),
+    "an upload that climbs out of the upload folder": (
+        lambda name, data: (
+            [(name, data)]
+            if name != "manifest.json"
+            else [
+                ("uploads/../secret_key", b"x"),
+                (name, _listing(data, "uploads/../secret_key", b"x")),
+            ]
+        ),
+        "not a file it may hold",
     ),
     "no manifest": (
         lambda name, data: [] if name == "manifest.json" else [(name, data)],
@@ -235,6 +253,7 @@ def test_restore_checks_the_archive_before_it_writes_anything(
         assert connection.introspection.table_names() == []
     assert not folders.MEDIA_ROOT.exists()
     assert not (tmp_path / "outside.txt").exists()
+    assert not (folders.DATA_DIR / "secret_key").exists()
 
 
 def test_a_backup_keeps_the_newest_archives_of_its_folder(reported, folders, tmp_path):
