@@ -26,9 +26,30 @@ class Statement(models.Model):
     audit_head = models.CharField(max_length=64, blank=True)
     html = models.TextField(blank=True, help_text="the published rendering, frozen")
     pdf_path = models.CharField(max_length=500, blank=True)
+    override_reason = models.TextField(
+        blank=True, help_text="why it was published although something blocked publication"
+    )
+    overridden = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="what blocked publication when it was overridden: [{key, problem, detail, clause}]",
+    )
 
     class Meta:
         ordering = ["-created"]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def override_notice(self) -> str:
+        """The sentence the published text carries when publication was forced; "" otherwise.
+
+        Built from what was stored at publication, so it says what blocked
+        publication then, whatever the data says later.
+        """
+        if not self.override_reason:
+            return ""
+        clauses = [item["clause"] for item in self.overridden]
+        when = ", and ".join(clauses) if clauses else "although publication was blocked"
+        return f"Published {when}. The mission's reason: {self.override_reason}"

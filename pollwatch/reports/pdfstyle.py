@@ -20,4 +20,7 @@ figure svg { max-width: 100%; height: auto; }
 .analyst-text { white-space: pre-line; }
 .no-print { display: none; }
 .small { font-size: 8pt; color: #444; }
+.override-notice { border-left: 3pt solid #E69F00; padding: 1mm 3mm; background: #fff7e6; }
+.annex { page-break-before: always; font-size: 9pt; }
+.annex li { margin-bottom: 1mm; }
 """

@@ -42,6 +42,7 @@ def sections_for(statement: Statement, *, inline_charts: bool = False) -> list[d
                 "suggestion": suggestion,
                 "text": text if text is not None else suggestion,
                 "edited": text is not None,
+                "methods": section.methods(context),
                 "charts": {
                     name.replace("-", "_"): charts.svg(name, statement.election)
                     for name in section.CHARTS
@@ -56,11 +57,13 @@ def sections_for(statement: Statement, *, inline_charts: bool = False) -> list[d
 def document_context(statement: Statement, *, for_pdf: bool = False) -> dict[str, Any]:
     """What the statement template needs; ``for_pdf`` inlines the charts (PDF and HTML file)."""
     sequence, digest = head_hash()
+    sections = sections_for(statement, inline_charts=for_pdf)
     return {
         "statement": statement,
         "election": statement.election,
         "for_pdf": for_pdf,
-        "sections": sections_for(statement, inline_charts=for_pdf),
+        "sections": sections,
+        "has_methods": any(section["methods"] for section in sections),
         "audit_sequence": sequence,
         "audit_head": digest,
         "generated": timezone.now(),

@@ -7,15 +7,18 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
+from pollwatch.reports.gate import REASON_MAX, Blocker, override_refusal, publication_blockers
 from pollwatch.reports.models import Statement
 from pollwatch.reports.render import document_context, render_html, render_pdf
 from pollwatch.results.access import analysis_for_user, can_analyse
@@ -119,21 +122,54 @@ def statement_pdf(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def statement_publish(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
-    """Freeze the statement: its HTML, its PDF and the audit head it was published at."""
+    """The publish page (what blocks publication, the override); POST publishes when nothing
+    blocks, or with an override reason, and otherwise answers 409 and changes nothing."""
     item, _ = _statement(request, slug, pk, change=True)
     if item.status == Statement.Status.PUBLISHED:
         return redirect("statement", slug=slug, pk=pk)
-    from django.template.loader import render_to_string
-
-    # The published statement rests on the data up to the audit head it prints: no figures
-    # that are a background refresh behind.
+    reason = request.POST.get("reason", "").strip()
+    # The gate and the published figures are both current: nothing a background refresh behind,
+    # and the published statement rests on the data up to the audit head it prints.
     with in_place():
-        context = document_context(item, for_pdf=True)
+        blockers = publication_blockers(item.election)
+        refusal = (
+            override_refusal(blockers, reason, request.POST.getlist("acknowledged"))
+            if request.method == "POST"
+            else None
+        )
+        if request.method == "POST" and refusal is None:
+            _publish(request, item, blockers, reason)
+            messages.success(request, "Published. The HTML and PDF are now frozen.")
+            return redirect("statement", slug=slug, pk=pk)
+    preview = Statement(override_reason="…", overridden=[b.as_dict() for b in blockers])
+    return render(
+        request,
+        "reports/publish.html",
+        {
+            "statement": item,
+            "election": item.election,
+            "blockers": blockers,
+            "refusal": refusal,
+            "reason": reason,
+            "reason_max": REASON_MAX,
+            "notice_preview": preview.override_notice,
+        },
+        status=409 if refusal else 200,
+    )
+
+
+def _publish(
+    request: PollwatchRequest, item: Statement, blockers: list[Blocker], reason: str
+) -> None:
+    """Freeze the statement: its HTML, its PDF and the audit head; an override is stated and audited."""
+    if blockers:
+        item.override_reason = reason
+        item.overridden = [blocker.as_dict() for blocker in blockers]
     item.status = Statement.Status.PUBLISHED
     item.published_at = timezone.now()
-    context["statement"] = item
+    context = document_context(item, for_pdf=True)
     item.audit_head = context["audit_head"]
     item.html = render_to_string("reports/_document_body.html", context)
     pdf = render_pdf(item, render_to_string("reports/document.html", context))
@@ -142,16 +178,19 @@ def statement_publish(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(pdf)
     item.pdf_path = relative
-    item.save()
-    record(
-        "statement.published",
-        actor=request.user.get_username(),
-        election_id=item.election_id,
-        obj=item,
-        payload={"audit_head": item.audit_head, "title": item.title},
-    )
-    messages.success(request, "Published. The HTML and PDF are now frozen.")
-    return redirect("statement", slug=slug, pk=pk)
+    payload: dict[str, object] = {"audit_head": item.audit_head, "title": item.title}
+    if blockers:
+        payload["override"] = {"reason": reason, "blockers": item.overridden}
+    # Published and audited together, or neither: an override must never go unrecorded.
+    with transaction.atomic():
+        item.save()
+        record(
+            "statement.published",
+            actor=request.user.get_username(),
+            election_id=item.election_id,
+            obj=item,
+            payload=payload,
+        )
 
 
 @login_required

@@ -3,9 +3,12 @@
 A section module has ``KEY``, ``TITLE``, ``context(election) -> dict | None``
 (None when the section has nothing to say, e.g. no media monitoring) and
 ``suggestion(context) -> str`` (the plain-language draft an analyst starts
-from); its template is ``reports/sections/<KEY>.html``, given the context plus
-``text`` (the analyst's words) and ``charts`` (inline SVG by name). Adding a
-section means copying one module and its template and listing it here.
+from, written for a journalist: no design terms) and ``methods(context) ->
+list[str]`` (the technical sentences — estimator, strata, test statistics —
+for the statement's Methods annex; [] when there are none); its template is
+``reports/sections/<KEY>.html``, given the context plus ``text`` (the
+analyst's words) and ``charts`` (inline SVG by name). Adding a section means
+copying one module and its template and listing it here.
 """
 
 from __future__ import annotations

@@ -31,3 +31,7 @@ def suggestion(ctx: dict[str, Any]) -> str:
             f"{ctx['own']['stations']:,} stations.",
         )
     return " ".join(sentences)
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    return []

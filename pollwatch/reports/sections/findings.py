@@ -31,3 +31,13 @@ def suggestion(ctx: dict[str, Any]) -> str:
         )
     listed = "; ".join(r["sentence"] for r in top)
     return f"Observers reported from {ctx['stations']:,} polling stations. Most frequent problems: {listed}."
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    return [
+        "Each share is estimated over the stratified sample of observed stations, weighting each "
+        "station by the size of its area (the stratum), and counts only the stations where the "
+        "question was answered; intervals are Korn–Graubard intervals at "
+        f"{100 * ctx['findings']['confidence']:.0f} % confidence, which stay reliable for rare "
+        "findings and small samples."
+    ]

@@ -34,3 +34,19 @@ def suggestion(ctx: dict[str, Any]) -> str:
         "Statistical tests of the official per-station results show warning signs that "
         "call for scrutiny: " + "; ".join(t["reading"] for t in ctx["warnings"]) + "."
     )
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    """Every test with its reading; descriptive ones describe the results, they prove nothing alone."""
+    sentences = [
+        "Tests marked descriptive describe the shape of the results: a flag on them alone is no "
+        "evidence of manipulation, as honest regional differences can produce it."
+    ]
+    for test in ctx["tests"]:
+        marks = [
+            m for m, on in (("descriptive", test["descriptive"]), ("flagged", test["flag"])) if on
+        ]
+        sentences.append(
+            f"{test['title']}{' (' + ', '.join(marks) + ')' if marks else ''}: {test['reading']}."
+        )
+    return sentences

@@ -1,4 +1,4 @@
-"""Incidents reported by observers, by severity and status."""
+"""Incidents reported by observers, by severity and status, and the critical ones nobody has reviewed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ KEY = "incidents"
 TITLE = "Incidents"
 CHARTS: list[str] = []
 LISTED = 10
+
+
+def unreviewed_critical(election: Election) -> int:
+    """Critical incidents still new: no coordinator has confirmed, resolved or rejected them.
+
+    The section says how many; the publication gate holds the statement back while any remain.
+    """
+    return Incident.objects.filter(
+        election=election, severity=Incident.Severity.CRITICAL, status=Incident.Status.NEW
+    ).count()
 
 
 def context(election: Election) -> dict[str, Any] | None:
@@ -35,12 +45,24 @@ def context(election: Election) -> dict[str, Any] | None:
         "confirmed": confirmed.count(),
         "by_severity": by_severity,
         "serious": list(serious),
+        "unreviewed_critical": unreviewed_critical(election),
     }
 
 
 def suggestion(ctx: dict[str, Any]) -> str:
     parts = ", ".join(f"{n:,} {label.lower()}" for label, n in ctx["by_severity"].items())
-    return (
+    text = (
         f"Observers reported {ctx['total']:,} incidents ({parts}); "
         f"{ctx['confirmed']:,} have been confirmed by the mission's coordinators."
     )
+    waiting = ctx["unreviewed_critical"]
+    if waiting:
+        text += (
+            f" {waiting:,} critical incident{'s have' if waiting != 1 else ' has'} not yet been "
+            "reviewed."
+        )
+    return text
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    return []

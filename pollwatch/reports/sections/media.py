@@ -47,3 +47,7 @@ def suggestion(ctx: dict[str, Any]) -> str:
         + "; ".join(leaders)
         + "."
     )
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    return []

@@ -31,11 +31,12 @@ def suggestion(ctx: dict[str, Any]) -> str:
             "mission will judge them against its quick count once they are complete."
         )
     elif data["outside"]:
-        verdict = "The official figures lie outside the mission's 95 % interval: " + " ".join(
-            r["sentence"] for r in data["outside"]
+        verdict = (
+            "The official figures lie outside the quick count's margins of error: "
+            + " ".join(r["sentence"] for r in data["outside"])
         )
     elif data["available"]:
-        verdict = "The official national figures lie within the mission's quick-count intervals."
+        verdict = "The official national figures lie within the quick count's margins of error."
     else:
         verdict = "The quick count is not yet available for comparison."
     return (
@@ -43,3 +44,12 @@ def suggestion(ctx: dict[str, Any]) -> str:
         f"At {summary.get('differ', 0):,} of {ctx['report']['compared']:,} stations where our "
         "observers copied the protocol, the published figures differ from the copy."
     )
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    return [
+        "An official national figure is outside the quick count when it lies outside the quick "
+        "count's 95 % interval for the same figure.",
+        "A station's official figures differ from the observers' copy when any count on the "
+        "protocol copied by the observer differs from the count published for that station.",
+    ]

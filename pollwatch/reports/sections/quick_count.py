@@ -1,4 +1,10 @@
-"""The quick count: our estimate of the result from the sampled stations' protocols."""
+"""The quick count: our estimate of the result from the sampled stations' protocols.
+
+The main text says in plain words what a journalist needs (how many reports,
+the estimates with their margins of error, whether the result can be called);
+the design details (estimator, strata, collapsed variance groups, the call
+rule's statistic) go to the Methods annex.
+"""
 
 from __future__ import annotations
 
@@ -9,36 +15,111 @@ from pollwatch.elections.models import Election
 KEY = "quick_count"
 TITLE = "Quick count"
 CHARTS = ["quick-count", "coverage"]
+DECIDED = "decided"
+LISTED = 3
+
+
+def figures(election: Election) -> dict[str, Any]:
+    """The quick count this section shows; the publication gate asks the same (one code path)."""
+    from pollwatch.results.estimates import quick_count_for
+
+    return quick_count_for(election)
+
+
+def runs_quick_count(election: Election) -> bool:
+    """Whether the mission runs a quick count: it has installed a results form for observers."""
+    from pollwatch.checklists.models import Form
+
+    return Form.objects.filter(election=election, kind=Form.Kind.RESULTS, active=True).exists()
 
 
 def context(election: Election) -> dict[str, Any] | None:
-    from pollwatch.results.estimates import quick_count_for
     from pollwatch.results.presenters import quick_count_context
 
-    qc = quick_count_for(election)
+    qc = figures(election)
     if not qc.get("available") or not qc.get("stations"):
         return None
     return quick_count_context(election, qc)
 
 
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f} %"
+
+
+def call_sentence(call: dict[str, Any], lead: dict[str, Any] | None) -> str:
+    """The call in plain words; the statistic behind it is in :func:`methods`."""
+    first, second = (lead["first_name"], lead["second_name"]) if lead else ("", "")
+    if call["status"] == DECIDED and lead:
+        return (
+            f"The quick count can call the result: the lead of {first} over {second} is "
+            "clearly larger than the margin of error."
+        )
+    if call["status"] == "too close" and lead:
+        return (
+            f"The quick count cannot call the result: the lead of {first} over {second} is "
+            "within the margin of error."
+        )
+    return (
+        "The quick count cannot call the result yet: the result forms received so far are "
+        "not enough to be sure (see Methods)."
+    )
+
+
 def suggestion(ctx: dict[str, Any]) -> str:
     qc = ctx["qc"]
-    rows = ctx["rows"]
-    leading = ", ".join(
-        f"{r['name']} {100 * r['estimate']:.1f} % ({100 * r['low']:.1f}–{100 * r['high']:.1f} %)"
-        for r in rows[:3]
+    sentences = [
+        f"The estimate is based on result forms from {qc['stations']:,} of the "
+        f"{qc['sampled_stations']:,} randomly sampled polling stations ({ctx['reported_percent']} %)."
+    ]
+    shares = ", ".join(
+        f"{r['name']} {_percent(r['estimate'])} (between {_percent(r['low'])} and "
+        f"{_percent(r['high'])})"
+        for r in ctx["rows"][:LISTED]
         if r["estimate"] is not None and r["low"] is not None
     )
+    if shares:
+        sentences.append(f"Estimated shares of the valid votes: {shares}.")
     turnout = qc.get("turnout")
-    turnout_text = (
-        f" Turnout is estimated at {100 * turnout['estimate']:.1f} % "
-        f"({100 * turnout['ci'][0]:.1f}–{100 * turnout['ci'][1]:.1f} %)."
-        if turnout and turnout.get("ci") and turnout["ci"][0] is not None
-        else ""
+    if turnout and turnout.get("ci") and turnout["ci"][0] is not None:
+        sentences.append(
+            f"Turnout is estimated at {_percent(turnout['estimate'])} (between "
+            f"{_percent(turnout['ci'][0])} and {_percent(turnout['ci'][1])})."
+        )
+    sentences.append(
+        f"Each range is a margin of error: the mission is {100 * qc['confidence']:.0f} % "
+        "confident that the true figure lies within it."
     )
+    unreported = qc["coverage"]["stations_in_unreported_strata"]
+    if unreported:
+        sentences.append(
+            f"Areas holding {unreported:,} of the {qc['frame_stations']:,} polling stations have "
+            "no sampled station or no result yet; the estimate assumes their voters vote like "
+            "the rest."
+        )
+    sentences.append(call_sentence(qc["call"], ctx["lead"]))
+    return " ".join(sentences)
+
+
+def methods(ctx: dict[str, Any]) -> list[str]:
+    """The design details behind the figures, for the Methods annex (the analysis page's words)."""
+    qc = ctx["qc"]
+    coverage = qc["coverage"]
+    strata = qc.get("strata", {})
     call = qc["call"]
-    return (
-        f"Based on result forms from {qc['stations']:,} of {qc['sampled_stations']:,} randomly "
-        f"sampled polling stations, the mission estimates: {leading} (95 % intervals).{turnout_text} "
-        f"Status of the estimate: {call['status']} — {call['reason']}."
-    )
+    return [
+        f"Estimator: {qc['method']} combined ratio estimation over a stratified random sample of "
+        f"{qc['sampled_stations']:,} polling stations in {strata.get('frame_strata', coverage['strata']):,} "
+        f"strata; intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
+        "(docs/quickcount.md).",
+        _as_sentence(f"Call rule: {call['status']} — {call['reason']}"),
+        f"Coverage: {coverage['strata']:,} strata; {coverage['strata_without_report']:,} sampled "
+        f"strata without a result yet and {coverage['strata_without_sample']:,} without a sampled "
+        f"station ({coverage['stations_in_unreported_strata']:,} stations the estimate assumes "
+        "vote like the rest).",
+        *(_as_sentence(warning) for warning in qc["warnings"]),
+    ]
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
