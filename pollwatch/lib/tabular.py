@@ -17,6 +17,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from xml.parsers import expat
 
@@ -143,7 +144,11 @@ def count_data_lines(path: Path) -> int:
 
 
 def read_rows(
-    path: Path, encoding: str = "utf-8", limits: Limits | None = None
+    path: Path,
+    encoding: str = "utf-8",
+    limits: Limits | None = None,
+    *,
+    first_rows: int | None = None,
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """(header, iterator of (row number, cells)); cells are stripped strings.
 
@@ -151,12 +156,15 @@ def read_rows(
     a file over ``limits``; errors met while iterating (a bad byte, a broken
     quote, a row over the limits) are raised as TableError naming the row.
     Nothing beyond one line (CSV) or one row (XLSX, after a streaming scan of
-    the sheet) is held in memory.
+    the sheet) is held in memory. With ``first_rows`` (a preview), only the
+    first that many data rows are read: an XLSX is scanned no further.
     """
     limits = limits or Limits()
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path, limits)
-    return _read_csv(path, known_encoding(encoding), limits)
+        header, rows = _read_xlsx(path, limits, first_rows)
+    else:
+        header, rows = _read_csv(path, known_encoding(encoding), limits)
+    return header, rows if first_rows is None else islice(rows, first_rows)
 
 
 def _decode_hint(exc: UnicodeDecodeError, encoding: str) -> str:
@@ -307,10 +315,12 @@ def _read_csv(
     return header, rows()
 
 
-def _read_xlsx(path: Path, limits: Limits) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _read_xlsx(
+    path: Path, limits: Limits, first_rows: int | None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
-    shape = _scan_xlsx(path, limits)
+    shape = _scan_xlsx(path, limits, first_rows)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken workbook
@@ -334,9 +344,9 @@ def _read_xlsx(path: Path, limits: Limits) -> tuple[list[str], Iterator[tuple[in
             for number, values in enumerate(iterator, start=2):
                 if number - 1 > limits.rows:
                     raise _too_many_rows(number, limits)
-                cells = [_cell(v) for v in values]
-                _check_cells(number, cells, header, limits)
-                yield number, cells
+                # Width and cell lengths were checked by the scan; the rows are counted again
+                # because openpyxl fills in the rows a sheet skips.
+                yield number, [_cell(v) for v in values]
         except TableError:
             raise
         except Exception as exc:  # noqa: BLE001 — a broken part met late is still the file's fault
@@ -353,7 +363,7 @@ class _SheetShape:
     width: int = 0
 
 
-def _scan_xlsx(path: Path, limits: Limits) -> _SheetShape:
+def _scan_xlsx(path: Path, limits: Limits, first_rows: int | None = None) -> _SheetShape:
     """Check an XLSX before openpyxl opens it; returns the first sheet's true last row and width.
 
     openpyxl builds each row (and the shared-string table) whole in memory, so
@@ -371,7 +381,7 @@ def _scan_xlsx(path: Path, limits: Limits) -> _SheetShape:
         sheet_part, strings_part = _xlsx_parts(path)
         shape = _SheetShape()
         if sheet_part is not None:
-            _scan_xml(archive, sheet_part, _SheetCounter(shape, limits))
+            _scan_xml(archive, sheet_part, _SheetCounter(shape, limits, first_rows))
         if strings_part is not None and strings_part in archive.NameToInfo:
             _scan_xml(archive, strings_part, _StringCounter(limits))
     return shape
@@ -438,6 +448,10 @@ def _refuse_doctype(*_args: object) -> None:
     )
 
 
+class _ScanDone(Exception):
+    """The rows a preview needs are scanned."""
+
+
 def _scan_xml(archive: zipfile.ZipFile, part: str, counter: _SheetCounter | _StringCounter) -> None:
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = _refuse_doctype
@@ -449,6 +463,8 @@ def _scan_xml(archive: zipfile.ZipFile, part: str, counter: _SheetCounter | _Str
             while chunk := source.read(CHUNK):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
+    except _ScanDone:
+        pass
     except expat.ExpatError as exc:
         raise TableError(RowError(None, "", f"broken XML in {part!r}: {exc}")) from exc
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -469,9 +485,11 @@ def _column_number(reference: str) -> int:
 class _SheetCounter:
     """Expat callbacks over a worksheet: rows, columns and characters per cell, as openpyxl numbers them."""
 
-    def __init__(self, shape: _SheetShape, limits: Limits):
+    def __init__(self, shape: _SheetShape, limits: Limits, first_rows: int | None = None):
         self.shape = shape
         self.limits = limits
+        # A preview reads the header and first_rows data rows: the scan stops past them.
+        self.last_wanted = limits.rows + 1 if first_rows is None else first_rows + 1
         self.row = 0
         self.column = 0
         self.in_cell = False
@@ -483,8 +501,10 @@ class _SheetCounter:
             reference = attributes.get("r", "")
             self.row = int(reference) if reference.isdigit() else self.row + 1
             self.column = 0
-            if self.row - 1 > self.limits.rows:
-                raise _too_many_rows(self.row, self.limits)
+            if self.row > self.last_wanted:
+                if self.row - 1 > self.limits.rows:
+                    raise _too_many_rows(self.row, self.limits)
+                raise _ScanDone
             self.shape.last_row = max(self.shape.last_row, self.row)
         elif tag == "c":
             self.column = _column_number(attributes.get("r", "")) or self.column + 1

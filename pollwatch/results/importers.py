@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +60,10 @@ def _path(job: ImportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / job.stored_path
 
 
-def _rows(job: ImportJob):
+def _rows(job: ImportJob, first_rows: int | None = None):
     """The stored file's header and rows; TableError past the MAX_IMPORT_* limits or an unknown encoding."""
-    return read_rows(_path(job), (job.options or {}).get("encoding", "utf-8"), import_limits())
+    encoding = (job.options or {}).get("encoding", "utf-8")
+    return read_rows(_path(job), encoding, import_limits(), first_rows=first_rows)
 
 
 def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, str, bool]]:
@@ -79,8 +79,8 @@ def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, st
 def preview(job: ImportJob) -> MappingPreview:
     """The header, the first rows, the guessed (or chosen) mapping and its warnings."""
     candidates = _candidates(job)
-    header, rows = _rows(job)
-    checked = list(islice(rows, CHECK_ROWS))
+    header, rows = _rows(job, first_rows=CHECK_ROWS)
+    checked = list(rows)
     mapping = (job.options or {}).get("mapping") or core.guess_mapping(header, candidates)
     warnings = core.check_mapping(checked, header, mapping, candidates, numbered=True)
     return MappingPreview(
@@ -95,8 +95,8 @@ def preview(job: ImportJob) -> MappingPreview:
 
 def check(job: ImportJob, mapping: dict[str, str | None]) -> list[dict[str, Any]]:
     """check_mapping on the first rows with the analyst's mapping."""
-    header, rows = _rows(job)
-    checked = list(islice(rows, CHECK_ROWS))
+    header, rows = _rows(job, first_rows=CHECK_ROWS)
+    checked = list(rows)
     return [
         w.as_dict()
         for w in core.check_mapping(checked, header, mapping, _candidates(job), numbered=True)

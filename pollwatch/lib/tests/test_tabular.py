@@ -207,3 +207,12 @@ def test_aliases_of_known_encodings_are_accepted(tmp_path):
     path.write_bytes("code,name\nS1,Школа\n".encode("cp1251"))
     header, rows = read_rows(path, "windows-1251")
     assert list(rows) == [(2, ["S1", "Школа"])]
+
+
+def test_a_preview_of_an_xlsx_scans_only_the_rows_it_shows(tmp_path):
+    rows = [inline_row(n, [f"S{n}", "x"]) for n in range(1, 30)]
+    rows.append('<row r="40"><c t="inlineStr"><is><t>' + "y" * 20_000 + "</t></is></c></row>")
+    path = write_xlsx(tmp_path / "preview.xlsx", rows)
+    header, first = read_rows(path, limits=Limits(rows=10), first_rows=5)
+    assert header == ["S1", "x"] and [number for number, _ in first] == [2, 3, 4, 5, 6]
+    assert refusal(path, limits=Limits(rows=10)).startswith("row 12:")
