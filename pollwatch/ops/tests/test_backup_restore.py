@@ -143,7 +143,7 @@ def test_the_archive_is_private_and_its_manifest_describes_the_snapshot(reported
     assert archive.parent == folders.BACKUP_DIR
     assert mode(archive) == 0o600 and mode(folders.BACKUP_DIR) == 0o700
     with tarfile.open(archive) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest = json.loads(read_member(tar, "manifest.json"))
     assert manifest["database"]["kind"] == connection.vendor
     assert manifest["counts"]["submissions_submission"] == len(reported)
     head = ChainHead.objects.get()
@@ -185,10 +185,16 @@ def test_restore_refuses_uploads_that_would_replace_other_contents(
         assert connection.introspection.table_names() == []
 
 
+def read_member(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> bytes:
+    handle = tar.extractfile(member)
+    assert handle is not None, member
+    return handle.read()
+
+
 def rewrite(archive: Path, change) -> None:
     """Rewrite the archive member by member through change(name, data) -> [(name, data)]."""
     with tarfile.open(archive) as tar:
-        members = [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]
+        members = [(m.name, read_member(tar, m)) for m in tar.getmembers()]
     with tarfile.open(archive, "w:gz") as tar:
         for name, data in members:
             for new_name, new_data in change(name, data):
@@ -296,5 +302,5 @@ def test_a_sqlite_backup_does_not_wait_for_a_writer(reported, folders):
         writer.execute("ROLLBACK")
         writer.close()
     with tarfile.open(archive) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest = json.loads(read_member(tar, "manifest.json"))
     assert manifest["counts"]["submissions_submission"] == len(reported)  # the committed state
