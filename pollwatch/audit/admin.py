@@ -20,7 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router, transaction
 from django.http import HttpRequest
 
-from pollwatch.audit.models import AuditEvent, record
+from pollwatch.audit.models import AuditEvent, error_text, record
 
 # Fields never copied into the log: credentials are not evidence.
 SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
@@ -147,19 +147,38 @@ def _jsonable(value: Any) -> Any:
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by the application and sealed into the chain, never edited."""
+    """Read-only: the log is written by the application and sealed into the chain, never edited.
+
+    A quarantined event may hold what Python cannot read or a page cannot
+    encode, so the payload is read one event at a time and shown escaped.
+    """
 
     list_display = ["pk", "seq", "at", "kind", "actor", "object_type", "object_id", "quarantined"]
     list_filter = [("quarantined_at", admin.EmptyFieldListFilter), "kind"]
     search_fields = ["kind", "actor", "object_id"]
     show_full_result_count = False
+    exclude = ["payload"]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[AuditEvent]:
+        return super().get_queryset(request).defer("payload")
 
     @admin.display(boolean=True, description="quarantined")
     def quarantined(self, event: AuditEvent) -> bool:
         return bool(event.quarantined_reason)
 
+    @admin.display(description="payload")
+    def payload_shown(self, event: AuditEvent) -> str:
+        try:
+            with transaction.atomic():
+                rows = AuditEvent.objects.filter(pk=event.pk).values_list("payload", flat=True)
+                payload = rows.first()
+            return json.dumps(payload, ensure_ascii=True, indent=1, sort_keys=True, default=str)
+        except Exception as exc:  # shown, not a 500: this is where an admin looks at bad events
+            return f"(unreadable: {error_text(exc)})"
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in AuditEvent._meta.fields]
+        fields = [field.name for field in AuditEvent._meta.fields if field.name != "payload"]
+        return [*fields, "payload_shown"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

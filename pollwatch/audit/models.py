@@ -122,7 +122,7 @@ def seal(batch: int = SEAL_BATCH) -> int:
             try:
                 digest = link_hash(head.hash, event.content())
             except Exception as exc:  # anything at all: the next event must still be sealed
-                set_aside[event.pk] = _reason(exc)
+                set_aside[event.pk] = error_text(exc)
                 continue
             event.seq, event.prev_hash, event.hash = head.seq + 1, head.hash, digest
             head.seq, head.hash = event.seq, event.hash
@@ -169,7 +169,7 @@ def _load(ids: list[int]) -> tuple[list[AuditEvent], dict[int, str]]:
             # must stop this batch (the sealer is restarted), not quarantine good events.
             with transaction.atomic():
                 AuditEvent.objects.filter(pk=pk).values_list("pk", flat=True).first()
-            unreadable[pk] = _reason(exc)
+            unreadable[pk] = error_text(exc)
     return events, unreadable
 
 
@@ -188,7 +188,7 @@ def _quarantine(reasons: dict[int, str]) -> None:
         )
 
 
-def _reason(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """The error as text any database and the hasher accept (the message may quote the bad text)."""
     text = f"{type(exc).__name__}: {exc}"[:500]
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

@@ -106,3 +106,21 @@ def test_healthz_counts_quarantined_and_waiting_events(client, bad_event_kind):
         "oldest_unsealed_seconds": 0,
         "quarantined": 1,
     }
+
+
+def test_admins_see_quarantined_events_in_the_admin(client, bad_event_kind):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    bad = insert_bad_event(bad_event_kind)
+    seal_all()
+    client.force_login(User.objects.create_superuser("root", "root@example.org", "x" * 12))
+    listing = client.get(
+        reverse("admin:audit_auditevent_changelist") + "?quarantined_at__isempty=0"
+    )
+    assert listing.status_code == 200 and f"{bad}" in listing.content.decode()
+    page = client.get(reverse("admin:audit_auditevent_change", args=[bad]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    reason = quarantined().values_list("quarantined_reason", flat=True).get(pk=bad)
+    assert reason[:20] in text.replace("&#x27;", "'")
