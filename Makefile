@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install install-test demo test test-postgres lint typecheck check serve bench clean
+.PHONY: install install-test demo test test-postgres lint typecheck check serve bench proofs clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -40,6 +40,14 @@ check: lint typecheck test
 
 bench: install-test
 	$(PY) benchmarks/run_all.py
+
+# Fault proofs under load (pass or fail, a few minutes): bad audit events and a killed sealer on
+# SQLite and PostgreSQL, then a killed web worker and a PostgreSQL restart (it restarts the
+# machine's PostgreSQL: not beside other work on it). See benchmarks/README.md.
+proofs: install-test
+	$(PY) benchmarks/fault_audit.py
+	$(PY) benchmarks/fault_audit.py --postgres
+	$(PY) benchmarks/fault_ingest.py
 
 clean:
 	rm -rf $(VENV) pollwatch-data .pytest_cache .mypy_cache .ruff_cache
