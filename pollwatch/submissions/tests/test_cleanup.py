@@ -71,3 +71,18 @@ def test_an_unknown_area_is_a_clear_error(db, mission):
         call_command(
             "revoke_tokens", "--election", "test-election", "--area", "R9", "--reason", "x"
         )
+
+
+def test_sign_in_links_are_proper_csv_that_no_spreadsheet_runs(db, mission):
+    import csv
+    import io
+
+    person = mission.people["observer"]
+    person.full_name = '=HYPERLINK("http://x", "Aliyev, Rashad")'
+    person.save()
+    out = io.StringIO()
+    call_command("observer_links", "--election", "test-election", stdout=out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["code", "name", "phone", "link"]
+    mine = next(row for row in rows if row[0] == person.code)
+    assert mine[1] == "'" + person.full_name and mine[3].startswith("http://127.0.0.1:8000/o/#t=")

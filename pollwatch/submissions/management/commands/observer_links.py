@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import csv
+
 from django.core.management.base import BaseCommand
 
 from pollwatch.elections.management.commands._common import election_or_list
+from pollwatch.lib.spreadsheet_safe import safe_row
 from pollwatch.observers.models import Person, Role
 from pollwatch.submissions.views import issue_token
 
@@ -28,7 +31,9 @@ class Command(BaseCommand):
         ).distinct()
         if options["code"]:
             people = people.filter(code__in=options["code"])
-        self.stdout.write("code,name,phone,link")
+        # Quoted by csv (a name may hold a comma) and safe to open in a spreadsheet.
+        out = csv.writer(self.stdout, lineterminator="\n")
+        out.writerow(["code", "name", "phone", "link"])
         for person in people.order_by("code"):
             link = f"{options['base_url'].rstrip('/')}/o/#t={issue_token(person)}"
-            self.stdout.write(f"{person.code},{person.full_name},{person.phone},{link}")
+            out.writerow(safe_row([person.code, person.full_name, person.phone, link]))
