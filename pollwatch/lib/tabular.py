@@ -27,6 +27,7 @@ from pollwatch.lib.spreadsheet_safe import safe_row
 csv.field_size_limit(1_000_000)
 
 CHUNK = 1 << 20
+STRINGS_PER_ROW = 4
 
 
 @dataclass(frozen=True)
@@ -361,6 +362,7 @@ def _read_xlsx(
 class _SheetShape:
     last_row: int = 0
     width: int = 0
+    cells: int = 0
 
 
 def _scan_xlsx(path: Path, limits: Limits, first_rows: int | None = None) -> _SheetShape:
@@ -383,7 +385,10 @@ def _scan_xlsx(path: Path, limits: Limits, first_rows: int | None = None) -> _Sh
         if sheet_part is not None:
             _scan_xml(archive, sheet_part, _SheetCounter(shape, limits, first_rows))
         if strings_part is not None and strings_part in archive.NameToInfo:
-            _scan_xml(archive, strings_part, _StringCounter(limits))
+            # openpyxl holds every shared string (about 7 bytes of memory per byte of XML for
+            # short ones): no more of them than the sheet has cells, or a few per row allowed.
+            most = max(shape.cells, STRINGS_PER_ROW * limits.rows)
+            _scan_xml(archive, strings_part, _StringCounter(limits, most))
     return shape
 
 
@@ -511,6 +516,7 @@ class _SheetCounter:
             if self.column > self.limits.columns:
                 raise _too_wide(self.row, self.column, self.limits)
             self.shape.width = max(self.shape.width, self.column)
+            self.shape.cells += 1
             self.in_cell = True
             self.chars = 0
 
@@ -532,10 +538,12 @@ class _SheetCounter:
 
 
 class _StringCounter:
-    """Expat callbacks over the shared-string table: no string longer than a cell may be."""
+    """Expat callbacks over the shared-string table: no string longer than a cell may be, at most ``most``."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, most: int):
         self.limits = limits
+        self.most = most
+        self.count = 0
         self.in_string = False
         self.chars = 0
 
@@ -543,6 +551,16 @@ class _StringCounter:
         if _local(name) == "si":
             self.in_string = True
             self.chars = 0
+            self.count += 1
+            if self.count > self.most:
+                raise TableError(
+                    RowError(
+                        None,
+                        "",
+                        f"the workbook holds more than {self.most:,} distinct texts, more than "
+                        "its first sheet can use; save that sheet alone, or as CSV",
+                    )
+                )
 
     def end(self, name: str) -> None:
         if _local(name) == "si":

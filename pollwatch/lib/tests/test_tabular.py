@@ -216,3 +216,31 @@ def test_a_preview_of_an_xlsx_scans_only_the_rows_it_shows(tmp_path):
     header, first = read_rows(path, limits=Limits(rows=10), first_rows=5)
     assert header == ["S1", "x"] and [number for number, _ in first] == [2, 3, 4, 5, 6]
     assert refusal(path, limits=Limits(rows=10)).startswith("row 12:")
+
+
+def test_a_shared_string_table_larger_than_the_sheet_can_use_is_refused(tmp_path):
+    content_types = CONTENT_TYPES.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    path = tmp_path / "strings.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            SHEET_OPEN + '<row r="1"><c t="s"><v>0</v></c></row>' + SHEET_CLOSE,
+        )
+        strings = "".join(f"<si><t>{i}</t></si>" for i in range(100))
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + strings
+            + "</sst>",
+        )
+    assert "more than 40 distinct texts" in refusal(path, limits=Limits(rows=10))
+    header, rows = read_rows(path, limits=Limits(rows=25))
+    assert header == ["0"] and list(rows) == []
