@@ -7,10 +7,12 @@ The sample is the set of stations observers were deployed to (not as
 reserve), plus any reserve station whose result arrived: a reserve is drawn
 from the same stratum and replaces a sampled station that could not be
 reached. Strata are the stations' own (lowest-level) areas; N_h is the
-number of stations of each such area in the frame. A result form counts when
-it is accepted or verified; forms with problems (partial) and quarantined or
-rejected ones wait for a coordinator's decision. When a station has several,
-a verified one wins, else the latest.
+number of stations of each such area in the frame. Which form counts at a
+station is one rule, ``Submission.objects.counted``: the latest complete
+form, verified or not, unless a coordinator rejected or quarantined it; a
+partial form (accepted with problems) only when the station has no complete
+one. The quick count is shown with those partial forms (the headline) and
+without them, with the number of stations that count through one.
 
 Results are kept with the version of the submissions they were computed
 from (``pollwatch.results.freshness``): a dashboard refreshing every few
@@ -35,11 +37,10 @@ from pollwatch.results.freshness import fresh
 from pollwatch.results.models import OfficialResult
 from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
-from pollwatch.submissions.models import Submission
+from pollwatch.submissions.models import CountedForm, Submission
 
 # The key changes with every finished import, so the frame can be kept long.
 FRAME_TTL = 24 * 3600
-COUNTED = (Submission.Status.ACCEPTED, Submission.Status.VERIFIED)
 # A region whose reported share of sampled stations is below this fraction of the
 # national one is flagged as under-reported (newly included territories often are).
 UNDER_REPORTED_RATIO = 0.75
@@ -137,25 +138,13 @@ def candidate_rows(candidates: list[Candidate]) -> list[dict[str, str]]:
 
 def counted_per_station(
     election: Election, kind: str, *, form_code: str | None = None
-) -> dict[int, tuple[dict, Any, str]]:
-    """station id -> (answers, created, status) of the submission that counts there."""
-    chosen: dict[int, tuple[dict, Any, str]] = {}
-    submissions = Submission.objects.filter(election=election, form__kind=kind, status__in=COUNTED)
-    if form_code is not None:
-        submissions = submissions.filter(form__code=form_code)
-    rows = submissions.order_by("created", "pk").values_list(
-        "station_id", "answers", "created", "status"
-    )
-    for station_id, answers, created, status in rows:
-        previous = chosen.get(station_id)
-        if (
-            previous is not None
-            and previous[2] == Submission.Status.VERIFIED
-            and status != previous[2]
-        ):
-            continue
-        chosen[station_id] = (answers, created, status)
-    return chosen
+) -> dict[int, CountedForm]:
+    """station id -> (answers, created, complete) of the form that counts there.
+
+    The rule lives on the model (``Submission.objects.counted``); this is its
+    election-scoped spelling, kept for the callers that import it from here.
+    """
+    return Submission.objects.filter(election=election).counted(kind, form_code=form_code)
 
 
 def submissions_fingerprint(election: Election, kind: str) -> str:
@@ -229,51 +218,40 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
     }
     if not codes or len(sample.station_ids) == 0:
         return {**base, "available": False, "reason": "no sample or no candidates yet"}
-    reported = np.array([sid in results for sid in sample.station_ids.tolist()], dtype=bool)
-    answers = [results.get(sid, ({}, None, ""))[0] for sid in sample.station_ids.tolist()]
+    sampled_ids = sample.station_ids.tolist()
+    reported = np.array([sid in results for sid in sampled_ids], dtype=bool)
+    forms = [results.get(sid) for sid in sampled_ids]
+    answers = [form.answers if form else {} for form in forms]
+    partial_form = np.array([form is not None and not form.complete for form in forms])
     votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
     registered = np.array([_count(a, "RV") for a in answers])
     invalid = np.array([_count(a, "IN") for a in answers])
-    # A reported form missing a count is not counted (validation normally prevents it).
-    complete = reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
-    has_totals = bool(np.all(np.isfinite(registered[complete]))) and bool(
-        np.all(np.isfinite(invalid[complete]))
+    # A counted form without every candidate's votes cannot enter the ratio (the warning says why).
+    usable = reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
+    has_totals = bool(np.all(np.isfinite(registered[usable]))) and bool(
+        np.all(np.isfinite(invalid[usable]))
     )
-    arrival = np.array(
-        [
-            results[sid][1].timestamp() if sid in results else np.inf
-            for sid in sample.station_ids.tolist()
-        ]
-    )
+    arrival = np.array([form.created.timestamp() if form else np.inf for form in forms])
     population = dict(frame.population)
-    estimate = quick_count(
-        sample.strata,
-        votes,
-        registered if has_totals else None,
-        invalid if has_totals else None,
-        population=population,
-        reported=complete,
-        by=sample.regions.astype(str),
-        arrival=arrival,
-        confidence=confidence,
-    )
-    out = {**base, "available": True, **estimate.as_dict()}
-    incomplete = reported & ~complete
-    if incomplete.any():
-        missing = sorted(
-            {
-                code
-                for index in np.flatnonzero(incomplete)
-                for code in codes
-                if not np.isfinite(votes[code][index])
-            }
+
+    def estimate_on(counted: np.ndarray):
+        return quick_count(
+            sample.strata,
+            votes,
+            registered if has_totals else None,
+            invalid if has_totals else None,
+            population=population,
+            reported=counted,
+            by=sample.regions.astype(str),
+            arrival=arrival,
+            confidence=confidence,
         )
-        out["warnings"].append(
-            f"{int(incomplete.sum())} counted result form(s) lack the votes of "
-            f"{', '.join(missing)} and are left out: was a candidate added after the form was installed?"
-        )
-    out["coverage"] = _coverage(frame, sample, complete, population)
-    done = np.flatnonzero(complete)
+
+    out = {**base, "available": True, **estimate_on(usable).as_dict()}
+    out["warnings"].extend(_missing_votes_warnings(codes, votes, reported & ~usable, partial_form))
+    out.update(_without_partial_forms(usable, partial_form, estimate_on))
+    out["coverage"] = _coverage(frame, sample, usable, population)
+    done = np.flatnonzero(usable)
     if len(done) >= 2:
         batch = max(5, len(done) // 40)
         points = convergence(
@@ -288,6 +266,58 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
     else:
         out["convergence"] = []
     return out
+
+
+def _missing_votes_warnings(
+    codes: list[str], votes: dict[str, np.ndarray], left_out: np.ndarray, partial_form: np.ndarray
+) -> list[str]:
+    """Why counted forms are left out: a partial form's unreadable counts, or a form that never asked."""
+    warnings = []
+    for partial, why in (
+        (
+            True,
+            "are partial forms (accepted with problems) that lack the votes of {}: "
+            "they wait for a correction of those counts",
+        ),
+        (
+            False,
+            "passed validation but lack the votes of {}: "
+            "was a candidate added after the form was installed?",
+        ),
+    ):
+        which = left_out & (partial_form == partial)
+        if not which.any():
+            continue
+        missing = sorted(
+            {
+                code
+                for index in np.flatnonzero(which)
+                for code in codes
+                if not np.isfinite(votes[code][index])
+            }
+        )
+        warnings.append(
+            f"{int(which.sum())} counted result form(s) "
+            + why.format(", ".join(missing))
+            + "; they are left out of the estimate."
+        )
+    return warnings
+
+
+def _without_partial_forms(usable: np.ndarray, partial_form: np.ndarray, estimate_on) -> dict:
+    """How many stations count through a partial form, and the headline figures without them.
+
+    A partial form counts when its station sent no complete one; whether its
+    problems matter is a coordinator's judgement, so the figures are shown
+    both ways. ``without_partial`` is None when no partial form counts.
+    """
+    through_partial = usable & partial_form
+    count = int(through_partial.sum())
+    if not count:
+        return {"partial_stations": 0, "without_partial": None}
+    other = estimate_on(usable & ~partial_form).as_dict()
+    keys = ("shares", "turnout", "invalid", "lead", "call", "stations")
+    return {"partial_stations": count, "without_partial": {k: other[k] for k in keys}}
 
 
 def _coverage(
@@ -398,7 +428,7 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     strata: list[np.ndarray] = []
     arrival: list[np.ndarray] = []
     refused = 0
-    for station_id, (answers, created, _) in tallies.items():
+    for station_id, (answers, created, _complete) in tallies.items():
         if station_id not in stations:
             continue
         counts = [int(np.nan_to_num(_count(answers, code))) for code in codes]

@@ -36,6 +36,9 @@ def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any
         return {"qc": qc, "rows": [], "regions": [], "map": "", "warnings": []}
     names = {c["code"]: c["name"] for c in qc["candidates"]}
     rows = [r for r in share_rows(qc) if r["estimate"] is not None]
+    without = qc.get("without_partial") or {}
+    for row in rows:
+        row["without_partial"] = without.get("shares", {}).get(row["code"])
     leader = rows[0]["code"] if rows else None
     regions = []
     for row in qc["coverage"]["regions"]:
@@ -257,7 +260,9 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
                 "expected": test.get("expected"),
                 "p_value": test.get("p_value"),
                 "flag": warns(key, test),
-                "descriptive": key in DESCRIPTIVE_TESTS,
+                # Runs since issue 11 say it themselves: calibrated to regions, or descriptive.
+                "descriptive": test.get("descriptive", key in DESCRIPTIVE_TESTS),
+                "calibration": test.get("calibration"),
             }
         )
     impossible = national.get("impossible_values", {})

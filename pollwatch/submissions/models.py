@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import models
@@ -71,6 +73,46 @@ class Inbound(models.Model):
         return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class CountedForm(NamedTuple):
+    """The form that counts at a station (see :meth:`SubmissionQuerySet.counted`)."""
+
+    answers: dict[str, Any]
+    created: datetime
+    complete: bool
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def counted(self, kind: str, *, form_code: str | None = None) -> dict[int, CountedForm]:
+        """station id -> the form of ``kind`` that counts there: the one rule every figure uses.
+
+        The latest *complete* form (validation found no problem), verified or
+        not, wins; a partial form (accepted with problems, verified or not)
+        counts only when the station has no complete one. A coordinator's
+        reject or quarantine takes a form out. Verifying a partial form does
+        not make it complete: it keeps the problems that intake or the last
+        edit found, so it never displaces a complete form from the same
+        station; an edit that clears the problems makes it complete. Among
+        several forms of the same kind, the latest received counts,
+        whichever observer sent it.
+        """
+        rows = (
+            self.filter(form__kind=kind)
+            .exclude(status__in=[Submission.Status.REJECTED, Submission.Status.QUARANTINED])
+            .order_by("created", "pk")
+        )
+        if form_code is not None:
+            rows = rows.filter(form__code=form_code)
+        chosen: dict[int, CountedForm] = {}
+        for station_id, answers, created, problems in rows.values_list(
+            "station_id", "answers", "created", "problems"
+        ):
+            form = CountedForm(answers, created, not problems)
+            previous = chosen.get(station_id)
+            if previous is None or form.complete or not previous.complete:
+                chosen[station_id] = form
+        return chosen
+
+
 class Submission(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted"
@@ -109,6 +151,8 @@ class Submission(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

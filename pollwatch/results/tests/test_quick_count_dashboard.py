@@ -40,22 +40,95 @@ def test_the_estimate_is_the_cores_on_the_counted_forms(mission, results_forms):
     assert data["strata"]["coverage"] < 1
 
 
-def test_quarantined_and_partial_forms_wait_for_a_coordinator(mission, results_forms):
+def test_a_partial_form_counts_only_without_a_complete_one_and_is_shown_both_ways(
+    mission, results_forms
+):
     from pollwatch.results.estimates import quick_count_for
-    from pollwatch.submissions.intake import decide
 
     bad = protocol(600, 300)
     bad["VA"] = 800  # the candidates' votes do not add up to the valid ballots
     partial = send(mission, results_forms["PR"], "observer", "D1-001", bad)
     assert partial.submission.status == "partial"
-    assert quick_count_for(mission.election)["stations"] == 0
-    decide(
-        partial.submission,
-        "verify",
-        reason="checked with the observer",
-        actor=mission.users["coordinator"],
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    data = quick_count_for(mission.election)
+    assert data["stations"] == 2 and data["partial_stations"] == 1
+    assert data["shares"]["C1"]["estimate"] == 1100 / 1800
+    without = data["without_partial"]
+    assert without["stations"] == 1
+    assert without["shares"]["C1"]["estimate"] == 500 / 900
+
+
+def test_quarantined_and_rejected_forms_do_not_count(mission, results_forms):
+    from pollwatch.results.estimates import quick_count_for
+    from pollwatch.submissions.intake import decide
+
+    coordinator = mission.users["coordinator"]
+    first = send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    second = send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    decide(first.submission, "quarantine", reason="sender unclear", actor=coordinator)
+    decide(second.submission, "reject", reason="photo shows other figures", actor=coordinator)
+    data = quick_count_for(mission.election)
+    assert data["stations"] == 0 and data["partial_stations"] == 0
+
+
+def test_verifying_a_partial_form_does_not_displace_the_complete_one(mission, results_forms):
+    """Issue 11 item 12: an SMS with a misread count (``BC 7OO``), verified, used to win."""
+    from pollwatch.results.estimates import counted_per_station, quick_count_for
+    from pollwatch.submissions.intake import decide
+
+    complete = send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    misread = send(
+        mission,
+        results_forms["PR"],
+        "observer",
+        "D1-001",
+        {"RV": 1148, "BI": 700, "BC": "7OO"},
     )
-    assert quick_count_for(mission.election)["stations"] == 1
+    assert misread.submission.status == "partial"
+    decide(misread.submission, "verify", reason="called back", actor=mission.users["coordinator"])
+    counted = counted_per_station(mission.election, "results")
+    station = mission.stations["D1-001"].pk
+    assert counted[station].answers == complete.submission.answers
+    assert counted[station].complete
+    data = quick_count_for(mission.election)
+    assert data["stations"] == 1 and data["partial_stations"] == 0
+    assert not any("lack the votes" in w for w in data["warnings"])
+
+
+def test_the_latest_complete_form_counts_verified_or_not(mission, results_forms):
+    from pollwatch.results.estimates import counted_per_station
+    from pollwatch.submissions.intake import decide
+
+    first = send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    decide(first.submission, "verify", reason="checked", actor=mission.users["coordinator"])
+    later = send(mission, results_forms["PR"], "observer", "D1-001", protocol(610, 290))
+    counted = counted_per_station(mission.election, "results")
+    assert counted[mission.stations["D1-001"].pk].answers == later.submission.answers
+
+
+def test_a_partial_form_without_candidate_votes_is_left_out_with_the_right_reason(
+    mission, results_forms
+):
+    from pollwatch.results.estimates import quick_count_for
+
+    send(mission, results_forms["PR"], "observer", "D1-001", {"RV": 1148, "BI": 700, "BC": "7OO"})
+    data = quick_count_for(mission.election)
+    assert data["stations"] == 0
+    (warning,) = [w for w in data["warnings"] if "lack the votes" in w]
+    assert "partial form" in warning and "candidate added" not in warning
+
+
+def test_the_page_says_how_many_stations_count_through_a_partial_form(
+    client, mission, results_forms
+):
+    bad = protocol(600, 300)
+    bad["VA"] = 800
+    send(mission, results_forms["PR"], "observer", "D1-001", bad)
+    send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
+    client.force_login(mission.users["analyst"])
+    page = client.get(reverse("quick-count", args=[mission.election.slug])).content.decode()
+    assert "1 station counts through a partial form" in page
+    assert "Without partial forms" in page
 
 
 def test_an_under_reported_newly_included_region_is_flagged(mission, results_forms):
