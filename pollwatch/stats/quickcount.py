@@ -33,7 +33,15 @@ Rules for thin strata (documented in docs/quickcount.md):
 * a stratum whose every station reported (n_h = N_h) contributes no variance.
 
 Domains (``by``) use the same formula with y and x set to zero outside the
-domain, so strata and n_h stay those of the whole sample.
+domain, so strata and n_h stay those of the whole sample. A domain's
+intervals use Student's t with df = (reporting stations of the domain) −
+(variance groups they fall in), counting only strata that carry variance
+(not complete ones), at least 1 (Korn & Graubard 1999 §5.2: the design's
+degrees of freedom are PSUs minus strata). With ~9 stations in 3 strata a
+region's interval is 25 % wider than the normal one, which covered 86.5 %
+instead of 95 % in simulation; the national intervals stay normal (their df
+run in the hundreds). The domain's call asks the same tail probability of
+t(df) that ``call_z`` asks of the normal.
 
 The bootstrap (``method="bootstrap"``) is the Rao–Wu rescaling bootstrap with
 n_g − 1 draws with replacement within each variance group per replicate and
@@ -50,6 +58,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from pollwatch.stats.table import InputError, Problem
 
@@ -133,6 +142,7 @@ class QuickCountResult:
     method: str
     confidence: float
     by: dict[str, QuickCountResult] = field(default_factory=dict)
+    interval: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -150,6 +160,8 @@ class QuickCountResult:
         }
         if self.by:
             out["by"] = {str(k): v.as_dict() for k, v in self.by.items()}
+        if self.interval:
+            out["interval"] = dict(self.interval)
         return out
 
 
@@ -180,6 +192,25 @@ def z_for(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     return float(norm.ppf(0.5 + confidence / 2.0))
+
+
+def t_for(confidence: float, df: float) -> float:
+    """Two-sided Student's t quantile for a confidence level in (0, 1) and ``df`` degrees of freedom."""
+    z_for(confidence)  # the same check of the level
+    return float(student_t.ppf(0.5 + confidence / 2.0, df))
+
+
+def domain_df(design: Design, inside: np.ndarray) -> int:
+    """Degrees of freedom of a domain's variance: its stations in variance-bearing groups minus those groups.
+
+    ``inside`` marks the domain's stations among the reporting ones. Stations
+    of complete strata (n_h = N_h) carry no variance and count for nothing.
+    At least 1, so that a domain whose every stratum holds one station still
+    gets a (very wide) interval rather than none.
+    """
+    bearing = inside & (design.fpc_root > 0)
+    groups = len(np.unique(design.group[bearing]))
+    return max(1, int(bearing.sum()) - groups)
 
 
 @dataclass(frozen=True)
@@ -640,7 +671,11 @@ def quick_count(
             domain_reported = int((in_domain & reported_mask).sum())
             if domain_reported == 0:
                 missing_domains.append(label)
-            shares, turnout, invalid_est, lead = context.estimate(in_domain[reported_mask])
+            df = domain_df(design, in_domain[reported_mask])
+            multiplier = t_for(confidence, df)
+            shares, turnout, invalid_est, lead = context.estimate(
+                in_domain[reported_mask], multiplier
+            )
             fraction = domain_reported / int(in_domain.sum())
             stable = _stability(
                 context,
@@ -656,7 +691,11 @@ def quick_count(
                 invalid=invalid_est,
                 lead=lead,
                 call=call_status(
-                    lead, fraction, stable=stable, z_threshold=call_z, min_reported=min_reported
+                    lead,
+                    fraction,
+                    stable=stable,
+                    z_threshold=float(student_t.isf(norm.sf(call_z), df)),
+                    min_reported=min_reported,
                 ),
                 stations=domain_reported,
                 sampled_stations=int(in_domain.sum()),
@@ -666,6 +705,7 @@ def quick_count(
                 else ["no reporting station in this domain: estimates are undefined"],
                 method=method,
                 confidence=confidence,
+                interval={"distribution": "t", "df": df, "multiplier": multiplier},
             )
     shares, turnout, invalid_est, lead = context.estimate(None)
     stable = _stability(context, order, stability_checks, stability_step, None, length)
@@ -694,6 +734,7 @@ def quick_count(
         method=method,
         confidence=confidence,
         by=by_results,
+        interval={"distribution": "normal", "multiplier": z},
     )
 
 
@@ -727,9 +768,11 @@ class _Context:
         return linearized_ratios(self.design, y, x)
 
     def estimate(
-        self, inside: np.ndarray | None
+        self, inside: np.ndarray | None, multiplier: float | None = None
     ) -> tuple[dict[str, Estimate], Estimate | None, Estimate | None, Lead | None]:
         """Shares, turnout, invalid and lead, in a domain (boolean over reporting stations) or overall.
+
+        Intervals are ± ``multiplier``·SE (default: the normal quantile of the context).
 
         All ratios go through one variance call (one set of bootstrap replicates); the
         lead's pair is chosen first from the point estimates, which need only weighted totals.
@@ -755,20 +798,21 @@ class _Context:
             ys.append((self.invalid * keep)[:, None])
             xs.append(ballots[:, None])
         ratio, se = self._ratios(np.hstack(ys), np.hstack(xs))
+        z = self.z if multiplier is None else multiplier
         shares = {
-            name: _interval(ratio[j], se[j], self.z, 0.0, 1.0) for j, name in enumerate(self.names)
+            name: _interval(ratio[j], se[j], z, 0.0, 1.0) for j, name in enumerate(self.names)
         }
         position = k
         lead = turnout = invalid = None
         if pair is not None:
-            e = _interval(ratio[position], se[position], self.z, -1.0, 1.0)
+            e = _interval(ratio[position], se[position], z, -1.0, 1.0)
             lead = Lead(self.names[pair[0]], self.names[pair[1]], e.estimate, e.se, e.ci)
             position += 1
         if self.registered is not None:
-            turnout = _interval(ratio[position], se[position], self.z, 0.0, 1.0)
+            turnout = _interval(ratio[position], se[position], z, 0.0, 1.0)
             position += 1
         if self.invalid is not None:
-            invalid = _interval(ratio[position], se[position], self.z, 0.0, 1.0)
+            invalid = _interval(ratio[position], se[position], z, 0.0, 1.0)
         return shares, turnout, invalid, lead
 
 
