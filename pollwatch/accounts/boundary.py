@@ -23,7 +23,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from pollwatch.lib.boundary import decode_body, unstorable_problem
+from pollwatch.lib.boundary import decode_body, escape_unstorable, unstorable_problem
 
 KEPT_PREFIX_BYTES = 4096
 _CHUNK = 64 * 1024
@@ -92,28 +92,24 @@ def stores_raw_first(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return view
 
 
-def parameter_problem(request: HttpRequest, *, with_form: bool = True) -> str | None:
-    """The first query or form parameter (name or value) holding unstorable text, described; or None."""
+def parameter_problem(request: HttpRequest) -> tuple[str, str, str] | None:
+    """The first query or form parameter (name or value) holding unstorable text, as
+    (where, name, what is wrong); or None."""
     sources = [("query", request.GET)]
-    if (
-        with_form
-        and request.method == "POST"
-        and request.content_type
-        in {
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        }
-    ):
+    if request.method == "POST" and request.content_type in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
         sources.append(("form", request.POST))
-    for kind, params in sources:
+    for where, params in sources:
         for name, values in params.lists():
             problem = unstorable_problem(name)
             if problem:
-                return f"a {kind} parameter's name {problem}"
+                return where, escape_unstorable(name), f"the parameter's name {problem}"
             for value in values:
                 problem = unstorable_problem(value)
                 if problem:
-                    return f"{kind} parameter {name!r} {problem}"
+                    return where, name, problem
     return None
 
 
@@ -131,11 +127,15 @@ class BoundaryMiddleware:
     ) -> HttpResponse | None:
         if getattr(view, "stores_raw_first", False):
             return None
-        problem = parameter_problem(request)
-        if problem is None:
+        found = parameter_problem(request)
+        if found is None:
             return None
-        if request.headers.get("Accept", "").startswith(
-            "application/json"
-        ) or request.path.startswith("/api/"):
-            return JsonResponse({"error": problem}, status=400)
-        return HttpResponse(f"Bad request: {problem}", status=400, content_type="text/plain")
+        where, name, problem = found
+        if request.path.startswith("/api/v1/"):
+            # The JSON API's own shape for a bad parameter (docs/api.md).
+            detail = [{"loc": [where, name], "msg": problem, "type": "unstorable_text"}]
+            return JsonResponse({"detail": detail}, status=422)
+        message = f"{where} parameter {name!r} {problem}"
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"error": message}, status=400)
+        return HttpResponse(f"Bad request: {message}", status=400, content_type="text/plain")
