@@ -14,8 +14,11 @@ HELP = """Quick count (PVT): vote shares, turnout, invalid share and lead with i
 SAMPLE lists the sampled stations, one row each; a row whose vote cells are
 all empty has not reported yet. Rows with sample_role "reserve" (as written
 by `pollwatch sample`) are skipped: relabel a reserve "sampled" when it
-replaces a station. FRAME lists every station of the country with
-its stratum (it gives N_h); --station joins the two. See docs/quickcount.md.
+replaces a station (and, with --weight, give it the weight of the station
+it replaces). FRAME lists every station of the country with its stratum (it
+gives N_h); --station joins the two. --weight takes the design weights 1/π
+from SAMPLE (PPS samples need it: weighted N_h/n_h they are biased). See
+docs/quickcount.md.
 """
 
 
@@ -31,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--votes", required=True, help="comma list of vote columns, one per contestant"
     )
     parser.add_argument("--invalid", help="invalid ballots column")
+    parser.add_argument(
+        "--weight",
+        metavar="COL",
+        help="design weight 1/π of each sampled station (SAMPLE's column, e.g. 'weight' as "
+        "written by `pollwatch sample`, PPS included); default N_h/n_h",
+    )
     parser.add_argument("--by", help="domain column (sample, else frame), e.g. region")
     parser.add_argument(
         "--arrival", help="arrival order column (timestamps or sequence); default: row order"
@@ -252,6 +261,10 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         require_columns(sample, [args.arrival], sample_source)
         arrival = _arrival_keys(sample, args.arrival, reported, sample_station, sample_source)
 
+    weight = (
+        _design_weights(sample, args.weight, sample_station, sample_source) if args.weight else None
+    )
+
     result = quick_count(
         stratum,
         votes,
@@ -259,6 +272,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         invalid,
         population=population,
         reported=reported,
+        weight=weight,
         by=by,
         arrival=arrival,
         method=args.method,
@@ -279,15 +293,41 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         )
     if args.convergence:
         points = convergence(
-            stratum[reported],
-            {c: v[reported] for c, v in votes.items()},
+            stratum,
+            votes,
             population=population,
-            arrival=None if arrival is None else arrival[reported],
+            arrival=arrival,
             batch=args.convergence,
             confidence=args.confidence,
+            weight=weight,
+            reported=reported,
         )
         out["convergence"] = [p.as_dict() for p in points]
     return out
+
+
+def _design_weights(sample, column: str, station: np.ndarray, source: str) -> np.ndarray:
+    """The weight column: a number ≥ 1 for every sampled row, else InputError naming the rows."""
+    from pollwatch.stats.table import InputError, Problem, numeric_column, require_columns
+
+    require_columns(sample, [column], source)
+    values = numeric_column(sample, column, source, allow_empty=True)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 1.0))
+    if len(bad):
+        raise InputError(
+            source,
+            [
+                Problem(
+                    int(i) + 2,
+                    column,
+                    f"station {station[i]!r} has no design weight of at least 1 "
+                    f"(got {sample[column].iloc[i]!r}); a reserve relabelled 'sampled' takes the "
+                    "weight of the station it replaces",
+                )
+                for i in bad
+            ],
+        )
+    return values
 
 
 def _arrival_keys(
@@ -344,6 +384,13 @@ def format_table(result: dict[str, Any]) -> str:
     if strata:
         lines.append(
             f"Strata: {strata['reporting_strata']} of {strata['frame_strata']} reporting, covering {strata['coverage']:.1%} of frame stations"
+        )
+    design = result.get("design")
+    if design:
+        lines.append(
+            f"Weights: {design['weights']}; {design['strata_with_fpc']} strata with the SRS variance (FPC), "
+            f"{design['strata_with_replacement_variance']} with the with-replacement (PPS) variance, "
+            f"{design['certainty_stations']} certainty stations"
         )
     for group, sub in result.get("by", {}).items():
         lines += [

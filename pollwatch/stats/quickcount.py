@@ -53,7 +53,7 @@ spread of the replicate estimates. Intervals are normal with that SE.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,7 @@ class QuickCountResult:
     confidence: float
     by: dict[str, QuickCountResult] = field(default_factory=dict)
     interval: dict[str, Any] = field(default_factory=dict)
+    design: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -162,6 +163,8 @@ class QuickCountResult:
             out["by"] = {str(k): v.as_dict() for k, v in self.by.items()}
         if self.interval:
             out["interval"] = dict(self.interval)
+        if self.design:
+            out["design"] = dict(self.design)
         return out
 
 
@@ -231,6 +234,31 @@ class Design:
     group: np.ndarray
     group_count: int
     collapsed: list[list[str]]
+    # Recorded design weights (1/π) of the reporting stations and Σ of those of every
+    # sampled station per stratum; None for N_h/n_h (base 1, target N_h).
+    base: np.ndarray | None = None
+    target_per_stratum: np.ndarray | None = None
+    with_replacement: np.ndarray | None = None  # per stratum: Hansen–Hurwitz, no FPC
+
+    def weights_on(self, chosen: np.ndarray) -> np.ndarray:
+        """Weights of the reporting stations ``chosen`` (positions) had only they reported.
+
+        Each stratum's weights are scaled so that they add up to what every
+        sampled station's did (N_h without recorded weights): non-response is
+        absorbed within the stratum.
+        """
+        codes = self.codes[chosen]
+        strata = len(self.labels)
+        base = np.ones(len(chosen)) if self.base is None else self.base[chosen]
+        target = (
+            self.stations_per_stratum
+            if self.target_per_stratum is None
+            else self.target_per_stratum
+        )
+        present = np.bincount(codes, weights=base, minlength=strata)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(present > 0, target / present, 0.0)
+        return base * scale[codes]
 
 
 def collapse_groups(reported: np.ndarray, census: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
@@ -277,12 +305,73 @@ def stratum_sort_key(label: Any) -> tuple[int, float, str]:
     return (0, number, text) if np.isfinite(number) else (1, 0.0, text)
 
 
+CERTAINTY_SUFFIX = " (certainty)"
+
+
+def split_certainty(
+    stratum: np.ndarray, population: Mapping[Any, int], weight: np.ndarray
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Certainty stations (weight 1, π = 1) as their own stratum: "<h> (certainty)".
+
+    They stand only for themselves, so they carry no sampling variance; the
+    rest of their stratum keeps N_h minus their number. Returns the new
+    labels (as text) and frame sizes.
+    """
+    labels = np.asarray(stratum).astype(str).astype(object)
+    sizes = {str(k): int(v) for k, v in population.items()}
+    certain = weight <= 1.0 + 1e-9
+    if not certain.any():
+        return labels, sizes
+    for label, count in zip(
+        *np.unique(labels[certain].astype(str), return_counts=True), strict=True
+    ):
+        if label in sizes:
+            sizes[label] -= int(count)
+            if sizes[label] <= 0:
+                del sizes[label]
+        sizes[label + CERTAINTY_SUFFIX] = int(count)
+    labels[certain] = labels[certain] + CERTAINTY_SUFFIX
+    return labels, sizes
+
+
+def checked_weights(weight: Any, length: int) -> np.ndarray:
+    """Design weights (1/π) per sampled station: finite and at least 1, else InputError naming positions."""
+    values = np.asarray(weight, dtype=np.float64)
+    if values.shape != (length,):
+        raise ValueError(f"weight has shape {values.shape}, expected ({length},)")
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 1.0 - 1e-9))
+    if len(bad):
+        raise InputError(
+            "sample",
+            [
+                Problem(
+                    None,
+                    "weight",
+                    f"station at position {int(i)}: weight {float(values[i])} is not a number "
+                    "of at least 1 (weight = 1/inclusion probability)",
+                )
+                for i in bad[:20]
+            ],
+        )
+    return values
+
+
 def prepare_design(
     stratum: np.ndarray,
     population: Mapping[Any, int],
     reported: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> tuple[Design, list[str]]:
     """Stratification of the reporting stations (``reported`` True) against the frame sizes.
+
+    ``weight`` (optional, aligned with ``stratum`` over every sampled
+    station) holds the recorded design weights 1/π. Then a station's weight
+    is its own, scaled within its stratum for non-response; certainty
+    stations (weight 1) form their own stratum (:func:`split_certainty`); a
+    stratum whose weights differ between stations is an unequal-probability
+    (PPS) draw and gets the with-replacement (Hansen–Hurwitz) variance, with
+    no FPC; a stratum of equal weights keeps the SRS variance with its FPC.
+    Without ``weight`` the weights are N_h/n_h.
 
     Raises InputError naming the stratum when a sampled stratum is missing from
     ``population`` or holds more sampled stations than the frame says it has.
@@ -291,6 +380,9 @@ def prepare_design(
     stratum = np.asarray(stratum)
     if reported is None:
         reported = np.ones(len(stratum), dtype=bool)
+    if weight is not None:
+        weight = checked_weights(weight, len(stratum))
+        stratum, population = split_certainty(stratum, population, weight)
     pop_labels = np.array(sorted(population, key=stratum_sort_key), dtype=object)
     pop_sizes = np.array([int(population[k]) for k in pop_labels], dtype=np.float64)
     label_of = {str(k): i for i, k in enumerate(pop_labels)}
@@ -365,7 +457,43 @@ def prepare_design(
         group_count=int(group.max()) + 1 if len(group) else 0,
         collapsed=collapsed,
     )
+    if weight is not None:
+        design = _with_recorded_weights(design, codes_all, weight, reported)
     return design, warnings
+
+
+def design_summary(design: Design) -> dict[str, Any]:
+    """How the weights and variance were taken, for the JSON and the page."""
+    certainty = np.array([str(label).endswith(CERTAINTY_SUFFIX) for label in design.labels])
+    replacement = (
+        np.zeros(len(design.labels), dtype=bool)
+        if design.with_replacement is None
+        else design.with_replacement
+    )
+    sampled = design.reported_per_stratum > 0
+    return {
+        "weights": "N_h/n_h" if design.base is None else "recorded (1/π)",
+        "strata_with_replacement_variance": int((replacement & sampled).sum()),
+        "strata_with_fpc": int((~replacement & ~certainty & sampled).sum()),
+        "certainty_stations": int(design.stations_per_stratum[certainty].sum()),
+    }
+
+
+def _with_recorded_weights(
+    design: Design, codes_all: np.ndarray, weight: np.ndarray, reported: np.ndarray
+) -> Design:
+    """The design with the recorded weights 1/π in place of N_h/n_h (see :func:`prepare_design`)."""
+    strata = len(design.labels)
+    target = np.bincount(codes_all, weights=weight, minlength=strata)
+    high = np.full(strata, -np.inf)
+    low = np.full(strata, np.inf)
+    np.maximum.at(high, codes_all, weight)
+    np.minimum.at(low, codes_all, weight)
+    unequal = (high > low * (1 + 1e-9)) & np.isfinite(high)
+    base = weight[reported]
+    fpc_root = np.where(unequal[design.codes], 1.0, design.fpc_root)
+    partial = replace(design, base=base, target_per_stratum=target, with_replacement=unequal)
+    return replace(partial, weight=partial.weights_on(np.arange(len(base))), fpc_root=fpc_root)
 
 
 def _group_sums(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
@@ -594,8 +722,13 @@ def quick_count(
     min_reported: float = DEFAULT_MIN_REPORTED,
     stability_checks: int = DEFAULT_STABILITY_CHECKS,
     stability_step: float = DEFAULT_STABILITY_STEP,
+    weight: np.ndarray | None = None,
 ) -> QuickCountResult:
     """Quick-count estimates from a stratified sample of stations.
+
+    ``weight`` holds the recorded design weights 1/π of the sampled stations
+    (as ``pollwatch sample`` writes them, PPS included); without it the
+    weights are N_h/n_h. See :func:`prepare_design` for how they are used.
 
     Arrays are aligned over the *sampled* stations: ``stratum`` labels,
     ``votes`` (contestant name -> votes), optional ``registered`` voters and
@@ -636,7 +769,7 @@ def quick_count(
     if invalid_arr is not None:
         _check_counts("invalid", np.where(reported_mask, invalid_arr, 0.0))
 
-    design, warnings = prepare_design(stratum, population, reported_mask)
+    design, warnings = prepare_design(stratum, population, reported_mask, weight)
     votes_rep = matrix[reported_mask]
     registered_rep = None if registered_arr is None else registered_arr[reported_mask]
     invalid_rep = None if invalid_arr is None else invalid_arr[reported_mask]
@@ -735,6 +868,7 @@ def quick_count(
         confidence=confidence,
         by=by_results,
         interval={"distribution": "normal", "multiplier": z},
+        design=design_summary(design),
     )
 
 
@@ -851,12 +985,7 @@ def _stability(
 def _leader_on_subset(
     context: _Context, chosen: np.ndarray, inside: np.ndarray | None
 ) -> int | None:
-    design = context.design
-    codes = design.codes[chosen]
-    strata = len(design.labels)
-    n_h = np.bincount(codes, minlength=strata).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(n_h > 0, design.stations_per_stratum / n_h, 0.0)[codes]
+    weight = context.design.weights_on(chosen)
     votes = context.votes[chosen]
     if inside is not None:
         votes = votes * inside[chosen][:, None]
@@ -874,25 +1003,46 @@ def convergence(
     arrival: np.ndarray | None = None,
     batch: int = 100,
     confidence: float = 0.95,
+    weight: np.ndarray | None = None,
+    reported: np.ndarray | None = None,
 ) -> list[ConvergencePoint]:
     """Linearised share and lead estimates after every ``batch`` arrivals (and after the last).
 
-    Works from per-stratum running sums of y, x, y², xy and x² over arrival
-    batches, so the cost is O(n + points × strata), not a full re-estimate
-    per point. Strata with one station so far are collapsed as in
-    :func:`prepare_design`. The lead is of the final leader over the final
-    runner-up, so the points trace one quantity.
+    Works from per-stratum running sums of b·y, b·x, b²y², b²xy and b²x² (b
+    the recorded ``weight``, else 1) over arrival batches, so the cost is
+    O(n + points × strata), not a full re-estimate per point. Strata with one
+    station so far are collapsed as in :func:`prepare_design`. The lead is of
+    the final leader over the final runner-up, so the points trace one
+    quantity. With ``reported`` (default: all), arrays run over every sampled
+    station and only the reported ones arrive; the last point then equals
+    :func:`quick_count`'s linearised estimate.
     """
     stratum = np.asarray(stratum)
     names, matrix = _as_vote_matrix(votes, len(stratum))
+    reported_mask = (
+        np.ones(len(stratum), dtype=bool) if reported is None else np.asarray(reported, bool)
+    )
+    matrix = matrix[reported_mask]
     for j, name in enumerate(names):
         _check_counts(name, matrix[:, j])
     z = z_for(confidence)
-    count = len(stratum)
-    order = np.arange(count) if arrival is None else np.argsort(np.asarray(arrival), kind="stable")
-    design, _ = prepare_design(stratum, population)
+    count = len(matrix)
+    arrival_rep = None if arrival is None else np.asarray(arrival)[reported_mask]
+    order = np.arange(count) if arrival_rep is None else np.argsort(arrival_rep, kind="stable")
+    design, _ = prepare_design(stratum, population, reported_mask, weight)
     codes = design.codes[order]
     matrix = matrix[order]
+    base = np.ones(count) if design.base is None else design.base[order]
+    target = (
+        design.stations_per_stratum
+        if design.target_per_stratum is None
+        else design.target_per_stratum
+    )
+    with_replacement = (
+        np.zeros(len(design.labels), dtype=bool)
+        if design.with_replacement is None
+        else design.with_replacement
+    )
     valid = matrix.sum(axis=1)
     final_totals = design.weight[order] @ matrix
     ranking = np.argsort(-final_totals, kind="stable")
@@ -914,18 +1064,20 @@ def convergence(
         return np.cumsum(sums, axis=0)
 
     n_h = running(np.ones(count))
-    sum_y = np.stack([running(y[:, j]) for j in range(y.shape[1])], axis=-1)
-    sum_x = running(x[:, 0])[..., None]
-    sum_yy = np.stack([running(y[:, j] ** 2) for j in range(y.shape[1])], axis=-1)
-    sum_xy = np.stack([running(y[:, j] * x[:, 0]) for j in range(y.shape[1])], axis=-1)
-    sum_xx = running(x[:, 0] ** 2)[..., None]
+    base_h = running(base)
+    squared = base * base
+    sum_y = np.stack([running(base * y[:, j]) for j in range(y.shape[1])], axis=-1)
+    sum_x = running(base * x[:, 0])[..., None]
+    sum_yy = np.stack([running(squared * y[:, j] ** 2) for j in range(y.shape[1])], axis=-1)
+    sum_xy = np.stack([running(squared * y[:, j] * x[:, 0]) for j in range(y.shape[1])], axis=-1)
+    sum_xx = running(squared * x[:, 0] ** 2)[..., None]
     pop = design.stations_per_stratum
     points = []
     for p, cut in enumerate(cuts):
         n = n_h[p]
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(n > 0, pop / n, 0.0)
-            fpc = np.sqrt(np.clip(1.0 - n / pop, 0.0, 1.0))
+            w = np.where(base_h[p] > 0, target / base_h[p], 0.0)
+            fpc = np.where(with_replacement, 1.0, np.sqrt(np.clip(1.0 - n / pop, 0.0, 1.0)))
         total_y = w @ sum_y[p]
         total_x = w @ sum_x[p]
         with np.errstate(divide="ignore", invalid="ignore"):

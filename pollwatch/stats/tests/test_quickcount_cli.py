@@ -350,3 +350,56 @@ def test_reserve_rows_from_pollwatch_sample_are_skipped(files, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["sampled_stations"] == 15
     assert any("reserve rows" in w for w in out["warnings"])
+
+
+def _pps_sample_with_results(tmp_path):
+    """`pollwatch sample --method pps` on a frame whose big stations vote differently, results filled in."""
+    rng = np.random.default_rng(8)
+    registered = np.round(rng.lognormal(6.5, 0.6, 300)).astype(int)
+    red = np.round(0.6 * registered * np.clip(0.35 + 0.08 * (np.log(registered) - 6.5), 0, 1))
+    rows = [
+        [f"s{i}", f"h{i % 3}", int(registered[i]), int(red[i]), int(0.6 * registered[i] - red[i])]
+        for i in range(300)
+    ]
+    frame = write_csv(
+        tmp_path / "frame.csv", ["station", "stratum", "registered", "red", "blue"], rows
+    )
+    drawn = str(tmp_path / "sample.csv")
+    argv = ["sample", frame, "--stratum", "stratum", "--size", "30", "--seed", "4"]
+    assert main([*argv, "--method", "pps", "--size-column", "registered", "-o", drawn]) == 0
+    return frame, drawn
+
+
+def test_weight_takes_pps_weights_from_pollwatch_sample(tmp_path, capsys):
+    frame, drawn = _pps_sample_with_results(tmp_path)
+    base = ["quickcount", drawn, "--frame", frame, "--stratum", "stratum", "--station", "station"]
+    base += ["--registered", "registered", "--votes", "red,blue", "--json"]
+    assert main([*base, "--weight", "weight"]) == 0
+    weighted = json.loads(capsys.readouterr().out)
+    assert main(base) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert weighted["design"]["weights"] == "recorded (1/π)"
+    assert weighted["design"]["strata_with_replacement_variance"] == 3
+    assert plain["design"]["weights"] == "N_h/n_h"
+    # Big stations are over-represented by PPS: unweighted, their candidate is overestimated.
+    with open(frame, encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    truth = sum(float(r["red"]) for r in table) / sum(
+        float(r["red"]) + float(r["blue"]) for r in table
+    )
+    assert abs(weighted["shares"]["red"]["estimate"] - truth) < abs(
+        plain["shares"]["red"]["estimate"] - truth
+    )
+
+
+def test_a_sampled_row_without_a_weight_is_named(tmp_path, capsys):
+    frame, drawn = _pps_sample_with_results(tmp_path)
+    with open(drawn, encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[2][rows[0].index("weight")] = ""
+    broken = write_csv(tmp_path / "broken.csv", rows[0], rows[1:])
+    argv = ["quickcount", broken, "--frame", frame, "--stratum", "stratum", "--station"]
+    argv += ["station", "--registered", "registered", "--votes", "red,blue", "--weight", "weight"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "row 3" in error and "weight" in error and "replaces" in error
