@@ -38,14 +38,18 @@ SOURCE = "Kobak, Shpilkin & Pshenichnikov, Ann. Appl. Stat. 10(1), 2016"
 
 
 def is_integer_percentage(count: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """True where 100·count/total is strictly within 0.05 of a whole number.
+    """True where 100·count/total is within 0.05 of a whole number, 0.05 itself included.
 
-    Exact integer arithmetic: with m = 100·count mod total, the distance to the
-    nearest integer percentage is min(m, total − m)/total, and it is below 0.05
-    exactly when 20·min(m, total − m) < total. No floating-point ties.
+    Kobak, Shpilkin & Pshenichnikov count a station whose percentage is
+    exactly 0.05 from a whole one (e.g. 1001 of 2000 = 50.05 %) as integer
+    (``<= 0.05`` in their code). In floating point such ties land on either
+    side of 0.05 by rounding, so the rule is evaluated in exact integer
+    arithmetic: with m = 100·count mod total, the distance to the nearest
+    integer percentage is min(m, total − m)/total, and it is at most 0.05
+    exactly when 20·min(m, total − m) ≤ total.
     """
     remainder = np.remainder(100 * count, total)
-    return 20 * np.minimum(remainder, total - remainder) < total
+    return 20 * np.minimum(remainder, total - remainder) <= total
 
 
 def inclusion_mask(
@@ -90,7 +94,7 @@ def _interval_probability(total: np.ndarray, probability: np.ndarray) -> np.ndar
     """P(100·X/total within 0.05 of an integer) for X ~ Bin(total, probability), exactly.
 
     The hit set is the union over k = 0..100 of the integers x with
-    |100x − k·total| < 0.05·total; each is a short run of integers, so the
+    |100x − k·total| ≤ 0.05·total; each is a short run of integers, so the
     probability is a sum of binomial CDF differences.
     """
     total = np.asarray(total, dtype=np.int64)
@@ -99,9 +103,9 @@ def _interval_probability(total: np.ndarray, probability: np.ndarray) -> np.ndar
     spread = np.sqrt(probability * (1 - probability) / np.maximum(total, 1))
     reach = 100 * (8 * spread + 8 / np.maximum(total, 1)) + 1
     for k in range(101):
-        # 100x in (k·total − total/20, k·total + total/20), i.e. 2000x in (20k−1, 20k+1)·total.
-        low = ((20 * k - 1) * total) // 2000 + 1
-        high = -((-(20 * k + 1) * total) // 2000) - 1
+        # 100x in [k·total − total/20, k·total + total/20], i.e. 2000x in [20k−1, 20k+1]·total.
+        low = -((-(20 * k - 1) * total) // 2000)
+        high = ((20 * k + 1) * total) // 2000
         low = np.maximum(low, 0)
         high = np.minimum(high, total)
         # Whole percentages beyond 8 SDs (plus 8 counts, for skewed small stations)
@@ -216,9 +220,11 @@ def null_counts_by_loop(
             v = rng.binomial(n, s)
             turnout_percent = 100 * b / r
             leader_percent = 100 * v / n
+            # ≤ 0.05 as Kobak et al.; the epsilon keeps exact ties (50.05 %) that
+            # floating point puts a hair above 0.05.
             if (
-                abs(turnout_percent - round(turnout_percent)) < 0.05
-                or abs(leader_percent - round(leader_percent)) < 0.05
+                abs(turnout_percent - round(turnout_percent)) <= 0.05 + 1e-9
+                or abs(leader_percent - round(leader_percent)) <= 0.05 + 1e-9
             ):
                 hits += 1
         counts[replicate] = hits

@@ -132,7 +132,12 @@ def russia(shared_data) -> dict[str, np.ndarray]:
 
 @pytest.mark.slow
 def test_russia_2018_turnout_leader_share_and_integer_excess(shared_data, capsys):
-    """Through the CLI: 67.54 % turnout, 76.69 % leader, excess 1708.8 ± MC error (±10 at 1,000 replicates)."""
+    """Through the CLI: 67.54 % turnout, 76.69 % leader, excess 1708.8 ± MC error (±10 at 1,000 replicates).
+
+    With the ≤ 0.05 rule of Kobak et al.: 19,271 integer stations of 91,152, exact null
+    mean 17,562.4, so the exact excess is 1708.6 (1708.4 under the old < 0.05 rule);
+    1,000 Bernoulli replicates (seed 1) give 1707.4.
+    """
     path = shared_data / "russia-2018" / "2018.csv.zip"
     code = main(
         [
@@ -163,6 +168,10 @@ def test_russia_2018_turnout_leader_share_and_integer_excess(shared_data, capsys
     integer = result["integer_percentages"]
     assert integer["replicates"] == 1000
     assert integer["excess_stations"] == pytest.approx(1708.8, abs=10)
+    assert integer["observed_integer_stations"] == 19271
+    assert integer["observed_integer_stations"] - integer["null_mean_exact"] == pytest.approx(
+        1708.8, abs=1
+    )
     assert 100 < integer["null_sd"] < 140
     # Textbook signs of the 2018 count: round turnouts, a >1 Sobyanin–Sukhovolsky slope.
     assert result["zero_five_percentages"]["p_value"] < 1e-6
