@@ -51,7 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="COL[,COL...]",
         help="invalid ballots: the leader's share is then of valid + invalid",
     )
-    parser.add_argument("--by", metavar="COL", help="also run every test per group of this column")
+    parser.add_argument(
+        "--by",
+        metavar="COL",
+        help="also run every test per group of this column (e.g. region); the second-digit and "
+        "kurtosis p-values are then calibrated against a null fitted to these groups",
+    )
     parser.add_argument(
         "--replicates",
         type=int,
@@ -259,8 +264,11 @@ def format_table(result: dict[str, Any], title: str) -> str:
     for key in TESTS:
         test = result[key]
         uncertainty = []
-        if test.get("p_value") is not None:
-            uncertainty.append(f"p={test['p_value']:.3g}")
+        if test.get("calibration") == "descriptive":
+            uncertainty.append("descriptive")
+        elif test.get("p_value") is not None:
+            label = "p(regions)" if test.get("calibration") == "regions" else "p"
+            uncertainty.append(f"{label}={test['p_value']:.3g}")
         for label in ("se", "null_sd"):
             if test.get(label) is not None:
                 uncertainty.append(f"{label}={_number(test[label])}")
@@ -275,6 +283,15 @@ def format_table(result: dict[str, Any], title: str) -> str:
         )
     if len(flagged) > 10:
         lines.append(f"  ... and {result['impossible_values']['statistic'] - 10} more (see --json)")
+    if any(result[key].get("calibration") == "regions" for key in TESTS):
+        lines.append(
+            "p(regions): calibrated to regions, against elections redrawn from each group's turnout"
+        )
+    if any(result[key].get("calibration") == "descriptive" for key in TESTS):
+        lines.append(
+            "descriptive: these tests also flag clean elections whose regions differ; no p-value "
+            "(see docs/forensics.md)"
+        )
     return "\n".join(lines)
 
 

@@ -15,7 +15,11 @@ function of its own. Every test returns a dict with
 Conventions: turnout = ballots / registered; the leader's share is of the
 ballots received = valid + invalid (valid alone when invalid is not given).
 Stations with registered = 0 (or received = 0) have no turnout (no share)
-and are left out of the tests that need it. Methods and sources are in
+and are left out of the tests that need it. The functions of single tests
+return textbook p-values; ``run_forensics`` (what the CLI and the web show)
+replaces them for the tests that flag clean but heterogeneous elections:
+calibrated to the regions (``forensics_regional``) or descriptive, without
+a p-value (``calibration`` says which). Methods and sources are in
 docs/forensics.md; the integer-percentage test is in ``forensics_integer``
 and the fingerprint in ``forensics_fingerprint``.
 """
@@ -32,6 +36,13 @@ from scipy import stats as scipy_stats
 
 from pollwatch.stats.forensics_fingerprint import fingerprint
 from pollwatch.stats.forensics_integer import integer_percentages
+from pollwatch.stats.forensics_regional import (
+    DESCRIPTIVE,
+    REGION_CALIBRATED,
+    STATISTICS,
+    calibrated,
+    regional_null,
+)
 
 __all__ = [
     "BENFORD_SECOND_DIGIT",
@@ -706,6 +717,74 @@ def run_forensics(
         if groups.size != size:
             raise ValueError(f"by has {groups.size} values but registered has {size}")
         result["by"] = {
-            str(group): subset(groups == group) for group in sorted(set(groups.tolist()))
+            str(group): _descriptive(subset(groups == group))
+            for group in sorted(set(groups.tolist()))
         }
+        _calibrate_to_regions(
+            result, registered_voters, ballots_cast, groups, replicates=replicates, seed=seed
+        )
+    return _descriptive(result)
+
+
+def _descriptive(result: dict[str, Any]) -> dict[str, Any]:
+    """Drop the textbook p-value of every heterogeneity-prone test not calibrated to regions."""
+    for key in (*REGION_CALIBRATED, *DESCRIPTIVE):
+        test = result[key]
+        if test.get("calibration") == "regions":
+            continue
+        test.update(p_value=None, calibration="descriptive", descriptive=True)
     return result
+
+
+def _calibrate_to_regions(
+    result: dict[str, Any],
+    registered: np.ndarray,
+    ballots: np.ndarray,
+    groups: np.ndarray,
+    *,
+    replicates: int,
+    seed: int,
+) -> None:
+    """National p-values of ``REGION_CALIBRATED`` tests against a null fitted to ``groups``.
+
+    Uses the stations with turnout (registered > 0, no negative count); the
+    observed statistic for the p-value is recomputed on exactly those, as
+    the null's is. Needs two regions and two replicates, else the tests stay descriptive.
+    """
+    usable = (registered > 0) & (ballots >= 0)
+    regions = groups[usable]
+    if np.unique(regions).size < 2 or replicates < 2 or usable.sum() < MIN_STATIONS:
+        return
+    null = regional_null(
+        registered[usable], ballots[usable], regions, replicates=replicates, seed=seed
+    )
+    for key in REGION_CALIBRATED:
+        test = result[key]
+        if test.get("statistic") is None:
+            continue
+        observed = float(STATISTICS[key](ballots[usable][None, :], registered[usable][None, :])[0])
+        figures = calibrated(observed, null[key])
+        test.update(
+            p_value=figures["p_value"],
+            expected=figures["null_mean"],
+            null_sd=figures["null_sd"],
+            se=None,
+            calibration="regions",
+            descriptive=False,
+            regions=int(np.unique(regions).size),
+            replicates=int(replicates),
+            reading=_calibrated_reading(key, test["statistic"], figures),
+        )
+
+
+def _calibrated_reading(key: str, statistic: float, figures: dict[str, Any]) -> str:
+    what = {"second_digit": "mean second digit", "kurtosis": "kurtosis of turnout"}[key]
+    verdict = (
+        "more than the regions' differences explain"
+        if figures["p_value"] < 0.01
+        else "within what the regions' differences give"
+    )
+    return (
+        f"{what} {statistic:.3f} against {figures['null_mean']:.3f} ± {figures['null_sd']:.3f} "
+        f"in elections redrawn from each region's turnout: {verdict}"
+    )
