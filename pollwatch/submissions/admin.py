@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from pollwatch.audit.admin import AuditedAdmin
+from pollwatch.submissions.cleanup import mark_junk, revoke_token_rows
 from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Revision, Submission
 
 
@@ -8,9 +9,18 @@ from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Revis
 class InboundAdmin(AuditedAdmin):
     """Read-only: raw intake is evidence, stored by the channels alone and never edited."""
 
-    list_display = ["received_at", "channel", "gateway", "sender", "status", "problem"]
-    list_filter = ["channel", "gateway", "status"]
+    list_display = ["received_at", "channel", "gateway", "sender", "status", "junk", "problem"]
+    list_filter = ["channel", "gateway", "status", "junk"]
     search_fields = ["sender", "raw", "external_id"]
+    actions = ["mark_as_junk"]
+
+    @admin.action(description="Mark as junk (kept, left out of counts; their reports rejected)")
+    def mark_as_junk(self, request, queryset):
+        reason = f"marked as junk in the admin by {request.user.get_username()}"
+        rows, rejected = mark_junk(queryset, reason=reason, actor=request.user)
+        self.message_user(
+            request, f"{rows} message(s) marked as junk; {rejected} report(s) rejected."
+        )
 
     def has_add_permission(self, request):
         return False  # a message typed in here would pass for one an observer sent
@@ -53,5 +63,13 @@ class IncidentAdmin(AuditedAdmin):
 @admin.register(ObserverToken)
 class ObserverTokenAdmin(AuditedAdmin):
     list_display = ["person", "created", "last_used", "revoked"]
+    list_filter = ["revoked"]
     readonly_fields = ["token_hash"]
     raw_id_fields = ["person"]
+    search_fields = ["person__code", "person__full_name"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected sign-in tokens")
+    def revoke(self, request, queryset):
+        count = revoke_token_rows(queryset, reason="revoked in the admin", actor=request.user)
+        self.message_user(request, f"{count} token(s) revoked.")

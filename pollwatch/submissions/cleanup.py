@@ -81,16 +81,43 @@ class Scope:
 def revoke_tokens(scope: Scope, *, reason: str, actor: str) -> int:
     """Revoke every live token of the people in ``scope``; returns how many. Web workers forget a
     revoked token within 30 seconds (``submissions/views.py``'s TOKEN_TTL)."""
+    tokens = ObserverToken.objects.filter(person__in=scope.people())
+    return revoke_token_rows(
+        tokens, reason=reason, actor=actor, election=scope.election, scope=str(scope)
+    )
+
+
+def revoke_token_rows(
+    tokens: QuerySet[ObserverToken],
+    *,
+    reason: str,
+    actor: str | User,
+    election: Election | None = None,
+    scope: str = "selected tokens",
+) -> int:
+    """Revoke the live ones of ``tokens``, with one audit event per election; returns how many."""
     if not reason.strip():
         raise ValueError("revoking tokens needs a reason")
+    name = actor if isinstance(actor, str) else actor.get_username()
     with transaction.atomic():
-        tokens = ObserverToken.objects.filter(person__in=scope.people(), revoked=False)
-        codes = sorted(set(tokens.values_list("person__code", flat=True)))
-        count = tokens.update(revoked=True)
-        record(
-            "token.revoked",
-            actor=actor,
-            election_id=scope.election.pk,
-            payload={"scope": str(scope), "reason": reason, "tokens": count, "people": codes},
+        live = list(
+            tokens.select_for_update()
+            .filter(revoked=False)
+            .values_list("pk", "person__code", "person__mission__election_id")
         )
-    return count
+        ObserverToken.objects.filter(pk__in=[pk for pk, _, _ in live]).update(revoked=True)
+        elections = {e for _, _, e in live} or ({election.pk} if election else set())
+        for election_id in sorted(elections):
+            codes = sorted({code for _, code, e in live if e == election_id})
+            record(
+                "token.revoked",
+                actor=name,
+                election_id=election_id,
+                payload={
+                    "scope": scope,
+                    "reason": reason,
+                    "tokens": sum(1 for _, _, e in live if e == election_id),
+                    "people": codes,
+                },
+            )
+    return len(live)

@@ -86,3 +86,48 @@ def test_sign_in_links_are_proper_csv_that_no_spreadsheet_runs(db, mission):
     assert rows[0] == ["code", "name", "phone", "link"]
     mine = next(row for row in rows if row[0] == person.code)
     assert mine[1] == "'" + person.full_name and mine[3].startswith("http://127.0.0.1:8000/o/#t=")
+
+
+def test_admins_mark_junk_and_revoke_tokens_from_the_admin(client, forms, mission, observer_token):
+    post(client, observer_token, payload())
+    admin_user = mission.users["admin"]
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    inbound = Inbound.objects.get()
+    response = client.post(
+        "/admin/submissions/inbound/",
+        {"action": "mark_as_junk", "_selected_action": [inbound.pk]},
+    )
+    assert response.status_code == 302
+    assert Inbound.objects.get().junk and Submission.objects.get().status == "rejected"
+    token = ObserverToken.objects.get()
+    client.post(
+        "/admin/submissions/observertoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert ObserverToken.objects.get().revoked
+    assert AuditEvent.objects.filter(kind="token.revoked", election_id=mission.election.pk).exists()
+
+
+def test_the_admin_refuses_json_it_could_not_store(client, mission):
+    admin_user = mission.users["admin"]
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    person = mission.people["observer"]
+    url = f"/admin/observers/person/{person.pk}/change/"
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {
+            "other_phones": '["+99450\\ud800"]',
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200 and b"lone surrogate" in response.content
+    person.refresh_from_db()
+    assert person.other_phones == []
