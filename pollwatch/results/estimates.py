@@ -3,11 +3,17 @@
 Gathers plain arrays from the database and hands them to the pure core
 (``pollwatch.stats``); nothing statistical is computed here.
 
-The sample is the set of stations observers were deployed to (not as
-reserve), plus any reserve station whose result arrived: a reserve is drawn
-from the same stratum and replaces a sampled station that could not be
-reached. Strata are the stations' own (lowest-level) areas; N_h is the
-number of stations of each such area in the frame. Which form counts at a
+The sample comes from the recorded design (``pollwatch.results.design``):
+an imported one gives each sampled station its stratum and weight 1/π (PPS
+included), and an unusable one stops the estimate with the reason. Without
+an imported design the sample is inferred, as a stratified SRS: the
+stations observers were deployed to (not as reserve), plus any reserve
+station whose result arrived (a reserve is drawn from the same stratum and
+replaces a sampled station that could not be reached); strata are the
+stations file's, else the areas at the election's sample strata level, else
+— said in a warning, never silently — each station's own area; N_h is the
+number of frame stations of each stratum. The page shows an inferred design
+as such until a person confirms it. Which form counts at a
 station is one rule, ``Submission.objects.counted``: the latest complete
 form, verified or not, unless a coordinator rejected or quarantined it; a
 partial form (accepted with problems) only when the station has no complete
@@ -33,8 +39,9 @@ from django.db.models import Count, Max
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area, Candidate, Election, PollingStation
 from pollwatch.observers.models import Deployment
+from pollwatch.results.design import describe, design_version, recorded_sample
 from pollwatch.results.freshness import fresh
-from pollwatch.results.models import OfficialResult
+from pollwatch.results.models import OfficialResult, SampleDesign
 from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
 from pollwatch.submissions.models import CountedForm, Submission
@@ -61,6 +68,17 @@ class Frame:
     stations: int
     level: int | None
     by_station_stratum: bool = False
+
+    def strata_rule(self) -> tuple[str, bool]:
+        """Where the strata come from, in words, and whether that is known (not a fallback)."""
+        if self.by_station_stratum:
+            return "the stations file's stratum column", True
+        if self.level is not None:
+            return (
+                f"the areas at level {self.level} of the geography (the election's sample strata level)",
+                True,
+            )
+        return "unknown: each station's own (lowest) area stands in for its stratum", False
 
     def stratum_of(self, area_path: str, station_stratum: str = "") -> str:
         if self.by_station_stratum:
@@ -157,15 +175,41 @@ def submissions_fingerprint(election: Election, kind: str) -> str:
 
 @dataclass
 class Sample:
+    """The sampled stations with their strata and regions, and the design they come from.
+
+    ``weight`` and ``population`` are the imported design's (1/π and N_h),
+    None for the inferred design (N_h/n_h over the frame's strata).
+    ``problems`` non-empty: the design cannot be used and nothing is estimated.
+    """
+
     station_ids: np.ndarray
     strata: np.ndarray
     regions: np.ndarray
     codes: list[str] = field(default_factory=list)
+    weight: np.ndarray | None = None
+    population: dict[str, int] | None = None
+    design: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+UNKNOWN_STRATA = (
+    "Strata unknown: no sample design was imported, the stations carry no stratum and the "
+    "election names no sample strata level, so each station's own (lowest) area stands in for "
+    "its stratum. If the sample was drawn by a coarser level, most areas have no sampled station "
+    "and the estimate covers only part of the country. Import the design (pollwatch "
+    "import-sample) or set the election's sample strata level."
+)
 
 
 def sample_for(election: Election, reported_ids: set[int]) -> Sample:
-    """The sampled stations (see the module's docstring) with their strata and regions."""
+    """The sampled stations: the imported design's, else inferred from the deployments (module docstring)."""
     frame = frame_for(election)
+    design = SampleDesign.objects.filter(election=election).select_related("confirmed_by").first()
+    rule, known = frame.strata_rule()
+    described = describe(design, rule, known)
+    if design is not None and design.source == SampleDesign.Source.IMPORTED:
+        return _imported_sample(design, reported_ids, described)
     rows = (
         Deployment.objects.filter(membership__election=election)
         .values_list(
@@ -184,6 +228,29 @@ def sample_for(election: Election, reported_ids: set[int]) -> Sample:
         np.array([seen[i][0] for i in ids], dtype=object),
         np.array([seen[i][1] for i in ids], dtype=object),
         [seen[i][2] for i in ids],
+        design=described,
+        notes=[] if known else [UNKNOWN_STRATA],
+    )
+
+
+def _imported_sample(design: SampleDesign, reported_ids: set[int], described: dict) -> Sample:
+    recorded = recorded_sample(design, reported_ids)
+    places = dict(
+        (pk, (path, code))
+        for pk, path, code in PollingStation.objects.filter(
+            pk__in=recorded.station_ids
+        ).values_list("pk", "area_path", "code")
+    )
+    return Sample(
+        np.array(recorded.station_ids, dtype=np.int64),
+        np.array(recorded.strata, dtype=object),
+        np.array([region_code(places[i][0]) for i in recorded.station_ids], dtype=object),
+        [places[i][1] for i in recorded.station_ids],
+        weight=np.array(recorded.weights, dtype=np.float64),
+        population=recorded.population,
+        design=described,
+        notes=recorded.notes,
+        problems=recorded.problems,
     )
 
 
@@ -198,7 +265,7 @@ def quick_count_for(election: Election, *, confidence: float = 0.95) -> dict[str
     """The quick count as JSON-ready dict (the core's ``as_dict()`` plus what the dashboard shows)."""
     return fresh(
         f"qc:{election.pk}:{confidence}",
-        submissions_fingerprint(election, Form.Kind.RESULTS),
+        submissions_fingerprint(election, Form.Kind.RESULTS) + ":" + design_version(election),
         lambda: _compute_quick_count(election, confidence),
     )
 
@@ -216,6 +283,10 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         "frame_stations": frame.stations,
         "confidence": confidence,
     }
+    base["sample_design"] = sample.design
+    if sample.problems:
+        reason = "the recorded sample design cannot be used: " + "; ".join(sample.problems[:5])
+        return {**base, "available": False, "reason": reason}
     if not codes or len(sample.station_ids) == 0:
         return {**base, "available": False, "reason": "no sample or no candidates yet"}
     sampled_ids = sample.station_ids.tolist()
@@ -232,7 +303,7 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         np.all(np.isfinite(invalid[usable]))
     )
     arrival = np.array([form.created.timestamp() if form else np.inf for form in forms])
-    population = dict(frame.population)
+    population = dict(sample.population or frame.population)
 
     def estimate_on(counted: np.ndarray):
         return quick_count(
@@ -241,6 +312,7 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
             registered if has_totals else None,
             invalid if has_totals else None,
             population=population,
+            weight=sample.weight,
             reported=counted,
             by=sample.regions.astype(str),
             arrival=arrival,
@@ -248,19 +320,21 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         )
 
     out = {**base, "available": True, **estimate_on(usable).as_dict()}
+    out["warnings"].extend(sample.notes)
     out["warnings"].extend(_missing_votes_warnings(codes, votes, reported & ~usable, partial_form))
     out.update(_without_partial_forms(usable, partial_form, estimate_on))
     out["coverage"] = _coverage(frame, sample, usable, population)
-    done = np.flatnonzero(usable)
-    if len(done) >= 2:
-        batch = max(5, len(done) // 40)
+    done = int(usable.sum())
+    if done >= 2:
         points = convergence(
-            sample.strata[done],
-            {code: values[done] for code, values in votes.items()},
+            sample.strata,
+            votes,
             population=population,
-            arrival=arrival[done],
-            batch=batch,
+            arrival=arrival,
+            batch=max(5, done // 40),
             confidence=confidence,
+            weight=sample.weight,
+            reported=usable,
         )
         out["convergence"] = [p.as_dict() for p in points]
     else:

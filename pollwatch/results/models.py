@@ -119,3 +119,84 @@ class OfficialSummary(models.Model):
 
     def __str__(self) -> str:
         return f"official totals of {self.election_id}"
+
+
+class SampleDesign(models.Model):
+    """How the election's station sample was drawn: the quick count's strata and weights come from here.
+
+    An *imported* design lists every sampled and reserve station with its
+    stratum and weight 1/π (``pollwatch import-sample``, the output of
+    ``pollwatch sample``). An *inferred* design records only that the sample
+    is read off the deployments, as a stratified SRS with the strata the
+    stations file or the geography gives (``strata_rule``); it is shown as
+    such on the quick-count page until a person confirms it.
+    """
+
+    class Method(models.TextChoices):
+        SRS = "srs", "stratified simple random sample"
+        PPS = "pps", "probability proportional to size"
+
+    class Source(models.TextChoices):
+        INFERRED = "inferred", "inferred from the deployments"
+        IMPORTED = "imported", "imported from `pollwatch sample`"
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="sample_design"
+    )
+    method = models.CharField(max_length=3, choices=Method.choices, default=Method.SRS)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    strata_rule = models.CharField(
+        max_length=300, blank=True, help_text="where an inferred design's strata come from"
+    )
+    strata = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="imported: {stratum: N_h}, from the weights (Σ 1/π over its sampled stations)",
+    )
+    file_name = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    raw = models.TextField(blank=True, help_text="the imported file exactly as read")
+    recorded = models.DateTimeField(auto_now=True)
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.method} design of {self.election}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class SampledStation(models.Model):
+    """One station of an imported design: its stratum, weight 1/π and role."""
+
+    class Role(models.TextChoices):
+        SAMPLED = "sampled"
+        RESERVE = "reserve"
+        OBSERVED = "observed", "observed only (never enlarges the sample)"
+
+    design = models.ForeignKey(SampleDesign, on_delete=models.CASCADE, related_name="stations")
+    station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="+")
+    stratum = models.CharField(max_length=200)
+    weight = models.FloatField(null=True, blank=True, help_text="1/π; empty for reserves")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    reserve_rank = models.PositiveIntegerField(null=True, blank=True)
+    replaces = models.ForeignKey(
+        PollingStation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="a reserve in use: the sampled station it replaces (it takes that station's weight)",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["design", "station"], name="sampled_station_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.role} in {self.stratum}"
