@@ -14,7 +14,8 @@ from pollwatch.observers.access import Access, submissions_for
 TITLE = "Submissions"
 DESCRIPTION = (
     "Every report observers sent (checklists, incidents, result forms, exit-poll tallies) "
-    "in its current state; answers, problems and critical codes as JSON."
+    "in its current state; answers, problems and critical codes as JSON. Reports from "
+    "messages marked as junk are left out."
 )
 
 COLUMNS = [
@@ -71,5 +72,7 @@ def _row(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def chunks(access: Access) -> Iterator[list[tuple[Any, ...]]]:
-    for chunk in keyset(submissions_for(access), "pk", FIELDS):
+    # Reports from messages an admin marked as junk stay in the database, not in exports.
+    reports = submissions_for(access).exclude(inbound__junk=True)
+    for chunk in keyset(reports, "pk", FIELDS):
         yield [_row((pk, str(uuid), *rest)) for pk, uuid, *rest in chunk]

@@ -131,3 +131,22 @@ def test_the_admin_refuses_json_it_could_not_store(client, mission):
     assert response.status_code == 200 and b"lone surrogate" in response.content
     person.refresh_from_db()
     assert person.other_phones == []
+
+
+def test_junk_reports_leave_the_export(client, forms, mission, observer_token):
+    import csv
+    import io
+
+    post(client, observer_token, payload())
+    post(client, observer_token, payload())
+    junk = Inbound.objects.order_by("pk")[:1]
+    mark_junk(
+        Inbound.objects.filter(pk__in=junk.values("pk")),
+        reason="leak",
+        actor=mission.users["admin"],
+    )
+    client.force_login(mission.users["coordinator"])
+    export = client.get("/e/test-election/export/submissions.csv")
+    body = b"".join(export.streaming_content) if export.streaming else export.content
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 1 and Submission.objects.count() == 2
