@@ -270,16 +270,72 @@ def quick_count_for(election: Election, *, confidence: float = 0.95) -> dict[str
     )
 
 
+@dataclass
+class SampleReports:
+    """The quick count's per-station inputs, aligned over the sampled stations (``sample``).
+
+    ``usable`` marks the stations whose counted form carries every
+    candidate's votes: exactly the stations the quick count estimates from.
+    Read by the official-results comparison, which must test against the
+    same data the quick count used (``pollwatch.results.official``).
+    """
+
+    sample: Sample
+    codes: list[str]
+    votes: dict[str, np.ndarray]
+    registered: np.ndarray
+    invalid: np.ndarray
+    reported: np.ndarray
+    usable: np.ndarray
+    partial_form: np.ndarray
+    arrival: np.ndarray
+    population: dict[str, int]
+    received: int
+
+
+def sample_reports(election: Election) -> SampleReports:
+    """The sampled stations with the counts of the form that counts at each (see :class:`SampleReports`)."""
+    frame = frame_for(election)
+    codes = [c.code for c in candidates_for(election)]
+    results = counted_per_station(election, Form.Kind.RESULTS)
+    sample = sample_for(election, set(results))
+    sampled_ids = sample.station_ids.tolist()
+    reported = np.array([sid in results for sid in sampled_ids], dtype=bool)
+    forms = [results.get(sid) for sid in sampled_ids]
+    answers = [form.answers if form else {} for form in forms]
+    partial_form = np.array([form is not None and not form.complete for form in forms])
+    votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
+    # A counted form without every candidate's votes cannot enter the ratio (the warning says why).
+    usable = (
+        reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
+        if codes
+        else np.zeros(len(sampled_ids), dtype=bool)
+    )
+    return SampleReports(
+        sample=sample,
+        codes=codes,
+        votes=votes,
+        registered=np.array([_count(a, "RV") for a in answers]),
+        invalid=np.array([_count(a, "IN") for a in answers]),
+        reported=reported,
+        usable=usable,
+        partial_form=partial_form,
+        arrival=np.array([form.created.timestamp() if form else np.inf for form in forms]),
+        population=dict(sample.population or frame.population),
+        received=len(results),
+    )
+
+
 def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any]:
     frame = frame_for(election)
     candidates = candidates_for(election)
-    results = counted_per_station(election, Form.Kind.RESULTS)
-    sample = sample_for(election, set(results))
-    codes = [c.code for c in candidates]
+    inputs = sample_reports(election)
+    sample = inputs.sample
+    codes = inputs.codes
     base: dict[str, Any] = {
         "candidates": candidate_rows(candidates),
         "sampled": len(sample.station_ids),
-        "received": len(results),
+        "received": inputs.received,
         "frame_stations": frame.stations,
         "confidence": confidence,
     }
@@ -289,21 +345,13 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         return {**base, "available": False, "reason": reason}
     if not codes or len(sample.station_ids) == 0:
         return {**base, "available": False, "reason": "no sample or no candidates yet"}
-    sampled_ids = sample.station_ids.tolist()
-    reported = np.array([sid in results for sid in sampled_ids], dtype=bool)
-    forms = [results.get(sid) for sid in sampled_ids]
-    answers = [form.answers if form else {} for form in forms]
-    partial_form = np.array([form is not None and not form.complete for form in forms])
-    votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
-    registered = np.array([_count(a, "RV") for a in answers])
-    invalid = np.array([_count(a, "IN") for a in answers])
-    # A counted form without every candidate's votes cannot enter the ratio (the warning says why).
-    usable = reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
+    votes, registered, invalid = inputs.votes, inputs.registered, inputs.invalid
+    reported, usable, partial_form = inputs.reported, inputs.usable, inputs.partial_form
     has_totals = bool(np.all(np.isfinite(registered[usable]))) and bool(
         np.all(np.isfinite(invalid[usable]))
     )
-    arrival = np.array([form.created.timestamp() if form else np.inf for form in forms])
-    population = dict(sample.population or frame.population)
+    arrival = inputs.arrival
+    population = inputs.population
 
     def estimate_on(counted: np.ndarray):
         return quick_count(
