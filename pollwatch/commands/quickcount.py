@@ -58,6 +58,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fraction of sampled stations needed for a call",
     )
     parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="outright-win threshold (share of valid votes) for the threshold call; "
+        "0 for a plurality contest (the leader wins)",
+    )
+    parser.add_argument(
+        "--no-runoff",
+        action="store_true",
+        help="nobody above --threshold means no outright winner, not a run-off of the top two",
+    )
+    parser.add_argument(
+        "--party-threshold",
+        type=float,
+        help="share a party needs (e.g. 0.05 for seats): the call says above/below/undecided for each",
+    )
+    parser.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.90,
+        help="share of frame stations in reporting strata needed for the threshold call",
+    )
+    parser.add_argument(
         "--allow-over-registered",
         action="store_true",
         help="accept stations with more ballots than registered voters (e.g. special stations for voters in transit)",
@@ -100,6 +123,7 @@ def _lookup(sample, frame_rows, frame, column: str) -> tuple[Any, str]:
 
 def compute(args: argparse.Namespace) -> dict[str, Any]:
     """Read, check and estimate; returns the JSON-ready dict. Raises InputError on bad input."""
+    from pollwatch.stats.calls import DEFAULT_Z_INTERIM, ContestRules, LookRule, call_for_sample
     from pollwatch.stats.quickcount import convergence, quick_count
     from pollwatch.stats.table import (
         InputError,
@@ -283,6 +307,21 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         min_reported=args.min_reported,
     )
     out = result.as_dict()
+    out["threshold_call"] = call_for_sample(
+        result,
+        stratum,
+        votes,
+        population=population,
+        reported=reported,
+        weight=weight,
+        rules=ContestRules(args.threshold or None, not args.no_runoff, args.party_threshold),
+        looks=LookRule(
+            z_final=args.call_z,
+            z_interim=max(DEFAULT_Z_INTERIM, args.call_z),
+            min_reported=args.min_reported,
+            min_coverage=args.min_coverage,
+        ),
+    ).as_dict()
     if reserves_skipped:
         out["warnings"].append(
             f"{reserves_skipped} reserve rows (sample_role = reserve) are not part of the sample and were skipped"
@@ -380,6 +419,8 @@ def format_table(result: dict[str, Any]) -> str:
     if lead:
         row(f"lead {lead['first']}-{lead['second']}"[:19], lead)
     lines += ["", f"Call: {result['call']['status']} - {result['call']['reason']}"]
+    if result.get("threshold_call"):
+        lines.append(f"Threshold call: {result['threshold_call']['plain']}")
     strata = result["strata"]
     if strata:
         lines.append(
