@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+
+from pollwatch.stats.calls import ContestRules
 
 
 class Election(models.Model):
@@ -144,9 +147,36 @@ class Contest(models.Model):
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
     name = models.CharField(max_length=200)
+    # How the contest is won decides what the quick count may call (pollwatch.stats.calls).
+    outright_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        default=0.5,
+        validators=[MinValueValidator(0.01), MaxValueValidator(0.99)],
+        help_text="share of valid votes above which a contestant wins outright (0.5 = more than "
+        "50 %); empty for a plurality contest, where the leader wins",
+    )
+    runoff = models.BooleanField(
+        default=True,
+        help_text="the top two go to a run-off when nobody passes the outright threshold",
+    )
+    party_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.99)],
+        help_text="share of valid votes a party needs, e.g. 0.05 for seats; empty for none",
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    def call_rules(self) -> ContestRules:
+        """The contest's rules as the threshold-aware call takes them."""
+        return ContestRules(
+            outright_threshold=self.outright_threshold,
+            runoff=self.runoff,
+            party_threshold=self.party_threshold,
+        )
 
 
 class Candidate(models.Model):
