@@ -462,7 +462,7 @@ def _permutation_test(
     if not keep.any():
         return {
             "available": False,
-            "reason": "no stratum holds both observed and unobserved stations",
+            "reason": "no sampling group holds both observed and unobserved stations",
         }
     _, codes = np.unique(codes[keep], return_inverse=True)
     observed, values = observed[keep], values[keep]
