@@ -452,56 +452,60 @@ def _permutation_test(
     values: np.ndarray,
     permutations: int,
     rng: np.random.Generator,
-) -> dict[str, Any]:
-    """Within-stratum difference of means and its randomisation p-value (``codes`` 0..H−1 per station)."""
+) -> list[dict[str, Any]]:
+    """Within-stratum difference of means and its randomisation p-value, for each column of ``values``.
+
+    ``codes`` (0..H−1) gives each station's stratum; ``values`` is (n × m).
+    Every column is tested on the same relabellings, one sort per
+    relabelling for all of them.
+    """
     strata = int(codes.max()) + 1
     n1_all = np.bincount(codes, weights=observed.astype(float), minlength=strata)
     n_all = np.bincount(codes, minlength=strata).astype(float)
-    usable_h = (n1_all > 0) & (n1_all < n_all)
-    keep = usable_h[codes]
+    keep = ((n1_all > 0) & (n1_all < n_all))[codes]
     if not keep.any():
-        return {
-            "available": False,
-            "reason": "no sampling group holds both observed and unobserved stations",
-        }
+        reason = "no sampling group holds both observed and unobserved stations"
+        return [{"available": False, "reason": reason}] * values.shape[1]
     _, codes = np.unique(codes[keep], return_inverse=True)
-    observed, values = observed[keep], values[keep]
-    strata = int(codes.max()) + 1
     order = np.argsort(codes, kind="stable")
-    codes, observed, values = codes[order], observed[order], values[order]
+    codes, observed, values = codes[order], observed[keep][order], values[keep][order]
+    strata = int(codes.max()) + 1
     n = np.bincount(codes, minlength=strata).astype(float)
     n1 = np.bincount(codes, weights=observed.astype(float), minlength=strata)
     n0 = n - n1
-    totals = np.bincount(codes, weights=values, minlength=strata)
-    sums = np.bincount(codes, weights=values * observed, minlength=strata)
-    estimate = float(_within_strata_difference(sums, totals, n1, n0))
+    totals = _group_sums(codes, values, strata).T  # (m × H)
+    sums = _group_sums(codes, values * observed[:, None], strata).T
+    estimate = _within_strata_difference(sums, totals, n1, n0)  # (m,)
     start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
     # In stratum-sorted order, the first n1_h places of each stratum take the observed label.
     first = (np.arange(len(codes)) - start[codes]) < n1[codes]
-    segment_starts = start[n > 0]
     chunk = max(1, 2_000_000 // len(codes))
-    extreme = 0
+    extreme = np.zeros(values.shape[1], dtype=np.int64)
+    threshold = np.abs(estimate) - 1e-12 * np.maximum(1.0, np.abs(estimate))
     done = 0
-    tolerance = 1e-12 * max(1.0, abs(estimate))
     while done < permutations:
         b = min(chunk, permutations - done)
         keys = codes[None, :] + rng.random((b, len(codes)))
         shuffled = np.argsort(keys, axis=1)
-        picked = np.where(first[None, :], values[shuffled], 0.0)
-        draw_sums = np.add.reduceat(picked, segment_starts, axis=1)
-        draws = _within_strata_difference(draw_sums, totals, n1, n0)
-        extreme += int(np.sum(np.abs(draws) >= abs(estimate) - tolerance))
+        for j in range(values.shape[1]):
+            picked = np.where(first[None, :], values[shuffled, j], 0.0)
+            draw_sums = np.add.reduceat(picked, start, axis=1)
+            draws = _within_strata_difference(draw_sums, totals[j], n1, n0)
+            extreme[j] += int(np.sum(np.abs(draws) >= threshold[j]))
         done += b
-    return {
-        "available": True,
-        "difference": estimate,
-        "observed_mean": float(np.sum(sums / n1 * n) / n.sum()),
-        "unobserved_mean": float(np.sum((totals - sums) / n0 * n) / n.sum()),
-        "p_value": (1 + extreme) / (1 + permutations),
-        "strata": strata,
-        "observed_stations": int(n1.sum()),
-        "unobserved_stations": int(n0.sum()),
-    }
+    return [
+        {
+            "available": True,
+            "difference": float(estimate[j]),
+            "observed_mean": float(np.sum(sums[j] / n1 * n) / n.sum()),
+            "unobserved_mean": float(np.sum((totals[j] - sums[j]) / n0 * n) / n.sum()),
+            "p_value": (1 + int(extreme[j])) / (1 + permutations),
+            "strata": strata,
+            "observed_stations": int(n1.sum()),
+            "unobserved_stations": int(n0.sum()),
+        }
+        for j in range(values.shape[1])
+    ]
 
 
 def observer_effect(
@@ -537,22 +541,31 @@ def observer_effect(
     _, codes = np.unique(stratum, return_inverse=True)
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"permutations": permutations, "alpha": alpha}
-    for key, top, bottom in (
-        ("leader_share", leader, valid),
-        ("turnout", ballots, registered),
-    ):
+    keys = ("leader_share", "turnout")
+    ratios, masks = [], []
+    for top, bottom in ((leader, valid), (ballots, registered)):
         top = np.asarray(top, dtype=np.float64)
         bottom = np.asarray(bottom, dtype=np.float64)
         defined = np.isfinite(top) & np.isfinite(bottom) & (bottom > 0)
+        masks.append(defined)
+        ratios.append(np.divide(top, bottom, out=np.zeros(len(top)), where=defined))
+    # Both measures on one set of relabellings when they are defined at the same stations.
+    batches = (
+        [(keys, masks[0])]
+        if np.array_equal(*masks)
+        else [(keys[:1], masks[0]), (keys[1:], masks[1])]
+    )
+    for names, defined in batches:
         if not defined.any():
-            out[key] = {"available": False, "reason": "no station with a defined value"}
+            for key in names:
+                out[key] = {"available": False, "reason": "no station with a defined value"}
             continue
-        result = _permutation_test(
-            codes[defined], observed[defined], top[defined] / bottom[defined], permutations, rng
-        )
-        if result["available"]:
-            result["significant"] = bool(result["p_value"] < alpha)
-        out[key] = result
+        columns = np.column_stack([ratios[keys.index(key)][defined] for key in names])
+        results = _permutation_test(codes[defined], observed[defined], columns, permutations, rng)
+        for key, result in zip(names, results, strict=True):
+            if result["available"]:
+                result = {**result, "significant": bool(result["p_value"] < alpha)}
+            out[key] = result
     out["method"] = (
         "within-stratum difference of station means, weighted by stratum size; "
         "randomisation inference permuting the observed label within strata"
