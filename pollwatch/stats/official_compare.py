@@ -552,7 +552,7 @@ def observer_effect(
     # Both measures on one set of relabellings when they are defined at the same stations.
     batches = (
         [(keys, masks[0])]
-        if np.array_equal(*masks)
+        if np.array_equal(masks[0], masks[1])
         else [(keys[:1], masks[0]), (keys[1:], masks[1])]
     )
     for names, defined in batches:
