@@ -46,21 +46,26 @@ def read_body(request: HttpRequest, limit: int) -> Body:
     A body over ``limit`` by its Content-Length is read to its end only to hash
     it (the client pays for the upload, not our memory), up to 16 × ``limit``;
     its first 4 KB are kept. After such a body, ``request.body`` cannot be read.
+    A chunked body (no Content-Length) is read from the server's de-chunked
+    stream the same way, and kept as ``request.body`` when within the limit.
     """
     declared = _content_length(request)
-    # Without a Content-Length Django reads no body at all (WSGI gives no end to the stream).
-    if declared is None or declared <= limit:
+    chunked = declared is None and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "")
+    if not chunked and (declared is None or declared <= limit):
+        # (Without a Content-Length and not chunked there is no body: Django reads none.)
         data = request.body
         decoded = decode_body(data)
         return Body(
             decoded.text, len(data), hashlib.sha256(data).hexdigest(), False, decoded.problem
         )
+    # Django reads nothing without a Content-Length; the server (gunicorn) de-chunks wsgi.input.
+    stream = request.META["wsgi.input"] if chunked else request
     digest = hashlib.sha256()
     prefix = bytearray()
     size = 0
     kept: bytearray | None = bytearray()
     while size <= 16 * limit:
-        chunk = request.read(_CHUNK)
+        chunk = stream.read(_CHUNK)
         if not chunk:
             break
         digest.update(chunk)
@@ -72,7 +77,9 @@ def read_body(request: HttpRequest, limit: int) -> Body:
             if len(kept) > limit:
                 kept = None
     if kept is not None:
-        decoded = decode_body(bytes(kept))
+        data = bytes(kept)
+        request._body = data  # as Django caches it, so a gateway parses these same bytes
+        decoded = decode_body(data)
         return Body(decoded.text, size, digest.hexdigest(), False, decoded.problem)
     decoded = decode_body(bytes(prefix))
     return Body(decoded.text, size, digest.hexdigest(), True, decoded.problem)

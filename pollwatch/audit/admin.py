@@ -15,13 +15,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router, transaction
+from django.forms.fields import InvalidJSONInput, JSONString
 from django.http import HttpRequest
 
 from pollwatch.audit.models import AuditEvent, error_text, record
-from pollwatch.lib.boundary import UnstorableInput, check_json_value, escape_unstorable, storable
+from pollwatch.lib.boundary import (
+    UnstorableInput,
+    check_json_value,
+    escape_unstorable,
+    load_json,
+    storable,
+)
 
 # Fields never copied into the log: credentials are not evidence.
 SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
@@ -63,8 +72,43 @@ class StorableFormMixin:
         form.data = data
 
 
+class BoundaryJSONField(forms.JSONField):
+    """The admin's JSON fields parse through the intake boundary: NaN, huge numbers, deep
+    nesting and unstorable text are form errors naming what is wrong, never a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        if self.disabled or value in self.empty_values:
+            return super().to_python(value)
+        if isinstance(value, str | bytes | bytearray):
+            text = value.decode() if isinstance(value, bytes | bytearray) else value
+            try:
+                converted = load_json(text)
+            except UnstorableInput as exc:
+                where = f" (at {exc.field})" if exc.field else ""
+                raise ValidationError(f"{exc.message}{where}", code="invalid") from None
+            return JSONString(converted) if isinstance(converted, str) else converted
+        return value
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Redisplaying what was typed must not parse it with plain json (a 5,000-digit
+        # number or deep nesting would raise there): show the text as typed instead.
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return load_json(data)
+        except (UnstorableInput, TypeError):
+            return InvalidJSONInput(data)
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose adds, changes and deletes, inlines included, go into the audit log."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", BoundaryJSONField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -79,20 +79,21 @@ def unstorable_problem(text: str) -> str | None:
 @dataclass(frozen=True)
 class DecodedBody:
     text: str
-    """The body as text, every byte kept: invalid UTF-8 as ``\\xNN``, NUL and surrogates escaped."""
+    """The body as text, every byte kept: invalid UTF-8 as ``\\xNN``. NUL stays NUL here,
+    so a parser names it rightly; storing the text escapes it (:func:`escape_unstorable`)."""
     problem: str | None
     """Why the body is not clean UTF-8 text, or None."""
 
 
 def decode_body(data: bytes) -> DecodedBody:
-    """Bytes from the network as storable text, and whether they were valid UTF-8."""
+    """Bytes from the network as text, and whether they were valid UTF-8."""
     try:
         text = data.decode("utf-8")
         problem = None
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", "backslashreplace")
         problem = f"the body is not UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})"
-    return DecodedBody(escape_unstorable(text), problem)
+    return DecodedBody(text, problem)
 
 
 class _Refused(Exception):

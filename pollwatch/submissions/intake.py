@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -369,6 +370,33 @@ def _observed_at(value: object) -> datetime | None:
 
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+_STORED_PHOTO = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _looks_like(media_type: str, content: bytes) -> bool:
+    """The file's own signature agrees with its declared type (so HTML cannot pass for a PNG)."""
+    if media_type == "image/jpeg":
+        return content.startswith(b"\xff\xd8\xff")
+    if media_type == "image/png":
+        return content.startswith(b"\x89PNG\r\n\x1a\n")
+    if media_type == "image/webp":
+        return content[:4] == b"RIFF" and content[8:12] == b"WEBP"
+    # HEIC: an ISO base media file whose brand is one of the HEIF family's.
+    return content[4:8] == b"ftyp" and content[8:12] in {
+        b"heic",
+        b"heix",
+        b"hevc",
+        b"hevx",
+        b"heim",
+        b"heis",
+        b"mif1",
+        b"msf1",
+    }
+
+
+def _photo_path(digest: str) -> Path | None:
+    folder = Path(settings.MEDIA_ROOT) / "photos" / digest[:2]
+    return next(iter(folder.glob(f"{digest}.*")), None) if folder.is_dir() else None
 
 
 def store_photos(form: Form, answers: dict[str, Any]) -> list[str]:
@@ -382,7 +410,12 @@ def store_photos(form: Form, answers: dict[str, Any]) -> list[str]:
     stored: dict[str, str] = {}
     for code in photo_codes & set(answers):
         value = answers[code]
+        if value in (None, ""):
+            continue
+        if isinstance(value, str) and _STORED_PHOTO.fullmatch(value) and _photo_path(value[7:]):
+            continue  # a retry of a report whose photo is kept already
         if not (isinstance(value, str) and value.startswith("data:")):
+            problems.append(f"{code}: a photo must be sent as the image itself (a data URL)")
             continue
         header, _, data = value.partition(",")
         media_type = header[5:].split(";")[0]
@@ -398,6 +431,9 @@ def store_photos(form: Form, answers: dict[str, Any]) -> list[str]:
             problems.append(
                 f"{code}: the photo is larger than {settings.MAX_PHOTO_BYTES // 2**20} MB"
             )
+            continue
+        if not _looks_like(media_type, content):
+            problems.append(f"{code}: the data is not a {PHOTO_TYPES[media_type].upper()} image")
             continue
         digest = hashlib.sha256(content).hexdigest()
         path = (

@@ -5,6 +5,7 @@ import logging
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -62,12 +63,24 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     """One inbound SMS from a gateway; the reply goes back in the gateway's own format.
 
     Every post is kept raw before it is judged (a wrong secret's only while
-    they come slowly from one address); a body over ``SMS_MAX_BYTES`` by its
-    size, sha256 and first 4 KB.
+    they come slowly from one address, and without its body when the gateway's
+    secret travels in a header); a body over ``SMS_MAX_BYTES`` by its size,
+    sha256 and first 4 KB.
     """
     module = gateways().get(gateway)
     if module is None:
         raise Http404("No such SMS gateway")
+    if getattr(module, "SECRET_IN_HEADERS", False) and not module.authenticate(request):
+        # Refused before the body is read: nobody without the secret can hold a worker
+        # by sending a body slowly (behind a buffering proxy they cannot anyway).
+        if TokenBucket.authorize(f"sms-bad-secret:{client_ip(request)}", 20, 300):
+            meta = {
+                "remote": client_ip(request),
+                "content_type": request.content_type,
+                "declared_bytes": request.META.get("CONTENT_LENGTH") or "",
+            }
+            _refused(gateway, Body("", 0, "", False, None), meta, "wrong or missing gateway secret")
+        return JsonResponse({"error": "wrong or missing gateway secret"}, status=403)
     body = read_body(request, settings.SMS_MAX_BYTES)
     meta = {"remote": client_ip(request), "content_type": request.content_type, "bytes": body.size}
     if body.too_large:
@@ -322,8 +335,16 @@ def _detail_context(submission: Submission, reviewer: bool, error: str = "") -> 
         "rows": rows,
         "revisions": submission.revisions.select_related("actor"),
         "error": error,
-        "raw": submission.inbound.raw if submission.inbound else "",
+        **_raw_shown(submission.inbound.raw if submission.inbound else ""),
     }
+
+
+RAW_SHOWN_CHARS = 20_000
+
+
+def _raw_shown(raw: str) -> dict[str, Any]:
+    """The raw message for the page: a post with a photo can be megabytes, so only its start."""
+    return {"raw": raw[:RAW_SHOWN_CHARS], "raw_left_out": max(0, len(raw) - RAW_SHOWN_CHARS)}
 
 
 @login_required

@@ -3,8 +3,10 @@
 ``NAME``; ``authenticate(request) -> bool`` (the gateway's shared secret or
 signature); ``parse(request) -> InboundSMS`` (raises ``BadMessage`` with a
 readable reason); ``respond(reply) -> HttpResponse`` (the reply in the form the
-gateway sends back to the phone). Adding a gateway means copying one module
-and listing it in ``GATEWAYS``.
+gateway sends back to the phone). A gateway whose secret travels in a header
+sets ``SECRET_IN_HEADERS = True``: the webhook then refuses a wrong secret
+before it reads the body. Adding a gateway means copying one module and
+listing it in ``GATEWAYS``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pollwatch.lib.boundary import UnstorableInput, decode_body, load_json
 from pollwatch.submissions.gateways import BadMessage, InboundSMS, same_secret
 
 NAME = "json"
+SECRET_IN_HEADERS = True  # the webhook checks it before reading the body
 
 
 def authenticate(request: HttpRequest) -> bool:

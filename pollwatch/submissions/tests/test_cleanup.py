@@ -150,3 +150,31 @@ def test_junk_reports_leave_the_export(client, forms, mission, observer_token):
     body = b"".join(export.streaming_content) if export.streaming else export.content
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1 and Submission.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("[NaN]", "NaN"),
+        ("[1e999]", "too large"),
+        ("[" + "9" * 5000 + "]", "5,000 digits"),
+        ("[" * 3000 + "]" * 3000, "nested"),
+        ('["+99450\\ud800"]', "lone surrogate"),
+    ],
+)
+def test_the_admin_refuses_json_it_could_not_store_naming_why(client, mission, typed, words):
+    admin_user = mission.users["admin"]
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    person = mission.people["observer"]
+    url = f"/admin/observers/person/{person.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {"other_phones": typed, "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200 and words in response.content.decode()
+    person.refresh_from_db()
+    assert person.other_phones == []

@@ -7,6 +7,7 @@ sealer goes on sealing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -417,3 +418,77 @@ def test_answers_stored_before_the_boundary_are_escaped_once(db, mission, forms)
     )
     migration.escape_answers(apps, SimpleNamespace(connection=connection))
     assert Submission.objects.get().answers == {"A1": 1, "_comment": "x\\ud800"}
+
+
+def test_a_chunked_report_without_content_length_is_read_and_kept(forms, observer_token):
+    """gunicorn de-chunks the stream; Django alone would read no body and lose the raw post."""
+    import io
+
+    from django.test import RequestFactory
+
+    from pollwatch.submissions.views import api_submissions
+
+    body = json.dumps(payload()).encode()
+    request = RequestFactory().post(
+        "/api/o/submissions",
+        b"",
+        content_type="application/json",
+        headers={"Authorization": f"Token {observer_token}"},
+    )
+    request.META.pop("CONTENT_LENGTH", None)
+    request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
+    request.META["wsgi.input"] = io.BytesIO(body)
+    response = api_submissions(request)
+    assert response.status_code == 201
+    assert Inbound.objects.get().raw == body.decode()
+
+
+def test_a_raw_nul_in_a_json_body_is_named_as_a_control_character(client, forms, observer_token):
+    raw = json.dumps(payload()).replace('"OP"', '"O\x00P"')
+    response = post(client, observer_token, None, raw=raw)
+    assert response.status_code == 400
+    assert "control character" in response.json()["problems"][0]["message"]
+    assert "O\\x00P" in Inbound.objects.get().raw
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("data:image/png;base64," + base64.b64encode(b"<html>hi</html>").decode(), "not a PNG"),
+        ("data:image/png;base64,QUJD", "not a PNG"),
+        ("data:image/jpeg;base64,", "not a JPG"),
+        ("http://evil.example/x.png", "the image itself"),
+        ("sha256:" + "0" * 64, "the image itself"),  # no such stored photo
+        (["data:image/png;base64,QUJD"], "the image itself"),
+    ],
+)
+def test_a_photo_that_is_not_an_image_is_refused_by_name(
+    client, forms, observer_token, answer, words
+):
+    response = post(client, observer_token, payload(form="IN", answers={"T": "1", "P": answer}))
+    assert response.status_code == 400
+    assert words in response.json()["problems"][0]["message"]
+    assert not Submission.objects.exists()
+
+
+def test_a_retry_of_a_report_with_a_stored_photo_passes(
+    client, forms, observer_token, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    image = b"\xff\xd8\xff\xe0" + b"jpeg" * 50
+    data_url = "data:image/jpeg;base64," + base64.b64encode(image).decode()
+    first = payload(form="IN", answers={"T": "1", "P": data_url})
+    assert post(client, observer_token, first).status_code == 201
+    stored = Submission.objects.get().answers["P"]
+    again = payload(form="IN", answers={"T": "1", "P": stored})
+    assert post(client, observer_token, again).status_code == 201
+
+
+def test_the_detail_page_shows_only_the_start_of_a_huge_message(
+    client, forms, observer_token, mission
+):
+    post(client, observer_token, payload(answers={"A1": 1, "_comment": "z" * 100_000}))
+    client.force_login(mission.users["coordinator"])
+    page = client.get(f"/e/test-election/submissions/{Submission.objects.get().pk}/")
+    assert page.status_code == 200 and len(page.content) < 60_000
+    assert b"more are kept in the raw message" in page.content
