@@ -41,6 +41,8 @@ class Limits:
     cell_chars: int = 10_000
     # Sheet XML packs 5-30 times; a zip bomb 1,000 times. Parts under a megabyte are not judged.
     compression_ratio: int = 200
+    # openpyxl holds every shared string in memory at once: their characters all told.
+    shared_text_chars: int = 100_000_000
 
 
 # Text encodings a CSV may be given in: ASCII-compatible ones only, so that a line
@@ -546,6 +548,7 @@ class _StringCounter:
         self.count = 0
         self.in_string = False
         self.chars = 0
+        self.total_chars = 0
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if _local(name) == "si":
@@ -569,6 +572,16 @@ class _StringCounter:
     def text(self, data: str) -> None:
         if self.in_string:
             self.chars += len(data)
+            self.total_chars += len(data)
+            if self.total_chars > self.limits.shared_text_chars:
+                raise TableError(
+                    RowError(
+                        None,
+                        "",
+                        f"the workbook's texts hold more than {self.limits.shared_text_chars:,} "
+                        "characters all told, more than can be read at once; save it as CSV",
+                    )
+                )
             if self.chars > self.limits.cell_chars:
                 raise TableError(
                     RowError(

@@ -76,11 +76,33 @@ def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, st
     ]
 
 
+HEAD_CACHE_CHARS = 2_000_000
+
+
+def _head(job: ImportJob) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the first CHECK_ROWS rows, read once per job and then kept on it.
+
+    The mapping screen is shown, and checked, many times; reading a large
+    workbook each time would cost its memory and time on every page view.
+    A head too large to keep (wide files with long texts) is read each time.
+    """
+    kept = (job.options or {}).get("head")
+    if kept is not None:
+        return kept["header"], [(number, cells) for number, cells in kept["rows"]]
+    header, rows = _rows(job, first_rows=CHECK_ROWS)
+    checked = [(number, list(cells)) for number, cells in rows]
+    head = {"header": list(header), "rows": checked}
+    if len(json.dumps(head)) <= HEAD_CACHE_CHARS:
+        options = {**(job.options or {}), "head": head}
+        ImportJob.objects.filter(pk=job.pk).update(options=options)
+        job.options = options
+    return header, checked
+
+
 def preview(job: ImportJob) -> MappingPreview:
     """The header, the first rows, the guessed (or chosen) mapping and its warnings."""
     candidates = _candidates(job)
-    header, rows = _rows(job, first_rows=CHECK_ROWS)
-    checked = list(rows)
+    header, checked = _head(job)
     mapping = (job.options or {}).get("mapping") or core.guess_mapping(header, candidates)
     warnings = core.check_mapping(checked, header, mapping, candidates, numbered=True)
     return MappingPreview(
@@ -95,8 +117,7 @@ def preview(job: ImportJob) -> MappingPreview:
 
 def check(job: ImportJob, mapping: dict[str, str | None]) -> list[dict[str, Any]]:
     """check_mapping on the first rows with the analyst's mapping."""
-    header, rows = _rows(job, first_rows=CHECK_ROWS)
-    checked = list(rows)
+    header, checked = _head(job)
     return [
         w.as_dict()
         for w in core.check_mapping(checked, header, mapping, _candidates(job), numbered=True)

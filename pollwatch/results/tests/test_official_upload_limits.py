@@ -107,3 +107,70 @@ def test_the_official_import_audit_event_names_the_job(analyst, mission):
     event = AuditEvent.objects.get(kind="official_results.imported")
     assert event.payload["job"] == job.pk and event.payload["sha256"] == job.sha256
     assert event.payload["stations"] == 2 and event.actor == "analyst"
+
+
+def test_the_mapping_screen_reads_the_file_once(analyst, mission, settings):
+    """Every view of the mapping screen used to read the workbook again (memory and time each)."""
+    from pathlib import Path
+
+    response = post_file(analyst, mission, "o.csv", ("\n".join([HEADER, *ROWS]) + "\n").encode())
+    mapping_url = response["Location"]
+    assert analyst.get(mapping_url).status_code == 200
+    job = ImportJob.objects.get()
+    Path(settings.MEDIA_ROOT, job.stored_path).write_bytes(b"")  # gone: only the kept head remains
+    page = analyst.get(mapping_url)
+    assert page.status_code == 200 and "Incumbent" in page.content.decode()
+
+
+def test_a_workbook_whose_texts_are_too_large_to_hold_is_refused(tmp_path):
+    """Each text within the cell limit, the file within the unzipped-size limit, but all the
+    shared texts together more than openpyxl should hold at once (it holds them all)."""
+    import zipfile
+
+    from pollwatch.lib.tabular import Limits, TableError, read_rows
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    path = tmp_path / "strings.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{kinds}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kinds}.sharedStrings+xml"/>'
+            "</Types>",
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><sheetData><row r="1">'
+            '<c r="A1" t="inlineStr"><is><t>station</t></is></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>',
+        )
+        texts = "".join(f"<si><t>{i}-{'y' * 5000}</t></si>" for i in range(50))
+        archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">{texts}</sst>')
+    header, rows = read_rows(path, "utf-8", Limits(), first_rows=5)
+    assert header == ["station"]  # within the default limits it reads
+    with pytest.raises(TableError, match="characters all told"):
+        read_rows(path, "utf-8", Limits(shared_text_chars=100_000), first_rows=5)
