@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election
@@ -41,19 +42,14 @@ def request_forensics(election: Election, user: User | None) -> tuple[ForensicsR
 
     The election's row is locked while looking (on SQLite the transaction
     holds the write lock), so two clicks at once queue one run. Asking is
-    audited (``forensics.requested``); a lost run (see RUN_LOST_AFTER) is
-    marked failed here instead of blocking new runs for ever.
+    audited (``forensics.requested``); a dead run (see ``settle_dead_runs``)
+    is marked failed here instead of blocking new runs.
     """
     with transaction.atomic():
         Election.objects.select_for_update().filter(pk=election.pk).first()
+        settle_dead_runs(election)
         active = ForensicsRun.objects.filter(election=election, status__in=ACTIVE)
-        cutoff = timezone.now() - RUN_LOST_AFTER
-        active.filter(created__lt=cutoff).update(
-            status=ForensicsRun.Status.FAILED,
-            message="Lost: it never finished (its task worker stopped); ask again.",
-            finished=timezone.now(),
-        )
-        current = active.filter(created__gte=cutoff).defer("result").order_by("-created").first()
+        current = active.defer("result").order_by("-created").first()
         if current is not None:
             return current, False
         run = ForensicsRun.objects.create(election=election, created_by=user)
@@ -66,6 +62,41 @@ def request_forensics(election: Election, user: User | None) -> tuple[ForensicsR
         )
         run_forensics_task.enqueue(run.pk)  # in the transaction: no run without its task
     return run, True
+
+
+def settle_dead_runs(election: Election) -> int:
+    """Mark failed the election's queued or running runs that can no longer finish; returns how many.
+
+    A run is dead when its task failed without reaching ``compute_forensics``'s
+    own error handling (the worker could not import or start it), or when it
+    is older than RUN_LOST_AFTER (its worker was killed). Either would
+    otherwise block new runs, since only one runs at a time.
+    """
+    active = ForensicsRun.objects.filter(election=election, status__in=ACTIVE)
+    now = timezone.now()
+    settled = active.filter(created__lt=now - RUN_LOST_AFTER).update(
+        status=ForensicsRun.Status.FAILED,
+        message="Lost: it never finished (its task worker stopped); ask again.",
+        finished=now,
+    )
+    waiting = set(active.values_list("pk", flat=True))
+    if not waiting:
+        return settled
+    failed_tasks = DBTaskResult.objects.filter(
+        task_path=run_forensics_task.module_path,
+        status=TaskResultStatus.FAILED,
+        enqueued_at__gte=now - RUN_LOST_AFTER,
+    ).values_list("args_kwargs", "traceback")
+    for args_kwargs, traceback in failed_tasks:
+        run_id = (args_kwargs.get("args") or [None])[0]
+        if run_id in waiting:
+            last_line = (traceback or "").strip().splitlines()[-1:] or ["unknown error"]
+            settled += active.filter(pk=run_id).update(
+                status=ForensicsRun.Status.FAILED,
+                message=f"Its task failed before the tests ran ({last_line[0][:300]}); ask again.",
+                finished=now,
+            )
+    return settled
 
 
 def official_arrays(election) -> dict[str, Any]:

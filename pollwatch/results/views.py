@@ -213,7 +213,9 @@ def forensics(request: PollwatchRequest, slug: str) -> HttpResponse:
             )
         return redirect("forensics", slug=election.slug)
     from pollwatch.results.presenters import latest_forensics
+    from pollwatch.results.tasks import settle_dead_runs
 
+    settle_dead_runs(election)  # so the page never shows a dead run as still queued
     latest = (
         ForensicsRun.objects.filter(election=election).defer("result").order_by("-created").first()
     )

@@ -83,3 +83,27 @@ def test_a_done_run_is_audited_with_the_digest_of_its_result(night):
     assert event.payload["status"] == "done" and event.payload["stations"] == run.stations
     assert event.payload["result_sha256"] == _digest(run.result)
     assert event.payload["official_version"] == run.result["official_version"]
+
+
+def test_a_run_whose_task_failed_before_it_started_does_not_block_the_next(client, mission):
+    """The worker could not even import the task: the run is settled as failed, with the reason."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from pollwatch.results.tasks import run_forensics_task
+
+    run = ForensicsRun.objects.create(election=mission.election)
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.FAILED,
+        args_kwargs={"args": [run.pk], "kwargs": {}},
+        task_path=run_forensics_task.module_path,
+        backend_name="default",
+        run_after=timezone.now(),
+        exception_class_path="builtins.ImportError",
+        traceback="Traceback ...\nImportError: cannot import name 'SampleReports'",
+    )
+    page = ask(client, mission)
+    run.refresh_from_db()
+    assert run.status == "failed" and "ImportError" in run.message
+    assert ForensicsRun.objects.filter(election=mission.election).count() == 2
+    assert "Forensic tests queued" in page.content.decode()
