@@ -82,6 +82,7 @@ def served_mission(database: str, workers: int, *, stations: int = 3000, observe
                 "error",
                 "--timeout",
                 "60",
+                "--no-control-socket",
             ],
             env=env,
         )

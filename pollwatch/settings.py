@@ -266,6 +266,11 @@ MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, 400) is logged in one line, without its traceback: any
+    # signed-in user can cause thousands, and they are not faults of the server.
+    "filters": {"client_errors_brief": {"()": "pollwatch.lib.logfilters.ClientErrorsBrief"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_brief"]}
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }

@@ -71,6 +71,9 @@ def serve_children(
         "5",
         "--timeout",
         "120",
+        # gunicorn's control socket sits at one path per user: a second pollwatch on the
+        # machine (another mission, a demo) would take over the first's. Nothing uses it.
+        "--no-control-socket",
     ]
     children = [Child("web server", web, essential=True)]
     if with_worker:
