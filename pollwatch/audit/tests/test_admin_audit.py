@@ -114,6 +114,12 @@ def test_inline_rows_changed_with_their_parent_are_recorded(superuser_client, mi
     data = {
         "election": mission.election.pk,
         "name": contest.name,
+        # The contest's own fields as they are: only the candidates change.
+        "outright_threshold": ""
+        if contest.outright_threshold is None
+        else contest.outright_threshold,
+        "party_threshold": "" if contest.party_threshold is None else contest.party_threshold,
+        **({"runoff": "on"} if contest.runoff else {}),
         "candidates-TOTAL_FORMS": len(candidates),
         "candidates-INITIAL_FORMS": len(candidates),
         "candidates-MIN_NUM_FORMS": 0,
