@@ -158,7 +158,8 @@ def import_sample(
     ``stratum``, ``weight`` (1/π, required for sampled rows), ``role``
     (sampled / reserve / observed; absent = every row sampled), optional
     ``reserve_rank`` and ``replaces`` (for a reserve in use: the code of the
-    sampled station it replaces). A stratum's N_h is taken as Σ 1/π over its
+    sampled station it replaces), and optional ``exit_poll`` (yes/1/true marks
+    a sampled station planned for the exit poll; no/0/false/empty does not). A stratum's N_h is taken as Σ 1/π over its
     sampled stations (exact for SRS weights N_h/n_h, an unbiased estimate
     for PPS); the method is PPS when some stratum's weights differ.
     """
@@ -170,6 +171,7 @@ def import_sample(
     problems: list[Problem] = []
     parsed = []
     seen: dict[str, int] = {}
+    exit_poll: set[str] = set()
     for index, row in enumerate(table.to_dict("records")):
         line = index + 2
         code = str(row[station]).strip()
@@ -191,6 +193,15 @@ def import_sample(
                     line, weight, f"a sampled station needs a weight 1/π ≥ 1, got {row[weight]!r}"
                 )
             )
+        planned = _planned_for_exit_poll(row.get("exit_poll", ""))
+        if planned is None:
+            problems.append(
+                Problem(line, "exit_poll", f"{row['exit_poll']!r} is not yes/no (1/0, true/false)")
+            )
+        elif planned and kind != SampledStation.Role.SAMPLED:
+            problems.append(Problem(line, "exit_poll", "only a sampled station is planned for it"))
+        elif planned:
+            exit_poll.add(code)
         rank = str(row.get("reserve_rank", "") or "").strip()
         replaces = str(row.get("replaces", "") or "").strip()
         parsed.append(
@@ -199,7 +210,18 @@ def import_sample(
     problems += _check_replacements(parsed, codes)
     if problems:
         raise InputError(source, problems)
-    return _store(election, path, parsed, codes, actor)
+    return _store(election, path, parsed, codes, actor, exit_poll)
+
+
+def _planned_for_exit_poll(cell: Any) -> bool | None:
+    """The ``exit_poll`` cell as a yes/no; None when it is neither (an empty or missing cell is no)."""
+    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
+    text = text.strip().lower()
+    if text in {"1", "1.0", "yes", "y", "true", "x"}:
+        return True
+    if text in {"", "0", "0.0", "no", "n", "false"}:
+        return False
+    return None
 
 
 def _weight(cell: Any) -> float | None:
@@ -243,7 +265,12 @@ def _check_replacements(parsed: list, codes: dict[str, int]) -> list[Problem]:
 
 
 def _store(
-    election: Election, path: Path, parsed: list, codes: dict[str, int], actor: str
+    election: Election,
+    path: Path,
+    parsed: list,
+    codes: dict[str, int],
+    actor: str,
+    exit_poll: set[str],
 ) -> SampleDesign:
     weights: dict[str, list[float]] = defaultdict(list)
     for _, _, kind, label, value, _, _ in parsed:
@@ -278,6 +305,7 @@ def _store(
                     role=kind,
                     reserve_rank=rank,
                     replaces_id=codes[replaces] if replaces else None,
+                    exit_poll=code in exit_poll,
                 )
                 for _, code, kind, label, value, rank, replaces in parsed
             ],
@@ -294,6 +322,7 @@ def _store(
                 "method": design.method,
                 "rows": len(parsed),
                 "strata": len(weights),
+                "exit_poll_stations": len(exit_poll),
             },
         )
     return design

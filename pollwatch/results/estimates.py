@@ -41,7 +41,7 @@ from pollwatch.elections.models import Area, Candidate, Election, PollingStation
 from pollwatch.observers.models import Deployment
 from pollwatch.results.design import describe, design_version, recorded_sample
 from pollwatch.results.freshness import fresh
-from pollwatch.results.models import OfficialResult, SampleDesign
+from pollwatch.results.models import OfficialResult, SampleDesign, SampledStation
 from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
 from pollwatch.submissions.models import CountedForm, Submission
@@ -512,15 +512,20 @@ def exit_poll_for(election: Election, *, confidence: float = 0.95) -> dict[str, 
 
 
 def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
-    """The core's exit poll over the tallies of sampled stations.
+    """The core's exit poll over the tallies of the planned exit-poll stations.
 
-    A station's interviews stand for its voters: V_i is the registered voters
-    (the voters who came are not known when the tallies arrive). Tallies
-    from stations outside the sample are left out and counted. Once official
-    results exist for polled stations, the within-precinct error compares
-    each station's interviews with its official count. The call's reported
-    fraction is over the stations that sent tallies: which sampled stations
-    were meant to be polled is not recorded.
+    The exit poll's sample is part of the recorded design: the sampled
+    stations marked ``exit_poll`` (a reserve that replaces one stands for it,
+    with its stratum and weight). Each station's interviews stand for the
+    voters who came there, V_i (:func:`_voters_who_came`), and its weight
+    carries 1/π from the design. The call's reported fraction is planned
+    stations that sent tallies over planned stations; tallies from other
+    stations are left out and counted. When no planned station is recorded
+    (no imported design, or none marked) the shares are still estimated over
+    the deployed stations as before, but no call is made: the reported
+    fraction is unknown, and a handful of stations must not make a call.
+    Once official results exist for polled stations, the within-precinct
+    error compares each station's interviews with its official count.
     """
     candidates = candidates_for(election)
     codes = [c.code for c in candidates]
@@ -533,21 +538,26 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
     if not codes or not tallies:
         return {**base, "available": False, "reason": "no exit-poll tallies yet"}
     frame = frame_for(election)
-    sampled = set(
-        Deployment.objects.filter(membership__election=election).values_list(
-            "station_id", flat=True
+    plan, population = _exit_poll_plan(election)
+    if plan:
+        polled = set(plan)
+    else:
+        polled = set(
+            Deployment.objects.filter(membership__election=election).values_list(
+                "station_id", flat=True
+            )
         )
-    )
-    outside = [station_id for station_id in tallies if station_id not in sampled]
+    outside = [station_id for station_id in tallies if station_id not in polled]
     stations = {
         pk: (path, voters, stratum)
         for pk, path, voters, stratum in PollingStation.objects.filter(
-            pk__in=[s for s in tallies if s in sampled]
+            pk__in=[s for s in tallies if s in polled]
         ).values_list("pk", "area_path", "registered_voters", "stratum")
     }
     station_labels: list[np.ndarray] = []
     choices: list[np.ndarray] = []
     strata: list[np.ndarray] = []
+    inclusion: list[np.ndarray] = []
     arrival: list[np.ndarray] = []
     refused = 0
     for station_id, (answers, created, _complete) in tallies.items():
@@ -561,7 +571,12 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
         station_labels.append(np.full(total, station_id))
         choices.append(np.repeat(np.array(codes, dtype=object), counts))
         path, _, station_stratum = stations[station_id]
-        strata.append(np.full(total, frame.stratum_of(path, station_stratum), dtype=object))
+        if plan:
+            stratum, weight = plan[station_id]
+            inclusion.append(np.full(total, 1.0 / weight))
+        else:
+            stratum = frame.stratum_of(path, station_stratum)
+        strata.append(np.full(total, stratum, dtype=object))
         arrival.append(np.full(total, created.timestamp()))
     if not choices:
         return {**base, "available": False, "reason": "the tallies hold no interviews"}
@@ -571,21 +586,121 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
             election=election, station_id__in=list(stations)
         ).values_list("station_id", "votes")
     }
+    voters, sources = _voters_who_came(
+        election, {pk: registered for pk, (_, registered, _) in stations.items()}, confidence
+    )
     result = exit_poll(
         np.concatenate(station_labels),
         np.concatenate(choices).astype(str),
         stratum=np.concatenate(strata),
-        population=frame.population,
-        voters={str(pk): max(voters, 1) for pk, (_, voters, _) in stations.items()},
+        population=population if plan else frame.population,
+        inclusion=np.concatenate(inclusion) if plan else None,
+        voters=voters,
         official=official or None,
         arrival=np.concatenate(arrival),
+        expected_stations=len(plan) if plan else None,
         confidence=confidence,
     )
     out = {**base, "available": True, **result.as_dict(), "refusals": refused}
+    out["planned_stations"] = len(plan)
+    out["voters_source"] = sources
     total = out["respondents"] + refused
     out["refusal_rate"] = refused / total if total else None
-    if outside:
+    if not plan:
+        out["call"] = {
+            **out["call"],
+            "status": "not enough data",
+            "reason": "planned exit-poll stations not recorded: the share reported is unknown, "
+            "so no call is made (mark them in the imported sample design's exit_poll column)",
+            "reported_fraction": None,
+        }
         out["warnings"].append(
-            f"{len(outside)} tally form(s) from stations outside the sample are left out."
+            "Planned exit-poll stations not recorded: the estimate uses the deployed stations "
+            "as a stratified SRS and no call is made."
+        )
+    if sources.get("registered × turnout"):
+        out["warnings"].append(
+            f"{sources['registered × turnout']} polled station(s) have no count of the voters who "
+            "came: their registered voters × the quick count's estimated turnout is used."
+        )
+    if sources.get("registered"):
+        out["warnings"].append(
+            f"{sources['registered']} polled station(s) have no count of the voters who came and "
+            "the quick count has no turnout yet: their registered voters are used."
+        )
+    if outside:
+        where = "the planned exit-poll stations" if plan else "the sample"
+        out["warnings"].append(
+            f"{len(outside)} tally form(s) from stations outside {where} are left out."
         )
     return out
+
+
+def _exit_poll_plan(election: Election) -> tuple[dict[int, tuple[str, float]], dict[str, int]]:
+    """station id -> (stratum, weight 1/π) of the planned exit-poll stations, and the design's N_h.
+
+    Empty when no imported design marks a station for the exit poll. A
+    reserve that replaces a planned station stands for it.
+    """
+    design = SampleDesign.objects.filter(
+        election=election, source=SampleDesign.Source.IMPORTED
+    ).first()
+    if design is None:
+        return {}, {}
+    rows = design.stations.values_list("station_id", "stratum", "weight", "role", "replaces_id")
+    replaced_by = {
+        replaced: station
+        for station, _, _, role, replaced in rows
+        if role == SampledStation.Role.RESERVE and replaced is not None
+    }
+    plan = {
+        replaced_by.get(station, station): (stratum, float(weight))
+        for station, stratum, weight, role, _ in rows.filter(exit_poll=True)
+        if role == SampledStation.Role.SAMPLED and weight
+    }
+    return plan, {str(k): int(v) for k, v in design.strata.items()}
+
+
+def _voters_who_came(
+    election: Election, registered: dict[int, int], confidence: float
+) -> tuple[dict[str, float], dict[str, int]]:
+    """V_i per polled station, and how many stations took each source.
+
+    In order: the ballots cast on the observers' result form at the station
+    (the form that counts there), else the official ballots cast, else the
+    registered voters × the quick count's national turnout estimate, else
+    (no turnout yet) the registered voters. A count of 0 falls through too.
+    """
+    results = counted_per_station(election, Form.Kind.RESULTS)
+    official = dict(
+        OfficialResult.objects.filter(
+            election=election, station_id__in=list(registered), ballots_cast__gt=0
+        ).values_list("station_id", "ballots_cast")
+    )
+    turnout: float | None = None
+    voters: dict[str, float] = {}
+    sources: dict[str, int] = defaultdict(int)
+    for station_id, registered_voters in registered.items():
+        form = results.get(station_id)
+        cast = _count(form.answers, "BC") if form else np.nan
+        if np.isfinite(cast) and cast > 0:
+            voters[str(station_id)], source = cast, "observers' result form"
+        elif station_id in official:
+            voters[str(station_id)], source = float(official[station_id]), "official results"
+        else:
+            if turnout is None:
+                turnout = _quick_count_turnout(election, confidence)
+            if turnout:
+                voters[str(station_id)] = max(registered_voters, 1) * turnout
+                source = "registered × turnout"
+            else:
+                voters[str(station_id)], source = float(max(registered_voters, 1)), "registered"
+        sources[source] += 1
+    return voters, dict(sources)
+
+
+def _quick_count_turnout(election: Election, confidence: float) -> float:
+    """The quick count's national turnout estimate, or 0 when it has none."""
+    turnout = quick_count_for(election, confidence=confidence).get("turnout") or {}
+    value = turnout.get("estimate")
+    return float(value) if value is not None and np.isfinite(value) and value > 0 else 0.0

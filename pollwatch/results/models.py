@@ -171,7 +171,7 @@ class SampleDesign(models.Model):
 
 
 class SampledStation(models.Model):
-    """One station of an imported design: its stratum, weight 1/π and role."""
+    """One station of an imported design: its stratum, weight 1/π, role and whether the exit poll plans it."""
 
     class Role(models.TextChoices):
         SAMPLED = "sampled"
@@ -191,6 +191,9 @@ class SampledStation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="a reserve in use: the sampled station it replaces (it takes that station's weight)",
+    )
+    exit_poll = models.BooleanField(
+        default=False, help_text="planned for the exit poll (the exit poll's own sample)"
     )
 
     class Meta:
