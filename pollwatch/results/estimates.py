@@ -503,10 +503,23 @@ def _coverage(
 
 
 def exit_poll_for(election: Election, *, confidence: float = 0.95) -> dict[str, Any]:
-    """Our exit poll from the interview tallies (form EP) at sampled stations."""
+    """Our exit poll from the interview tallies (form EP) at the planned exit-poll stations.
+
+    Its version also follows the design (the planned stations), the result
+    forms and the official results (the voters who came, V_i).
+    """
+    from pollwatch.results.official import official_version
+
     return fresh(
         f"ep:{election.pk}:{confidence}",
-        submissions_fingerprint(election, Form.Kind.EXITPOLL),
+        ":".join(
+            (
+                submissions_fingerprint(election, Form.Kind.EXITPOLL),
+                submissions_fingerprint(election, Form.Kind.RESULTS),
+                design_version(election),
+                official_version(election),
+            )
+        ),
         lambda: _compute_exit_poll(election, confidence),
     )
 

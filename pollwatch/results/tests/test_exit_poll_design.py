@@ -135,3 +135,16 @@ def test_the_exit_poll_column_marks_planned_stations_and_is_optional(mission, tm
             "station__code", flat=True
         )
     ) == set(PLANNED[:2])
+
+
+def test_importing_the_design_after_the_tallies_refreshes_the_exit_poll(
+    mission, results_forms, tmp_path
+):
+    from pollwatch.results.estimates import exit_poll_for
+
+    tally(mission, results_forms, "D1-001", 80, 20)
+    assert exit_poll_for(mission.election)["planned_stations"] == 0
+    plan(mission, tmp_path)
+    assert exit_poll_for(mission.election)["planned_stations"] == 6
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(595, 300))
+    assert exit_poll_for(mission.election)["voters_source"] == {"observers' result form": 1}
