@@ -55,10 +55,10 @@ def _quick_count_blocker(election: Election) -> Blocker | None:
         # A mission observing without a results form has no result to call.
         return None
     qc = quick_count.figures(election)
-    call = qc.get("call") or {"status": "no estimate", "reason": qc.get("reason", "")}
-    if call["status"] == quick_count.DECIDED:
+    call = quick_count.deciding_call(qc)
+    if call["status"] not in quick_count.UNDECIDED:
         return None
-    if call["status"] == "too close":
+    if call["status"] in ("too close", "too close to call"):
         problem = "The quick count cannot call the result: the lead is within the margin of error."
         clause = "while the race was too close for the quick count to call"
     else:

@@ -42,6 +42,7 @@ from pollwatch.observers.models import Deployment
 from pollwatch.results.design import describe, design_version, recorded_sample
 from pollwatch.results.freshness import fresh
 from pollwatch.results.models import OfficialResult, SampleDesign, SampledStation
+from pollwatch.stats.calls import ContestRules, call_for_sample
 from pollwatch.stats.exitpoll import exit_poll
 from pollwatch.stats.quickcount import convergence, quick_count
 from pollwatch.submissions.models import CountedForm, Submission
@@ -367,10 +368,32 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
             confidence=confidence,
         )
 
-    out = {**base, "available": True, **estimate_on(usable).as_dict()}
+    contest = election.contests.order_by("pk").first()
+    rules = contest.call_rules() if contest else ContestRules()
+
+    def call_on(result, counted: np.ndarray) -> dict[str, Any]:
+        # The CLI's entry point with the same arrays, so web and CLI make the same call.
+        return call_for_sample(
+            result,
+            sample.strata,
+            votes,
+            population=population,
+            reported=counted,
+            weight=sample.weight,
+            rules=rules,
+        ).as_dict()
+
+    result = estimate_on(usable)
+    out = {**base, "available": True, **result.as_dict()}
+    out["threshold_call"] = call_on(result, usable)
     out["warnings"].extend(sample.notes)
     out["warnings"].extend(_missing_votes_warnings(codes, votes, reported & ~usable, partial_form))
     out.update(_without_partial_forms(usable, partial_form, estimate_on))
+    if out["without_partial"] is not None:
+        complete_only = usable & ~partial_form
+        out["without_partial"]["threshold_call"] = call_on(
+            estimate_on(complete_only), complete_only
+        )
     out["coverage"] = _coverage(frame, sample, usable, population)
     done = int(usable.sum())
     if done >= 2:

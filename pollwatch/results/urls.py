@@ -4,6 +4,11 @@ from pollwatch.results import views
 
 urlpatterns = [
     path("e/<slug:slug>/quick-count/", views.quick_count, name="quick-count"),
+    path(
+        "e/<slug:slug>/quick-count/confirm-design/",
+        views.confirm_sample_design,
+        name="sample-design-confirm",
+    ),
     path("e/<slug:slug>/exit-polls/", views.exit_polls, name="exit-polls"),
     path(
         "e/<slug:slug>/exit-polls/<int:pk>/delete/",

@@ -34,10 +34,28 @@ def quick_count(request: PollwatchRequest, slug: str) -> HttpResponse:
 
     context = {
         "election": election,
+        "can_analyse": can_analyse(access),
         **quick_count_context(election, quick_count_for(election)),
     }
     template = "results/_quick_count.html" if request.htmx else "results/quick_count.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def confirm_sample_design(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """An analyst or admin confirms the inferred sample design, as ``pollwatch confirm-sample`` does (audited)."""
+    election, _ = analysis_for_user(request, slug, change=True)
+    from pollwatch.results.design import confirm_design
+
+    design = confirm_design(election, request.user)
+    if design.source == "inferred":
+        messages.success(request, "Sample design confirmed; the quick count no longer flags it.")
+    else:
+        messages.info(
+            request, "This election's sample design was imported; confirmed as it stands."
+        )
+    return redirect("quick-count", slug=election.slug)
 
 
 @login_required

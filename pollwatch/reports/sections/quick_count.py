@@ -17,6 +17,19 @@ TITLE = "Quick count"
 CHARTS = ["quick-count", "coverage"]
 DECIDED = "decided"
 LISTED = 3
+# Statuses (of the lead-only call or the threshold-aware call) under which the
+# result is not called: the publishing gate holds the statement back on them.
+# "run-off, second place undecided" names the leader's place in the run-off,
+# which a statement can report; the parts say what is still open.
+UNDECIDED = frozenset(
+    {
+        "no estimate",
+        "not enough data",
+        "too close",
+        "too close to call",
+        "run-off, contestants undecided",
+    }
+)
 
 
 def figures(election: Election) -> dict[str, Any]:
@@ -24,6 +37,18 @@ def figures(election: Election) -> dict[str, Any]:
     from pollwatch.results.estimates import quick_count_for
 
     return quick_count_for(election)
+
+
+def deciding_call(qc: dict[str, Any]) -> dict[str, Any]:
+    """The call a statement reports and the gate checks: the threshold-aware call when computed.
+
+    Its ``status`` is one of ``pollwatch.stats.calls.STATUSES`` (or the
+    lead-only call's when the threshold call is missing, or "no estimate").
+    """
+    call = qc.get("threshold_call")
+    if call:
+        return {"status": call["status"], "reason": call["plain"]}
+    return qc.get("call") or {"status": "no estimate", "reason": qc.get("reason", "")}
 
 
 def runs_quick_count(election: Election) -> bool:
@@ -97,7 +122,23 @@ def suggestion(ctx: dict[str, Any]) -> str:
             "the rest."
         )
     sentences.append(call_sentence(qc["call"], ctx["lead"]))
+    sentences.extend(threshold_sentences(qc.get("threshold_call")))
     return " ".join(sentences)
+
+
+def threshold_sentences(call: dict[str, Any] | None) -> list[str]:
+    """The threshold-aware call in plain words: its verdict, then each part's answer.
+
+    The z statistics and the look rule behind them go to the Methods annex
+    (:func:`methods`); the public text keeps only what a reader needs.
+    """
+    if not call:
+        return []
+    sentences = [_as_sentence(call["plain"])]
+    sentences.extend(
+        _as_sentence(part["plain"]) for part in call["parts"] if part["plain"] != call["plain"]
+    )
+    return sentences
 
 
 def methods(ctx: dict[str, Any]) -> list[str]:
@@ -112,12 +153,36 @@ def methods(ctx: dict[str, Any]) -> list[str]:
         f"strata; intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
         "(docs/quickcount.md).",
         _as_sentence(f"Call rule: {call['status']} — {call['reason']}"),
+        *_threshold_methods(qc.get("threshold_call")),
         f"Coverage: {coverage['strata']:,} strata; {coverage['strata_without_report']:,} sampled "
         f"strata without a result yet and {coverage['strata_without_sample']:,} without a sampled "
         f"station ({coverage['stations_in_unreported_strata']:,} stations the estimate assumes "
         "vote like the rest).",
         *(_as_sentence(warning) for warning in qc["warnings"]),
     ]
+
+
+def _threshold_methods(call: dict[str, Any] | None) -> list[str]:
+    """The threshold-aware call's rule and statistics, one annex sentence per part."""
+    if not call:
+        return []
+    rules = call["rules"]
+    outright = rules["outright_threshold"]
+    rule = (
+        f"more than {_percent(outright)} of the valid votes wins outright"
+        + ("; otherwise the top two go to a run-off" if rules["runoff"] else "")
+        if outright is not None
+        else "the leader wins (plurality)"
+    )
+    if rules["party_threshold"] is not None:
+        rule += f"; party threshold {_percent(rules['party_threshold'])}"
+    head = (
+        f"Threshold-aware call: {call['status']} ({rule}). {_as_sentence(call['look'])} "
+        f"A part is decided when its worst-case z reaches {call['z_needed']}; the strata with a "
+        f"report cover {_percent(call['coverage'] or 0.0)} of the frame and the rest is given the "
+        "least favourable regional result observed so far (docs/quickcount.md)."
+    )
+    return [head, *(_as_sentence(part["technical"]) for part in call["parts"])]
 
 
 def _as_sentence(text: str) -> str:

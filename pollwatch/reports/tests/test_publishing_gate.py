@@ -34,13 +34,24 @@ def undecided(mission, results_forms, media_root):
 
 @pytest.fixture
 def decided(mission, results_forms, media_root):
-    """Both sampled stations have reported a clear lead: the quick count calls the result."""
+    """A station in every district has reported a clear majority: the quick count calls the result.
+
+    Every district is sampled, as the threshold-aware call needs 90 % of the
+    frame covered (the fixture's own two stations leave District D2 out).
+    """
+    from pollwatch.observers.models import Deployment
     from pollwatch.reports.models import Statement
     from pollwatch.reports.sections import quick_count
 
+    Deployment.objects.create(
+        membership=mission.people["observer"].memberships.get(), station=mission.stations["D2-001"]
+    )
     send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "observer", "D2-001", protocol(620, 280))
     send(mission, results_forms["PR"], "other_observer", "D3-001", protocol(500, 400))
-    assert quick_count.figures(mission.election)["call"]["status"] == "decided"
+    qc = quick_count.figures(mission.election)
+    assert qc["call"]["status"] == "decided"
+    assert qc["threshold_call"]["status"] == "outright winner", qc["threshold_call"]
     return Statement.objects.create(election=mission.election, title="Preliminary")
 
 

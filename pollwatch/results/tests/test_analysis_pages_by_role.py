@@ -13,11 +13,20 @@ CHANGE = {"admin", "analyst"}
 
 @pytest.fixture
 def analysed(mission, results_forms):
-    """Result forms from both deployed observers and a draft statement."""
+    """Result forms from a station in every district and a draft statement.
+
+    Every district reports so that the threshold-aware call (which needs 90 %
+    of the frame covered) calls the result and publishing needs no override.
+    """
+    from pollwatch.observers.models import Deployment
     from pollwatch.reports.models import Statement
 
+    Deployment.objects.create(
+        membership=mission.people["observer"].memberships.get(), station=mission.stations["D2-001"]
+    )
     for persona, station, counts in (
         ("observer", "D1-001", protocol(600, 300)),
+        ("observer", "D2-001", protocol(620, 280)),
         ("other_observer", "D3-001", protocol(500, 400)),
     ):
         send(mission, results_forms["PR"], persona, station, counts)
