@@ -8,6 +8,7 @@ a second run can print them again.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import secrets
@@ -27,6 +28,7 @@ from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, 
 from pollwatch.media.demo import load_demo_media
 from pollwatch.observers.models import Deployment, Membership, Mission, Person, Role, Team
 from pollwatch.results.demo import load_demo_night, true_protocols
+from pollwatch.results.design import import_sample
 from pollwatch.stats.sampling import draw_sample
 from pollwatch.stats.simulate import simulate_election
 from pollwatch.submissions.models import Submission
@@ -121,7 +123,7 @@ def load_demo(
             )
         say(f"  {job.message}")
     say(f"Deploying {observers:,} observers to a stratified sample of stations …")
-    deploy_observers(election, seed)
+    deploy_observers(election, seed, folder)
     make_teams(election)
     outline_from_stations(election)
     say("Installing the international checklists, incident, results and exit-poll forms …")
@@ -183,8 +185,14 @@ def sms_secret() -> str:
     return json.loads(observers_file().read_text())["sms_secret"]
 
 
-def deploy_observers(election: Election, seed: int) -> int:
-    """One station per observer, from a district-stratified sample; observers stay in their district where possible."""
+def deploy_observers(election: Election, seed: int, folder: Path) -> int:
+    """One station per observer, from a district-stratified sample; observers stay in their district where possible.
+
+    The draw is recorded as the election's sample design through
+    ``pollwatch import-sample``'s own code (``folder``/sample.csv, the columns
+    ``pollwatch sample`` writes), so the quick count estimates from the design
+    that was drawn rather than one inferred from the deployments.
+    """
     frame = list(
         PollingStation.objects.filter(election=election)
         .values_list("pk", "area__code")
@@ -231,7 +239,29 @@ def deploy_observers(election: Election, seed: int) -> int:
         if district in reserves and reserves[district] != station
     ]
     Deployment.objects.bulk_create(deployments, batch_size=1000)
+    record_sample_design(election, draw, station_ids, districts, folder / "sample.csv")
     return len(pairs)
+
+
+def record_sample_design(
+    election: Election, draw, station_ids: np.ndarray, districts: np.ndarray, path: Path
+) -> None:
+    """Write the draw as ``pollwatch sample`` would and record it with ``import_sample`` (audited as "demo")."""
+    codes = dict(PollingStation.objects.filter(election=election).values_list("pk", "code"))
+    rows = [
+        (codes[int(station_ids[i])], districts[i], f"{w:.6f}", "sampled", "")
+        for i, w in zip(draw.sampled.tolist(), draw.weight.tolist(), strict=True)
+    ]
+    rows += [
+        (codes[int(station_ids[i])], districts[i], "", "reserve", str(int(rank)))
+        for i, rank in zip(draw.reserve.tolist(), draw.reserve_rank.tolist(), strict=True)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["code", "stratum", "weight", "sample_role", "reserve_rank"])
+        writer.writerows(rows)
+    import_sample(election, path, actor="demo")
 
 
 def make_teams(election: Election) -> None:

@@ -41,6 +41,32 @@ def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
     assert Deployment.objects.filter(membership__person__user__username="observer").exists()
 
 
+def test_demo_records_the_sample_it_drew_so_the_quick_count_page_warns_of_no_inferred_design(
+    db, data_dir, client
+):
+    from django.urls import reverse
+
+    from pollwatch.audit.models import AuditEvent
+    from pollwatch.results.models import SampleDesign
+
+    call_command("demo", "--no-serve", "--stations", "300", "--observers", "20", "--seed", "3")
+    election = Election.objects.get(slug="demo")
+    design = SampleDesign.objects.get(election=election)
+    assert design.source == SampleDesign.Source.IMPORTED and design.file_name == "sample.csv"
+    sampled = set(design.stations.filter(role="sampled").values_list("station_id", flat=True))
+    deployed = set(
+        Deployment.objects.filter(membership__election=election, reserve=False).values_list(
+            "station_id", flat=True
+        )
+    )
+    assert deployed <= sampled
+    assert AuditEvent.objects.filter(kind="sample_design.imported", actor="demo").exists()
+    client.force_login(Membership.objects.get(election=election, role=Role.ANALYST).person.user)
+    page = client.get(reverse("quick-count", args=[election.slug])).content.decode()
+    assert "imported from <code>sample.csv</code>" in page
+    assert "inferred" not in page and "strata unknown" not in page.lower()
+
+
 def test_demo_run_twice_reuses_and_reset_starts_afresh(db, data_dir, capsys):
     call_command("demo", "--no-serve", "--stations", "300", "--observers", "20")
     first = capsys.readouterr().out
