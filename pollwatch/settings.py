@@ -269,8 +269,6 @@ LOGGING = {
     # A refused request (403, 404, 400) is logged in one line, without its traceback: any
     # signed-in user can cause thousands, and they are not faults of the server.
     "filters": {"client_errors_brief": {"()": "pollwatch.lib.logfilters.ClientErrorsBrief"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_brief"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_brief"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }

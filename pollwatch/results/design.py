@@ -113,7 +113,7 @@ def recorded_sample(design: SampleDesign, reported_ids: set[int]) -> RecordedSam
         out.station_ids.append(replaced_by.get(station, station))
         out.strata.append(stratum)
         out.weights.append(weight)
-    unplanned = []
+    unplanned: list[int] = []
     for station, stratum, _, role, replaced in rows:
         if role == SampledStation.Role.RESERVE and replaced is None and station in reported_ids:
             if not weights_in.get(stratum):

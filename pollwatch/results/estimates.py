@@ -708,11 +708,13 @@ def _voters_who_came(
     (no turnout yet) the registered voters. A count of 0 falls through too.
     """
     results = counted_per_station(election, Form.Kind.RESULTS)
-    official = dict(
-        OfficialResult.objects.filter(
+    official: dict[int, int] = {
+        station_id: cast
+        for station_id, cast in OfficialResult.objects.filter(
             election=election, station_id__in=list(registered), ballots_cast__gt=0
         ).values_list("station_id", "ballots_cast")
-    )
+        if cast is not None
+    }
     turnout: float | None = None
     voters: dict[str, float] = {}
     sources: dict[str, int] = defaultdict(int)
