@@ -9,8 +9,14 @@ statement was not changed (``pollwatch audit verify``).
 
 from __future__ import annotations
 
+import hashlib
+import os
+import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -85,4 +91,98 @@ def render_pdf(statement: Statement, html: str | None = None) -> bytes:
     document = html if html is not None else render_html(statement)
     from weasyprint import CSS
 
+    global renders
+    renders += 1
     return HTML(string=document).write_pdf(stylesheets=[CSS(string=PDF_CSS)])
+
+
+# PDFs rendered by this process: the tests read it to see a draft's PDF rendered once per version.
+renders = 0
+# A render lock older than this is taken to belong to a worker that died while rendering.
+RENDER_LOCK_SECONDS = 120
+
+
+def draft_version(statement: Statement) -> str:
+    """Changes whenever anything a draft's PDF prints may have changed.
+
+    The analyst's texts (``updated``), the audit chain's head (printed in the
+    PDF, and moved by every audited change), the forms, the sample design and
+    the official results: the same data versions the figures are stored by.
+    """
+    from pollwatch.results.design import design_version
+    from pollwatch.results.official import official_version
+    from pollwatch.submissions.models import Submission
+
+    election = statement.election
+    forms = Submission.objects.filter(election=election).aggregate(
+        last=Max("updated"), count=Count("pk")
+    )
+    parts = [
+        statement.pk,
+        statement.updated.isoformat(),
+        *head_hash(),
+        forms["last"].isoformat() if forms["last"] else "",
+        forms["count"],
+        design_version(election),
+        official_version(election),
+    ]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+def draft_pdf(statement: Statement) -> bytes:
+    """A draft's PDF, rendered once per data version and kept in the data folder.
+
+    Rendering takes 4-7 s; every GET rendering anew let eight parallel GETs
+    delay /healthz by 11 s. One request renders a version (it holds a lock
+    file); the others wait for its file instead of rendering the same PDF.
+    Figures are computed for the current data first (``in_place``), so the
+    kept PDF matches its version. Older versions' files are removed.
+    """
+    from pollwatch.results.freshness import in_place
+
+    folder = Path(settings.DATA_DIR) / "statement-pdfs"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{statement.pk}-{draft_version(statement)}.pdf"
+    lock = target.with_suffix(".lock")
+    owned = not target.exists() and _take(lock)
+    if not owned:
+        _wait_for(target, lock)
+    if target.exists():
+        return target.read_bytes()
+    try:
+        with in_place():
+            pdf = render_pdf(statement)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(pdf)
+        partial.replace(target)  # readers see the whole file or none
+        for old in folder.glob(f"{statement.pk}-*.pdf"):
+            if old != target:
+                old.unlink(missing_ok=True)
+        return pdf
+    finally:
+        if owned:
+            lock.unlink(missing_ok=True)
+
+
+def _take(lock: Path) -> bool:
+    """True if this request holds the render lock (taking over one left by a dead worker)."""
+    try:
+        if time.time() - lock.stat().st_mtime > RENDER_LOCK_SECONDS:
+            lock.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _wait_for(target: Path, lock: Path) -> None:
+    """Wait (without using the processor) while another request renders the same version.
+
+    If that request fails or takes too long, the waiting one renders itself.
+    """
+    deadline = time.monotonic() + RENDER_LOCK_SECONDS
+    while lock.exists() and not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)

@@ -20,7 +20,7 @@ from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
 from pollwatch.reports.gate import REASON_MAX, Blocker, override_refusal, publication_blockers
 from pollwatch.reports.models import Statement
-from pollwatch.reports.render import document_context, render_html, render_pdf
+from pollwatch.reports.render import document_context, draft_pdf, render_html, render_pdf
 from pollwatch.results.access import analysis_for_user, can_analyse
 from pollwatch.results.freshness import in_place
 
@@ -116,7 +116,7 @@ def statement_pdf(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse
     if item.status == Statement.Status.PUBLISHED and item.pdf_path:
         path = Path(settings.MEDIA_ROOT) / item.pdf_path
         return FileResponse(path.open("rb"), content_type="application/pdf", filename=filename)
-    response = HttpResponse(render_pdf(item), content_type="application/pdf")
+    response = HttpResponse(draft_pdf(item), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

@@ -203,3 +203,25 @@ class SampledStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.role} in {self.stratum}"
+
+
+class FigureCache(models.Model):
+    """The last computed figures of one kind (``name``), shared by every worker (``results.freshness``).
+
+    One row per name, replaced in place: ``version`` is the data version the
+    ``value`` was computed from and ``computed_at`` when that computation
+    started, which only ever moves forward. ``claimed_version`` and
+    ``claimed_at`` mark the recomputation one worker is running, so no other
+    worker starts the same one. The value is pickled like a cache entry:
+    figures carry datetimes, NaN and tuples that JSON would change.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    version = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+    value = models.BinaryField()
+    claimed_version = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.version}"
