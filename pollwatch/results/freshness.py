@@ -80,7 +80,9 @@ def fresh(key: str, version: str, compute: Callable[[], dict[str, Any]]) -> dict
 
 
 class _Stored:
-    def __init__(self, version: str, computed_at: datetime.datetime, value: bytes) -> None:
+    def __init__(
+        self, version: str, computed_at: datetime.datetime, value: bytes | memoryview
+    ) -> None:
         self.version = version
         self.computed_at = computed_at
         self.value: dict[str, Any] = pickle.loads(bytes(value))
