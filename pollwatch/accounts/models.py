@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models, transaction
@@ -49,6 +50,25 @@ class TokenBucket(models.Model):
         return True
 
     @staticmethod
+    def take_each(charges: Mapping[str, Charge]) -> str | None:
+        """Charge every bucket its own share (raw key → Charge), all or none, in one transaction.
+
+        Returns None when all were charged, else the raw key of the first full bucket
+        (and nothing is counted). One transaction for several quotas of one request.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            locked = _locked(charges, now)
+            for raw, bucket in locked.items():
+                charge = charges[raw]
+                if _drained(bucket, now, charge.window) + charge.share > 1.0 + 1e-9:
+                    return raw
+            for raw, bucket in locked.items():
+                charge = charges[raw]
+                _save(bucket, _drained(bucket, now, charge.window) + charge.share, now)
+        return None
+
+    @staticmethod
     def give_back(capacities: Mapping[str, int], window_seconds: int) -> None:
         """Undo one take() of the same buckets (the attempt turned out not to count)."""
         now = timezone.now()
@@ -58,12 +78,25 @@ class TokenBucket(models.Model):
                 _save(bucket, max(0.0, used), now)
 
 
+@dataclass(frozen=True)
+class Charge:
+    """``cost`` attempts against a bucket of ``capacity`` per ``window`` seconds."""
+
+    capacity: float
+    window: int
+    cost: float = 1.0
+
+    @property
+    def share(self) -> float:
+        return self.cost / self.capacity
+
+
 def _hashed(raw_key: str) -> str:
     # Keys carry user names and addresses; the table keeps only their hashes.
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def _locked(raw_keys: Mapping[str, int], now: datetime) -> dict[str, TokenBucket]:
+def _locked(raw_keys: Mapping[str, object], now: datetime) -> dict[str, TokenBucket]:
     """The buckets of these keys, created when missing, locked in one order to avoid deadlocks."""
     by_hash = {_hashed(raw): raw for raw in raw_keys}
     buckets = {}

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
 from pollwatch.accounts.boundary import KEPT_PREFIX_BYTES, Body
-from pollwatch.accounts.models import TokenBucket
+from pollwatch.accounts.models import Charge, TokenBucket
 from pollwatch.observers.models import Person
 from pollwatch.submissions.intake import store_inbound
 from pollwatch.submissions.models import Inbound
@@ -26,21 +26,45 @@ DAY = 86_400
 TRACES_PER_WINDOW = 20
 
 
-def posts_wait(token_hash: str) -> int:
-    """Count one post for the token: 0 when allowed, else the seconds until one is."""
+SMALL_POST = 64 * 1024
+"""A post this small (a report without a photo) is read before its quotas are charged, so that
+both are charged in one transaction; a larger one is refused by its rate before it is read."""
+
+
+TOO_MANY_POSTS = "too many reports"
+TOO_MANY_BYTES = "this sign-in sent too much data today"
+
+
+def posts_wait(token_hash: str) -> tuple[int, str]:
+    """Count one post for the token: (0, "") when allowed, else (seconds to wait, why)."""
+    return _wait(token_hash, posts=True, size=None)
+
+
+def bytes_wait(token_hash: str, size: int) -> tuple[int, str]:
+    """Count ``size`` bytes for the token today: (0, "") when allowed, else (seconds, why)."""
+    return _wait(token_hash, posts=False, size=size)
+
+
+def post_and_bytes_wait(token_hash: str, size: int) -> tuple[int, str]:
+    """Count one post and its ``size`` bytes at once, in one transaction."""
+    return _wait(token_hash, posts=True, size=size)
+
+
+def _wait(token_hash: str, *, posts: bool, size: int | None) -> tuple[int, str]:
     limit, window = settings.OBSERVER_API_RATE_LIMIT, settings.OBSERVER_API_RATE_WINDOW
-    if TokenBucket.take({f"observer-posts:{token_hash}": limit}, window):
-        return 0
-    return max(1, math.ceil(window / limit))
-
-
-def bytes_wait(token_hash: str, size: int) -> int:
-    """Count ``size`` bytes for the token today: 0 when allowed, else the seconds until they would be."""
     budget = settings.OBSERVER_API_DAILY_BYTES
-    cost = max(size, 1) / budget
-    if TokenBucket.take({f"observer-bytes:{token_hash}": 1}, DAY, cost=cost):
-        return 0
-    return max(1, math.ceil(DAY * min(1.0, cost)))
+    post_key, bytes_key = f"observer-posts:{token_hash}", f"observer-bytes:{token_hash}"
+    charges = {}
+    if posts:
+        charges[post_key] = Charge(limit, window)
+    if size is not None:
+        charges[bytes_key] = Charge(budget, DAY, cost=max(size, 1))
+    refused = TokenBucket.take_each(charges)
+    if refused is None:
+        return 0, ""
+    if refused == post_key:
+        return max(1, math.ceil(window / limit)), TOO_MANY_POSTS
+    return max(1, math.ceil(DAY * min(1.0, max(size or 1, 1) / budget))), TOO_MANY_BYTES
 
 
 def refuse(

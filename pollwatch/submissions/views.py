@@ -235,18 +235,23 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "use GET or POST"}, status=405)
     meta = {"remote": client_ip(request)}
-    wait = quotas.posts_wait(token_hash)
-    if wait:
-        return quotas.refuse(request, person, token_hash, 429, wait, "too many reports", meta)
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    # A report without a photo is read first and both quotas charged in one transaction;
+    # a large post is refused by its rate before it is read.
+    small = declared.isdigit() and int(declared) <= quotas.SMALL_POST
+    if not small:
+        wait, why = quotas.posts_wait(token_hash)
+        if wait:
+            return quotas.refuse(request, person, token_hash, 429, wait, why, meta)
     body = read_body(request, settings.OBSERVER_API_MAX_BYTES)
     if body.too_large:
         limit = settings.OBSERVER_API_MAX_BYTES
         message = f"the report is {body.size:,} bytes; at most {limit:,} are accepted"
         return quotas.refuse(request, person, token_hash, 413, 0, message, meta, body)
-    wait = quotas.bytes_wait(token_hash, body.size)
+    charge = quotas.post_and_bytes_wait if small else quotas.bytes_wait
+    wait, why = charge(token_hash, body.size)
     if wait:
-        message = "this sign-in sent too much data today"
-        return quotas.refuse(request, person, token_hash, 429, wait, message, meta, body)
+        return quotas.refuse(request, person, token_hash, 429, wait, why, meta, body)
     http, result = intake.intake_web(person, body, meta=meta)
     return JsonResponse(result.as_dict(), status=http)
 
