@@ -49,7 +49,7 @@ def read_body(request: HttpRequest, limit: int) -> Body:
     A chunked body (no Content-Length) is read from the server's de-chunked
     stream the same way, and kept as ``request.body`` when within the limit.
     """
-    declared = _content_length(request)
+    declared = content_length(request)
     chunked = declared is None and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "")
     if not chunked and (declared is None or declared <= limit):
         # (Without a Content-Length and not chunked there is no body: Django reads none.)
@@ -85,7 +85,8 @@ def read_body(request: HttpRequest, limit: int) -> Body:
     return Body(decoded.text, size, digest.hexdigest(), True, decoded.problem)
 
 
-def _content_length(request: HttpRequest) -> int | None:
+def content_length(request: HttpRequest) -> int | None:
+    """The declared Content-Length, or None when absent or not a number."""
     try:
         value = int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:

@@ -32,22 +32,14 @@ class TokenBucket(models.Model):
         return TokenBucket.take({raw_key: capacity}, window_seconds)
 
     @staticmethod
-    def take(capacities: Mapping[str, int], window_seconds: int, *, cost: float = 1.0) -> bool:
+    def take(capacities: Mapping[str, int], window_seconds: int) -> bool:
         """Count one attempt in every bucket of `capacities` (raw key → capacity), or in none.
 
-        ``cost`` counts one attempt as that many (the observer API charges bytes this way).
         False, and nothing counted, when any of them is full. The buckets are locked in key
         order for the whole check, so concurrent attempts cannot all slip in under the limit.
         """
-        now = timezone.now()
-        with transaction.atomic():
-            buckets = [(b, capacities[raw]) for raw, b in _locked(capacities, now).items()]
-            for bucket, capacity in buckets:
-                if _drained(bucket, now, window_seconds) + cost / capacity > 1.0 + 1e-9:
-                    return False
-            for bucket, capacity in buckets:
-                _save(bucket, _drained(bucket, now, window_seconds) + cost / capacity, now)
-        return True
+        charges = {raw: Charge(capacity, window_seconds) for raw, capacity in capacities.items()}
+        return TokenBucket.take_each(charges) is None
 
     @staticmethod
     def take_each(charges: Mapping[str, Charge]) -> str | None:

@@ -24,52 +24,13 @@ from django.forms.fields import InvalidJSONInput, JSONString
 from django.http import HttpRequest
 
 from pollwatch.audit.models import AuditEvent, error_text, record
-from pollwatch.lib.boundary import (
-    UnstorableInput,
-    check_json_value,
-    escape_unstorable,
-    load_json,
-    storable,
-)
+from pollwatch.lib.boundary import UnstorableInput, load_json
 
 # Fields never copied into the log: credentials are not evidence.
 SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
 
 # How an object without an election of its own reaches one (Deployment → membership → election).
 ELECTION_PATHS = ("election", "station", "membership", "mission", "person", "item", "contest")
-
-
-class StorableFormMixin:
-    """Admin forms refuse, per field, values the database or the audit hash cannot take.
-
-    The boundary check of ``pollwatch/lib/boundary.py`` applied to what an
-    admin types: text with NUL or a lone surrogate (a JSON field's
-    ``"\\ud800"`` is legal JSON), JSON nested too deep. Django's own form
-    fields already refuse NUL in plain text fields.
-    """
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()  # type: ignore[misc]
-        for name, value in list(cleaned.items()):
-            if not isinstance(value, str | dict | list):
-                continue
-            try:
-                check_json_value(value)
-            except UnstorableInput as exc:
-                where = f" (at {exc.field})" if exc.field else ""
-                self._show_escaped(name, value)
-                self.add_error(name, f"{exc.message}{where}")  # type: ignore[attr-defined]
-        return cleaned
-
-    def _show_escaped(self, name: str, value: Any) -> None:
-        """Redisplay the value with the bad characters as visible escapes: a page cannot hold them."""
-        form: Any = self
-        data = form.data.copy()
-        key = form.add_prefix(name)
-        data[key] = (
-            escape_unstorable(value) if isinstance(value, str) else json.dumps(storable(value))
-        )
-        form.data = data
 
 
 class BoundaryJSONField(forms.JSONField):
@@ -109,10 +70,6 @@ class AuditedAdmin(admin.ModelAdmin):
         if isinstance(db_field, models.JSONField):
             kwargs.setdefault("form_class", BoundaryJSONField)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (StorableFormMixin, form), {})
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         # Kept on the object until save_related, when its many-to-many fields are saved too.

@@ -73,7 +73,7 @@ def unstorable_problem(text: str) -> str | None:
     if match is None:
         return None
     what = "a NUL character" if match.group() == "\x00" else "a lone surrogate"
-    return f"contains {what} (\\{_escape(match)[1:]}) at character {match.start() + 1}"
+    return f"contains {what} ({_escape(match)}) at character {match.start() + 1}"
 
 
 @dataclass(frozen=True)

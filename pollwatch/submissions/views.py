@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pollwatch.accounts.boundary import Body, read_body, stores_raw_first
+from pollwatch.accounts.boundary import Body, content_length, read_body, stores_raw_first
 from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
@@ -235,10 +235,10 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return JsonResponse({"error": "use GET or POST"}, status=405)
     meta = {"remote": client_ip(request)}
-    declared = request.META.get("CONTENT_LENGTH") or ""
+    declared = content_length(request)
     # A report without a photo is read first and both quotas charged in one transaction;
     # a large post is refused by its rate before it is read.
-    small = declared.isdigit() and int(declared) <= quotas.SMALL_POST
+    small = declared is not None and declared <= quotas.SMALL_POST
     if not small:
         wait, why = quotas.posts_wait(token_hash)
         if wait:

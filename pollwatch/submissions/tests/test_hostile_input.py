@@ -29,22 +29,6 @@ from pollwatch.submissions.tests.test_web_intake import payload, post
 from pollwatch.submissions.views import issue_token
 
 
-@pytest.fixture
-def gateways_on(settings, tmp_path):
-    settings.SMS_JSON_SECRET = "json-secret"
-    settings.TWILIO_AUTH_TOKEN = "twilio-token"
-    settings.TELERIVET_SECRET = "telerivet-secret"
-    settings.SMS_OUTBOX = str(tmp_path / "outbox.jsonl")
-
-
-@pytest.fixture
-def phone(mission):
-    person = mission.people["observer"]
-    person.phone = "+994501234567"
-    person.save()
-    return person.phone
-
-
 def sealed_and_intact() -> bool:
     """The sealer links every event and the chain verifies (raises otherwise)."""
     seal_all()
@@ -87,9 +71,9 @@ def test_raw_bytes_that_are_not_utf8_are_kept_as_escapes(client, forms, observer
 
 
 def test_a_lone_surrogate_in_an_sms_keeps_the_message_and_its_answers(
-    client, forms, gateways_on, phone
+    client, forms, gateways_on, reachable_phone
 ):
-    response = send_json(client, phone, "op 1006 a1 1 a2 5 @ queue \ud800 long")
+    response = send_json(client, reachable_phone, "op 1006 a1 1 a2 5 @ queue \ud800 long")
     assert response.status_code == 200
     inbound = Inbound.objects.get()
     assert "\\ud800" in inbound.raw and inbound.status == "accepted"
@@ -97,15 +81,17 @@ def test_a_lone_surrogate_in_an_sms_keeps_the_message_and_its_answers(
     assert sealed_and_intact()
 
 
-def test_a_nul_in_an_sms_is_kept_visible(client, forms, gateways_on, phone):
-    response = send_json(client, phone, "op 1006 a1 1 a2 5 @ a\x00b")
+def test_a_nul_in_an_sms_is_kept_visible(client, forms, gateways_on, reachable_phone):
+    response = send_json(client, reachable_phone, "op 1006 a1 1 a2 5 @ a\x00b")
     assert response.status_code == 200
     assert "a\\x00b" in Submission.objects.get().answers["_comment"]
     assert sealed_and_intact()
 
 
-def test_pages_and_exports_show_an_escaped_message(client, forms, gateways_on, phone, mission):
-    send_json(client, phone, "op 1006 a1 1 a2 5 @ \ud800")
+def test_pages_and_exports_show_an_escaped_message(
+    client, forms, gateways_on, reachable_phone, mission
+):
+    send_json(client, reachable_phone, "op 1006 a1 1 a2 5 @ \ud800")
     client.force_login(mission.users["coordinator"])
     submission = Submission.objects.get()
     page = client.get(f"/e/test-election/submissions/{submission.pk}/")
@@ -120,14 +106,14 @@ def test_pages_and_exports_show_an_escaped_message(client, forms, gateways_on, p
 
 
 def test_another_observer_cannot_claim_the_keys_of_coming_sms(
-    client, forms, gateways_on, phone, mission
+    client, forms, gateways_on, reachable_phone, mission
 ):
     other = issue_token(mission.people["other_observer"])
     next_ids = Inbound.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for pk in range(next_ids + 1, next_ids + 40):
         guessed = sms_client_uuid(Inbound(pk=pk))
         post(client, other, payload(client_uuid=str(guessed), station="D3-001"))
-    response = send_json(client, phone, "op 1006 a1 1 a2 5")
+    response = send_json(client, reachable_phone, "op 1006 a1 1 a2 5")
     assert response.status_code == 200 and "Thank you" in response.json()["reply"]
     assert Submission.objects.filter(source="sms", observer__person__code="1006").count() == 1
 
@@ -266,13 +252,15 @@ def test_an_unregistered_phone_gets_the_same_reply_for_real_and_unknown_ids(
     assert "1006" in Inbound.objects.order_by("pk").first().problem  # staff still see why
 
 
-def test_an_observer_of_another_mission_is_not_found(client, forms, gateways_on, mission, phone):
+def test_an_observer_of_another_mission_is_not_found(
+    client, forms, gateways_on, mission, reachable_phone
+):
     elsewhere = Election.objects.create(slug="elsewhere", name="Elsewhere", date="2026-12-06")
     other_mission = Mission.objects.create(election=elsewhere, name="Other mission")
     stranger = Person.objects.create(mission=other_mission, code="4242", phone="+994552223344")
     Membership.objects.create(person=stranger, election=elsewhere, role=Role.OBSERVER)
     # The mission's own observer names a code that exists only in another mission.
-    response = send_json(client, phone, "op 4242 a1 1")
+    response = send_json(client, reachable_phone, "op 4242 a1 1")
     assert "not found" in response.json()["reply"]
     assert not Submission.objects.exists()
 

@@ -12,24 +12,6 @@ from pollwatch.submissions.models import Inbound, Submission
 OBSERVER_PHONE = "+994501000006"  # persona "observer", code 1006, deployed at D1-001
 
 
-@pytest.fixture
-def gateways_on(settings, tmp_path):
-    settings.SMS_JSON_SECRET = "json-secret"
-    settings.TWILIO_AUTH_TOKEN = "twilio-token"
-    settings.TELERIVET_SECRET = "telerivet-secret"
-    settings.SMS_OUTBOX = str(tmp_path / "outbox.jsonl")
-    return tmp_path / "outbox.jsonl"
-
-
-@pytest.fixture
-def reachable_phone(mission):
-    """The fixture's phones are not real numbers; give the observer a valid Azerbaijani mobile."""
-    person = mission.people["observer"]
-    person.phone = "+994501234567"
-    person.save()
-    return person.phone
-
-
 def send_json(client, sender, text, secret="json-secret"):
     return client.post(
         "/sms/json/",
