@@ -75,6 +75,8 @@ def store_inbound(
     external_id: str = "",
     meta: dict | None = None,
     sha256: str = "",
+    refused: str = "",
+    person: Person | None = None,
 ) -> Inbound:
     """Commit the raw input before anything else looks at it.
 
@@ -82,6 +84,8 @@ def store_inbound(
     escapes (``lib/boundary.py``), on SQLite and PostgreSQL alike. ``sha256`` is
     the digest of what was received when the caller knows it (a body over the
     size limit is stored by its first bytes only), else of the stored text.
+    ``refused`` stores the row already rejected, with that reason (a post refused
+    before it was parsed: wrong secret, over a quota or the size limit, unreadable).
     """
     raw = escape_unstorable(raw)
     sender = escape_unstorable(sender)[:64]
@@ -94,6 +98,9 @@ def store_inbound(
             sender=sender,
             external_id=escape_unstorable(external_id)[:100],
             meta=storable(meta or {}),
+            status=Inbound.Status.REJECTED if refused else Inbound.Status.STORED,
+            problem=refused,
+            person=person,
         )
         record(
             "inbound.stored",

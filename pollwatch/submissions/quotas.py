@@ -101,14 +101,13 @@ def _keep_trace(person: Person, status: int, message: str, meta: dict, body: Bod
     trace_meta = {**meta, "refused": status}
     if body is not None:
         trace_meta |= {"bytes": body.size, "sha256": body.sha256, "kept_bytes": KEPT_PREFIX_BYTES}
-    inbound = store_inbound(
+    store_inbound(
         Inbound.Channel.WEB,
         "pwa",
         body.text[:KEPT_PREFIX_BYTES] if body is not None else "",
         sender=person.code,
         meta=trace_meta,
         sha256=body.sha256 if body is not None else "",
-    )
-    Inbound.objects.filter(pk=inbound.pk).update(
-        status=Inbound.Status.REJECTED, problem=message, person=person
+        refused=message,
+        person=person,
     )

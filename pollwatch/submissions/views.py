@@ -109,10 +109,14 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
 
 
 def _refused(gateway: str, body: Body, meta: dict, problem: str, limit: int | None = None) -> None:
-    inbound = intake.store_inbound(
-        Inbound.Channel.SMS, gateway, body.text[:limit], meta=meta, sha256=body.sha256
+    intake.store_inbound(
+        Inbound.Channel.SMS,
+        gateway,
+        body.text[:limit],
+        meta=meta,
+        sha256=body.sha256,
+        refused=problem,
     )
-    Inbound.objects.filter(pk=inbound.pk).update(status=Inbound.Status.REJECTED, problem=problem)
 
 
 TOKEN_TTL = 30.0
