@@ -41,6 +41,9 @@ class SampleSize:
     srs_voters: float
     effective_voters_per_station: float
     design_effect: float
+    # stations that must report (``stations`` before dividing by ``response_rate``)
+    before_nonresponse: int | None = None
+    response_rate: float = 1.0
 
 
 def _codes(stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -252,6 +255,7 @@ def sample_size_for_margin(
     icc: float | None = None,
     design_effect: float | None = None,
     frame_stations: int | None = None,
+    response_rate: float = 1.0,
 ) -> SampleSize:
     """Stations needed so that a share's interval half-width is ``margin`` at ``confidence``.
 
@@ -260,7 +264,8 @@ def sample_size_for_margin(
     given directly (e.g. from a pilot), N = ``frame_stations`` (omit for no
     FPC). ``share`` p = 0.5 is the worst case. Exactly one of ``icc`` and
     ``design_effect`` must be given: the voter-level formula alone (deff = 1)
-    understates the error.
+    understates the error. The count is then divided by ``response_rate``
+    (see ``inflate_for_nonresponse``).
     """
     if not 0 < margin < 1:
         raise ValueError(f"margin must be a fraction between 0 and 1, got {margin}")
@@ -275,4 +280,116 @@ def sample_size_for_margin(
     stations = srs_voters * deff / effective
     if frame_stations:
         stations = stations / (1.0 + stations / frame_stations)
-    return SampleSize(max(2, math.ceil(stations - 1e-9)), srs_voters, effective, deff)
+    reporting = max(2, math.ceil(stations - 1e-9))
+    return SampleSize(
+        inflate_for_nonresponse(reporting, response_rate, frame_stations),
+        srs_voters,
+        effective,
+        deff,
+        before_nonresponse=reporting,
+        response_rate=response_rate,
+    )
+
+
+def inflate_for_nonresponse(
+    reporting: int, response_rate: float, frame_stations: int | None = None
+) -> int:
+    """Stations to sample so that ``response_rate`` of them is expected to be ``reporting``.
+
+    ceil(reporting / r), 0 < r ≤ 1: the share of sampled stations expected to
+    report (from past missions or a rehearsal). This restores the count only.
+    Stations that never report differ from those that do (remote, rural,
+    obstructed), so a bigger sample does not remove that bias; post-
+    stratification or calibration of the reporting stations does (docs/quickcount.md).
+    Raises ValueError when the inflated sample is larger than the frame.
+    """
+    if not (math.isfinite(response_rate) and 0 < response_rate <= 1):
+        raise ValueError(
+            f"response rate must be a fraction above 0 and at most 1, got {response_rate}"
+        )
+    stations = max(reporting, math.ceil(reporting / response_rate - 1e-9))
+    if frame_stations and stations > max(reporting, frame_stations):
+        raise ValueError(
+            f"{reporting} reporting stations at a response rate of {response_rate:g} need "
+            f"{stations} sampled stations, more than the frame's {frame_stations}"
+        )
+    return stations
+
+
+def lead_variance_per_voter(shares: tuple[float, float] | None = None) -> float:
+    """Variance of 1[A] − 1[B] for one voter: p_A + p_B − (p_A − p_B)², at most 1 (p_A = p_B = ½)."""
+    if shares is None:
+        return 1.0
+    first, second = (float(x) for x in shares)
+    if not (
+        math.isfinite(first)
+        and math.isfinite(second)
+        and first >= 0
+        and second >= 0
+        and 0 < first + second <= 1
+    ):
+        raise ValueError(
+            f"shares must be two non-negative fractions with a positive sum of at most 1, got {first}, {second}"
+        )
+    return first + second - (first - second) ** 2
+
+
+def sample_size_for_lead(
+    lead: float,
+    *,
+    voters_per_station: float,
+    turnout: float = 1.0,
+    confidence: float = 0.95,
+    shares: tuple[float, float] | None = None,
+    icc: float | None = None,
+    design_effect: float | None = None,
+    frame_stations: int | None = None,
+    power: float | None = None,
+    response_rate: float = 1.0,
+) -> SampleSize:
+    """Stations needed so that the lead of A over B has interval half-width ``lead`` at ``confidence``.
+
+    The call rests on the lead p̂_A − p̂_B, not on one share. Per voter the lead
+    is 1[A] − 1[B], with variance V = p_A + p_B − (p_A − p_B)² (multinomial
+    shares; V = 1 in the worst case p_A = p_B = ½, used when ``shares`` is
+    None). With z = z_{1−α/2}:
+
+        n0 = z² V / L² voters;  n' = n0 · deff / m stations;  ceil(n'/(1 + n'/N))
+
+    m, deff (exactly one of ``icc`` and ``design_effect``) and the FPC as in
+    ``sample_size_for_margin``; ρ is the intra-station correlation of the lead
+    (a past election's station leads give it). At this size a true lead of
+    ``lead`` gives an interval that just touches zero: it is called only about
+    half the time. ``power`` (0.5 ≤ power < 1) sizes instead so that a true
+    lead of ``lead`` is called (interval above zero) with that probability:
+    z becomes z_{1−α/2} + z_{power}. Finally the count is divided by
+    ``response_rate`` (``inflate_for_nonresponse``).
+    """
+    if not (math.isfinite(lead) and 0 < lead < 1):
+        raise ValueError(f"lead must be a fraction between 0 and 1, got {lead}")
+    if not (math.isfinite(confidence) and 0 < confidence < 1):
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    if power is not None and not (math.isfinite(power) and 0.5 <= power < 1):
+        raise ValueError(f"power must be at least 0.5 and below 1, got {power}")
+    if (icc is None) == (design_effect is None):
+        raise ValueError("give either icc (intra-station correlation) or design_effect")
+    effective = voters_per_station * turnout
+    if not effective >= 1:
+        raise ValueError("voters per station × turnout must be at least 1")
+    z = float(norm.ppf(0.5 + confidence / 2.0))
+    if power is not None:
+        z += float(norm.ppf(power))
+    srs_voters = z * z * lead_variance_per_voter(shares) / (lead * lead)
+    deff = design_effect_from_icc(effective, icc) if icc is not None else float(design_effect)  # type: ignore[arg-type]
+    stations = srs_voters * deff / effective
+    if frame_stations:
+        stations = stations / (1.0 + stations / frame_stations)
+    reporting = max(2, math.ceil(stations - 1e-9))
+    return SampleSize(
+        inflate_for_nonresponse(reporting, response_rate, frame_stations),
+        srs_voters,
+        effective,
+        deff,
+        before_nonresponse=reporting,
+        response_rate=response_rate,
+    )
