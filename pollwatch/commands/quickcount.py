@@ -40,7 +40,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="design weight 1/π of each sampled station (SAMPLE's column, e.g. 'weight' as "
         "written by `pollwatch sample`, PPS included); default N_h/n_h",
     )
-    parser.add_argument("--by", help="domain column (sample, else frame), e.g. region")
+    parser.add_argument(
+        "--by",
+        help="domain column (sample, else frame), e.g. region; strata without a report are "
+        "estimated from a similar stratum of the same domain, and thin strata are collapsed within it",
+    )
+    parser.add_argument(
+        "--calibrate",
+        metavar="COL[,COL]",
+        help="post-stratify reporting stations within strata by these FRAME columns (e.g. "
+        "urban_rural): late or missing reporters are then stood for by stations like them",
+    )
     parser.add_argument(
         "--arrival", help="arrival order column (timestamps or sequence); default: row order"
     )
@@ -123,8 +133,8 @@ def _lookup(sample, frame_rows, frame, column: str) -> tuple[Any, str]:
 
 def compute(args: argparse.Namespace) -> dict[str, Any]:
     """Read, check and estimate; returns the JSON-ready dict. Raises InputError on bad input."""
-    from pollwatch.stats.calls import DEFAULT_Z_INTERIM, ContestRules, LookRule, call_for_sample
-    from pollwatch.stats.quickcount import convergence, quick_count
+    from pollwatch.stats.calls import DEFAULT_Z_INTERIM, ContestRules, LookRule
+    from pollwatch.stats.figures import FigureSettings, QuickCountInputs, quick_count_figures
     from pollwatch.stats.table import (
         InputError,
         Problem,
@@ -289,31 +299,30 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         _design_weights(sample, args.weight, sample_station, sample_source) if args.weight else None
     )
 
-    result = quick_count(
-        stratum,
-        votes,
-        registered,
-        invalid,
-        population=population,
+    strata = _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, args)
+    cell = cell_sizes = None
+    calibrated: tuple[str, ...] = ()
+    if args.calibrate:
+        calibrated = tuple(split_spec(args.calibrate))
+        cell, cell_sizes = _cells(frame, frame_stratum, frame_rows, calibrated, frame_source)
+    inputs = QuickCountInputs(
+        stratum=stratum,
+        votes=votes,
+        population=strata,
         reported=reported,
+        registered=registered,
+        invalid=invalid,
         weight=weight,
-        by=by,
+        region=by,
         arrival=arrival,
-        method=args.method,
-        confidence=args.confidence,
-        replicates=args.replicates,
-        seed=args.seed,
-        call_z=args.call_z,
-        min_reported=args.min_reported,
+        cell=cell,
+        cell_sizes=cell_sizes,
+        calibrated_by=calibrated,
+        compare={}
+        if cell is None
+        else {name: _frame_text(frame, name, frame_rows, frame_source) for name in calibrated},
     )
-    out = result.as_dict()
-    out["threshold_call"] = call_for_sample(
-        result,
-        stratum,
-        votes,
-        population=population,
-        reported=reported,
-        weight=weight,
+    settings = FigureSettings(
         rules=ContestRules(args.threshold or None, not args.no_runoff, args.party_threshold),
         looks=LookRule(
             z_final=args.call_z,
@@ -321,7 +330,26 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
             min_reported=args.min_reported,
             min_coverage=args.min_coverage,
         ),
-    ).as_dict()
+        method=args.method,
+        confidence=args.confidence,
+        replicates=args.replicates,
+        seed=args.seed,
+        call_z=args.call_z,
+        min_reported=args.min_reported,
+        convergence_batch=args.convergence,
+    )
+    out = quick_count_figures(inputs, settings)
+    out["coverage"] = {
+        "frame": out.pop("coverage_of_frame"),
+        "reported_fraction": out["call"]["reported_fraction"],
+        "folded_strata": out["strata"].get("folded", []),
+    }
+    for key in ("partial_stations", "without_partial"):
+        out.pop(key)
+    if out["early_late"] is None:
+        out.pop("early_late")
+    if not args.convergence:
+        out.pop("convergence")
     if reserves_skipped:
         out["warnings"].append(
             f"{reserves_skipped} reserve rows (sample_role = reserve) are not part of the sample and were skipped"
@@ -330,19 +358,68 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         out["warnings"].append(
             f"{len(over)} stations have more ballots than registered voters (accepted by --allow-over-registered)"
         )
-    if args.convergence:
-        points = convergence(
-            stratum,
-            votes,
-            population=population,
-            arrival=arrival,
-            batch=args.convergence,
-            confidence=args.confidence,
-            weight=weight,
-            reported=reported,
-        )
-        out["convergence"] = [p.as_dict() for p in points]
     return out
+
+
+def _frame_text(frame, column: str, rows: np.ndarray, source: str) -> np.ndarray:
+    from pollwatch.stats.table import text_column
+
+    return text_column(frame, column, source)[rows]
+
+
+def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, args):
+    """N_h with each stratum's region (from --by) and similarity (mean registered voters) for folding and collapsing."""
+    from pollwatch.stats.quickcount import StrataFrame
+    from pollwatch.stats.table import InputError, numeric_column, text_column
+
+    region: dict[str, str] = {}
+    if by is not None:
+        if args.by in frame.columns:
+            labels, regions = frame_stratum, text_column(frame, args.by, str(args.frame))
+        else:
+            labels, regions = stratum, by
+        seen: dict[str, set[str]] = {}
+        for h, r in zip(labels.tolist(), regions.tolist(), strict=True):
+            seen.setdefault(h, set()).add(r)
+        region = {h: next(iter(r)) for h, r in seen.items() if len(r) == 1}
+    similarity: dict[str, float] = {}
+    if args.registered in frame.columns:
+        try:
+            voters = numeric_column(frame, args.registered, str(args.frame), allow_empty=True)
+        except InputError:  # the sample's column is the one checked; the frame's is a hint only
+            voters = None
+        if voters is not None:
+            for h in np.unique(frame_stratum).tolist():
+                values = voters[frame_stratum == h]
+                values = values[np.isfinite(values)]
+                if len(values):
+                    similarity[h] = float(values.mean())
+    return StrataFrame(population, region=region, similarity=similarity)
+
+
+def _cells(frame, frame_stratum, frame_rows, columns, source):
+    """Post-stratum per sampled station and the frame's stations per (stratum, post-stratum)."""
+    from pollwatch.stats.table import require_columns, text_column
+
+    require_columns(frame, list(columns), source)
+    joined = np.array(
+        [
+            "|".join(values)
+            for values in zip(
+                *(text_column(frame, c, source).tolist() for c in columns), strict=True
+            )
+        ],
+        dtype=object,
+    )
+    pairs, counts = np.unique(
+        np.char.add(np.char.add(frame_stratum.astype(str), "\x1f"), joined.astype(str)),
+        return_counts=True,
+    )
+    sizes = {
+        tuple(p.split("\x1f", 1)): int(n)
+        for p, n in zip(pairs.tolist(), counts.tolist(), strict=True)
+    }
+    return joined[frame_rows], sizes
 
 
 def _design_weights(sample, column: str, station: np.ndarray, source: str) -> np.ndarray:

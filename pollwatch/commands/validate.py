@@ -17,7 +17,11 @@ Simulates clean elections (and the same elections with injected fraud) and
 reports: how often 95 % quick-count intervals (linearized and bootstrap) and
 exit-poll intervals cover the true national figures, with the mean bias; and
 how often each forensic test flags clean elections (false alarms) and rigged
-ones (power). Deterministic given --seed. The default run takes about a
+ones (power); and the dashboard's own quick-count path (the figures and the
+threshold call exactly as the web computes them) per scenario: SRS, PPS,
+coarse sample strata, empty strata, late rural reporters (calibrated) and
+newly included territories reporting late, with coverage per share and
+turnout and wrong "decided" calls. Deterministic given --seed. The default run takes about a
 minute on two cores; see docs/validate.md for how to read it.
 
 examples:
@@ -25,9 +29,10 @@ examples:
   pollwatch validate --elections 5 --samples 50 --only quickcount
   pollwatch validate --fraud rewrite:0.2 --only forensics --json
   pollwatch validate --nonresponse-bias 0.1 --only exitpoll
+  pollwatch validate --only scenarios --scenario-runs 200
 """
 
-STAGES = ("quickcount", "exitpoll", "forensics")
+STAGES = ("quickcount", "exitpoll", "forensics", "scenarios")
 
 
 def _respondents(text: str) -> tuple[int, int]:
@@ -134,13 +139,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.05,
         help="level at which a forensic test flags (default 0.05)",
     )
+    parser.add_argument(
+        "--scenario-runs",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="samples per scenario of the web's quick-count path (default 200, over 10 elections)",
+    )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     parser.add_argument(
         "--only",
         type=_stages,
         default=list(STAGES),
         metavar="STAGE,...",
-        help="run only these checks: quickcount, exitpoll, forensics (default all)",
+        help="run only these checks: quickcount, exitpoll, forensics, scenarios (default all)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -205,6 +217,7 @@ def compute(args: argparse.Namespace, fraud: dict[str, float]) -> dict[str, Any]
         "quickcount": None,
         "exitpoll": None,
         "forensics": None,
+        "scenarios": None,
         "settings": settings,
     }
 
@@ -248,6 +261,21 @@ def compute(args: argparse.Namespace, fraud: dict[str, float]) -> dict[str, Any]
                 alpha=args.alpha,
                 progress=progress.update,
                 **common,
+            )
+    if "scenarios" in args.only:
+        from pollwatch.stats.validate_scenarios import SCENARIOS, validate_scenarios
+
+        elections = min(args.elections, 10)
+        samples = -(-args.scenario_runs // elections)
+        with bar(f"{len(SCENARIOS)} scenarios", elections * samples) as progress:
+            out["scenarios"] = validate_scenarios(
+                elections=elections,
+                samples=samples,
+                stations=args.stations,
+                sample_size=args.sample_size,
+                confidence=args.confidence,
+                seed=args.seed,
+                progress=progress.update,
             )
     return out
 
@@ -313,6 +341,29 @@ def format_tables(result: dict[str, Any]) -> str:
             lines.append(
                 f"  {test:<28}{_pp(stats['false_alarm_rate'], 12, 0)}%{_pp(stats['power'], 8, 0)}%"
                 f"  {stats['rule'] or 'undefined'}"
+            )
+        lines.append("")
+    scenarios = result.get("scenarios")
+    if scenarios:
+        lines += [
+            f"The web's quick-count path: {level} interval coverage per scenario "
+            f"({scenarios['runs']} samples each; within: yes = every coverage within 2 binomial SEs "
+            "and at most 1 % wrong decided calls, conservative = some above, none below)",
+            "",
+            f"  {'scenario':<16}{'first':>8}{'second':>8}{'third':>8}{'turnout':>9}"
+            f"{'max |bias| pp':>15}{'decided':>9}{'wrong':>7}  within",
+        ]
+        for name, stats in scenarios["scenarios"].items():
+            quantities = stats["quantities"]
+            biases = [abs(q["bias"]) for q in quantities.values() if q["bias"] is not None]
+            lines.append(
+                f"  {name:<16}"
+                + "".join(
+                    _pp(quantities[q]["coverage"], 7 if q != "turnout" else 8, 1) + "%"
+                    for q in ("first", "second", "third", "turnout")
+                )
+                + f"{_pp(max(biases) if biases else None, 15, 3)}"
+                f"{stats['decided_calls']:>9}{stats['wrong_calls']:>7}  {stats['within']}"
             )
         lines.append("")
     lines.append(

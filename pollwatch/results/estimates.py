@@ -42,9 +42,15 @@ from pollwatch.observers.models import Deployment
 from pollwatch.results.design import describe, design_version, recorded_sample
 from pollwatch.results.freshness import fresh
 from pollwatch.results.models import OfficialResult, SampleDesign, SampledStation
-from pollwatch.stats.calls import ContestRules, call_for_sample
+from pollwatch.stats.calls import ContestRules
 from pollwatch.stats.exitpoll import exit_poll
-from pollwatch.stats.quickcount import convergence, quick_count
+from pollwatch.stats.figures import (
+    FigureSettings,
+    QuickCountInputs,
+    quick_count_figures,
+    strata_from_sample,
+)
+from pollwatch.stats.quickcount import StrataFrame
 from pollwatch.submissions.models import CountedForm, Submission
 
 # The key changes with every finished import, so the frame can be kept long.
@@ -290,8 +296,33 @@ class SampleReports:
     usable: np.ndarray
     partial_form: np.ndarray
     arrival: np.ndarray
-    population: dict[str, int]
+    population: StrataFrame
     received: int
+    frame_registered: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    newly_included: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def figure_inputs(self) -> QuickCountInputs:
+        """The pure core's inputs (``pollwatch.stats.figures``): the same arrays the CLI builds from files."""
+        usable = self.usable
+        has_totals = bool(np.all(np.isfinite(self.registered[usable]))) and bool(
+            np.all(np.isfinite(self.invalid[usable]))
+        )
+        return QuickCountInputs(
+            stratum=self.sample.strata,
+            votes=self.votes,
+            population=self.population,
+            reported=usable,
+            registered=self.registered if has_totals else None,
+            invalid=self.invalid if has_totals else None,
+            weight=self.sample.weight,
+            region=self.sample.regions.astype(str),
+            arrival=self.arrival,
+            partial=self.partial_form,
+            compare={
+                "registered voters (frame)": self.frame_registered,
+                "newly included territory": np.where(self.newly_included, "yes", "no"),
+            },
+        )
 
 
 def sample_reports(election: Election) -> SampleReports:
@@ -306,6 +337,13 @@ def sample_reports(election: Election) -> SampleReports:
     answers = [form.answers if form else {} for form in forms]
     partial_form = np.array([form is not None and not form.complete for form in forms])
     votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
+    stations = dict(
+        (pk, (registered_voters, newly))
+        for pk, registered_voters, newly in PollingStation.objects.filter(
+            pk__in=sampled_ids
+        ).values_list("pk", "registered_voters", "newly_included")
+    )
+    frame_registered = np.array([stations[i][0] for i in sampled_ids], dtype=np.float64)
     # A counted form without every candidate's votes cannot enter the ratio (the warning says why).
     usable = (
         reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
@@ -322,8 +360,12 @@ def sample_reports(election: Election) -> SampleReports:
         usable=usable,
         partial_form=partial_form,
         arrival=np.array([form.created.timestamp() if form else np.inf for form in forms]),
-        population=dict(sample.population or frame.population),
+        population=strata_from_sample(
+            sample.population or frame.population, sample.strata, sample.regions, frame_registered
+        ),
         received=len(results),
+        frame_registered=frame_registered,
+        newly_included=np.array([stations[i][1] for i in sampled_ids], dtype=bool),
     )
 
 
@@ -346,70 +388,21 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
         return {**base, "available": False, "reason": reason}
     if not codes or len(sample.station_ids) == 0:
         return {**base, "available": False, "reason": "no sample or no candidates yet"}
-    votes, registered, invalid = inputs.votes, inputs.registered, inputs.invalid
-    reported, usable, partial_form = inputs.reported, inputs.usable, inputs.partial_form
-    has_totals = bool(np.all(np.isfinite(registered[usable]))) and bool(
-        np.all(np.isfinite(invalid[usable]))
-    )
-    arrival = inputs.arrival
-    population = inputs.population
-
-    def estimate_on(counted: np.ndarray):
-        return quick_count(
-            sample.strata,
-            votes,
-            registered if has_totals else None,
-            invalid if has_totals else None,
-            population=population,
-            weight=sample.weight,
-            reported=counted,
-            by=sample.regions.astype(str),
-            arrival=arrival,
-            confidence=confidence,
-        )
-
     contest = election.contests.order_by("pk").first()
-    rules = contest.call_rules() if contest else ContestRules()
-
-    def call_on(result, counted: np.ndarray) -> dict[str, Any]:
-        # The CLI's entry point with the same arrays, so web and CLI make the same call.
-        return call_for_sample(
-            result,
-            sample.strata,
-            votes,
-            population=population,
-            reported=counted,
-            weight=sample.weight,
-            rules=rules,
-        ).as_dict()
-
-    result = estimate_on(usable)
-    out = {**base, "available": True, **result.as_dict()}
-    out["threshold_call"] = call_on(result, usable)
+    settings = FigureSettings(
+        rules=contest.call_rules() if contest else ContestRules(),
+        confidence=confidence,
+        convergence_batch=max(5, int(inputs.usable.sum()) // 40),
+    )
+    figures = quick_count_figures(inputs.figure_inputs(), settings)
+    out = {**base, "available": True, **figures}
     out["warnings"].extend(sample.notes)
-    out["warnings"].extend(_missing_votes_warnings(codes, votes, reported & ~usable, partial_form))
-    out.update(_without_partial_forms(usable, partial_form, estimate_on))
-    if out["without_partial"] is not None:
-        complete_only = usable & ~partial_form
-        out["without_partial"]["threshold_call"] = call_on(
-            estimate_on(complete_only), complete_only
+    out["warnings"].extend(
+        _missing_votes_warnings(
+            codes, inputs.votes, inputs.reported & ~inputs.usable, inputs.partial_form
         )
-    out["coverage"] = _coverage(frame, sample, usable, population)
-    done = int(usable.sum())
-    if done >= 2:
-        points = convergence(
-            sample.strata,
-            votes,
-            population=population,
-            arrival=arrival,
-            batch=max(5, done // 40),
-            confidence=confidence,
-            weight=sample.weight,
-            reported=usable,
-        )
-        out["convergence"] = [p.as_dict() for p in points]
-    else:
-        out["convergence"] = []
+    )
+    out["coverage"] = _coverage(frame, sample, inputs.usable, inputs.population)
     return out
 
 
@@ -447,22 +440,6 @@ def _missing_votes_warnings(
             + "; they are left out of the estimate."
         )
     return warnings
-
-
-def _without_partial_forms(usable: np.ndarray, partial_form: np.ndarray, estimate_on) -> dict:
-    """How many stations count through a partial form, and the headline figures without them.
-
-    A partial form counts when its station sent no complete one; whether its
-    problems matter is a coordinator's judgement, so the figures are shown
-    both ways. ``without_partial`` is None when no partial form counts.
-    """
-    through_partial = usable & partial_form
-    count = int(through_partial.sum())
-    if not count:
-        return {"partial_stations": 0, "without_partial": None}
-    other = estimate_on(usable & ~partial_form).as_dict()
-    keys = ("shares", "turnout", "invalid", "lead", "call", "stations")
-    return {"partial_stations": count, "without_partial": {k: other[k] for k in keys}}
 
 
 def _coverage(

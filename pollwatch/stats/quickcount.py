@@ -21,13 +21,20 @@ tests check the two agree.
 
 Rules for thin strata (documented in docs/quickcount.md):
 
-* a stratum with no reporting station is left out; its N_h is reported as
-  missing coverage and a warning says so (the estimator then assumes the
-  missing strata vote like the reporting ones);
+* a stratum with no reporting station, when the strata's regions are known
+  (``population`` a :class:`StrataFrame`), is folded into the most similar
+  reporting stratum of its region: that stratum's stations then stand for
+  both (its N_h grows by the empty one's; with recorded weights, its target
+  by the empty one's sampled weights). Without regions, or when no stratum
+  of the region reported, it is left out and the estimator assumes it votes
+  like the reporting strata nationally. Either way its N_h counts as
+  uncovered frame for the call (``strata["coverage"]``) and a warning names
+  it;
 * a stratum with exactly one reporting station (and N_h > 1) has no
   within-stratum variance; for the variance only, it is collapsed with the next
-  reporting stratum in sorted label order (numeric labels in numeric order;
-  the previous stratum if it is the last),
+  reporting stratum (with regions: within its region, in order of the
+  similarity key, then label; without: in sorted label order, numeric labels
+  in numeric order), the previous one if it is the last,
   repeatedly, until every variance group has at least two stations. Weights
   stay those of the original strata. A warning lists the collapsed strata;
 * a stratum whose every station reported (n_h = N_h) contributes no variance.
@@ -216,6 +223,154 @@ def domain_df(design: Design, inside: np.ndarray) -> int:
     return max(1, int(bearing.sum()) - groups)
 
 
+class StrataFrame(dict):
+    """N_h per stratum (a plain ``{stratum: stations}`` mapping) plus what the thin-strata rules use.
+
+    ``region`` (stratum -> region) confines both rules to a region: a
+    stratum with no report is folded into a reporting stratum of its region,
+    and strata with one reporting station are collapsed for the variance with
+    strata of their region. ``similarity`` (stratum -> number, e.g. the
+    frame's mean registered voters per station) picks the neighbour: the
+    reporting stratum whose value is closest; without it, the nearest in
+    label order. ``parent`` and ``kind`` (post-stratum -> its stratum and its
+    frame category, see :func:`post_stratify`): an empty post-stratum folds
+    into one of the same category in its region (the rural stations of a
+    district that sent none are stood for by the most similar district's
+    rural stations), else into another of its stratum, else of its region. Any stage that takes ``population``
+    accepts one, so the quick count, the call's differences, the convergence
+    and the official comparison all apply the same rules.
+    """
+
+    def __init__(
+        self,
+        sizes: Mapping[Any, int],
+        *,
+        region: Mapping[Any, Any] | None = None,
+        similarity: Mapping[Any, float] | None = None,
+        parent: Mapping[Any, Any] | None = None,
+        kind: Mapping[Any, Any] | None = None,
+    ) -> None:
+        super().__init__(sizes)
+        self.region = {str(k): str(v) for k, v in (region or {}).items()}
+        self.similarity = {str(k): float(v) for k, v in (similarity or {}).items()}
+        self.parent = {str(k): str(v) for k, v in (parent or {}).items()}
+        self.kind = {str(k): str(v) for k, v in (kind or {}).items()}
+
+
+POST_STRATUM_SEPARATOR = " · "
+
+
+def post_stratify(
+    stratum: np.ndarray,
+    cell: np.ndarray,
+    cell_sizes: Mapping[tuple[Any, Any], int],
+    population: Mapping[Any, int],
+) -> tuple[np.ndarray, StrataFrame]:
+    """Strata × post-strata ("h · c") for calibration to frame variables (``--calibrate``).
+
+    ``cell`` gives each sampled station's post-stratum (e.g. "rural" or
+    "urban|newly"), ``cell_sizes`` the frame's stations per (stratum,
+    post-stratum). Each reporting station then stands for the frame stations
+    of its own cell (weights N_hc/n_hc, or the recorded 1/π scaled within
+    the cell), which removes the bias of late or missing reporters that
+    differ by those variables; the variance treats the cells as strata
+    (Cochran 1977 §5A.9, post-stratification). A cell with no report is
+    folded into the same category of the most similar stratum of its region,
+    else into another cell of its stratum (:class:`StrataFrame`), so no
+    stratum is lost to an empty cell. Region and
+    similarity come from ``population`` when it is a StrataFrame.
+    """
+    stratum = np.asarray(stratum).astype(str)
+    cell = np.asarray(cell).astype(str)
+    if cell.shape != stratum.shape:
+        raise ValueError(f"cell has shape {cell.shape}, expected {stratum.shape}")
+    labels = np.char.add(np.char.add(stratum, POST_STRATUM_SEPARATOR), cell).astype(object)
+    sizes = {f"{h}{POST_STRATUM_SEPARATOR}{c}": int(n) for (h, c), n in cell_sizes.items()}
+    parent = {f"{h}{POST_STRATUM_SEPARATOR}{c}": str(h) for (h, c) in cell_sizes}
+    region = getattr(population, "region", {})
+    similarity = getattr(population, "similarity", {})
+    return labels, StrataFrame(
+        sizes,
+        region={k: region[h] for k, h in parent.items() if h in region},
+        similarity={k: similarity[h] for k, h in parent.items() if h in similarity},
+        parent=parent,
+        kind={f"{h}{POST_STRATUM_SEPARATOR}{c}": str(c) for (h, c) in cell_sizes},
+    )
+
+
+def _strata_context(
+    labels: np.ndarray, strata: StrataFrame | None
+) -> tuple[np.ndarray | None, np.ndarray, list[str], list[str]]:
+    """Per stratum label: region block index (None without regions), similarity key, parent, kind."""
+    count = len(labels)
+    if strata is None or not strata.region:
+        return None, np.full(count, np.nan), [""] * count, [""] * count
+    bases = [
+        str(label)[: -len(CERTAINTY_SUFFIX)]
+        if str(label).endswith(CERTAINTY_SUFFIX)
+        else str(label)
+        for label in labels
+    ]
+    regions = [strata.region.get(b, strata.region.get(strata.parent.get(b, ""), "")) for b in bases]
+    _, block = np.unique(np.array(regions, dtype=str), return_inverse=True)
+    key = np.array([strata.similarity.get(b, np.nan) for b in bases], dtype=np.float64)
+    # a certainty stratum's parent is the rest of its stratum; a post-stratum's, its stratum
+    parent = [
+        b if str(label) != b else strata.parent.get(b, "")
+        for label, b in zip(labels.tolist(), bases, strict=True)
+    ]
+    kind = [
+        strata.kind.get(b, "") if str(label) == b else ""
+        for label, b in zip(labels.tolist(), bases, strict=True)
+    ]
+    return block, key, parent, kind
+
+
+def fold_targets(
+    reported: np.ndarray,
+    block: np.ndarray | None,
+    key: np.ndarray,
+    parent: Sequence[str],
+    labels: np.ndarray,
+    kind: Sequence[str] = (),
+) -> np.ndarray:
+    """For each stratum with no report, the reporting stratum it is folded into (−1: none, or not empty).
+
+    Candidates are, in this order: the reporting post-strata of the same
+    category (``kind``) in the same region; the reporting strata of the same
+    parent (post-strata of one stratum, or a certainty stratum and the rest
+    of its stratum); the reporting strata of the same region. The closest by
+    ``key`` wins, then the nearest in label order. Without regions
+    (``block`` None) nothing is folded.
+    """
+    into = np.full(len(reported), -1, dtype=np.int64)
+    if block is None:
+        return into
+    reporting = np.flatnonzero(reported > 0)
+    if not len(reporting):
+        return into
+    text = [str(x) for x in labels.tolist()]
+    parent_arr = np.array(list(parent), dtype=object)
+    kinds = np.array(list(kind) or [""] * len(reported), dtype=object)
+    for e in np.flatnonzero(reported == 0).tolist():
+        candidates = np.array([], dtype=np.int64)
+        if kinds[e]:
+            candidates = reporting[(kinds[reporting] == kinds[e]) & (block[reporting] == block[e])]
+        if parent[e] and not len(candidates):
+            candidates = reporting[
+                (parent_arr[reporting] == parent[e])
+                | (np.array([text[f] for f in reporting], dtype=object) == parent[e])
+            ]
+        if not len(candidates):
+            candidates = reporting[block[reporting] == block[e]]
+        if not len(candidates):
+            continue
+        distance = np.abs(key[candidates] - key[e])
+        distance = np.where(np.isfinite(distance), distance, np.inf)
+        into[e] = int(candidates[np.lexsort((np.abs(candidates - e), distance))[0]])
+    return into
+
+
 @dataclass(frozen=True)
 class Design:
     """The sample's stratification, prepared once and shared by every ratio.
@@ -239,6 +394,16 @@ class Design:
     base: np.ndarray | None = None
     target_per_stratum: np.ndarray | None = None
     with_replacement: np.ndarray | None = None  # per stratum: Hansen–Hurwitz, no FPC
+    # The frame's own N_h (stations_per_stratum holds them after folding empty strata
+    # into reporting ones), the folds (empty, into) as labels, and the region blocks
+    # and similarity keys the collapsing follows (None: label order, no regions).
+    own_stations: np.ndarray | None = None
+    folded: list[tuple[str, str]] = field(default_factory=list)
+    # per stratum: the stations (or Σ sampled 1/π) moved into its receiver when it was folded, else 0
+    fold_moved: np.ndarray | None = None
+    kind: np.ndarray | None = None  # per stratum: the post-stratum's frame category, "" for others
+    block: np.ndarray | None = None
+    key: np.ndarray | None = None
 
     def weights_on(self, chosen: np.ndarray) -> np.ndarray:
         """Weights of the reporting stations ``chosen`` (positions) had only they reported.
@@ -261,14 +426,26 @@ class Design:
         return base * scale[codes]
 
 
-def collapse_groups(reported: np.ndarray, census: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+def collapse_groups(
+    reported: np.ndarray,
+    census: np.ndarray,
+    block: np.ndarray | None = None,
+    key: np.ndarray | None = None,
+    kind: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[list[int]]]:
     """Variance group per stratum, in sorted stratum order.
 
     ``reported`` holds n_h per stratum, ``census`` whether n_h = N_h. Strata
     with n_h = 1 that are not a census join the next eligible stratum (the
     previous one for a trailing group) until every group has two stations.
-    Strata with no station get group −1. Returns the group of each stratum and
-    the lists of strata merged together (only groups of more than one).
+    With ``block`` (region per stratum) this happens within each region, in
+    order of ``kind`` (a post-stratum's category: rural cells pool with rural
+    cells), ``key`` (similarity, NaN last), then label, so only neighbours
+    of one region and similar character are pooled; a region with a single
+    eligible station joins the previous region's last group (the only way it
+    can get a variance). Strata with no station get group −1. Returns the
+    group of each stratum and the lists of strata merged together (only
+    groups of more than one).
     """
     strata_count = len(reported)
     group = np.arange(strata_count)
@@ -276,23 +453,45 @@ def collapse_groups(reported: np.ndarray, census: np.ndarray) -> tuple[np.ndarra
     eligible = np.flatnonzero((reported > 0) & ~census)
     if not np.any(reported[eligible] == 1):
         return group, []
+    if block is None:
+        runs = [eligible.tolist()]
+    else:
+        order_key = np.where(np.isfinite(key), key, np.inf) if key is not None else None
+        columns: tuple[np.ndarray, ...] = (eligible,)
+        if order_key is not None:
+            columns = (*columns, order_key[eligible])
+        if kind is not None:
+            _, kind_codes = np.unique(kind.astype(str), return_inverse=True)
+            columns = (*columns, kind_codes[eligible])
+        ordered = eligible[np.lexsort((*columns, block[eligible]))]
+        runs = [
+            ordered[block[ordered] == b].tolist() for b in dict.fromkeys(block[ordered].tolist())
+        ]
     groups: list[list[int]] = []
-    current: list[int] = []
-    count = 0
-    for h in eligible.tolist():
-        current.append(h)
-        count += int(reported[h])
-        if count >= 2:
-            groups.append(current)
-            current, count = [], 0
-    if current:
-        if groups:
-            groups[-1].extend(current)
-        else:
-            groups.append(current)
+    for run in runs:
+        local: list[list[int]] = []
+        current: list[int] = []
+        count = 0
+        for h in run:
+            current.append(h)
+            count += int(reported[h])
+            if count >= 2:
+                local.append(current)
+                current, count = [], 0
+        if current:
+            if local:
+                local[-1].extend(current)
+            elif groups:
+                groups[-1].extend(current)  # a region with one station: the previous region's group
+            else:
+                local.append(current)
+        groups.extend(local)
+    if groups and sum(int(reported[h]) for h in groups[0]) < 2 and len(groups) > 1:
+        groups[1] = groups[0] + groups[1]  # the first region held one station: join the next
+        del groups[0]
     for members in groups:
         group[members] = members[0]
-    return group, [m for m in groups if len(m) > 1]
+    return group, [sorted(m) for m in groups if len(m) > 1]
 
 
 def stratum_sort_key(label: Any) -> tuple[int, float, str]:
@@ -378,6 +577,7 @@ def prepare_design(
     Returns the design and warnings about missing and collapsed strata.
     """
     stratum = np.asarray(stratum)
+    strata_frame = population if isinstance(population, StrataFrame) else None
     if reported is None:
         reported = np.ones(len(stratum), dtype=bool)
     if weight is not None:
@@ -422,28 +622,56 @@ def prepare_design(
         )
     codes = codes_all[reported]
     n_h = np.bincount(codes, minlength=strata_count).astype(np.float64)
+    block, key, parent, kind = _strata_context(pop_labels, strata_frame)
+    into = fold_targets(n_h, block, key, parent, pop_labels, kind)
+    own_sizes = pop_sizes
+    pop_sizes = own_sizes.copy()
+    folding = np.flatnonzero(into >= 0)
+    np.add.at(pop_sizes, into[folding], own_sizes[folding])
+    pop_sizes[folding] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         weight_h = np.where(n_h > 0, pop_sizes / n_h, 0.0)
         fpc_h = np.sqrt(np.clip(1.0 - n_h / pop_sizes, 0.0, 1.0))
     census = (n_h >= pop_sizes) & (n_h > 0)
-    group_h, merged = collapse_groups(n_h.astype(np.int64), census)
+    group_h, merged = collapse_groups(
+        n_h.astype(np.int64), census, block, key, np.array(kind, dtype=object)
+    )
     warnings = []
-    missing = np.flatnonzero(n_h == 0)
+    total = own_sizes.sum()
+    folded = [(str(pop_labels[e]), str(pop_labels[into[e]])) for e in folding.tolist()]
+    if folded:
+        folded_stations = int(own_sizes[folding].sum())
+        warnings.append(
+            f"{len(folded)} strata ({folded_stations} frame stations, {folded_stations / total:.1%}) "
+            "have no reporting station; each is estimated from the most similar reporting "
+            "stratum of its region: "
+            + ", ".join(f"{e} from {f}" for e, f in folded[:10])
+            + (" ..." if len(folded) > 10 else "")
+        )
+    missing = np.flatnonzero((n_h == 0) & (into < 0) & (own_sizes > 0))
     if len(missing):
-        missing_stations = int(pop_sizes[missing].sum())
+        missing_stations = int(own_sizes[missing].sum())
         names = ", ".join(str(pop_labels[h]) for h in missing[:10]) + (
             " ..." if len(missing) > 10 else ""
         )
+        where = (
+            "nationally" if block is None else "nationally (no stratum of their region reported)"
+        )
         warnings.append(
-            f"{len(missing)} strata ({missing_stations} frame stations, {missing_stations / pop_sizes.sum():.1%}) "
-            f"have no reporting station and are left out; the estimate assumes they vote like the rest: {names}"
+            f"{len(missing)} strata ({missing_stations} frame stations, {missing_stations / total:.1%}) "
+            f"have no reporting station and are left out; the estimate assumes they vote like "
+            f"the rest {where}: {names}"
         )
     collapsed = [[str(pop_labels[h]) for h in members] for members in merged]
     if collapsed:
+        rule = (
+            "the next stratum in sorted order"
+            if block is None
+            else "the most similar strata of the same region"
+        )
         warnings.append(
             f"{len(collapsed)} variance groups formed by collapsing strata with a single reporting station "
-            f"with the next stratum in sorted order: "
-            + "; ".join("+".join(g) for g in collapsed[:10])
+            f"with {rule}: " + "; ".join("+".join(g) for g in collapsed[:10])
         )
     _, group = np.unique(group_h[codes], return_inverse=True)
     design = Design(
@@ -456,9 +684,15 @@ def prepare_design(
         group=group,
         group_count=int(group.max()) + 1 if len(group) else 0,
         collapsed=collapsed,
+        own_stations=own_sizes,
+        folded=folded,
+        fold_moved=np.where(into >= 0, own_sizes, 0.0),
+        kind=np.array(kind, dtype=object),
+        block=block,
+        key=key,
     )
     if weight is not None:
-        design = _with_recorded_weights(design, codes_all, weight, reported)
+        design = _with_recorded_weights(design, codes_all, weight, reported, into)
     return design, warnings
 
 
@@ -476,15 +710,31 @@ def design_summary(design: Design) -> dict[str, Any]:
         "strata_with_replacement_variance": int((replacement & sampled).sum()),
         "strata_with_fpc": int((~replacement & ~certainty & sampled).sum()),
         "certainty_stations": int(design.stations_per_stratum[certainty].sum()),
+        "folded_strata": len(design.folded),
+        "collapsing": "within regions, by similarity"
+        if design.block is not None
+        else "label order",
     }
 
 
 def _with_recorded_weights(
-    design: Design, codes_all: np.ndarray, weight: np.ndarray, reported: np.ndarray
+    design: Design,
+    codes_all: np.ndarray,
+    weight: np.ndarray,
+    reported: np.ndarray,
+    into: np.ndarray,
 ) -> Design:
-    """The design with the recorded weights 1/π in place of N_h/n_h (see :func:`prepare_design`)."""
+    """The design with the recorded weights 1/π in place of N_h/n_h (see :func:`prepare_design`).
+
+    A folded stratum's sampled weights (``into``) join its receiver's target.
+    """
     strata = len(design.labels)
     target = np.bincount(codes_all, weights=weight, minlength=strata)
+    folding = np.flatnonzero(into >= 0)
+    moved = np.zeros(strata)
+    moved[folding] = target[folding]
+    np.add.at(target, into[folding], target[folding])
+    target[folding] = 0.0
     high = np.full(strata, -np.inf)
     low = np.full(strata, np.inf)
     np.maximum.at(high, codes_all, weight)
@@ -492,7 +742,13 @@ def _with_recorded_weights(
     unequal = (high > low * (1 + 1e-9)) & np.isfinite(high)
     base = weight[reported]
     fpc_root = np.where(unequal[design.codes], 1.0, design.fpc_root)
-    partial = replace(design, base=base, target_per_stratum=target, with_replacement=unequal)
+    partial = replace(
+        design,
+        base=base,
+        target_per_stratum=target,
+        with_replacement=unequal,
+        fold_moved=moved,
+    )
     return replace(partial, weight=partial.weights_on(np.arange(len(base))), fpc_root=fpc_root)
 
 
@@ -528,11 +784,59 @@ def linearized_ratios(
     usable = n_g >= 2
     scale = np.where(usable, n_g / np.maximum(n_g - 1.0, 1.0), 0.0)
     variance = (scale[:, None] * sum_sq).sum(axis=0)
+    variance = variance + fold_variance(design, y - ratio_safe * x)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(variance) / np.abs(total_x)
     if not usable.any():
         se = np.full_like(se, np.nan)
     return ratio, se
+
+
+def fold_variance(design: Design, residual: np.ndarray) -> np.ndarray:
+    """Variance (of the residual total) that folding empty strata adds: 2·Σ_e N_e²·τ²_region.
+
+    A folded stratum e is assumed to vote like its receiver f, so its share
+    of the total is off by N_e·(μ_e − μ_f) in the linearised residual
+    (``residual`` = y − R̂x per reporting station, n × k). Taking stratum
+    means within a region as independent draws around the region's (a
+    random-effects view), E(μ_e − μ_f)² = 2τ², where τ² is the spread of the
+    reporting strata's mean residuals in e's region less their sampling
+    noise (s²_h/n_h), estimated from strata with at least two reports (for a
+    post-stratum: those of its category in the region); with fewer than two
+    such strata, those of the region, else all strata. Zero when nothing
+    was folded. Conservative when f is chosen as the most similar stratum.
+    """
+    k = residual.shape[1]
+    if design.fold_moved is None or not design.fold_moved.any() or design.block is None:
+        return np.zeros(k)
+    strata = len(design.labels)
+    codes = design.codes
+    base = np.ones(len(codes)) if design.base is None else design.base
+    mass = np.bincount(codes, weights=base, minlength=strata)
+    n_h = design.reported_per_stratum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = _group_sums(codes, base[:, None] * residual, strata) / mass[:, None]
+        spread = _group_sums(codes, (residual - mean[codes]) ** 2, strata)
+        noise = spread / np.maximum(n_h - 1.0, 1.0)[:, None] / np.maximum(n_h, 1.0)[:, None]
+    informative = n_h >= 2
+
+    def tau2(members: np.ndarray) -> np.ndarray | None:
+        if members.sum() < 2:
+            return None
+        between = mean[members].var(axis=0, ddof=1)
+        return np.maximum(between - noise[members].mean(axis=0), 0.0)
+
+    national = tau2(informative)
+    if national is None:
+        return np.zeros(k)
+    extra = np.zeros(k)
+    kind = np.full(strata, "", dtype=object) if design.kind is None else design.kind
+    for e in np.flatnonzero(design.fold_moved > 0).tolist():
+        region = informative & (design.block == design.block[e])
+        candidates = [tau2(region & (kind == kind[e])) if kind[e] else None, tau2(region)]
+        spread = next((c for c in candidates if c is not None), national)
+        extra += 2.0 * design.fold_moved[e] ** 2 * spread
+    return extra
 
 
 def _interval(estimate: float, se: float, z: float, low: float, high: float) -> Estimate:
@@ -609,6 +913,11 @@ def bootstrap_ratios(
             estimates.append((weights @ y) / (weights @ x))
     replicate = np.vstack(estimates)
     se = replicate.std(axis=0)
+    extra = fold_variance(design, y - np.nan_to_num(ratio) * x)
+    if extra.any():
+        total_x = design.weight @ x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(se**2 + extra / total_x**2)
     if design.group_count == 0 or not np.any(np.bincount(design.group) >= 2):
         se = np.full_like(se, np.nan)
     return ratio, se
@@ -778,7 +1087,9 @@ def quick_count(
         design, names, votes_rep, registered_rep, invalid_rep, method, z, replicates, seed
     )
 
-    stratum_sizes = design.stations_per_stratum
+    stratum_sizes = (
+        design.stations_per_stratum if design.own_stations is None else design.own_stations
+    )
     reporting = design.reported_per_stratum > 0
     strata_info: dict[str, Any] = {
         "frame_strata": int(len(design.labels)),
@@ -791,6 +1102,7 @@ def quick_count(
         "missing": [str(s) for s in design.labels[~reporting]],
         "single_station": [str(s) for s in design.labels[design.reported_per_stratum == 1]],
         "collapsed": design.collapsed,
+        "folded": [list(pair) for pair in design.folded],
     }
     if int(reported_mask.sum()) == 0:
         warnings.append("no sampled station has reported yet")
@@ -1086,7 +1398,9 @@ def convergence(
         c = (fpc * w)[:, None]
         sum_z = c * (sum_y[p] - r * sum_x[p])
         sum_zz = c**2 * (sum_yy[p] - 2 * r * sum_xy[p] + r**2 * sum_xx[p])
-        group_h, _ = collapse_groups(n.astype(np.int64), (n >= pop) & (n > 0))
+        group_h, _ = collapse_groups(
+            n.astype(np.int64), (n >= pop) & (n > 0), design.block, design.key, design.kind
+        )
         used = group_h >= 0
         _, g = np.unique(group_h[used], return_inverse=True)
         groups = int(g.max()) + 1 if len(g) else 0

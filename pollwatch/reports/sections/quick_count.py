@@ -152,14 +152,64 @@ def methods(ctx: dict[str, Any]) -> list[str]:
         f"{qc['sampled_stations']:,} polling stations in {strata.get('frame_strata', coverage['strata']):,} "
         f"strata; intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
         "(docs/quickcount.md).",
+        *_design_methods(qc),
         _as_sentence(f"Call rule: {call['status']} — {call['reason']}"),
         *_threshold_methods(qc.get("threshold_call")),
         f"Coverage: {coverage['strata']:,} strata; {coverage['strata_without_report']:,} sampled "
         f"strata without a result yet and {coverage['strata_without_sample']:,} without a sampled "
-        f"station ({coverage['stations_in_unreported_strata']:,} stations the estimate assumes "
-        "vote like the rest).",
+        f"station ({coverage['stations_in_unreported_strata']:,} stations).",
         *(_as_sentence(warning) for warning in qc["warnings"]),
     ]
+
+
+def _design_methods(qc: dict[str, Any]) -> list[str]:
+    """Where the sample design comes from, how it weights, and what non-response did to it."""
+    described = qc.get("sample_design") or {}
+    design = qc.get("design") or {}
+    strata = qc.get("strata") or {}
+    if described.get("source") == "imported":
+        kind = (
+            "probability proportional to size, each station weighted by 1/π"
+            if described.get("method") == "pps"
+            else "stratified simple random sample"
+        )
+        origin = f"imported from {described.get('file') or 'a file'} ({kind})"
+    elif described:
+        confirmed = (
+            f"confirmed by {described.get('confirmed_by') or 'a coordinator'}"
+            if described.get("confirmed")
+            else "not confirmed by a person"
+        )
+        origin = (
+            "inferred from the deployments (stratified simple random sample, strata from "
+            f"{described.get('strata_rule', 'the stations file')}; {confirmed})"
+        )
+    else:
+        origin = "given with the sample file"
+    sentences = [f"Sample design: {origin}."]
+    if design:
+        sentences.append(
+            f"Weights: {design['weights']}; {design['strata_with_fpc']:,} strata with the "
+            f"simple-random-sampling variance and its finite-population correction, "
+            f"{design['strata_with_replacement_variance']:,} with the with-replacement "
+            f"(Hansen–Hurwitz) variance, {design['certainty_stations']:,} certainty stations as "
+            f"their own stratum; strata with one report are collapsed {design.get('collapsing', 'in label order')}."
+        )
+    folded = strata.get("folded") or []
+    if folded:
+        sentences.append(
+            f"{len(folded):,} strata without a report are estimated from the most similar reporting "
+            "stratum of their region, with the spread of strata in that region added to the "
+            "variance; the call still counts them as uncovered."
+        )
+    calibration = qc.get("calibration")
+    if calibration:
+        sentences.append(
+            "Calibration: reporting stations are post-stratified within strata by "
+            + ", ".join(calibration["variables"])
+            + f" ({calibration['cells']:,} cells)."
+        )
+    return sentences
 
 
 def _threshold_methods(call: dict[str, Any] | None) -> list[str]:

@@ -147,13 +147,15 @@ def test_cli_json_has_the_documented_keys(capsys):
             "300",
             "--replicates",
             "20",
+            "--scenario-runs",
+            "1",
             "--quiet",
             "--json",
         ]
     )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"quickcount", "exitpoll", "forensics", "settings"}
+    assert set(result) == {"quickcount", "exitpoll", "forensics", "scenarios", "settings"}
     assert set(result["quickcount"]["methods"]) == {"linearized", "bootstrap"}
     assert set(result["quickcount"]["methods"]["bootstrap"]["turnout"]) >= {
         "runs",
@@ -178,7 +180,8 @@ def test_cli_json_has_the_documented_keys(capsys):
         "rule",
     }
     assert result["settings"]["fraud"] == {"rewrite": 0.05, "stuffing": 0.1}
-    assert result["settings"]["checks"] == ["quickcount", "exitpoll", "forensics"]
+    assert result["settings"]["checks"] == ["quickcount", "exitpoll", "forensics", "scenarios"]
+    assert result["scenarios"]["runs"] == 1
 
 
 def test_cli_runs_only_the_requested_checks_and_prints_tables(capsys):
