@@ -40,6 +40,7 @@ class RecordedSample:
     station_ids: list[int] = field(default_factory=list)
     strata: list[str] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
     population: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -67,6 +68,7 @@ def describe(design: SampleDesign | None, strata_rule: str, strata_known: bool) 
             "sha256": design.sha256,
             "strata_known": True,
             "confirmed": True,
+            "calibrate_by": list(design.calibrate_by or []),
         }
     return {
         "source": "inferred",
@@ -94,6 +96,7 @@ def recorded_sample(design: SampleDesign, reported_ids: set[int]) -> RecordedSam
     rows = list(
         design.stations.values_list("station_id", "stratum", "weight", "role", "replaces_id")
     )
+    cell_of = dict(design.stations.values_list("station_id", "cell"))
     replaced_by = {
         replaced: station
         for station, _, _, role, replaced in rows
@@ -110,9 +113,12 @@ def recorded_sample(design: SampleDesign, reported_ids: set[int]) -> RecordedSam
             out.problems.append(f"stratum {stratum!r} of station {station} has no frame size")
             continue
         weights_in[stratum].append(weight)
-        out.station_ids.append(replaced_by.get(station, station))
+        stands = replaced_by.get(station, station)
+        out.station_ids.append(stands)
         out.strata.append(stratum)
         out.weights.append(weight)
+        # a reserve in use reports for its own category: its weight is the replaced station's
+        out.cells.append(cell_of.get(stands, ""))
     unplanned: list[int] = []
     for station, stratum, _, role, replaced in rows:
         if role == SampledStation.Role.RESERVE and replaced is None and station in reported_ids:
@@ -125,6 +131,7 @@ def recorded_sample(design: SampleDesign, reported_ids: set[int]) -> RecordedSam
             out.station_ids.append(station)
             out.strata.append(stratum)
             out.weights.append(float(np.mean(weights_in[stratum])))
+            out.cells.append(cell_of.get(station, ""))
     if not out.station_ids and not out.problems:
         out.problems.append("the imported design lists no sampled station")
     if unplanned:
@@ -150,6 +157,7 @@ def import_sample(
     stratum: str = "stratum",
     weight: str = "weight",
     role: str = "sample_role",
+    calibrate: tuple[str, ...] = (),
     actor: str = "",
 ) -> SampleDesign:
     """Record the design from a `pollwatch sample` file: all rows or none, raises InputError naming rows.
@@ -159,14 +167,18 @@ def import_sample(
     (sampled / reserve / observed; absent = every row sampled), optional
     ``reserve_rank`` and ``replaces`` (for a reserve in use: the code of the
     sampled station it replaces), and optional ``exit_poll`` (yes/1/true marks
-    a sampled station planned for the exit poll; no/0/false/empty does not). A stratum's N_h is taken as Σ 1/π over its
+    a sampled station planned for the exit poll; no/0/false/empty does not).
+    ``calibrate`` names frame columns of the file (``pollwatch sample`` copies
+    every frame column) by which the quick count post-stratifies the
+    reporting stations within strata; each sampled and reserve row needs a
+    value, recorded as the station's ``cell``. A stratum's N_h is taken as Σ 1/π over its
     sampled stations (exact for SRS weights N_h/n_h, an unbiased estimate
     for PPS); the method is PPS when some stratum's weights differ.
     """
     path = Path(path)
     source = path.name
     table = read_table(path)
-    require_columns(table, [station, stratum, weight], source)
+    require_columns(table, [station, stratum, weight, *calibrate], source)
     codes = dict(PollingStation.objects.filter(election=election).values_list("code", "pk"))
     problems: list[Problem] = []
     parsed = []
@@ -204,13 +216,40 @@ def import_sample(
             exit_poll.add(code)
         rank = str(row.get("reserve_rank", "") or "").strip()
         replaces = str(row.get("replaces", "") or "").strip()
+        values = [_text(row[column]) for column in calibrate]
+        for column, text in zip(calibrate, values, strict=True):
+            if not text and kind != SampledStation.Role.OBSERVED:
+                problems.append(Problem(line, column, "empty calibration category"))
+            elif len(text) > CELL_MAX:
+                problems.append(Problem(line, column, f"longer than {CELL_MAX} characters"))
         parsed.append(
-            (line, code, kind, label, value, int(rank) if rank.isdigit() else None, replaces)
+            (
+                line,
+                code,
+                kind,
+                label,
+                value,
+                int(rank) if rank.isdigit() else None,
+                replaces,
+                "|".join(values),
+            )
         )
     problems += _check_replacements(parsed, codes)
     if problems:
         raise InputError(source, problems)
-    return _store(election, path, parsed, codes, actor, exit_poll)
+    return _store(election, path, parsed, codes, actor, exit_poll, calibrate)
+
+
+CELL_MAX = 60
+
+
+def _text(cell: Any) -> str:
+    """A spreadsheet cell as text: empty for a missing value, 1.0 read back as 1."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
 
 
 def _planned_for_exit_poll(cell: Any) -> bool | None:
@@ -237,7 +276,7 @@ def _check_replacements(parsed: list, codes: dict[str, int]) -> list[Problem]:
     sampled = {code: label for _, code, kind, label, *_ in parsed if kind == "sampled"}
     problems = []
     taken: dict[str, int] = {}
-    for line, _, kind, label, _, _, replaces in parsed:
+    for line, _, kind, label, _, _, replaces, _ in parsed:
         if not replaces:
             continue
         if kind != SampledStation.Role.RESERVE:
@@ -271,9 +310,10 @@ def _store(
     codes: dict[str, int],
     actor: str,
     exit_poll: set[str],
+    calibrate: tuple[str, ...],
 ) -> SampleDesign:
     weights: dict[str, list[float]] = defaultdict(list)
-    for _, _, kind, label, value, _, _ in parsed:
+    for _, _, kind, label, value, _, _, _ in parsed:
         if kind == SampledStation.Role.SAMPLED:
             weights[label].append(value)
     unequal = any(max(w) > min(w) * (1 + 1e-9) for w in weights.values())
@@ -292,6 +332,7 @@ def _store(
                 "raw": content.decode("utf-8", "replace") if plain else "",
                 "confirmed_by": None,
                 "confirmed_at": None,
+                "calibrate_by": list(calibrate),
             },
         )
         design.stations.all().delete()
@@ -306,8 +347,9 @@ def _store(
                     reserve_rank=rank,
                     replaces_id=codes[replaces] if replaces else None,
                     exit_poll=code in exit_poll,
+                    cell=cell,
                 )
-                for _, code, kind, label, value, rank, replaces in parsed
+                for _, code, kind, label, value, rank, replaces, cell in parsed
             ],
             batch_size=1000,
         )
@@ -323,6 +365,7 @@ def _store(
                 "rows": len(parsed),
                 "strata": len(weights),
                 "exit_poll_stations": len(exit_poll),
+                "calibrate_by": list(calibrate),
             },
         )
     return design

@@ -198,6 +198,25 @@ class Sample:
     design: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    cells: np.ndarray | None = None
+    calibrate_by: tuple[str, ...] = ()
+
+    def cell_sizes(self) -> dict[tuple[str, str], int] | None:
+        """Stations per (stratum, category) as Σ 1/π of the sampled stations: the weighting classes.
+
+        The design's own estimate of each cell's frame size, so that a
+        reporting station stands for the sampled stations of its category
+        that have not reported (exact in expectation for any design; the
+        frame itself is not needed). None without calibration.
+        """
+        if self.cells is None or self.weight is None:
+            return None
+        sizes: dict[tuple[str, str], float] = defaultdict(float)
+        for stratum, cell, weight in zip(
+            self.strata.astype(str).tolist(), self.cells.tolist(), self.weight.tolist(), strict=True
+        ):
+            sizes[(stratum, cell)] += weight
+        return {key: max(1, int(round(total))) for key, total in sizes.items()}
 
 
 UNKNOWN_STRATA = (
@@ -258,6 +277,8 @@ def _imported_sample(design: SampleDesign, reported_ids: set[int], described: di
         design=described,
         notes=recorded.notes,
         problems=recorded.problems,
+        cells=np.array(recorded.cells, dtype=object) if design.calibrate_by else None,
+        calibrate_by=tuple(design.calibrate_by or ()),
     )
 
 
@@ -318,9 +339,17 @@ class SampleReports:
             region=self.sample.regions.astype(str),
             arrival=self.arrival,
             partial=self.partial_form,
+            cell=self.sample.cells,
+            cell_sizes=self.sample.cell_sizes(),
+            calibrated_by=self.sample.calibrate_by,
             compare={
                 "registered voters (frame)": self.frame_registered,
                 "newly included territory": np.where(self.newly_included, "yes", "no"),
+                **(
+                    {" × ".join(self.sample.calibrate_by): self.sample.cells}
+                    if self.sample.cells is not None
+                    else {}
+                ),
             },
         )
 

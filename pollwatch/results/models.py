@@ -153,6 +153,12 @@ class SampleDesign(models.Model):
         blank=True,
         help_text="imported: {stratum: N_h}, from the weights (Σ 1/π over its sampled stations)",
     )
+    calibrate_by = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="frame columns the reporting stations are post-stratified by within strata "
+        "(each sampled station's category in SampledStation.cell)",
+    )
     file_name = models.CharField(max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     raw = models.TextField(blank=True, help_text="the imported file exactly as read")
@@ -194,6 +200,12 @@ class SampledStation(models.Model):
     )
     exit_poll = models.BooleanField(
         default=False, help_text="planned for the exit poll (the exit poll's own sample)"
+    )
+    cell = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="the station's category in the design's calibration columns (values joined by |)",
     )
 
     class Meta:

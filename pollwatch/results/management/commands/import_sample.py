@@ -24,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--role", default="sample_role", help="role column: sampled / reserve / observed"
         )
+        parser.add_argument(
+            "--calibrate",
+            default="",
+            metavar="COL[,COL]",
+            help="frame columns of the file (e.g. rural) to post-stratify reporting stations by "
+            "within strata: late or missing reporters are stood for by stations like them",
+        )
 
     def handle(self, *args, **options):
         election = election_or_list(options["election"])
@@ -35,6 +42,7 @@ class Command(BaseCommand):
                 stratum=options["stratum"],
                 weight=options["weight"],
                 role=options["role"],
+                calibrate=tuple(c.strip() for c in options["calibrate"].split(",") if c.strip()),
                 actor="import-sample",
             )
         except InputError as exc:
