@@ -2,7 +2,10 @@
 
 Run: python benchmarks/bench_quickcount.py
 Prints the time of a full quick count (5 shares, turnout, invalid, lead, call)
-and of one share alone, samplics' time for one share on the same input, and
+and of one share alone, samplics' time for one share on the same input, the
+dashboard's whole figure path (``quick_count_figures``: regions, 5 % of the
+strata without a report folded, calibration by a two-category variable, the
+threshold call, the early-vs-late table) against the bare quick count, and
 the time at 10k/100k/1M reporting stations to show linear scaling.
 """
 
@@ -13,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from pollwatch.stats.figures import QuickCountInputs, quick_count_figures, strata_from_sample
 from pollwatch.stats.quickcount import prepare_design, quick_count, ratio_estimate
 from pollwatch.stats.sampling import draw_sample
 
@@ -110,6 +114,41 @@ def main() -> None:
     )
     print(
         f"  SE agreement: pollwatch {ours:.10f}, samplics {theirs:.10f}, relative difference {abs(ours / theirs - 1):.1e}"
+    )
+
+    region = (stratum // 50).astype(str)  # 20 regions of 50 strata
+    labels_text = stratum.astype(str)
+    dark = np.isin(stratum, np.arange(0, 1000, 20))  # every 20th stratum sends nothing
+    kind = np.where(registered < 400, "small", "large")
+    cells: dict[tuple[str, str], int] = {}
+    frame_kind = np.where(frame["registered"] < 400, "small", "large")
+    for h, c in zip(frame["stratum"].astype(str).tolist(), frame_kind.tolist(), strict=True):
+        cells[(h, c)] = cells.get((h, c), 0) + 1
+    inputs = QuickCountInputs(
+        stratum=labels_text,
+        votes=votes,
+        population=strata_from_sample(
+            {str(k): v for k, v in population.items()}, labels_text, region, registered
+        ),
+        reported=~dark,
+        registered=registered,
+        invalid=invalid,
+        region=region,
+        cell=kind,
+        cell_sizes=cells,
+        calibrated_by=("size",),
+        compare={"registered": registered, "size": kind},
+    )
+    figures_time = best_of(3, lambda: quick_count_figures(inputs))
+    bare_time = best_of(
+        3,
+        lambda: quick_count(
+            labels_text, votes, registered, invalid, population=population, reported=~dark
+        ),
+    )
+    print(
+        f"  dashboard figure path (regions, 50 strata folded, calibrated, call): {1000 * figures_time:7.1f} ms"
+        f"  ({figures_time / bare_time:.1f}x the bare quick count's {1000 * bare_time:.1f} ms on the same reports)"
     )
 
     print("\nscaling (every station reporting, 1,000 strata; frame 10x the sample):")

@@ -819,24 +819,42 @@ def fold_variance(design: Design, residual: np.ndarray) -> np.ndarray:
         spread = _group_sums(codes, (residual - mean[codes]) ** 2, strata)
         noise = spread / np.maximum(n_h - 1.0, 1.0)[:, None] / np.maximum(n_h, 1.0)[:, None]
     informative = n_h >= 2
-
-    def tau2(members: np.ndarray) -> np.ndarray | None:
-        if members.sum() < 2:
-            return None
-        between = mean[members].var(axis=0, ddof=1)
-        return np.maximum(between - noise[members].mean(axis=0), 0.0)
-
-    national = tau2(informative)
-    if national is None:
+    if informative.sum() < 2:
         return np.zeros(k)
-    extra = np.zeros(k)
     kind = np.full(strata, "", dtype=object) if design.kind is None else design.kind
+    by_region = _group_spread(design.block, informative, mean, noise)
+    _, region_kind = np.unique(
+        np.char.add(design.block.astype(str), np.char.add("|", kind.astype(str))),
+        return_inverse=True,
+    )
+    by_kind = _group_spread(region_kind, informative, mean, noise)
+    national = _group_spread(np.zeros(strata, dtype=np.int64), informative, mean, noise)[0]
+    extra = np.zeros(k)
     for e in np.flatnonzero(design.fold_moved > 0).tolist():
-        region = informative & (design.block == design.block[e])
-        candidates = [tau2(region & (kind == kind[e])) if kind[e] else None, tau2(region)]
-        spread = next((c for c in candidates if c is not None), national)
+        spread = by_kind[region_kind[e]] if kind[e] else np.full(k, np.nan)
+        if np.isnan(spread).any():
+            spread = by_region[design.block[e]]
+        if np.isnan(spread).any():
+            spread = national
         extra += 2.0 * design.fold_moved[e] ** 2 * spread
     return extra
+
+
+def _group_spread(
+    group: np.ndarray, informative: np.ndarray, mean: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """Per group (row), τ² = max(0, var(mean) − mean(noise)) over informative strata; NaN under two."""
+    groups = int(group.max()) + 1 if len(group) else 0
+    members = np.flatnonzero(informative)
+    g = group[members]
+    count = np.bincount(g, minlength=groups).astype(np.float64)[:, None]
+    total = _group_sums(g, mean[members], groups)
+    squares = _group_sums(g, mean[members] ** 2, groups)
+    noise_total = _group_sums(g, noise[members], groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (squares - total**2 / count) / (count - 1.0)
+        spread = np.maximum(between - noise_total / count, 0.0)
+    return np.where(count >= 2, spread, np.nan)
 
 
 def _interval(estimate: float, se: float, z: float, low: float, high: float) -> Estimate:
