@@ -99,3 +99,41 @@ def test_without_regions_a_dark_district_is_left_out_and_said_so(files, capsys):
     result = json.loads(captured.out)
     assert result["strata"]["folded"] == []
     assert any("D3" in w and "left out" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (",", "no calibration column named"),
+        ("rural,rural", "named twice: rural"),
+        ("urbanity", "urbanity"),
+    ],
+)
+def test_a_calibration_option_that_names_no_usable_column_is_an_error(files, capsys, spec, message):
+    code, captured = _run(files, "--calibrate", spec, capsys=capsys)
+    assert code == 2
+    assert message in captured.err
+
+
+def test_calibration_values_that_are_too_long_or_hold_the_joining_character_are_named(
+    files, capsys
+):
+    frame = pd.read_csv(files / "frame.csv", dtype=str)
+    frame["label"] = "ok"
+    frame.loc[3, "label"] = "x" * 61
+    frame.loc[7, "label"] = "a|b"
+    frame.to_csv(files / "frame.csv", index=False)
+    code, captured = _run(files, "--calibrate", "label", capsys=capsys)
+    assert code == 2
+    assert "row 5, column 'label': longer than 60 characters" in captured.err
+    assert "row 9, column 'label': a category may not contain \"|\"" in captured.err
+
+
+def test_calibrating_by_a_column_with_one_category_per_stratum_says_it_changes_nothing(
+    files, capsys
+):
+    code, captured = _run(files, "--calibrate", "district", capsys=capsys)
+    assert code == 0
+    result = json.loads(captured.out)
+    assert any("changes nothing" in w for w in result["warnings"])
+    assert result["calibration"]["cell_sizes"] == "frame counts (post-stratification)"

@@ -302,7 +302,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     strata = _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, args)
     cell = cell_sizes = None
     calibrated: tuple[str, ...] = ()
-    if args.calibrate:
+    if args.calibrate is not None:
         calibrated = tuple(split_spec(args.calibrate))
         cell, cell_sizes = _cells(frame, frame_stratum, frame_rows, calibrated, frame_source)
     inputs = QuickCountInputs(
@@ -320,7 +320,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         calibrated_by=calibrated,
         compare={}
         if cell is None
-        else {name: _frame_text(frame, name, frame_rows, frame_source) for name in calibrated},
+        else {" × ".join(calibrated): np.array([c.replace("|", ", ") for c in cell.tolist()])},
     )
     settings = FigureSettings(
         rules=ContestRules(args.threshold or None, not args.no_runoff, args.party_threshold),
@@ -361,12 +361,6 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _frame_text(frame, column: str, rows: np.ndarray, source: str) -> np.ndarray:
-    from pollwatch.stats.table import text_column
-
-    return text_column(frame, column, source)[rows]
-
-
 def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, args):
     """N_h with each stratum's region (from --by) and similarity (mean registered voters) for folding and collapsing."""
     from pollwatch.stats.quickcount import StrataFrame
@@ -399,26 +393,12 @@ def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, arg
 
 def _cells(frame, frame_stratum, frame_rows, columns, source):
     """Post-stratum per sampled station and the frame's stations per (stratum, post-stratum)."""
-    from pollwatch.stats.table import require_columns, text_column
+    from pollwatch.stats.table import category_columns
 
-    require_columns(frame, list(columns), source)
-    joined = np.array(
-        [
-            "|".join(values)
-            for values in zip(
-                *(text_column(frame, c, source).tolist() for c in columns), strict=True
-            )
-        ],
-        dtype=object,
-    )
-    pairs, counts = np.unique(
-        np.char.add(np.char.add(frame_stratum.astype(str), "\x1f"), joined.astype(str)),
-        return_counts=True,
-    )
-    sizes = {
-        tuple(p.split("\x1f", 1)): int(n)
-        for p, n in zip(pairs.tolist(), counts.tolist(), strict=True)
-    }
+    joined = category_columns(frame, list(columns), source)
+    sizes: dict[tuple[str, str], int] = {}
+    for key in zip(frame_stratum.astype(str).tolist(), joined.tolist(), strict=True):
+        sizes[key] = sizes.get(key, 0) + 1
     return joined[frame_rows], sizes
 
 

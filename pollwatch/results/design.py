@@ -24,7 +24,13 @@ from django.utils import timezone
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election, PollingStation
 from pollwatch.results.models import SampleDesign, SampledStation
-from pollwatch.stats.table import InputError, Problem, read_table, require_columns
+from pollwatch.stats.table import (
+    InputError,
+    Problem,
+    category_columns,
+    read_table,
+    require_columns,
+)
 
 ROLES = {role.value for role in SampledStation.Role}
 
@@ -181,6 +187,19 @@ def import_sample(
     require_columns(table, [station, stratum, weight, *calibrate], source)
     codes = dict(PollingStation.objects.filter(election=election).values_list("code", "pk"))
     problems: list[Problem] = []
+    cells = [""] * len(table)
+    if calibrate:
+        roles = (
+            table[role].astype(str).str.strip().str.lower()
+            if role in table
+            else table[station].astype(str).map(lambda _: "sampled")
+        )
+        try:
+            cells = category_columns(
+                table, list(calibrate), source, rows=(roles != "observed").to_numpy()
+            ).tolist()
+        except InputError as exc:
+            problems.extend(exc.problems)
     parsed = []
     seen: dict[str, int] = {}
     exit_poll: set[str] = set()
@@ -216,12 +235,6 @@ def import_sample(
             exit_poll.add(code)
         rank = str(row.get("reserve_rank", "") or "").strip()
         replaces = str(row.get("replaces", "") or "").strip()
-        values = [_text(row[column]) for column in calibrate]
-        for column, text in zip(calibrate, values, strict=True):
-            if not text and kind != SampledStation.Role.OBSERVED:
-                problems.append(Problem(line, column, "empty calibration category"))
-            elif len(text) > CELL_MAX:
-                problems.append(Problem(line, column, f"longer than {CELL_MAX} characters"))
         parsed.append(
             (
                 line,
@@ -231,25 +244,13 @@ def import_sample(
                 value,
                 int(rank) if rank.isdigit() else None,
                 replaces,
-                "|".join(values),
+                cells[index],
             )
         )
     problems += _check_replacements(parsed, codes)
     if problems:
         raise InputError(source, problems)
     return _store(election, path, parsed, codes, actor, exit_poll, calibrate)
-
-
-CELL_MAX = 60
-
-
-def _text(cell: Any) -> str:
-    """A spreadsheet cell as text: empty for a missing value, 1.0 read back as 1."""
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
 
 
 def _planned_for_exit_poll(cell: Any) -> bool | None:

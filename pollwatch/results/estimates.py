@@ -201,7 +201,7 @@ class Sample:
     cells: np.ndarray | None = None
     calibrate_by: tuple[str, ...] = ()
 
-    def cell_sizes(self) -> dict[tuple[str, str], int] | None:
+    def cell_sizes(self) -> dict[tuple[str, str], float] | None:
         """Stations per (stratum, category) as Σ 1/π of the sampled stations: the weighting classes.
 
         The design's own estimate of each cell's frame size, so that a
@@ -216,7 +216,7 @@ class Sample:
             self.strata.astype(str).tolist(), self.cells.tolist(), self.weight.tolist(), strict=True
         ):
             sizes[(stratum, cell)] += weight
-        return {key: max(1, int(round(total))) for key, total in sizes.items()}
+        return dict(sizes)  # not rounded: a rounded size could make a cell look fully reported
 
 
 UNKNOWN_STRATA = (
@@ -291,9 +291,12 @@ def _count(answers: dict, code: str) -> float:
 
 def quick_count_for(election: Election, *, confidence: float = 0.95) -> dict[str, Any]:
     """The quick count as JSON-ready dict (the core's ``as_dict()`` plus what the dashboard shows)."""
+    # The design is in the key, not only the version: figures of another design are never
+    # served while the new ones are computed (only figures of older forms are).
+    design = design_version(election)
     return fresh(
-        f"qc:{election.pk}:{confidence}",
-        submissions_fingerprint(election, Form.Kind.RESULTS) + ":" + design_version(election),
+        f"qc:{election.pk}:{confidence}:{design}",
+        submissions_fingerprint(election, Form.Kind.RESULTS) + ":" + design,
         lambda: _compute_quick_count(election, confidence),
     )
 
@@ -346,7 +349,11 @@ class SampleReports:
                 "registered voters (frame)": self.frame_registered,
                 "newly included territory": np.where(self.newly_included, "yes", "no"),
                 **(
-                    {" × ".join(self.sample.calibrate_by): self.sample.cells}
+                    {
+                        " × ".join(self.sample.calibrate_by): np.array(
+                            [c.replace("|", ", ") for c in self.sample.cells.tolist()], dtype=object
+                        )
+                    }
                     if self.sample.cells is not None
                     else {}
                 ),
@@ -539,13 +546,14 @@ def exit_poll_for(election: Election, *, confidence: float = 0.95) -> dict[str, 
     """
     from pollwatch.results.official import official_version
 
+    design = design_version(election)
     return fresh(
-        f"ep:{election.pk}:{confidence}",
+        f"ep:{election.pk}:{confidence}:{design}",
         ":".join(
             (
                 submissions_fingerprint(election, Form.Kind.EXITPOLL),
                 submissions_fingerprint(election, Form.Kind.RESULTS),
-                design_version(election),
+                design,
                 official_version(election),
             )
         ),

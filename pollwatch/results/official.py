@@ -260,11 +260,10 @@ def official_tests(election: Election) -> dict[str, Any]:
     sample design. ``available`` False with a ``reason`` when the quick
     count cannot run; each part may also be unavailable with its reason.
     """
+    design = design_version(election)
     return fresh(
-        f"official-tests:{election.pk}",
-        official_version(election)
-        + submissions_fingerprint(election, Form.Kind.RESULTS)
-        + design_version(election),
+        f"official-tests:{election.pk}:{design}",
+        official_version(election) + submissions_fingerprint(election, Form.Kind.RESULTS) + design,
         lambda: _compute_official_tests(election),
     )
 

@@ -512,7 +512,7 @@ def call_for_sample(
     stratum: np.ndarray,
     votes: Mapping[str, np.ndarray],
     *,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     reported: np.ndarray | None = None,
     weight: np.ndarray | None = None,
     rules: ContestRules | None = None,

@@ -27,7 +27,7 @@ def share_differences(
     stratum: np.ndarray,
     votes: Mapping[str, np.ndarray],
     *,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     reported: np.ndarray | None = None,
     weight: np.ndarray | None = None,
     inside: np.ndarray | None = None,

@@ -63,7 +63,7 @@ class QuickCountInputs:
     arrival: np.ndarray | None = None
     partial: np.ndarray | None = None
     cell: np.ndarray | None = None
-    cell_sizes: Mapping[tuple[Any, Any], int] | None = None
+    cell_sizes: Mapping[tuple[Any, Any], float] | None = None
     calibrated_by: tuple[str, ...] = ()
     compare: Mapping[str, np.ndarray] = field(default_factory=dict)
 
@@ -128,7 +128,7 @@ def quick_count_figures(
     """Every quick-count figure as one JSON-ready dict (see the module docstring)."""
     settings = settings or FigureSettings()
     stratum = np.asarray(inputs.stratum)
-    population: Mapping[Any, int] = inputs.population
+    population: Mapping[Any, float] = inputs.population
     strata = stratum
     calibration: dict[str, Any] | None = None
     if inputs.cell is not None:
@@ -138,6 +138,11 @@ def quick_count_figures(
         calibration = {
             "variables": list(inputs.calibrated_by),
             "cells": len(population),
+            # recorded weights: a cell weighs what its sampled stations' 1/π add up to (weighting
+            # classes); without them, its frame count N_hc (post-stratification)
+            "cell_sizes": "design weights (weighting classes)"
+            if inputs.weight is not None
+            else "frame counts (post-stratification)",
         }
     reported = np.asarray(inputs.reported, bool)
     coverage = stratum_coverage(stratum, inputs.population, reported)
@@ -180,6 +185,12 @@ def quick_count_figures(
     if calibration is not None:
         calibration["folded_cells"] = len(out["strata"].get("folded", []))
         out["calibration"] = calibration
+        if inputs.cell is not None and _one_category_per_stratum(stratum, inputs.cell):
+            out["warnings"].append(
+                "calibration by "
+                + ", ".join(inputs.calibrated_by or ("the categories given",))
+                + " changes nothing: the sampled stations of every stratum share one category"
+            )
     out["partial_stations"] = 0
     out["without_partial"] = None
     if inputs.partial is not None:
@@ -206,6 +217,15 @@ def quick_count_figures(
     else:
         out["convergence"] = []
     return out
+
+
+def _one_category_per_stratum(stratum: np.ndarray, cell: np.ndarray) -> bool:
+    seen: dict[str, set[str]] = {}
+    for h, c in zip(
+        np.asarray(stratum).astype(str).tolist(), np.asarray(cell).astype(str).tolist(), strict=True
+    ):
+        seen.setdefault(h, set()).add(c)
+    return all(len(c) == 1 for c in seen.values())
 
 
 def early_late(

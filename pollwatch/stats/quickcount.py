@@ -243,7 +243,7 @@ class StrataFrame(dict):
 
     def __init__(
         self,
-        sizes: Mapping[Any, int],
+        sizes: Mapping[Any, float],
         *,
         region: Mapping[Any, Any] | None = None,
         similarity: Mapping[Any, float] | None = None,
@@ -263,8 +263,8 @@ POST_STRATUM_SEPARATOR = " · "
 def post_stratify(
     stratum: np.ndarray,
     cell: np.ndarray,
-    cell_sizes: Mapping[tuple[Any, Any], int],
-    population: Mapping[Any, int],
+    cell_sizes: Mapping[tuple[Any, Any], float],
+    population: Mapping[Any, float],
 ) -> tuple[np.ndarray, StrataFrame]:
     """Strata × post-strata ("h · c") for calibration to frame variables (``--calibrate``).
 
@@ -284,9 +284,16 @@ def post_stratify(
     cell = np.asarray(cell).astype(str)
     if cell.shape != stratum.shape:
         raise ValueError(f"cell has shape {cell.shape}, expected {stratum.shape}")
-    labels = np.char.add(np.char.add(stratum, POST_STRATUM_SEPARATOR), cell).astype(object)
-    sizes = {f"{h}{POST_STRATUM_SEPARATOR}{c}": int(n) for (h, c), n in cell_sizes.items()}
-    parent = {f"{h}{POST_STRATUM_SEPARATOR}{c}": str(h) for (h, c) in cell_sizes}
+
+    def label(h: Any, c: Any) -> str:
+        # several calibration columns are joined by "|" (never inside a value); shown as ", "
+        return f"{h}{POST_STRATUM_SEPARATOR}{str(c).replace('|', ', ')}"
+
+    sizes = {label(h, c): float(n) for (h, c), n in cell_sizes.items()}
+    parent = {label(h, c): str(h) for (h, c) in cell_sizes}
+    labels = np.array(
+        [label(h, c) for h, c in zip(stratum.tolist(), cell.tolist(), strict=True)], dtype=object
+    )
     region = getattr(population, "region", {})
     similarity = getattr(population, "similarity", {})
     return labels, StrataFrame(
@@ -294,35 +301,36 @@ def post_stratify(
         region={k: region[h] for k, h in parent.items() if h in region},
         similarity={k: similarity[h] for k, h in parent.items() if h in similarity},
         parent=parent,
-        kind={f"{h}{POST_STRATUM_SEPARATOR}{c}": str(c) for (h, c) in cell_sizes},
+        kind={label(h, c): str(c) for (h, c) in cell_sizes},
     )
 
 
 def _strata_context(
     labels: np.ndarray, strata: StrataFrame | None
 ) -> tuple[np.ndarray | None, np.ndarray, list[str], list[str]]:
-    """Per stratum label: region block index (None without regions), similarity key, parent, kind."""
+    """Per stratum label: region block index, similarity key, parent and kind.
+
+    The block is None without regions. A stratum whose region is not known
+    (its stations lie in several regions, or it has none) gets a block of
+    its own: it is never folded into, nor pooled with, another region's
+    strata. A certainty stratum's parent is the rest of its stratum; a
+    post-stratum's, its stratum.
+    """
     count = len(labels)
-    if strata is None or not strata.region:
+    if strata is None:
         return None, np.full(count, np.nan), [""] * count, [""] * count
-    bases = [
-        str(label)[: -len(CERTAINTY_SUFFIX)]
-        if str(label).endswith(CERTAINTY_SUFFIX)
-        else str(label)
-        for label in labels
-    ]
-    regions = [strata.region.get(b, strata.region.get(strata.parent.get(b, ""), "")) for b in bases]
-    _, block = np.unique(np.array(regions, dtype=str), return_inverse=True)
+    text = [str(label) for label in labels.tolist()]
+    bases = [t[: -len(CERTAINTY_SUFFIX)] if t.endswith(CERTAINTY_SUFFIX) else t for t in text]
     key = np.array([strata.similarity.get(b, np.nan) for b in bases], dtype=np.float64)
-    # a certainty stratum's parent is the rest of its stratum; a post-stratum's, its stratum
-    parent = [
-        b if str(label) != b else strata.parent.get(b, "")
-        for label, b in zip(labels.tolist(), bases, strict=True)
-    ]
-    kind = [
-        strata.kind.get(b, "") if str(label) == b else ""
-        for label, b in zip(labels.tolist(), bases, strict=True)
-    ]
+    parent = [b if t != b else strata.parent.get(b, "") for t, b in zip(text, bases, strict=True)]
+    kind = [strata.kind.get(b, "") if t == b else "" for t, b in zip(text, bases, strict=True)]
+    if not strata.region:
+        return None, key, parent, kind
+    regions = [strata.region.get(b, strata.region.get(strata.parent.get(b, ""), "")) for b in bases]
+    known = sorted({r for r in regions if r})
+    index = {r: i for i, r in enumerate(known)}
+    # an unknown region is a block of its own, numbered below zero
+    block = np.array([index[r] if r else -1 - i for i, r in enumerate(regions)], dtype=np.int64)
     return block, key, parent, kind
 
 
@@ -340,31 +348,36 @@ def fold_targets(
     category (``kind``) in the same region; the reporting strata of the same
     parent (post-strata of one stratum, or a certainty stratum and the rest
     of its stratum); the reporting strata of the same region. The closest by
-    ``key`` wins, then the nearest in label order. Without regions
-    (``block`` None) nothing is folded.
+    ``key`` wins, then the nearest in label order. Without regions (``block``
+    None) only the same parent is tried.
     """
     into = np.full(len(reported), -1, dtype=np.int64)
-    if block is None:
-        return into
     reporting = np.flatnonzero(reported > 0)
     if not len(reporting):
         return into
+    kinds = list(kind) or [""] * len(reported)
     text = [str(x) for x in labels.tolist()]
-    parent_arr = np.array(list(parent), dtype=object)
-    kinds = np.array(list(kind) or [""] * len(reported), dtype=object)
+    by_parent: dict[str, list[int]] = {}
+    by_block: dict[int, list[int]] = {}
+    by_kind: dict[tuple[int, str], list[int]] = {}
+    for f in reporting.tolist():
+        for owner in {parent[f], text[f]} - {""}:
+            by_parent.setdefault(owner, []).append(f)
+        if block is not None:
+            by_block.setdefault(int(block[f]), []).append(f)
+            if kinds[f]:
+                by_kind.setdefault((int(block[f]), kinds[f]), []).append(f)
     for e in np.flatnonzero(reported == 0).tolist():
-        candidates = np.array([], dtype=np.int64)
-        if kinds[e]:
-            candidates = reporting[(kinds[reporting] == kinds[e]) & (block[reporting] == block[e])]
-        if parent[e] and not len(candidates):
-            candidates = reporting[
-                (parent_arr[reporting] == parent[e])
-                | (np.array([text[f] for f in reporting], dtype=object) == parent[e])
-            ]
-        if not len(candidates):
-            candidates = reporting[block[reporting] == block[e]]
-        if not len(candidates):
+        found: list[int] = []
+        if kinds[e] and block is not None:
+            found = by_kind.get((int(block[e]), kinds[e]), [])
+        if not found and parent[e]:
+            found = by_parent.get(parent[e], [])
+        if not found and block is not None:
+            found = by_block.get(int(block[e]), [])
+        if not found:
             continue
+        candidates = np.array(found, dtype=np.int64)
         distance = np.abs(key[candidates] - key[e])
         distance = np.where(np.isfinite(distance), distance, np.inf)
         into[e] = int(candidates[np.lexsort((np.abs(candidates - e), distance))[0]])
@@ -401,6 +414,7 @@ class Design:
     folded: list[tuple[str, str]] = field(default_factory=list)
     # per stratum: the stations (or Σ sampled 1/π) moved into its receiver when it was folded, else 0
     fold_moved: np.ndarray | None = None
+    fold_into: np.ndarray | None = None  # per stratum: the receiver's index, −1 when not folded
     kind: np.ndarray | None = None  # per stratum: the post-stratum's frame category, "" for others
     block: np.ndarray | None = None
     key: np.ndarray | None = None
@@ -464,9 +478,8 @@ def collapse_groups(
             _, kind_codes = np.unique(kind.astype(str), return_inverse=True)
             columns = (*columns, kind_codes[eligible])
         ordered = eligible[np.lexsort((*columns, block[eligible]))]
-        runs = [
-            ordered[block[ordered] == b].tolist() for b in dict.fromkeys(block[ordered].tolist())
-        ]
+        cuts = np.flatnonzero(np.diff(block[ordered])) + 1
+        runs = [run.tolist() for run in np.split(ordered, cuts)]
     groups: list[list[int]] = []
     for run in runs:
         local: list[list[int]] = []
@@ -508,8 +521,8 @@ CERTAINTY_SUFFIX = " (certainty)"
 
 
 def split_certainty(
-    stratum: np.ndarray, population: Mapping[Any, int], weight: np.ndarray
-) -> tuple[np.ndarray, dict[str, int]]:
+    stratum: np.ndarray, population: Mapping[Any, float], weight: np.ndarray
+) -> tuple[np.ndarray, dict[str, float]]:
     """Certainty stations (weight 1, π = 1) as their own stratum: "<h> (certainty)".
 
     They stand only for themselves, so they carry no sampling variance; the
@@ -517,7 +530,7 @@ def split_certainty(
     labels (as text) and frame sizes.
     """
     labels = np.asarray(stratum).astype(str).astype(object)
-    sizes = {str(k): int(v) for k, v in population.items()}
+    sizes = {str(k): float(v) for k, v in population.items()}
     certain = weight <= 1.0 + 1e-9
     if not certain.any():
         return labels, sizes
@@ -557,7 +570,7 @@ def checked_weights(weight: Any, length: int) -> np.ndarray:
 
 def prepare_design(
     stratum: np.ndarray,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     reported: np.ndarray | None = None,
     weight: np.ndarray | None = None,
 ) -> tuple[Design, list[str]]:
@@ -584,7 +597,8 @@ def prepare_design(
         weight = checked_weights(weight, len(stratum))
         stratum, population = split_certainty(stratum, population, weight)
     pop_labels = np.array(sorted(population, key=stratum_sort_key), dtype=object)
-    pop_sizes = np.array([int(population[k]) for k in pop_labels], dtype=np.float64)
+    # float: a post-stratum's size may be the design's Σ 1/π, which rounding would distort
+    pop_sizes = np.array([float(population[k]) for k in pop_labels], dtype=np.float64)
     label_of = {str(k): i for i, k in enumerate(pop_labels)}
     if stratum.dtype.kind in "iu":
         # integer labels: a numeric unique is much faster than a string sort on a large sample
@@ -615,7 +629,7 @@ def prepare_design(
                 Problem(
                     None,
                     "stratum",
-                    f"stratum {str(pop_labels[h])!r} has {sampled_per_stratum[h]} sampled stations but only {int(pop_sizes[h])} in the frame",
+                    f"stratum {str(pop_labels[h])!r} has {sampled_per_stratum[h]} sampled stations but only {pop_sizes[h]:g} in the frame",
                 )
                 for h in over
             ],
@@ -638,30 +652,45 @@ def prepare_design(
     )
     warnings = []
     total = own_sizes.sum()
+    cells = any(kind)
+    unit = "cells (stratum × calibration category)" if cells else "strata"
     folded = [(str(pop_labels[e]), str(pop_labels[into[e]])) for e in folding.tolist()]
     if folded:
-        folded_stations = int(own_sizes[folding].sum())
+        folded_stations = own_sizes[folding].sum()
+        source = (
+            "the same category in the most similar stratum of its region, else another cell "
+            "of its stratum"
+            if cells
+            else "the most similar reporting stratum of its region"
+        )
         warnings.append(
-            f"{len(folded)} strata ({folded_stations} frame stations, {folded_stations / total:.1%}) "
-            "have no reporting station; each is estimated from the most similar reporting "
-            "stratum of its region: "
+            f"{len(folded)} {unit} ({folded_stations:,.0f} stations, {folded_stations / total:.1%}) "
+            f"have no reporting station; each is estimated from {source}: "
             + ", ".join(f"{e} from {f}" for e, f in folded[:10])
             + (" ..." if len(folded) > 10 else "")
         )
     missing = np.flatnonzero((n_h == 0) & (into < 0) & (own_sizes > 0))
     if len(missing):
-        missing_stations = int(own_sizes[missing].sum())
+        missing_stations = own_sizes[missing].sum()
         names = ", ".join(str(pop_labels[h]) for h in missing[:10]) + (
             " ..." if len(missing) > 10 else ""
         )
-        where = (
-            "nationally" if block is None else "nationally (no stratum of their region reported)"
-        )
+        where = "nationally" if block is None else "nationally (nothing of their region reported)"
         warnings.append(
-            f"{len(missing)} strata ({missing_stations} frame stations, {missing_stations / total:.1%}) "
+            f"{len(missing)} {unit} ({missing_stations:,.0f} stations, {missing_stations / total:.1%}) "
             f"have no reporting station and are left out; the estimate assumes they vote like "
             f"the rest {where}: {names}"
         )
+    if block is not None and strata_frame is not None:
+        unplaced = [str(pop_labels[h]) for h in np.flatnonzero((n_h > 0) & (block < 0))]
+        if unplaced:
+            warnings.append(
+                f"{len(unplaced)} reporting {unit} have no single region (their stations lie in "
+                "several regions, or none is known): they are neither folded into nor pooled "
+                "with a region's strata: "
+                + ", ".join(unplaced[:10])
+                + (" ..." if len(unplaced) > 10 else "")
+            )
     collapsed = [[str(pop_labels[h]) for h in members] for members in merged]
     if collapsed:
         rule = (
@@ -687,12 +716,13 @@ def prepare_design(
         own_stations=own_sizes,
         folded=folded,
         fold_moved=np.where(into >= 0, own_sizes, 0.0),
+        fold_into=into,
         kind=np.array(kind, dtype=object),
         block=block,
         key=key,
     )
     if weight is not None:
-        design = _with_recorded_weights(design, codes_all, weight, reported, into)
+        design = _with_recorded_weights(design, codes_all, weight, reported, into, parent)
     return design, warnings
 
 
@@ -723,10 +753,14 @@ def _with_recorded_weights(
     weight: np.ndarray,
     reported: np.ndarray,
     into: np.ndarray,
+    parent: Sequence[str],
 ) -> Design:
     """The design with the recorded weights 1/π in place of N_h/n_h (see :func:`prepare_design`).
 
     A folded stratum's sampled weights (``into``) join its receiver's target.
+    Whether a stratum was drawn with unequal probabilities is judged on its
+    parent (``parent``): the post-strata of a PPS stratum keep the
+    with-replacement variance even when their few weights happen to be equal.
     """
     strata = len(design.labels)
     target = np.bincount(codes_all, weights=weight, minlength=strata)
@@ -735,11 +769,13 @@ def _with_recorded_weights(
     moved[folding] = target[folding]
     np.add.at(target, into[folding], target[folding])
     target[folding] = 0.0
+    owners = [p or str(label) for p, label in zip(parent, design.labels.tolist(), strict=True)]
+    _, owner = np.unique(np.array(owners, dtype=str), return_inverse=True)
     high = np.full(strata, -np.inf)
     low = np.full(strata, np.inf)
-    np.maximum.at(high, codes_all, weight)
-    np.minimum.at(low, codes_all, weight)
-    unequal = (high > low * (1 + 1e-9)) & np.isfinite(high)
+    np.maximum.at(high, owner[codes_all], weight)
+    np.minimum.at(low, owner[codes_all], weight)
+    unequal = ((high > low * (1 + 1e-9)) & np.isfinite(high))[owner]
     base = weight[reported]
     fpc_root = np.where(unequal[design.codes], 1.0, design.fpc_root)
     partial = replace(
@@ -793,21 +829,23 @@ def linearized_ratios(
 
 
 def fold_variance(design: Design, residual: np.ndarray) -> np.ndarray:
-    """Variance (of the residual total) that folding empty strata adds: 2·Σ_e N_e²·τ²_region.
+    """Variance (of the residual total) that folding empty strata adds.
 
     A folded stratum e is assumed to vote like its receiver f, so its share
     of the total is off by N_e·(μ_e − μ_f) in the linearised residual
     (``residual`` = y − R̂x per reporting station, n × k). Taking stratum
     means within a region as independent draws around the region's (a
-    random-effects view), E(μ_e − μ_f)² = 2τ², where τ² is the spread of the
-    reporting strata's mean residuals in e's region less their sampling
-    noise (s²_h/n_h), estimated from strata with at least two reports (for a
-    post-stratum: those of its category in the region); with fewer than two
-    such strata, those of the region, else all strata. Zero when nothing
-    was folded. Conservative when f is chosen as the most similar stratum.
+    random-effects view, spread τ²), the strata E_f folded into one receiver
+    f are off together by Σ_e N_e·μ_e − (Σ_e N_e)·μ_f, whose variance is
+    Σ_e N_e²·τ² + (Σ_e N_e)²·τ² (2·N_e²·τ² for a single one). τ² is the
+    spread of the reporting strata's mean residuals in the region less their
+    sampling noise (s²_h/n_h), estimated from strata with at least two
+    reports (for a post-stratum: those of its category in the region); with
+    fewer than two such strata, those of the region, else all strata. Zero
+    when nothing was folded. Conservative when f is the most similar stratum.
     """
     k = residual.shape[1]
-    if design.fold_moved is None or not design.fold_moved.any() or design.block is None:
+    if design.fold_moved is None or not design.fold_moved.any() or design.fold_into is None:
         return np.zeros(k)
     strata = len(design.labels)
     codes = design.codes
@@ -822,21 +860,29 @@ def fold_variance(design: Design, residual: np.ndarray) -> np.ndarray:
     if informative.sum() < 2:
         return np.zeros(k)
     kind = np.full(strata, "", dtype=object) if design.kind is None else design.kind
-    by_region = _group_spread(design.block, informative, mean, noise)
+    raw_block = np.zeros(strata, dtype=np.int64) if design.block is None else design.block
+    _, block = np.unique(raw_block, return_inverse=True)
+    by_region = _group_spread(block, informative, mean, noise)
     _, region_kind = np.unique(
-        np.char.add(design.block.astype(str), np.char.add("|", kind.astype(str))),
+        np.char.add(block.astype(str), np.char.add("|", kind.astype(str))),
         return_inverse=True,
     )
     by_kind = _group_spread(region_kind, informative, mean, noise)
     national = _group_spread(np.zeros(strata, dtype=np.int64), informative, mean, noise)[0]
+
+    def tau2(h: int) -> np.ndarray:
+        for candidate in (by_kind[region_kind[h]] if kind[h] else None, by_region[block[h]]):
+            if candidate is not None and not np.isnan(candidate).any():
+                return candidate
+        return national
+
     extra = np.zeros(k)
-    for e in np.flatnonzero(design.fold_moved > 0).tolist():
-        spread = by_kind[region_kind[e]] if kind[e] else np.full(k, np.nan)
-        if np.isnan(spread).any():
-            spread = by_region[design.block[e]]
-        if np.isnan(spread).any():
-            spread = national
-        extra += 2.0 * design.fold_moved[e] ** 2 * spread
+    moved = design.fold_moved
+    into = design.fold_into
+    for f in np.unique(into[into >= 0]).tolist():
+        folded = np.flatnonzero(into == f)
+        own = sum((moved[e] ** 2 * tau2(e) for e in folded.tolist()), np.zeros(k))
+        extra += own + moved[folded].sum() ** 2 * tau2(int(f))
     return extra
 
 
@@ -871,7 +917,7 @@ def ratio_estimate(
     y: np.ndarray,
     x: np.ndarray,
     stratum: np.ndarray,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     confidence: float = 0.95,
     domain: np.ndarray | None = None,
 ) -> Estimate:
@@ -1037,7 +1083,7 @@ def quick_count(
     registered: np.ndarray | None = None,
     invalid: np.ndarray | None = None,
     *,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     reported: np.ndarray | None = None,
     by: np.ndarray | None = None,
     arrival: np.ndarray | None = None,
@@ -1329,7 +1375,7 @@ def convergence(
     stratum: np.ndarray,
     votes: Mapping[str, np.ndarray],
     *,
-    population: Mapping[Any, int],
+    population: Mapping[Any, float],
     arrival: np.ndarray | None = None,
     batch: int = 100,
     confidence: float = 0.95,

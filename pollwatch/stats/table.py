@@ -155,6 +155,45 @@ def text_column(
     return values.to_numpy(dtype=object)
 
 
+CATEGORY_MAX = 60
+
+
+def category_columns(
+    frame: pd.DataFrame, names: list[str], source: str, *, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Calibration categories per row: the named columns' stripped values joined by "|".
+
+    Every column must exist and be named once; in the rows checked (``rows``,
+    a boolean mask; default all) each value must be non-empty, at most
+    CATEGORY_MAX characters and free of "|" (the joining character, so that
+    two columns can never run into each other). Raises InputError naming
+    every row and column at fault; ValueError when no column is named.
+    """
+    if not names:
+        raise ValueError("no calibration column named (e.g. --calibrate rural)")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"calibration column(s) named twice: {', '.join(twice)}")
+    require_columns(frame, names, source)
+    checked = np.ones(len(frame), dtype=bool) if rows is None else np.asarray(rows, bool)
+    problems = []
+    columns = []
+    for name in names:
+        values = frame[name].astype(str).str.strip().to_numpy(dtype=object)
+        for i in np.flatnonzero(checked).tolist():
+            value = values[i]
+            if value == "":
+                problems.append(Problem(i + 2, name, "empty calibration category"))
+            elif len(value) > CATEGORY_MAX:
+                problems.append(Problem(i + 2, name, f"longer than {CATEGORY_MAX} characters"))
+            elif "|" in value:
+                problems.append(Problem(i + 2, name, 'a category may not contain "|"'))
+        columns.append(values)
+    if problems:
+        raise InputError(source, problems)
+    return np.array(["|".join(parts) for parts in zip(*columns, strict=True)], dtype=object)
+
+
 def check_strata_agree(
     own: np.ndarray, frame_stratum: np.ndarray, station: np.ndarray, column: str, source: str
 ) -> None:

@@ -104,3 +104,10 @@ def test_demo_traffic_retries_come_from_the_original_sender():
                 json.loads(body)["station"]
             )
     assert stations_by_token == {"Token t1": {"S1"}, "Token t2": {"S2"}}
+
+
+def test_more_observers_than_stations_is_an_error_message_not_a_traceback(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--observers 600 is more than --stations 300"):
+        call_command("demo", "--stations", "300", "--no-serve", "--no-traffic")

@@ -116,10 +116,15 @@ def suggestion(ctx: dict[str, Any]) -> str:
     )
     unreported = qc["coverage"]["stations_in_unreported_strata"]
     if unreported:
+        borrowed = (
+            "they are estimated from the most similar areas of their region that did report"
+            if (qc.get("strata") or {}).get("folded")
+            else "the estimate assumes their voters vote like the rest"
+        )
         sentences.append(
             f"Areas holding {unreported:,} of the {qc['frame_stations']:,} polling stations have "
-            "no sampled station or no result yet; the estimate assumes their voters vote like "
-            "the rest."
+            f"no sampled station or no result yet; {borrowed}, and no call is made that a "
+            "different vote there could reverse."
         )
     sentences.append(call_sentence(qc["call"], ctx["lead"]))
     sentences.extend(threshold_sentences(qc.get("threshold_call")))
@@ -147,9 +152,14 @@ def methods(ctx: dict[str, Any]) -> list[str]:
     coverage = qc["coverage"]
     strata = qc.get("strata", {})
     call = qc["call"]
+    sample_strata = (
+        coverage["strata"]
+        if qc.get("calibration")
+        else strata.get("frame_strata", coverage["strata"])
+    )
     return [
         f"Estimator: {qc['method']} combined ratio estimation over a stratified random sample of "
-        f"{qc['sampled_stations']:,} polling stations in {strata.get('frame_strata', coverage['strata']):,} "
+        f"{qc['sampled_stations']:,} polling stations in {sample_strata:,} "
         f"strata; intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
         "(docs/quickcount.md).",
         *_design_methods(qc),
@@ -187,27 +197,37 @@ def _design_methods(qc: dict[str, Any]) -> list[str]:
     else:
         origin = "given with the sample file"
     sentences = [f"Sample design: {origin}."]
+    calibration = qc.get("calibration")
+    unit = "cells" if calibration else "strata"
     if design:
         sentences.append(
-            f"Weights: {design['weights']}; {design['strata_with_fpc']:,} strata with the "
+            f"Weights: {design['weights']}; {design['strata_with_fpc']:,} {unit} with the "
             f"simple-random-sampling variance and its finite-population correction, "
             f"{design['strata_with_replacement_variance']:,} with the with-replacement "
             f"(Hansen–Hurwitz) variance, {design['certainty_stations']:,} certainty stations as "
-            f"their own stratum; strata with one report are collapsed {design.get('collapsing', 'in label order')}."
+            f"their own stratum; {unit} with one report are collapsed {design.get('collapsing', 'in label order')}."
+        )
+    if calibration:
+        sizes = calibration.get("cell_sizes", "")
+        sentences.append(
+            "Calibration: within each stratum, reporting stations stand for the sampled stations "
+            "of their own category of "
+            + ", ".join(calibration["variables"])
+            + f" ({calibration['cells']:,} cells of stratum × category; each cell sized by its "
+            + (sizes or "frame count")
+            + ")."
         )
     folded = strata.get("folded") or []
     if folded:
         sentences.append(
-            f"{len(folded):,} strata without a report are estimated from the most similar reporting "
-            "stratum of their region, with the spread of strata in that region added to the "
-            "variance; the call still counts them as uncovered."
-        )
-    calibration = qc.get("calibration")
-    if calibration:
-        sentences.append(
-            "Calibration: reporting stations are post-stratified within strata by "
-            + ", ".join(calibration["variables"])
-            + f" ({calibration['cells']:,} cells)."
+            f"{len(folded):,} {unit} without a report are estimated from the most similar "
+            f"reporting {'cell of the same category' if calibration else 'stratum'} of their "
+            "region, with the spread between such areas added to the variance. "
+            + (
+                "The call counts a stratum as covered once any of its cells reported."
+                if calibration
+                else "The call still counts them as uncovered."
+            )
         )
     return sentences
 

@@ -54,7 +54,7 @@ def test_a_calibrated_design_stands_the_missing_rural_station_for_by_a_rural_one
     client.force_login(mission.users["analyst"])
     page = client.get(reverse("quick-count", args=[mission.election.slug])).content.decode()
     assert "Are the missing stations like those in?" in page
-    assert "within the categories of rural" in page
+    assert "category by category of rural" in page
 
 
 def test_the_same_design_without_calibration_lets_urban_stations_speak_for_rural_ones(
@@ -87,3 +87,13 @@ def test_a_calibration_column_missing_or_empty_is_refused_naming_it(mission, tmp
     with pytest.raises(CommandError, match="row 4, column .rural.: empty calibration category"):
         call_command("import_sample", str(path), election=mission.election.slug, calibrate="rural")
     assert not SampleDesign.objects.filter(election=mission.election, source="imported").exists()
+
+
+def test_a_calibrate_option_naming_no_column_or_one_twice_is_refused(mission, tmp_path):
+    path = write_design(tmp_path / "s.csv", ROWS, HEADER)
+    with pytest.raises(CommandError, match="--calibrate names no column"):
+        call_command("import_sample", str(path), election=mission.election.slug, calibrate=",")
+    with pytest.raises(CommandError, match="named twice: rural"):
+        call_command(
+            "import_sample", str(path), election=mission.election.slug, calibrate="rural,rural"
+        )

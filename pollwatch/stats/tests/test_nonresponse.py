@@ -190,3 +190,74 @@ def test_early_late_compares_categories_by_share_and_numbers_by_mean():
     assert halves["groups"] == ["first half", "second half"]
     assert halves["rows"][0]["first"] == pytest.approx(3.5)
     assert early_late({}, reported) is None
+
+
+def test_a_stratum_without_a_single_region_is_never_folded_across_regions_and_said_so():
+    """Strata M1 and M2 straddle regions (no region given): empty M1 must not borrow M2."""
+    stratum = np.array(["A1"] * 3 + ["M1"] * 3 + ["M2"] * 3)
+    x = np.array([60, 61, 59, 0, 0, 0, 20, 21, 19], float)
+    votes = {"X": x, "Y": 100 - x}
+    reported = stratum != "M1"
+    strata = StrataFrame({"A1": 30, "M1": 30, "M2": 30}, region={"A1": "A"})
+    result = quick_count(stratum, votes, population=strata, reported=reported)
+    assert result.strata["folded"] == []
+    assert any("no single region" in w and "M2" in w for w in result.warnings)
+    assert any("left out" in w and "M1" in w for w in result.warnings)
+
+
+def test_without_regions_an_empty_cell_borrows_another_cell_of_its_own_stratum():
+    stratum = np.array(["S1"] * 4 + ["S2"] * 4)
+    kind = np.array(["urban", "urban", "rural", "rural"] * 2)
+    x = np.where(kind == "urban", 70.0, 30.0)
+    reported = np.ones(8, bool)
+    reported[[2, 3]] = False
+    cell_sizes = {(h, c): 20 for h in ("S1", "S2") for c in ("urban", "rural")}
+    labels, strata = post_stratify(stratum, kind, cell_sizes, StrataFrame({"S1": 40, "S2": 40}))
+    result = quick_count(labels, {"X": x, "Y": 100 - x}, population=strata, reported=reported)
+    assert result.strata["folded"] == [["S1 · rural", "S1 · urban"]]
+    # S1 all urban-like (70), S2 50: (70 + 50) / 2
+    assert result.shares["X"].estimate == pytest.approx(0.60)
+
+
+def test_strata_folded_into_one_receiver_add_their_errors_together():
+    """C and E both fold into A: Var = N²τ² + N²τ² + (2N)²τ² = 6N²τ², not 2·2N²τ²."""
+    stratum = np.array(["A"] * 3 + ["B"] * 3 + ["C"] * 3 + ["D"] * 3 + ["E"] * 3)
+    x = np.array([60, 62, 58, 40, 42, 38, 0, 0, 0, 50, 53, 47, 0, 0, 0], float)
+    reported = ~np.isin(stratum, ["C", "E"])
+    region = dict.fromkeys("ABCDE", "R")
+    similarity = {"A": 10.0, "B": 30.0, "C": 11.0, "D": 20.0, "E": 12.0}
+    strata = StrataFrame(dict.fromkeys("ABCDE", 10), region=region, similarity=similarity)
+    design, _ = prepare_design(stratum, strata, reported)
+    assert design.folded == [("C", "A"), ("E", "A")]
+    matrix = np.column_stack([x, 100 - x])[reported]
+    valid = matrix.sum(axis=1)
+    ratio = (design.weight @ matrix[:, 0]) / (design.weight @ valid)
+    residual = matrix[:, :1] - ratio * valid[:, None]
+    # τ² by hand: mean residual per reporting stratum, spread less sampling noise
+    means = [residual[design.codes == h, 0].mean() for h in (0, 1, 3)]
+    noise = [residual[design.codes == h, 0].var(ddof=1) / 3 for h in (0, 1, 3)]
+    tau2 = max(np.var(means, ddof=1) - np.mean(noise), 0.0)
+    assert tau2 > 0
+    assert fold_variance(design, residual)[0] == pytest.approx(6 * 10**2 * tau2)
+
+
+def test_cell_sizes_from_design_weights_are_not_rounded_into_a_false_census():
+    """Stratum of 7 with 6 sampled (weight 7/6): a cell of 2 weighs 2.33, not 2 = n (no variance)."""
+    stratum = np.array(["S"] * 6)
+    kind = np.array(["a", "a", "b", "b", "b", "b"])
+    weight = np.full(6, 7 / 6)
+    sizes = {("S", "a"): 2 * 7 / 6, ("S", "b"): 4 * 7 / 6}
+    labels, strata = post_stratify(stratum, kind, sizes, StrataFrame({"S": 7}))
+    design, _ = prepare_design(labels, strata, weight=weight)
+    assert design.fpc_root[0] > 0  # cell a carries its within-cell variance
+
+
+def test_the_cells_of_a_pps_stratum_keep_the_with_replacement_variance():
+    stratum = np.array(["S"] * 4)
+    kind = np.array(["a", "a", "b", "b"])
+    weight = np.array([3.0, 3.0, 5.0, 7.0])  # unequal within S; equal within cell a
+    sizes = {("S", "a"): 6.0, ("S", "b"): 12.0}
+    labels, strata = post_stratify(stratum, kind, sizes, StrataFrame({"S": 18}))
+    design, _ = prepare_design(labels, strata, weight=weight)
+    assert design.with_replacement.all()
+    assert (design.fpc_root == 1.0).all()

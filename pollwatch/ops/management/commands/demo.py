@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from pollwatch.ops.demo import load_demo, observer_app_link, reset_demo, sms_secret
 from pollwatch.ops.processes import Child, pollwatch_command, run_until_interrupted, serve_children
@@ -32,6 +32,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         say = self.stdout.write
+        if options["stations"] < 1 or options["observers"] < 1:
+            raise CommandError("--stations and --observers must be at least 1")
+        if options["observers"] > options["stations"]:
+            raise CommandError(
+                f"--observers {options['observers']} is more than --stations "
+                f"{options['stations']}: each observer is deployed to a sampled station of its own"
+            )
         say(f"Data folder: {settings.DATA_DIR}")
         call_command("migrate", verbosity=0)
         if options["reset"]:

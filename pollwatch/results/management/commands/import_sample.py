@@ -9,6 +9,16 @@ from pollwatch.results.design import import_sample
 from pollwatch.stats.table import InputError
 
 
+def _columns(spec: str | None) -> tuple[str, ...]:
+    """--calibrate's columns; an option given with no column name is an error, not "no calibration"."""
+    if spec is None:
+        return ()
+    names = tuple(c.strip() for c in spec.split(",") if c.strip())
+    if not names:
+        raise CommandError("--calibrate names no column (e.g. --calibrate rural)")
+    return names
+
+
 class Command(BaseCommand):
     help = (
         "Record the election's sample design from the output of `pollwatch sample` "
@@ -26,7 +36,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--calibrate",
-            default="",
+            default=None,
             metavar="COL[,COL]",
             help="frame columns of the file (e.g. rural) to post-stratify reporting stations by "
             "within strata: late or missing reporters are stood for by stations like them",
@@ -42,15 +52,21 @@ class Command(BaseCommand):
                 stratum=options["stratum"],
                 weight=options["weight"],
                 role=options["role"],
-                calibrate=tuple(c.strip() for c in options["calibrate"].split(",") if c.strip()),
+                calibrate=_columns(options["calibrate"]),
                 actor="import-sample",
             )
-        except InputError as exc:
+        except (InputError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         counts = {
             role: design.stations.filter(role=role).count() for role in ("sampled", "reserve")
         }
+        calibration = (
+            f"; reporting stations post-stratified by {', '.join(design.calibrate_by)}"
+            if design.calibrate_by
+            else ""
+        )
         self.stdout.write(
             f"Recorded a {design.get_method_display()} of {counts['sampled']} stations "
-            f"({counts['reserve']} reserves) in {len(design.strata)} strata for {election.slug}."
+            f"({counts['reserve']} reserves) in {len(design.strata)} strata for {election.slug}"
+            f"{calibration}."
         )
