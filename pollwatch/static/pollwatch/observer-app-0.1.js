@@ -7,10 +7,10 @@ const app = document.getElementById("app");
 const API = app.dataset.api;
 const DB_NAME = "pollwatch-observer";
 const TEXTS = {
-  en: { stations: "My stations", reports: "My reports", send: "Send now", submit: "Save and send", online: "online", offline: "offline — reports wait here", queued: "waiting to be sent", sent: "sending", accepted: "accepted", partial: "accepted with problems", rejected: "rejected", duplicate: "accepted", reserve: "reserve", back: "← back", required: "required" },
-  az: { stations: "Məntəqələrim", reports: "Hesabatlarım", send: "İndi göndər", submit: "Yadda saxla və göndər", online: "onlayn", offline: "oflayn — hesabatlar burada gözləyir", queued: "göndərilməyi gözləyir", sent: "göndərilir", accepted: "qəbul edildi", partial: "problemlərlə qəbul edildi", rejected: "rədd edildi", duplicate: "qəbul edildi", reserve: "ehtiyat", back: "← geri", required: "mütləqdir" },
-  ru: { stations: "Мои участки", reports: "Мои отчёты", send: "Отправить сейчас", submit: "Сохранить и отправить", online: "в сети", offline: "нет сети — отчёты ждут здесь", queued: "ждёт отправки", sent: "отправляется", accepted: "принят", partial: "принят с замечаниями", rejected: "отклонён", duplicate: "принят", reserve: "резерв", back: "← назад", required: "обязательно" },
-  ur: { stations: "میرے پولنگ اسٹیشن", reports: "میری رپورٹیں", send: "ابھی بھیجیں", submit: "محفوظ کریں اور بھیجیں", online: "آن لائن", offline: "آف لائن — رپورٹیں یہاں انتظار کر رہی ہیں", queued: "بھیجنے کے انتظار میں", sent: "بھیجی جا رہی ہے", accepted: "قبول", partial: "مسائل کے ساتھ قبول", rejected: "مسترد", duplicate: "قبول", reserve: "ریزرو", back: "← واپس", required: "لازمی" },
+  en: { stations: "My stations", reports: "My reports", send: "Send now", submit: "Save and send", online: "online", offline: "offline — reports wait here", queued: "waiting to be sent", sent: "sending", accepted: "accepted", partial: "accepted with problems", rejected: "rejected", duplicate: "accepted", reserve: "reserve", back: "← back", required: "required", needed: "Please answer this question.", whole: "Enter a whole number.", below: "The answer cannot be less than {n}.", above: "The answer cannot be more than {n}.", long: "The text is too long (at most {n} characters).", empty: "Answer at least one question before sending.", fix: "Please correct the marked answers; nothing has been sent.", confirm: "Please check the marked answers. If they are right, send anyway.", anyway: "Send anyway", entered: "Entered: {values}" },
+  az: { stations: "Məntəqələrim", reports: "Hesabatlarım", send: "İndi göndər", submit: "Yadda saxla və göndər", online: "onlayn", offline: "oflayn — hesabatlar burada gözləyir", queued: "göndərilməyi gözləyir", sent: "göndərilir", accepted: "qəbul edildi", partial: "problemlərlə qəbul edildi", rejected: "rədd edildi", duplicate: "qəbul edildi", reserve: "ehtiyat", back: "← geri", required: "mütləqdir", needed: "Bu suala cavab verin.", whole: "Tam ədəd daxil edin.", below: "Cavab ən azı {n} olmalıdır.", above: "Cavab ən çoxu {n} ola bilər.", long: "Mətn çox uzundur (ən çoxu {n} simvol).", empty: "Göndərməzdən əvvəl ən azı bir suala cavab verin.", fix: "İşarələnmiş cavabları düzəldin; heç nə göndərilməyib.", confirm: "İşarələnmiş cavabları yoxlayın. Düzdürsə, yenə də göndərin.", anyway: "Yenə də göndər", entered: "Daxil edilib: {values}" },
+  ru: { stations: "Мои участки", reports: "Мои отчёты", send: "Отправить сейчас", submit: "Сохранить и отправить", online: "в сети", offline: "нет сети — отчёты ждут здесь", queued: "ждёт отправки", sent: "отправляется", accepted: "принят", partial: "принят с замечаниями", rejected: "отклонён", duplicate: "принят", reserve: "резерв", back: "← назад", required: "обязательно", needed: "Ответьте на этот вопрос.", whole: "Введите целое число.", below: "Ответ должен быть не меньше {n}.", above: "Ответ должен быть не больше {n}.", long: "Текст слишком длинный (не более {n} символов).", empty: "Перед отправкой ответьте хотя бы на один вопрос.", fix: "Исправьте отмеченные ответы; ничего не отправлено.", confirm: "Проверьте отмеченные ответы. Если они верны, отправьте всё равно.", anyway: "Всё равно отправить", entered: "Введено: {values}" },
+  ur: { stations: "میرے پولنگ اسٹیشن", reports: "میری رپورٹیں", send: "ابھی بھیجیں", submit: "محفوظ کریں اور بھیجیں", online: "آن لائن", offline: "آف لائن — رپورٹیں یہاں انتظار کر رہی ہیں", queued: "بھیجنے کے انتظار میں", sent: "بھیجی جا رہی ہے", accepted: "قبول", partial: "مسائل کے ساتھ قبول", rejected: "مسترد", duplicate: "قبول", reserve: "ریزرو", back: "← واپس", required: "لازمی", needed: "براہِ کرم اس سوال کا جواب دیں۔", whole: "براہِ کرم مکمل عدد درج کریں۔", below: "جواب {n} سے کم نہیں ہو سکتا۔", above: "جواب {n} سے زیادہ نہیں ہو سکتا۔", long: "متن بہت لمبا ہے (زیادہ سے زیادہ {n} حروف)۔", empty: "بھیجنے سے پہلے کم از کم ایک سوال کا جواب دیں۔", fix: "نشان زدہ جوابات درست کریں؛ ابھی کچھ نہیں بھیجا گیا۔", confirm: "نشان زدہ جوابات دیکھ لیں۔ اگر درست ہیں تو پھر بھی بھیج دیں۔", anyway: "پھر بھی بھیجیں", entered: "درج کردہ: {values}" },
 };
 let me = null;
 let lang = "en";
@@ -156,6 +156,185 @@ function questionInput(question) {
   return wrap;
 }
 
+// Form logic, as pollwatch/formspec/validate.py applies it on the server: answers are
+// read as validate.py coerces them, relevance is evaluated in form order (a question
+// that does not apply hides its answer from the questions after it, and UNKNOWN means
+// it does not apply), then required answers, ranges and the form's checks. The server
+// stays the judge; this lets the observer see what applies and what is wrong before
+// sending. Without formlogic-0.1.js every question shows and only the server checks.
+const Logic = window.PollwatchLogic || null;
+const MAX_TEXT_LENGTH = 5000;  // validate.MAX_TEXT_LENGTH
+const INTEGER = /^[+-]?\d{1,15}$/;  // validate._INTEGER
+const compiledForms = new WeakMap();
+
+function compiled(form) {
+  if (compiledForms.has(form)) return compiledForms.get(form);
+  const questions = (form.spec.groups || []).flatMap((g) => g.questions || []).concat(form.spec.questions || []);
+  const codes = questions.map((q) => q.code);
+  const compile = (source) => {
+    if (!Logic || source === null || source === undefined) return null;
+    // The server compiled it already; if the phone cannot (see docs/form-logic.md), the server decides.
+    try { return Logic.compile(source, codes); } catch (error) { return null; }
+  };
+  const result = {
+    questions,
+    relevant: new Map(questions.map((q) => [q.code, compile(q.relevant)])),
+    checks: (form.spec.checks || []).map((check) => ({ check, expression: compile(check.expression) }))
+      .filter((entry) => entry.expression),
+  };
+  compiledForms.set(form, result);
+  return result;
+}
+
+// Python's truth value of an expression's result (validate.py: `if outcome is UNKNOWN or outcome`).
+function truthy(value) {
+  if (typeof value === "bigint") return value !== 0n;
+  if (typeof value === "number") return value !== 0;
+  if (typeof value === "string" || Array.isArray(value)) return value.length > 0;
+  if (value instanceof Set) return value.size > 0;
+  return Boolean(value);
+}
+
+// validate._expression_value: an option code made of digits reads as a number.
+const optionValue = (code) => (/^\d+$/.test(code) ? BigInt(code) : code);
+
+function formText(text, formLanguages) {
+  // validate.py: the observer's language, else the form's first language, else any.
+  if (!text || typeof text !== "object") return text || "";
+  return text[me.observer.language] || text[(formLanguages || [])[0]] || Object.values(text)[0] || "";
+}
+
+// One reading of the form as it stands: which questions apply, the answers to send,
+// and the problems, each {code, message, level: "error" | "warning"}.
+function evaluateForm(element, form) {
+  const { questions, relevant, checks } = compiled(form);
+  const data = new FormData(element);
+  const given = {};      // code -> answer as sent
+  const env = {};        // code -> value as expressions see it
+  const problems = [];
+  for (const question of questions) {
+    const code = question.code;
+    const input = element.querySelector(`[name="${code}"]`);
+    if (question.kind === "integer" && input && input.validity && input.validity.badInput) {
+      problems.push({ code, message: t("whole"), level: "error" });
+      continue;
+    }
+    const values = data.getAll(code).filter((v) => (v instanceof File ? v.size : String(v).trim() !== ""));
+    if (!values.length) continue;
+    if (question.kind === "multiple") {
+      given[code] = values;
+      env[code] = values.map(optionValue);
+    } else if (question.kind === "yes_no") {
+      given[code] = env[code] = Number(values[0]);
+    } else if (question.kind === "single") {
+      given[code] = values[0];
+      env[code] = optionValue(values[0]);
+    } else if (question.kind === "integer") {
+      const text = String(values[0]).trim();
+      if (!INTEGER.test(text)) { problems.push({ code, message: t("whole"), level: "error" }); continue; }
+      const number = Number(text);
+      if (question.minimum !== null && question.minimum !== undefined && number < question.minimum) {
+        problems.push({ code, message: t("below").replace("{n}", question.minimum), level: "error" });
+        continue;
+      }
+      if (question.maximum !== null && question.maximum !== undefined && number > question.maximum) {
+        problems.push({ code, message: t("above").replace("{n}", question.maximum), level: "error" });
+        continue;
+      }
+      given[code] = env[code] = number;
+    } else if (question.kind === "photo") {
+      given[code] = values[0];
+      env[code] = values[0].name || "photo";
+    } else {
+      const text = String(values[0]).trim();
+      if ([...text].length > MAX_TEXT_LENGTH) {
+        problems.push({ code, message: t("long").replace("{n}", MAX_TEXT_LENGTH), level: "error" });
+        continue;
+      }
+      given[code] = env[code] = text;
+    }
+  }
+  const applies = new Set();
+  for (const question of questions) {
+    const expression = relevant.get(question.code);
+    if (expression && expression.evaluate(env) !== true) {
+      delete env[question.code];
+      continue;
+    }
+    applies.add(question.code);
+    if (question.required && !(question.code in given) && !problems.some((p) => p.code === question.code)) {
+      problems.push({ code: question.code, message: t("needed"), level: "error" });
+    }
+  }
+  const shown = problems.filter((p) => applies.has(p.code));
+  for (const { check, expression } of checks) {
+    const outcome = expression.evaluateExact(env);
+    if (outcome === Logic.UNKNOWN || truthy(outcome)) continue;
+    // Shown at the last question the check reads (where the observer finished typing), with the answers it read.
+    const named = questions.filter((q) => expression.names.includes(q.code) && applies.has(q.code));
+    const values = named.filter((q) => q.code in env).map((q) => `${q.code} = ${env[q.code]}`).join(", ");
+    shown.push({
+      code: named.length ? named[named.length - 1].code : null,
+      involves: named.map((q) => q.code),
+      message: formText(check.message, form.spec.languages),
+      detail: values ? t("entered").replace("{values}", values) : "",
+      level: check.level === "warning" ? "warning" : "error",
+    });
+  }
+  const answers = {};
+  for (const code of applies) if (code in given) answers[code] = given[code];
+  // The server rejects a report with no usable answer at all.
+  if (!Object.keys(answers).length && !shown.some((p) => p.level === "error")) {
+    shown.push({ code: null, message: t("empty"), level: "error" });
+  }
+  return { applies, answers, problems: shown };
+}
+
+function showRelevance(element, reading) {
+  for (const wrap of element.querySelectorAll(".question")) {
+    wrap.classList.toggle("hidden-by-skip", !reading.applies.has(wrap.dataset.code));
+  }
+}
+
+function showProblems(element, reading, summaryKey) {
+  for (const old of element.querySelectorAll(".problem")) old.remove();
+  for (const wrap of element.querySelectorAll(".question")) {
+    wrap.classList.remove("has-error", "has-warning", "involved");
+  }
+  const summary = element.querySelector(".form-problems");
+  summary.replaceChildren();
+  summary.hidden = true;
+  for (const problem of reading.problems) {
+    const note = document.createElement("p");
+    note.className = `problem problem-${problem.level}`;
+    note.textContent = problem.message;
+    if (problem.detail) {
+      const detail = document.createElement("span");
+      detail.className = "small";
+      detail.textContent = problem.detail;
+      note.append(document.createElement("br"), detail);
+    }
+    const wrap = problem.code && element.querySelector(`.question[data-code="${problem.code}"]`);
+    for (const code of problem.involves || []) {
+      const involved = element.querySelector(`.question[data-code="${code}"]`);
+      if (involved) involved.classList.add("involved");
+    }
+    if (wrap) {
+      wrap.classList.add(problem.level === "error" ? "has-error" : "has-warning");
+      wrap.append(note);
+    } else {
+      summary.append(note);
+    }
+  }
+  if (summaryKey) {
+    const head = document.createElement("p");
+    head.className = "problem-summary";
+    head.textContent = t(summaryKey);
+    summary.prepend(head);
+  }
+  summary.hidden = !summary.childElementCount;
+}
+
 function renderForm(form, deployment) {
   show("fill");
   document.getElementById("back").textContent = t("back");
@@ -163,6 +342,7 @@ function renderForm(form, deployment) {
   document.getElementById("form-station").textContent = `${deployment.station} · ${deployment.name}`;
   const element = document.getElementById("form");
   element.replaceChildren();
+  element.noValidate = true;  // our messages, in the observer's language, instead of the browser's bubbles
   for (const group of form.spec.groups || [{ questions: form.spec.questions || [] }]) {
     const fieldset = document.createElement("fieldset");
     if (group.label) {
@@ -173,13 +353,49 @@ function renderForm(form, deployment) {
     for (const question of group.questions || []) fieldset.append(questionInput(question));
     element.append(fieldset);
   }
+  const summary = document.createElement("div");
+  summary.className = "form-problems";
+  summary.setAttribute("role", "alert");
+  summary.hidden = true;
   const submit = document.createElement("button");
   submit.type = "submit";
   submit.textContent = t("submit");
-  element.append(submit);
+  element.append(summary, submit);
+  let tried = false;          // after the first try, problems follow every change
+  let warnedFor = null;       // the answers whose warnings the observer has seen
+  const refresh = () => {
+    const reading = evaluateForm(element, form);
+    showRelevance(element, reading);
+    const key = JSON.stringify(reading.answers);
+    if (tried) {
+      const errors = reading.problems.some((p) => p.level === "error");
+      showProblems(element, reading, errors ? "fix" : reading.problems.length && warnedFor === key ? "confirm" : null);
+    }
+    submit.textContent = warnedFor === key ? t("anyway") : t("submit");
+    return reading;
+  };
+  element.oninput = refresh;
+  element.onchange = refresh;
+  refresh();
   element.onsubmit = async (event) => {
     event.preventDefault();
-    const answers = await collect(element, form);
+    tried = true;
+    const reading = evaluateForm(element, form);
+    showRelevance(element, reading);
+    const errors = reading.problems.some((p) => p.level === "error");
+    const key = JSON.stringify(reading.answers);
+    // Errors block (the server would drop those answers and mark the report partial);
+    // warning-level checks only flag, as on the server: shown once, then sent if confirmed.
+    const warnings = !errors && reading.problems.length && warnedFor !== key;
+    if (errors || warnings) {
+      if (warnings) warnedFor = key;
+      showProblems(element, reading, errors ? "fix" : "confirm");
+      submit.textContent = warnings ? t("anyway") : t("submit");
+      const first = element.querySelector(".has-error, .has-warning") || element.querySelector(".form-problems");
+      if (first) first.scrollIntoView({ block: "center" });
+      return;
+    }
+    const answers = await collect(reading.answers);
     await putReport({
       client_uuid: crypto.randomUUID(), form: form.code, station: deployment.station, answers,
       observed_at: new Date().toISOString(), created: new Date().toISOString(), status: "queued",
@@ -189,17 +405,11 @@ function renderForm(form, deployment) {
   };
 }
 
-async function collect(element, form) {
+// The answers to send: only questions that apply (the server drops the others with a warning).
+async function collect(given) {
   const answers = {};
-  const data = new FormData(element);
-  const questions = (form.spec.groups || []).flatMap((g) => g.questions || []).concat(form.spec.questions || []);
-  for (const question of questions) {
-    const values = data.getAll(question.code).filter((v) => v !== "" && !(v instanceof File && !v.size));
-    if (!values.length) continue;
-    if (question.kind === "multiple") answers[question.code] = values;
-    else if (question.kind === "integer" || question.kind === "yes_no") answers[question.code] = Number(values[0]);
-    else if (question.kind === "photo") answers[question.code] = await asDataUrl(values[0]);
-    else answers[question.code] = values[0];
+  for (const [code, value] of Object.entries(given)) {
+    answers[code] = value instanceof File ? await asDataUrl(value) : value;
   }
   return answers;
 }

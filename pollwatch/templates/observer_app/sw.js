@@ -4,6 +4,7 @@
 const CACHE = "pollwatch-observer-0.1";
 const SHELL = [
   "{% url 'observer-app' %}",
+  "{% static 'pollwatch/formlogic-0.1.js' %}",
   "{% static 'pollwatch/observer-app-0.1.js' %}",
   "{% static 'pollwatch/observer-app-0.1.css' %}",
   "{% static 'pollwatch/pollwatch-0.1.css' %}",
@@ -12,7 +13,10 @@ const SHELL = [
 ];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // Past the browser's HTTP cache: a file changed under the same versioned name must be
+  // stored as it is now whenever this list (and so this file) changes.
+  const fresh = SHELL.map((url) => new Request(url, { cache: "reload" }));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(fresh)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
