@@ -277,7 +277,7 @@ function evaluateForm(element, form) {
       code: named.length ? named[named.length - 1].code : null,
       involves: named.map((q) => q.code),
       message: formText(check.message, form.spec.languages),
-      detail: values ? t("entered").replace("{values}", values) : "",
+      values,
       level: check.level === "warning" ? "warning" : "error",
     });
   }
@@ -308,10 +308,15 @@ function showProblems(element, reading, summaryKey) {
     const note = document.createElement("p");
     note.className = `problem problem-${problem.level}`;
     note.textContent = problem.message;
-    if (problem.detail) {
+    if (problem.values) {
+      // Codes and numbers read left to right, in a right-to-left sentence too.
       const detail = document.createElement("span");
       detail.className = "small";
-      detail.textContent = problem.detail;
+      const [before, after] = t("entered").split("{values}");
+      const values = document.createElement("bdi");
+      values.dir = "ltr";
+      values.textContent = problem.values;
+      detail.append(before, values, after || "");
       note.append(document.createElement("br"), detail);
     }
     const wrap = problem.code && element.querySelector(`.question[data-code="${problem.code}"]`);
