@@ -230,9 +230,16 @@ function evaluateForm(element, form) {
       given[code] = values[0];
       env[code] = optionValue(values[0]);
     } else if (question.kind === "integer") {
+      // What the observer typed is sent even when it breaks a rule (if they confirm): the
+      // server keeps it in the raw report and flags it; checks read only valid numbers.
       const text = String(values[0]).trim();
-      if (!INTEGER.test(text)) { problems.push({ code, message: t("whole"), level: "error" }); continue; }
+      if (!INTEGER.test(text)) {
+        problems.push({ code, message: t("whole"), level: "error" });
+        given[code] = text;
+        continue;
+      }
       const number = Number(text);
+      given[code] = number;
       if (question.minimum !== null && question.minimum !== undefined && number < question.minimum) {
         problems.push({ code, message: t("below").replace("{n}", question.minimum), level: "error" });
         continue;
@@ -241,7 +248,7 @@ function evaluateForm(element, form) {
         problems.push({ code, message: t("above").replace("{n}", question.maximum), level: "error" });
         continue;
       }
-      given[code] = env[code] = number;
+      env[code] = number;
     } else if (question.kind === "photo") {
       given[code] = values[0];
       env[code] = values[0].name || "photo";
@@ -373,8 +380,8 @@ function renderForm(form, deployment) {
     showRelevance(element, reading);
     const key = JSON.stringify(reading.answers);
     if (tried) {
-      const errors = reading.problems.some((p) => p.level === "error");
-      showProblems(element, reading, errors ? "fix" : reading.problems.length && warnedFor === key ? "confirm" : null);
+      const empty = !Object.keys(reading.answers).length;
+      showProblems(element, reading, empty ? "fix" : reading.problems.length ? "confirm" : null);
     }
     submit.textContent = warnedFor === key ? t("anyway") : t("submit");
     return reading;
@@ -387,15 +394,17 @@ function renderForm(form, deployment) {
     tried = true;
     const reading = evaluateForm(element, form);
     showRelevance(element, reading);
-    const errors = reading.problems.some((p) => p.level === "error");
     const key = JSON.stringify(reading.answers);
-    // Errors block (the server would drop those answers and mark the report partial);
-    // warning-level checks only flag, as on the server: shown once, then sent if confirmed.
-    const warnings = !errors && reading.problems.length && warnedFor !== key;
-    if (errors || warnings) {
-      if (warnings) warnedFor = key;
-      showProblems(element, reading, errors ? "fix" : "confirm");
-      submit.textContent = warnings ? t("anyway") : t("submit");
+    // Nothing to send at all is refused by the server: that alone blocks. Every other
+    // problem is shown once and the report goes if the observer confirms it: a protocol
+    // whose figures really do not add up is evidence, and the server keeps it as partial
+    // with the problems flagged. An observer is never silenced by the app's checks.
+    const empty = !Object.keys(reading.answers).length;
+    const unseen = reading.problems.length && warnedFor !== key;
+    if (empty || unseen) {
+      if (!empty) warnedFor = key;
+      showProblems(element, reading, empty ? "fix" : "confirm");
+      submit.textContent = empty ? t("submit") : t("anyway");
       const first = element.querySelector(".has-error, .has-warning") || element.querySelector(".form-problems");
       if (first) first.scrollIntoView({ block: "center" });
       return;

@@ -106,7 +106,7 @@ def test_skip_logic_hides_minutes_late_when_the_station_opened_on_time(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent(
+def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent_until_confirmed(
     live_server, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
@@ -127,7 +127,8 @@ def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent(
         "Namizədlərin səslərinin cəmi etibarlı bülletenlərin sayına bərabər olmalıdır"
     )
     expect(wrong_sum).to_contain_text("VA = 800, C1 = 500, C2 = 312")  # in form order
-    expect(page.locator(".form-problems")).to_contain_text("heç nə göndərilməyib")
+    expect(page.locator(".form-problems")).to_contain_text("Düzdürsə, yenə də göndərin")
+    expect(page.locator("#form button[type=submit]")).to_have_text("Yenə də göndər")
     assert "sum(" not in page.inner_text("#form")
     assert page.locator("#fill").is_visible()
     assert queued(page) == 0
@@ -144,7 +145,7 @@ def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ranges_and_required_answers_block_but_a_warning_is_sent_once_confirmed(
+def test_every_problem_is_shown_once_and_a_confirmed_report_is_sent_never_silenced(
     live_server, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
@@ -164,8 +165,21 @@ def test_ranges_and_required_answers_block_but_a_warning_is_sent_once_confirmed(
     )
     # The browser's own bubble would block too, in the browser's language: the app validates.
     assert page.evaluate("document.getElementById('form').noValidate")
+    expect(page.locator("#form button[type=submit]")).to_have_text("Send anyway")
     assert queued(page) == 0
 
+    # The protocol may really say so: a second tap sends it, and the server keeps it as partial.
+    page.click("#form button[type=submit]")
+    page.wait_for_selector("#home:not([hidden])")
+    expect(page.locator("#queue .status-partial")).to_have_count(1, timeout=15000)
+    first = Submission.objects.get(form__code="PR")
+    assert first.status == Submission.Status.PARTIAL
+    assert '"RV": 100001' in first.inbound.raw or '"RV":100001' in first.inbound.raw
+    context.close()
+
+    context, page = open_form(browser, live_server, observer_token, "PR")
+    for code, value in PROTOCOL.items():
+        page.fill(f"input[name={code}]", value)
     # Fewer registered voters than ballots issued: a warning-level check on the server.
     page.fill("input[name=RV]", "880")
     page.fill("input[name=C2]", "300")
@@ -179,7 +193,8 @@ def test_ranges_and_required_answers_block_but_a_warning_is_sent_once_confirmed(
     page.click("#form button[type=submit]")
     page.wait_for_selector("#home:not([hidden])")
     expect(page.locator("#queue .status-accepted")).to_have_count(1, timeout=15000)
-    assert Submission.objects.get(form__code="PR").status == Submission.Status.ACCEPTED
+    second = Submission.objects.filter(form__code="PR").exclude(pk=first.pk).get()
+    assert second.status == Submission.Status.ACCEPTED
     context.close()
 
 
