@@ -383,11 +383,13 @@ def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, arg
         except InputError:  # the sample's column is the one checked; the frame's is a hint only
             voters = None
         if voters is not None:
-            for h in np.unique(frame_stratum).tolist():
-                values = voters[frame_stratum == h]
-                values = values[np.isfinite(values)]
-                if len(values):
-                    similarity[h] = float(values.mean())
+            labels, codes = np.unique(frame_stratum.astype(str), return_inverse=True)
+            finite = np.isfinite(voters)
+            count = np.bincount(codes[finite], minlength=len(labels))
+            total = np.bincount(codes[finite], weights=voters[finite], minlength=len(labels))
+            similarity = {
+                h: float(total[i] / count[i]) for i, h in enumerate(labels.tolist()) if count[i]
+            }
     return StrataFrame(population, region=region, similarity=similarity)
 
 
