@@ -25,11 +25,12 @@ Rules for thin strata (documented in docs/quickcount.md):
   (``population`` a :class:`StrataFrame`), is folded into the most similar
   reporting stratum of its region: that stratum's stations then stand for
   both (its N_h grows by the empty one's; with recorded weights, its target
-  by the empty one's sampled weights). Without regions, or when no stratum
-  of the region reported, it is left out and the estimator assumes it votes
-  like the reporting strata nationally. Either way its N_h counts as
-  uncovered frame for the call (``strata["coverage"]``) and a warning names
-  it;
+  by the empty one's sampled weights), and the variance gains the spread of
+  strata in that region (:func:`fold_variance`). Without regions, or when
+  no stratum of the region reported, it is left out and the estimator
+  assumes it votes like the reporting strata nationally. Either way its N_h
+  counts as uncovered frame for the call (``strata["coverage"]``) and a
+  warning names it;
 * a stratum with exactly one reporting station (and N_h > 1) has no
   within-stratum variance; for the variance only, it is collapsed with the next
   reporting stratum (with regions: within its region, in order of the
@@ -236,9 +237,10 @@ class StrataFrame(dict):
     frame category, see :func:`post_stratify`): an empty post-stratum folds
     into one of the same category in its region (the rural stations of a
     district that sent none are stood for by the most similar district's
-    rural stations), else into another of its stratum, else of its region. Any stage that takes ``population``
-    accepts one, so the quick count, the call's differences, the convergence
-    and the official comparison all apply the same rules.
+    rural stations), else into another of its stratum, else of its region.
+    Any stage that takes ``population`` accepts one, so the quick count, the
+    call's differences, the convergence and the official comparison all
+    apply the same rules.
     """
 
     def __init__(
@@ -277,8 +279,8 @@ def post_stratify(
     (Cochran 1977 §5A.9, post-stratification). A cell with no report is
     folded into the same category of the most similar stratum of its region,
     else into another cell of its stratum (:class:`StrataFrame`), so no
-    stratum is lost to an empty cell. Region and
-    similarity come from ``population`` when it is a StrataFrame.
+    stratum is lost to an empty cell. Region and similarity come from
+    ``population`` when it is a StrataFrame.
     """
     stratum = np.asarray(stratum).astype(str)
     cell = np.asarray(cell).astype(str)
