@@ -69,10 +69,14 @@ def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any
         "region_candidates": rows,
         "map": _leader_map(election, regions, leader, names.get(leader or "", ""), qc.get("as_of")),
         "warnings": qc["warnings"] + qc["coverage"]["warnings"],
-        "reported_percent": round(100 * qc["stations"] / qc["sampled_stations"])
-        if qc["sampled_stations"]
-        else 0,
+        "reported_percent": reported_percent(qc["stations"], qc["sampled_stations"]),
     }
+
+
+def reported_percent(stations: int, sampled: int) -> str:
+    """The share of sampled stations in, floored to a tenth: 479 of 600 is "79.8", never "80"
+    beside a call that needs 80 %."""
+    return f"{(1000 * stations // sampled) / 10:g}" if sampled else "0"
 
 
 def _leader_map(

@@ -97,3 +97,13 @@ def test_a_calibrate_option_naming_no_column_or_one_twice_is_refused(mission, tm
         call_command(
             "import_sample", str(path), election=mission.election.slug, calibrate="rural,rural"
         )
+
+
+def test_the_reported_share_is_floored_so_it_never_reaches_a_threshold_it_has_not():
+    from pollwatch.results.presenters import reported_percent
+
+    assert reported_percent(479, 600) == "79.8"  # rounding would say 80 beside a call needing 80 %
+    assert reported_percent(480, 600) == "80"
+    assert reported_percent(599, 600) == "99.8"
+    assert reported_percent(600, 600) == "100"
+    assert reported_percent(0, 0) == "0"
