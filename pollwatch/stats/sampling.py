@@ -276,19 +276,7 @@ def sample_size_for_margin(
         raise ValueError("voters per station × turnout must be at least 1")
     z = float(norm.ppf(0.5 + confidence / 2.0))
     srs_voters = z * z * share * (1.0 - share) / (margin * margin)
-    deff = design_effect_from_icc(effective, icc) if icc is not None else float(design_effect)  # type: ignore[arg-type]
-    stations = srs_voters * deff / effective
-    if frame_stations:
-        stations = stations / (1.0 + stations / frame_stations)
-    reporting = max(2, math.ceil(stations - 1e-9))
-    return SampleSize(
-        inflate_for_nonresponse(reporting, response_rate, frame_stations),
-        srs_voters,
-        effective,
-        deff,
-        before_nonresponse=reporting,
-        response_rate=response_rate,
-    )
+    return _stations_for(srs_voters, effective, icc, design_effect, frame_stations, response_rate)
 
 
 def inflate_for_nonresponse(
@@ -380,6 +368,22 @@ def sample_size_for_lead(
     if power is not None:
         z += float(norm.ppf(power))
     srs_voters = z * z * lead_variance_per_voter(shares) / (lead * lead)
+    return _stations_for(srs_voters, effective, icc, design_effect, frame_stations, response_rate)
+
+
+def _stations_for(
+    srs_voters: float,
+    effective: float,
+    icc: float | None,
+    design_effect: float | None,
+    frame_stations: int | None,
+    response_rate: float,
+) -> SampleSize:
+    """From the voter-level SRS size to stations, shared by both sizing rules.
+
+    stations = n'/(1 + n'/N) with n' = srs_voters · deff / m (at least 2), then
+    divided by the response rate (:func:`inflate_for_nonresponse`).
+    """
     deff = design_effect_from_icc(effective, icc) if icc is not None else float(design_effect)  # type: ignore[arg-type]
     stations = srs_voters * deff / effective
     if frame_stations:
