@@ -135,6 +135,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
     """Read, check and estimate; returns the JSON-ready dict. Raises InputError on bad input."""
     from pollwatch.stats.calls import DEFAULT_Z_INTERIM, ContestRules, LookRule
     from pollwatch.stats.figures import FigureSettings, QuickCountInputs, quick_count_figures
+    from pollwatch.stats.quickcount import shown_categories
     from pollwatch.stats.table import (
         InputError,
         Problem,
@@ -318,9 +319,7 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
         cell=cell,
         cell_sizes=cell_sizes,
         calibrated_by=calibrated,
-        compare={}
-        if cell is None
-        else {" × ".join(calibrated): np.array([c.replace("|", ", ") for c in cell.tolist()])},
+        compare={} if cell is None else {" × ".join(calibrated): shown_categories(cell)},
     )
     settings = FigureSettings(
         rules=ContestRules(args.threshold or None, not args.no_runoff, args.party_threshold),
@@ -363,19 +362,16 @@ def compute(args: argparse.Namespace) -> dict[str, Any]:
 
 def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, args):
     """N_h with each stratum's region (from --by) and similarity (mean registered voters) for folding and collapsing."""
+    from pollwatch.stats.figures import single_regions, stratum_means
     from pollwatch.stats.quickcount import StrataFrame
     from pollwatch.stats.table import InputError, numeric_column, text_column
 
     region: dict[str, str] = {}
     if by is not None:
         if args.by in frame.columns:
-            labels, regions = frame_stratum, text_column(frame, args.by, str(args.frame))
+            region = single_regions(frame_stratum, text_column(frame, args.by, str(args.frame)))
         else:
-            labels, regions = stratum, by
-        seen: dict[str, set[str]] = {}
-        for h, r in zip(labels.tolist(), regions.tolist(), strict=True):
-            seen.setdefault(h, set()).add(r)
-        region = {h: next(iter(r)) for h, r in seen.items() if len(r) == 1}
+            region = single_regions(stratum, by)
     similarity: dict[str, float] = {}
     if args.registered in frame.columns:
         try:
@@ -383,25 +379,17 @@ def _strata_frame(population, stratum, by, frame, frame_stratum, frame_rows, arg
         except InputError:  # the sample's column is the one checked; the frame's is a hint only
             voters = None
         if voters is not None:
-            labels, codes = np.unique(frame_stratum.astype(str), return_inverse=True)
-            finite = np.isfinite(voters)
-            count = np.bincount(codes[finite], minlength=len(labels))
-            total = np.bincount(codes[finite], weights=voters[finite], minlength=len(labels))
-            similarity = {
-                h: float(total[i] / count[i]) for i, h in enumerate(labels.tolist()) if count[i]
-            }
+            similarity = stratum_means(frame_stratum, voters)
     return StrataFrame(population, region=region, similarity=similarity)
 
 
 def _cells(frame, frame_stratum, frame_rows, columns, source):
     """Post-stratum per sampled station and the frame's stations per (stratum, post-stratum)."""
+    from pollwatch.stats.quickcount import cell_sizes
     from pollwatch.stats.table import category_columns
 
     joined = category_columns(frame, list(columns), source)
-    sizes: dict[tuple[str, str], int] = {}
-    for key in zip(frame_stratum.astype(str).tolist(), joined.tolist(), strict=True):
-        sizes[key] = sizes.get(key, 0) + 1
-    return joined[frame_rows], sizes
+    return joined[frame_rows], cell_sizes(frame_stratum, joined)
 
 
 def _design_weights(sample, column: str, station: np.ndarray, source: str) -> np.ndarray:

@@ -50,7 +50,7 @@ from pollwatch.stats.figures import (
     quick_count_figures,
     strata_from_sample,
 )
-from pollwatch.stats.quickcount import StrataFrame
+from pollwatch.stats.quickcount import StrataFrame, cell_sizes, shown_categories
 from pollwatch.submissions.models import CountedForm, Submission
 
 # The key changes with every finished import, so the frame can be kept long.
@@ -186,12 +186,16 @@ class Sample:
 
     ``weight`` and ``population`` are the imported design's (1/π and N_h),
     None for the inferred design (N_h/n_h over the frame's strata).
+    ``registered`` and ``newly_included`` are the stations' frame variables,
+    read with them (the similarity key and the early-vs-late table).
     ``problems`` non-empty: the design cannot be used and nothing is estimated.
     """
 
     station_ids: np.ndarray
     strata: np.ndarray
     regions: np.ndarray
+    registered: np.ndarray
+    newly_included: np.ndarray
     codes: list[str] = field(default_factory=list)
     weight: np.ndarray | None = None
     population: dict[str, int] | None = None
@@ -211,12 +215,8 @@ class Sample:
         """
         if self.cells is None or self.weight is None:
             return None
-        sizes: dict[tuple[str, str], float] = defaultdict(float)
-        for stratum, cell, weight in zip(
-            self.strata.astype(str).tolist(), self.cells.tolist(), self.weight.tolist(), strict=True
-        ):
-            sizes[(stratum, cell)] += weight
-        return dict(sizes)  # not rounded: a rounded size could make a cell look fully reported
+        # not rounded: a rounded size could make a cell look fully reported
+        return cell_sizes(self.strata, self.cells, self.weight)
 
 
 UNKNOWN_STRATA = (
@@ -239,20 +239,28 @@ def sample_for(election: Election, reported_ids: set[int]) -> Sample:
     rows = (
         Deployment.objects.filter(membership__election=election)
         .values_list(
-            "station_id", "station__stratum", "station__area_path", "station__code", "reserve"
+            "station_id",
+            "station__stratum",
+            "station__area_path",
+            "station__code",
+            "station__registered_voters",
+            "station__newly_included",
+            "reserve",
         )
         .distinct()
     )
-    seen: dict[int, tuple[str, str, str]] = {}
-    for station_id, stratum, path, code, reserve in rows:
+    seen: dict[int, tuple[str, str, str, int, bool]] = {}
+    for station_id, stratum, path, code, voters, newly, reserve in rows:
         if reserve and station_id not in reported_ids:
             continue
-        seen[station_id] = (frame.stratum_of(path, stratum), region_code(path), code)
+        seen[station_id] = (frame.stratum_of(path, stratum), region_code(path), code, voters, newly)
     ids = sorted(seen)
     return Sample(
         np.array(ids, dtype=np.int64),
         np.array([seen[i][0] for i in ids], dtype=object),
         np.array([seen[i][1] for i in ids], dtype=object),
+        np.array([seen[i][3] for i in ids], dtype=np.float64),
+        np.array([seen[i][4] for i in ids], dtype=bool),
         [seen[i][2] for i in ids],
         design=described,
         notes=[] if known else [UNKNOWN_STRATA],
@@ -261,17 +269,20 @@ def sample_for(election: Election, reported_ids: set[int]) -> Sample:
 
 def _imported_sample(design: SampleDesign, reported_ids: set[int], described: dict) -> Sample:
     recorded = recorded_sample(design, reported_ids)
-    places = dict(
-        (pk, (path, code))
-        for pk, path, code in PollingStation.objects.filter(
+    places = {
+        pk: (path, code, voters, newly)
+        for pk, path, code, voters, newly in PollingStation.objects.filter(
             pk__in=recorded.station_ids
-        ).values_list("pk", "area_path", "code")
-    )
+        ).values_list("pk", "area_path", "code", "registered_voters", "newly_included")
+    }
+    ids = recorded.station_ids
     return Sample(
-        np.array(recorded.station_ids, dtype=np.int64),
+        np.array(ids, dtype=np.int64),
         np.array(recorded.strata, dtype=object),
-        np.array([region_code(places[i][0]) for i in recorded.station_ids], dtype=object),
-        [places[i][1] for i in recorded.station_ids],
+        np.array([region_code(places[i][0]) for i in ids], dtype=object),
+        np.array([places[i][2] for i in ids], dtype=np.float64),
+        np.array([places[i][3] for i in ids], dtype=bool),
+        [places[i][1] for i in ids],
         weight=np.array(recorded.weights, dtype=np.float64),
         population=recorded.population,
         design=described,
@@ -322,8 +333,6 @@ class SampleReports:
     arrival: np.ndarray
     population: StrataFrame
     received: int
-    frame_registered: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    newly_included: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def figure_inputs(self) -> QuickCountInputs:
         """The pure core's inputs (``pollwatch.stats.figures``): the same arrays the CLI builds from files."""
@@ -346,14 +355,10 @@ class SampleReports:
             cell_sizes=self.sample.cell_sizes(),
             calibrated_by=self.sample.calibrate_by,
             compare={
-                "registered voters (frame)": self.frame_registered,
-                "newly included territory": np.where(self.newly_included, "yes", "no"),
+                "registered voters (frame)": self.sample.registered,
+                "newly included territory": np.where(self.sample.newly_included, "yes", "no"),
                 **(
-                    {
-                        " × ".join(self.sample.calibrate_by): np.array(
-                            [c.replace("|", ", ") for c in self.sample.cells.tolist()], dtype=object
-                        )
-                    }
+                    {" × ".join(self.sample.calibrate_by): shown_categories(self.sample.cells)}
                     if self.sample.cells is not None
                     else {}
                 ),
@@ -373,13 +378,6 @@ def sample_reports(election: Election) -> SampleReports:
     answers = [form.answers if form else {} for form in forms]
     partial_form = np.array([form is not None and not form.complete for form in forms])
     votes = {code: np.array([_count(a, code) for a in answers]) for code in codes}
-    stations = dict(
-        (pk, (registered_voters, newly))
-        for pk, registered_voters, newly in PollingStation.objects.filter(
-            pk__in=sampled_ids
-        ).values_list("pk", "registered_voters", "newly_included")
-    )
-    frame_registered = np.array([stations[i][0] for i in sampled_ids], dtype=np.float64)
     # A counted form without every candidate's votes cannot enter the ratio (the warning says why).
     usable = (
         reported & np.all(np.isfinite(np.column_stack(list(votes.values()))), axis=1)
@@ -397,11 +395,9 @@ def sample_reports(election: Election) -> SampleReports:
         partial_form=partial_form,
         arrival=np.array([form.created.timestamp() if form else np.inf for form in forms]),
         population=strata_from_sample(
-            sample.population or frame.population, sample.strata, sample.regions, frame_registered
+            sample.population or frame.population, sample.strata, sample.regions, sample.registered
         ),
         received=len(results),
-        frame_registered=frame_registered,
-        newly_included=np.array([stations[i][1] for i in sampled_ids], dtype=bool),
     )
 
 

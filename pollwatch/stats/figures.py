@@ -84,7 +84,7 @@ class FigureSettings:
 
 
 def strata_from_sample(
-    population: Mapping[Any, int], strata: np.ndarray, regions: np.ndarray, registered: np.ndarray
+    population: Mapping[Any, float], strata: np.ndarray, regions: np.ndarray, registered: np.ndarray
 ) -> StrataFrame:
     """N_h with each stratum's region and similarity, from the sampled stations (web and validation).
 
@@ -94,21 +94,33 @@ def strata_from_sample(
     most similar reporting stratum of its region, and thin strata are
     collapsed within regions (:mod:`pollwatch.stats.quickcount`).
     """
-    region_of: dict[str, set[str]] = {}
-    size: dict[str, list[float]] = {}
-    for stratum, region, voters in zip(
-        np.asarray(strata).astype(str).tolist(),
-        np.asarray(regions).astype(str).tolist(),
-        np.asarray(registered, dtype=np.float64).tolist(),
-        strict=True,
-    ):
-        region_of.setdefault(stratum, set()).add(region)
-        size.setdefault(stratum, []).append(voters)
     return StrataFrame(
         population,
-        region={h: next(iter(r)) for h, r in region_of.items() if len(r) == 1},
-        similarity={h: float(np.mean(v)) for h, v in size.items()},
+        region=single_regions(strata, regions),
+        similarity=stratum_means(strata, registered),
     )
+
+
+def single_regions(strata: np.ndarray, regions: np.ndarray) -> dict[str, str]:
+    """Each stratum's region, for the strata whose stations all lie in one region."""
+    seen: dict[str, set[str]] = {}
+    for stratum, region in zip(
+        np.asarray(strata).astype(str).tolist(),
+        np.asarray(regions).astype(str).tolist(),
+        strict=True,
+    ):
+        seen.setdefault(stratum, set()).add(region)
+    return {h: next(iter(r)) for h, r in seen.items() if len(r) == 1}
+
+
+def stratum_means(strata: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    """Each stratum's mean of the finite ``values`` (strata with none are left out)."""
+    labels, codes = np.unique(np.asarray(strata).astype(str), return_inverse=True)
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    count = np.bincount(codes[finite], minlength=len(labels))
+    total = np.bincount(codes[finite], weights=values[finite], minlength=len(labels))
+    return {h: float(total[i] / count[i]) for i, h in enumerate(labels.tolist()) if count[i]}
 
 
 def stratum_coverage(
@@ -145,7 +157,6 @@ def quick_count_figures(
             else "frame counts (post-stratification)",
         }
     reported = np.asarray(inputs.reported, bool)
-    coverage = stratum_coverage(stratum, inputs.population, reported)
 
     def estimate(counted: np.ndarray) -> dict[str, Any]:
         result = quick_count(
@@ -201,7 +212,7 @@ def quick_count_figures(
             keys = ("shares", "turnout", "invalid", "lead", "call", "stations", "threshold_call")
             out["without_partial"] = {k: other[k] for k in keys}
     out["early_late"] = early_late(inputs.compare, reported, inputs.arrival)
-    out["coverage_of_frame"] = coverage
+    out["coverage_of_frame"] = out["strata"]["coverage"]
     if settings.convergence_batch and int(reported.sum()) >= 2:
         points = convergence(
             strata,

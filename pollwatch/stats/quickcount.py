@@ -262,6 +262,36 @@ class StrataFrame(dict):
 POST_STRATUM_SEPARATOR = " · "
 
 
+def shown_category(cell: Any) -> str:
+    """A calibration category as people read it: several columns' values, joined by "|", shown ", "."""
+    return str(cell).replace("|", ", ")
+
+
+def shown_categories(cells: np.ndarray) -> np.ndarray:
+    return np.array([shown_category(c) for c in np.asarray(cells).tolist()], dtype=object)
+
+
+def cell_sizes(
+    stratum: np.ndarray, cell: np.ndarray, weight: np.ndarray | None = None
+) -> dict[tuple[str, str], float]:
+    """Stations (or Σ ``weight``) per (stratum, category): the sizes :func:`post_stratify` takes.
+
+    Over the frame's stations this gives the frame counts N_hc
+    (post-stratification); over the sampled stations with their 1/π, the
+    design's estimate of them (weighting classes).
+    """
+    sizes: dict[tuple[str, str], float] = {}
+    weights = np.ones(len(stratum)) if weight is None else np.asarray(weight, dtype=np.float64)
+    for h, c, value in zip(
+        np.asarray(stratum).astype(str).tolist(),
+        np.asarray(cell).astype(str).tolist(),
+        weights.tolist(),
+        strict=True,
+    ):
+        sizes[(h, c)] = sizes.get((h, c), 0.0) + value
+    return sizes
+
+
 def post_stratify(
     stratum: np.ndarray,
     cell: np.ndarray,
@@ -288,8 +318,7 @@ def post_stratify(
         raise ValueError(f"cell has shape {cell.shape}, expected {stratum.shape}")
 
     def label(h: Any, c: Any) -> str:
-        # several calibration columns are joined by "|" (never inside a value); shown as ", "
-        return f"{h}{POST_STRATUM_SEPARATOR}{str(c).replace('|', ', ')}"
+        return f"{h}{POST_STRATUM_SEPARATOR}{shown_category(c)}"
 
     sizes = {label(h, c): float(n) for (h, c), n in cell_sizes.items()}
     parent = {label(h, c): str(h) for (h, c) in cell_sizes}

@@ -59,6 +59,7 @@ from pollwatch.stats.figures import (
     quick_count_figures,
     strata_from_sample,
 )
+from pollwatch.stats.quickcount import cell_sizes
 from pollwatch.stats.sampling import draw_sample
 from pollwatch.stats.simulate import simulate_election
 
@@ -115,7 +116,7 @@ def _run(scenario: str, election, rng_seed: int, sample_size: int, settings: Fig
     n = len(rows)
     reported = np.ones(n, dtype=bool)
     rural_all = registered < RURAL_BELOW
-    cell = cell_sizes = None
+    cell = sizes = None
     calibrated: tuple[str, ...] = ()
     if scenario == "empty-strata":
         districts = np.unique(district)
@@ -127,7 +128,7 @@ def _run(scenario: str, election, rng_seed: int, sample_size: int, settings: Fig
     if scenario == "late-rural":
         kind = np.where(rural_all, "rural", "urban")
         cell = kind[rows]
-        cell_sizes = {(h, c): count for (h, c), count in _pair_counts(stratum_all, kind).items()}
+        sizes = cell_sizes(stratum_all, kind)
         calibrated = ("rural",)
     elif scenario == "newly-included":
         newly = election.stations["newly_included"].to_numpy() == 1
@@ -145,17 +146,10 @@ def _run(scenario: str, election, rng_seed: int, sample_size: int, settings: Fig
         weight=weight,
         region=region[rows],
         cell=cell,
-        cell_sizes=cell_sizes,
+        cell_sizes=sizes,
         calibrated_by=calibrated,
     )
     return quick_count_figures(inputs, settings)
-
-
-def _pair_counts(first: np.ndarray, second: np.ndarray) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
-    for a, b in zip(first.tolist(), second.tolist(), strict=True):
-        out[(a, b)] = out.get((a, b), 0) + 1
-    return out
 
 
 def validate_scenarios(
