@@ -243,6 +243,23 @@ def night(db, settings, tmp_path):
 
 
 @pytest.fixture
+def report_reader():
+    """The report reader (``pollwatch read-reports``) for a live server: it reads what was
+    received after each request, in the server's thread (so on the in-memory SQLite database
+    too), as the worker process does beside gunicorn."""
+    from django.core.signals import request_finished
+
+    from pollwatch.submissions.intake import process_pending
+
+    def read(**_):
+        process_pending()
+
+    request_finished.connect(read, dispatch_uid="test-report-reader")
+    yield
+    request_finished.disconnect(dispatch_uid="test-report-reader")
+
+
+@pytest.fixture
 def results_forms(mission):
     """The PVT result form (PR) and the exit-poll form (EP) for the mission's two candidates."""
     from pollwatch.checklists.loading import install_form

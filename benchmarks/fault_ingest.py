@@ -1,15 +1,20 @@
-"""Fault test: SIGKILL a web worker and restart PostgreSQL during a load; nothing lost, nothing doubled.
+"""Fault test: SIGKILL a web worker and the report reader, restart PostgreSQL during a load;
+every acknowledged report read exactly once, nothing lost, nothing doubled.
 
     python benchmarks/fault_ingest.py [--reports 2000] [--workers 3] [--clients 12]
 
 Sends N distinct reports (each with its own client UUID) through gunicorn on
-PostgreSQL with client retries (a retry resends the same UUID). A quarter of
-the way through it SIGKILLs one gunicorn worker; halfway it restarts the
-PostgreSQL server. Afterwards it checks that exactly N distinct reports are
-stored, each once, and that every report that got a success response is
-there; only the reports it sent are counted (the demo mission it serves
-already holds a few thousand forms of its own). Exits 1 if not. It restarts the machine's PostgreSQL: do not run it
-beside other work that uses the database.
+PostgreSQL with client retries (a retry resends the same UUID), with the report
+reader and the audit sealer running beside it as `pollwatch serve` runs them. A
+quarter of the way through it SIGKILLs one gunicorn worker; at a third it
+SIGKILLs the report reader (in the middle of a batch, if one is running) and
+starts a new one; halfway it restarts the PostgreSQL server. Afterwards it waits
+for the reader to read the backlog and checks that exactly N distinct reports
+are stored, each once, each read once (one `submission.received` audit event
+and one first revision per report), and that every report that got a 202 is
+there; only the reports it sent are counted (the demo mission it serves already
+holds a few thousand forms of its own). Exits 1 if not. It restarts the
+machine's PostgreSQL: do not run it beside other work that uses the database.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest_setup import served_mission, web_body  # noqa: E402
+from ingest_setup import SIDE_PROCESSES, served_mission, web_body  # noqa: E402
 
 RETRIES = 60
 
@@ -50,7 +55,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--clients", type=int, default=12, help="client threads sending at once")
     args = parser.parse_args()
-    with served_mission("pollwatch_fault", args.workers) as (port, credentials, env, server):
+    with served_mission("pollwatch_fault", args.workers) as (port, credentials, env, server, sides):
         observers = credentials["observers"]
         reports = [(str(uuid.uuid4()), observers[i % len(observers)]) for i in range(args.reports)]
         acknowledged: set[str] = set()
@@ -75,7 +80,7 @@ def main() -> int:
                     local.connection.request("POST", "/api/o/submissions", body, headers)
                     response = local.connection.getresponse()
                     response.read()
-                    if response.status in (200, 201):
+                    if response.status in (200, 201, 202):
                         with lock:
                             acknowledged.add(client_uuid)
                             done[0] += 1
@@ -94,6 +99,15 @@ def main() -> int:
             victim = gunicorn_workers(server.pid)[0]
             os.kill(victim, signal.SIGKILL)
             faults.append(f"SIGKILL gunicorn worker {victim} after {done[0]} reports")
+            while done[0] < args.reports // 3:
+                time.sleep(0.05)
+            reader = sides["report reader"]
+            reader.send_signal(signal.SIGKILL)
+            reader.wait()
+            sides["report reader"] = subprocess.Popen(
+                [sys.executable, "-m", "pollwatch", *SIDE_PROCESSES["report reader"]], env=env
+            )
+            faults.append(f"SIGKILL report reader after {done[0]} reports; a new one started")
             while done[0] < args.reports // 2:
                 time.sleep(0.05)
             began = time.perf_counter()
@@ -113,30 +127,56 @@ def main() -> int:
         import psycopg
 
         expected = {client_uuid for client_uuid, _ in reports}
-        with psycopg.connect(env["DATABASE_URL"]) as conn:
+        url = env["DATABASE_URL"]
+        began = time.perf_counter()
+        while time.perf_counter() - began < 120:
+            try:
+                with psycopg.connect(url) as conn:
+                    waiting = conn.execute(
+                        "SELECT count(*) FROM submissions_inbound WHERE status = 'stored'"
+                    ).fetchone()[0]
+            except psycopg.OperationalError:
+                waiting = -1
+            if waiting == 0:
+                break
+            time.sleep(0.5)
+        drained = time.perf_counter() - began
+        with psycopg.connect(url) as conn:
             rows = conn.execute(
                 "SELECT client_uuid::text FROM submissions_submission "
                 "WHERE client_uuid = ANY(%s::uuid[])",
                 (sorted(expected),),
             ).fetchall()
+            events = conn.execute(
+                "SELECT count(*) FROM audit_auditevent WHERE kind = 'submission.received' "
+                "AND payload->>'client_uuid' = ANY(%s)",
+                (sorted(expected),),
+            ).fetchone()[0]
+            first_revisions = conn.execute(
+                "SELECT count(*) FROM submissions_revision r JOIN submissions_submission s "
+                "ON r.submission_id = s.id WHERE r.number = 1 AND s.client_uuid = ANY(%s::uuid[])",
+                (sorted(expected),),
+            ).fetchone()[0]
     stored = [row[0] for row in rows]
     print("\n".join(faults))
-    print(f"{args.reports} reports, {attempts[0]} attempts, {seconds:.1f} s")
+    print(
+        f"{args.reports} reports, {attempts[0]} attempts, {seconds:.1f} s; backlog read {drained:.1f} s after"
+    )
     print(
         f"stored of those sent: {len(stored)} rows, {len(set(stored))} distinct; "
-        f"acknowledged: {len(acknowledged)}"
+        f"acknowledged: {len(acknowledged)}; read: {events} audit events, {first_revisions} first revisions"
     )
     ok = (
-        len(stored) == len(set(stored)) == args.reports
+        len(stored) == len(set(stored)) == args.reports == events == first_revisions
         and set(stored) == expected
         and acknowledged <= set(stored)
     )
     missing = expected - set(stored)
     print(
-        "PASS: every report stored exactly once, every acknowledged report present"
+        "PASS: every report stored and read exactly once, every acknowledged report present"
         if ok
         else f"FAIL: {len(missing)} missing, {len(stored) - len(set(stored))} doubled, "
-        f"{len(acknowledged - set(stored))} acknowledged but absent"
+        f"{len(acknowledged - set(stored))} acknowledged but absent, {events} read events"
     )
     return 0 if ok else 1
 

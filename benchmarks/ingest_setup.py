@@ -32,9 +32,25 @@ def fresh_database(name: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+SIDE_PROCESSES = {
+    "report reader": ["read_reports", "--follow"],
+    "audit sealer": ["audit", "seal", "--follow"],
+}
+
+
 @contextmanager
-def served_mission(database: str, workers: int, *, stations: int = 3000, observers: int = 600):
-    """Load a demo mission into a fresh PostgreSQL database and serve it; yields (port, credentials, env)."""
+def served_mission(
+    database: str,
+    workers: int,
+    *,
+    stations: int = 3000,
+    observers: int = 600,
+    side_processes: bool = True,
+):
+    """Load a demo mission into a fresh PostgreSQL database and serve it as `pollwatch serve`
+    does: gunicorn, and (unless ``side_processes`` is False) the report reader and the audit
+    sealer beside it. Yields (port, credentials, env, gunicorn's process, the side processes
+    by name)."""
     url = fresh_database(database)
     with tempfile.TemporaryDirectory() as data:
         env = {
@@ -86,12 +102,20 @@ def served_mission(database: str, workers: int, *, stations: int = 3000, observe
             ],
             env=env,
         )
+        sides: dict[str, subprocess.Popen] = {}
+        if side_processes:
+            for name, command in SIDE_PROCESSES.items():
+                sides[name] = subprocess.Popen(
+                    [sys.executable, "-m", "pollwatch", *command], env=env
+                )
         try:
             wait_for(port)
-            yield port, credentials, env, server
+            yield port, credentials, env, server, sides
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            for process in [server, *sides.values()]:
+                process.terminate()
+            for process in [server, *sides.values()]:
+                process.wait(timeout=20)
 
 
 def wait_for(port: int, timeout: float = 30.0) -> None:

@@ -30,7 +30,8 @@ Commands with a database (run `pollwatch COMMAND --help`):
   demo               load a simulated election and serve it at http://127.0.0.1:8000
   demo-traffic       play election-day reports against a running demo
   serve              run the web server, the background worker and the audit sealer
-  worker             run the background task worker (--sealer: and the audit sealer)
+  worker             run the task worker and the report reader (--sealer: and the audit sealer)
+  read-reports       read the observer reports received by the web server (--follow: keep reading)
   create-election    create an election with its contest and mission
   import-stations    import polling stations (and geography) from CSV or XLSX
   import-people      import people (observers, supervisors, ...) from CSV or XLSX

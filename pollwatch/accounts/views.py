@@ -54,9 +54,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     oldest one's age in seconds (a growing age: no sealer is running), and how
     many events the sealer set aside as quarantined (see them in the admin). The
     audit never makes the web worker unhealthy: a balancer must not pull it for that.
+    ``reports`` holds the observer reports received but not yet read and the oldest
+    one's age (a growing age: no report reader is running).
     """
-    from pollwatch.audit.models import chain_status  # here: the rest of this module is the site's
+    # Here: the rest of this module is the site's.
+    from pollwatch.audit.models import chain_status
+    from pollwatch.submissions.intake import reader_status
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "audit": chain_status()})
+    return JsonResponse({"status": "ok", "audit": chain_status(), "reports": reader_status()})

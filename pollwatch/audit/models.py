@@ -96,7 +96,21 @@ def record(
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Store one event, inside the caller's transaction; the sealer chains it."""
-    return AuditEvent.objects.create(
+    made = event(kind, actor=actor, election_id=election_id, obj=obj, payload=payload)
+    made.save(force_insert=True)
+    return made
+
+
+def event(
+    kind: str,
+    *,
+    actor: str = "",
+    election_id: int | None = None,
+    obj: models.Model | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One event not yet stored, for a caller that stores many at once (``bulk_create``)."""
+    return AuditEvent(
         at=timezone.now(),
         kind=kind,
         actor=str(actor)[:150],

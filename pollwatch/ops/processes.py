@@ -42,6 +42,13 @@ def task_worker(interval: float = 1.0) -> Child:
     return Child("task worker", pollwatch_command("db_worker", "--interval", str(interval)))
 
 
+def report_reader(interval: float = 0.2) -> Child:
+    """Reads the observer reports the web server received (and answered 202) in batches."""
+    return Child(
+        "report reader", pollwatch_command("read_reports", "--follow", "--interval", str(interval))
+    )
+
+
 def sealer(interval: float = 1.0) -> Child:
     """Links new audit events into the hash chain about once a second (one per deployment)."""
     return Child(
@@ -77,7 +84,7 @@ def serve_children(
     ]
     children = [Child("web server", web, essential=True)]
     if with_worker:
-        children.append(task_worker())
+        children += [task_worker(), report_reader()]
     if with_sealer:
         children.append(sealer())
     return children

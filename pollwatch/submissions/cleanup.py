@@ -32,6 +32,10 @@ def mark_junk(rows: QuerySet[Inbound], *, reason: str, actor: User) -> tuple[int
         pending = list(rows.select_for_update().filter(junk=False).values_list("pk", "election_id"))
         ids = [pk for pk, _ in pending]
         Inbound.objects.filter(pk__in=ids).update(junk=True, junk_reason=reason)
+        # Posts not yet read by the worker never will be.
+        Inbound.objects.filter(pk__in=ids, status=Inbound.Status.STORED).update(
+            status=Inbound.Status.REJECTED, problem=f"junk: {reason}"[:2000]
+        )
         for election_id in sorted({e for _, e in pending}, key=lambda e: e or 0):
             record(
                 "inbound.junk",

@@ -13,7 +13,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,18 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from pollwatch.accounts.boundary import Body
 from pollwatch.accounts.models import TokenBucket
-from pollwatch.audit.models import record
+from pollwatch.audit.models import AuditEvent, event, record
 from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election, PollingStation
 from pollwatch.lib.boundary import UnstorableInput, escape_unstorable, load_json, storable
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 from pollwatch.submissions.models import Inbound, Incident, Revision, Submission
+
+log = logging.getLogger("pollwatch.intake")
 
 
 def sms_client_uuid(inbound: Inbound) -> uuid.UUID:
@@ -55,15 +59,20 @@ class IntakeResult:
     problems: list[dict[str, str]] = field(default_factory=list)
     reply: str = ""
     inbound: Inbound | None = None
+    client_uuid: uuid.UUID | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        key = self.client_uuid or (self.submission.client_uuid if self.submission else None)
+        out: dict[str, Any] = {
             "status": self.status,
-            "client_uuid": str(self.submission.client_uuid) if self.submission else None,
+            "client_uuid": str(key) if key else None,
             "submission": self.submission.pk if self.submission else None,
             "created": self.created,
             "problems": self.problems,
         }
+        if self.status == "received":
+            out["status_url"] = f"/api/o/submissions?uuid={key}"
+        return out
 
 
 def store_inbound(
@@ -135,6 +144,73 @@ def _finish(
     return result
 
 
+@dataclass
+class Report:
+    """One report read and validated, ready to be written: from the app, an SMS or ODK."""
+
+    observer: Membership
+    form: Form
+    station: PollingStation
+    client_uuid: uuid.UUID
+    source: str
+    answers: dict[str, Any]
+    problems: list[dict[str, str]]
+    critical: list[str]
+    inbound: Inbound | None = None
+    observed_at: datetime | None = None
+    reply: str = ""
+    corrects: uuid.UUID | None = None  # the client UUID of the observer's report this corrects
+
+    @property
+    def status(self) -> str:
+        if not self.answers:
+            return Submission.Status.REJECTED
+        return Submission.Status.PARTIAL if self.problems else Submission.Status.ACCEPTED
+
+
+def read_report(
+    observer: Membership,
+    form: Form,
+    station: PollingStation,
+    answers: dict[str, Any],
+    *,
+    client_uuid: uuid.UUID,
+    source: str,
+    inbound: Inbound | None = None,
+    observed_at: datetime | None = None,
+    extra_problems: list[dict[str, str]] | None = None,
+    reply: str = "",
+    comment: str = "",
+    corrects: uuid.UUID | None = None,
+    location: dict[str, float] | None = None,
+) -> Report:
+    """Validate the answers against the form: a :class:`Report` to write (never raises on input)."""
+    from pollwatch.formspec.validate import validate_answers
+
+    validation = validate_answers(form.spec, answers)
+    if comment:
+        validation.answers["_comment"] = comment  # the free text after "@" in an SMS
+    if location:
+        validation.answers["_location"] = (
+            location  # where the phone was (and how far from the station)
+        )
+    problems = [{"code": code, "message": message} for code, message in validation.errors]
+    return Report(
+        observer=observer,
+        form=form,
+        station=station,
+        client_uuid=client_uuid,
+        source=source,
+        answers=validation.answers,
+        problems=problems + (extra_problems or []),
+        critical=list(validation.critical),
+        inbound=inbound,
+        observed_at=observed_at,
+        reply=reply,
+        corrects=corrects,
+    )
+
+
 def submit(
     observer: Membership,
     form: Form,
@@ -149,212 +225,638 @@ def submit(
     reply: str = "",
     comment: str = "",
 ) -> IntakeResult:
-    """Validate and store one submission, once per client UUID.
+    """Validate and store one submission, once per client UUID (a retry returns the first)."""
+    report = read_report(
+        observer,
+        form,
+        station,
+        answers,
+        client_uuid=client_uuid,
+        source=source,
+        inbound=inbound,
+        observed_at=observed_at,
+        extra_problems=extra_problems,
+        reply=reply,
+        comment=comment,
+    )
+    return write_reports([report])[0]
 
-    The inbound row's outcome (status, problems, reply) is written in the same
-    transaction as the submission, so the two never disagree.
+
+def write_reports(reports: list[Report]) -> list[IntakeResult]:
+    """Store reports, each once per (observer, client UUID), with their revisions, incidents,
+    conflict flags, audit events and their inbound rows' outcomes: one transaction, a few
+    queries for the whole batch.
+
+    A report whose key is stored already (a retry) is a duplicate and writes nothing but its
+    inbound row's outcome. Should the database still refuse a key (another process stored it
+    just now), each report is written again on its own, so one never costs the others.
     """
-    # No look-up first: the unique constraint on (observer, client_uuid) says whether this is a retry.
-    from pollwatch.formspec.validate import validate_answers
-
-    validation = validate_answers(form.spec, answers)
-    if comment:
-        validation.answers["_comment"] = comment  # the free text after "@" in an SMS
-    problems = [{"code": code, "message": message} for code, message in validation.errors]
-    problems += extra_problems or []
-    if not validation.answers:
-        status = Submission.Status.REJECTED
-    elif problems:
-        status = Submission.Status.PARTIAL
-    else:
-        status = Submission.Status.ACCEPTED
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(
-                client_uuid=client_uuid,
-                election=observer.election,
-                form=form,
-                station=station,
-                observer=observer,
-                inbound=inbound,
-                source=source,
-                status=status,
-                answers=validation.answers,
-                problems=problems,
-                critical=list(validation.critical),
-                observed_at=observed_at,
-            )
-            Revision.objects.create(
-                submission=submission,
-                number=1,
-                status=status,
-                answers=submission.answers,
-                problems=problems,
-                reason=f"received by {source}",
-            )
-            if form.kind == Form.Kind.INCIDENT or validation.critical:
-                _open_incident(submission, form, validation)
-            _flag_conflicts(submission)
-            record(
+            return _write(reports)
+    except IntegrityError:
+        if len(reports) == 1:
+            # The unique key decided: a retry stored by another process just now.
+            return _write_duplicates_only(reports)
+        return [write_reports([report])[0] for report in reports]
+
+
+def _write_duplicates_only(reports: list[Report]) -> list[IntakeResult]:
+    with transaction.atomic():
+        results = []
+        for report in reports:
+            existing = Submission.objects.filter(
+                observer=report.observer, client_uuid=report.client_uuid
+            ).first()
+            if existing is None:
+                raise IntegrityError("the report could be neither stored nor found")
+            results.append(_duplicate(report, existing))
+        return results
+
+
+def _duplicate(report: Report, existing: Submission) -> IntakeResult:
+    result = IntakeResult("duplicate", existing, False, existing.problems, report.reply)
+    if report.inbound is not None:
+        _finish(
+            report.inbound, result, report.observer.election, report.observer.person, save=False
+        )
+    return result
+
+
+def _write(reports: list[Report]) -> list[IntakeResult]:
+    """The body of :func:`write_reports`, inside its transaction."""
+    results: list[IntakeResult | None] = [None] * len(reports)
+    firsts = [i for i, r in enumerate(reports) if r.corrects is None]
+    keys = {(reports[i].observer.pk, reports[i].client_uuid) for i in firsts}
+    stored: dict[tuple[int, uuid.UUID], Submission] = {}
+    if keys:
+        found = Submission.objects.filter(
+            observer_id__in={k[0] for k in keys}, client_uuid__in={k[1] for k in keys}
+        )
+        stored = {(s.observer_id, s.client_uuid): s for s in found}
+    new: list[tuple[int, Submission]] = []
+    for i in firsts:
+        report = reports[i]
+        key = (report.observer.pk, report.client_uuid)
+        if key in stored:
+            results[i] = _duplicate(report, stored[key])
+            continue
+        submission = Submission(
+            client_uuid=report.client_uuid,
+            election_id=report.observer.election_id,
+            form=report.form,
+            station=report.station,
+            observer=report.observer,
+            inbound=report.inbound,
+            source=report.source,
+            status=report.status,
+            answers=report.answers,
+            problems=report.problems,
+            critical=report.critical,
+            observed_at=report.observed_at,
+        )
+        stored[key] = submission  # a second copy in the same batch is a duplicate of this one
+        new.append((i, submission))
+    Submission.objects.bulk_create([s for _, s in new])
+    Revision.objects.bulk_create(
+        Revision(
+            submission=s,
+            number=1,
+            status=s.status,
+            answers=s.answers,
+            problems=s.problems,
+            reason=f"received by {s.source}",
+            inbound=s.inbound,
+        )
+        for _, s in new
+    )
+    Incident.objects.bulk_create(
+        _incident(s, reports[i])
+        for i, s in new
+        if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
+    )
+    _flag_conflicts([s for _, s in new])
+    events = []
+    for i, submission in new:
+        report = reports[i]
+        if report.inbound is not None:
+            events.append(_stored_event(report.inbound))
+        events.append(
+            event(
                 "submission.received",
-                actor=observer.person.code,
-                election_id=observer.election_id,
+                actor=report.observer.person.code,
+                election_id=report.observer.election_id,
                 obj=submission,
                 payload={
-                    "form": form.code,
-                    "version": form.version,
-                    "station": station.code,
-                    "status": status,
-                    "client_uuid": str(client_uuid),
+                    "form": report.form.code,
+                    "version": report.form.version,
+                    "station": report.station.code,
+                    "status": submission.status,
+                    "client_uuid": str(report.client_uuid),
                     "answers": submission.answers,
                 },
             )
-            if inbound is not None:
-                outcome = IntakeResult(status, submission, True, problems, reply)
-                _finish(inbound, outcome, observer.election, observer.person, save=False)
-                inbound.save(update_fields=["status", "problem", "reply", "election", "person"])
-    except IntegrityError:
-        # A retry: this observer's UUID is stored already (perhaps by another worker just now).
-        # Keys are scoped to the observer, so the answer is always the sender's own submission.
-        existing = Submission.objects.filter(observer=observer, client_uuid=client_uuid).first()
-        if existing is None:
-            raise
-        return IntakeResult("duplicate", existing, False, existing.problems)
-    result = IntakeResult(
-        "partial" if status == Submission.Status.PARTIAL else status,
-        submission,
-        True,
-        problems,
-        reply,
+        )
+        status = "partial" if submission.status == Submission.Status.PARTIAL else submission.status
+        made = IntakeResult(status, submission, True, submission.problems, report.reply)
+        results[i] = made
+        if report.inbound is not None:
+            _finish(
+                report.inbound,
+                made,
+                report.observer.election,
+                report.observer.person,
+                save=False,
+            )
+    for i, report in enumerate(reports):
+        if report.corrects is not None:
+            results[i] = _correct(report)
+            if report.inbound is not None:
+                events.append(_stored_event(report.inbound))
+    AuditEvent.objects.bulk_create(events)
+    inbounds = [r.inbound for r in reports if r.inbound is not None and r.inbound.pk]
+    Inbound.objects.bulk_update(inbounds, ["status", "problem", "reply", "election", "person"])
+    return [result for result in results if result is not None]
+
+
+def _stored_event(inbound: Inbound) -> AuditEvent:
+    """The audit event of a received post, written when it is read (the post itself was one INSERT)."""
+    return event(
+        "inbound.stored",
+        actor=inbound.gateway,
+        obj=inbound,
+        payload={
+            "channel": inbound.channel,
+            "sender": inbound.sender,
+            "sha256": inbound.sha256,
+            "received_at": inbound.received_at.isoformat() if inbound.received_at else "",
+        },
     )
-    result.inbound = inbound
+
+
+def _correct(report: Report) -> IntakeResult:
+    """An observer's correction of an earlier report: a new revision of it, once per client UUID."""
+    assert report.corrects is not None
+    original = (
+        Submission.objects.select_for_update()
+        .filter(observer=report.observer, client_uuid=report.corrects)
+        .first()
+    )
+    if (
+        original is None
+        or original.form.code != report.form.code
+        or original.station_id != report.station.pk
+    ):
+        problem = (
+            f"the report {report.corrects} to correct is not one of yours"
+            if original is None
+            else "a correction must keep the report's form and station"
+        )
+        result = IntakeResult("rejected", problems=[{"code": "corrects", "message": problem}])
+        if report.inbound is not None:
+            _finish(
+                report.inbound, result, report.observer.election, report.observer.person, save=False
+            )
+        return result
+    done = original.revisions.filter(client_uuid=report.client_uuid).first()
+    if done is not None:
+        result = IntakeResult("duplicate", original, False, done.problems, report.reply)
+    else:
+        keep = original.status in (Submission.Status.REJECTED, Submission.Status.QUARANTINED)
+        original.answers = report.answers
+        original.problems = report.problems
+        original.critical = report.critical
+        original.form = report.form
+        original.status = original.status if keep else report.status
+        original.revision += 1
+        original.save(
+            update_fields=[
+                "answers",
+                "problems",
+                "critical",
+                "form",
+                "status",
+                "revision",
+                "updated",
+            ]
+        )
+        Revision.objects.create(
+            submission=original,
+            number=original.revision,
+            status=original.status,
+            answers=original.answers,
+            problems=original.problems,
+            reason=f"corrected by the observer ({report.source})",
+            client_uuid=report.client_uuid,
+            inbound=report.inbound,
+        )
+        record(
+            "submission.corrected",
+            actor=report.observer.person.code,
+            election_id=original.election_id,
+            obj=original,
+            payload={
+                "revision": original.revision,
+                "client_uuid": str(report.client_uuid),
+                "answers": original.answers,
+            },
+        )
+        status = "partial" if report.status == Submission.Status.PARTIAL else report.status
+        result = IntakeResult(status, original, True, original.problems, report.reply)
+    if report.inbound is not None:
+        _finish(
+            report.inbound, result, report.observer.election, report.observer.person, save=False
+        )
     return result
 
 
 SEVERITY_BY_NAME = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
-def _open_incident(submission: Submission, form: Form, validation) -> None:
+def _incident(submission: Submission, report: Report) -> Incident:
     """An incident per incident report, or per report with an alarming answer, as serious as its worst answer."""
     levels = [
-        SEVERITY_BY_NAME.get(form.spec.question(code).alert_severity, 2)
-        for code in validation.critical
+        SEVERITY_BY_NAME.get(report.form.spec.question(code).alert_severity, 2)
+        for code in submission.critical
     ]
     severity = max(levels, default=Incident.Severity.MEDIUM)
-    labels = ", ".join(validation.critical) or form.code
-    Incident.objects.create(
+    labels = ", ".join(submission.critical) or report.form.code
+    return Incident(
         submission=submission,
-        election=submission.election,
+        election_id=submission.election_id,
         station=submission.station,
         severity=severity,
-        summary=f"{form.name}: {labels}",
+        summary=f"{report.form.name}: {labels}",
     )
 
 
-def _flag_conflicts(submission: Submission) -> None:
-    """Several observers at one station: flag both when their answers to the same questions differ."""
+def _flag_conflicts(submissions: list[Submission]) -> None:
+    """Several observers at one station: flag both when their answers to the same questions differ.
+
+    One query for the whole batch: every other report of the same form at the same stations.
+    """
+    live = [s for s in submissions if s.status != Submission.Status.REJECTED]
+    if not live:
+        return
     others = (
         Submission.objects.filter(
-            election=submission.election,
-            form__code=submission.form.code,
-            station=submission.station,
+            election_id__in={s.election_id for s in live},
+            station_id__in={s.station_id for s in live},
+            form__code__in={s.form.code for s in live},
         )
-        .exclude(observer=submission.observer)
-        .exclude(pk=submission.pk)
         .exclude(status=Submission.Status.REJECTED)
+        .values_list("pk", "election_id", "station_id", "form__code", "observer_id", "answers")
     )
-    mine = submission.answers
-    clashing = [
-        other.pk
-        for other in others
-        if any(
-            code in other.answers and other.answers[code] != value for code, value in mine.items()
-        )
-    ]
-    if clashing:
-        Submission.objects.filter(pk__in=[*clashing, submission.pk]).update(conflict=True)
-        submission.conflict = True
+    by_place: dict[tuple[int, int, str], list[tuple[int, int, dict]]] = {}
+    for pk, election_id, station_id, code, observer_id, answers in others:
+        by_place.setdefault((election_id, station_id, code), []).append((pk, observer_id, answers))
+    flagged: set[int] = set()
+    for mine in live:
+        place = (mine.election_id, mine.station_id, mine.form.code)
+        clashing = [
+            pk
+            for pk, observer_id, answers in by_place.get(place, [])
+            if observer_id != mine.observer_id
+            and pk != mine.pk
+            and any(
+                code in answers and answers[code] != value for code, value in mine.answers.items()
+            )
+        ]
+        if clashing:
+            flagged.update([*clashing, mine.pk])
+            mine.conflict = True
+    if flagged:
+        Submission.objects.filter(pk__in=flagged).update(conflict=True)
 
 
-def intake_web(person: Person, body: Body, *, meta: dict | None = None) -> tuple[int, IntakeResult]:
-    """A JSON post from the observer app: (HTTP status, result). The body is stored before it is read.
+DEPLOYMENTS_TTL = 30.0
+_deployments: dict[int, tuple[float, dict[str, Deployment]]] = {}
 
-    The intake contract (docs/reporting.md): what can be judged at once is
-    answered at once with a 4xx naming the field — a body that is not UTF-8,
-    malformed or too deeply nested JSON, unstorable text, a wrong shape, a
-    station that is not the observer's, an unknown form, a date that does not
-    exist. Form validation never refuses the post: its problems come back in
-    the result (and later through the status the app polls).
+
+def deployments_of(person: Person) -> dict[str, Deployment]:
+    """The observer's deployments by station code (with membership, election and station).
+
+    Every report needs them, so each process keeps them for DEPLOYMENTS_TTL seconds; a
+    change to any deployment forgets them in this process at once (the others within the TTL).
     """
-    inbound = store_inbound(
-        Inbound.Channel.WEB,
-        "pwa",
-        body.text,
-        sender=person.code,
-        meta={**(meta or {}), "bytes": body.size},
-        sha256=body.sha256,
-    )
-    inbound.person = person
+    now = time.monotonic()
+    cached = _deployments.get(person.pk)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    rows = Deployment.objects.filter(
+        membership__person=person, membership__role=Role.OBSERVER
+    ).select_related("membership__election", "membership__person", "station")
+    by_station: dict[str, Deployment] = {}
+    for deployment in rows:
+        by_station.setdefault(deployment.station.code, deployment)
+    _deployments[person.pk] = (now + DEPLOYMENTS_TTL, by_station)
+    return by_station
 
-    def fail(http: int, message: str, code: str = "") -> tuple[int, IntakeResult]:
-        return http, _finish(
-            inbound,
-            IntakeResult("rejected", problems=[{"code": code, "message": message}]),
-            person=person,
-        )
 
-    if body.problem:
-        return fail(400, body.problem, "body")
+def forget_deployments(**_: Any) -> None:
+    _deployments.clear()
+
+
+@dataclass
+class WebPost:
+    """A post of the observer app (or of ODK) that passed the checks answered at once."""
+
+    deployment: Deployment
+    form: Form
+    client_uuid: uuid.UUID
+    answers: dict[str, Any]
+    observed_at: datetime | None
+    corrects: uuid.UUID | None
+    location: dict[str, float] | None
+
+
+class Refused(Exception):
+    """A post the intake contract refuses at once: the HTTP status, the message and the field."""
+
+    def __init__(self, http: int, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.http, self.message, self.field = http, message, field
+
+
+def check_web(person: Person, text: str) -> WebPost:
+    """What can be judged at once about a post (docs/reporting.md, "What the server answers"):
+    malformed or too deeply nested JSON, unstorable text, a wrong shape, a station that is not
+    the observer's, an unknown form or form version, a date that does not exist, a photo that
+    is not an image. Raises :class:`Refused` naming the field. Form validation never refuses a
+    post: its problems come back in the status the app polls.
+
+    Both the request (before answering 202) and the worker (reading the stored row) call this,
+    so a post is judged by one rule; the worker finds it refused only when something changed in
+    between (a deployment removed, a form closed).
+    """
     try:
-        payload = load_json(body.text)
+        payload = load_json(text)
     except UnstorableInput as exc:
-        return fail(400, str(exc), exc.field)
+        raise Refused(400, str(exc), exc.field) from None
     if not isinstance(payload, dict):
-        return fail(400, "the body must be a JSON object")
-    try:
-        client_uuid = uuid.UUID(str(payload.get("client_uuid", "")))
-    except ValueError:
-        return fail(400, "client_uuid must be a UUID made by the app", "client_uuid")
+        raise Refused(400, "the body must be a JSON object")
+    client_uuid = _uuid(
+        payload.get("client_uuid"), "client_uuid", "client_uuid must be a UUID made by the app"
+    )
+    corrects = None
+    if payload.get("corrects") not in (None, ""):
+        corrects = _uuid(
+            payload["corrects"], "corrects", "corrects must be the UUID of the report it corrects"
+        )
+        if corrects == client_uuid:
+            raise Refused(400, "a correction needs its own client_uuid", "client_uuid")
     answers = payload.get("answers")
     if not isinstance(answers, dict):
-        return fail(400, "answers must be an object of question code to answer", "answers")
+        raise Refused(400, "answers must be an object of question code to answer", "answers")
     for name in ("station", "form"):
         if not isinstance(payload.get(name), str):
-            return fail(400, f"{name} must be a text code", name)
+            raise Refused(400, f"{name} must be a text code", name)
     try:
         observed_at = _observed_at(payload.get("observed_at"))
     except ValueError as exc:
-        return fail(400, f"observed_at: {exc}", "observed_at")
+        raise Refused(400, f"observed_at: {exc}", "observed_at") from None
+    location = _location(payload.get("location"))
     station_code = payload["station"]
-    deployment = (
-        Deployment.objects.filter(
-            membership__person=person, membership__role=Role.OBSERVER, station__code=station_code
-        )
-        .select_related("membership__election", "membership__person", "station")
-        .first()
-    )
+    deployment = deployments_of(person).get(station_code)
     if deployment is None:
-        return fail(403, f"station {station_code!r} is not one of your deployments", "station")
-    election = deployment.membership.election
-    form = active_forms(election).get(payload["form"].upper())
-    if form is None:
-        known = ", ".join(sorted(active_forms(election)))
-        return fail(400, f"unknown form {payload['form']!r} (forms: {known})", "form")
-    photo_problems = store_photos(form, answers)
+        raise Refused(403, f"station {station_code!r} is not one of your deployments", "station")
+    form = _form_for(deployment.membership.election, payload["form"], payload.get("form_version"))
+    photo_problems = store_photos(form, dict(answers))
     if photo_problems:
-        return fail(400, "; ".join(photo_problems), "photo")
-    result = submit(
-        deployment.membership,
-        form,
-        deployment.station,
+        raise Refused(400, "; ".join(photo_problems), "photo")
+    return WebPost(deployment, form, client_uuid, answers, observed_at, corrects, location)
+
+
+def _uuid(value: object, field: str, message: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value if value is not None else ""))
+    except ValueError:
+        raise Refused(400, message, field) from None
+
+
+def _location(value: object) -> dict[str, float] | None:
+    """The phone's position, if sent: {"lat", "lon", "accuracy" in metres}."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, dict):
+        raise Refused(400, "location must be an object with lat, lon and accuracy", "location")
+    out: dict[str, float] = {}
+    for name, low, high in (("lat", -90, 90), ("lon", -180, 180), ("accuracy", 0, 1e7)):
+        number = value.get(name)
+        if name == "accuracy" and number is None:
+            continue
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int | float)
+            or not low <= number <= high
+        ):
+            raise Refused(
+                400, f"location.{name} must be a number from {low} to {high:g}", "location"
+            )
+        out[name] = float(number)
+    return out
+
+
+_form_versions: dict[tuple[int, str, int], Form] = {}
+
+
+def _form_for(election: Election, code: str, version: object) -> Form:
+    """The election's form by code: the live version, or the version the report was filled in
+    (an app that has not yet fetched the new version still sends the old one's reports)."""
+    forms = active_forms(election)
+    form = forms.get(code.upper())
+    if version in (None, "") or (form is not None and version == form.version):
+        if form is None:
+            known = ", ".join(sorted(forms))
+            raise Refused(400, f"unknown form {code!r} (forms: {known})", "form")
+        return form
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 < version < 2**31:
+        raise Refused(400, "form_version must be a whole number", "form_version")
+    key = (election.pk, code.upper(), version)
+    if key not in _form_versions:
+        older = Form.objects.filter(election=election, code=code.upper(), version=version).first()
+        if older is None:
+            raise Refused(
+                400, f"form {code!r} has no version {version} in this election", "form_version"
+            )
+        _form_versions[key] = older
+    return _form_versions[key]
+
+
+def intake_web(
+    person: Person, body: Body, *, meta: dict | None = None, gateway: str = "pwa"
+) -> tuple[int, IntakeResult]:
+    """A JSON post from the observer app: judged at once as far as the intake contract says,
+    then kept with one INSERT and answered 202; the worker reads it (:func:`process_pending`).
+
+    A refusal is stored too, as a rejected row naming the field, and answered with its 4xx.
+    """
+    meta = {**(meta or {}), "bytes": body.size}
+    try:
+        if body.problem:
+            raise Refused(400, body.problem, "body")
+        post = check_web(person, body.text)
+    except Refused as refused:
+        inbound = store_inbound(
+            Inbound.Channel.WEB,
+            gateway,
+            body.text,
+            sender=person.code,
+            meta=meta,
+            sha256=body.sha256,
+            refused=f"{refused.field} {refused.message}".strip(),
+            person=person,
+        )
+        problem = {"code": refused.field, "message": refused.message}
+        return refused.http, IntakeResult("rejected", problems=[problem], inbound=inbound)
+    inbound = Inbound.objects.create(
+        channel=Inbound.Channel.WEB,
+        gateway=gateway,
+        raw=escape_unstorable(body.text),
+        sha256=body.sha256 or Inbound.digest(body.text),
+        sender=person.code,
+        meta=storable(meta),
+        status=Inbound.Status.STORED,
+        person=person,
+        election=post.deployment.membership.election,
+        client_uuid=post.client_uuid,
+    )
+    return 202, IntakeResult("received", client_uuid=post.client_uuid, inbound=inbound)
+
+
+WORKER_LOCK = 7_318_641  # the intake worker's advisory lock on PostgreSQL: one reader at a time
+
+
+def process_pending(limit: int = 500) -> int:
+    """Read up to ``limit`` received posts, oldest first, in one transaction; returns how many.
+
+    Every post is read exactly once: its outcome is written in the same transaction as its
+    submission, so a worker killed half-way leaves the whole batch waiting for the next run.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [WORKER_LOCK])
+                if not cursor.fetchone()[0]:
+                    return 0
+        waiting = list(
+            Inbound.objects.filter(
+                status=Inbound.Status.STORED, channel=Inbound.Channel.WEB, junk=False
+            )
+            .order_by("pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("person")[:limit]
+        )
+        if not waiting:
+            return 0
+        reports: list[Report] = []
+        refused: list[Inbound] = []
+        events: list[AuditEvent] = []
+        for inbound in waiting:
+            try:
+                reports.append(_report_from(inbound))
+            except Refused as exc:
+                result = IntakeResult(
+                    "rejected", problems=[{"code": exc.field, "message": exc.message}]
+                )
+                _finish(inbound, result, save=False)
+                refused.append(inbound)
+                events.append(_stored_event(inbound))
+            except Exception as exc:  # noqa: BLE001 - one unreadable post must not hold up the rest
+                log.exception("intake: inbound %s could not be read", inbound.pk)
+                problem = {"code": "", "message": f"could not be read: {type(exc).__name__}"}
+                _finish(inbound, IntakeResult("rejected", problems=[problem]), save=False)
+                refused.append(inbound)
+                events.append(_stored_event(inbound))
+        if refused:
+            Inbound.objects.bulk_update(
+                refused, ["status", "problem", "reply", "election", "person"]
+            )
+            AuditEvent.objects.bulk_create(events)
+        write_reports(reports)
+        return len(waiting)
+
+
+def reader_status() -> dict[str, Any]:
+    """Reports received but not yet read, and the oldest one's age in seconds (for /healthz)."""
+    waiting = Inbound.objects.filter(status=Inbound.Status.STORED, channel=Inbound.Channel.WEB)
+    oldest = waiting.order_by("pk").values_list("received_at", flat=True).first()
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return {"waiting": waiting.count(), "oldest_seconds": round(age, 1)}
+
+
+def _report_from(inbound: Inbound) -> Report:
+    if inbound.person is None:
+        raise Refused(401, "the post has no observer")
+    post = check_web(inbound.person, inbound.raw)
+    answers = dict(post.answers)
+    store_photos(post.form, answers)
+    location = post.location and _with_distance(post.location, post.deployment.station)
+    return read_report(
+        post.deployment.membership,
+        post.form,
+        post.deployment.station,
         answers,
-        client_uuid=client_uuid,
+        client_uuid=post.client_uuid,
         source=Inbound.Channel.WEB,
         inbound=inbound,
-        observed_at=observed_at,
+        observed_at=post.observed_at,
+        corrects=post.corrects,
+        location=location,
     )
-    http = 200 if result.status == "duplicate" else 201 if result.status != "rejected" else 422
-    return http, result if result.created else _finish(inbound, result, election, person)
+
+
+def _with_distance(location: dict[str, float], station: PollingStation) -> dict[str, float]:
+    """The phone's position, with its distance in metres from the station when the station has coordinates."""
+    if station.latitude is None or station.longitude is None:
+        return location
+    from math import asin, cos, radians, sin, sqrt
+
+    lat1, lon1, lat2, lon2 = map(
+        radians, (location["lat"], location["lon"], station.latitude, station.longitude)
+    )
+    a = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return {**location, "distance_m": round(2 * 6_371_000 * asin(sqrt(a)))}
+
+
+def statuses(person: Person, values: list[str]) -> list[dict[str, Any]]:
+    """What became of the observer's posts, by the app's client UUIDs (at most 200): the
+    submission's status, a correction's, or "received" while the worker has not read it."""
+    keys: list[uuid.UUID] = []
+    for value in values[:200]:
+        try:
+            keys.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for stored_key, inbound_status, problem in (
+        Inbound.objects.filter(person=person, client_uuid__in=keys)
+        .order_by("pk")
+        .values_list("client_uuid", "status", "problem")
+    ):
+        key = uuid.UUID(str(stored_key))
+        if key in out and out[key]["status"] != "rejected":
+            continue  # a retry: the first post's outcome stands
+        status = "received" if inbound_status == Inbound.Status.STORED else inbound_status
+        problems = [{"code": "", "message": problem}] if problem and status == "rejected" else []
+        out[key] = {"client_uuid": str(key), "status": status, "problems": problems}
+    for submission in Submission.objects.filter(observer__person=person, client_uuid__in=keys):
+        out[uuid.UUID(str(submission.client_uuid))] = {
+            "client_uuid": str(submission.client_uuid),
+            "status": submission.status,
+            "problems": submission.problems,
+            "revision": submission.revision,
+        }
+    for revision in Revision.objects.filter(
+        submission__observer__person=person, client_uuid__in=keys
+    ):
+        out[uuid.UUID(str(revision.client_uuid))] = {
+            "client_uuid": str(revision.client_uuid),
+            "status": revision.status,
+            "problems": revision.problems,
+            "revision": revision.number,
+        }
+    return list(out.values())
 
 
 EARLIEST_OBSERVATION = datetime(2000, 1, 1, tzinfo=UTC)

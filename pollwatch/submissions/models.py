@@ -57,12 +57,24 @@ class Inbound(models.Model):
         help_text="marked as junk by an admin: left out of counts and exports, kept for the audit trail",
     )
     junk_reason = models.TextField(blank=True)
+    client_uuid = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="the app's idempotency key of a report received but perhaps not yet read",
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["sender", "sha256"]),
             models.Index(fields=["person", "received_at"]),
+            models.Index(fields=["person", "client_uuid"]),
+            # The intake worker's queue: only rows still waiting are in it.
+            models.Index(
+                fields=["id"],
+                name="inbound_waiting",
+                condition=models.Q(status="stored"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,12 +193,21 @@ class Revision(models.Model):
     problems = models.JSONField(default=list, blank=True)
     reason = models.TextField(blank=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    client_uuid = models.UUIDField(
+        null=True, blank=True, help_text="the app's key of an observer's correction"
+    )
+    inbound = models.ForeignKey(
+        Inbound, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["submission", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["submission", "number"], name="revision_number_unique")
+            models.UniqueConstraint(fields=["submission", "number"], name="revision_number_unique"),
+            models.UniqueConstraint(
+                fields=["submission", "client_uuid"], name="revision_correction_once"
+            ),
         ]
 
     def __str__(self) -> str:

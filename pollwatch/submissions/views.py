@@ -224,18 +224,7 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
     if person is None:
         return _unauthorised()
     if request.method == "GET":
-        uuids = [u for u in request.GET.getlist("uuid")[:200]]
-        found = Submission.objects.filter(
-            observer__person=person, client_uuid__in=_valid_uuids(uuids)
-        )
-        return JsonResponse(
-            {
-                "submissions": [
-                    {"client_uuid": str(s.client_uuid), "status": s.status, "problems": s.problems}
-                    for s in found
-                ]
-            }
-        )
+        return JsonResponse({"submissions": intake.statuses(person, request.GET.getlist("uuid"))})
     if request.method != "POST":
         return JsonResponse({"error": "use GET or POST"}, status=405)
     meta = {"remote": client_ip(request)}
@@ -257,19 +246,10 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
     if wait:
         return quotas.refuse(request, person, token_hash, 429, wait, why, meta, body)
     http, result = intake.intake_web(person, body, meta=meta)
-    return JsonResponse(result.as_dict(), status=http)
-
-
-def _valid_uuids(values: list[str]) -> list[str]:
-    import uuid
-
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return valid
+    response = JsonResponse(result.as_dict(), status=http)
+    if http == 202:
+        response["Location"] = result.as_dict()["status_url"]
+    return response
 
 
 @login_required

@@ -23,6 +23,7 @@ from django.db import connection
 
 from pollwatch.audit.models import ChainHead, seal_all
 from pollwatch.ops.backups import backup
+from pollwatch.submissions.intake import process_pending
 from pollwatch.submissions.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump and SQLite's backup see commits only
@@ -69,7 +70,8 @@ def reported(client, forms, observer_token, folders):
             content_type="application/json",
             headers={"Authorization": f"Token {observer_token}"},
         )
-        assert response.status_code == 201, response.content
+        assert response.status_code == 202, response.content
+    process_pending()
     seal_all()
     return {s.client_uuid: s.answers for s in Submission.objects.all()}
 

@@ -7,10 +7,10 @@ const app = document.getElementById("app");
 const API = app.dataset.api;
 const DB_NAME = "pollwatch-observer";
 const TEXTS = {
-  en: { stations: "My stations", reports: "My reports", send: "Send now", submit: "Save and send", online: "online", offline: "offline — reports wait here", queued: "waiting to be sent", sent: "sending", accepted: "accepted", partial: "accepted with problems", rejected: "rejected", duplicate: "accepted", reserve: "reserve", back: "← back", required: "required", needed: "Please answer this question.", whole: "Enter a whole number.", below: "The answer cannot be less than {n}.", above: "The answer cannot be more than {n}.", long: "The text is too long (at most {n} characters).", empty: "Answer at least one question before sending.", fix: "Please correct the marked answers; nothing has been sent.", confirm: "Please check the marked answers. If they are right, send anyway.", anyway: "Send anyway", entered: "Entered: {values}" },
-  az: { stations: "Məntəqələrim", reports: "Hesabatlarım", send: "İndi göndər", submit: "Yadda saxla və göndər", online: "onlayn", offline: "oflayn — hesabatlar burada gözləyir", queued: "göndərilməyi gözləyir", sent: "göndərilir", accepted: "qəbul edildi", partial: "problemlərlə qəbul edildi", rejected: "rədd edildi", duplicate: "qəbul edildi", reserve: "ehtiyat", back: "← geri", required: "mütləqdir", needed: "Bu suala cavab verin.", whole: "Tam ədəd daxil edin.", below: "Cavab ən azı {n} olmalıdır.", above: "Cavab ən çoxu {n} ola bilər.", long: "Mətn çox uzundur (ən çoxu {n} simvol).", empty: "Göndərməzdən əvvəl ən azı bir suala cavab verin.", fix: "İşarələnmiş cavabları düzəldin; heç nə göndərilməyib.", confirm: "İşarələnmiş cavabları yoxlayın. Düzdürsə, yenə də göndərin.", anyway: "Yenə də göndər", entered: "Daxil edilib: {values}" },
-  ru: { stations: "Мои участки", reports: "Мои отчёты", send: "Отправить сейчас", submit: "Сохранить и отправить", online: "в сети", offline: "нет сети — отчёты ждут здесь", queued: "ждёт отправки", sent: "отправляется", accepted: "принят", partial: "принят с замечаниями", rejected: "отклонён", duplicate: "принят", reserve: "резерв", back: "← назад", required: "обязательно", needed: "Ответьте на этот вопрос.", whole: "Введите целое число.", below: "Ответ должен быть не меньше {n}.", above: "Ответ должен быть не больше {n}.", long: "Текст слишком длинный (не более {n} символов).", empty: "Перед отправкой ответьте хотя бы на один вопрос.", fix: "Исправьте отмеченные ответы; ничего не отправлено.", confirm: "Проверьте отмеченные ответы. Если они верны, отправьте всё равно.", anyway: "Всё равно отправить", entered: "Введено: {values}" },
-  ur: { stations: "میرے پولنگ اسٹیشن", reports: "میری رپورٹیں", send: "ابھی بھیجیں", submit: "محفوظ کریں اور بھیجیں", online: "آن لائن", offline: "آف لائن — رپورٹیں یہاں انتظار کر رہی ہیں", queued: "بھیجنے کے انتظار میں", sent: "بھیجی جا رہی ہے", accepted: "قبول", partial: "مسائل کے ساتھ قبول", rejected: "مسترد", duplicate: "قبول", reserve: "ریزرو", back: "← واپس", required: "لازمی", needed: "براہِ کرم اس سوال کا جواب دیں۔", whole: "براہِ کرم مکمل عدد درج کریں۔", below: "جواب {n} سے کم نہیں ہو سکتا۔", above: "جواب {n} سے زیادہ نہیں ہو سکتا۔", long: "متن بہت لمبا ہے (زیادہ سے زیادہ {n} حروف)۔", empty: "بھیجنے سے پہلے کم از کم ایک سوال کا جواب دیں۔", fix: "نشان زدہ جوابات درست کریں؛ ابھی کچھ نہیں بھیجا گیا۔", confirm: "نشان زدہ جوابات دیکھ لیں۔ اگر درست ہیں تو پھر بھی بھیج دیں۔", anyway: "پھر بھی بھیجیں", entered: "درج کردہ: {values}" },
+  en: { stations: "My stations", reports: "My reports", send: "Send now", submit: "Save and send", online: "online", offline: "offline — reports wait here", queued: "waiting to be sent", sent: "sending", received: "sent, being checked", accepted: "accepted", partial: "accepted with problems", rejected: "rejected", duplicate: "accepted", reserve: "reserve", back: "← back", required: "required", needed: "Please answer this question.", whole: "Enter a whole number.", below: "The answer cannot be less than {n}.", above: "The answer cannot be more than {n}.", long: "The text is too long (at most {n} characters).", empty: "Answer at least one question before sending.", fix: "Please correct the marked answers; nothing has been sent.", confirm: "Please check the marked answers. If they are right, send anyway.", anyway: "Send anyway", entered: "Entered: {values}" },
+  az: { stations: "Məntəqələrim", reports: "Hesabatlarım", send: "İndi göndər", submit: "Yadda saxla və göndər", online: "onlayn", offline: "oflayn — hesabatlar burada gözləyir", queued: "göndərilməyi gözləyir", sent: "göndərilir", received: "göndərildi, yoxlanılır", accepted: "qəbul edildi", partial: "problemlərlə qəbul edildi", rejected: "rədd edildi", duplicate: "qəbul edildi", reserve: "ehtiyat", back: "← geri", required: "mütləqdir", needed: "Bu suala cavab verin.", whole: "Tam ədəd daxil edin.", below: "Cavab ən azı {n} olmalıdır.", above: "Cavab ən çoxu {n} ola bilər.", long: "Mətn çox uzundur (ən çoxu {n} simvol).", empty: "Göndərməzdən əvvəl ən azı bir suala cavab verin.", fix: "İşarələnmiş cavabları düzəldin; heç nə göndərilməyib.", confirm: "İşarələnmiş cavabları yoxlayın. Düzdürsə, yenə də göndərin.", anyway: "Yenə də göndər", entered: "Daxil edilib: {values}" },
+  ru: { stations: "Мои участки", reports: "Мои отчёты", send: "Отправить сейчас", submit: "Сохранить и отправить", online: "в сети", offline: "нет сети — отчёты ждут здесь", queued: "ждёт отправки", sent: "отправляется", received: "отправлено, проверяется", accepted: "принят", partial: "принят с замечаниями", rejected: "отклонён", duplicate: "принят", reserve: "резерв", back: "← назад", required: "обязательно", needed: "Ответьте на этот вопрос.", whole: "Введите целое число.", below: "Ответ должен быть не меньше {n}.", above: "Ответ должен быть не больше {n}.", long: "Текст слишком длинный (не более {n} символов).", empty: "Перед отправкой ответьте хотя бы на один вопрос.", fix: "Исправьте отмеченные ответы; ничего не отправлено.", confirm: "Проверьте отмеченные ответы. Если они верны, отправьте всё равно.", anyway: "Всё равно отправить", entered: "Введено: {values}" },
+  ur: { stations: "میرے پولنگ اسٹیشن", reports: "میری رپورٹیں", send: "ابھی بھیجیں", submit: "محفوظ کریں اور بھیجیں", online: "آن لائن", offline: "آف لائن — رپورٹیں یہاں انتظار کر رہی ہیں", queued: "بھیجنے کے انتظار میں", sent: "بھیجی جا رہی ہے", received: "بھیج دیا گیا، جانچ جاری ہے", accepted: "قبول", partial: "مسائل کے ساتھ قبول", rejected: "مسترد", duplicate: "قبول", reserve: "ریزرو", back: "← واپس", required: "لازمی", needed: "براہِ کرم اس سوال کا جواب دیں۔", whole: "براہِ کرم مکمل عدد درج کریں۔", below: "جواب {n} سے کم نہیں ہو سکتا۔", above: "جواب {n} سے زیادہ نہیں ہو سکتا۔", long: "متن بہت لمبا ہے (زیادہ سے زیادہ {n} حروف)۔", empty: "بھیجنے سے پہلے کم از کم ایک سوال کا جواب دیں۔", fix: "نشان زدہ جوابات درست کریں؛ ابھی کچھ نہیں بھیجا گیا۔", confirm: "نشان زدہ جوابات دیکھ لیں۔ اگر درست ہیں تو پھر بھی بھیج دیں۔", anyway: "پھر بھی بھیجیں", entered: "درج کردہ: {values}" },
 };
 let me = null;
 let lang = "en";
@@ -469,13 +469,52 @@ async function sync() {
         break;
       }
       const result = await response.json().catch(() => ({}));
-      report.status = response.ok ? (result.status === "partial" ? "partial" : "accepted") : "rejected";
-      report.reason = (result.problems || []).map((p) => `${p.code || ""} ${p.message}`.trim()).join("; ") || result.error || "";
+      if (response.status === 202) {
+        report.status = "received";  // kept by the server; its check comes back through checkStatuses
+      } else {
+        settle(report, response.ok ? result : { ...result, status: "rejected" });
+      }
       await putReport(report);
     }
+    await checkStatuses();
   } finally {
     syncing = false;
     if (!document.getElementById("home").hidden) renderQueue();
+  }
+}
+
+function settle(report, result) {
+  report.status = result.status === "partial" ? "partial" : result.status === "rejected" ? "rejected" : "accepted";
+  report.reason = (result.problems || []).map((p) => `${p.code || ""} ${p.message}`.trim()).join("; ") || result.error || "";
+}
+
+let checkTimer = null;
+let checkDelay = 1000;
+async function checkStatuses() {
+  // Reports the server kept (202) but has not yet read: ask what became of them, soon after
+  // sending and then less and less often (1 s, 2 s, 4 s … up to 30 s) while any is waiting.
+  clearTimeout(checkTimer);
+  const waiting = (await allReports()).filter((r) => r.status === "received").slice(0, 200);
+  if (!waiting.length) { checkDelay = 1000; return; }
+  checkTimer = setTimeout(async () => {
+    await checkStatuses();
+    if (!document.getElementById("home").hidden) renderQueue();
+  }, checkDelay);
+  checkDelay = Math.min(checkDelay * 2, 30000);
+  const query = waiting.map((r) => "uuid=" + encodeURIComponent(r.client_uuid)).join("&");
+  let found;
+  try {
+    const response = await fetch(API + "submissions?" + query, { headers: headers() });
+    if (!response.ok) return;
+    found = (await response.json()).submissions || [];
+  } catch (error) {
+    return;  // offline: ask again on the next sync
+  }
+  for (const report of waiting) {
+    const result = found.find((s) => s.client_uuid === report.client_uuid);
+    if (!result || result.status === "received") continue;
+    settle(report, result);
+    await putReport(report);
   }
 }
 

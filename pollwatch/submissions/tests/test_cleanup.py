@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from pollwatch.audit.models import AuditEvent
 from pollwatch.observers.models import Team
 from pollwatch.submissions.cleanup import mark_junk
+from pollwatch.submissions.intake import process_pending
 from pollwatch.submissions.models import Inbound, ObserverToken, Submission
 from pollwatch.submissions.tests.test_web_intake import payload, post
 from pollwatch.submissions.views import issue_token
@@ -27,6 +28,17 @@ def test_junk_is_kept_marked_and_its_reports_rejected(client, forms, mission, ob
     assert AuditEvent.objects.filter(kind="inbound.junk").exists()
     with pytest.raises(ValueError):
         mark_junk(junk, reason=" ", actor=mission.users["admin"])
+
+
+def test_junk_not_yet_read_is_never_read(client, forms, mission, observer_token):
+    post(client, observer_token, payload(), read=False)
+    rows, rejected = mark_junk(
+        Inbound.objects.all(), reason="leaked token", actor=mission.users["admin"]
+    )
+    assert (rows, rejected) == (1, 0)
+    assert process_pending() == 0 and not Submission.objects.exists()
+    inbound = Inbound.objects.get()
+    assert inbound.status == "rejected" and inbound.problem == "junk: leaked token"
 
 
 def test_revoking_a_whole_mission_signs_every_observer_out(client, forms, mission, observer_token):

@@ -68,7 +68,7 @@ def answer_the_rest(page) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_skip_logic_hides_minutes_late_when_the_station_opened_on_time(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -107,7 +107,7 @@ def test_skip_logic_hides_minutes_late_when_the_station_opened_on_time(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent_until_confirmed(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -146,7 +146,7 @@ def test_a_wrong_sum_is_shown_in_the_observers_language_and_nothing_is_sent_unti
 
 @pytest.mark.django_db(transaction=True)
 def test_every_problem_is_shown_once_and_a_confirmed_report_is_sent_never_silenced(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -200,7 +200,7 @@ def test_every_problem_is_shown_once_and_a_confirmed_report_is_sent_never_silenc
 
 @pytest.mark.django_db(transaction=True)
 def test_the_logic_works_offline_from_the_service_workers_cache(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 

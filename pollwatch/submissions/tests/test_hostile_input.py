@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from pollwatch.audit.models import AuditEvent, seal_all
 from pollwatch.elections.models import Election
 from pollwatch.observers.models import Membership, Mission, Person, Role
-from pollwatch.submissions.intake import sms_client_uuid
+from pollwatch.submissions.intake import process_pending, sms_client_uuid
 from pollwatch.submissions.models import Inbound, Submission
 from pollwatch.submissions.tests.test_sms_intake import send_json
-from pollwatch.submissions.tests.test_web_intake import payload, post
+from pollwatch.submissions.tests.test_web_intake import payload, post, status_of
 from pollwatch.submissions.views import issue_token
 
 
@@ -125,11 +125,16 @@ def test_the_same_key_from_two_observers_makes_two_reports_and_reveals_nothing(
     key = str(uuid.uuid4())
     theirs = post(client, other, payload(client_uuid=key, station="D3-001", answers={"A1": 0}))
     mine = post(client, observer_token, payload(client_uuid=key))
-    assert theirs.status_code == 201 and mine.status_code == 201
-    assert mine.json()["submission"] != theirs.json()["submission"]
+    assert theirs.status_code == 202 and mine.status_code == 202
+    assert Submission.objects.filter(client_uuid=key).count() == 2
     again = post(client, observer_token, payload(client_uuid=key))
-    assert again.json()["status"] == "duplicate"
-    assert again.json()["submission"] == mine.json()["submission"]
+    assert again.status_code == 202 and Submission.objects.filter(client_uuid=key).count() == 2
+    assert Inbound.objects.filter(client_uuid=key, status="duplicate").get().person.code == "1006"
+    # Each sees only their own report's status under the shared key.
+    assert status_of(client, observer_token, key)["problems"] == []
+    assert status_of(client, other, key)["status"] == "accepted"
+    mine_only = Submission.objects.get(client_uuid=key, observer__person__code="1006")
+    assert mine_only.station.code == "D1-001"
 
 
 # 4. Quotas per token: rate and size, with Retry-After; oversized bodies kept by their trace only.
@@ -138,7 +143,7 @@ def test_the_same_key_from_two_observers_makes_two_reports_and_reveals_nothing(
 def test_posts_over_the_rate_get_429_with_retry_after(client, forms, observer_token, settings):
     settings.OBSERVER_API_RATE_LIMIT, settings.OBSERVER_API_RATE_WINDOW = 3, 300
     answers = [post(client, observer_token, payload()).status_code for _ in range(4)]
-    assert answers == [201, 201, 201, 429]
+    assert answers == [202, 202, 202, 429]
     refused = post(client, observer_token, payload())
     assert int(refused["Retry-After"]) >= 1 and refused.json()["retry_after"] >= 1
     assert Submission.objects.count() == 3
@@ -165,7 +170,7 @@ def test_a_token_that_sends_too_many_bytes_a_day_is_stopped(
         post(client, observer_token, payload(answers={"A1": 1, "_comment": "y" * 800})).status_code
         for _ in range(4)
     ]
-    assert statuses[:3] == [201, 201, 201] and statuses[3] == 429
+    assert statuses[:3] == [202, 202, 202] and statuses[3] == 429
 
 
 def test_refusals_leave_a_bounded_trace(client, forms, observer_token, settings):
@@ -285,7 +290,14 @@ BODIES = st.one_of(
             "station": st.sampled_from(["D1-001", "D3-001", ""]),
             "answers": JSONISH,
         },
-        optional={"observed_at": st.text(max_size=30)},
+        optional={
+            "observed_at": st.text(max_size=30),
+            "corrects": st.one_of(st.uuids().map(str), st.text(max_size=10)),
+            "form_version": st.one_of(st.integers(), JSONISH),
+            "location": st.one_of(
+                JSONISH, st.fixed_dictionaries({"lat": st.floats(), "lon": st.floats()})
+            ),
+        },
     ).map(lambda v: json.dumps(v).encode()),
 )
 
@@ -313,6 +325,9 @@ def test_any_body_at_the_observer_api_is_kept_and_answered_below_500(
     )
     assert response.status_code < 500
     assert Inbound.objects.count() == before + 1
+    # The worker reads whatever was accepted, once, and leaves nothing waiting.
+    process_pending()
+    assert not Inbound.objects.filter(status="stored").exists()
     assert client.get("/healthz").status_code == 200
     assert sealed_and_intact()
 
@@ -427,7 +442,7 @@ def test_a_chunked_report_without_content_length_is_read_and_kept(forms, observe
     request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
     request.META["wsgi.input"] = io.BytesIO(body)
     response = api_submissions(request)
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert Inbound.objects.get().raw == body.decode()
 
 
@@ -466,10 +481,13 @@ def test_a_retry_of_a_report_with_a_stored_photo_passes(
     image = b"\xff\xd8\xff\xe0" + b"jpeg" * 50
     data_url = "data:image/jpeg;base64," + base64.b64encode(image).decode()
     first = payload(form="IN", answers={"T": "1", "P": data_url})
-    assert post(client, observer_token, first).status_code == 201
+    assert post(client, observer_token, first).status_code == 202
     stored = Submission.objects.get().answers["P"]
     again = payload(form="IN", answers={"T": "1", "P": stored})
-    assert post(client, observer_token, again).status_code == 201
+    assert post(client, observer_token, again).status_code == 202
+    assert (
+        Submission.objects.count() == 2 and Inbound.objects.filter(status="accepted").count() == 2
+    )
 
 
 def test_the_detail_page_shows_only_the_start_of_a_huge_message(

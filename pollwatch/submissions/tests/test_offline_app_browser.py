@@ -16,7 +16,7 @@ pytestmark = BROWSER_TEST
 
 @pytest.mark.django_db(transaction=True)
 def test_reports_made_offline_are_sent_when_back_online(
-    live_server, browser, mission, forms, observer_token, settings
+    live_server, report_reader, browser, mission, forms, observer_token, settings
 ):
     from playwright.sync_api import expect
 

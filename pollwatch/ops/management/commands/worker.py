@@ -1,13 +1,12 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from pollwatch.ops.processes import run_until_interrupted, sealer, task_worker
+from pollwatch.ops.processes import report_reader, run_until_interrupted, sealer, task_worker
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background task worker (imports and other long work); several may run at once. "
-        "With --sealer, also the audit sealer (exactly one per deployment), both restarted if they die."
+        "Run the background task worker (imports and other long work) and the report reader "
+        "(observer reports received by the web server); several may run at once. With --sealer, also the audit sealer (exactly one per deployment), both restarted if they die."
     )
 
     def add_arguments(self, parser):
@@ -21,8 +20,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if not options["sealer"]:
-            call_command("db_worker", interval=options["interval"])
-            return
-        self.stdout.write("Running the task worker and the audit sealer (Ctrl-C stops)")
-        run_until_interrupted([task_worker(options["interval"]), sealer()])
+        children = [task_worker(options["interval"]), report_reader()]
+        if options["sealer"]:
+            children.append(sealer())
+        names = ", ".join(child.name for child in children)
+        self.stdout.write(f"Running the {names} (Ctrl-C stops)")
+        run_until_interrupted(children)

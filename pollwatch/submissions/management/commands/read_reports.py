@@ -1,0 +1,46 @@
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
+
+from pollwatch.submissions.intake import process_pending
+
+
+class Command(BaseCommand):
+    help = (
+        "Read the observer reports received but not yet read (validate, store, flag), in batches; "
+        "`--follow` keeps reading. `pollwatch serve` and `pollwatch worker` run it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--follow", action="store_true", help="keep reading as reports arrive")
+        parser.add_argument(
+            "--interval", type=float, default=0.2, help="seconds between polls when idle"
+        )
+        parser.add_argument("--batch", type=int, default=500, help="reports read per transaction")
+
+    def handle(self, *args, **options):
+        batch = max(1, options["batch"])
+        if not options["follow"]:
+            total = 0
+            while read := process_pending(batch):
+                total += read
+            self.stdout.write(f"read {total} reports")
+            return
+        try:
+            while True:
+                try:
+                    read = process_pending(batch)
+                except DatabaseError as exc:
+                    # The database went away (a restart): nothing was half-written; try again.
+                    self.stderr.write(f"read-reports: {type(exc).__name__}: {exc}; retrying")
+                    close_old_connections()
+                    from django.db import connection
+
+                    connection.close()
+                    time.sleep(1.0)
+                    continue
+                if read < batch:
+                    time.sleep(options["interval"])
+        except KeyboardInterrupt:
+            return
