@@ -305,6 +305,14 @@ def test_answers_the_form_refuses_are_flagged_as_in_the_app(client, observer):
     assert Submission.objects.get().status == "partial"
 
 
+def test_a_report_with_no_usable_answer_is_rejected_every_time_it_comes(client, observer):
+    xml = filled(download(client, observer), opening(A1="", A2="", A3=""))
+    first, again = submit(client, observer, xml), submit(client, observer, xml)
+    assert first.status_code == again.status_code == 422
+    assert "A1: an answer is required" in message(again)
+    assert Submission.objects.get().status == "rejected"
+
+
 def test_a_photo_attachment_is_stored(client, observer, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     xform = download(client, observer, IN)
