@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("pollwatch.results.urls")),
     path("", include("pollwatch.reports.urls")),
     path("", include("pollwatch.api.urls")),
+    path("odk/", include("pollwatch.submissions.openrosa_urls")),
     path("admin/", admin.site.urls),
 ]
