@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,9 +37,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def wrk_burst(
-    port: int, observers_file: Path, reports: int, connections: int, threads: int
+    port: int, observers_file: Path, reports: int, connections: int, threads: int, url: str
 ) -> dict:
-    """Send ``reports`` reports with wrk; the Lua script prints its figures as one JSON line."""
+    """Send ``reports`` reports with wrk; the Lua script prints its figures as one JSON line.
+
+    Each wrk thread stops itself after its share; should one linger on a connection, wrk is
+    interrupted (SIGINT: it still prints its figures) once the reports are in, or when nothing
+    has arrived for 5 seconds."""
     command = [
         "wrk",
         f"-t{threads}",
@@ -54,9 +59,61 @@ def wrk_burst(
         str(reports),
         str(threads),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    since = last_inbound(url)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    seen, still = 0, time.monotonic()
+    while process.poll() is None:
+        time.sleep(0.5)
+        now = received_since(url, since)
+        if now != seen:
+            seen, still = now, time.monotonic()
+        if now >= reports or time.monotonic() - still > 5:
+            time.sleep(1.0)
+            process.send_signal(signal.SIGINT)
+            break
+    output, _ = process.communicate(timeout=60)
     line = next(line for line in output.splitlines() if line.startswith("{"))
     return json.loads(line)
+
+
+CPU_CLASSES = {
+    "gunicorn": "web (gunicorn)",
+    "read_reports": "report reader",
+    "audit seal": "audit sealer",
+    "postgres": "PostgreSQL",
+    "wrk": "load generator (wrk)",
+}
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by each kind of process on the machine (from /proc)."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not command:
+                command = Path(f"/proc/{pid}/comm").read_text()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for needle, name in CPU_CLASSES.items():
+            if needle in command:
+                used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+                break
+    return used
+
+
+def received_since(url: str, since: int) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM submissions_inbound WHERE id > %s AND client_uuid IS NOT NULL",
+            (since,),
+        ).fetchone()[0]
 
 
 def backlog(url: str) -> int:
@@ -82,7 +139,7 @@ def read_counts(url: str, since_pk: int) -> dict[str, int]:
             ).fetchall()
         )
         made, doubled = conn.execute(
-            "SELECT count(*), count(*) - count(DISTINCT (observer_id, client_uuid)) "
+            "SELECT count(*), count(*) - count(DISTINCT (s.observer_id, s.client_uuid)) "
             "FROM submissions_submission s JOIN submissions_inbound i ON s.inbound_id = i.id "
             "WHERE i.id > %s",
             (since_pk,),
@@ -152,16 +209,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=60_000, help="reports in the burst")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--server-threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--connections", type=int, default=48, help="wrk's open connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--observers", type=int, default=1200, help="observers in the mission")
     parser.add_argument("--sms", type=int, default=0, help="also post this many SMS")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/13",
+        help="REDIS_URL for the quotas (this database is emptied); '' keeps them in PostgreSQL",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_ingest needs wrk (Debian: apt-get install wrk)")
     with (
         served_mission(
-            "pollwatch_ingest", args.workers, stations=3000, observers=args.observers
+            "pollwatch_ingest",
+            args.workers,
+            stations=3000,
+            observers=args.observers,
+            threads=args.server_threads,
+            redis_url=args.redis,
         ) as (port, credentials, env, _server, _sides),
         tempfile.TemporaryDirectory() as folder,
     ):
@@ -170,16 +238,19 @@ def main() -> int:
         observers_file.write_text(
             "".join(f"{o['token']} {o['station']}\n" for o in credentials["observers"])
         )
-        wrk_burst(port, observers_file, 2000, args.connections, args.threads)  # warm caches
+        wrk_burst(port, observers_file, 2000, args.connections, args.threads, url)  # warm-up
         while backlog(url):
             time.sleep(0.2)
         since = last_inbound(url)
-        burst = wrk_burst(port, observers_file, args.reports, args.connections, args.threads)
+        cpu_before = cpu_seconds()
+        burst = wrk_burst(port, observers_file, args.reports, args.connections, args.threads, url)
         ended = time.perf_counter()
+        cpu_burst = cpu_seconds()
         left_at_end = backlog(url)
         while backlog(url) and time.perf_counter() - ended < 600:
             time.sleep(0.2)
         drained = time.perf_counter() - ended
+        cpu_after = cpu_seconds()
         counts = read_counts(url, since)
         sms = None
         if args.sms:
@@ -192,9 +263,10 @@ def main() -> int:
     rate = burst["accepted"] / burst["seconds"]
     kept = sum(v for k, v in counts.items() if k not in {"submissions", "doubled"})
     read = kept - counts.get("stored", 0)
-    lost = burst["accepted"] - kept
+    lost = max(0, burst["accepted"] - kept)  # more kept than 202s: answers cut off by SIGINT
     print(
-        f"\nburst of {burst['requests']:,} reports on PostgreSQL: {args.workers} gunicorn workers, "
+        f"\nburst of {burst['requests']:,} reports on PostgreSQL: {args.workers} gunicorn workers "
+        f"× {args.server_threads} threads, quotas in {'Redis' if args.redis else 'PostgreSQL'}, "
         f"the report reader and the sealer; wrk {args.threads} threads, {args.connections} "
         "connections, loopback"
     )
@@ -218,6 +290,14 @@ def main() -> int:
         f"  raw INSERT/s        {baseline:>8,.0f}   (single-row INSERT, one transaction each, 16 threads)"
     )
     print(f"  reports / raw INSERT: {rate / baseline:.2f}")
+    print("  CPU per report (ms), during the burst and until the backlog was read:")
+    for name in CPU_CLASSES.values():
+        during = cpu_burst.get(name, 0.0) - cpu_before.get(name, 0.0)
+        total = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
+        print(
+            f"    {name:<22}{during / burst['requests'] * 1000:>6.2f}"
+            f"{total / burst['requests'] * 1000:>8.2f}"
+        )
     if sms is not None:
         seconds, latencies = sms
         latencies.sort()

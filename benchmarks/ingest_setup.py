@@ -46,6 +46,8 @@ def served_mission(
     stations: int = 3000,
     observers: int = 600,
     side_processes: bool = True,
+    threads: int = 1,
+    redis_url: str = "",
 ):
     """Load a demo mission into a fresh PostgreSQL database and serve it as `pollwatch serve`
     does: gunicorn, and (unless ``side_processes`` is False) the report reader and the audit
@@ -60,7 +62,12 @@ def served_mission(
             "SECURE_COOKIES": "false",
             "SMS_RATE_LIMIT": "1000000",
             "LOG_LEVEL": "ERROR",
+            "REDIS_URL": redis_url,
         }
+        if redis_url:
+            import redis
+
+            redis.Redis.from_url(redis_url).flushdb()
         subprocess.run(
             [
                 sys.executable,
@@ -91,9 +98,9 @@ def served_mission(
                 "--workers",
                 str(workers),
                 "--threads",
-                "1",
+                str(threads),
                 "--worker-class",
-                "sync",
+                "gthread" if threads > 1 else "sync",
                 "--log-level",
                 "error",
                 "--timeout",

@@ -128,6 +128,9 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = envstr("DATABASE_URL")
+# Rate limits and quotas (login, SMS, observer API) live in Redis when this is set, shared by
+# every web worker and host without a database write per request; else in the database.
+REDIS_URL = envstr("REDIS_URL")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))

@@ -1,4 +1,5 @@
-"""Rate limits: token buckets kept in the database so every web worker shares them."""
+"""Rate limits: token buckets kept in the database (or Redis, with ``REDIS_URL``) so every web
+worker shares them."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+
+from pollwatch.accounts import redis_buckets
 
 
 class TokenBucket(models.Model):
@@ -46,8 +50,11 @@ class TokenBucket(models.Model):
         """Charge every bucket its own share (raw key → Charge), all or none, in one transaction.
 
         Returns None when all were charged, else the raw key of the first full bucket
-        (and nothing is counted). One transaction for several quotas of one request.
+        (and nothing is counted). One transaction for several quotas of one request; with
+        ``REDIS_URL`` set, one Redis call instead (``redis_buckets``, the same rule).
         """
+        if settings.REDIS_URL:
+            return redis_buckets.take_each(settings.REDIS_URL, charges, _hashed)
         now = timezone.now()
         with transaction.atomic():
             locked = _locked(charges, now)
@@ -63,6 +70,9 @@ class TokenBucket(models.Model):
     @staticmethod
     def give_back(capacities: Mapping[str, int], window_seconds: int) -> None:
         """Undo one take() of the same buckets (the attempt turned out not to count)."""
+        if settings.REDIS_URL:
+            redis_buckets.give_back(settings.REDIS_URL, capacities, window_seconds, _hashed)
+            return
         now = timezone.now()
         with transaction.atomic():
             for raw, bucket in _locked(capacities, now).items():

@@ -295,11 +295,14 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
         )
         stored = {(s.observer_id, s.client_uuid): s for s in found}
     new: list[tuple[int, Submission]] = []
+    duplicates: list[AuditEvent] = []
     for i in firsts:
         report = reports[i]
         key = (report.observer.pk, report.client_uuid)
         if key in stored:
             results[i] = _duplicate(report, stored[key])
+            if report.inbound is not None and report.inbound.client_uuid is not None:
+                duplicates.append(_stored_event(report.inbound))  # a post read later
             continue
         submission = Submission(
             client_uuid=report.client_uuid,
@@ -336,25 +339,28 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
         if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
     )
     _flag_conflicts([s for _, s in new])
-    events = []
+    events = duplicates
     for i, submission in new:
         report = reports[i]
+        payload = {
+            "form": report.form.code,
+            "version": report.form.version,
+            "station": report.station.code,
+            "status": submission.status,
+            "client_uuid": str(report.client_uuid),
+            "answers": submission.answers,
+        }
         if report.inbound is not None:
-            events.append(_stored_event(report.inbound))
+            # The post it was read from: one event per report says what arrived, when, and
+            # what it became (a post read later has no event of its own before this one).
+            payload["inbound"] = _inbound_facts(report.inbound)
         events.append(
             event(
                 "submission.received",
                 actor=report.observer.person.code,
                 election_id=report.observer.election_id,
                 obj=submission,
-                payload={
-                    "form": report.form.code,
-                    "version": report.form.version,
-                    "station": report.station.code,
-                    "status": submission.status,
-                    "client_uuid": str(report.client_uuid),
-                    "answers": submission.answers,
-                },
+                payload=payload,
             )
         )
         status = "partial" if submission.status == Submission.Status.PARTIAL else submission.status
@@ -379,18 +385,24 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
     return [result for result in results if result is not None]
 
 
+def _inbound_facts(inbound: Inbound) -> dict[str, Any]:
+    return {
+        "id": inbound.pk,
+        "channel": inbound.channel,
+        "sender": inbound.sender,
+        "sha256": inbound.sha256,
+        "received_at": inbound.received_at.isoformat() if inbound.received_at else "",
+    }
+
+
 def _stored_event(inbound: Inbound) -> AuditEvent:
-    """The audit event of a received post, written when it is read (the post itself was one INSERT)."""
+    """The audit event of a received post that made no new report (a duplicate, a refusal, a
+    correction), written when it is read (the post itself was one INSERT)."""
     return event(
         "inbound.stored",
         actor=inbound.gateway,
         obj=inbound,
-        payload={
-            "channel": inbound.channel,
-            "sender": inbound.sender,
-            "sha256": inbound.sha256,
-            "received_at": inbound.received_at.isoformat() if inbound.received_at else "",
-        },
+        payload=_inbound_facts(inbound),
     )
 
 
@@ -692,6 +704,7 @@ def intake_web(
     A refusal is stored too, as a rejected row naming the field, and answered with its 4xx.
     """
     meta = {**(meta or {}), "bytes": body.size}
+    post: WebPost | None = None
     try:
         if body.problem:
             raise Refused(400, body.problem, "body")
@@ -709,6 +722,8 @@ def intake_web(
         )
         problem = {"code": refused.field, "message": refused.message}
         return refused.http, IntakeResult("rejected", problems=[problem], inbound=inbound)
+    except Exception:  # noqa: BLE001 - a bug in a check must not lose the post: the reader judges it
+        log.exception("intake: a post of %s could not be checked; kept for the reader", person.code)
     inbound = Inbound.objects.create(
         channel=Inbound.Channel.WEB,
         gateway=gateway,
@@ -718,10 +733,10 @@ def intake_web(
         meta=storable(meta),
         status=Inbound.Status.STORED,
         person=person,
-        election=post.deployment.membership.election,
-        client_uuid=post.client_uuid,
+        election=post.deployment.membership.election if post else None,
+        client_uuid=post.client_uuid if post else None,
     )
-    return 202, IntakeResult("received", client_uuid=post.client_uuid, inbound=inbound)
+    return 202, IntakeResult("received", client_uuid=inbound.client_uuid, inbound=inbound)
 
 
 WORKER_LOCK = 7_318_641  # the intake worker's advisory lock on PostgreSQL: one reader at a time
@@ -740,9 +755,8 @@ def process_pending(limit: int = 500) -> int:
                 if not cursor.fetchone()[0]:
                     return 0
         waiting = list(
-            Inbound.objects.filter(
-                status=Inbound.Status.STORED, channel=Inbound.Channel.WEB, junk=False
-            )
+            _waiting()
+            .filter(junk=False)
             .order_by("pk")
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("person")[:limit]
@@ -774,12 +788,36 @@ def process_pending(limit: int = 500) -> int:
             )
             AuditEvent.objects.bulk_create(events)
         write_reports(reports)
+        _mirror_odk_outcomes(waiting)
         return len(waiting)
+
+
+ODK_XML_GATEWAY = "odk"  # the raw XML of an ODK post; its JSON twin ("odk-json") is what is read
+
+
+def _waiting():
+    """Posts received and not yet read (an ODK post's XML is kept beside its JSON twin, which is)."""
+    return Inbound.objects.filter(
+        status=Inbound.Status.STORED, channel=Inbound.Channel.WEB
+    ).exclude(gateway=ODK_XML_GATEWAY)
+
+
+def _mirror_odk_outcomes(read: list[Inbound]) -> None:
+    """An ODK post's XML row takes the outcome of the JSON row made from it."""
+    twins = {row.meta.get("odk_inbound"): row for row in read if isinstance(row.meta, dict)}
+    twins.pop(None, None)
+    if not twins:
+        return
+    xml_rows = list(Inbound.objects.filter(pk__in=list(twins), gateway=ODK_XML_GATEWAY))
+    for xml in xml_rows:
+        twin = twins[xml.pk]
+        xml.status, xml.problem, xml.election = twin.status, twin.problem, twin.election
+    Inbound.objects.bulk_update(xml_rows, ["status", "problem", "election"])
 
 
 def reader_status() -> dict[str, Any]:
     """Reports received but not yet read, and the oldest one's age in seconds (for /healthz)."""
-    waiting = Inbound.objects.filter(status=Inbound.Status.STORED, channel=Inbound.Channel.WEB)
+    waiting = _waiting()
     oldest = waiting.order_by("pk").values_list("received_at", flat=True).first()
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return {"waiting": waiting.count(), "oldest_seconds": round(age, 1)}

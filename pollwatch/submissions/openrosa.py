@@ -472,27 +472,26 @@ def _submitted_form(person: Person, root: ET.Element) -> Form:
 def _hand_to_intake(
     person: Person, payload: dict[str, Any], inbound: Inbound, meta: dict[str, Any]
 ) -> HttpResponse:
-    """The observer app's intake for the payload, as if the app had posted it; its outcome in OpenRosa."""
+    """The observer app's intake for the payload, as if the app had posted it; its outcome in
+    OpenRosa. The payload is kept as a second raw row (gateway "odk-json", pointing at the XML's row)
+    and read by the report reader like the app's posts; the reader writes the outcome on the XML's
+    row too. ODK Collect and Enketo take 202 as success."""
     text = json.dumps(payload, ensure_ascii=False)
     data = text.encode("utf-8")
     body = Body(text, len(data), hashlib.sha256(data).hexdigest(), False, None)
     http, result = intake.intake_web(
-        person, body, meta={"remote": meta["remote"], "via": "odk", "odk_inbound": inbound.pk}
+        person,
+        body,
+        meta={"remote": meta["remote"], "via": "odk", "odk_inbound": inbound.pk},
+        gateway="odk-json",
     )
     problems = "; ".join(p["message"] for p in result.problems)
-    submission = result.submission
-    Inbound.objects.filter(pk=inbound.pk).update(
-        status=result.status if result.status in Inbound.Status.values else "rejected",
-        problem=problems[:2000],
-        election=submission.election if submission else None,
-    )
-    if submission is None:
+    if http != 202:
+        Inbound.objects.filter(pk=inbound.pk).update(
+            status=Inbound.Status.REJECTED, problem=problems[:2000]
+        )
         return _message(http, problems or "the report cannot be read")
-    if submission.status == "rejected":
-        return _message(422, f"Report rejected: {problems}")
-    outcome = submission.status if result.created else f"already received ({submission.status})"
-    text = f"Report {outcome}." + (f" Problems: {problems}" if problems else "")
-    return _message(201, text, nature="submit_success")
+    return _message(202, "Report received; it is checked in a moment.", nature="submit_success")
 
 
 def _refused(inbound: Inbound, problem: str, attachments: Mapping[str, Attachment]) -> None:

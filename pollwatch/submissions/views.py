@@ -4,6 +4,7 @@ import json
 import logging
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -120,6 +122,7 @@ def _refused(gateway: str, body: Body, meta: dict, problem: str, limit: int | No
 
 
 TOKEN_TTL = 30.0
+TOKEN_LAST_USED_EVERY = timedelta(minutes=10)  # a token's last use is written at most this often
 _tokens: dict[str, tuple[float, Person]] = {}
 
 
@@ -148,7 +151,8 @@ def person_and_token(request: HttpRequest) -> tuple[Person | None, str]:
     if token is None:
         _tokens.pop(token_hash, None)
         return None, ""
-    ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+    if token.last_used is None or timezone.now() - token.last_used > TOKEN_LAST_USED_EVERY:
+        ObserverToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
     _tokens[token_hash] = (now + TOKEN_TTL, token.person)
     return token.person, token_hash
 
@@ -242,10 +246,12 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
         message = f"the report is {body.size:,} bytes; at most {limit:,} are accepted"
         return quotas.refuse(request, person, token_hash, 413, 0, message, meta, body)
     charge = quotas.post_and_bytes_wait if small else quotas.bytes_wait
-    wait, why = charge(token_hash, body.size)
-    if wait:
-        return quotas.refuse(request, person, token_hash, 429, wait, why, meta, body)
-    http, result = intake.intake_web(person, body, meta=meta)
+    # The quotas and the report are written in one transaction: one commit per report.
+    with transaction.atomic():
+        wait, why = charge(token_hash, body.size)
+        if wait:
+            return quotas.refuse(request, person, token_hash, 429, wait, why, meta, body)
+        http, result = intake.intake_web(person, body, meta=meta)
     response = JsonResponse(result.as_dict(), status=http)
     if http == 202:
         response["Location"] = result.as_dict()["status_url"]

@@ -59,7 +59,7 @@ def box(page, selector: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_forms_come_in_election_day_order_marked_per_station_with_my_reports_at_the_top(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -109,7 +109,7 @@ def test_forms_come_in_election_day_order_marked_per_station_with_my_reports_at_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_draft_is_kept_on_the_phone_across_a_reload_never_sent_and_can_be_discarded(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -150,7 +150,7 @@ def test_a_draft_is_kept_on_the_phone_across_a_reload_never_sent_and_can_be_disc
 
 @pytest.mark.django_db(transaction=True)
 def test_a_sent_report_is_opened_corrected_and_the_coordinator_sees_two_revisions(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -209,7 +209,7 @@ def test_a_sent_report_is_opened_corrected_and_the_coordinator_sees_two_revision
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_check_comes_back_in_the_forms_own_words_in_the_observers_language(
-    live_server, browser, mission, shipped_forms, observer_token
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -238,7 +238,7 @@ def test_a_failed_check_comes_back_in_the_forms_own_words_in_the_observers_langu
 
 @pytest.mark.django_db(transaction=True)
 def test_urdu_reads_right_to_left_with_the_arrow_mirrored_the_marker_isolated_and_large_targets(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -325,7 +325,7 @@ MAKE_JPEG = """async ([width, height]) => {
 
 @pytest.mark.django_db(transaction=True)
 def test_a_photo_larger_than_1600_px_is_made_smaller_on_the_phone_and_a_small_one_kept(
-    live_server, browser, mission, forms, observer_token, settings, tmp_path
+    live_server, report_reader, browser, mission, forms, observer_token, settings, tmp_path
 ):
     from pathlib import Path
 
@@ -364,7 +364,7 @@ def test_a_photo_larger_than_1600_px_is_made_smaller_on_the_phone_and_a_small_on
 
 @pytest.mark.django_db(transaction=True)
 def test_the_phones_position_goes_with_the_report_when_the_observer_allows_it(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -401,10 +401,10 @@ def test_the_phones_position_goes_with_the_report_when_the_observer_allows_it(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_report_the_server_checks_later_shows_received_then_its_result(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     """The intake's asynchronous answer (202 "received", then GET ?uuid= for the result), played
-    by Playwright in front of the real page: this server still answers 201 at once."""
+    by Playwright in front of the real page, so the waiting state can be seen and timed."""
     from playwright.sync_api import expect
 
     context, page = phone(browser, live_server, observer_token)
