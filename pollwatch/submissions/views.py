@@ -501,6 +501,50 @@ def coverage(request: PollwatchRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
+# The app shell the service worker keeps (static names; the page and manifest are added by sw.js).
+SHELL_STATIC = (
+    "pollwatch/formlogic-0.1.js",
+    "pollwatch/observer-app-0.1.js",
+    "pollwatch/observer-app-0.1.css",
+    "pollwatch/pollwatch-0.1.css",
+    "pollwatch/favicon-0.1.svg",
+)
+SHELL_TEMPLATES = ("observer_app/app.html",)
+_shell_version: dict[tuple, str] = {}
+
+
+def shell_version() -> str:
+    """A short hash of the package version and the shell's files as they are on disk.
+
+    It is written into sw.js, so a deploy that changes any shell file changes
+    sw.js too, and phones install the new worker (and its new cache) in the
+    background. Recomputed only when a file's size or time changes.
+    """
+    from django.contrib.staticfiles import finders
+    from django.template.loader import get_template
+
+    import pollwatch
+
+    paths = [finders.find(name) for name in SHELL_STATIC]
+    paths += [get_template(name).origin.name for name in SHELL_TEMPLATES]  # type: ignore[attr-defined]
+    stats = tuple((str(p), *_size_and_time(str(p))) for p in paths)
+    if stats not in _shell_version:
+        digest = hashlib.sha256(pollwatch.__version__.encode())
+        for path, *_ in stats:
+            digest.update(Path(path).read_bytes() if Path(path).is_file() else path.encode())
+        _shell_version.clear()
+        _shell_version[stats] = digest.hexdigest()[:16]
+    return _shell_version[stats]
+
+
+def _size_and_time(path: str) -> tuple[int, int]:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
 def observer_app(request: HttpRequest) -> HttpResponse:
     """The offline-first observer app; it signs in with the token in its link, not a session."""
     return render(request, "observer_app/app.html")
@@ -508,7 +552,10 @@ def observer_app(request: HttpRequest) -> HttpResponse:
 
 def observer_app_sw(request: HttpRequest) -> HttpResponse:
     response = render(
-        request, "observer_app/sw.js", content_type="application/javascript; charset=utf-8"
+        request,
+        "observer_app/sw.js",
+        {"version": shell_version(), "shell_static": SHELL_STATIC},
+        content_type="application/javascript; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache"
     return response

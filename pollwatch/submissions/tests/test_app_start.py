@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +170,42 @@ def test_me_is_a_fraction_of_the_full_specs(client, mission, shipped_forms, obse
     zipped = me(client, observer_token, **{"Accept-Encoding": "gzip"})
     assert len(plain.content) < len(full) / 2
     assert len(zipped.content) < len(plain.content) / 3
+
+
+def test_the_shell_and_its_worker_are_public_and_carry_no_personal_data(
+    client, mission, forms, observer_token
+):
+    """The app must open signed out (the sign-in screen is in the shell); it signs in by token."""
+    from pollwatch.submissions.views import shell_version
+
+    for signed_in in (False, True):
+        if signed_in:
+            client.force_login(mission.users["observer"])
+        page, worker = client.get("/o/"), client.get("/o/sw.js")
+        assert page.status_code == 200 and worker.status_code == 200
+        assert mission.people["observer"].full_name.encode() not in page.content + worker.content
+        assert f'const VERSION = "{shell_version()}";'.encode() in worker.content
+        assert worker["Cache-Control"] == "no-cache"
+        assert b'"/static/pollwatch/formlogic-0.1.js",' in worker.content
+
+
+def test_the_shell_version_changes_with_any_shell_file(tmp_path, monkeypatch):
+    from django.contrib.staticfiles import finders
+
+    from pollwatch.submissions import views
+
+    copies = {}
+    for name in views.SHELL_STATIC:
+        copies[name] = tmp_path / name.replace("/", "_")
+        copies[name].write_bytes(Path(finders.find(name)).read_bytes())
+    monkeypatch.setattr(finders, "find", lambda name, **kwargs: str(copies[name]))
+    first = views.shell_version()
+    assert views.shell_version() == first
+    target = copies["pollwatch/observer-app-0.1.js"]
+    target.write_bytes(target.read_bytes() + b"\n// a fix\n")
+    second = views.shell_version()
+    assert second != first
+    css = copies["pollwatch/observer-app-0.1.css"]
+    css.write_bytes(css.read_bytes().replace(b"#", b"%", 1))  # same size: the time tells
+    os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 1_000_000))
+    assert views.shell_version() not in (first, second)
