@@ -112,3 +112,51 @@ def test_a_revoked_token_signs_the_app_out_on_the_background_refresh(
         "() => [localStorage.getItem('pollwatch-token'), localStorage.getItem('pollwatch-me')]"
     ) == [None, None]
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_version_is_offered_and_applied_on_reload(
+    live_server, browser, mission, forms, observer_token, monkeypatch
+):
+    from playwright.sync_api import expect
+
+    from pollwatch.submissions import views
+
+    old = views.shell_version()
+    context, page = visit_online(browser, live_server, observer_token)
+    assert page.evaluate("() => caches.keys()") == [f"pollwatch-observer-{old}"]
+    monkeypatch.setattr(views, "shell_version", lambda: "a-new-deploy")
+    # What the browser does by itself on a later navigation: fetch sw.js again.
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    prompt = page.locator("#update")
+    expect(prompt).to_be_visible(timeout=15000)
+    expect(prompt).to_contain_text("A new version of the app is ready.")
+    # The page keeps running on the old version until the observer chooses.
+    assert "pollwatch-observer-a-new-deploy" in page.evaluate("() => caches.keys()")
+    with page.expect_navigation():
+        prompt.locator("button").click()
+    expect(page.locator(STATION)).to_have_count(1)
+    page.wait_for_function(
+        "() => caches.keys().then((keys) => keys.join() === 'pollwatch-observer-a-new-deploy')"
+    )
+    expect(page.locator("#update")).to_be_hidden()
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_update_prompt_speaks_the_observers_language(
+    live_server, browser, mission, forms, observer_token, monkeypatch
+):
+    from playwright.sync_api import expect
+
+    from pollwatch.submissions import views
+
+    person = mission.people["observer"]
+    person.language = "ru"
+    person.save()
+    context, page = visit_online(browser, live_server, observer_token)
+    monkeypatch.setattr(views, "shell_version", lambda: "another-deploy")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    expect(page.locator("#update")).to_contain_text("Готова новая версия", timeout=15000)
+    expect(page.locator("#update button")).to_have_text("Перезагрузить")
+    context.close()
