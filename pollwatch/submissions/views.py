@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -14,8 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -171,46 +175,118 @@ def _unauthorised() -> JsonResponse:
 
 
 def api_me(request: HttpRequest) -> HttpResponse:
-    """The observer app's start data: who I am, my deployments, the forms I fill."""
+    """The observer app's start data: who I am, my deployments, the forms I fill.
+
+    The app keeps the last answer and shows it at once, then asks again with
+    ``If-None-Match``: the ETag is the sha256 of the JSON itself, so any change
+    to a form, a deployment or the observer changes it, and an unchanged answer
+    costs a 304 of a few hundred bytes. Compressed with gzip when the client
+    accepts it (no secret rides in the body and the request needs the token
+    header, which a cross-site page cannot add, so BREACH has nothing to find).
+    """
     person = person_for_token(request)
     if person is None:
         return _unauthorised()
+    body = json.dumps(_me_data(person), ensure_ascii=False, separators=(",", ":")).encode()
+    tag = hashlib.sha256(body).hexdigest()[:32]
+    gzipped = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+    if tag in _etags_asked(request):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(
+            compress_string(body) if gzipped else body, content_type="application/json"
+        )
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+    # One content, two byte sequences: each coding gets its own strong tag (RFC 9110 8.8.3).
+    response["ETag"] = f'"{tag}-gzip"' if gzipped else f'"{tag}"'
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Accept-Encoding"])
+    return response
+
+
+def _etags_asked(request: HttpRequest) -> set[str]:
+    """The content hashes named by If-None-Match, whatever coding's tag (or a proxy's W/) was sent."""
+    asked = set()
+    for entry in request.headers.get("If-None-Match", "").split(","):
+        value = entry.strip().removeprefix("W/").strip('"')
+        asked.add(value.removesuffix("-gzip"))
+    asked.discard("")
+    return asked
+
+
+def _me_data(person: Person) -> dict[str, Any]:
     deployments = Deployment.objects.filter(
         membership__person=person, membership__role=Role.OBSERVER
     ).select_related("station", "membership__election")
     elections = {d.membership.election for d in deployments}
-    forms = []
-    for form in Form.objects.filter(election__in=elections, active=True).order_by("code"):
-        forms.append(
-            {
-                "election": form.election.slug,
-                "code": form.code,
-                "name": form.name,
-                "kind": form.kind,
-                "phase": form.phase,
-                "version": form.version,
-                "spec": form.spec.to_dict(),
-            }
-        )
-    return JsonResponse(
+    forms = [
         {
-            "observer": {
-                "code": person.code,
-                "name": person.full_name,
-                "language": person.language,
-            },
-            "deployments": [
-                {
-                    "election": d.membership.election.slug,
-                    "station": d.station.code,
-                    "name": d.station.name,
-                    "reserve": d.reserve,
-                }
-                for d in deployments
-            ],
-            "forms": forms,
+            "election": form.election.slug,
+            "code": form.code,
+            "name": form.name,
+            "kind": form.kind,
+            "phase": form.phase,
+            "version": form.version,
+            "spec": observer_spec(form.spec.to_dict(), person.language),
         }
-    )
+        for form in Form.objects.filter(election__in=elections, active=True)
+        .select_related("election")
+        .order_by("election__slug", "code")
+    ]
+    return {
+        "observer": {"code": person.code, "name": person.full_name, "language": person.language},
+        "deployments": [
+            {
+                "election": d.membership.election.slug,
+                "station": d.station.code,
+                "name": d.station.name,
+                "reserve": d.reserve,
+            }
+            for d in deployments
+        ],
+        "forms": forms,
+    }
+
+
+# What the phone never reads: the spec's code, version, kind and phase (the form
+# record beside it carries them) and the alert rules, which only the server applies.
+_SERVER_ONLY = ("code", "version", "kind", "phase")
+_QUESTION_SERVER_ONLY = ("critical", "severity")
+
+
+def observer_spec(spec: dict[str, Any], language: str) -> dict[str, Any]:
+    """A form spec (``FormSpec.to_dict()``) cut to what one observer's app uses.
+
+    Texts keep the observer's language, the form's first language (the app's
+    and validate.py's fallback) and English (the app's own fallback); the rest
+    of the spec (codes, kinds, options, ranges, relevance, checks) is whole.
+    """
+    languages = list(spec.get("languages") or [])
+    keep = {language, "en", *languages[:1]}
+
+    def text(value: dict[str, str]) -> dict[str, str]:
+        return {lang: words for lang, words in value.items() if lang in keep} or value
+
+    def question(q: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in q.items() if k not in _QUESTION_SERVER_ONLY}
+        out["label"] = text(q["label"])
+        if "hint" in q:
+            out["hint"] = text(q["hint"])
+        if "options" in q:
+            out["options"] = [{**o, "label": text(o["label"])} for o in q["options"]]
+        return out
+
+    slim = {k: v for k, v in spec.items() if k not in _SERVER_ONLY}
+    slim["languages"] = [lang for lang in languages if lang in keep]
+    slim["name"] = text(spec["name"])
+    slim["groups"] = [
+        {**g, "label": text(g["label"]), "questions": [question(q) for q in g["questions"]]}
+        for g in spec.get("groups", [])
+    ]
+    if "checks" in spec:
+        slim["checks"] = [{**c, "message": text(c["message"])} for c in spec["checks"]]
+    return slim
 
 
 @csrf_exempt
@@ -411,6 +487,50 @@ def coverage(request: PollwatchRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
+# The app shell the service worker keeps (static names; the page and manifest are added by sw.js).
+SHELL_STATIC = (
+    "pollwatch/formlogic-0.1.js",
+    "pollwatch/observer-app-0.1.js",
+    "pollwatch/observer-app-0.1.css",
+    "pollwatch/pollwatch-0.1.css",
+    "pollwatch/favicon-0.1.svg",
+)
+SHELL_TEMPLATES = ("observer_app/app.html",)
+_shell_version: dict[tuple, str] = {}
+
+
+def shell_version() -> str:
+    """A short hash of the package version and the shell's files as they are on disk.
+
+    It is written into sw.js, so a deploy that changes any shell file changes
+    sw.js too, and phones install the new worker (and its new cache) in the
+    background. Recomputed only when a file's size or time changes.
+    """
+    from django.contrib.staticfiles import finders
+    from django.template.loader import get_template
+
+    import pollwatch
+
+    paths = [finders.find(name) for name in SHELL_STATIC]
+    paths += [get_template(name).origin.name for name in SHELL_TEMPLATES]  # type: ignore[attr-defined]
+    stats = tuple((str(p), *_size_and_time(str(p))) for p in paths)
+    if stats not in _shell_version:
+        digest = hashlib.sha256(pollwatch.__version__.encode())
+        for path, *_ in stats:
+            digest.update(Path(path).read_bytes() if Path(path).is_file() else path.encode())
+        _shell_version.clear()
+        _shell_version[stats] = digest.hexdigest()[:16]
+    return _shell_version[stats]
+
+
+def _size_and_time(path: str) -> tuple[int, int]:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
 def observer_app(request: HttpRequest) -> HttpResponse:
     """The offline-first observer app; it signs in with the token in its link, not a session."""
     return render(request, "observer_app/app.html")
@@ -418,7 +538,10 @@ def observer_app(request: HttpRequest) -> HttpResponse:
 
 def observer_app_sw(request: HttpRequest) -> HttpResponse:
     response = render(
-        request, "observer_app/sw.js", content_type="application/javascript; charset=utf-8"
+        request,
+        "observer_app/sw.js",
+        {"version": shell_version(), "shell_static": SHELL_STATIC},
+        content_type="application/javascript; charset=utf-8",
     )
     response["Cache-Control"] = "no-cache"
     return response

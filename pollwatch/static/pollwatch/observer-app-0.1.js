@@ -123,18 +123,30 @@ function showNet() {
   net.classList.toggle("offline", !navigator.onLine);
 }
 
+// The observer's start data, asked for with the tag of the copy kept on the phone.
+// Returns the new data (and keeps it), the kept copy when the server says it is
+// unchanged (304) or cannot be reached, and null when the token is refused (401:
+// signed out, and what was kept for this token is forgotten).
 async function loadMe() {
+  const kept = keptMe();
+  const asked = { ...headers() };
+  if (kept && kept.etag) asked["If-None-Match"] = kept.etag;
   try {
-    const response = await fetch(API + "me", { headers: headers() });
-    if (response.status === 401) { localStorage.removeItem("pollwatch-token"); return null; }
+    // no-store: the copy in localStorage is the cache; a 304 comes back to us as it is.
+    const response = await fetch(API + "me", { headers: asked, cache: "no-store" });
+    if (response.status === 401) {
+      localStorage.removeItem("pollwatch-token");
+      localStorage.removeItem("pollwatch-me");
+      return null;
+    }
+    if (response.status === 304 && kept) return kept.data;
     if (response.ok) {
       const data = await response.json();
-      localStorage.setItem("pollwatch-me", JSON.stringify(data));
+      localStorage.setItem("pollwatch-me", JSON.stringify({ etag: response.headers.get("ETag"), data }));
       return data;
     }
   } catch (error) { /* offline: fall back to what we saw last time */ }
-  const cached = localStorage.getItem("pollwatch-me");
-  return cached ? JSON.parse(cached) : null;
+  return kept ? kept.data : null;
 }
 
 function show(id) {
@@ -1069,33 +1081,105 @@ async function poll() {
   }
 }
 
+// Shows the home screen from the `me` kept on the phone at once, then asks the
+// server in the background and shows the answer only if it changed; the first
+// open (nothing kept) shows home as soon as `me` arrives.
 async function start() {
+  addUpdateTexts();
   const fromLink = new URLSearchParams(location.hash.slice(1)).get("t");
   if (fromLink) {
+    if (fromLink !== token()) localStorage.removeItem("pollwatch-me");
     localStorage.setItem("pollwatch-token", fromLink);
     history.replaceState(null, "", location.pathname);
   }
-  window.addEventListener("online", () => { showNet(); sync(); });
-  window.addEventListener("offline", showNet);
+  if (!start.once) {
+    start.once = true;
+    window.addEventListener("online", () => { showNet(); sync(); });
+    window.addEventListener("offline", showNet);
+    document.getElementById("signin-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const typed = new FormData(event.target).get("token").trim();
+      if (typed !== token()) localStorage.removeItem("pollwatch-me");
+      localStorage.setItem("pollwatch-token", typed);
+      start();
+    });
+    document.getElementById("back").addEventListener("click", renderHome);
+    document.getElementById("sync").addEventListener("click", sync);
+  }
   showNet();
-  document.getElementById("signin-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    localStorage.setItem("pollwatch-token", new FormData(event.target).get("token").trim());
-    start();
-  });
-  document.getElementById("back").addEventListener("click", renderHome);
-  document.getElementById("sync").addEventListener("click", sync);
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register(app.dataset.sw, { scope: "/o/" }).catch(() => {});
-  if (!token()) { show("signin"); return; }
-  me = await loadMe();
-  if (!me) { show("signin"); return; }
+  if (!token()) { show("signin"); registerWorker(); return; }
+  const kept = keptMe();
+  if (kept) await showMe(kept.data);
+  const fresh = await loadMe();
+  if (!fresh) { me = null; show("signin"); registerWorker(); return; }
+  if (!kept || JSON.stringify(fresh) !== JSON.stringify(kept.data)) await showMe(fresh);
+  // After `me`: on a slow line the worker's download of the shell must not delay it.
+  registerWorker();
+  sync();
+  if (!start.polling) start.polling = setInterval(sync, 30000);
+}
+
+start();
+
+// The `me` kept by the last start: {etag, data} (or the bare data an older app kept).
+function keptMe() {
+  try {
+    const kept = JSON.parse(localStorage.getItem("pollwatch-me"));
+    if (!kept || typeof kept !== "object") return null;
+    return "data" in kept ? kept : { etag: null, data: kept };
+  } catch (error) { return null; }
+}
+
+// Takes `data` as the observer's `me`; the home screen is drawn again unless a
+// form is being filled (its answers must not be lost; `back` shows the new home).
+async function showMe(data) {
+  me = data;
   lang = TEXTS[me.observer.language] ? me.observer.language : "en";
   document.documentElement.lang = lang;
   document.documentElement.dir = lang === "ur" ? "rtl" : "ltr";
   document.getElementById("who").textContent = `${me.observer.name} (${me.observer.code})`;
-  await renderHome();
-  sync();
-  setInterval(sync, 30000);
+  if (document.getElementById("fill").hidden) await renderHome();
 }
 
-start();
+// The service worker, and the prompt when it has a new version of the app ready.
+function registerWorker() {
+  if (!("serviceWorker" in navigator) || registerWorker.done) return;
+  registerWorker.done = true;
+  navigator.serviceWorker.register(app.dataset.sw, { scope: "/o/" }).then((registration) => {
+    // A worker waiting already: the app was updated in the background and not restarted since.
+    if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+    registration.addEventListener("updatefound", () => {
+      const incoming = registration.installing;
+      if (!incoming) return;
+      incoming.addEventListener("statechange", () => {
+        // With no controller this is the first install, not an update.
+        if (incoming.state === "installed" && navigator.serviceWorker.controller) offerUpdate(incoming);
+      });
+    });
+  }).catch(() => {});
+}
+
+function offerUpdate(worker) {
+  const bar = document.getElementById("update");
+  if (!bar) return;
+  bar.querySelector("span").textContent = t("updateReady");
+  const button = bar.querySelector("button");
+  button.textContent = t("reload");
+  button.onclick = () => {
+    button.disabled = true;
+    navigator.serviceWorker.addEventListener("controllerchange", () => location.reload());
+    worker.postMessage("skip-waiting");
+  };
+  bar.hidden = false;
+}
+
+// The update prompt's words, beside the app's others in TEXTS.
+function addUpdateTexts() {
+  const words = {
+    en: { updateReady: "A new version of the app is ready.", reload: "Reload" },
+    az: { updateReady: "Tətbiqin yeni versiyası hazırdır.", reload: "Yenidən yüklə" },
+    ru: { updateReady: "Готова новая версия приложения.", reload: "Перезагрузить" },
+    ur: { updateReady: "ایپ کا نیا ورژن تیار ہے۔", reload: "دوبارہ لوڈ کریں" },
+  };
+  for (const [code, texts] of Object.entries(words)) if (TEXTS[code]) Object.assign(TEXTS[code], texts);
+}
