@@ -13,7 +13,7 @@ from pollwatch.testing import BROWSER_TEST
 pytestmark = BROWSER_TEST
 
 PHONE = {"width": 360, "height": 740}
-STATION = "#deployments li strong"
+STATION = "#deployments li .station-title"
 
 
 def visit_online(browser, live_server, token):
@@ -28,7 +28,7 @@ def visit_online(browser, live_server, token):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_app_opens_offline_from_its_cache_after_one_online_visit(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -50,7 +50,7 @@ def test_the_app_opens_offline_from_its_cache_after_one_online_visit(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_kept_stations_show_while_the_server_has_not_answered(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -74,7 +74,7 @@ def test_the_kept_stations_show_while_the_server_has_not_answered(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_changed_me_replaces_the_kept_one_on_screen(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -95,7 +95,7 @@ def test_a_changed_me_replaces_the_kept_one_on_screen(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revoked_token_signs_the_app_out_on_the_background_refresh(
-    live_server, browser, mission, forms, observer_token
+    live_server, report_reader, browser, mission, forms, observer_token
 ):
     from playwright.sync_api import expect
 
@@ -116,7 +116,7 @@ def test_a_revoked_token_signs_the_app_out_on_the_background_refresh(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_new_version_is_offered_and_applied_on_reload(
-    live_server, browser, mission, forms, observer_token, monkeypatch
+    live_server, report_reader, browser, mission, forms, observer_token, monkeypatch
 ):
     from playwright.sync_api import expect
 
@@ -145,7 +145,7 @@ def test_a_new_version_is_offered_and_applied_on_reload(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_update_prompt_speaks_the_observers_language(
-    live_server, browser, mission, forms, observer_token, monkeypatch
+    live_server, report_reader, browser, mission, forms, observer_token, monkeypatch
 ):
     from playwright.sync_api import expect
 
