@@ -142,10 +142,21 @@ def seal(batch: int = SEAL_BATCH) -> int:
             head.seq, head.hash = event.seq, event.hash
             sealed.append(event)
         if sealed:
-            AuditEvent.objects.bulk_update(sealed, ["seq", "prev_hash", "hash"], batch_size=1000)
+            _write_links(sealed)
             head.save(update_fields=["seq", "hash"])
         _quarantine(set_aside)
     return len(ids)
+
+
+def _write_links(sealed: list[AuditEvent]) -> None:
+    """Each event's seq, previous hash and hash: one prepared UPDATE run for all of them
+    (``bulk_update``'s CASE per row costs ten times the CPU of hashing them)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [(e.seq, e.prev_hash, e.hash, e.pk) for e in sealed],
+        )
 
 
 def seal_all() -> int:

@@ -381,8 +381,31 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
                 events.append(_stored_event(report.inbound))
     AuditEvent.objects.bulk_create(events)
     inbounds = [r.inbound for r in reports if r.inbound is not None and r.inbound.pk]
-    Inbound.objects.bulk_update(inbounds, ["status", "problem", "reply", "election", "person"])
+    save_outcomes(inbounds)
     return [result for result in results if result is not None]
+
+
+def save_outcomes(inbounds: list[Inbound]) -> None:
+    """Write the inbound rows' outcomes: one UPDATE per distinct outcome (a batch has a few),
+    not a CASE per row and field as ``bulk_update`` would (ten times the CPU for 500 rows)."""
+    groups: dict[tuple, list[int]] = {}
+    for inbound in inbounds:
+        outcome = (
+            inbound.status,
+            inbound.problem,
+            inbound.reply,
+            inbound.election_id,
+            inbound.person_id,
+        )
+        groups.setdefault(outcome, []).append(inbound.pk)
+    for (status, problem, reply, election_id, person_id), pks in groups.items():
+        Inbound.objects.filter(pk__in=pks).update(
+            status=status,
+            problem=problem,
+            reply=reply,
+            election_id=election_id,
+            person_id=person_id,
+        )
 
 
 def _inbound_facts(inbound: Inbound) -> dict[str, Any]:
@@ -783,9 +806,7 @@ def process_pending(limit: int = 500) -> int:
                 refused.append(inbound)
                 events.append(_stored_event(inbound))
         if refused:
-            Inbound.objects.bulk_update(
-                refused, ["status", "problem", "reply", "election", "person"]
-            )
+            save_outcomes(refused)
             AuditEvent.objects.bulk_create(events)
         write_reports(reports)
         _mirror_odk_outcomes(waiting)
@@ -812,7 +833,7 @@ def _mirror_odk_outcomes(read: list[Inbound]) -> None:
     for xml in xml_rows:
         twin = twins[xml.pk]
         xml.status, xml.problem, xml.election = twin.status, twin.problem, twin.election
-    Inbound.objects.bulk_update(xml_rows, ["status", "problem", "election"])
+    save_outcomes(xml_rows)
 
 
 def reader_status() -> dict[str, Any]:
