@@ -966,6 +966,7 @@ async function renderForm(form, deployment, options = {}) {
       const report = {
         client_uuid: crypto.randomUUID(), form: form.code, station: deployment.station, answers: { ...reading.answers },
         observed_at: now, created: now, status: "queued",
+        form_version: form.version,  // a report filled before an update is judged by its own version
       };
       if (mode === "correct") report.corrects = root;
       const where = gps.position();
@@ -1008,6 +1009,7 @@ async function sync() {
       };
       if (report.corrects) body.corrects = report.corrects;
       if (report.location) body.location = report.location;
+      if (Number.isInteger(report.form_version)) body.form_version = report.form_version;
       let response;
       try {
         response = await fetch(API + "submissions", { method: "POST", headers: headers(), body: JSON.stringify(body) });

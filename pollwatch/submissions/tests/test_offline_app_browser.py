@@ -7,6 +7,8 @@ when the browser is missing, and says so.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pollwatch.testing import BROWSER_TEST, sign_in_browser
@@ -44,6 +46,8 @@ def test_reports_made_offline_are_sent_when_back_online(
     context.set_offline(False)
     expect(page.locator("#queue .status-accepted")).to_have_count(2, timeout=15000)
     assert Submission.objects.filter(station__code="D1-001", form__code="OP").count() == 2
+    # Each post names the form version it was filled in (accepted after an update too).
+    assert {json.loads(s.inbound.raw)["form_version"] for s in Submission.objects.all()} == {1}
 
     sign_in_browser(context, live_server.url, mission.users["coordinator"])
     dashboard = context.new_page()
