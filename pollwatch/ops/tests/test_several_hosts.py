@@ -106,6 +106,7 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_next_upstream error timeout http_502 non_idempotent;
+            proxy_read_timeout 120s;
         }}
     }}
 }}
