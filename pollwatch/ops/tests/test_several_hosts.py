@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -129,7 +130,8 @@ def request(
         connection.close()
 
 
-def wait_until(check, timeout: float, what: str, poll: float = 0.2):
+def wait_until(check, timeout: float, what: str, poll: float = 0.2, show=None):
+    """``check()``'s first truthy answer; on time-out an error naming ``what`` and ``show()``."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -140,7 +142,7 @@ def wait_until(check, timeout: float, what: str, poll: float = 0.2):
         except OSError as error:
             last = error
         time.sleep(poll)
-    raise AssertionError(f"{what} within {timeout:.0f} s (last: {last!r})")
+    raise AssertionError(f"{what} within {timeout:.0f} s: {show() if show else last!r}")
 
 
 def healthy(port: int) -> bool:
@@ -163,10 +165,11 @@ class Processes:
     """Every process the test starts, each in its own session; stopped in ``stop_all``."""
 
     def __init__(self, folder: Path, env: dict[str, str]):
-        self.folder, self.env, self.started = folder, env, []
+        self.folder, self.env = folder, env
+        self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - the child keeps its copy
         process = subprocess.Popen(
             command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -191,7 +194,7 @@ class Processes:
                 pass
 
 
-def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_path):
+def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_path: Path) -> None:
     nginx = nginx_binary()
     data = tmp_path / "data"
     logs = tmp_path / "logs"
@@ -209,7 +212,7 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
             "PYTHONUNBUFFERED": "1",
         }
         pollwatch = [sys.executable, "-m", "pollwatch"]
-        subprocess.run(
+        demo = subprocess.run(
             [
                 *pollwatch,
                 "demo",
@@ -220,10 +223,11 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
                 str(OBSERVERS),
             ],
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=120,
         )
+        assert demo.returncode == 0, demo.stderr[-3000:]
         observers = json.loads((data / "demo-observers.json").read_text())["observers"]
         assert len(observers) == OBSERVERS
 
@@ -364,18 +368,22 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
                 return found if len(found) == REPORTS and "received" not in found else None
 
             statuses = wait_until(
-                all_read, 40, "the report reader did not read every report", poll=0.5
+                all_read,
+                40,
+                "the report reader did not read every report",
+                poll=0.5,
+                show=lambda: Counter(outcomes()),
             )
             assert set(statuses) <= {"accepted", "partial"}, sorted(set(statuses))
 
             import psycopg
 
             with psycopg.connect(database) as conn:
-                (count,) = conn.execute(
+                row = conn.execute(
                     "SELECT count(*) FROM submissions_submission WHERE client_uuid = ANY(%s::uuid[])",
                     [[client_uuid for client_uuid, *_ in posted]],
                 ).fetchone()
-            assert count == REPORTS
+            assert row == (REPORTS,)  # each report read once: no second submission for a retry
 
             def settled() -> dict | None:
                 status, health = request(front, "GET", "/healthz")
@@ -383,7 +391,17 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
                 done = health["audit"]["unsealed"] == 0 and health["reports"]["waiting"] == 0
                 return health if done else None
 
-            health = wait_until(settled, 30, "the sealer did not seal every audit event", poll=0.5)
+            health = wait_until(
+                settled,
+                30,
+                "the sealer did not seal every audit event",
+                poll=0.5,
+                show=lambda: request(front, "GET", "/healthz"),
+            )
             assert health["audit"]["quarantined"] == 0
+        except BaseException:
+            for log in sorted(logs.glob("*.log")):  # shown by pytest with the failure
+                print(f"--- {log.name} (last lines)", *log.read_text().splitlines()[-15:], sep="\n")
+            raise
         finally:
             processes.stop_all()
