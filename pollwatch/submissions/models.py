@@ -182,6 +182,23 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.form.code} at {self.station.code} by {self.observer.person.code}"
 
+    FAR_FROM_STATION_M = 500
+    """A report sent from further than this from its station, beyond the phone's own
+    accuracy, is flagged for coordinators (the observer may have reported from elsewhere)."""
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        """Where the phone was when the report was sent, if the observer shared it."""
+        value = self.answers.get("_location") if isinstance(self.answers, dict) else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def far_from_station(self) -> bool:
+        where = self.location
+        if not where or "distance_m" not in where:
+            return False
+        return where["distance_m"] - where.get("accuracy", 0) > self.FAR_FROM_STATION_M
+
 
 class Revision(models.Model):
     """Every state a submission has been in: the first intake, each edit and each decision."""

@@ -398,6 +398,7 @@ def _detail_context(submission: Submission, reviewer: bool, error: str = "") -> 
             value,
         )
         for code, value in submission.answers.items()
+        if code != "_location"  # shown above the answers, with its distance
     ]
     return {
         "submission": submission,

@@ -278,6 +278,17 @@ def test_the_phones_position_is_kept_with_its_distance_from_the_station(
     assert location["accuracy"] == 20 and 990 <= location["distance_m"] <= 1010
     bad = post(client, observer_token, payload(location={"lat": 123, "lon": 0}))
     assert bad.status_code == 400 and "location.lat" in bad.json()["problems"][0]["message"]
+    # Coordinators see the distance, and a report sent far from its station is flagged.
+    far = Submission.objects.get()  # 1 km away, ±20 m: beyond the 500 m allowed
+    assert far.far_from_station
+    sent(client, observer_token, payload(location={"lat": 40.4095, "lon": 49.8671, "accuracy": 30}))
+    near = Submission.objects.exclude(pk=far.pk).get()
+    assert not near.far_from_station and near.location["distance_m"] < 50
+    client.force_login(mission.users["coordinator"])
+    page = client.get(f"/e/test-election/submissions/{far.pk}/").content.decode()
+    assert "m from the station" in page and "far from the station" in page
+    listing = client.get("/e/test-election/submissions/").content.decode()
+    assert listing.count("far from the station") == 1
 
 
 def test_a_deployment_removed_before_the_report_is_read_rejects_it_by_name(
