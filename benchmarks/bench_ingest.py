@@ -76,34 +76,43 @@ def wrk_burst(
     return json.loads(line)
 
 
-CPU_CLASSES = {
-    "gunicorn": "web (gunicorn)",
-    "read_reports": "report reader",
-    "audit seal": "audit sealer",
-    "postgres": "PostgreSQL",
-    "wrk": "load generator (wrk)",
-}
-
-
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by each kind of process on the machine (from /proc)."""
+def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, float]:
+    """CPU seconds used so far by this run's processes (from /proc): gunicorn's master and
+    workers, each side process, PostgreSQL's backends of this run's database, and wrk."""
     import os
 
     ticks = os.sysconf("SC_CLK_TCK")
+    side_names = {pid: name for name, pid in sides.items()}
     used: dict[str, float] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid_text in filter(str.isdigit, os.listdir("/proc")):
+        pid = int(pid_text)
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if not command:
-                command = Path(f"/proc/{pid}/comm").read_text()
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        for needle, name in CPU_CLASSES.items():
-            if needle in command:
-                used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
-                break
+        parent = int(fields[1])
+        if pid == server or parent == server:
+            name = "web (gunicorn)"
+        elif pid in side_names:
+            name = side_names[pid]
+        elif command.startswith("postgres:") and f" {database} " in command:
+            name = "PostgreSQL"
+        elif command.startswith("wrk "):
+            name = "load generator (wrk)"
+        else:
+            continue
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return used
+
+
+CPU_NAMES = [
+    "web (gunicorn)",
+    "report reader",
+    "audit sealer",
+    "PostgreSQL",
+    "load generator (wrk)",
+]
 
 
 def received_since(url: str, since: int) -> int:
@@ -230,7 +239,7 @@ def main() -> int:
             observers=args.observers,
             threads=args.server_threads,
             redis_url=args.redis,
-        ) as (port, credentials, env, _server, _sides),
+        ) as (port, credentials, env, server, sides),
         tempfile.TemporaryDirectory() as folder,
     ):
         url = env["DATABASE_URL"]
@@ -242,15 +251,20 @@ def main() -> int:
         while backlog(url):
             time.sleep(0.2)
         since = last_inbound(url)
-        cpu_before = cpu_seconds()
+        pids = {name: process.pid for name, process in sides.items()}
+
+        def cpu() -> dict[str, float]:
+            return cpu_seconds(server.pid, pids, "pollwatch_ingest")
+
+        cpu_before = cpu()
         burst = wrk_burst(port, observers_file, args.reports, args.connections, args.threads, url)
         ended = time.perf_counter()
-        cpu_burst = cpu_seconds()
+        cpu_burst = cpu()
         left_at_end = backlog(url)
         while backlog(url) and time.perf_counter() - ended < 600:
             time.sleep(0.2)
         drained = time.perf_counter() - ended
-        cpu_after = cpu_seconds()
+        cpu_after = cpu()
         counts = read_counts(url, since)
         sms = None
         if args.sms:
@@ -291,7 +305,7 @@ def main() -> int:
     )
     print(f"  reports / raw INSERT: {rate / baseline:.2f}")
     print("  CPU per report (ms), during the burst and until the backlog was read:")
-    for name in CPU_CLASSES.values():
+    for name in CPU_NAMES:
         during = cpu_burst.get(name, 0.0) - cpu_before.get(name, 0.0)
         total = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         print(

@@ -4,7 +4,12 @@ import threading
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollwatch.settings")
-application = get_wsgi_application()
+site = get_wsgi_application()
+
+from pollwatch.intake_wsgi import with_intake_path  # noqa: E402
+
+# Observer reports skip the site's middleware (pollwatch/intake_wsgi.py says why and what stays).
+application = with_intake_path(site)
 
 # The warm-up thread's modules (numpy, altair, vl-convert and the figures over them) are
 # imported here, in the main thread, before it starts: a heavy package imported by two
