@@ -54,10 +54,16 @@ def nginx_binary() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on the loopback address (all held open while chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @contextmanager
@@ -231,8 +237,7 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
         observers = json.loads((data / "demo-observers.json").read_text())["observers"]
         assert len(observers) == OBSERVERS
 
-        web_ports = [free_port(), free_port()]
-        front = free_port()
+        *web_ports, front = free_ports(3)
         processes = Processes(logs, env)
         try:
             webs = [
@@ -318,20 +323,34 @@ def test_two_web_hosts_behind_nginx_share_the_load_and_survive_one_stopping(tmp_
             assert all(answer["status"] == "received" for *_, answer in posted)
 
             # Both web hosts took posts, and after the second stopped the first took them all.
-            served = [
-                sum(
-                    '"POST /api/o/submissions' in line and '" 202 ' in line
-                    for line in (logs / f"web{n}.log").read_text().splitlines()
-                )
-                for n in (1, 2)
-            ]
+            # (A server writes a request's log line just after it answers: the last may lag.)
+            def gunicorn_posts() -> list[int]:
+                return [
+                    sum(
+                        '"POST /api/o/submissions' in line and '" 202 ' in line
+                        for line in (logs / f"web{n}.log").read_text().splitlines()
+                    )
+                    for n in (1, 2)
+                ]
+
+            served = wait_until(
+                lambda: sum(gunicorn_posts()) >= REPORTS and gunicorn_posts(),
+                10,
+                "the web hosts did not log every post",
+                show=gunicorn_posts,
+            )
             assert served[0] >= 100 and served[1] >= 30, served
-            assert sum(served) >= REPORTS
-            lines = [
-                line
-                for line in (logs / "access.log").read_text().splitlines()
-                if line.startswith("POST ")
-            ]
+
+            def nginx_posts() -> list[str]:
+                text = (logs / "access.log").read_text()
+                return [line for line in text.splitlines() if line.startswith("POST ")]
+
+            lines = wait_until(
+                lambda: len(nginx_posts()) >= REPORTS and nginx_posts(),
+                10,
+                "nginx did not log every post",
+                show=lambda: len(nginx_posts()),
+            )
             assert len(lines) == REPORTS and all(" 202 " in line for line in lines)
             last_upstream = {
                 phase: [
