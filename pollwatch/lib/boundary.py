@@ -118,6 +118,16 @@ def _parse_constant(name: str) -> Any:
     raise _Refused(f"{name} is not a number JSON allows")
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is refused (which value was meant cannot be known)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _Refused(f"the key {escape_unstorable(twice)[:60]!r} is given twice")
+    return value
+
+
 def load_json(
     text: str,
     *,
@@ -128,7 +138,7 @@ def load_json(
     """Parse ``text`` as JSON that every later step can store; raise :class:`UnstorableInput` otherwise.
 
     Refused, with the field's path where there is one: malformed JSON (line and
-    column), nesting deeper than ``max_depth``, integers longer than
+    column), a key given twice in one object, nesting deeper than ``max_depth``, integers longer than
     ``max_integer_digits``, NaN/Infinity and overflowing floats, and strings
     (values or keys) holding NUL or a lone surrogate — unless ``escape_text``,
     which keeps such strings with the characters escaped (for text a person
@@ -140,6 +150,7 @@ def load_json(
             parse_int=lambda digits: _parse_int(digits, max_integer_digits),
             parse_float=_parse_float,
             parse_constant=_parse_constant,
+            object_pairs_hook=_object,
         )
     except _Refused as exc:
         raise UnstorableInput("", exc.message) from None

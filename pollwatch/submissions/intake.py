@@ -443,7 +443,7 @@ def _correct(report: Report) -> IntakeResult:
         or original.station_id != report.station.pk
     ):
         problem = (
-            f"the report {report.corrects} to correct is not one of yours"
+            f"{report.corrects} is not a report of yours"
             if original is None
             else "a correction must keep the report's form and station"
         )
@@ -706,7 +706,7 @@ def _form_for(election: Election, code: str, version: object) -> Form:
             raise Refused(400, f"unknown form {code!r} (forms: {known})", "form")
         return form
     if isinstance(version, bool) or not isinstance(version, int) or not 0 < version < 2**31:
-        raise Refused(400, "form_version must be a whole number", "form_version")
+        raise Refused(400, "form_version must be a version number (1, 2, …)", "form_version")
     key = (election.pk, code.upper(), version)
     if key not in _form_versions:
         older = Form.objects.filter(election=election, code=code.upper(), version=version).first()

@@ -436,7 +436,7 @@ function questionInput(question, ctx) {
   wrap.dataset.kind = question.kind;
   const title = document.createElement("span");
   title.className = "q-title";
-  title.append(bdi(question.code, "q-code"), " ", label(question.label));
+  title.append(bdi(question.code, "q-code"), " ", bdi(label(question.label), "q-label"));  // a label in another script keeps its own direction
   if (question.required) title.append(textElement("span", " *", "q-required"));
   wrap.append(title);
   const name = question.code;
@@ -745,6 +745,34 @@ function cancelDraft() {
   pendingDraft = null;
 }
 const DRAFT_DELAY_MS = 700;
+// Leaving the page (a reload, a closed tab, the phone switching apps) saves at once what the
+// last 0.7 s held: the observer's last answers must not wait for the timer.
+// IndexedDB opens asynchronously and a page being unloaded does not wait for it, so the draft
+// is also written synchronously to localStorage, and moved into IndexedDB at the next start.
+const RESCUED_DRAFT = "pollwatch-draft-rescue";
+function rescueDraft() {
+  if (!pendingDraft) return;
+  try {
+    localStorage.setItem(RESCUED_DRAFT, JSON.stringify(pendingDraft.snapshot()));
+  } catch (error) {
+    // over the storage quota (a large photo): the draft saved before the last change stands
+  }
+  flushDraft();
+}
+async function restoreRescuedDraft() {
+  const text = localStorage.getItem(RESCUED_DRAFT);
+  if (!text) return;
+  try {
+    const draft = JSON.parse(text);
+    const filled = draft && (Object.keys(draft.values || {}).length || Object.keys(draft.photos || {}).length);
+    if (draft && draft.key && filled) await putDraft(draft);
+  } catch (error) {
+    // unreadable: nothing to restore
+  }
+  localStorage.removeItem(RESCUED_DRAFT);
+}
+window.addEventListener("pagehide", rescueDraft);
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") rescueDraft(); });
 
 function fieldValues(element) {
   const values = {};
@@ -895,22 +923,23 @@ async function renderForm(form, deployment, options = {}) {
     submit.hidden = true;
   }
 
+  const snapshot = () => ({
+    key, form: form.code, station: deployment.station, election: deployment.election, mode, root,
+    values: fieldValues(element), photos: { ...photos }, saved: new Date().toISOString(),
+  });
   const saveDraft = async () => {
-    const values = fieldValues(element);
-    if (!Object.keys(values).length && !Object.keys(photos).length) {
+    const draft = snapshot();
+    if (!Object.keys(draft.values).length && !Object.keys(photos).length) {
       await dropDraft(key);
       return;
     }
-    await putDraft({
-      key, form: form.code, station: deployment.station, election: deployment.election, mode, root,
-      values, photos: { ...photos }, saved: new Date().toISOString(),
-    });
+    await putDraft(draft);
     draftState.textContent = t("draft_saved");
   };
   const scheduleDraft = () => {
     if (!key) return;
     cancelDraft();
-    pendingDraft = { save: saveDraft, timer: setTimeout(flushDraft, DRAFT_DELAY_MS) };
+    pendingDraft = { save: saveDraft, snapshot, timer: setTimeout(flushDraft, DRAFT_DELAY_MS) };
   };
 
   let tried = false;          // after the first try, problems follow every change
@@ -1111,6 +1140,7 @@ async function start() {
   showNet();
   if (!token()) { show("signin"); registerWorker(); return; }
   const kept = keptMe();
+  await restoreRescuedDraft();
   if (kept) await showMe(kept.data);
   const fresh = await loadMe();
   if (!fresh) { me = null; show("signin"); registerWorker(); return; }

@@ -108,6 +108,25 @@ def test_forms_come_in_election_day_order_marked_per_station_with_my_reports_at_
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_last_answers_before_a_reload_are_in_the_draft(
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
+):
+    """Leaving the page saves at once: answers typed just before a reload are not lost."""
+    from playwright.sync_api import expect
+
+    context, page = phone(browser, live_server, observer_token)
+    page.click("#deployments button[data-form='PR']")
+    page.fill("input[name=RV]", "1500")
+    page.fill("input[name=VA]", "812")
+    page.reload()  # at once: well inside the 0.7 s the typing timer waits
+    page.wait_for_selector("#deployments button[data-form='PR']")
+    page.click("#deployments button[data-form='PR']")
+    expect(page.locator("#form-note .draft-restored")).to_contain_text("Your draft from")
+    expect(page.locator("input[name=VA]")).to_have_value("812")
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_draft_is_kept_on_the_phone_across_a_reload_never_sent_and_can_be_discarded(
     live_server, report_reader, browser, mission, shipped_forms, observer_token
 ):

@@ -234,7 +234,10 @@ def test_a_correction_of_someone_elses_or_an_unknown_report_is_rejected(
     client, forms, observer_token
 ):
     result = sent(client, observer_token, payload(corrects=str(uuid.uuid4())))
-    assert result["status"] == "rejected" and "not one of yours" in result["problems"][0]["message"]
+    assert (
+        result["status"] == "rejected"
+        and "not a report of yours" in result["problems"][0]["message"]
+    )
     assert not Submission.objects.exists()
     refused = post(client, observer_token, payload(corrects="nope"))
     assert refused.status_code == 400 and refused.json()["problems"][0]["code"] == "corrects"
@@ -304,4 +307,12 @@ def test_a_deployment_removed_before_the_report_is_read_rejects_it_by_name(
         result["status"] == "rejected"
         and "not one of your deployments" in result["problems"][0]["message"]
     )
+    assert Inbound.objects.get().status == "rejected"
+
+
+def test_a_key_given_twice_is_refused_by_name(client, forms, observer_token):
+    raw = '{"client_uuid": "%s", "form": "IC", "form": "OP", "station": "D1-001", "answers": {}}'
+    response = post(client, observer_token, None, raw=raw % uuid.uuid4())
+    assert response.status_code == 400
+    assert "'form' is given twice" in response.json()["problems"][0]["message"]
     assert Inbound.objects.get().status == "rejected"
