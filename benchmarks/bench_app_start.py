@@ -56,7 +56,7 @@ TARGETS = {"first open": 8.0, "later open": 1.5, "offline open": 1.0}
 # performance.now() (ms since the navigation began) once the stations are on the home screen.
 STATIONS_SHOWN = """() => {
   const home = document.getElementById("home");
-  return home && !home.hidden && document.querySelector("#deployments li strong")
+  return home && !home.hidden && document.querySelector("#deployments li .station-title, #deployments li strong")
     ? performance.now() : false;
 }"""
 
