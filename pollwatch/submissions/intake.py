@@ -163,7 +163,7 @@ class Report:
 
     @property
     def status(self) -> str:
-        if not self.answers:
+        if not any(code != "_location" for code in self.answers):  # a position is not an answer
             return Submission.Status.REJECTED
         return Submission.Status.PARTIAL if self.problems else Submission.Status.ACCEPTED
 

@@ -316,3 +316,8 @@ def test_a_key_given_twice_is_refused_by_name(client, forms, observer_token):
     assert response.status_code == 400
     assert "'form' is given twice" in response.json()["problems"][0]["message"]
     assert Inbound.objects.get().status == "rejected"
+
+
+def test_a_position_without_any_valid_answer_is_still_rejected(client, forms, observer_token):
+    body = payload(answers={"A1": "maybe"}, location={"lat": 40.4, "lon": 49.8})
+    assert sent(client, observer_token, body)["status"] == "rejected"
