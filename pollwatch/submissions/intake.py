@@ -878,6 +878,34 @@ def _with_distance(location: dict[str, float], station: PollingStation) -> dict[
     return {**location, "distance_m": round(2 * 6_371_000 * asin(sqrt(a)))}
 
 
+SENT_SHOWN = 200
+
+
+def sent_by(person: Person) -> list[dict[str, Any]]:
+    """The observer's latest reports (at most SENT_SHOWN) as the app keeps them: so a new or
+    wiped phone shows what was sent, marks forms done, and can correct them."""
+    rows = (
+        Submission.objects.filter(observer__person=person, observer__role=Role.OBSERVER)
+        .select_related("form", "station")
+        .order_by("-created", "-pk")[:SENT_SHOWN]
+    )
+    return [
+        {
+            "client_uuid": str(s.client_uuid),
+            "form": s.form.code,
+            "form_version": s.form.version,
+            "station": s.station.code,
+            "status": s.status,
+            "problems": s.problems,
+            "revision": s.revision,
+            "answers": {k: v for k, v in s.answers.items() if not k.startswith("_")},
+            "created": s.created.isoformat(),
+            "observed_at": s.observed_at.isoformat() if s.observed_at else None,
+        }
+        for s in rows
+    ]
+
+
 def statuses(person: Person, values: list[str]) -> list[dict[str, Any]]:
     """What became of the observer's posts, by the app's client UUIDs (at most 200): the
     submission's status, a correction's, or "received" while the worker has not read it."""

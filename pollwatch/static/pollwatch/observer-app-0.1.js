@@ -1072,10 +1072,36 @@ async function sync() {
       await putReport(report);
     }
     await poll();
+    await adoptSent();
   } finally {
     syncing = false;
     if (!document.getElementById("home").hidden) renderHome();
   }
+}
+
+// Reports the server has from this observer but this phone does not (a new or wiped phone):
+// kept as sent, so My reports lists them, their forms are marked done, and they can be corrected.
+let adopted = false;
+async function adoptSent() {
+  if (adopted) return;
+  let found;
+  try {
+    const response = await fetch(API + "submissions", { headers: headers() });
+    if (!response.ok) return;
+    found = (await response.json()).submissions || [];
+  } catch (error) {
+    return;  // offline: try on the next sync
+  }
+  const known = new Set((await allReports()).map((r) => r.client_uuid));
+  for (const sent of found) {
+    if (known.has(sent.client_uuid) || !SERVER_STATUSES.has(sent.status)) continue;
+    await putReport({
+      client_uuid: sent.client_uuid, form: sent.form, station: sent.station, answers: sent.answers || {},
+      form_version: sent.form_version, status: sent.status, problems: sent.problems || [],
+      observed_at: sent.observed_at || sent.created, created: sent.created, from_server: true,
+    });
+  }
+  adopted = true;
 }
 
 // Reports the server has but has not checked yet: ask for their status on every sync and,

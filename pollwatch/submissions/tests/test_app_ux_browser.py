@@ -44,8 +44,11 @@ def in_outbox(page) -> int:
             const open = indexedDB.open("pollwatch-observer", 1);
             open.onupgradeneeded = () => open.result.createObjectStore("queue", { keyPath: "client_uuid" });
             open.onsuccess = () => {
-              const request = open.result.transaction("queue").objectStore("queue").count();
-              request.onsuccess = () => { open.result.close(); resolve(request.result); };
+              const request = open.result.transaction("queue").objectStore("queue").getAll();
+              request.onsuccess = () => {
+                open.result.close();
+                resolve(request.result.filter((r) => !r.from_server).length);
+              };
             };
         })"""
     )
@@ -105,6 +108,14 @@ def test_forms_come_in_election_day_order_marked_per_station_with_my_reports_at_
     page.click("#tab-forms")
     expect(page.locator("#deployments")).to_be_visible()
     context.close()
+
+    # A new (or wiped) phone of the same observer shows what was sent, done.
+    fresh_context, fresh = phone(browser, live_server, observer_token)
+    fresh_op = fresh.locator("#deployments button[data-form='OP']")
+    expect(fresh_op.locator(".mark-done")).to_have_text("done", timeout=15000)
+    fresh.click("#tab-reports")
+    expect(fresh.locator("#queue .status-accepted")).to_have_count(1)
+    fresh_context.close()
 
 
 @pytest.mark.django_db(transaction=True)

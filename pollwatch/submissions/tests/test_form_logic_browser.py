@@ -36,14 +36,15 @@ def open_form(browser, live_server, token, code):
 
 
 def queued(page) -> int:
-    """Reports in the app's IndexedDB queue, whatever their status."""
+    """Reports in the app's IndexedDB queue made on this phone (not those a new phone learns
+    from the server), whatever their status."""
     return page.evaluate(
         """() => new Promise((resolve) => {
             const open = indexedDB.open("pollwatch-observer", 1);
             open.onupgradeneeded = () => open.result.createObjectStore("queue", { keyPath: "client_uuid" });
             open.onsuccess = () => {
-              const request = open.result.transaction("queue").objectStore("queue").count();
-              request.onsuccess = () => resolve(request.result);
+              const request = open.result.transaction("queue").objectStore("queue").getAll();
+              request.onsuccess = () => resolve(request.result.filter((r) => !r.from_server).length);
             };
         })"""
     )

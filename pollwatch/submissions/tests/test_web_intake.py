@@ -321,3 +321,21 @@ def test_a_key_given_twice_is_refused_by_name(client, forms, observer_token):
 def test_a_position_without_any_valid_answer_is_still_rejected(client, forms, observer_token):
     body = payload(answers={"A1": "maybe"}, location={"lat": 40.4, "lon": 49.8})
     assert sent(client, observer_token, body)["status"] == "rejected"
+
+
+def test_a_new_phone_learns_what_its_observer_sent_and_nothing_else(
+    client, mission, forms, observer_token
+):
+    from pollwatch.submissions.views import issue_token
+
+    mine = payload(answers={"A1": 1, "A2": 5, "A3": 1, "_comment": "x"})
+    sent(client, observer_token, mine)
+    other = issue_token(mission.people["other_observer"])
+    sent(client, other, payload(station="D3-001"))  # may be refused; never listed as mine
+    listed = client.get(
+        "/api/o/submissions", headers={"Authorization": f"Token {observer_token}"}
+    ).json()["submissions"]
+    assert [s["client_uuid"] for s in listed] == [mine["client_uuid"]]
+    assert listed[0]["answers"] == {"A1": 1, "A2": 5, "A3": 1} and listed[0]["form"] == "OP"
+    assert listed[0]["status"] == "accepted" and listed[0]["station"] == "D1-001"
+    assert client.get("/api/o/submissions").status_code == 401
