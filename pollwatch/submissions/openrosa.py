@@ -51,14 +51,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pollwatch.accounts import throttle
 from pollwatch.accounts.boundary import (
-    KEPT_PREFIX_BYTES,
     Body,
     content_length,
     read_body,
     stores_raw_first,
 )
 from pollwatch.accounts.http import client_ip
-from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election
 from pollwatch.formspec.spec import FormSpec
@@ -518,23 +516,7 @@ def _refuse(
     body: Body | None = None,
 ) -> HttpResponse:
     """A quota or size refusal in OpenRosa, traced as the observer app's are (quotas.refuse)."""
-    if TokenBucket.take(
-        {f"observer-refusal-traces:{token_hash}": quotas.TRACES_PER_WINDOW},
-        settings.OBSERVER_API_RATE_WINDOW,
-    ):
-        trace = {**meta, "refused": status}
-        if body is not None:
-            trace |= {"bytes": body.size, "sha256": body.sha256, "kept_bytes": KEPT_PREFIX_BYTES}
-        intake.store_inbound(
-            Inbound.Channel.WEB,
-            "odk",
-            body.text[:KEPT_PREFIX_BYTES] if body is not None else "",
-            sender=person.code,
-            meta=trace,
-            sha256=body.sha256 if body is not None else "",
-            refused=message,
-            person=person,
-        )
+    quotas.trace_refusal(person, token_hash, status, message, meta, body, gateway="odk")
     response = _message(status, message)
     if retry_after:
         response["Retry-After"] = str(retry_after)

@@ -78,11 +78,7 @@ def refuse(
     body: Body | None = None,
 ) -> JsonResponse:
     """The refusal (with ``Retry-After`` when waiting helps), and a bounded trace in the raw table."""
-    if TokenBucket.take(
-        {f"observer-refusal-traces:{token_hash}": TRACES_PER_WINDOW},
-        settings.OBSERVER_API_RATE_WINDOW,
-    ):
-        _keep_trace(person, status, message, meta, body)
+    trace_refusal(person, token_hash, status, message, meta, body)
     response = JsonResponse(
         {
             "status": "rejected",
@@ -97,13 +93,33 @@ def refuse(
     return response
 
 
-def _keep_trace(person: Person, status: int, message: str, meta: dict, body: Body | None) -> None:
+def trace_refusal(
+    person: Person,
+    token_hash: str,
+    status: int,
+    message: str,
+    meta: dict,
+    body: Body | None = None,
+    *,
+    gateway: str = "pwa",
+) -> None:
+    """Keep a refused post's trace (size, sha256, first 4 KB), at most TRACES_PER_WINDOW per token."""
+    if TokenBucket.take(
+        {f"observer-refusal-traces:{token_hash}": TRACES_PER_WINDOW},
+        settings.OBSERVER_API_RATE_WINDOW,
+    ):
+        _keep_trace(person, status, message, meta, body, gateway)
+
+
+def _keep_trace(
+    person: Person, status: int, message: str, meta: dict, body: Body | None, gateway: str
+) -> None:
     trace_meta = {**meta, "refused": status}
     if body is not None:
         trace_meta |= {"bytes": body.size, "sha256": body.sha256, "kept_bytes": KEPT_PREFIX_BYTES}
     store_inbound(
         Inbound.Channel.WEB,
-        "pwa",
+        gateway,
         body.text[:KEPT_PREFIX_BYTES] if body is not None else "",
         sender=person.code,
         meta=trace_meta,
