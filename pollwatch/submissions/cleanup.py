@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election
 from pollwatch.observers.models import Person, Role
+from pollwatch.submissions import lookups
 from pollwatch.submissions.intake import decide
 from pollwatch.submissions.models import Inbound, ObserverToken, Submission
 
@@ -84,7 +85,7 @@ class Scope:
 
 def revoke_tokens(scope: Scope, *, reason: str, actor: str) -> int:
     """Revoke every live token of the people in ``scope``; returns how many. Web workers forget a
-    revoked token within 30 seconds (``submissions/views.py``'s TOKEN_TTL)."""
+    revoked token within about a second (``submissions/lookups.py``)."""
     tokens = ObserverToken.objects.filter(person__in=scope.people())
     return revoke_token_rows(
         tokens, reason=reason, actor=actor, election=scope.election, scope=str(scope)
@@ -110,6 +111,11 @@ def revoke_token_rows(
             .values_list("pk", "person__code", "person__mission__election_id")
         )
         ObserverToken.objects.filter(pk__in=[pk for pk, _, _ in live]).update(revoked=True)
+        lookups.changed(
+            ObserverToken.objects.filter(pk__in=[pk for pk, _, _ in live]).values_list(
+                "person_id", flat=True
+            )
+        )
         elections = {e for _, _, e in live} or ({election.pk} if election else set())
         for election_id in sorted(elections):
             codes = sorted({code for _, code, e in live if e == election_id})

@@ -275,3 +275,16 @@ class ObserverToken(models.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LookupChange(models.Model):
+    """A change that makes the intake's remembered look-ups stale: a token revoked, a deployment
+    or membership changed (``submissions/lookups.py``). Every process reads the new rows about
+    once a second and forgets what they name: the person's, or everything when no person is named.
+    """
+
+    person_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"look-ups of {self.person_id or 'everyone'} changed at {self.at:%H:%M:%S}"

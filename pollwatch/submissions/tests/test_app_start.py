@@ -51,7 +51,7 @@ def test_a_revoked_token_gets_401(client, mission, forms, observer_token):
 
     assert me(client, observer_token).status_code == 200
     ObserverToken.objects.update(revoked=True)
-    _tokens.clear()  # what each worker does by itself after TOKEN_TTL seconds
+    _tokens.clear()  # what each worker does by itself when a look-up changes or expires
     assert me(client, observer_token).status_code == 401
 
 
