@@ -493,3 +493,36 @@ def test_a_report_the_server_checks_later_shows_received_then_its_result(
     expect(op.locator(".mark-done")).to_have_count(1)
     assert len(posted) == 1  # polled, not sent again
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_sent_while_the_last_one_is_on_its_way_goes_right_after_it(
+    live_server, report_reader, browser, mission, forms, observer_token
+):
+    """The round that sends the first report read the outbox before the second was in it:
+    the second goes in the round after, not 30 s later with the timer."""
+    from playwright.sync_api import expect
+
+    context, page = phone(browser, live_server, observer_token)
+    held = []
+
+    def hold_the_first_post(route):
+        if route.request.method == "POST" and not held:
+            held.append(route)  # answered below, once the second report is saved
+        else:
+            route.continue_()
+
+    page.route("**/api/o/submissions*", hold_the_first_post)
+    for count, (form, field) in enumerate(
+        (("OP", "input[name=A1][value='1']"), ("IN", "input[name=T][value='1']")), start=1
+    ):
+        page.click(f"#deployments button[data-form='{form}']")
+        page.wait_for_selector("#fill:not([hidden])")
+        page.check(field)
+        page.click("#form button[type=submit]")
+        # Listed on the home screen: the app has asked for a round after saving it.
+        expect(page.locator("#queue li.report")).to_have_count(count)
+    assert len(held) == 1  # the first round is still on its way
+    held[0].continue_()
+    expect(page.locator("#queue .status-accepted")).to_have_count(2, timeout=10000)
+    context.close()
