@@ -422,6 +422,7 @@ def test_the_phones_position_goes_with_the_report_when_the_observer_allows_it(
 
     # The choice is remembered; unticked, no position is sent.
     page.click("#deployments button[data-form='OP']")
+    page.wait_for_selector("#fill:not([hidden])")  # the new form's box, not the last form's
     expect(page.locator("#gps")).to_be_checked()
     page.uncheck("#gps")
     page.check("input[name=A1][value='0']")
