@@ -55,7 +55,19 @@ def in_outbox(page) -> int:
 
 
 def box(page, selector: str) -> dict:
-    found = page.locator(selector).first.bounding_box()
+    """The first match's box, read in the page in one step once the fonts are in. The home
+    screen is drawn again when the app's first sync ends, just after it first shows: an
+    element found by a locator can be replaced before its box is read (None)."""
+    found = page.evaluate(
+        """async (selector) => {
+            await document.fonts.ready;
+            const element = document.querySelector(selector);
+            if (!element || !element.getClientRects().length) return null;
+            const { x, y, width, height } = element.getBoundingClientRect();
+            return { x, y, width, height };
+        }""",
+        selector,
+    )
     assert found is not None, selector
     return found
 
