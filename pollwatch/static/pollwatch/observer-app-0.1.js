@@ -1023,10 +1023,16 @@ function asDataUrl(file) {
 const SERVER_STATUSES = new Set(["accepted", "partial", "rejected", "verified", "quarantined"]);
 
 let syncing = false;
+// Asked for while a round was on its way (a report saved as the last one went out): that
+// round read the outbox before the new report was in it, so one more round follows it,
+// not the 30 s timer.
+let syncAgain = false;
 let notBefore = 0;  // the server asked us to wait (429 Retry-After) until this time
 async function sync() {
-  if (syncing || !token() || Date.now() < notBefore) return;
+  if (syncing) { syncAgain = true; return; }
+  if (!token() || Date.now() < notBefore) return;
   syncing = true;
+  syncAgain = false;
   try {
     for (const report of await allReports()) {
       if (!WAITING.has(report.status)) continue;
@@ -1076,6 +1082,7 @@ async function sync() {
   } finally {
     syncing = false;
     if (!document.getElementById("home").hidden) renderHome();
+    if (syncAgain) sync();
   }
 }
 
