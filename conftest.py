@@ -29,11 +29,11 @@ def _fresh_process_caches():
     cache.clear()
     try:
         from pollwatch.checklists.models import forget_active_forms
-        from pollwatch.submissions.views import _tokens
+        from pollwatch.submissions import lookups
     except Exception:  # the pure-core tests run without Django
         return
     forget_active_forms()
-    _tokens.clear()
+    lookups.reset()
 
 
 @pytest.fixture(scope="session")

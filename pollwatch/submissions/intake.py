@@ -389,25 +389,26 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
 
 def save_outcomes(inbounds: list[Inbound]) -> None:
     """Write the inbound rows' outcomes: one UPDATE per distinct outcome (a batch has a few),
-    not a CASE per row and field as ``bulk_update`` would (ten times the CPU for 500 rows)."""
+    not a CASE per row and field as ``bulk_update`` would (ten times the CPU for 500 rows).
+
+    The row's election and person are written only where reading set them (an SMS's sender
+    found): a post of the app has both from the start, and writing them would make each of
+    its rows an outcome of its own."""
     groups: dict[tuple, list[int]] = {}
     for inbound in inbounds:
+        links = (inbound.election_id, inbound.person_id)
         outcome = (
             inbound.status,
             inbound.problem,
             inbound.reply,
-            inbound.election_id,
-            inbound.person_id,
+            None if links == getattr(inbound, "loaded_links", None) else links,
         )
         groups.setdefault(outcome, []).append(inbound.pk)
-    for (status, problem, reply, election_id, person_id), pks in groups.items():
-        Inbound.objects.filter(pk__in=pks).update(
-            status=status,
-            problem=problem,
-            reply=reply,
-            election_id=election_id,
-            person_id=person_id,
-        )
+    for (status, problem, reply, links), pks in groups.items():
+        fields: dict[str, Any] = {"status": status, "problem": problem, "reply": reply}
+        if links is not None:
+            fields["election_id"], fields["person_id"] = links
+        Inbound.objects.filter(pk__in=pks).update(**fields)
 
 
 def _inbound_facts(inbound: Inbound) -> dict[str, Any]:
@@ -530,33 +531,43 @@ def _incident(submission: Submission, report: Report) -> Incident:
 def _flag_conflicts(submissions: list[Submission]) -> None:
     """Several observers at one station: flag both when their answers to the same questions differ.
 
-    One query for the whole batch: every other report of the same form at the same stations.
+    Two queries for the whole batch: who else reported the same form at the same stations, then
+    the answers only where someone else did (a station seldom has a second observer).
     """
     live = [s for s in submissions if s.status != Submission.Status.REJECTED]
     if not live:
         return
-    others = (
+    reported = (
         Submission.objects.filter(
             election_id__in={s.election_id for s in live},
             station_id__in={s.station_id for s in live},
             form__code__in={s.form.code for s in live},
         )
         .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "election_id", "station_id", "form__code", "observer_id", "answers")
+        .values_list("pk", "election_id", "station_id", "form__code", "observer_id")
     )
-    by_place: dict[tuple[int, int, str], list[tuple[int, int, dict]]] = {}
-    for pk, election_id, station_id, code, observer_id, answers in others:
-        by_place.setdefault((election_id, station_id, code), []).append((pk, observer_id, answers))
+    by_place: dict[tuple[int, int, str], list[tuple[int, int]]] = {}
+    for pk, election_id, station_id, code, observer_id in reported:
+        by_place.setdefault((election_id, station_id, code), []).append((pk, observer_id))
+    shared = {place: rows for place, rows in by_place.items() if len({o for _, o in rows}) > 1}
+    if not shared:
+        return
+    answers_of = dict(
+        Submission.objects.filter(
+            pk__in=[pk for rows in shared.values() for pk, _ in rows]
+        ).values_list("pk", "answers")
+    )
     flagged: set[int] = set()
     for mine in live:
         place = (mine.election_id, mine.station_id, mine.form.code)
         clashing = [
             pk
-            for pk, observer_id, answers in by_place.get(place, [])
+            for pk, observer_id in shared.get(place, [])
             if observer_id != mine.observer_id
             and pk != mine.pk
             and any(
-                code in answers and answers[code] != value for code, value in mine.answers.items()
+                code in answers_of[pk] and answers_of[pk][code] != value
+                for code, value in mine.answers.items()
             )
         ]
         if clashing:
@@ -782,7 +793,7 @@ def insert_row(model: type[Model], **values: Any) -> None:
     """
     if model not in _insert_sql:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         _insert_sql[model] = (
             f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",

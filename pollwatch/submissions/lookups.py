@@ -51,7 +51,7 @@ def changed(person_ids: Iterable[int | None]) -> None:
     LookupChange.objects.bulk_create(
         [LookupChange(person_id=None)]
         if everyone
-        else [LookupChange(person_id=pk) for pk in sorted(ids)]  # type: ignore[misc]
+        else [LookupChange(person_id=pk) for pk in sorted(pk for pk in ids if pk is not None)]
     )
     # Changes every process has long read are dropped (they are rare: a few rows at most).
     LookupChange.objects.filter(at__lt=timezone.now() - KEEP_CHANGES).delete()
@@ -89,3 +89,11 @@ def _read_changes() -> None:
     _seen = rows[-1][0]
     people = {person for _, person in rows}
     _forget(None if None in people else people)  # type: ignore[arg-type]
+
+
+def reset() -> None:
+    """Forget everything and read the changes afresh (a test's database was rolled back)."""
+    global _seen, _checked
+    with _lock:
+        _seen, _checked = None, 0.0
+    _forget(None)

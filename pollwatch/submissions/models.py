@@ -80,6 +80,18 @@ class Inbound(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} from {self.sender} at {self.received_at:%H:%M:%S}"
 
+    loaded_links: tuple[int | None, int | None] | None = None
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> Inbound:
+        inbound = super().from_db(*args, **kwargs)
+        # What the row links to as read (save_outcomes writes the links only where they changed).
+        inbound.loaded_links = (
+            inbound.__dict__.get("election_id"),
+            inbound.__dict__.get("person_id"),
+        )
+        return inbound
+
     @staticmethod
     def digest(raw: str) -> str:
         return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
