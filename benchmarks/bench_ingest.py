@@ -76,9 +76,16 @@ def wrk_burst(
     return json.loads(line)
 
 
+def children_cpu() -> float:
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, float]:
     """CPU seconds used so far by this run's processes (from /proc): gunicorn's master and
-    workers, each side process, PostgreSQL's backends of this run's database, and wrk."""
+    workers, each side process, and PostgreSQL's backends of this run's database."""
     import os
 
     ticks = os.sysconf("SC_CLK_TCK")
@@ -98,8 +105,6 @@ def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, 
             name = side_names[pid]
         elif command.startswith("postgres:") and f" {database} " in command:
             name = "PostgreSQL"
-        elif command.startswith("wrk "):
-            name = "load generator (wrk)"
         else:
             continue
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
@@ -217,8 +222,10 @@ def sms_load(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=60_000, help="reports in the burst")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--server-threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--server-threads", type=int, default=12, help="threads per gunicorn worker"
+    )
     parser.add_argument("--connections", type=int, default=48, help="wrk's open connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--observers", type=int, default=1200, help="observers in the mission")
@@ -257,14 +264,19 @@ def main() -> int:
             return cpu_seconds(server.pid, pids, "pollwatch_ingest")
 
         cpu_before = cpu()
+        wrk_before = children_cpu()
         burst = wrk_burst(port, observers_file, args.reports, args.connections, args.threads, url)
         ended = time.perf_counter()
         cpu_burst = cpu()
+        # wrk has ended (its /proc entry with it): its CPU is counted among this script's children.
+        cpu_burst["load generator (wrk)"] = children_cpu() - wrk_before
+        cpu_before["load generator (wrk)"] = 0.0
         left_at_end = backlog(url)
         while backlog(url) and time.perf_counter() - ended < 600:
             time.sleep(0.2)
         drained = time.perf_counter() - ended
         cpu_after = cpu()
+        cpu_after["load generator (wrk)"] = cpu_burst["load generator (wrk)"]
         counts = read_counts(url, since)
         sms = None
         if args.sms:
