@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand
@@ -18,6 +19,15 @@ class Command(BaseCommand):
             "--interval", type=float, default=0.2, help="seconds between polls when idle"
         )
         parser.add_argument("--batch", type=int, default=500, help="reports read per transaction")
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=10,
+            help=(
+                "lower the reader's CPU priority by this much (0: not at all): on a busy host "
+                "the web answers posts first and the reader catches up when the burst eases"
+            ),
+        )
 
     def handle(self, *args, **options):
         batch = max(1, options["batch"])
@@ -27,6 +37,8 @@ class Command(BaseCommand):
                 total += read
             self.stdout.write(f"read {total} reports")
             return
+        if options["nice"] > 0:
+            os.nice(options["nice"])
         try:
             while True:
                 try:
