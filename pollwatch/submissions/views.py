@@ -15,9 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
@@ -35,6 +36,8 @@ from pollwatch.observers.access import (
     incidents_for,
     messages_for,
     person_for_user,
+    photo_submission_for_user,
+    photo_submissions_for,
     submission_for_user,
     submissions_for,
 )
@@ -42,6 +45,7 @@ from pollwatch.observers.models import Deployment, Person, Role
 from pollwatch.submissions import intake, lookups, quotas
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
+from pollwatch.submissions.photos import photo_digests, photo_file
 
 log = logging.getLogger("pollwatch.sms")
 UNAUTHENTICATED_RAW_LIMIT = 10_000
@@ -385,6 +389,7 @@ def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
 def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     submission, reviewer = submission_for_user(request, slug, pk)
     request.election = submission.election
+    photos = _photo_urls(request, submission)
     if request.method == "POST":
         if not reviewer:
             raise PermissionDenied
@@ -393,25 +398,61 @@ def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
             return render(
                 request,
                 "submissions/detail.html",
-                _detail_context(submission, reviewer, "Choose an action and give a reason."),
+                _detail_context(
+                    submission, reviewer, photos, "Choose an action and give a reason."
+                ),
                 status=400,
             )
         intake.decide(submission, action, reason=reason, actor=request.user)
         return redirect("submission", slug=slug, pk=pk)
-    return render(request, "submissions/detail.html", _detail_context(submission, reviewer))
+    return render(request, "submissions/detail.html", _detail_context(submission, reviewer, photos))
 
 
-def _detail_context(submission: Submission, reviewer: bool, error: str = "") -> dict:
+def _photo_urls(request: PollwatchRequest, submission: Submission) -> dict[str, str]:
+    """Question code -> photo URL, for staff who may open this submission's photos; else empty."""
+    codes = photo_digests(submission)
+    if not codes:
+        return {}
+    _, access = election_for_user(request, submission.election.slug)
+    if not photo_submissions_for(access).filter(pk=submission.pk).exists():
+        return {}
+    return {
+        code: reverse("submission-photo", args=[submission.election.slug, submission.pk, code])
+        for code in codes
+    }
+
+
+@login_required
+def submission_photo(request: PollwatchRequest, slug: str, pk: int, code: str) -> HttpResponse:
+    """A protocol photo, full size, for staff who may see the submission (never an observer)."""
+    submission = photo_submission_for_user(request, slug, pk)
+    digest = photo_digests(submission).get(code)
+    found = photo_file(digest) if digest else None
+    if found is None:
+        raise Http404("No such photo")
+    path, media_type = found
+    response = FileResponse(path.open("rb"), content_type=media_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _detail_context(
+    submission: Submission, reviewer: bool, photos: dict[str, str], error: str = ""
+) -> dict:
     questions = (
         {q.code: q for q in submission.form.spec.questions}
         if hasattr(submission.form.spec, "questions")
         else {}
     )
+    kept_photos = photo_digests(submission)
     rows = [
         (
             code,
             getattr(questions.get(code), "label", {}).get("en", "") if code in questions else "",
-            value,
+            "photo kept (shown to staff in review)" if code in kept_photos else value,
+            photos.get(code),
         )
         for code, value in submission.answers.items()
         if code != "_location"  # shown above the answers, with its distance
