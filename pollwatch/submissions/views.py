@@ -31,6 +31,7 @@ from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.lib.boundary import row_id
 from pollwatch.observers.access import (
+    areas_for,
     can_review,
     election_for_user,
     incidents_for,
@@ -46,6 +47,7 @@ from pollwatch.submissions import intake, lookups, quotas
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
 from pollwatch.submissions.photos import photo_digests, photo_file
+from pollwatch.submissions.search import search_submissions
 
 log = logging.getLogger("pollwatch.sms")
 UNAUTHENTICATED_RAW_LIMIT = 10_000
@@ -356,18 +358,12 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Reports within the user's reach, searched by the filters of ``search.py``."""
     election, access = election_for_user(request, slug)
     request.election = election
-    qs = submissions_for(access).select_related("form", "station", "observer__person")
-    status = request.GET.get("status", "")
-    if status in Submission.Status.values:
-        qs = qs.filter(status=status)
-    if request.GET.get("conflict"):
-        qs = qs.filter(conflict=True)
-    form_code = request.GET.get("form", "")
-    if form_code:
-        qs = qs.filter(form__code=form_code)
-    page = Paginator(qs.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
+    reports = submissions_for(access).select_related("form", "station", "observer__person")
+    reports, search = search_submissions(reports, election, request.GET)
+    page = Paginator(reports.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
     forms = Form.objects.filter(election=election, active=True).order_by("code")
     template = "submissions/_table.html" if request.htmx else "submissions/list.html"
     return render(
@@ -377,10 +373,14 @@ def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
             "election": election,
             "page": page,
             "statuses": Submission.Status.choices,
-            "status": status,
+            "sources": Inbound.Channel.values,
             "forms": forms,
-            "form_code": form_code,
+            "areas": areas_for(access).filter(level__lte=2).order_by("path")[:500],
+            "search": search.values,
+            "problems": search.problems,
         },
+        # htmx swaps in only a 2xx answer: there the problems are shown with a 200.
+        status=400 if search.problems and not request.htmx else 200,
     )
 
 
