@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from pollwatch.checklists.models import Form
-from pollwatch.elections.models import Area, Election
+from pollwatch.elections.models import Area, Election, PollingStation
 from pollwatch.submissions.models import Inbound, Submission
 
 FILTERS = ("status", "form", "conflict", "station", "observer", "area", "source", "since", "until")
@@ -51,8 +51,13 @@ def search_submissions(
         else:
             search.problems.append(f"Form: there is no form {values['form']!r}.")
     if values["station"]:
-        # A code or its beginning: "D1-001" is one station, "D1-" every station whose code starts so.
-        query &= Q(station__code__istartswith=values["station"])
+        # A station's whole code is that station alone (not also "D1-0011" after "D1-001");
+        # any other text is the beginning of codes: "D1-" is every station whose code starts so.
+        station = values["station"]
+        if PollingStation.objects.filter(election=election, code__iexact=station).exists():
+            query &= Q(station__code__iexact=station)
+        else:
+            query &= Q(station__code__istartswith=station)
     if values["observer"]:
         observer = values["observer"]
         query &= Q(observer__person__code=observer) | Q(

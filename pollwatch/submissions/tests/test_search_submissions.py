@@ -90,6 +90,26 @@ def test_by_station_code_or_its_start(admin, reports, query, expected):
     assert found(admin, query) == names(reports, *expected)
 
 
+def test_a_whole_station_code_is_that_station_alone(admin, mission, forms, reports):
+    from pollwatch.elections.models import PollingStation
+
+    longer = PollingStation.objects.create(
+        election=mission.election,
+        code="D1-0011",
+        name="Annex",
+        area=mission.districts["D1"],
+        area_path="/R1/D1/",
+        registered_voters=10,
+    )
+    other = mission.people["other_observer"].memberships.get()
+    Deployment.objects.create(membership=other, station=longer)
+    annex = submit(
+        other, forms["IN"], longer, {"T": "2"}, client_uuid=uuid.uuid4(), source="web"
+    ).submission
+    assert found(admin, "?station=D1-001") == names(reports, "d1_web")
+    assert found(admin, "?station=D1-00") == names(reports, "d1_web") | {annex.pk}
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
