@@ -19,10 +19,12 @@ from pollwatch.observers.access import (
     election_for_user,
     station_for_user,
     stations_for,
+    submissions_for,
 )
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+STATION_REPORTS_SHOWN = 50  # the rest through the Submissions search, ?station=<code>
 
 
 @login_required
@@ -166,6 +168,12 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
     deployments = (
         deployments_for(access).filter(station=station).select_related("membership__person")
     )
+    reports = (
+        submissions_for(access)
+        .filter(station=station)
+        .select_related("form", "observer__person")
+        .order_by("-created", "-pk")
+    )
     return render(
         request,
         "elections/station.html",
@@ -174,6 +182,8 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
             "can_write": can_write,
             "ancestors": ancestors,
             "deployments": deployments,
+            "reports": reports[:STATION_REPORTS_SHOWN],
+            "report_count": reports.count(),
             "election": station.election,
         },
     )

@@ -6,7 +6,7 @@ user has no role in is a 404, so its existence does not leak.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
@@ -212,6 +212,24 @@ def submission_for_user(request: HttpRequest, slug: str, pk: int):
     if submission is None:
         raise Http404("No such submission")
     return submission, can_review(access)
+
+
+def photo_submissions_for(access: Access):
+    """Submissions whose protocol photos the user may open: the staff reach of ``submissions_for``.
+
+    Photos are for review. An observer's own reports are not in this reach: the observer role
+    never opens a photo through the staff pages, whatever other role the person also holds.
+    """
+    return submissions_for(replace(access, roles=access.roles - {Role.OBSERVER}))
+
+
+def photo_submission_for_user(request: HttpRequest, slug: str, pk: int):
+    """The submission whose photos the user may open; 404 outside the staff reach."""
+    election, access = election_for_user(request, slug)
+    submission = photo_submissions_for(access).filter(pk=pk).select_related("form").first()
+    if submission is None:
+        raise Http404("No such submission")
+    return submission
 
 
 def incidents_for(access: Access):

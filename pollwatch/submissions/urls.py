@@ -11,6 +11,11 @@ urlpatterns = [
     path("api/o/submissions", views.api_submissions, name="api-observer-submissions"),
     path("e/<slug:slug>/submissions/", views.submissions, name="submissions"),
     path("e/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path(
+        "e/<slug:slug>/submissions/<int:pk>/photos/<str:code>",
+        views.submission_photo,
+        name="submission-photo",
+    ),
     path("e/<slug:slug>/incidents/", views.incidents, name="incidents"),
     path("e/<slug:slug>/coverage/", views.coverage, name="coverage"),
     path(

@@ -15,9 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
@@ -30,11 +31,14 @@ from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.lib.boundary import row_id
 from pollwatch.observers.access import (
+    areas_for,
     can_review,
     election_for_user,
     incidents_for,
     messages_for,
     person_for_user,
+    photo_submission_for_user,
+    photo_submissions_for,
     submission_for_user,
     submissions_for,
 )
@@ -42,6 +46,8 @@ from pollwatch.observers.models import Deployment, Person, Role
 from pollwatch.submissions import intake, lookups, quotas
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
+from pollwatch.submissions.photos import photo_digests, photo_file
+from pollwatch.submissions.search import search_submissions
 
 log = logging.getLogger("pollwatch.sms")
 UNAUTHENTICATED_RAW_LIMIT = 10_000
@@ -352,18 +358,12 @@ def api_submissions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Reports within the user's reach, searched by the filters of ``search.py``."""
     election, access = election_for_user(request, slug)
     request.election = election
-    qs = submissions_for(access).select_related("form", "station", "observer__person")
-    status = request.GET.get("status", "")
-    if status in Submission.Status.values:
-        qs = qs.filter(status=status)
-    if request.GET.get("conflict"):
-        qs = qs.filter(conflict=True)
-    form_code = request.GET.get("form", "")
-    if form_code:
-        qs = qs.filter(form__code=form_code)
-    page = Paginator(qs.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
+    reports = submissions_for(access).select_related("form", "station", "observer__person")
+    reports, search = search_submissions(reports, election, request.GET)
+    page = Paginator(reports.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
     forms = Form.objects.filter(election=election, active=True).order_by("code")
     template = "submissions/_table.html" if request.htmx else "submissions/list.html"
     return render(
@@ -373,10 +373,14 @@ def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
             "election": election,
             "page": page,
             "statuses": Submission.Status.choices,
-            "status": status,
+            "sources": Inbound.Channel.values,
             "forms": forms,
-            "form_code": form_code,
+            "areas": areas_for(access).filter(level__lte=2).order_by("path")[:500],
+            "search": search.values,
+            "problems": search.problems,
         },
+        # htmx swaps in only a 2xx answer: there the problems are shown with a 200.
+        status=400 if search.problems and not request.htmx else 200,
     )
 
 
@@ -385,6 +389,7 @@ def submissions(request: PollwatchRequest, slug: str) -> HttpResponse:
 def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     submission, reviewer = submission_for_user(request, slug, pk)
     request.election = submission.election
+    photos = _photo_urls(request, submission)
     if request.method == "POST":
         if not reviewer:
             raise PermissionDenied
@@ -393,25 +398,61 @@ def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
             return render(
                 request,
                 "submissions/detail.html",
-                _detail_context(submission, reviewer, "Choose an action and give a reason."),
+                _detail_context(
+                    submission, reviewer, photos, "Choose an action and give a reason."
+                ),
                 status=400,
             )
         intake.decide(submission, action, reason=reason, actor=request.user)
         return redirect("submission", slug=slug, pk=pk)
-    return render(request, "submissions/detail.html", _detail_context(submission, reviewer))
+    return render(request, "submissions/detail.html", _detail_context(submission, reviewer, photos))
 
 
-def _detail_context(submission: Submission, reviewer: bool, error: str = "") -> dict:
+def _photo_urls(request: PollwatchRequest, submission: Submission) -> dict[str, str]:
+    """Question code -> photo URL, for staff who may open this submission's photos; else empty."""
+    codes = photo_digests(submission)
+    if not codes:
+        return {}
+    _, access = election_for_user(request, submission.election.slug)
+    if not photo_submissions_for(access).filter(pk=submission.pk).exists():
+        return {}
+    return {
+        code: reverse("submission-photo", args=[submission.election.slug, submission.pk, code])
+        for code in codes
+    }
+
+
+@login_required
+def submission_photo(request: PollwatchRequest, slug: str, pk: int, code: str) -> HttpResponse:
+    """A protocol photo, full size, for staff who may see the submission (never an observer)."""
+    submission = photo_submission_for_user(request, slug, pk)
+    digest = photo_digests(submission).get(code)
+    found = photo_file(digest) if digest else None
+    if found is None:
+        raise Http404("No such photo")
+    path, media_type = found
+    response = FileResponse(path.open("rb"), content_type=media_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _detail_context(
+    submission: Submission, reviewer: bool, photos: dict[str, str], error: str = ""
+) -> dict:
     questions = (
         {q.code: q for q in submission.form.spec.questions}
         if hasattr(submission.form.spec, "questions")
         else {}
     )
+    kept_photos = photo_digests(submission)
     rows = [
         (
             code,
             getattr(questions.get(code), "label", {}).get("en", "") if code in questions else "",
-            value,
+            "photo kept (shown to staff in review)" if code in kept_photos else value,
+            photos.get(code),
         )
         for code, value in submission.answers.items()
         if code != "_location"  # shown above the answers, with its distance
