@@ -423,7 +423,9 @@ def _photo_urls(request: PollwatchRequest, submission: Submission) -> dict[str, 
 
 
 @login_required
-def submission_photo(request: PollwatchRequest, slug: str, pk: int, code: str) -> HttpResponse | FileResponse:
+def submission_photo(
+    request: PollwatchRequest, slug: str, pk: int, code: str
+) -> HttpResponse | FileResponse:
     """A protocol photo, full size, for staff who may see the submission (never an observer)."""
     submission = photo_submission_for_user(request, slug, pk)
     digest = photo_digests(submission).get(code)
