@@ -22,10 +22,11 @@ from django.utils import timezone
 
 LOOKUP_TTL = 600.0
 CHECK_EVERY = 1.0
+WINDOW = timedelta(minutes=5)  # a change committed this late after it was made is still read
 KEEP_CHANGES = timedelta(hours=1)
 
 _lock = threading.Lock()
-_seen: int | None = None  # the last LookupChange this process has read
+_seen: set[int] | None = None  # the LookupChange rows of the last WINDOW this process has read
 _checked = 0.0
 _forgetters: list[Any] = []
 
@@ -75,20 +76,25 @@ def fresh() -> None:
 
 
 def _read_changes() -> None:
+    """Forget the people named by changes not read before.
+
+    Changes are read by time, over the last WINDOW, not by "after the last id seen": ids are
+    handed out when a row is inserted, not when it commits, so a change committed late can
+    carry a lower id than one already read."""
     global _seen
     from pollwatch.submissions.models import LookupChange
 
-    if _seen is None:
-        _seen = LookupChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        return
-    rows = list(
-        LookupChange.objects.filter(pk__gt=_seen).order_by("pk").values_list("pk", "person_id")
+    rows = dict(
+        LookupChange.objects.filter(at__gte=timezone.now() - WINDOW).values_list("pk", "person_id")
     )
-    if not rows:
+    if _seen is None:  # a new process has nothing remembered yet
+        _seen = set(rows)
         return
-    _seen = rows[-1][0]
-    people = {person for _, person in rows}
-    _forget(None if None in people else people)  # type: ignore[arg-type]
+    new = {pk: person for pk, person in rows.items() if pk not in _seen}
+    _seen = set(rows)
+    if new:
+        people = set(new.values())
+        _forget(None if None in people else people)  # type: ignore[arg-type]
 
 
 def reset() -> None:

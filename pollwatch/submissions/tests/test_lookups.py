@@ -61,3 +61,19 @@ def test_revoking_tokens_tells_every_process(client, mission, forms, observer_to
         LookupChange.objects.order_by("pk").values_list("person_id", flat=True)[before:]
     ) == [observer.pk]
     assert post(client, observer_token, payload(), read=False).status_code == 401
+
+
+def test_a_change_committed_after_a_later_one_is_still_read(
+    client, mission, forms, observer_token, monkeypatch
+):
+    """Ids are handed out at insert, not at commit: a change with a lower id may arrive late."""
+    observer = mission.people["observer"]
+    assert post(client, observer_token, payload(), read=False).status_code == 202
+    LookupChange.objects.create(pk=1_000_000, person_id=None)
+    monkeypatch.setattr(lookups, "_checked", 0.0)
+    lookups.fresh()  # reads the later change first
+    assert post(client, observer_token, payload(), read=False).status_code == 202
+    ObserverToken.objects.filter(person=observer).update(revoked=True)
+    LookupChange.objects.create(pk=999_999, person_id=observer.pk)  # made before, committed now
+    monkeypatch.setattr(lookups, "_checked", 0.0)
+    assert post(client, observer_token, payload(), read=False).status_code == 401
