@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import uuid
 
 import pytest
 from django.urls import reverse
 
-from pollwatch.submissions.intake import process_pending
 from pollwatch.submissions.models import Submission
+from pollwatch.submissions.tests.test_web_intake import post
 from pollwatch.testing import PERSONAS, assert_reach
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + b"protocol" * 100
@@ -34,14 +33,8 @@ def with_photo(client, forms, observer_token, settings, tmp_path):
             "P": "data:image/png;base64," + base64.b64encode(IMAGE).decode(),
         },
     }
-    response = client.post(
-        "/api/o/submissions",
-        json.dumps(body),
-        content_type="application/json",
-        headers={"Authorization": f"Token {observer_token}"},
-    )
+    response = post(client, observer_token, body)
     assert response.status_code == 202, response.content
-    process_pending()
     submission = Submission.objects.get()
     assert submission.answers["P"] == f"sha256:{DIGEST}"
     return submission
