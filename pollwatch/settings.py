@@ -37,6 +37,11 @@ def envint(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("POLLWATCH_DATA", "pollwatch-data")).resolve()
 # The data folder holds phones, password hashes and raw messages. Every process of pollwatch
@@ -87,6 +92,7 @@ INSTALLED_APPS = [
     "pollwatch.audit",
     "pollwatch.checklists",
     "pollwatch.submissions",
+    "pollwatch.messaging",
     "pollwatch.media",
     "pollwatch.results",
     "pollwatch.reports",
@@ -194,6 +200,25 @@ TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
 TELERIVET_SECRET = envstr("TELERIVET_SECRET")
 # Where outbound SMS replies go when the gateway cannot carry them in its answer: "console" or a file path.
 SMS_OUTBOX = envstr("SMS_OUTBOX", "console")
+# Outbound messages (docs/messages.md): the gateway that sends them ("console" writes them to
+# SMS_OUTBOX), its rate in messages per second, attempts before a message is failed, and the
+# public address the gateways' delivery reports come back to.
+SMS_SEND_GATEWAY = envstr("SMS_SEND_GATEWAY", "console")
+SMS_SEND_RATE = envfloat("SMS_SEND_RATE", 10.0)
+SMS_SEND_ATTEMPTS = envint("SMS_SEND_ATTEMPTS", 8)
+SMS_SEND_TIMEOUT = envfloat("SMS_SEND_TIMEOUT", 10.0)
+PUBLIC_URL = envstr("PUBLIC_URL")
+# The generic JSON gateway's send address (it receives {"to", "text", "id", "status_url"}).
+SMS_JSON_SEND_URL = envstr("SMS_JSON_SEND_URL")
+# Twilio: the account, the sender (a number or a messaging service) and the API's address.
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
+TWILIO_FROM = envstr("TWILIO_FROM")
+TWILIO_MESSAGING_SERVICE_SID = envstr("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_API_URL = envstr("TWILIO_API_URL", "https://api.twilio.com")
+# Telerivet: the project, its API key and the API's address.
+TELERIVET_PROJECT_ID = envstr("TELERIVET_PROJECT_ID")
+TELERIVET_API_KEY = envstr("TELERIVET_API_KEY")
+TELERIVET_API_URL = envstr("TELERIVET_API_URL", "https://api.telerivet.com")
 
 # The observer API's quotas per sign-in token (docs/reporting.md, "What the server answers"):
 # posts per window, the largest body, and the bytes one token may send per day.

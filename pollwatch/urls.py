@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("pollwatch.elections.urls")),
     path("", include("pollwatch.observers.urls")),
     path("", include("pollwatch.submissions.urls")),
+    path("", include("pollwatch.messaging.urls")),
     path("", include("pollwatch.media.urls")),
     path("", include("pollwatch.results.urls")),
     path("", include("pollwatch.reports.urls")),

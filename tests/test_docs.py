@@ -15,7 +15,7 @@ DOCS = README + "".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").g
 
 def test_every_environment_variable_read_by_settings_is_in_the_readme():
     source = (ROOT / "pollwatch" / "settings.py").read_text(encoding="utf-8")
-    variables = set(re.findall(r'env(?:str|bool|int)\("([A-Z_]+)"', source))
+    variables = set(re.findall(r'env(?:str|bool|int|float)\("([A-Z_]+)"', source))
     assert variables, "no variables found: the pattern no longer matches settings.py"
     missing = sorted(v for v in variables if f"`{v}`" not in README)
     assert not missing, f"undocumented settings: {missing}"

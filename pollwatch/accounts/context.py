@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from pollwatch.api.access import can_export
 from pollwatch.media.access import can_see_media
+from pollwatch.messaging.access import can_message
 from pollwatch.observers.access import access_for
 from pollwatch.results.access import can_see_analysis
 
@@ -36,6 +37,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Exports", reverse("exports", args=[election.slug])))
     if can_see_media(access):
         links.append(("Media", reverse("media-home", args=[election.slug])))
+    if can_message(access):
+        links.append(("Messages", reverse("messages", args=[election.slug])))
     if access.can_view_people():
         links.append(("People", reverse("people", args=[election.slug])))
     if access.can_import():

@@ -1,4 +1,5 @@
-"""Run the web server and its side processes (task worker, audit sealer) as supervised children.
+"""Run the web server and its side processes (task worker, report reader, message sender, audit
+sealer) as supervised children.
 
 The web server is essential: when it exits, or Ctrl-C / SIGTERM arrives, every
 child is stopped and ``run_until_interrupted`` returns. A side process that
@@ -49,6 +50,13 @@ def report_reader(interval: float = 0.2) -> Child:
     )
 
 
+def message_sender(interval: float = 1.0) -> Child:
+    """Sends the queued outbound messages through their gateway at the configured rate."""
+    return Child(
+        "message sender", pollwatch_command("send_messages", "--follow", "--interval", str(interval))
+    )
+
+
 def sealer(interval: float = 1.0) -> Child:
     """Links new audit events into the hash chain about once a second (one per deployment)."""
     return Child(
@@ -84,7 +92,7 @@ def serve_children(
     ]
     children = [Child("web server", web, essential=True)]
     if with_worker:
-        children += [task_worker(), report_reader()]
+        children += [task_worker(), report_reader(), message_sender()]
     if with_sealer:
         children.append(sealer())
     return children

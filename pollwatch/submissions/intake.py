@@ -785,12 +785,7 @@ def intake_web(
 _insert_sql: dict[type, tuple[str, list[Any]]] = {}
 
 
-def insert_row(model: type[Model], **values: Any) -> None:
-    """One INSERT of ``values`` (field attribute name → value), without building the model:
-    the intake's one write per post. The ORM's ``create`` costs about four times the CPU of the
-    statement itself, and every post pays it. Fields left out take their defaults (``auto_now_add``
-    the current time); values are prepared by each field, as the ORM would (a UUID on SQLite, JSON).
-    """
+def _insert_statement(model: type[Model]) -> tuple[str, list[Any]]:
     if model not in _insert_sql:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
@@ -799,7 +794,16 @@ def insert_row(model: type[Model], **values: Any) -> None:
             f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",
             fields,
         )
-    sql, fields = _insert_sql[model]
+    return _insert_sql[model]
+
+
+def insert_row(model: type[Model], **values: Any) -> None:
+    """One INSERT of ``values`` (field attribute name → value), without building the model:
+    the intake's one write per post. The ORM's ``create`` costs about four times the CPU of the
+    statement itself, and every post pays it. Fields left out take their defaults (``auto_now_add``
+    the current time); values are prepared by each field, as the ORM would (a UUID on SQLite, JSON).
+    """
+    sql, fields = _insert_statement(model)
     unknown = set(values) - {f.attname for f in fields}
     if unknown:
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
@@ -815,6 +819,41 @@ def insert_row(model: type[Model], **values: Any) -> None:
         row.append(f.get_db_prep_save(value, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, row)
+
+
+def insert_rows(
+    model: type[Model], rows: list[dict[str, Any]], *, same: dict[str, Any] | None = None
+) -> None:
+    """INSERT many rows without building models (``executemany`` in batches of 1,000):
+    ``same`` holds the values every row shares, prepared once; each row's own values are
+    prepared by their field. Fields in neither take their defaults, as in :func:`insert_row`."""
+    sql, fields = _insert_statement(model)
+    same = same or {}
+    given = set(same) | (set(rows[0]) if rows else set())
+    unknown = given - {f.attname for f in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    now = timezone.now()
+    shared: dict[str, Any] = {}
+    for f in fields:
+        if f.attname in same:
+            shared[f.attname] = f.get_db_prep_save(same[f.attname], connection)
+        elif rows and f.attname not in rows[0]:
+            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                shared[f.attname] = f.get_db_prep_save(now, connection)
+            elif not callable(f.default):
+                shared[f.attname] = f.get_db_prep_save(f.get_default(), connection)
+    own = [f for f in fields if f.attname not in shared]
+    prepared = []
+    for values in rows:
+        row = dict(shared)
+        for f in own:
+            value = values[f.attname] if f.attname in values else f.get_default()
+            row[f.attname] = f.get_db_prep_save(value, connection)
+        prepared.append([row[f.attname] for f in fields])
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), 1000):
+            cursor.executemany(sql, prepared[start : start + 1000])
 
 
 WORKER_LOCK = 7_318_641  # the intake worker's advisory lock on PostgreSQL: one reader at a time

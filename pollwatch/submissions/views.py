@@ -53,20 +53,17 @@ log = logging.getLogger("pollwatch.sms")
 UNAUTHENTICATED_RAW_LIMIT = 10_000
 
 
-def deliver_reply(sender: str, reply: str) -> None:
-    """Keep a copy of every reply in the outbox: the console, or a file the demo and tests read."""
+def deliver_reply(sender: str, reply: str, inbound: Inbound | None = None) -> None:
+    """The reply goes back in the gateway's answer; a copy is kept in the person's thread
+    (pollwatch/messaging) and in the outbox (the console, or a file the demo and tests read)."""
     if not reply:
         return
-    if settings.SMS_OUTBOX == "console":
-        log.info("SMS to %s: %s", sender, reply)
-        return
-    with open(Path(settings.SMS_OUTBOX), "a", encoding="utf-8") as outbox:
-        outbox.write(
-            json.dumps(
-                {"to": sender, "text": reply, "at": timezone.now().isoformat()}, ensure_ascii=False
-            )
-            + "\n"
-        )
+    from pollwatch.messaging.outbox import record_reply
+    from pollwatch.submissions.gateways.console import write
+
+    if inbound is not None:
+        record_reply(inbound, reply)
+    write(sender, reply)
 
 
 @csrf_exempt
@@ -117,7 +114,7 @@ def sms_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     result = intake.intake_sms(
         gateway, sms.sender, sms.text, external_id=sms.external_id, meta={**meta, **sms.meta}
     )
-    deliver_reply(sms.sender, result.reply)
+    deliver_reply(sms.sender, result.reply, result.inbound)
     return module.respond(result.reply, sms)
 
 

@@ -80,6 +80,7 @@ def test_serve_runs_the_web_as_essential_and_the_worker_and_sealer_as_side_proce
         ("web server", True),
         ("task worker", False),
         ("report reader", False),
+        ("message sender", False),
         ("audit sealer", False),
     ]
     assert [c.name for c in serve_children("127.0.0.1", 8000, 2, 4, False, False)] == ["web server"]

@@ -1,0 +1,56 @@
+"""Who may message whom (DESIGN §6.4): admins and coordinators the whole election, supervisors
+the people of their areas. Anyone else with a role in the election gets 403; without a role,
+404. The mission-wide inbox (unknown senders among it) is for admins and coordinators."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from pollwatch.elections.models import Election
+from pollwatch.observers.access import Access, election_for_user, people_for
+from pollwatch.observers.models import Role
+
+MESSAGING_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}
+INBOX_ROLES = {Role.ADMIN, Role.COORDINATOR}
+
+
+def can_message(access: Access) -> bool:
+    return bool(access.roles & MESSAGING_ROLES)
+
+
+def sees_unknown_senders(access: Access) -> bool:
+    return bool(access.roles & INBOX_ROLES)
+
+
+def messaging_for_user(request: HttpRequest, slug: str) -> tuple[Election, Access]:
+    election, access = election_for_user(request, slug)
+    if not can_message(access):
+        raise PermissionDenied
+    request.election = election  # type: ignore[attr-defined]
+    return election, access
+
+
+def inbound_for(access: Access) -> QuerySet:
+    """SMS received from the people within reach, and from unknown numbers for the inbox roles."""
+    from pollwatch.submissions.models import Inbound
+
+    sms = Inbound.objects.filter(channel=Inbound.Channel.SMS, junk=False)
+    reach = Q(person__in=people_for(access))
+    if sees_unknown_senders(access):
+        reach |= Q(person__isnull=True, election__isnull=True) | Q(
+            person__isnull=True, election=access.election
+        )
+    return sms.filter(reach)
+
+
+def outbound_for(access: Access) -> QuerySet:
+    """Messages sent to the people within reach (and to unknown numbers, for the inbox roles)."""
+    from pollwatch.messaging.models import Message
+
+    messages = Message.objects.filter(Q(election=access.election) | Q(election__isnull=True))
+    reach = Q(person__in=people_for(access))
+    if sees_unknown_senders(access):
+        reach |= Q(person__isnull=True)
+    return messages.filter(reach)

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from pollwatch.messaging.models import Broadcast, DeliveryReport, Message, OptOut
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "to", "kind", "status", "gateway", "attempts"]
+    list_filter = ["status", "kind", "gateway"]
+    search_fields = ["to", "text", "external_id"]
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    list_display = ["created", "audience", "queued", "status"]
+    readonly_fields = [f.name for f in Broadcast._meta.fields]
+
+
+@admin.register(DeliveryReport)
+class DeliveryReportAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "gateway", "external_id", "status", "problem"]
+    readonly_fields = [f.name for f in DeliveryReport._meta.fields]
+
+
+admin.site.register(OptOut)

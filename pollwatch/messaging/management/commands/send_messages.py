@@ -1,0 +1,53 @@
+import os
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections, connection
+
+from pollwatch.messaging.sender import Pace, send_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the queued outbound messages through their gateway at SMS_SEND_RATE, retrying "
+        "with back-off, and queue scheduled reminders when their time comes; `--follow` keeps "
+        "sending. `pollwatch serve` and `pollwatch worker` run it (run one per mission: the "
+        "rate is kept per process)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--follow", action="store_true", help="keep sending as messages come")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between polls when idle"
+        )
+        parser.add_argument(
+            "--nice", type=int, default=5, help="lower the sender's CPU priority by this much"
+        )
+
+    def handle(self, *args, **options):
+        pace = Pace(settings.SMS_SEND_RATE)
+        # A batch takes about 30 s at the rate, well inside a claim's lease.
+        limit = max(1, min(200, int(settings.SMS_SEND_RATE * 30) or 1))
+        if not options["follow"]:
+            total = 0
+            while tried := send_due(pace, limit):
+                total += tried
+            self.stdout.write(f"tried {total} messages")
+            return
+        if options["nice"] > 0:
+            os.nice(options["nice"])
+        try:
+            while True:
+                try:
+                    tried = send_due(pace, limit)
+                except DatabaseError as exc:
+                    self.stderr.write(f"send-messages: {type(exc).__name__}: {exc}; retrying")
+                    close_old_connections()
+                    connection.close()
+                    time.sleep(1.0)
+                    continue
+                if tried < limit:
+                    time.sleep(options["interval"])
+        except KeyboardInterrupt:
+            return

@@ -1,0 +1,211 @@
+"""What the mission sends to its people: every outbound SMS, the broadcasts that made them,
+the gateways' delivery reports, saved audiences and templates, opted-out numbers.
+
+An outbound message is a row before it is anything else: composing queues rows, and the
+sender (``pollwatch send-messages``) hands them to the gateway at its configured rate,
+retrying with back-off. A message is sent at most once: each carries a UUID the gateway
+receives as its idempotency key, and a message whose fate the gateway left unknown (a
+timeout from a gateway that cannot de-duplicate) is marked *unconfirmed*, never resent
+by itself. Inbound messages stay in ``submissions.Inbound``; a person's thread is both.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from pollwatch.elections.models import Election
+from pollwatch.observers.models import Person
+
+
+class Broadcast(models.Model):
+    """One message composed for a group: the filters it was sent with and the text per language."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        QUEUED = "queued"
+        CANCELLED = "cancelled"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="broadcasts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    filters = models.JSONField(default=dict, help_text="the audience's filters as composed")
+    audience = models.TextField(blank=True, help_text="the filters in words")
+    texts = models.JSONField(default=dict, help_text="language -> text with {placeholders}")
+    default_language = models.CharField(max_length=10, default="en")
+    send_at = models.DateTimeField(
+        null=True, blank=True, help_text="a scheduled reminder: the audience is chosen then"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    queued = models.PositiveIntegerField(default=0)
+    left_out = models.JSONField(default=dict, help_text="reason -> people left out")
+    digest = models.CharField(
+        max_length=64, blank=True, help_text="sha256 over the queued messages (id, to, text)"
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["status", "send_at"])]
+
+    def __str__(self) -> str:
+        return f"broadcast {self.pk} to {self.queued} ({self.audience})"
+
+
+class Message(models.Model):
+    """One outbound SMS to one number."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "reply to an SMS"
+        DIRECT = "direct", "message to one person"
+        BROADCAST = "broadcast"
+        REMINDER = "reminder", "scheduled reminder"
+        VERIFY = "verify", "phone verification code"
+        SIGNIN = "signin", "sign-in link"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SENDING = "sending"
+        SENT = "sent", "sent (accepted by the gateway)"
+        DELIVERED = "delivered"
+        UNDELIVERED = "undelivered", "not delivered"
+        FAILED = "failed"
+        UNCONFIRMED = "unconfirmed", "unconfirmed (the gateway did not answer)"
+        CANCELLED = "cancelled"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    election = models.ForeignKey(
+        Election, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    to = models.CharField(max_length=64, help_text="E.164 number")
+    text = models.TextField()
+    language = models.CharField(max_length=10, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    broadcast = models.ForeignKey(
+        Broadcast, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    in_reply_to = models.ForeignKey(
+        "submissions.Inbound",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    gateway = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=100, blank=True, help_text="the gateway's id")
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [
+            # The sender's queue: only messages still waiting are in it.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="message_waiting",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
+            models.Index(fields=["person", "created"]),
+            models.Index(fields=["gateway", "external_id"]),
+            models.Index(fields=["to", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to} ({self.status})"
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+FINAL_STATUSES = {
+    Message.Status.DELIVERED,
+    Message.Status.UNDELIVERED,
+    Message.Status.FAILED,
+    Message.Status.CANCELLED,
+}
+
+
+class DeliveryReport(models.Model):
+    """One status callback from a gateway, kept as it came (raw), linked to its message when known."""
+
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    gateway = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=40, help_text="the gateway's own word")
+    error = models.TextField(blank=True)
+    raw = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    problem = models.TextField(blank=True, help_text="why the report changed nothing")
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} report {self.status!r} for {self.external_id}"
+
+
+class Audience(models.Model):
+    """A saved list: filters (or observer codes) a coordinator sends to again and again."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="audiences")
+    name = models.CharField(max_length=100)
+    filters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "name"], name="audience_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Template(models.Model):
+    """A message text per language with placeholders ({name}, {code}, {station} …)."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=100)
+    texts = models.JSONField(default=dict, help_text="language -> text")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "name"], name="template_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OptOut(models.Model):
+    """A number that asked to receive nothing more (STOP); honoured by every send but replies."""
+
+    phone = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+    how = models.CharField(max_length=100, help_text="the SMS that asked, or who recorded it")
+
+    def __str__(self) -> str:
+        return self.phone

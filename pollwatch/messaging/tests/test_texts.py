@@ -1,0 +1,48 @@
+"""Message texts: placeholders checked by name, filled per person, and SMS parts counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from pollwatch.messaging import texts
+
+
+def test_known_placeholders_pass_and_unknown_ones_are_named():
+    assert texts.problems("Hello {name}, please send {station} now") == []
+    found = texts.problems("Hello {nom}")
+    assert len(found) == 1 and "unknown placeholder {nom}" in found[0]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "Hello {name", "Hello }"])
+def test_empty_text_and_stray_braces_are_problems(text):
+    assert texts.problems(text)
+
+
+def test_render_fills_and_leaves_missing_values_blank():
+    assert texts.render("{first_name} at {station}", {"first_name": "Aysel"}) == "Aysel at "
+    assert texts.render("{{literal}} {code}", {"code": "1001"}) == "{literal} 1001"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" * 160, (1, "GSM-7")),
+        ("a" * 161, (2, "GSM-7")),
+        ("€" * 80, (1, "GSM-7")),  # the euro sign takes two places: 160
+        ("€" * 81, (2, "GSM-7")),
+        ("ə" * 70, (1, "UCS-2")),  # Azerbaijani schwa is not in GSM-7
+        ("ə" * 71, (2, "UCS-2")),
+        ("🙂" * 35, (1, "UCS-2")),  # two UTF-16 units each
+        ("🙂" * 36, (2, "UCS-2")),
+    ],
+)
+def test_sms_parts_follow_gsm_and_ucs2_limits(text, expected):
+    assert texts.sms_parts(text) == expected
+
+
+def test_pick_text_prefers_the_persons_language_then_the_default():
+    given = {"en": "Hello", "az": "Salam", "ur": " "}
+    assert texts.pick_text(given, "az", "en") == ("az", "Salam")
+    assert texts.pick_text(given, "ur", "en") == ("en", "Hello")  # blank text: default
+    assert texts.pick_text(given, "ru", "en") == ("en", "Hello")
+    assert texts.pick_text({"az": "Salam"}, "ru", "en") == ("az", "Salam")
