@@ -431,3 +431,15 @@ def test_the_map_marks_incidents_within_reach_by_severity(client, mission, incid
     assert svg.count('fill-opacity="0.85"') == 1 and "D1-001" in svg and "D3-001" not in svg
     response = client.get(reverse("incidents-map", args=["test-election"]) + "?severity=x")
     assert response.status_code == 400 and "Severity:" in response.content.decode()
+
+
+def test_the_migration_gives_old_incidents_their_title(incidents):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("pollwatch.submissions.migrations.0006_incident_triage")
+    Incident.objects.filter(pk=incidents["r1"].pk).update(summary="Opening: A3")
+    migration.readable_summaries(apps, None)
+    incidents["r1"].refresh_from_db()
+    assert incidents["r1"].summary == "Ballot box shown empty? No"
