@@ -119,6 +119,84 @@ def render_map(areas: Iterable[MapArea], *, width: int = 640, title: str = "") -
     return "".join(parts)
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """One place to mark, such as a polling station with an incident."""
+
+    latitude: float
+    longitude: float
+    colour: str
+    label: str = ""
+    href: str = ""
+    size: float = 4.0
+
+
+def render_points(
+    points: Sequence[MapPoint],
+    backdrop: Iterable[MapArea] = (),
+    *,
+    width: int = 640,
+    title: str = "",
+) -> str:
+    """An accessible SVG of points over grey areas (the areas only frame the points).
+
+    The view is fitted to the points (and to the areas, when there are any), in the
+    projection of :func:`render_map`. Each point is a circle with a <title>, inside a link
+    when it has one; the most serious come last, so they are drawn on top.
+    """
+    placed = [
+        p
+        for p in points
+        if isinstance(p.latitude, int | float)
+        and isinstance(p.longitude, int | float)
+        and -90 <= p.latitude <= 90
+        and -180 <= p.longitude <= 180
+    ]
+    areas = [area for area in backdrop if area.geometry]
+    coordinates = [(p.longitude, p.latitude) for p in placed]
+    coordinates += [(q[0], q[1]) for area in areas for ring in rings(area.geometry) for q in ring]
+    if not placed:
+        return ""
+    west, east = min(c[0] for c in coordinates), max(c[0] for c in coordinates)
+    south, north = min(c[1] for c in coordinates), max(c[1] for c in coordinates)
+    squeeze = math.cos(math.radians((north + south) / 2))
+    span_x = max((east - west) * squeeze, 1e-3)
+    span_y = max(north - south, 1e-3)
+    scale = (width - 20) / span_x
+    height = max(int(span_y * scale) + 20, 120)
+
+    def xy(longitude: float, latitude: float) -> tuple[float, float]:
+        return 10 + (longitude - west) * squeeze * scale, 10 + (north - latitude) * scale
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title or "map")}" class="map">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    for area in areas:
+        path = " ".join(
+            "M" + " L".join("{:.1f},{:.1f}".format(*xy(q[0], q[1])) for q in ring) + " Z"
+            for ring in rings(area.geometry)
+        )
+        parts.append(
+            f'<path d="{path}" fill="#eeeeee" fill-rule="evenodd" stroke="#ffffff" '
+            f'stroke-width="1" data-code="{escape(area.code)}"><title>{escape(area.name)}</title></path>'
+        )
+    for point in sorted(placed, key=lambda p: p.size):
+        x, y = xy(point.longitude, point.latitude)
+        circle = (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{point.size:g}" fill="{escape(point.colour)}" '
+            f'fill-opacity="0.85" stroke="#ffffff" stroke-width="0.8">'
+            f"<title>{escape(point.label)}</title></circle>"
+        )
+        if point.href:
+            circle = f'<a href="{escape(point.href)}">{circle}</a>'
+        parts.append(circle)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def convex_hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """Andrew's monotone chain; the closed ring of the hull (first point repeated last)."""
     unique = sorted(set(points))

@@ -243,6 +243,79 @@ def incidents_for(access: Access):
     )
 
 
+# Incidents are triaged (status, assignee, notes) by the reviewers mission-wide and by
+# supervisors in their areas: they are the ones who can call the station's observer.
+TRIAGE_ROLES = REVIEW_ROLES | {Role.SUPERVISOR}
+
+
+def can_triage(access: Access) -> bool:
+    """Change an incident's status or assignee and write notes, on incidents within reach."""
+    return bool(access.roles & TRIAGE_ROLES)
+
+
+def triage_incidents_for(access: Access):
+    """Incidents the user may change: those within reach of the roles that triage.
+
+    A person who is both observer and supervisor changes only their area's incidents,
+    not their own reports elsewhere."""
+    if not can_triage(access):
+        return incidents_for(access).none()
+    return incidents_for(replace(access, roles=access.roles & TRIAGE_ROLES))
+
+
+def incident_for_user(request: HttpRequest, slug: str, pk: int):
+    """(incident, access); 404 outside the user's reach."""
+    election, access = election_for_user(request, slug)
+    incident = (
+        incidents_for(access)
+        .filter(pk=pk)
+        .select_related("station", "submission__form", "submission__observer__person", "assignee")
+        .first()
+    )
+    if incident is None:
+        raise Http404("No such incident")
+    return incident, access
+
+
+def incident_assignees(election: Election, station: PollingStation | None = None):
+    """Staff who may be given an incident: the election's admins and coordinators, and the
+    supervisors whose area holds the station (all supervisors when no station is named)."""
+    reviewers = Q(person__memberships__role__in=REVIEW_ROLES)
+    supervisors = Q(person__memberships__role=Role.SUPERVISOR)
+    if station is not None:
+        parts = station.area_path.strip("/").split("/")
+        above = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+        supervisors &= Q(person__memberships__area__path__in=above)
+    return (
+        # One filter(): the election and the role must hold for the same membership.
+        User.objects.filter(Q(person__memberships__election=election) & (reviewers | supervisors))
+        .select_related("person")
+        .distinct()
+        .order_by("person__full_name", "username")
+    )
+
+
+def areas_within_reach(access: Access) -> QuerySet[Area]:
+    """Areas whose reports the user may list: all (mission-wide), a supervisor's areas and
+    those beneath, the areas holding an observer's stations; for filters, never the reach."""
+    areas = Area.objects.filter(election=access.election)
+    if access.mission_wide:
+        return areas
+    query = Q(pk__in=[])
+    if Role.SUPERVISOR in access.roles:
+        query |= access._path_filter("path")
+    if Role.OBSERVER in access.roles and access.person is not None:
+        paths = set(
+            deployments_for(access)
+            .filter(membership__person=access.person)
+            .values_list("station__area_path", flat=True)
+        )
+        for path in paths:
+            parts = path.strip("/").split("/")
+            query |= Q(path__in=["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)])
+    return areas.filter(query)
+
+
 def messages_for(access: Access, person: Person):
     """A person's inbound messages (the SMS and web log), for those who may see the person."""
     from pollwatch.submissions.models import Inbound

@@ -63,6 +63,7 @@ def coverage_table(access: Access, phase: str = "") -> dict:
             status__in=[Incident.Status.NEW, Incident.Status.CONFIRMED],
         )
         .select_related("station", "submission__observer__person")
+        .prefetch_related("submission__form")  # for each incident's title
         .order_by("-created")[:25]
     )
     return {

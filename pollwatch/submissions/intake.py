@@ -33,10 +33,17 @@ from pollwatch.accounts.models import TokenBucket
 from pollwatch.audit.models import AuditEvent, event, record
 from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election, PollingStation
+from pollwatch.formspec.titles import incident_title
 from pollwatch.lib.boundary import UnstorableInput, escape_unstorable, load_json, storable
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 from pollwatch.submissions import lookups
-from pollwatch.submissions.models import Inbound, Incident, Revision, Submission
+from pollwatch.submissions.models import (
+    STAFF_LANGUAGE,
+    Inbound,
+    Incident,
+    Revision,
+    Submission,
+)
 
 log = logging.getLogger("pollwatch.intake")
 
@@ -518,13 +525,19 @@ def _incident(submission: Submission, report: Report) -> Incident:
         for code in submission.critical
     ]
     severity = max(levels, default=Incident.Severity.MEDIUM)
-    labels = ", ".join(submission.critical) or report.form.code
+    summary = incident_title(
+        report.form.spec,
+        submission.answers,
+        submission.critical,
+        language=STAFF_LANGUAGE,
+        form_name=report.form.name,
+    )
     return Incident(
         submission=submission,
         election_id=submission.election_id,
         station=submission.station,
         severity=severity,
-        summary=f"{report.form.name}: {labels}",
+        summary=summary,
     )
 
 

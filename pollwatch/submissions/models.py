@@ -20,6 +20,9 @@ from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Election, PollingStation
 from pollwatch.observers.models import Membership, Person
 
+# Staff pages are in English today; incident titles use the form's label in this language.
+STAFF_LANGUAGE = "en"
+
 
 class Inbound(models.Model):
     class Channel(models.TextChoices):
@@ -261,8 +264,21 @@ class Incident(models.Model):
     station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="incidents")
     severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(
+        blank=True, help_text="the title in the staff language when reported (for exports)"
+    )
+    assignee = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_incidents",
+        help_text="the staff member following it up",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    OPEN = (Status.NEW, Status.CONFIRMED)
+    """Statuses that still need someone: not yet resolved nor rejected."""
 
     class Meta:
         ordering = ["-severity", "-created"]
@@ -270,6 +286,52 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} incident at {self.station.code}"
+
+    @property
+    def title(self) -> str:
+        """The readable title in the staff language (``formspec.titles``); select or prefetch
+        ``submission__form`` when listing, or each title costs two queries."""
+        from pollwatch.formspec.titles import incident_title
+
+        form = self.submission.form
+        return incident_title(
+            form.spec,
+            self.submission.answers if isinstance(self.submission.answers, dict) else {},
+            self.submission.critical or [],
+            language=STAFF_LANGUAGE,
+            form_name=form.name,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class IncidentNote(models.Model):
+    """One entry of an incident's timeline: a note, or a change of status or assignee.
+
+    Changes are written here by ``submissions/triage.py`` beside their audit event, so the
+    timeline reads as the story of the incident while the audit chain proves it.
+    """
+
+    class Kind(models.TextChoices):
+        NOTE = "note"
+        STATUS = "status", "status changed"
+        ASSIGNEE = "assignee", "assignee changed"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    text = models.TextField()
+    author = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="incident_notes"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on incident {self.incident_id}"
 
 
 class ObserverToken(models.Model):

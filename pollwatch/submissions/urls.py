@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.submissions import views
+from pollwatch.submissions import incidents, views
 
 urlpatterns = [
     path("sms/<slug:gateway>/", views.sms_webhook, name="sms-webhook"),
@@ -16,7 +16,9 @@ urlpatterns = [
         views.submission_photo,
         name="submission-photo",
     ),
-    path("e/<slug:slug>/incidents/", views.incidents, name="incidents"),
+    path("e/<slug:slug>/incidents/", incidents.incidents, name="incidents"),
+    path("e/<slug:slug>/incidents/map/", incidents.incidents_map, name="incidents-map"),
+    path("e/<slug:slug>/incidents/<int:pk>/", incidents.incident_detail, name="incident"),
     path("e/<slug:slug>/coverage/", views.coverage, name="coverage"),
     path(
         "e/<slug:slug>/people/<str:code>/messages/", views.person_messages, name="person-messages"

@@ -29,12 +29,9 @@ from pollwatch.accounts.boundary import Body, content_length, read_body, stores_
 from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
-from pollwatch.lib.boundary import row_id
 from pollwatch.observers.access import (
     areas_for,
-    can_review,
     election_for_user,
-    incidents_for,
     messages_for,
     person_for_user,
     photo_submission_for_user,
@@ -45,7 +42,7 @@ from pollwatch.observers.access import (
 from pollwatch.observers.models import Deployment, Person, Role
 from pollwatch.submissions import intake, lookups, quotas
 from pollwatch.submissions.gateways import BadMessage, gateways
-from pollwatch.submissions.models import Inbound, Incident, ObserverToken, Submission
+from pollwatch.submissions.models import Inbound, ObserverToken, Submission
 from pollwatch.submissions.photos import photo_digests, photo_file
 from pollwatch.submissions.search import search_submissions
 
@@ -473,48 +470,6 @@ RAW_SHOWN_CHARS = 20_000
 def _raw_shown(raw: str) -> dict[str, Any]:
     """The raw message for the page: a post with a photo can be megabytes, so only its start."""
     return {"raw": raw[:RAW_SHOWN_CHARS], "raw_left_out": max(0, len(raw) - RAW_SHOWN_CHARS)}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def incidents(request: PollwatchRequest, slug: str) -> HttpResponse:
-    election, access = election_for_user(request, slug)
-    request.election = election
-    qs = incidents_for(access).select_related("station", "submission__observer__person")
-    if request.method == "POST":
-        if not can_review(access):
-            raise PermissionDenied
-        incident_id = row_id(request.POST.get("incident"))
-        incident = qs.filter(pk=incident_id).first() if incident_id is not None else None
-        status = request.POST.get("status", "")
-        if incident is None or status not in Incident.Status.values:
-            return JsonResponse({"error": "unknown incident or status"}, status=400)
-        from pollwatch.audit.models import record
-
-        Incident.objects.filter(pk=incident.pk).update(status=status)
-        record(
-            "incident.status",
-            actor=request.user.get_username(),
-            election_id=election.pk,
-            obj=incident,
-            payload={"from": incident.status, "to": status},
-        )
-        return redirect("incidents", slug=slug)
-    status = request.GET.get("status", "")
-    if status in Incident.Status.values:
-        qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("-severity", "-created"), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "submissions/incidents.html",
-        {
-            "election": election,
-            "page": page,
-            "reviewer": can_review(access),
-            "statuses": Incident.Status.choices,
-            "status": status,
-        },
-    )
 
 
 @login_required

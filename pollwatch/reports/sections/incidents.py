@@ -37,7 +37,8 @@ def context(election: Election) -> dict[str, Any] | None:
     confirmed = incidents.filter(status__in=[Incident.Status.CONFIRMED, Incident.Status.RESOLVED])
     serious = (
         incidents.filter(severity__gte=Incident.Severity.HIGH)
-        .select_related("station")
+        .select_related("station", "submission")
+        .prefetch_related("submission__form")  # for each incident's title
         .order_by("-severity", "-created")[:LISTED]
     )
     return {
