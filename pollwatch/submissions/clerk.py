@@ -29,7 +29,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts import throttle
-from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
 from pollwatch.checklists.models import Form, active_forms
 from pollwatch.elections.models import Election, PollingStation
@@ -85,7 +85,7 @@ def set_caller_pin(person: Person, actor) -> str:
 
 def pin_matches(person: Person, pin: str) -> bool:
     stored = CallerPin.objects.filter(person=person).values_list("pin_hash", flat=True).first()
-    return bool(stored) and check_password(pin.strip(), stored)
+    return stored is not None and check_password(pin.strip(), stored)
 
 
 def _observer_membership(election: Election, person: Person):
@@ -380,7 +380,7 @@ def _take_report(
         client_uuid=client_uuid,
         source=Inbound.Channel.PHONE,
         inbound=inbound,
-        taken_by=request.user,
+        taken_by=signed_in(request),
         comment=note,
     )
     if result.submission is None:
@@ -506,7 +506,7 @@ def check_answer(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
                 code=code,
                 value=locked.answers[code],
                 revision=locked.revision,
-                by=request.user,
+                by=signed_in(request),
             )
             for code in codes
         )

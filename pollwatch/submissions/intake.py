@@ -339,8 +339,7 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
             status=s.status,
             answers=s.answers,
             problems=s.problems,
-            reason=f"received by {s.source}"
-            + (f", taken by {reports[i].taken_by.get_username()}" if reports[i].taken_by else ""),
+            reason=_first_reason(s, reports[i].taken_by),
             actor=reports[i].taken_by,
             inbound=s.inbound,
         )
@@ -399,6 +398,11 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
     inbounds = [r.inbound for r in reports if r.inbound is not None and r.inbound.pk]
     save_outcomes(inbounds)
     return [result for result in results if result is not None]
+
+
+def _first_reason(submission: Submission, taken_by: User | None) -> str:
+    reason = f"received by {submission.source}"
+    return f"{reason}, taken by {taken_by.get_username()}" if taken_by is not None else reason
 
 
 def save_outcomes(inbounds: list[Inbound]) -> None:
