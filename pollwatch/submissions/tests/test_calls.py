@@ -141,9 +141,7 @@ def test_an_outside_next_address_is_not_followed(client, mission):
     assert response["Location"] == "/e/test-election/people/1006/"
 
 
-def test_coverage_links_a_silent_observer_to_their_call_log_for_those_who_may_call(
-    client, mission
-):
+def test_coverage_links_a_silent_observer_to_their_call_log_for_those_who_may_call(client, mission):
     link = "/e/test-election/people/1006/#calls"
     client.force_login(mission.users["clerk"])
     assert link in client.get("/e/test-election/coverage/").text
