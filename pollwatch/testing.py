@@ -37,6 +37,7 @@ PERSONAS = [
     "supervisor",
     "observer",
     "other_observer",
+    "clerk",
     "outsider",
 ]
 

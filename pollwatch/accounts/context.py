@@ -8,7 +8,7 @@ from django.urls import reverse
 from pollwatch.api.access import can_export
 from pollwatch.media.access import can_see_media
 from pollwatch.messaging.access import can_message
-from pollwatch.observers.access import access_for
+from pollwatch.observers.access import access_for, can_take_calls
 from pollwatch.results.access import can_see_analysis
 
 
@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict:
     if access.can_view_deployments() or access.mission_wide:
         links.append(("Submissions", reverse("submissions", args=[election.slug])))
         links.append(("Incidents", reverse("incidents", args=[election.slug])))
+    if can_take_calls(access):
+        links.append(("Phone desk", reverse("phone-caller", args=[election.slug])))
     if can_see_analysis(access):
         links.append(("Analysis", reverse("quick-count", args=[election.slug])))
     if can_export(access):

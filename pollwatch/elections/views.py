@@ -21,6 +21,7 @@ from pollwatch.observers.access import (
     stations_for,
     submissions_for,
 )
+from pollwatch.submissions.clerk import calls_context
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
@@ -185,6 +186,10 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
             "reports": reports[:STATION_REPORTS_SHOWN],
             "report_count": reports.count(),
             "election": station.election,
+            # The call log (submissions/clerk.py): calls about this station, for those who may.
+            **calls_context(access, station=station),
+            "call_people": [d.membership.person for d in deployments],
+            "call_stations": None,
         },
     )
 

@@ -1,6 +1,7 @@
 """Who may message whom (DESIGN §6.4): admins and coordinators the whole election, supervisors
-the people of their areas. Anyone else with a role in the election gets 403; without a role,
-404. The mission-wide inbox (unknown senders among it) is for admins and coordinators."""
+the people of their areas; data clerks answer (inbox, threads, replies) but do not write to
+groups. Anyone else with a role in the election gets 403; without a role, 404. Unknown
+senders are seen by admins, coordinators and clerks."""
 
 from __future__ import annotations
 
@@ -12,21 +13,29 @@ from pollwatch.elections.models import Election
 from pollwatch.observers.access import Access, election_for_user, people_for
 from pollwatch.observers.models import Role
 
-MESSAGING_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}
-INBOX_ROLES = {Role.ADMIN, Role.COORDINATOR}
+COMPOSE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}
+MESSAGING_ROLES = COMPOSE_ROLES | {Role.CLERK}
+INBOX_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK}
 
 
 def can_message(access: Access) -> bool:
     return bool(access.roles & MESSAGING_ROLES)
 
 
+def can_compose(access: Access) -> bool:
+    """Write to a group (and see its broadcasts)."""
+    return bool(access.roles & COMPOSE_ROLES)
+
+
 def sees_unknown_senders(access: Access) -> bool:
     return bool(access.roles & INBOX_ROLES)
 
 
-def messaging_for_user(request: HttpRequest, slug: str) -> tuple[Election, Access]:
+def messaging_for_user(
+    request: HttpRequest, slug: str, *, compose: bool = False
+) -> tuple[Election, Access]:
     election, access = election_for_user(request, slug)
-    if not can_message(access):
+    if not (can_compose(access) if compose else can_message(access)):
         raise PermissionDenied
     request.election = election  # type: ignore[attr-defined]
     return election, access

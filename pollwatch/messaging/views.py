@@ -25,6 +25,7 @@ from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area, Election
 from pollwatch.messaging import texts
 from pollwatch.messaging.access import (
+    can_compose,
     inbound_for,
     messaging_for_user,
     outbound_for,
@@ -102,7 +103,7 @@ def _compose_context(election: Election, access: Access, data) -> dict:
 @require_http_methods(["GET", "POST"])
 def compose_page(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Choose a group, write the text per language, preview the count and the texts, send or schedule."""
-    election, access = messaging_for_user(request, slug)
+    election, access = messaging_for_user(request, slug, compose=True)
     data = request.POST if request.method == "POST" else request.GET.copy()
     if request.method == "GET" and request.GET.get("template"):
         template = Template.objects.filter(
@@ -212,7 +213,9 @@ def outbox(request: PollwatchRequest, slug: str) -> HttpResponse:
         )
     page = Paginator(messages.order_by("-created", "-pk"), 50).get_page(request.GET.get("page"))
     broadcasts = Broadcast.objects.filter(election=election)
-    if not access.mission_wide:
+    if not can_compose(access):
+        broadcasts = broadcasts.none()
+    elif not (access.is_admin or Role.COORDINATOR in access.roles):
         broadcasts = broadcasts.filter(created_by=_user(request))
     counts = dict(outbound_for(access).values_list("status").annotate(n=Count("pk")).order_by())
     return render(
@@ -221,6 +224,7 @@ def outbox(request: PollwatchRequest, slug: str) -> HttpResponse:
         {
             "election": election,
             "page": page,
+            "can_compose": can_compose(access),
             "broadcasts": broadcasts.select_related("created_by")[:20],
             "statuses": Message.Status.choices,
             "status": status,
@@ -233,9 +237,9 @@ def outbox(request: PollwatchRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def broadcast_page(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
-    election, access = messaging_for_user(request, slug)
+    election, access = messaging_for_user(request, slug, compose=True)
     broadcasts = Broadcast.objects.filter(election=election)
-    if not access.mission_wide:
+    if not (access.is_admin or Role.COORDINATOR in access.roles):
         broadcasts = broadcasts.filter(created_by=_user(request))
     broadcast = get_object_or_404(broadcasts.select_related("created_by"), pk=pk)
     if request.method == "POST":
@@ -311,6 +315,7 @@ def inbox(request: PollwatchRequest, slug: str) -> HttpResponse:
             "q": query,
             "waiting": waiting,
             "unknown_senders": sees_unknown_senders(access),
+            "can_compose": can_compose(access),
             "needs_reply_count": needs_reply(inbound_for(access)).count(),
         },
     )
@@ -368,7 +373,13 @@ def thread(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     return render(
         request,
         "messaging/thread.html",
-        {"election": election, "person": person, "entries": entries, "problems": problems},
+        {
+            "election": election,
+            "person": person,
+            "entries": entries,
+            "problems": problems,
+            "can_compose": can_compose(access),
+        },
         status=400 if problems else 200,
     )
 

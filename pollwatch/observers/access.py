@@ -16,11 +16,23 @@ from pollwatch.elections.models import Area, Election, PollingStation
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 
 # What each role may open, besides the mission home and the geography tree.
-STATIONS_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.SUPERVISOR, Role.OBSERVER}
-PEOPLE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR}
-DEPLOYMENT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR, Role.OBSERVER}
+STATIONS_ROLES = {
+    Role.ADMIN,
+    Role.COORDINATOR,
+    Role.ANALYST,
+    Role.CLERK,
+    Role.SUPERVISOR,
+    Role.OBSERVER,
+}
+PEOPLE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.SUPERVISOR}
+DEPLOYMENT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.SUPERVISOR, Role.OBSERVER}
 # Roles whose reach is the whole election rather than an area or their own deployments.
-MISSION_WIDE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST}
+MISSION_WIDE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.CLERK}
+# Roles that see every person and deployment of the election (a call centre phones anyone).
+ALL_PEOPLE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK}
+# The data desk: enter phoned-in reports, correct answers, check answers one by one. The
+# clerk is not an analyst: estimates, forensics and reports stay closed (results/access.py).
+DATA_DESK_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK}
 
 
 @dataclass
@@ -130,9 +142,10 @@ def areas_for(access: Access) -> QuerySet[Area]:
 
 
 def people_for(access: Access) -> QuerySet[Person]:
-    """People with a role in the election: everyone (admin, coordinator) or those in a supervisor's areas."""
+    """People with a role in the election: everyone (admin, coordinator, clerk) or those in a
+    supervisor's areas."""
     people = Person.objects.filter(memberships__election=access.election)
-    if access.is_admin or Role.COORDINATOR in access.roles:
+    if access.roles & ALL_PEOPLE_ROLES:
         return people.distinct()
     if Role.SUPERVISOR in access.roles:
         in_area = access._path_filter("memberships__area__path") | access._path_filter(
@@ -152,9 +165,9 @@ def person_for_user(request: HttpRequest, slug: str, code: str) -> tuple[Person,
 
 
 def deployments_for(access: Access) -> QuerySet[Deployment]:
-    """Deployments: all (admin, coordinator), in a supervisor's areas, or an observer's own."""
+    """Deployments: all (admin, coordinator, clerk), in a supervisor's areas, or an observer's own."""
     deployments = Deployment.objects.filter(membership__election=access.election)
-    if access.is_admin or Role.COORDINATOR in access.roles:
+    if access.roles & ALL_PEOPLE_ROLES:
         return deployments
     query = Q(pk__in=[])
     if Role.SUPERVISOR in access.roles:
@@ -173,6 +186,38 @@ REVIEW_ROLES = {Role.ADMIN, Role.COORDINATOR}
 def can_review(access: Access) -> bool:
     """Verify, reject, quarantine and edit submissions; change incident status."""
     return bool(access.roles & REVIEW_ROLES)
+
+
+def can_take_calls(access: Access) -> bool:
+    """Enter a report an observer phones in (and see every call logged)."""
+    return bool(access.roles & DATA_DESK_ROLES)
+
+
+def can_correct(access: Access) -> bool:
+    """Correct a submission's answers (a new revision with a reason) and check answers one by one."""
+    return bool(access.roles & DATA_DESK_ROLES)
+
+
+def can_log_calls(access: Access) -> bool:
+    """Log a call with a person in reach: the data desk, and supervisors who chase their observers."""
+    return can_take_calls(access) or Role.SUPERVISOR in access.roles
+
+
+def calls_for(access: Access):
+    """Calls logged in the election: all for the data desk, a supervisor's people and stations.
+
+    Observers see no call log at all, not even of their own calls: notes are the staff's.
+    """
+    from pollwatch.submissions.models import Call
+
+    calls = Call.objects.filter(election=access.election)
+    if can_take_calls(access):
+        return calls
+    if Role.SUPERVISOR in access.roles:
+        return calls.filter(
+            Q(person__in=people_for(access)) | access._path_filter("station__area_path")
+        )
+    return calls.none()
 
 
 def _reports_within_reach(

@@ -24,7 +24,11 @@ from pollwatch.lib.tabular import TableError, read_rows
 from pollwatch.observers.models import Membership, Mission, Person, Role
 
 ROLES = {choice.value for choice in Role}
-ROLE_ALIASES = {"media monitor": Role.MEDIA_MONITOR, "media": Role.MEDIA_MONITOR}
+ROLE_ALIASES = {
+    "media monitor": Role.MEDIA_MONITOR,
+    "media": Role.MEDIA_MONITOR,
+    "data clerk": Role.CLERK,
+}
 PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
 
 

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator"
     ANALYST = "analyst"
     MEDIA_MONITOR = "media_monitor", "media monitor"
+    CLERK = "clerk", "data clerk"
     ADMIN = "admin"
 
 
@@ -127,3 +128,21 @@ class Deployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.person} at {self.station.code}"
+
+
+class CallerPin(models.Model):
+    """The PIN an observer says on the phone so a data clerk knows who is calling.
+
+    Only a hash is kept (the site's password hasher); a coordinator sets a new one, which is
+    shown once. Wrong PINs are throttled like passwords (``accounts/throttle.py``).
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="caller_pin")
+    pin_hash = models.CharField(max_length=200)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"caller PIN of {self.person}"

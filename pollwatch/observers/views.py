@@ -9,12 +9,14 @@ from django.shortcuts import render
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.observers.access import (
+    can_take_calls,
     deployments_for,
     election_for_user,
     people_for,
     person_for_user,
 )
-from pollwatch.observers.models import Membership, Role
+from pollwatch.observers.models import CallerPin, Membership, Role
+from pollwatch.submissions.clerk import calls_context
 
 
 @login_required
@@ -64,17 +66,23 @@ def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
     deployments = (
         deployments_for(access).filter(membership__person=person).select_related("station")
     )
-    return render(
-        request,
-        "observers/person.html",
-        {
-            "election": election,
-            "person": person,
-            "memberships": memberships,
-            "deployments": deployments,
-            "can_write": can_write,
-        },
+    context = {
+        "election": election,
+        "person": person,
+        "memberships": memberships,
+        "deployments": deployments,
+        "can_write": can_write,
+        "is_observer": any(m.role == Role.OBSERVER for m in memberships),
+        "has_caller_pin": CallerPin.objects.filter(person=person).exists(),
+        "can_take_calls": can_take_calls(access),
+    }
+    # The call log (submissions/clerk.py): calls with this person, for those who may see them.
+    context.update(
+        calls_context(access, person=person),
+        call_people=None,
+        call_stations=[d.station for d in deployments],
     )
+    return render(request, "observers/person.html", context)
 
 
 @login_required

@@ -43,6 +43,7 @@ ACCOUNT_ROLES = [
     Role.SUPERVISOR,
     Role.OBSERVER,
     Role.MEDIA_MONITOR,
+    Role.CLERK,
 ]
 Say = Callable[[str], None]
 

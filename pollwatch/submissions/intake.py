@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -169,6 +170,7 @@ class Report:
     observed_at: datetime | None = None
     reply: str = ""
     corrects: uuid.UUID | None = None  # the client UUID of the observer's report this corrects
+    taken_by: User | None = None  # the data clerk who typed a report phoned in
 
     @property
     def status(self) -> str:
@@ -192,6 +194,7 @@ def read_report(
     comment: str = "",
     corrects: uuid.UUID | None = None,
     location: dict[str, float] | None = None,
+    taken_by: User | None = None,
 ) -> Report:
     """Validate the answers against the form: a :class:`Report` to write (never raises on input)."""
     from pollwatch.formspec.validate import validate_answers
@@ -217,6 +220,7 @@ def read_report(
         observed_at=observed_at,
         reply=reply,
         corrects=corrects,
+        taken_by=taken_by,
     )
 
 
@@ -233,8 +237,12 @@ def submit(
     extra_problems: list[dict[str, str]] | None = None,
     reply: str = "",
     comment: str = "",
+    taken_by: User | None = None,
 ) -> IntakeResult:
-    """Validate and store one submission, once per client UUID (a retry returns the first)."""
+    """Validate and store one submission, once per client UUID (a retry returns the first).
+
+    ``taken_by`` is the data clerk who typed a report the observer phoned in: the report is
+    still the observer's, the clerk is its first revision's actor and named in the audit."""
     report = read_report(
         observer,
         form,
@@ -247,6 +255,7 @@ def submit(
         extra_problems=extra_problems,
         reply=reply,
         comment=comment,
+        taken_by=taken_by,
     )
     return write_reports([report])[0]
 
@@ -337,10 +346,11 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
             status=s.status,
             answers=s.answers,
             problems=s.problems,
-            reason=f"received by {s.source}",
+            reason=_first_reason(s, reports[i].taken_by),
+            actor=reports[i].taken_by,
             inbound=s.inbound,
         )
-        for _, s in new
+        for i, s in new
     )
     Incident.objects.bulk_create(
         _incident(s, reports[i])
@@ -348,6 +358,7 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
         if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
     )
     _flag_conflicts([s for _, s in new])
+    _flag_changed_figures([s for _, s in new])
     events = duplicates
     for i, submission in new:
         report = reports[i]
@@ -359,6 +370,8 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
             "client_uuid": str(report.client_uuid),
             "answers": submission.answers,
         }
+        if report.taken_by is not None:
+            payload["taken_by"] = report.taken_by.get_username()
         if report.inbound is not None:
             # The post it was read from: one event per report says what arrived, when, and
             # what it became (a post read later has no event of its own before this one).
@@ -392,6 +405,11 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
     inbounds = [r.inbound for r in reports if r.inbound is not None and r.inbound.pk]
     save_outcomes(inbounds)
     return [result for result in results if result is not None]
+
+
+def _first_reason(submission: Submission, taken_by: User | None) -> str:
+    reason = f"received by {submission.source}"
+    return f"{reason}, taken by {taken_by.get_username()}" if taken_by is not None else reason
 
 
 def save_outcomes(inbounds: list[Inbound]) -> None:
@@ -468,6 +486,10 @@ def _correct(report: Report) -> IntakeResult:
         result = IntakeResult("duplicate", original, False, done.problems, report.reply)
     else:
         keep = original.status in (Submission.Status.REJECTED, Submission.Status.QUARANTINED)
+        if original.form.kind == Form.Kind.RESULTS and _figures_differ(
+            original.answers, report.answers
+        ):
+            original.figures_changed = True
         original.answers = report.answers
         original.problems = report.problems
         original.critical = report.critical
@@ -482,6 +504,7 @@ def _correct(report: Report) -> IntakeResult:
                 "form",
                 "status",
                 "revision",
+                "figures_changed",
                 "updated",
             ]
         )
@@ -588,6 +611,55 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
             mine.conflict = True
     if flagged:
         Submission.objects.filter(pk__in=flagged).update(conflict=True)
+
+
+def _figures_differ(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Two answer sets of one form disagree on a question both answer (private "_" keys aside)."""
+    return any(
+        not code.startswith("_") and code in before and before[code] != value
+        for code, value in after.items()
+    )
+
+
+def _flag_changed_figures(submissions: list[Submission]) -> None:
+    """One observer, several result forms for one station with other figures: flag them all.
+
+    Conflicts between observers are ``conflict``; this is the same question asked of one
+    observer's own reports (an observer's correction of a report is flagged in ``_correct``).
+    A clerk's corrections are staff edits, not the observer's: they are never flagged here.
+    """
+    live = [
+        s
+        for s in submissions
+        if s.status != Submission.Status.REJECTED and s.form.kind == Form.Kind.RESULTS
+    ]
+    if not live:
+        return
+    earlier = (
+        Submission.objects.filter(
+            observer_id__in={s.observer_id for s in live},
+            station_id__in={s.station_id for s in live},
+            form__code__in={s.form.code for s in live},
+            form__kind=Form.Kind.RESULTS,
+        )
+        .exclude(status=Submission.Status.REJECTED)
+        .values_list("pk", "observer_id", "station_id", "form__code", "answers")
+    )
+    by_place: dict[tuple[int, int, str], list[tuple[int, dict]]] = {}
+    for pk, observer_id, station_id, code, answers in earlier:
+        by_place.setdefault((observer_id, station_id, code), []).append((pk, answers))
+    flagged: set[int] = set()
+    for mine in live:
+        others = [
+            pk
+            for pk, answers in by_place.get((mine.observer_id, mine.station_id, mine.form.code), [])
+            if pk != mine.pk and _figures_differ(answers, mine.answers)
+        ]
+        if others:
+            flagged.update([*others, mine.pk])
+            mine.figures_changed = True
+    if flagged:
+        Submission.objects.filter(pk__in=flagged).update(figures_changed=True)
 
 
 _deployments: dict[int, tuple[float, dict[str, Deployment]]] = {}
@@ -1348,7 +1420,11 @@ def edit(submission: Submission, answers: dict[str, Any], *, reason: str, actor)
     problems = [{"code": code, "message": message} for code, message in validation.errors]
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        locked.answers = validation.answers
+        before = locked.answers
+        # What the observer's phone added (its position, an SMS's comment) is not a question's
+        # answer: validation would drop it, a correction of the answers keeps it.
+        kept = {code: value for code, value in before.items() if code.startswith("_")}
+        locked.answers = {**validation.answers, **kept}
         locked.problems = problems
         locked.critical = list(validation.critical)
         locked.revision += 1
@@ -1367,6 +1443,15 @@ def edit(submission: Submission, answers: dict[str, Any], *, reason: str, actor)
             actor=actor.get_username(),
             election_id=locked.election_id,
             obj=locked,
-            payload={"reason": reason, "revision": locked.revision, "answers": locked.answers},
+            payload={
+                "reason": reason,
+                "revision": locked.revision,
+                "answers": locked.answers,
+                "changed": {
+                    code: [before.get(code), locked.answers.get(code)]
+                    for code in sorted(set(before) | set(locked.answers))
+                    if before.get(code) != locked.answers.get(code)
+                },
+            },
         )
     return locked

@@ -28,6 +28,7 @@ class Inbound(models.Model):
     class Channel(models.TextChoices):
         WEB = "web"
         SMS = "sms"
+        PHONE = "phone", "phone (taken by a data clerk)"
 
     class Status(models.TextChoices):
         STORED = "stored"
@@ -171,6 +172,11 @@ class Submission(models.Model):
     )
     conflict = models.BooleanField(
         default=False, help_text="another observer at the station answered differently"
+    )
+    figures_changed = models.BooleanField(
+        default=False,
+        help_text="the same observer sent other result figures for this form and station"
+        " (another report or a correction)",
     )
     revision = models.PositiveIntegerField(default=1)
     observed_at = models.DateTimeField(
@@ -362,3 +368,68 @@ class LookupChange(models.Model):
 
     def __str__(self) -> str:
         return f"look-ups of {self.person_id or 'everyone'} changed at {self.at:%H:%M:%S}"
+
+
+class AnswerCheck(models.Model):
+    """One answer of a submission checked by a person (against the protocol photo, by phone).
+
+    The value checked is kept: the mark holds while the answer is still that value, so a
+    decision (which makes a revision without changing answers) keeps it and a correction
+    that changes the answer drops it.
+    """
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="answer_checks"
+    )
+    code = models.CharField(max_length=40)
+    value = models.JSONField(null=True)
+    revision = models.PositiveIntegerField(help_text="the submission's revision when checked")
+    by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "code", "-at"]
+        indexes = [models.Index(fields=["submission", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} of {self.submission_id} checked at r{self.revision}"
+
+
+class Call(models.Model):
+    """A phone call with a mission member, logged by whoever took or made it (the call centre)."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "they called us"
+        OUT = "out", "we called them"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached"
+        REPORT_TAKEN = "report_taken", "report taken"
+        NO_ANSWER = "no_answer", "no answer"
+        BUSY = "busy"
+        LEFT_MESSAGE = "left_message", "left a message"
+        WRONG_NUMBER = "wrong_number", "wrong number"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="calls")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="calls")
+    station = models.ForeignKey(
+        PollingStation, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["election", "person", "at"]),
+            models.Index(fields=["election", "station", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"call {self.direction} with {self.person} at {self.at:%H:%M}: {self.outcome}"

@@ -44,7 +44,8 @@ def search_submissions(
         else:
             search.problems.append(f"Status: {values['status']!r} is not a status.")
     if values["conflict"]:
-        query &= Q(conflict=True)
+        # Between observers, or one observer's own reports with other figures.
+        query &= Q(conflict=True) | Q(figures_changed=True)
     if values["form"]:
         if Form.objects.filter(election=election, code=values["form"]).exists():
             query &= Q(form__code=values["form"])

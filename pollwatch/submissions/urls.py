@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.submissions import incidents, views
+from pollwatch.submissions import clerk, incidents, views
 
 urlpatterns = [
     path("sms/<slug:gateway>/", views.sms_webhook, name="sms-webhook"),
@@ -23,4 +23,16 @@ urlpatterns = [
     path(
         "e/<slug:slug>/people/<str:code>/messages/", views.person_messages, name="person-messages"
     ),
+    # The data desk (clerk.py): phoned-in reports, corrections, answers checked, the call log.
+    path("e/<slug:slug>/phone/", clerk.phone_caller, name="phone-caller"),
+    path("e/<slug:slug>/phone/<str:code>/", clerk.phone_report, name="phone-report"),
+    path(
+        "e/<slug:slug>/submissions/<int:pk>/correct/",
+        clerk.correct_submission,
+        name="submission-correct",
+    ),
+    path("e/<slug:slug>/submissions/<int:pk>/check/", clerk.check_answer, name="submission-check"),
+    path("e/<slug:slug>/people/<str:code>/calls/", clerk.person_call, name="person-call"),
+    path("e/<slug:slug>/people/<str:code>/caller-pin/", clerk.caller_pin, name="caller-pin"),
+    path("e/<slug:slug>/stations/<str:code>/calls/", clerk.station_call, name="station-call"),
 ]

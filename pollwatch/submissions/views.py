@@ -31,6 +31,7 @@ from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.observers.access import (
     areas_for,
+    can_correct,
     election_for_user,
     messages_for,
     person_for_user,
@@ -41,6 +42,7 @@ from pollwatch.observers.access import (
 )
 from pollwatch.observers.models import Deployment, Person, Role
 from pollwatch.submissions import intake, lookups, quotas
+from pollwatch.submissions.clerk import answer_checks, calls_context
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, ObserverToken, Submission
 from pollwatch.submissions.photos import photo_digests, photo_file
@@ -384,6 +386,7 @@ def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
     submission, reviewer = submission_for_user(request, slug, pk)
     request.election = submission.election
     photos = _photo_urls(request, submission)
+    desk = can_correct(election_for_user(request, slug)[1])
     if request.method == "POST":
         if not reviewer:
             raise PermissionDenied
@@ -393,13 +396,15 @@ def submission_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
                 request,
                 "submissions/detail.html",
                 _detail_context(
-                    submission, reviewer, photos, "Choose an action and give a reason."
+                    submission, reviewer, photos, "Choose an action and give a reason.", desk=desk
                 ),
                 status=400,
             )
         intake.decide(submission, action, reason=reason, actor=request.user)
         return redirect("submission", slug=slug, pk=pk)
-    return render(request, "submissions/detail.html", _detail_context(submission, reviewer, photos))
+    return render(
+        request, "submissions/detail.html", _detail_context(submission, reviewer, photos, desk=desk)
+    )
 
 
 def _photo_urls(request: PollwatchRequest, submission: Submission) -> dict[str, str]:
@@ -435,20 +440,28 @@ def submission_photo(
 
 
 def _detail_context(
-    submission: Submission, reviewer: bool, photos: dict[str, str], error: str = ""
+    submission: Submission,
+    reviewer: bool,
+    photos: dict[str, str],
+    error: str = "",
+    *,
+    desk: bool = False,
 ) -> dict:
+    """``desk``: the user corrects answers and checks them one by one (``clerk.py``)."""
     questions = (
         {q.code: q for q in submission.form.spec.questions}
         if hasattr(submission.form.spec, "questions")
         else {}
     )
     kept_photos = photo_digests(submission)
+    checks = answer_checks(submission)
     rows = [
         (
             code,
             getattr(questions.get(code), "label", {}).get("en", "") if code in questions else "",
             "photo kept (shown to staff in review)" if code in kept_photos else value,
             photos.get(code),
+            checks.get(code),
         )
         for code, value in submission.answers.items()
         if code != "_location"  # shown above the answers, with its distance
@@ -457,6 +470,7 @@ def _detail_context(
         "submission": submission,
         "election": submission.election,
         "reviewer": reviewer,
+        "desk": desk,
         "rows": rows,
         "revisions": submission.revisions.select_related("actor"),
         "error": error,
@@ -480,9 +494,9 @@ def person_messages(request: PollwatchRequest, slug: str, code: str) -> HttpResp
     page = Paginator(messages_for(access, person).order_by("-received_at", "-pk"), 50).get_page(
         request.GET.get("page")
     )
-    return render(
-        request, "submissions/messages.html", {"election": election, "person": person, "page": page}
-    )
+    context = {"election": election, "person": person, "page": page}
+    context.update(calls_context(access, person=person), call_people=None, call_stations=None)
+    return render(request, "submissions/messages.html", context)
 
 
 @login_required

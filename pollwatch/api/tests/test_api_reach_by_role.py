@@ -12,7 +12,7 @@ from pollwatch.api.tests.conftest import bearer
 from pollwatch.testing import PERSONAS
 
 MEMBERS = set(PERSONAS) - {"outsider"}
-FIELD = {"admin", "coordinator", "analyst", "supervisor", "observer", "other_observer"}
+FIELD = {"admin", "coordinator", "analyst", "clerk", "supervisor", "observer", "other_observer"}
 ANALYSIS = {"admin", "coordinator", "analyst"}
 BASE = "/api/v1/elections/test-election"
 ENDPOINTS = [

@@ -46,6 +46,7 @@ SEES = {
     "admin": {"own", "other"},
     "coordinator": {"own", "other"},
     "analyst": {"own", "other"},
+    "clerk": {"own", "other"},
     "supervisor": {"own", "other"},  # supervises R1
     "observer": {"own"},
     "other_observer": {"other"},

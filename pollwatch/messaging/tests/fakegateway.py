@@ -1,9 +1,9 @@
 """A real HTTP server on the loopback standing in for an SMS provider's API.
 
 It records every request (path, headers, body) and answers as told: a status and a JSON
-body, after an optional delay (a timeout for the client), per request in turn. Messages it
-accepts are kept by idempotency key (the JSON gateway's "id"), as the generic gateway's
-contract asks, so a test can count what a phone would have received.
+body, after an optional delay (a timeout for the client), per request in turn. It counts
+the messages it accepts (a 2xx, even one answered too late) by idempotency key, or by body
+where there is none, so a test can count how often each message was taken for sending.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +32,8 @@ class FakeGateway:
     delivered: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    schedule: Callable[[int], Answer | None] | None = None
+    """Given the request's number, an answer that overrides the list (a fault for a while)."""
 
     @property
     def url(self) -> str:
@@ -48,12 +51,14 @@ class FakeGateway:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 with fake.lock:
-                    answer = fake.answers.pop(0) if fake.answers else fake.default
+                    scheduled = fake.schedule(len(fake.requests)) if fake.schedule else None
+                    answer = scheduled or (fake.answers.pop(0) if fake.answers else fake.default)
                     fake.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body}
                     )
-                    key = self.headers.get("Idempotency-Key")
-                    if answer.status < 300 and key:
+                    # One message is one idempotency key, or else one body (a retry repeats it).
+                    key = self.headers.get("Idempotency-Key") or body
+                    if answer.status < 300:
                         fake.delivered[key] = fake.delivered.get(key, 0) + 1
                 if answer.delay:
                     time.sleep(answer.delay)

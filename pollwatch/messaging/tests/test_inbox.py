@@ -7,8 +7,9 @@ import pytest
 from pollwatch.audit.models import AuditEvent
 from pollwatch.messaging.models import Message
 from pollwatch.submissions.models import Inbound
+from pollwatch.testing import PERSONAS
 
-ALL = ["admin", "coordinator", "analyst", "media_monitor", "supervisor", "observer", "outsider"]
+ALL = [p for p in PERSONAS if p != "other_observer"]
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def listed(response):
 def test_inbox_by_role(client, mission, received, persona):
     client.force_login(mission.users[persona])
     response = client.get("/e/test-election/messages/inbox/")
-    if persona in {"admin", "coordinator"}:
+    if persona in {"admin", "coordinator", "clerk"}:
         assert response.status_code == 200
         assert listed(response) == {"OP 1006 A1 1", "OP 1007 A1 7", "hello I cannot find"}
     elif persona == "supervisor":
@@ -112,14 +113,14 @@ def test_search_the_inbox(client, mission, received):
 def test_thread_by_role(client, mission, received, persona):
     client.force_login(mission.users[persona])
     response = client.get("/e/test-election/people/1006/thread/")  # the observer in D1 (R1)
-    if persona in {"admin", "coordinator", "supervisor"}:
+    if persona in {"admin", "coordinator", "supervisor", "clerk"}:
         assert response.status_code == 200 and "OP 1006 A1 1" in response.text
     else:
         assert response.status_code == (404 if persona == "outsider" else 403)
     other = client.get("/e/test-election/people/1007/thread/")  # in R2
     expected = (
         200
-        if persona in {"admin", "coordinator"}
+        if persona in {"admin", "coordinator", "clerk"}
         else 404
         if persona in {"supervisor", "outsider"}
         else 403

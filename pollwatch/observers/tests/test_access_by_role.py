@@ -14,22 +14,30 @@ VIEWS = [
     (
         "stations",
         ["test-election"],
-        {"admin", "coordinator", "analyst", "supervisor", "observer", "other_observer"},
+        {"admin", "coordinator", "analyst", "clerk", "supervisor", "observer", "other_observer"},
     ),
     (
         "station",
         ["test-election", "D1-001"],
-        {"admin", "coordinator", "analyst", "supervisor", "observer"},
+        {"admin", "coordinator", "analyst", "clerk", "supervisor", "observer"},
     ),
-    ("station", ["test-election", "D3-001"], {"admin", "coordinator", "analyst", "other_observer"}),
-    ("station", ["test-election", "D2-002"], {"admin", "coordinator", "analyst", "supervisor"}),
-    ("people", ["test-election"], {"admin", "coordinator", "supervisor"}),
-    ("person", ["test-election", "1006"], {"admin", "coordinator", "supervisor"}),
-    ("person", ["test-election", "1007"], {"admin", "coordinator"}),
+    (
+        "station",
+        ["test-election", "D3-001"],
+        {"admin", "coordinator", "analyst", "clerk", "other_observer"},
+    ),
+    (
+        "station",
+        ["test-election", "D2-002"],
+        {"admin", "coordinator", "analyst", "clerk", "supervisor"},
+    ),
+    ("people", ["test-election"], {"admin", "coordinator", "clerk", "supervisor"}),
+    ("person", ["test-election", "1006"], {"admin", "coordinator", "clerk", "supervisor"}),
+    ("person", ["test-election", "1007"], {"admin", "coordinator", "clerk"}),
     (
         "deployments",
         ["test-election"],
-        {"admin", "coordinator", "supervisor", "observer", "other_observer"},
+        {"admin", "coordinator", "clerk", "supervisor", "observer", "other_observer"},
     ),
     ("imports", ["test-election"], {"admin"}),
 ]

@@ -20,8 +20,8 @@ from pollwatch.testing import PERSONAS, assert_reach, send
 
 LIST = "/e/test-election/incidents/"
 TRIAGERS = {"admin", "coordinator", "supervisor"}  # the supervisor in R1 only
-SEES_R1 = {"admin", "coordinator", "analyst", "supervisor", "observer"}
-SEES_R2 = {"admin", "coordinator", "analyst", "other_observer"}
+SEES_R1 = {"admin", "coordinator", "analyst", "clerk", "supervisor", "observer"}
+SEES_R2 = {"admin", "coordinator", "analyst", "clerk", "other_observer"}
 
 
 @pytest.fixture

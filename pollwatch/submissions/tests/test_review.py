@@ -55,14 +55,18 @@ VIEWS = [
     (
         "submission",
         lambda m, r: ["test-election", r.pk],
-        {"admin", "coordinator", "analyst", "supervisor", "observer"},
+        {"admin", "coordinator", "analyst", "clerk", "supervisor", "observer"},
     ),
     ("incidents", lambda m, r: ["test-election"], set(PERSONAS) - {"outsider"}),
-    ("coverage", lambda m, r: ["test-election"], {"admin", "coordinator", "analyst", "supervisor"}),
+    (
+        "coverage",
+        lambda m, r: ["test-election"],
+        {"admin", "coordinator", "analyst", "clerk", "supervisor"},
+    ),
     (
         "person-messages",
         lambda m, r: ["test-election", "1006"],
-        {"admin", "coordinator", "supervisor"},
+        {"admin", "coordinator", "clerk", "supervisor"},
     ),
 ]
 

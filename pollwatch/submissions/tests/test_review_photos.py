@@ -15,9 +15,10 @@ from pollwatch.testing import PERSONAS, assert_reach
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + b"protocol" * 100
 DIGEST = hashlib.sha256(IMAGE).hexdigest()
-# Staff whose reach holds a report from D1: mission-wide roles and the supervisor of R1. The
-# observer who sent it sees the report, but never its photo through these pages.
-PHOTO_VIEWERS = {"admin", "coordinator", "analyst", "supervisor"}
+# Staff whose reach holds a report from D1: mission-wide roles (the data clerk reads protocols
+# off photos too) and the supervisor of R1. The observer who sent it sees the report, but never
+# its photo through these pages.
+PHOTO_VIEWERS = {"admin", "coordinator", "analyst", "clerk", "supervisor"}
 
 
 @pytest.fixture
