@@ -53,7 +53,8 @@ def report_reader(interval: float = 0.2) -> Child:
 def message_sender(interval: float = 1.0) -> Child:
     """Sends the queued outbound messages through their gateway at the configured rate."""
     return Child(
-        "message sender", pollwatch_command("send_messages", "--follow", "--interval", str(interval))
+        "message sender",
+        pollwatch_command("send_messages", "--follow", "--interval", str(interval)),
     )
 
 
