@@ -7,6 +7,8 @@ Filters (all optional, combined with AND):
 ``area``            an area's id: people bound to it or deployed at a station inside it
 ``team``            a team's id
 ``not_reported``    a form's code: observers who have not sent it from their station
+``phase``           a phase ("opening", "closing" …, or "any"): deployed observers who have
+                    sent no form of it — Coverage's "silent observers"
 ``silent_minutes``  nothing received from the person in the last N minutes (or ever)
 ``codes``           person codes, one per line or separated by commas (a pasted list)
 ``audience``        a saved audience's id: its filters, with any given here on top
@@ -80,6 +82,16 @@ def read_filters(data: Any, access: Access) -> Filters:
             out.problems["not_reported"] = f"no form {form!r} in this election"
         else:
             out.values["not_reported"] = form
+    phase = _one(data, "phase")
+    if phase:
+        phases = set(
+            Form.objects.filter(election=election, active=True).values_list("phase", flat=True)
+        )
+        if phase != "any" and phase not in phases:
+            known = ", ".join(sorted(p for p in phases if p != "any")) or "none"
+            out.problems["phase"] = f"no phase {phase!r} in this election's forms ({known})"
+        else:
+            out.values["phase"] = phase
     silent = _one(data, "silent_minutes")
     if silent:
         minutes = _int(silent)
@@ -110,6 +122,9 @@ def describe(values: dict[str, Any], election_id: int) -> str:
         parts.append(f"of team {team.name if team else values['team']}")
     if "not_reported" in values:
         parts.append(f"who have not sent {values['not_reported']}")
+    if "phase" in values:
+        what = "any form" if values["phase"] == "any" else f"any {values['phase']} form"
+        parts.append(f"who have not sent {what}")
     if "silent_minutes" in values:
         parts.append(f"silent for {values['silent_minutes']} minutes")
     if "codes" in values:
@@ -173,6 +188,22 @@ def people(access: Access, values: dict[str, Any]) -> QuerySet[Person]:
             reserve=False,
         )
         chosen = chosen.filter(Exists(deployed)).exclude(Exists(sent))
+    if "phase" in values:
+        from pollwatch.submissions.models import Submission
+
+        forms = Form.objects.filter(election=election, active=True)
+        if values["phase"] != "any":
+            forms = forms.filter(phase=values["phase"])
+        sent_any = Submission.objects.filter(
+            election=election, observer__person=OuterRef("pk"), form__in=forms
+        ).exclude(status=Submission.Status.REJECTED)
+        on_duty = Deployment.objects.filter(
+            membership__election=election,
+            membership__person=OuterRef("pk"),
+            membership__role=Role.OBSERVER,
+            reserve=False,
+        )
+        chosen = chosen.filter(Exists(on_duty)).exclude(Exists(sent_any))
     if "silent_minutes" in values:
         from pollwatch.submissions.models import Inbound
 

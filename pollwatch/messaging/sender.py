@@ -60,6 +60,15 @@ class Pace:
         self.last[gateway] = now
 
 
+def batch_size(rate: float, timeout: float) -> int:
+    """Messages claimed at once: about two seconds' worth at the rate, and few enough that a
+    batch of timeouts still ends well inside the claim's lease (a sender that dies holds no
+    more than this many messages until the lease runs out)."""
+    by_rate = int(rate * 2) if rate > 0 else 100
+    by_lease = int(LEASE.total_seconds() / (2 * max(timeout, 0.1)))
+    return max(1, min(by_rate, by_lease, 100))
+
+
 def claim(limit: int, now: datetime) -> list[Message]:
     """Up to ``limit`` due messages, marked ``sending`` with a lease, oldest first."""
     with transaction.atomic():

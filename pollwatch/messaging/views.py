@@ -90,6 +90,10 @@ def _compose_context(election: Election, access: Access, data) -> dict:
         else Area.objects.filter(election=election, path__in=access.supervised_paths),
         "teams": Team.objects.filter(election=election).order_by("name"),
         "forms": Form.objects.filter(election=election, active=True).order_by("code"),
+        "phases": sorted(
+            set(Form.objects.filter(election=election, active=True).values_list("phase", flat=True))
+            - {"any"}
+        ),
         "audiences": Audience.objects.filter(election=election),
         "templates": Template.objects.filter(election=election),
         "placeholders": texts.PLACEHOLDERS,

@@ -12,6 +12,7 @@ import csv
 import datetime
 import json
 import secrets
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from pollwatch.checklists.loading import install_defaults
 from pollwatch.elections.boundaries import outline_from_stations
@@ -133,6 +135,7 @@ def load_demo(
     load_demo_media(election)
     load_demo_night(election, folder, seed=seed, say=say)
     accounts = make_accounts(election, mission)
+    load_demo_operations(election, folder, seed=seed, say=say)
     write_observer_credentials(election, folder)
     path = accounts_file()
     path.write_text(json.dumps(accounts, indent=2))
@@ -321,3 +324,102 @@ def make_accounts(election: Election, mission: Mission) -> dict[str, str]:
         )
         Membership.objects.create(person=person, election=election, role=role)
     return accounts
+
+
+def load_demo_operations(election: Election, folder: Path, *, seed: int, say: Say = print) -> None:
+    """Election-day operations under way, so the Messages, Inbox, Phone desk and call logs show
+    something on the first visit: a reminder to the observers who have not sent their result
+    form (the demo's sender hands it to the console outbox: ``sms-outbox.jsonl`` in the data
+    folder), another scheduled for an hour from now, results phoned in to the data clerk by
+    observers without a signal, calls that found nobody, and an SMS from an unknown number
+    answered by the coordinator."""
+    import random
+
+    from pollwatch.checklists.models import Form, active_forms
+    from pollwatch.messaging.outbox import compose, send_one
+    from pollwatch.observers.access import access_for
+    from pollwatch.results.estimates import candidates_for
+    from pollwatch.submissions import intake
+    from pollwatch.submissions.clerk import log_call, take_phone_report
+    from pollwatch.submissions.models import Call
+
+    rng = random.Random(seed + 12)
+    coordinator = User.objects.get(username=Role.COORDINATOR.value)
+    clerk = User.objects.get(username=Role.CLERK.value)
+    access = access_for(coordinator, election)
+    assert access is not None
+    forms = active_forms(election)
+    results = next(f for f in forms.values() if f.kind == Form.Kind.RESULTS)
+    say("Election-day operations: reminders, phoned-in results, calls …")
+    reported = set(
+        Submission.objects.filter(election=election, form__code=results.code).values_list(
+            "observer_id", flat=True
+        )
+    )
+    silent = [
+        d
+        for d in Deployment.objects.filter(
+            membership__election=election, membership__role=Role.OBSERVER, reserve=False
+        )
+        .select_related("membership__person", "station")
+        .order_by("station__code")
+        if d.membership_id not in reported
+    ]
+    protocols = true_protocols(folder / "truth.csv", [c.code for c in candidates_for(election)])
+    now = timezone.now()
+    for deployment in rng.sample(silent, min(6, len(silent))):
+        person = deployment.membership.person
+        answers = protocols.get(deployment.station.code)
+        if answers is None:
+            continue
+        take_phone_report(
+            election=election,
+            person=person,
+            membership=deployment.membership,
+            deployment=deployment,
+            form=results,
+            answers=dict(answers),
+            clerk=clerk,
+            confirmation={"method": "pin", "at": now.isoformat()},
+            client_uuid=uuid.uuid4(),
+            note="no mobile data at the station; read out from the protocol copy",
+        )
+    for deployment in rng.sample(silent, min(4, len(silent))):
+        log_call(
+            election,
+            deployment.membership.person,
+            coordinator,
+            direction=Call.Direction.OUT,
+            outcome=rng.choice(
+                [Call.Outcome.NO_ANSWER, Call.Outcome.NO_ANSWER, Call.Outcome.REACHED]
+            ),
+            station=deployment.station,
+            note="called about the missing result form",
+        )
+    texts = {
+        "en": "{first_name}, the count at {station} should be over: please send the {form} "
+        "result form now, or call the data desk.",
+        "az": "{first_name}, {station} məntəqəsində say bitməlidir: {form} nəticə formunu indi "
+        "göndərin və ya məlumat masasına zəng edin.",
+    }
+    texts = {lang: text.replace("{form}", results.code) for lang, text in texts.items()}
+    compose(access, coordinator, {"not_reported": results.code}, texts, "en")
+    compose(
+        access,
+        coordinator,
+        {"not_reported": results.code},
+        texts,
+        "en",
+        send_at=now + datetime.timedelta(hours=1),
+    )
+    stranger = intake.intake_sms("json", "+994557770011", "hello I cannot find the form")
+    if stranger.inbound is not None:
+        send_one(
+            election,
+            None,
+            stranger.inbound.sender,
+            "Hello: this number takes observers' reports. Observers start with the form code, "
+            "e.g. OP 1234 A1 1. Call the data desk if you are one of ours.",
+            user=coordinator,
+            in_reply_to=stranger.inbound,
+        )

@@ -14,11 +14,12 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -323,19 +324,32 @@ def phone_report(request: PollwatchRequest, slug: str, code: str) -> HttpRespons
     return _take_report(request, context, membership, deployment, form, confirmation)
 
 
-def _take_report(
-    request: PollwatchRequest,
-    context: dict[str, Any],
+@dataclass
+class PhoneReport:
+    """What became of one report taken by phone: the raw row, and the intake's result, or the
+    problems it was held for (the clerk checks them with the caller)."""
+
+    inbound: Inbound
+    result: intake.IntakeResult | None
+    problems: list[dict[str, str]]
+
+
+def take_phone_report(
+    *,
+    election: Election,
+    person: Person,
     membership,
     deployment: Deployment,
     form: Form,
+    answers: dict[str, Any],
+    clerk: User,
     confirmation: dict[str, str],
-) -> HttpResponse:
-    person, election = context["person"], context["election"]
-    client_uuid = _client_uuid(request.POST.get("client_uuid"))
-    answers = posted_answers(form.spec, request.POST)
-    note = request.POST.get("note", "").strip()[:2000]
-    keep_anyway = bool(request.POST.get("save_anyway"))
+    client_uuid: uuid.UUID,
+    note: str = "",
+    keep_anyway: bool = False,
+) -> PhoneReport:
+    """Store a phoned-in report as every channel's input is stored (raw first, then judged by the
+    app's intake, source "phone", the clerk recorded), and log the call it came by."""
     raw = json.dumps(
         {
             "station": deployment.station.code,
@@ -348,7 +362,7 @@ def _take_report(
         ensure_ascii=False,
     )
     meta = {
-        "clerk": request.user.get_username(),
+        "clerk": clerk.get_username(),
         "caller_confirmed_by": confirmation["method"],
         "caller_confirmed_at": confirmation["at"],
     }
@@ -364,14 +378,7 @@ def _take_report(
             + problems,
         )
         intake._finish(inbound, held, election, person)
-        context.update(
-            groups=form_fields(form.spec, answers, problems),
-            cross_checks=_cross_checks(problems),
-            client_uuid=client_uuid,
-            note=note,
-            held=True,
-        )
-        return render(request, "submissions/phone_report.html", context, status=400)
+        return PhoneReport(inbound, None, problems)
     result = intake.submit(
         membership,
         form,
@@ -380,17 +387,14 @@ def _take_report(
         client_uuid=client_uuid,
         source=Inbound.Channel.PHONE,
         inbound=inbound,
-        taken_by=signed_in(request),
+        taken_by=clerk,
         comment=note,
     )
-    if result.submission is None:
-        messages.error(request, "The report could not be stored: " + inbound.problem)
-        return redirect("phone-caller", slug=election.slug)
-    if result.created:
+    if result.submission is not None and result.created:
         log_call(
             election,
             person,
-            request.user,
+            clerk,
             direction=Call.Direction.OUT
             if confirmation["method"] == "callback"
             else Call.Direction.IN,
@@ -399,6 +403,47 @@ def _take_report(
             note=f"{form.code} report taken by phone",
             submission=result.submission,
         )
+    return PhoneReport(inbound, result, problems)
+
+
+def _take_report(
+    request: PollwatchRequest,
+    context: dict[str, Any],
+    membership,
+    deployment: Deployment,
+    form: Form,
+    confirmation: dict[str, str],
+) -> HttpResponse:
+    person, election = context["person"], context["election"]
+    client_uuid = _client_uuid(request.POST.get("client_uuid"))
+    answers = posted_answers(form.spec, request.POST)
+    note = request.POST.get("note", "").strip()[:2000]
+    taken = take_phone_report(
+        election=election,
+        person=person,
+        membership=membership,
+        deployment=deployment,
+        form=form,
+        answers=answers,
+        clerk=cast(User, request.user),
+        confirmation=confirmation,
+        client_uuid=client_uuid,
+        note=note,
+        keep_anyway=bool(request.POST.get("save_anyway")),
+    )
+    if taken.result is None:
+        context.update(
+            groups=form_fields(form.spec, answers, taken.problems),
+            cross_checks=_cross_checks(taken.problems),
+            client_uuid=client_uuid,
+            note=note,
+            held=True,
+        )
+        return render(request, "submissions/phone_report.html", context, status=400)
+    result = taken.result
+    if result.submission is None:
+        messages.error(request, "The report could not be stored: " + taken.inbound.problem)
+        return redirect("phone-caller", slug=election.slug)
     messages.success(
         request,
         f"{form.code} report from {deployment.station.code} stored"

@@ -506,9 +506,15 @@ def coverage(request: PollwatchRequest, slug: str) -> HttpResponse:
     request.election = election
     if not (access.mission_wide or Role.SUPERVISOR in access.roles):
         raise PermissionDenied
+    from pollwatch.messaging.access import can_compose, can_message
     from pollwatch.submissions.coverage import coverage_table
 
-    context = {"election": election, **coverage_table(access, request.GET.get("phase", ""))}
+    context = {
+        "election": election,
+        **coverage_table(access, request.GET.get("phase", "")),
+        "can_compose": can_compose(access),
+        "can_message": can_message(access),
+    }
     template = "submissions/_coverage.html" if request.htmx else "submissions/coverage.html"
     return render(request, template, context)
 

@@ -32,8 +32,8 @@ class FakeGateway:
     delivered: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
-    schedule: Callable[[int], Answer | None] | None = None
-    """Given the request's number, an answer that overrides the list (a fault for a while)."""
+    schedule: Callable[[int, str], Answer | None] | None = None
+    """Given the request's number and path, an answer that overrides the list (a fault)."""
 
     @property
     def url(self) -> str:
@@ -51,7 +51,9 @@ class FakeGateway:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 with fake.lock:
-                    scheduled = fake.schedule(len(fake.requests)) if fake.schedule else None
+                    scheduled = (
+                        fake.schedule(len(fake.requests), self.path) if fake.schedule else None
+                    )
                     answer = scheduled or (fake.answers.pop(0) if fake.answers else fake.default)
                     fake.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body}

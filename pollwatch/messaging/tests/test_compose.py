@@ -282,3 +282,27 @@ def test_composing_to_many_is_one_transaction_of_bulk_inserts(
         response = post(client, text_en="Hello {code}")
     assert response.status_code == 302
     assert Message.objects.count() == 302
+
+
+def test_coverage_silent_observers_are_the_phase_audience(client, speakers, forms):
+    """Coverage's "write to the silent observers" chooses the people Coverage lists."""
+    submit(
+        speakers.people["observer"].memberships.get(),
+        forms["OP"],
+        speakers.stations["D1-001"],
+        {"A1": 1, "A3": 1},
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+    login(client, speakers, "coordinator")
+    coverage = client.get("/e/test-election/coverage/?phase=opening").text
+    assert "Write to the 1 silent observer" in coverage
+    assert f"/e/test-election/people/{speakers.people['other_observer'].code}/thread/" in coverage
+    page = client.get(BASE + "compose/?phase=opening")
+    assert '<option value="opening" selected>' in page.text
+    response = post(client, action="preview", text_en="x", phase="opening")
+    assert 'data-count="1"' in response.text
+    response = post(client, action="preview", text_en="x", phase="any")
+    assert 'data-count="1"' in response.text  # the observer sent OP: not silent
+    response = post(client, text_en="x", phase="voting")
+    assert response.status_code == 400 and "no phase &#x27;voting&#x27;" in response.text

@@ -9,7 +9,24 @@ from django.utils import timezone
 
 from pollwatch.messaging.models import Message
 from pollwatch.messaging.outbox import send_one as queue_one
-from pollwatch.messaging.sender import LEASE, Pace, backoff, claim, recover, send_due, send_one
+from pollwatch.messaging.sender import (
+    LEASE,
+    Pace,
+    backoff,
+    batch_size,
+    claim,
+    recover,
+    send_due,
+    send_one,
+)
+
+
+def test_batches_end_inside_the_lease_even_when_every_send_times_out():
+    assert batch_size(10, 10) == 6  # 6 × 10 s = 1 min, half the 2-minute lease
+    assert batch_size(50, 1) == 60
+    assert batch_size(0.5, 1) == 1
+    assert batch_size(0, 1) == 60  # no rate: bounded by the lease
+    assert batch_size(1000, 0.5) == 100
 
 
 def test_backoff_doubles_to_a_ceiling():

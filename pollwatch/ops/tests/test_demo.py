@@ -39,6 +39,19 @@ def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
         user = authenticate(username=username, password=password)
         assert user is not None, username
     assert Deployment.objects.filter(membership__person__user__username="observer").exists()
+    # Election-day operations under way: reminders (one queued now, one scheduled), results
+    # phoned in to the clerk (in the quick count's forms), calls, an unknown sender answered.
+    from pollwatch.messaging.models import Broadcast, Message
+    from pollwatch.submissions.models import Call, Submission
+
+    assert sorted(Broadcast.objects.values_list("status", flat=True)) == ["queued", "scheduled"]
+    assert Message.objects.filter(kind="broadcast").count() == Broadcast.objects.get(
+        status="queued"
+    ).queued > 0
+    phoned = Submission.objects.filter(election=election, source="phone", form__kind="results")
+    assert phoned.count() > 0
+    assert Call.objects.filter(outcome="report_taken").count() == phoned.count()
+    assert Message.objects.filter(kind="direct", person__isnull=True).count() == 1
 
 
 def test_demo_records_the_sample_it_drew_so_the_quick_count_page_warns_of_no_inferred_design(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
-from pollwatch.messaging.sender import Pace, send_due
+from pollwatch.messaging.sender import Pace, batch_size, send_due
 
 
 class Command(BaseCommand):
@@ -27,8 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         pace = Pace(settings.SMS_SEND_RATE)
-        # A batch takes about 30 s at the rate, well inside a claim's lease.
-        limit = max(1, min(200, int(settings.SMS_SEND_RATE * 30) or 1))
+        limit = batch_size(settings.SMS_SEND_RATE, settings.SMS_SEND_TIMEOUT)
         if not options["follow"]:
             total = 0
             while tried := send_due(pace, limit):
