@@ -88,6 +88,19 @@ def child_setup(observers: int) -> None:
     for gateway in ("json", "twilio"):
         settings.SMS_SEND_GATEWAY = gateway
         compose(access, user, {}, {"en": f"{gateway}: please report, {{code}}"}, "en")
+    # Both gateways' messages in turn, so each meets the outage.
+    from django.utils import timezone
+
+    from pollwatch.messaging.models import Message
+
+    now = timezone.now()
+    for gateway in ("json", "twilio"):
+        for i, pk in enumerate(
+            Message.objects.filter(gateway=gateway).order_by("pk").values_list("pk", flat=True)
+        ):
+            Message.objects.filter(pk=pk).update(
+                next_attempt_at=now + datetime.timedelta(milliseconds=2 * i + (gateway == "twilio"))
+            )
 
 
 def child_state() -> dict:

@@ -209,3 +209,25 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class PhoneCheck(models.Model):
+    """A code sent to a person's phone; the phone is verified when the code comes back by SMS."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phone_checks")
+    phone = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=128)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["phone", "created"])]
+
+    def __str__(self) -> str:
+        return f"check of {self.phone} ({'verified' if self.verified_at else 'open'})"

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +24,7 @@ from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area, Election
-from pollwatch.messaging import texts
+from pollwatch.messaging import phones, texts
 from pollwatch.messaging.access import (
     can_compose,
     inbound_for,
@@ -32,7 +33,14 @@ from pollwatch.messaging.access import (
     sees_unknown_senders,
 )
 from pollwatch.messaging.audience import read_filters, select
-from pollwatch.messaging.models import Audience, Broadcast, DeliveryReport, Message, Template
+from pollwatch.messaging.models import (
+    Audience,
+    Broadcast,
+    DeliveryReport,
+    Message,
+    OptOut,
+    Template,
+)
 from pollwatch.messaging.outbox import (
     ComposeError,
     apply_report,
@@ -42,7 +50,7 @@ from pollwatch.messaging.outbox import (
     render_for,
     send_one,
 )
-from pollwatch.observers.access import Access, people_for
+from pollwatch.observers.access import Access, calls_for, people_for
 from pollwatch.observers.models import Person, Role, Team
 from pollwatch.submissions.gateways import BadMessage, senders
 
@@ -349,27 +357,45 @@ def reply(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
-    """Every SMS to and from one person, oldest last; a box to write to them."""
+    """Every SMS to and from one person and every call logged with them, newest first; a box to
+    write to them; their phones (verify one by a code, choose the primary one)."""
     election, access = messaging_for_user(request, slug)
     person = people_for(access).filter(code=code).first()
     if person is None:
         raise Http404("No such person")
+    manages_people = access.is_admin or Role.COORDINATOR in access.roles
     problems: dict[str, str] = {}
     if request.method == "POST":
+        action = request.POST.get("action", "write")
         try:
-            send_one(
-                election, person, person.phone, request.POST.get("text", ""), user=_user(request)
-            )
+            if action == "write":
+                send_one(
+                    election,
+                    person,
+                    person.phone,
+                    request.POST.get("text", ""),
+                    user=_user(request),
+                )
+            elif action == "verify" and manages_people:
+                phones.start_check(person, _user(request))
+            elif action == "primary" and manages_people:
+                phones.make_primary(person, request.POST.get("phone", ""), _user(request))
+            else:
+                raise PermissionDenied
         except ComposeError as exc:
             problems = exc.problems
+        except ValueError as exc:
+            problems = {"phone": str(exc)}
         else:
             return redirect("person-thread", slug=slug, code=code)
     received = inbound_for(access).filter(person=person).order_by("-received_at")[:200]
     sent = outbound_for(access).filter(person=person).order_by("-created")[:200]
+    calls = calls_for(access).filter(person=person).select_related("by", "station")[:200]
     entries = sorted(
         chain(
-            ({"at": m.received_at, "in": True, "item": m} for m in received),
-            ({"at": m.created, "in": False, "item": m} for m in sent),
+            ({"at": m.received_at, "kind": "in", "item": m} for m in received),
+            ({"at": m.created, "kind": "out", "item": m} for m in sent),
+            ({"at": c.at, "kind": "call", "item": c} for c in calls),
         ),
         key=lambda e: e["at"],
         reverse=True,
@@ -383,6 +409,11 @@ def thread(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
             "entries": entries,
             "problems": problems,
             "can_compose": can_compose(access),
+            "manages_people": manages_people,
+            "verified_at": phones.verified_at(person) if person.phone else None,
+            "opted_out": OptOut.objects.filter(phone=person.phone).first()
+            if person.phone
+            else None,
         },
         status=400 if problems else 200,
     )

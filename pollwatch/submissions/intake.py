@@ -1262,6 +1262,15 @@ def intake_sms(
             inbound,
             IntakeResult("rejected", problems=[{"code": "", "message": "rate limit exceeded"}]),
         )
+    from pollwatch.messaging.phones import keyword_reply
+
+    # STOP, START and VERIFY 123456 are whole messages about the phone, not reports.
+    answer = keyword_reply(phone, text, inbound.pk)
+    if answer is not None:
+        owners = persons_for_phone(phone)
+        return _finish(
+            inbound, IntakeResult("accepted", reply=answer), None, owners[0] if owners else None
+        )
     window = timezone.now() - timedelta(seconds=settings.SMS_DUPLICATE_WINDOW)
     earlier = (
         Inbound.objects.filter(
@@ -1307,9 +1316,15 @@ def intake_sms(
             result.reply = reply_for(parsed, language, observer_found=False)
             return _finish(inbound, result, None, person)
         if membership is None or claimed is None:
-            result = IntakeResult(
-                "rejected", problems=[{"code": "", "message": "observer not found"}]
-            )
+            # The log names what the reply names: the message's first fault (no form code, no
+            # observer id) when it has one, rather than "observer not found" for "hello".
+            header = [p for p in parsed.problems if p.kind in HEADER_PROBLEMS][:1]
+            logged = [{"code": p.code or "", "message": _describe(p)} for p in header] or [
+                {"code": "", "message": "observer not found"}
+            ]
+            if person is None:
+                logged.append({"code": "", "message": f"{phone} is no observer's number"})
+            result = IntakeResult("rejected", problems=logged)
             result.reply = reply_for(parsed, language, observer_found=False)
             return _finish(inbound, result, election, person)
     assert membership is not None and election is not None
@@ -1335,6 +1350,10 @@ def intake_sms(
         comment=parsed.comment,
     )
     return result if result.created else _finish(inbound, result, election, membership.person)
+
+
+# The faults of a message's head, which its reply names first (pollwatch/sms/replies.py).
+HEADER_PROBLEMS = {"empty", "unknown_form", "missing_observer", "bad_observer"}
 
 
 def _claimed_observer(observer_id: str | None, senders: list[Person]) -> Person | None:

@@ -158,3 +158,23 @@ def test_anonymous_is_sent_to_login(client, mission):
     for url in ["/e/test-election/people/1006/thread/", "/e/test-election/messages/broadcasts/1/"]:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_an_unknown_senders_chat_is_logged_as_the_reply_reads(
+    client, mission, forms, settings, tmp_path
+):
+    """'hello I cannot find the form' was logged "observer not found" while the reply spoke of
+    the form: the log now names what the reply names, and that the number is nobody's."""
+    settings.SMS_JSON_SECRET = "s"
+    settings.SMS_OUTBOX = str(tmp_path / "o.jsonl")
+    client.post(
+        "/sms/json/",
+        '{"from": "+994559999998", "text": "hello I cannot find the form"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer s",
+    )
+    inbound = Inbound.objects.get(sender="+994559999998")
+    assert "unknown form" in inbound.problem and "hello" in inbound.problem
+    assert "+994559999998 is no observer's number" in inbound.problem
+    assert "observer not found" not in inbound.problem
+    assert "hello" in inbound.reply.lower() or "form" in inbound.reply.lower()

@@ -1,0 +1,125 @@
+"""Phones: STOP and START by SMS, a number verified by a code texted back, the primary number."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pollwatch.audit.models import AuditEvent
+from pollwatch.messaging.models import Message, OptOut, PhoneCheck
+from pollwatch.messaging.phones import CHECK_FAILURES, verified_at
+from pollwatch.submissions.models import Inbound
+
+THREAD = "/e/test-election/people/1006/thread/"
+
+
+@pytest.fixture
+def sms(client, settings, tmp_path):
+    settings.SMS_JSON_SECRET = "s"
+    settings.SMS_OUTBOX = str(tmp_path / "o.jsonl")
+
+    def send(sender: str, text: str):
+        response = client.post(
+            "/sms/json/",
+            {"from": sender, "text": text},
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Bearer s",
+        )
+        assert response.status_code == 200
+        return response.json()["reply"]
+
+    return send
+
+
+@pytest.fixture
+def observer(mission):
+    person = mission.people["observer"]
+    person.phone = "+994501234567"
+    person.other_phones = ["+994551112233"]
+    person.save()
+    return person
+
+
+def test_stop_and_start_by_sms(mission, observer, sms, client, outbox):
+    assert "no more messages" in sms(observer.phone, " stop ")
+    assert OptOut.objects.filter(phone=observer.phone).exists()
+    inbound = Inbound.objects.get(raw=" stop ")
+    assert inbound.person == observer and inbound.status == "accepted"
+    client.force_login(mission.users["coordinator"])
+    response = client.post(THREAD, {"action": "write", "text": "hello"})
+    assert response.status_code == 400 and "opted out" in response.text
+    assert "opted out" in client.get(THREAD).text
+    assert "again" in sms(observer.phone, "START")
+    assert not OptOut.objects.exists()
+    assert client.post(THREAD, {"action": "write", "text": "hello"}).status_code == 302
+    assert {e.kind for e in AuditEvent.objects.filter(kind__startswith="phone.")} == {
+        "phone.opted_out",
+        "phone.opted_in",
+    }
+
+
+def test_a_phone_is_verified_by_the_code_texted_back(mission, observer, sms, client, outbox):
+    client.force_login(mission.users["coordinator"])
+    assert "not verified" in client.get(THREAD).text
+    assert client.post(THREAD, {"action": "verify"}).status_code == 302
+    message = Message.objects.get(kind="verify")
+    assert message.to == observer.phone
+    code = re.search(r"VERIFY (\d{6})", message.text).group(1)
+    assert PhoneCheck.objects.get().code_hash != code  # only its hash is kept
+    wrong = "000000" if code != "000000" else "111111"
+    assert "not the one" in sms(observer.phone, f"VERIFY {wrong}")
+    assert "not the one" in sms("+994559990000", f"VERIFY {code}")  # another phone
+    assert verified_at(observer) is None
+    assert "verified" in sms(observer.phone, f"verify {code}")
+    assert verified_at(observer) is not None
+    assert "verified" in client.get(THREAD).text
+    assert AuditEvent.objects.filter(kind="phone.verified").exists()
+
+
+def test_a_check_closes_after_too_many_wrong_codes(mission, observer, sms, client, outbox):
+    client.force_login(mission.users["coordinator"])
+    client.post(THREAD, {"action": "verify"})
+    code = re.search(r"VERIFY (\d{6})", Message.objects.get().text).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(CHECK_FAILURES):
+        sms(observer.phone, f"VERIFY {wrong}")
+    assert "not the one" in sms(observer.phone, f"VERIFY {code}")
+    assert verified_at(observer) is None
+
+
+def test_make_primary_swaps_numbers(mission, observer, client):
+    client.force_login(mission.users["coordinator"])
+    response = client.post(THREAD, {"action": "primary", "phone": "+994551112233"})
+    assert response.status_code == 302
+    observer.refresh_from_db()
+    assert observer.phone == "+994551112233" and observer.other_phones == ["+994501234567"]
+    bad = client.post(THREAD, {"action": "primary", "phone": "+10000000000"})
+    assert bad.status_code == 400 and "not one of" in bad.text
+
+
+@pytest.mark.parametrize("action", ["verify", "primary"])
+def test_only_admins_and_coordinators_manage_phones(mission, observer, client, action):
+    for persona in ["supervisor", "clerk"]:
+        client.force_login(mission.users[persona])
+        response = client.post(THREAD, {"action": action, "phone": "+994551112233"})
+        assert response.status_code == 403
+    assert not PhoneCheck.objects.exists()
+    observer.refresh_from_db()
+    assert observer.phone == "+994501234567"
+
+
+def test_calls_are_in_the_thread(mission, observer, client):
+    from pollwatch.submissions.clerk import log_call
+
+    log_call(
+        mission.election,
+        observer,
+        mission.users["clerk"],
+        direction="out",
+        outcome="no_answer",
+        note="rang twice",
+    )
+    client.force_login(mission.users["supervisor"])
+    page = client.get(THREAD).text
+    assert "rang twice" in page and "no answer" in page
