@@ -11,6 +11,7 @@ by itself. Inbound messages stay in ``submissions.Inbound``; a person's thread i
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -130,6 +131,18 @@ class Message(models.Model):
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def shown_text(self) -> str:
+        """The text as pages show it: a sign-in link's token is a password, never shown."""
+        return redact(self.text) if self.kind == self.Kind.SIGNIN else self.text
+
+
+SIGNIN_TOKEN = re.compile(r"#t=[A-Za-z0-9_\-]+")
+
+
+def redact(text: str) -> str:
+    return SIGNIN_TOKEN.sub("#t=…", text)
 
 
 FINAL_STATUSES = {

@@ -253,7 +253,12 @@ def send_one(
             actor=user.get_username() if user else "",
             election_id=election.pk if election else None,
             obj=message,
-            payload={"to": to, "kind": kind, "sha256": digest([(message.uuid, to, text)])},
+            payload={
+                "to": to,
+                "kind": kind,
+                "sha256": digest([(message.uuid, to, text)]),
+                "text": message.shown_text,
+            },
         )
     return message
 

@@ -137,3 +137,23 @@ def make_primary(person: Person, phone: str, user: User) -> None:
             obj=person,
             payload={"from": old, "to": phone},
         )
+
+
+def send_signin_link(person: Person, base_url: str, user: User | None) -> Message:
+    """A new sign-in link for the observer app, by SMS (older links keep working: revoke them on
+    the person's page). The token is in the message only until the gateway has it."""
+    from pollwatch.messaging.outbox import ComposeError, send_one
+    from pollwatch.submissions.views import issue_token
+
+    if not person.phone:
+        raise ComposeError({"phone": f"{person.full_name} has no phone number"})
+    with transaction.atomic():
+        link = f"{base_url.rstrip('/')}/o/#t={issue_token(person)}"
+        return send_one(
+            person.mission.election,
+            person,
+            person.phone,
+            f"Your observer app: {link} (open it on this phone; keep it private)",
+            kind=Message.Kind.SIGNIN,
+            user=user,
+        )

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pollwatch.messaging.models import DeliveryReport, Message
+from pollwatch.messaging.models import DeliveryReport, Message, redact
 from pollwatch.submissions.gateways import Refused, TryAgain, Unknown, senders
 
 log = logging.getLogger("pollwatch.messaging")
@@ -156,6 +156,9 @@ def send_one(message: Message, now: datetime | None = None) -> str:
         }
         if sent.delivered:
             update["delivered_at"] = at
+        if message.kind == Message.Kind.SIGNIN:
+            # Handed over: the token need not stay readable in the database.
+            update["text"] = redact(message.text)
     # Only the claim this sender holds is settled (a recovered lease is someone else's now).
     Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**update)
     if update.get("external_id"):

@@ -378,6 +378,9 @@ def thread(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
                 )
             elif action == "verify" and manages_people:
                 phones.start_check(person, _user(request))
+            elif action == "signin" and manages_people:
+                base = settings.PUBLIC_URL or request.build_absolute_uri("/")
+                phones.send_signin_link(person, base, _user(request))
             elif action == "primary" and manages_people:
                 phones.make_primary(person, request.POST.get("phone", ""), _user(request))
             else:

@@ -123,3 +123,35 @@ def test_calls_are_in_the_thread(mission, observer, client):
     client.force_login(mission.users["supervisor"])
     page = client.get(THREAD).text
     assert "rang twice" in page and "no answer" in page
+
+
+def test_a_signin_link_by_sms_works_and_its_token_is_never_shown(mission, observer, client, outbox):
+    from pollwatch.messaging.sender import Pace, send_due
+
+    client.force_login(mission.users["coordinator"])
+    assert client.post(THREAD, {"action": "signin"}).status_code == 302
+    message = Message.objects.get(kind="signin")
+    token = re.search(r"#t=([A-Za-z0-9_\-]+)", message.text).group(1)
+    page = client.get(THREAD).text
+    assert token not in page and "#t=…" in page
+    assert token not in str(AuditEvent.objects.get(kind="message.queued").payload)
+    send_due(Pace(0))
+    (line,) = outbox.read()
+    assert f"#t={token}" in line["text"]  # the phone got it
+    message.refresh_from_db()
+    assert token not in message.text  # the database no longer holds it
+    client.logout()
+    me = client.get("/api/o/me", HTTP_AUTHORIZATION=f"Token {token}")
+    assert me.status_code == 200
+
+
+def test_observer_links_send_queues_one_link_each(mission, observer, outbox, capsys):
+    from django.core.management import call_command
+
+    mission.people["other_observer"].phone = ""
+    mission.people["other_observer"].save()
+    call_command("observer_links", "--election", "test-election", "--send")
+    out = capsys.readouterr().out
+    assert f"{observer.code},Observer,{observer.phone},queued" in out
+    assert "has no phone number" in out
+    assert Message.objects.filter(kind="signin").count() == 1

@@ -45,9 +45,11 @@ def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
     from pollwatch.submissions.models import Call, Submission
 
     assert sorted(Broadcast.objects.values_list("status", flat=True)) == ["queued", "scheduled"]
-    assert Message.objects.filter(kind="broadcast").count() == Broadcast.objects.get(
-        status="queued"
-    ).queued > 0
+    assert (
+        Message.objects.filter(kind="broadcast").count()
+        == Broadcast.objects.get(status="queued").queued
+        > 0
+    )
     phoned = Submission.objects.filter(election=election, source="phone", form__kind="results")
     assert phoned.count() > 0
     assert Call.objects.filter(outcome="report_taken").count() == phoned.count()

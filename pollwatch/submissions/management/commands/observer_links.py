@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--code", action="append", help="only these observer codes (repeatable)"
         )
+        parser.add_argument(
+            "--send",
+            action="store_true",
+            help="also send each link by SMS through the outbox (SMS_SEND_GATEWAY); the CSV "
+            "then lists who got one",
+        )
 
     def handle(self, *args, **options):
         election = election_or_list(options["election"])
@@ -33,6 +39,19 @@ class Command(BaseCommand):
             people = people.filter(code__in=options["code"])
         # Quoted by csv (a name may hold a comma) and safe to open in a spreadsheet.
         out = csv.writer(self.stdout, lineterminator="\n")
+        if options["send"]:
+            from pollwatch.messaging.outbox import ComposeError
+            from pollwatch.messaging.phones import send_signin_link
+
+            out.writerow(["code", "name", "phone", "sent"])
+            for person in people.order_by("code"):
+                try:
+                    send_signin_link(person, options["base_url"], None)
+                    sent = "queued"
+                except ComposeError as exc:
+                    sent = "; ".join(exc.problems.values())
+                out.writerow(safe_row([person.code, person.full_name, person.phone, sent]))
+            return
         out.writerow(["code", "name", "phone", "link"])
         for person in people.order_by("code"):
             link = f"{options['base_url'].rstrip('/')}/o/#t={issue_token(person)}"
