@@ -57,7 +57,7 @@ def _private[R: HttpResponseBase](response: R, cache: str = PRIVATE_CACHE) -> R:
     """Headers for an image only its viewer's browser may keep, and never read as a page."""
     response["Cache-Control"] = cache
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

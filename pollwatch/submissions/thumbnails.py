@@ -37,6 +37,7 @@ UNREADABLE = (
     SyntaxError,
     ValueError,
     Image.DecompressionBombError,
+    Image.DecompressionBombWarning,  # raised, not warned: see _thumbnail_bytes
 )
 
 

@@ -181,6 +181,15 @@ def test_a_damaged_image_gets_a_placeholder_not_an_error(client, mission, forms,
     )
 
 
+def test_an_image_of_absurdly_many_pixels_gets_a_placeholder(client, mission, forms, photos):
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")  # 100 megapixels in a few kilobytes
+    bomb = report_with_photo(mission, forms["IN"], "observer", "D1-002", buffer.getvalue())
+    client.force_login(mission.users["admin"])
+    response = client.get(thumb_url(bomb))
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+
+
 def test_a_thumbnail_of_a_photo_missing_from_disk_is_a_404(client, mission, photos):
     digest = hashlib.sha256(photos.north_image).hexdigest()
     (photos.root / "photos" / digest[:2] / f"{digest}.png").unlink()
