@@ -25,7 +25,7 @@ from pollwatch.submissions.intake import store_photos
 from pollwatch.testing import PERSONAS, assert_reach, send
 
 SLUG = "test-election"
-PHOTO_VIEWERS = {"admin", "coordinator", "analyst", "supervisor"}
+PHOTO_VIEWERS = {"admin", "coordinator", "analyst", "clerk", "supervisor"}
 EXPORTERS = {"admin", "coordinator", "analyst"}
 
 
