@@ -33,6 +33,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Incidents", reverse("incidents", args=[election.slug])))
     if can_take_calls(access):
         links.append(("Phone desk", reverse("phone-caller", args=[election.slug])))
+    if access.can_view_photos():
+        links.append(("Photos", reverse("photos", args=[election.slug])))
     if can_see_analysis(access):
         links.append(("Analysis", reverse("quick-count", args=[election.slug])))
     if can_export(access):

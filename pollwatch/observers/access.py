@@ -33,6 +33,8 @@ ALL_PEOPLE_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK}
 # The data desk: enter phoned-in reports, correct answers, check answers one by one. The
 # clerk is not an analyst: estimates, forensics and reports stay closed (results/access.py).
 DATA_DESK_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK}
+# Protocol photos are for staff who review reports: the reach of ``photo_submissions_for``.
+PHOTO_ROLES = MISSION_WIDE_ROLES | {Role.SUPERVISOR}
 
 
 @dataclass
@@ -60,6 +62,9 @@ class Access:
 
     def can_view_deployments(self) -> bool:
         return bool(self.roles & DEPLOYMENT_ROLES)
+
+    def can_view_photos(self) -> bool:
+        return bool(self.roles & PHOTO_ROLES)
 
     def can_import(self) -> bool:
         return self.is_admin

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.submissions import clerk, incidents, views
+from pollwatch.submissions import clerk, gallery, incidents, views
 
 urlpatterns = [
     path("sms/<slug:gateway>/", views.sms_webhook, name="sms-webhook"),
@@ -35,4 +35,19 @@ urlpatterns = [
     path("e/<slug:slug>/people/<str:code>/calls/", clerk.person_call, name="person-call"),
     path("e/<slug:slug>/people/<str:code>/caller-pin/", clerk.caller_pin, name="caller-pin"),
     path("e/<slug:slug>/stations/<str:code>/calls/", clerk.station_call, name="station-call"),
+    path(
+        "e/<slug:slug>/submissions/<int:pk>/photos/<str:code>/thumb",
+        gallery.photo_thumbnail,
+        name="submission-photo-thumb",
+    ),
+    path(
+        "e/<slug:slug>/submissions/<int:pk>/photos/<str:code>/view",
+        gallery.photo_viewer,
+        name="photo-viewer",
+    ),
+    path("e/<slug:slug>/photos/", gallery.photo_gallery, name="photos"),
+    path("e/<slug:slug>/photos/export.zip", gallery.photo_export, name="photos-export"),
+    path(
+        "e/<slug:slug>/stations/<str:code>/photos/", gallery.station_photos, name="station-photos"
+    ),
 ]

@@ -45,6 +45,7 @@ from pollwatch.submissions import intake, lookups, quotas
 from pollwatch.submissions.clerk import answer_checks, calls_context
 from pollwatch.submissions.gateways import BadMessage, gateways
 from pollwatch.submissions.models import Inbound, ObserverToken, Submission
+from pollwatch.submissions.photo_listing import photo_item
 from pollwatch.submissions.photos import photo_digests, photo_file
 from pollwatch.submissions.search import search_submissions
 
@@ -427,8 +428,8 @@ def submission_photo(
 ) -> HttpResponse | FileResponse:
     """A protocol photo, full size, for staff who may see the submission (never an observer)."""
     submission = photo_submission_for_user(request, slug, pk)
-    digest = photo_digests(submission).get(code)
-    found = photo_file(digest) if digest else None
+    item = photo_item(submission, code, request.GET.get("r"))  # r: an earlier revision's photo
+    found = photo_file(item.digest) if item else None
     if found is None:
         raise Http404("No such photo")
     path, media_type = found

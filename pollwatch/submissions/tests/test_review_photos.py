@@ -96,12 +96,13 @@ def test_a_reference_to_a_missing_file_is_a_404(client, mission, with_photo, tmp
     assert client.get(photo_url(with_photo)).status_code == 404
 
 
-def test_the_review_page_shows_a_thumbnail_linking_to_the_photo(client, mission, with_photo):
+def test_the_review_page_shows_a_thumbnail_linking_to_the_viewer(client, mission, with_photo):
     client.force_login(mission.users["coordinator"])
     page = client.get(reverse("submission", args=["test-election", with_photo.pk])).content.decode()
     url = photo_url(with_photo)
-    assert f'<a href="{url}" class="thumb"' in page
+    assert f'<a href="{url}/view" class="thumb"' in page
     assert (
-        f'<img src="{url}" width="120" height="90" loading="lazy" alt="Photo for P: Photo">' in page
+        f'<img src="{url}/thumb" width="160" height="120" loading="lazy" alt="Photo for P: Photo">'
+        in page
     )
     assert f"sha256:{DIGEST}" not in page.split("As received")[0]
