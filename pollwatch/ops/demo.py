@@ -412,6 +412,15 @@ def load_demo_operations(election: Election, folder: Path, *, seed: int, say: Sa
         "en",
         send_at=now + datetime.timedelta(hours=1),
     )
+    incident_form = next((f for f in forms.values() if f.kind == Form.Kind.INCIDENT), None)
+    if incident_form is not None:
+        on_duty = list(
+            Deployment.objects.filter(
+                membership__election=election, membership__role=Role.OBSERVER, reserve=False
+            ).select_related("membership", "station")
+        )
+        for deployment in rng.sample(on_duty, min(8, len(on_duty))):
+            demo_incident_with_photo(incident_form, deployment, rng)
     stranger = intake.intake_sms("json", "+994557770011", "hello I cannot find the form")
     if stranger.inbound is not None:
         send_one(
@@ -423,3 +432,54 @@ def load_demo_operations(election: Election, folder: Path, *, seed: int, say: Sa
             user=coordinator,
             in_reply_to=stranger.inbound,
         )
+
+
+def demo_incident_with_photo(form, deployment: Deployment, rng) -> None:
+    """An incident report with a photo, as an observer's phone sends it (the image drawn here:
+    a ballot box with its seal and the station's code, in the observer's own framing)."""
+    import base64
+    import io
+
+    import yaml
+    from PIL import Image, ImageDraw
+
+    from pollwatch.ops.traffic import random_answers
+    from pollwatch.submissions.intake import store_photos, submit
+
+    width, height = 960, 720
+    wall = tuple(rng.randint(170, 215) for _ in range(3))
+    image = Image.new("RGB", (width, height), wall)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 520, width, height), fill=(120, 96, 72))  # the table
+    left = rng.randint(200, 380)
+    draw.rectangle(
+        (left, 220, left + 360, 540), fill=(235, 235, 240), outline=(60, 60, 60), width=4
+    )
+    draw.rectangle((left + 130, 200, left + 230, 222), fill=(40, 40, 40))  # the slot
+    seal = (200, 30, 30) if rng.random() < 0.5 else (30, 120, 40)
+    draw.rectangle((left + 160, 300, left + 200, 340), fill=seal)
+    station = deployment.station
+    draw.text((40, 40), f"{station.code} {station.name}", fill=(20, 20, 20))
+    draw.text((40, 70), "ballot box, seal", fill=(20, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    answers = random_answers(yaml.safe_load(form.definition), rng)
+    photo = next((q.code for q in form.spec.questions if q.kind == "photo"), None)
+    if photo is None:
+        return
+    answers[photo] = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    note = next((q.code for q in form.spec.questions if q.kind == "text"), None)
+    if note:
+        answers[note] = rng.choice(
+            ["seal number differs from the one recorded at opening", "box moved behind a screen"]
+        )
+    if store_photos(form, answers):
+        return
+    submit(
+        deployment.membership,
+        form,
+        station,
+        answers,
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )

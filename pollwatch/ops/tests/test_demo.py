@@ -54,6 +54,13 @@ def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
     assert phoned.count() > 0
     assert Call.objects.filter(outcome="report_taken").count() == phoned.count()
     assert Message.objects.filter(kind="direct", person__isnull=True).count() == 1
+    # Incident reports with a photo, so the galleries show something.
+    incidents = Submission.objects.filter(election=election, form__kind="incident")
+    assert any(
+        str(value).startswith("sha256:")
+        for answers in incidents.values_list("answers", flat=True)
+        for value in answers.values()
+    )
 
 
 def test_demo_records_the_sample_it_drew_so_the_quick_count_page_warns_of_no_inferred_design(
