@@ -17,6 +17,7 @@ from pollwatch.observers.access import (
     areas_for,
     deployments_for,
     election_for_user,
+    incidents_for,
     station_for_user,
     stations_for,
     submissions_for,
@@ -185,6 +186,10 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
             "deployments": deployments,
             "reports": reports[:STATION_REPORTS_SHOWN],
             "report_count": reports.count(),
+            "incidents": incidents_for(access)
+            .filter(station=station)
+            .select_related("station", "submission__form")
+            .order_by("-created")[:STATION_REPORTS_SHOWN],
             "election": station.election,
             # The call log (submissions/clerk.py): calls about this station, for those who may.
             **calls_context(access, station=station),

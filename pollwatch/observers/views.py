@@ -8,12 +8,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.messaging.access import can_message
 from pollwatch.observers.access import (
     can_take_calls,
     deployments_for,
     election_for_user,
+    incidents_for,
     people_for,
     person_for_user,
+    submissions_for,
 )
 from pollwatch.observers.models import CallerPin, Membership, Role
 from pollwatch.submissions.clerk import calls_context
@@ -57,6 +60,9 @@ def people(request: PollwatchRequest, slug: str) -> HttpResponse:
     )
 
 
+PERSON_REPORTS_SHOWN = 50
+
+
 @login_required
 def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     person, can_write = person_for_user(request, slug, code)
@@ -75,6 +81,18 @@ def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
         "is_observer": any(m.role == Role.OBSERVER for m in memberships),
         "has_caller_pin": CallerPin.objects.filter(person=person).exists(),
         "can_take_calls": can_take_calls(access),
+        "can_message": can_message(access),
+        # What they sent and what it raised, within the user's reach (as on a station's page).
+        "reports": submissions_for(access)
+        .filter(observer__person=person)
+        .select_related("form", "station", "observer__person")
+        .order_by("-created", "-pk")[:PERSON_REPORTS_SHOWN],
+        "report_count": submissions_for(access).filter(observer__person=person).count(),
+        "incidents": incidents_for(access)
+        .filter(submission__observer__person=person)
+        .select_related("station", "submission__form")
+        .order_by("-created")[:PERSON_REPORTS_SHOWN],
+        "with_station": True,
     }
     # The call log (submissions/clerk.py): calls with this person, for those who may see them.
     context.update(
