@@ -105,6 +105,9 @@ class Message(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the current attempt went to the gateway"
+    )
     error = models.TextField(blank=True)
     external_id = models.CharField(max_length=100, blank=True, help_text="the gateway's id")
     created = models.DateTimeField(auto_now_add=True, db_index=True)

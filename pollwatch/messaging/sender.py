@@ -1,11 +1,12 @@
 """The sender: hands queued messages to their gateway at the configured rate, retrying with
 back-off, and never sending one twice.
 
-A message is claimed (``sending``, with a lease) in a short transaction, handed to the
-gateway outside any transaction, and its outcome written after. When the sender dies while a
-message is claimed, the lease runs out: a message for an idempotent gateway (one that drops a
-second post with the same UUID) is queued again; any other is marked *unconfirmed* for a
-person to look at — sending it again could reach the phone twice.
+A batch of messages is claimed (``sending``, with a lease) in a short transaction; each is
+marked as handed over just before it goes to the gateway (outside any transaction), and its
+outcome is written after. When the sender dies with messages claimed, the lease runs out: a
+message not yet handed over is queued again, as is one for an idempotent gateway (one that
+drops a second post with the same UUID); any other is marked *unconfirmed* for a person to
+look at — sending it again could reach the phone twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from pollwatch.messaging.models import DeliveryReport, Message, redact
@@ -83,6 +84,7 @@ def claim(limit: int, now: datetime) -> list[Message]:
                 status=Message.Status.SENDING,
                 attempts=F("attempts") + 1,
                 next_attempt_at=now + LEASE,
+                handed_at=None,
             )
     for message in batch:
         message.attempts += 1
@@ -95,13 +97,18 @@ def recover(now: datetime) -> int:
     idempotent = [
         name for name, module in senders().items() if getattr(module, "IDEMPOTENT", False)
     ]
-    again = lost.filter(gateway__in=idempotent).update(
+    # Never handed over, or to a gateway that drops a second post of the same message: resend.
+    again = lost.filter(Q(handed_at=None) | Q(gateway__in=idempotent)).update(
         status=Message.Status.QUEUED, next_attempt_at=now
     )
-    unsure = lost.exclude(gateway__in=idempotent).update(
-        status=Message.Status.UNCONFIRMED,
-        next_attempt_at=None,
-        error="the sender stopped while sending: the gateway may or may not have sent it",
+    unsure = (
+        lost.exclude(gateway__in=idempotent)
+        .exclude(handed_at=None)
+        .update(
+            status=Message.Status.UNCONFIRMED,
+            next_attempt_at=None,
+            error="the sender stopped while sending: the gateway may or may not have sent it",
+        )
     )
     return again + unsure
 
@@ -113,6 +120,12 @@ def send_one(message: Message, now: datetime | None = None) -> str:
     try:
         if module is None:
             raise Refused(f"no gateway {message.gateway!r} can send")
+        # From here the gateway may have it: a sender that dies now leaves it unconfirmed.
+        handed = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            handed_at=timezone.now()
+        )
+        if not handed:
+            return Message.objects.get(pk=message.pk).status  # the claim was lost meanwhile
         sent = module.send(message)
     except TryAgain as exc:
         if message.attempts >= settings.SMS_SEND_ATTEMPTS:

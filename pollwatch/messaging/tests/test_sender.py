@@ -61,14 +61,19 @@ def test_a_lost_claim_is_queued_again_only_where_the_gateway_is_idempotent(
 ):
     console = queue(mission, settings, "console")
     twilio = queue(mission, settings, "twilio")
+    waiting = queue(mission, settings, "twilio")
     now = timezone.now()
-    assert len(claim(10, now)) == 2  # ... and the sender dies here
+    assert len(claim(10, now)) == 3
+    # The first two went to their gateway; the sender died before the third.
+    Message.objects.filter(pk__in=[console.pk, twilio.pk]).update(handed_at=now)
     assert recover(now + LEASE / 2) == 0  # still within the lease
-    assert recover(now + LEASE + timedelta(seconds=1)) == 2
+    assert recover(now + LEASE + timedelta(seconds=1)) == 3
     console.refresh_from_db()
     twilio.refresh_from_db()
+    waiting.refresh_from_db()
     assert console.status == "queued"
     assert twilio.status == "unconfirmed" and "may or may not" in twilio.error
+    assert waiting.status == "queued"  # never handed over: safe to send
 
 
 def test_a_fault_in_a_gateway_module_leaves_the_message_unconfirmed(
