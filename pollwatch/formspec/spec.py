@@ -26,7 +26,7 @@ from .expr import CODE_PATTERN, Expression, ExpressionError, compile_expression
 FORM_KINDS = ("checklist", "incident", "results", "exitpoll")
 PHASES = ("opening", "voting", "closing", "counting", "any")
 QUESTION_KINDS = ("yes_no", "single", "multiple", "integer", "text", "photo")
-SEVERITIES = ("low", "medium", "high")
+SEVERITIES = ("low", "medium", "high", "critical")
 CHECK_LEVELS = ("error", "warning")
 DEFAULT_LANGUAGES = ("en", "az", "ru", "ur")
 # Scripts written right to left; the observer app sets dir="rtl" for these.

@@ -1,0 +1,40 @@
+"""A form may mark an answer's alert as critical: intake opens a critical incident, which the
+statement's publishing check waits for (before, forms allowed low, medium and high only)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pollwatch.checklists.loading import install_form
+from pollwatch.formspec.spec import loads_form
+from pollwatch.submissions.intake import submit
+from pollwatch.submissions.models import Incident
+
+FORM = """
+code: CR
+version: 1
+kind: checklist
+phase: counting
+languages: [en]
+name: {en: Count}
+groups:
+  - code: G
+    label: {en: Count}
+    questions:
+      - {code: K1, kind: yes_no, critical: "K1 == 1", severity: critical, label: {en: "Did you see the protocol altered?"}}
+"""
+
+
+def test_a_critical_answer_opens_a_critical_incident(mission):
+    form = install_form(mission.election, loads_form(FORM))[0]
+    result = submit(
+        mission.people["observer"].memberships.get(),
+        form,
+        mission.stations["D1-001"],
+        {"K1": 1},
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+    incident = Incident.objects.get(submission=result.submission)
+    assert incident.severity == Incident.Severity.CRITICAL
+    assert "Did you see the protocol altered? Yes" in incident.title
