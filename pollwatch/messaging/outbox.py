@@ -228,7 +228,8 @@ def send_one(
     in_reply_to: Any = None,
 ) -> Message:
     """Queue one message (a direct message, a code, a sign-in link); audited."""
-    problems = {"text": "the text is empty"} if not text.strip() else {}
+    problems = {"text": "; ".join(texts.problems(text.replace("{", "{{").replace("}", "}}")))}
+    problems = {k: v for k, v in problems.items() if v}
     if not to:
         problems["to"] = "the person has no phone number"
     elif kind != Message.Kind.VERIFY and OptOut.objects.filter(phone=to).exists():

@@ -23,12 +23,16 @@ GSM_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = set("^{}\\[~]|€\f")
+# Twilio's limit on a message body, and about ten SMS parts: longer is a letter, not an SMS.
+MAX_CHARS = 1600
 
 
 def problems(text: str) -> list[str]:
     """What is wrong with a template text, each named: empty, a stray brace, an unknown placeholder."""
     if not text.strip():
         return ["the text is empty"]
+    if len(text) > MAX_CHARS:
+        return [f"the text is {len(text):,} characters; at most {MAX_CHARS:,} (about ten SMS)"]
     found = []
     try:
         fields = [

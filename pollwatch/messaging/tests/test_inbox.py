@@ -178,3 +178,10 @@ def test_an_unknown_senders_chat_is_logged_as_the_reply_reads(
     assert "+994559999998 is no observer's number" in inbound.problem
     assert "observer not found" not in inbound.problem
     assert "hello" in inbound.reply.lower() or "form" in inbound.reply.lower()
+
+
+def test_a_direct_message_too_long_is_refused(client, mission, received):
+    client.force_login(mission.users["coordinator"])
+    response = client.post("/e/test-election/people/1006/thread/", {"text": "y" * 5000})
+    assert response.status_code == 400 and "5,000 characters" in response.text
+    assert Message.objects.count() == 0

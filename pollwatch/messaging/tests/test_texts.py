@@ -46,3 +46,8 @@ def test_pick_text_prefers_the_persons_language_then_the_default():
     assert texts.pick_text(given, "ur", "en") == ("en", "Hello")  # blank text: default
     assert texts.pick_text(given, "ru", "en") == ("en", "Hello")
     assert texts.pick_text({"az": "Salam"}, "ru", "en") == ("az", "Salam")
+
+
+def test_a_text_longer_than_ten_sms_is_refused_with_its_length():
+    (problem,) = texts.problems("x" * (texts.MAX_CHARS + 1))
+    assert "1,601 characters; at most 1,600" in problem
