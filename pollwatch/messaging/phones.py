@@ -77,6 +77,23 @@ def start_check(person: Person, user: User) -> Message:
     return message
 
 
+def open_check(person: Person) -> PhoneCheck | None:
+    """The check of the person's primary phone still waiting for its code, if any."""
+    if not person.phone:
+        return None
+    return (
+        PhoneCheck.objects.filter(
+            person=person,
+            phone=person.phone,
+            verified_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            failures__lt=CHECK_FAILURES,
+        )
+        .order_by("-created")
+        .first()
+    )
+
+
 def confirm(phone: str, code: str) -> bool:
     """The open check of ``phone`` matches ``code``: it is verified. Wrong codes count; after five,
     the check is closed (a new code must be sent)."""

@@ -9,6 +9,7 @@ urlpatterns = [
     path("o/manifest.webmanifest", views.observer_app_manifest, name="observer-app-manifest"),
     path("api/o/me", views.api_me, name="api-observer-me"),
     path("api/o/submissions", views.api_submissions, name="api-observer-submissions"),
+    path("api/o/verify-phone", views.api_verify_phone, name="api-observer-verify-phone"),
     path("e/<slug:slug>/submissions/", views.submissions, name="submissions"),
     path("e/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
     path(

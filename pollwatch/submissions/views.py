@@ -248,8 +248,12 @@ def _me_data(person: Person) -> dict[str, Any]:
         .select_related("election")
         .order_by("election__slug", "code")
     ]
+    from pollwatch.messaging.phones import open_check
+
     return {
         "observer": {"code": person.code, "name": person.full_name, "language": person.language},
+        # A code was texted to the observer's phone: the app asks for it (docs/messages.md).
+        "phone_check": open_check(person) is not None,
         "deployments": [
             {
                 "election": d.membership.election.slug,
@@ -261,6 +265,34 @@ def _me_data(person: Person) -> dict[str, Any]:
         ],
         "forms": forms,
     }
+
+
+@csrf_exempt
+@require_POST
+def api_verify_phone(request: HttpRequest) -> HttpResponse:
+    """POST {"code": "123456"}: the code texted to the observer's phone, typed into the app."""
+    from pollwatch.messaging.phones import confirm, open_check
+
+    person, _ = person_and_token(request)
+    if person is None:
+        return _unauthorised()
+    body = read_body(request, 1024)
+    try:
+        payload = json.loads(body.text) if not body.too_large else None
+    except ValueError:
+        payload = None
+    code = payload.get("code") if isinstance(payload, dict) else None
+    if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+        return JsonResponse(
+            {"error": 'send the six digits of the code as {"code": "123456"}'}, status=400
+        )
+    if open_check(person) is None:
+        return JsonResponse({"error": "no code is waiting for this phone"}, status=409)
+    if not confirm(person.phone, code.strip()):
+        return JsonResponse(
+            {"error": "that is not the code we sent, or it has expired"}, status=400
+        )
+    return JsonResponse({"verified": True})
 
 
 # What the phone never reads: the spec's code, version, kind and phase (the form

@@ -155,3 +155,35 @@ def test_observer_links_send_queues_one_link_each(mission, observer, outbox, cap
     assert f"{observer.code},Observer,{observer.phone},queued" in out
     assert "has no phone number" in out
     assert Message.objects.filter(kind="signin").count() == 1
+
+
+def test_the_code_typed_in_the_app_verifies_the_phone(mission, observer, client, outbox):
+    from pollwatch.submissions.views import issue_token
+
+    token = issue_token(observer)
+    app = {"HTTP_AUTHORIZATION": f"Token {token}", "content_type": "application/json"}
+    url = "/api/o/verify-phone"
+    assert (
+        client.post(url, '{"code": "123456"}', content_type="application/json").status_code == 401
+    )
+    assert client.post(url, '{"code": "123456"}', **app).status_code == 409  # no code sent yet
+    assert (
+        client.get("/api/o/me", HTTP_AUTHORIZATION=f"Token {token}").json()["phone_check"] is False
+    )
+    staff = client.__class__()
+    staff.force_login(mission.users["coordinator"])
+    staff.post(THREAD, {"action": "verify"})
+    assert (
+        client.get("/api/o/me", HTTP_AUTHORIZATION=f"Token {token}").json()["phone_check"] is True
+    )
+    code = re.search(r"VERIFY (\d{6})", Message.objects.get().text).group(1)
+    for bad in ["{}", "[]", '{"code": 123456}', '{"code": "12345"}', '{"code": "abcdef"}', "nope"]:
+        response = client.post(url, bad, **app)
+        assert response.status_code == 400 and "six digits" in response.json()["error"]
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post(url, f'{{"code": "{wrong}"}}', **app).status_code == 400
+    assert client.post(url, f'{{"code": "{code}"}}', **app).json() == {"verified": True}
+    assert verified_at(observer) is not None
+    assert (
+        client.get("/api/o/me", HTTP_AUTHORIZATION=f"Token {token}").json()["phone_check"] is False
+    )

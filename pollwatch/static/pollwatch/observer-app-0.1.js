@@ -229,6 +229,7 @@ async function renderHome() {
   document.getElementById("sync").textContent = t("send");
   document.getElementById("tab-forms").onclick = () => showTab("forms");
   document.getElementById("tab-reports").onclick = () => showTab("reports");
+  showVerify();
   const [reports, kept] = await Promise.all([allReports(), allDrafts()]);
   const list = document.getElementById("deployments");
   list.replaceChildren();
@@ -1240,6 +1241,34 @@ function offerUpdate(worker) {
   bar.hidden = false;
 }
 
+// A code texted to the observer's phone by the coordinator: typed here, it verifies the number.
+function showVerify() {
+  const form = document.getElementById("verify");
+  form.hidden = !me.phone_check;
+  if (form.hidden) return;
+  document.getElementById("verify-text").textContent = t("verifyText");
+  document.getElementById("verify-label").textContent = t("verifyLabel");
+  document.getElementById("verify-button").textContent = t("verifyButton");
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const result = document.getElementById("verify-result");
+    const code = form.elements.code.value.trim();
+    try {
+      const response = await fetch(API + "verify-phone", { method: "POST", headers: headers(), body: JSON.stringify({ code }) });
+      if (response.ok) {
+        me.phone_check = false;
+        form.hidden = true;
+        document.getElementById("who").textContent = `${me.observer.name} (${me.observer.code}) ✓`;
+        localStorage.removeItem("pollwatch-me");
+      } else {
+        result.textContent = t(response.status === 409 ? "verifyNone" : "verifyWrong");
+      }
+    } catch (error) {
+      result.textContent = t("verifyOffline");
+    }
+  };
+}
+
 // The update prompt's words, beside the app's others in TEXTS.
 function addUpdateTexts() {
   const words = {
@@ -1249,4 +1278,11 @@ function addUpdateTexts() {
     ur: { updateReady: "ایپ کا نیا ورژن تیار ہے۔", reload: "دوبارہ لوڈ کریں" },
   };
   for (const [code, texts] of Object.entries(words)) if (TEXTS[code]) Object.assign(TEXTS[code], texts);
+  const verify = {
+    en: { verifyText: "Your coordinator sent a code to your phone by SMS. Enter it to confirm your number.", verifyLabel: "Code", verifyButton: "Confirm", verifyWrong: "That is not the code we sent, or it has expired.", verifyNone: "No code is waiting: ask your coordinator for a new one.", verifyOffline: "No connection: try again when you are online." },
+    az: { verifyText: "Koordinatorunuz telefonunuza SMS ilə kod göndərib. Nömrənizi təsdiqləmək üçün onu daxil edin.", verifyLabel: "Kod", verifyButton: "Təsdiqlə", verifyWrong: "Bu, göndərdiyimiz kod deyil və ya vaxtı bitib.", verifyNone: "Gözləyən kod yoxdur: koordinatorunuzdan yenisini istəyin.", verifyOffline: "Bağlantı yoxdur: onlayn olanda yenidən cəhd edin." },
+    ru: { verifyText: "Координатор отправил код на ваш телефон по SMS. Введите его, чтобы подтвердить номер.", verifyLabel: "Код", verifyButton: "Подтвердить", verifyWrong: "Это не тот код, что мы отправили, или срок его действия истёк.", verifyNone: "Кода нет: попросите у координатора новый.", verifyOffline: "Нет связи: попробуйте снова, когда будете в сети." },
+    ur: { verifyText: "آپ کے کوآرڈینیٹر نے آپ کے فون پر ایس ایم ایس سے ایک کوڈ بھیجا ہے۔ اپنا نمبر تصدیق کرنے کے لیے اسے درج کریں۔", verifyLabel: "کوڈ", verifyButton: "تصدیق کریں", verifyWrong: "یہ وہ کوڈ نہیں جو ہم نے بھیجا، یا اس کی مدت ختم ہو گئی ہے۔", verifyNone: "کوئی کوڈ منتظر نہیں: اپنے کوآرڈینیٹر سے نیا مانگیں۔", verifyOffline: "کنکشن نہیں: آن لائن ہونے پر دوبارہ کوشش کریں۔" },
+  };
+  for (const [code, texts] of Object.entries(verify)) if (TEXTS[code]) Object.assign(TEXTS[code], texts);
 }
