@@ -61,6 +61,27 @@ ARABIC_NUMBER_MARKS = {"\u066b": ".", "\u066c": ","}
 YES_NO_WORDS = (("YES", 1), ("NO", 0), ("Y", 1), ("N", 0))
 YES_NO_DIGITS = {"1": 1, "0": 0}
 
+# Where a digit is expected (the observer id, a number, a yes/no), letters that
+# phone users type for digits are read as those digits. Apollo does the same
+# for the whole message: its parse_text "convert[s] known characters like i, l
+# to 1 and o to 0" (nditech/apollo, apollo/messaging/utils.py); here only where
+# a digit belongs, and never where one of the form's codes starts.
+LOOKALIKE_DIGITS = {"O": "0", "I": "1", "L": "1"}
+
+# Apollo's head is PREFIX ID [!] [X SERIAL] (nditech/apollo,
+# apollo/messaging/utils.py parse_text and test_messaging.py
+# test_parse_survey_message: "TC111111X321AA2" is form TC, participant
+# 111111, form serial 321, answers AA2). "!" chose the incident form among
+# forms sharing a prefix (form_type "INCIDENT"); pollwatch's form codes are
+# unique, so it is read and changes nothing. The serial numbers one paper form
+# of a survey and is kept on the result.
+INCIDENT_MARK = "!"
+SERIAL_MARK = "X"
+
+# An unknown code glued to an answer looks like letters then digits ("ZZ1");
+# more letters than this, and it is a word.
+MAX_UNKNOWN_CODE_LETTERS = 4
+
 # Letters that look like Latin capitals on a Cyrillic, Greek or Azerbaijani
 # keyboard; observers switch keyboards mid-message and cannot see the
 # difference, so codes are read as the Latin letter they look like.
@@ -100,6 +121,7 @@ class ParsedMessage:
 
     form_code: str | None = None
     observer_id: str | None = None
+    serial: str = ""  # Apollo's form serial (``X321`` after the id), when given
     answers: dict[str, int | str | list[str]] = field(default_factory=dict)
     comment: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -179,13 +201,14 @@ def _parse(text: str, forms: Mapping[str, FormRules]) -> ParsedMessage:
     rules = forms_by_code[form_code]
 
     scanner = _Scanner(plain_body, folded_body, rules.questions)
-    observer_id, pos = scanner.read_observer_id(pos + len(form_code), problems)
+    observer_id, serial, pos = scanner.read_observer_id(pos + len(form_code), problems)
     answers = scanner.read_answers(pos, problems)
     if not answers and not problems:
         problems.append(Problem("missing_answer", detail="no answers"))
     return ParsedMessage(
         form_code=form_code,
         observer_id=observer_id,
+        serial=serial,
         answers=answers,
         comment=comment,
         problems=problems,
@@ -310,23 +333,85 @@ class _Scanner:
             end += 1
         return self.plain[pos:end]
 
-    def read_observer_id(self, pos: int, problems: list[Problem]) -> tuple[str | None, int]:
+    def digit_run(self, pos: int) -> tuple[str, int]:
+        """The digits at ``pos`` with look-alike letters read as digits: (digits, end); ("", pos) for none.
+
+        ``4O3794`` is 403794 and a lone ``l`` or ``O`` where a digit belongs is
+        1 or 0 (Apollo's ``AAlBAo``). A look-alike is not a digit where one of
+        the form's codes starts (``1234IN12`` with a code IN), nor at the end of
+        the run when a word follows (``15LONG`` is 15 then "LONG"); a run of
+        look-alikes alone (``ILL``) is a word, not 111.
+        """
+        end = pos
+        while end < self.length:
+            character = self.folded[end]
+            if _is_ascii_digit(character) or (
+                character in LOOKALIKE_DIGITS and self.code_at(end) is None
+            ):
+                end += 1
+            else:
+                break
+        if end < self.length and _is_ascii_letter(self.folded[end]) and self.code_at(end) is None:
+            while end > pos and self.folded[end - 1] in LOOKALIKE_DIGITS:
+                end -= 1
+        run = self.folded[pos:end]
+        if not any(_is_ascii_digit(character) for character in run) and not (
+            len(run) == 1 and (self.is_boundary(end) or self.code_at(end) is not None)
+        ):
+            return "", pos
+        return "".join(LOOKALIKE_DIGITS.get(character, character) for character in run), end
+
+    def read_observer_id(self, pos: int, problems: list[Problem]) -> tuple[str | None, str, int]:
+        """The observer id: the longest run of digits after the form code; then Apollo's ``!`` and ``X`` serial.
+
+        The id ends where its digits end, so ``XA403794ZZ1AA2`` is observer
+        403794 with an unknown code ZZ1, not a wrong id "403794ZZ1".
+        Returns (id or None, serial, position after them).
+        """
         pos = self.skip_separators(pos)
-        if pos >= self.length or self.starts_new_code(pos):
+        if pos >= self.length or self.code_at(pos) is not None:
             problems.append(Problem("missing_observer"))
-            return None, pos
-        end = self.token_end(pos)
-        token = self.folded[pos:end]
-        if token.isascii() and token.isdigit() and len(token) <= MAX_OBSERVER_ID_DIGITS:
-            return token, end
-        problems.append(
-            Problem(
-                "bad_observer",
-                value=self.plain[pos:end][:20],
-                detail=f"1-{MAX_OBSERVER_ID_DIGITS} digits",
+            return None, "", pos
+        digits, end = self.digit_run(pos)
+        if digits:
+            # "1.15" is no id followed by 15: like a number, a point or comma between digits joins them.
+            token, _, end = self.extend_number(digits, "", end)
+            digits = token if token == digits else ""
+            # A sign glued inside the id ("12#4") makes it unreadable; letters after it start the answers.
+            glued_sign = end < self.length and not (
+                self.folded[end] in SEPARATORS
+                or _is_ascii_letter(self.folded[end])
+                or self.folded[end] == INCIDENT_MARK
             )
-        )
-        return None, end
+            if glued_sign:
+                digits = ""
+        if not digits or len(digits) > MAX_OBSERVER_ID_DIGITS:
+            end = end if digits else max(end, self.token_end(pos))
+            problems.append(
+                Problem(
+                    "bad_observer",
+                    value=self.plain[pos:end][:20],
+                    detail=f"1-{MAX_OBSERVER_ID_DIGITS} digits",
+                )
+            )
+            return None, "", end
+        after = self.skip_separators(end)
+        if after < self.length and self.folded[after] == INCIDENT_MARK:
+            end = after + 1
+        serial, end = self.read_serial(end)
+        return digits, serial, end
+
+    def read_serial(self, pos: int) -> tuple[str, int]:
+        """Apollo's form serial ``X321`` right after the id, unless X321 is one of the form's codes."""
+        start = self.skip_separators(pos)
+        if start >= self.length or self.folded[start] != SERIAL_MARK or self.code_at(start):
+            return "", pos
+        end = start + 1
+        while end < self.length and _is_ascii_digit(self.folded[end]):
+            end += 1
+        if end == start + 1:
+            return "", pos
+        return self.folded[start + 1 : end], end
 
     def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, int | str | list[str]]:
         answers: dict[str, int | str | list[str]] = {}
@@ -398,20 +483,44 @@ class _Scanner:
     def read_code_and_answer(
         self, pos: int
     ) -> tuple[str, tuple[int | str | list[str] | None, Problem | None, int]]:
-        """The known code at ``pos`` and its answer: the longest code, unless it has no answer.
+        """The known code at ``pos`` and its answer: the longest code, unless no answer was typed for it.
 
         Then a shorter code whose glued answer reads cleanly wins: in a form
-        with D1, D2 and D11, ``D11D20`` is D1=1 D2=0, not D11 unanswered.
+        with D1, D2 and D11, ``D11D20`` is D1=1 D2=0, not D11 unanswered (nor
+        D11 a bare yes).
         """
         candidates = [code for code in self.codes if self.folded.startswith(code, pos)]
         longest = candidates[0]
         result = self.read_answer(self.rules_by_code[longest], pos + len(longest))
-        if result[1] is not None and result[1].kind == "missing_answer":
+        if self.nothing_typed(result, pos + len(longest)):
             for shorter in candidates[1:]:
                 shorter_result = self.read_answer(self.rules_by_code[shorter], pos + len(shorter))
-                if shorter_result[1] is None:
+                if shorter_result[1] is None and not self.nothing_typed(
+                    shorter_result, pos + len(shorter)
+                ):
                     return shorter, shorter_result
         return longest, result
+
+    @staticmethod
+    def nothing_typed(
+        result: tuple[int | str | list[str] | None, Problem | None, int], code_end: int
+    ) -> bool:
+        """The answer was missing, or was a bare yes/no code (which ends where its code ends)."""
+        answer, problem, end = result
+        if problem is not None:
+            return problem.kind == "missing_answer"
+        return end == code_end
+
+    def unknown_code_at(self, pos: int) -> bool:
+        """Letters then digits (``ZZ1``, ``Q7``): what an unknown code with its answer looks like."""
+        end = pos
+        while end < self.length and _is_ascii_letter(self.folded[end]):
+            end += 1
+        return (
+            0 < end - pos <= MAX_UNKNOWN_CODE_LETTERS
+            and end < self.length
+            and _is_ascii_digit(self.folded[end])
+        )
 
     def read_unknown_code(self, pos: int) -> tuple[Problem | None, int]:
         """A code the form does not know, e.g. ``Q7 5``, ``Q75`` or ``QQ 5``; else (None, end of the word).
@@ -453,11 +562,16 @@ class _Scanner:
         """Read the answer to ``rule`` starting at ``pos`` (just after its code): (answer, problem, end)."""
         code = _fold_codes(rule.code)
         value_pos = self.skip_separators(pos)
+        if rule.kind == "yes_no":
+            return self.read_yes_no(code, pos, value_pos)
         if rule.kind == "text":
             next_code_here = self.starts_code_word(value_pos)
         else:
-            next_code_here = self.starts_new_code(value_pos) and not (
-                rule.kind == "yes_no" and self.reads_yes_no_word(value_pos)
+            # One of the form's codes where the answer should be is the next
+            # question ("AABA2": AA unanswered, BA=2), unless it reads as an
+            # option of this one.
+            next_code_here = self.code_at(value_pos) is not None and not (
+                rule.kind in ("single", "multiple") and self.reads_as_options(rule, value_pos)
             )
         # Text glued to its code ("D15police") is too easily a glued number for a
         # shorter code (D1 500), so text needs a separator after its code.
@@ -466,10 +580,10 @@ class _Scanner:
             return None, Problem("missing_answer", code=code), pos
         if rule.kind == "text":
             return self.read_text(code, value_pos)
-        if rule.kind == "yes_no":
-            return self.read_yes_no(code, value_pos)
         if rule.kind == "multiple":
-            return self.read_multiple(rule, code, value_pos)
+            return self.read_multiple(rule, code, pos, value_pos)
+        if rule.kind == "integer":
+            return self.read_integer(rule, code, value_pos)
         end = self.token_end(value_pos)
         token = self.folded[value_pos:end]
         typed = self.plain[value_pos:end]
@@ -484,26 +598,64 @@ class _Scanner:
                     end,
                 )
             return option, None, end
-        if rule.kind == "integer":
-            token, typed, end = self.extend_number(token, typed, end)
-            if not (token.isascii() and token.isdigit()):
-                return None, Problem("not_a_number", code=code, value=typed), end
-            number = int(token)
-            too_small = rule.minimum is not None and number < rule.minimum
-            too_large = rule.maximum is not None and number > rule.maximum
-            if too_small or too_large:
-                return (
-                    None,
-                    Problem("out_of_range", code=code, value=token, detail=_describe_range(rule)),
-                    end,
-                )
-            return number, None, end
         # A kind this parser does not know (a newer formspec): say so rather than guess.
         return (
             None,
             Problem("unknown_code", code=code, value=typed, detail=f"kind {rule.kind}"),
             end,
         )
+
+    def reads_as_options(self, rule: QuestionRule, pos: int) -> bool:
+        parts, wrong = _split_options(self.folded[pos : self.token_end(pos)], rule.options)
+        return bool(parts) and not wrong
+
+    def read_integer(
+        self, rule: QuestionRule, code: str, pos: int
+    ) -> tuple[int | None, Problem | None, int]:
+        """A whole number: digits (look-alikes read as digits), thousands grouped with ``,`` or ``.``.
+
+        The number ends at the next separator or known code, and also where
+        an unknown code (``2ZZ1``: 2, then ZZ1) or a word (``3THIS``: 3, then
+        "THIS") is glued to it, so one typo does not lose the answer before
+        it. One letter or sign glued to it (``12x``, ``4🙂``) may be a mistyped
+        digit: the whole is *not a number* rather than a guess.
+        """
+        digits, end = self.digit_run(pos)
+        if digits:
+            token, typed, end = self.extend_number(digits, self.plain[pos:end], end)
+            if token.isascii() and token.isdigit() and self.number_ends_at(end):
+                number = int(token)
+                too_small = rule.minimum is not None and number < rule.minimum
+                too_large = rule.maximum is not None and number > rule.maximum
+                if too_small or too_large:
+                    return (
+                        None,
+                        Problem(
+                            "out_of_range", code=code, value=token, detail=_describe_range(rule)
+                        ),
+                        end,
+                    )
+                return number, None, end
+            if not (token.isascii() and token.isdigit()):
+                return None, Problem("not_a_number", code=code, value=typed), end
+        end = self.token_end(pos)
+        return None, Problem("not_a_number", code=code, value=self.plain[pos:end]), end
+
+    def number_ends_at(self, pos: int) -> bool:
+        if self.is_boundary(pos) or self.code_at(pos) is not None:
+            return True
+        if not _is_ascii_letter(self.folded[pos]):
+            return False
+        letters_end = pos
+        while letters_end < self.length and _is_ascii_letter(self.folded[letters_end]):
+            letters_end += 1
+        letters = letters_end - pos
+        code_like = (
+            letters <= MAX_UNKNOWN_CODE_LETTERS
+            and letters_end < self.length
+            and _is_ascii_digit(self.folded[letters_end])
+        )
+        return code_like or letters >= 2
 
     def extend_number(self, token: str, typed: str, end: int) -> tuple[str, str, int]:
         """Read ``1,500`` and ``1.500`` as 1500; make ``12.5`` and ``5,25`` one wrong token.
@@ -531,23 +683,33 @@ class _Scanner:
             and _is_ascii_digit(self.folded[pos + 1])
         ):
             wrong_end = self.token_end(pos + 1)
+            while (
+                wrong_end + 1 < self.length
+                and self.folded[wrong_end] in THOUSANDS_MARKS
+                and _is_ascii_digit(self.folded[wrong_end + 1])
+            ):
+                wrong_end = self.token_end(wrong_end + 1)
             return self.folded[start:wrong_end], self.plain[start:wrong_end], wrong_end
         return digits, self.plain[start:pos], pos
 
-    def reads_yes_no_word(self, pos: int) -> bool:
-        return any(
-            self.folded.startswith(word, pos) and self.is_boundary(pos + len(word))
-            for word, _ in YES_NO_WORDS
-        )
+    def read_yes_no(
+        self, code: str, code_end: int, pos: int
+    ) -> tuple[int | None, Problem | None, int]:
+        """1/0, Y/N, YES/NO; or the code alone, which is yes (Apollo's yes/no questions are checkboxes).
 
-    def read_yes_no(self, code: str, pos: int) -> tuple[int | None, Problem | None, int]:
+        A bare code ends where it ends: at the end of the message, before
+        another of the form's codes (``BBAA2``: BB yes, AA=2) or before an
+        unknown code (``BBZZ1``). Anything else typed there is a bad option.
+        """
         for word, answer in YES_NO_WORDS:
             if self.folded.startswith(word, pos) and self.is_boundary(pos + len(word)):
                 return answer, None, pos + len(word)
+        digits, digits_end = self.digit_run(pos)
+        if digits in YES_NO_DIGITS and self.is_boundary(digits_end):
+            return YES_NO_DIGITS[digits], None, digits_end
+        if pos >= self.length or self.code_at(pos) is not None or self.unknown_code_at(pos):
+            return 1, None, code_end
         end = self.token_end(pos)
-        token = self.folded[pos:end]
-        if token in YES_NO_DIGITS:
-            return YES_NO_DIGITS[token], None, end
         return (
             None,
             Problem("bad_option", code=code, value=self.plain[pos:end], detail="1=yes 0=no"),
@@ -555,39 +717,49 @@ class _Scanner:
         )
 
     def read_multiple(
-        self, rule: QuestionRule, code: str, pos: int
+        self, rule: QuestionRule, code: str, code_end: int, pos: int
     ) -> tuple[list[str] | None, Problem | None, int]:
-        """Options glued (``135``) or separated (``1,3,5`` / ``1 3 5``); any bad option rejects the whole answer.
+        """Options glued (``135``) or separated (``1,3,5`` / ``1 3 5``); any bad part rejects the whole answer.
 
-        Later tokens belong to this answer while they read as options (or as
-        digits, when the options are digits, so ``1,2,9`` reports 9 rather than
-        leaving it as stray text); anything else ends the answer.
+        A token joined to the list by a mark (``,`` ``;`` ``/`` ...) is part of
+        the answer whatever it is (``Q2.2,4,no``: "no" is a bad option, and Q2
+        is refused rather than recorded as [2, 4]); a token after a space only
+        while it reads as options (or as digits, when the options are digits).
+        An empty item (``Q2..B``, ``1,,2``) is a bad part too. The problem names
+        exactly the bad parts: ``Q2.abhk`` → ``h,k``.
         """
         digit_options = bool(rule.options) and all(
             option.isascii() and option.isdigit() for option in rule.options
         )
         chosen: list[str] = []
         bad: list[str] = []
-        end = self.token_end(pos)
-        first = _split_options(self.folded[pos:end], rule.options)
-        if first is None:
-            bad.append(self.plain[pos:end])
-        else:
-            chosen.extend(first)
+        gap_start, start = code_end, pos
+        first = True
         while True:
-            next_pos = self.skip_separators(end)
-            if next_pos >= self.length or self.starts_new_code(next_pos):
-                break
-            next_end = self.token_end(next_pos)
-            token = self.folded[next_pos:next_end]
-            parts = _split_options(token, rule.options)
-            if parts is not None:
-                chosen.extend(parts)
-            elif digit_options and token.isascii() and token.isdigit():
-                bad.append(token)
+            if not first:
+                start = self.skip_separators(gap_start)
+                if start >= self.length:
+                    break
+            end = self.token_end(start)
+            token = self.folded[start:end]
+            parts, wrong = _split_options(token, rule.options)
+            gap = [mark for mark in self.folded[gap_start:start] if mark != " "]
+            if not first:
+                reads = parts and not wrong
+                if self.code_at(start) is not None and not reads:
+                    break
+                if not gap and not reads and not (digit_options and token.isdigit()):
+                    break
+            if len(gap) > 1:
+                bad.append("".join(gap[1:]) + self.plain[start:end])
             else:
-                break
-            end = next_end
+                chosen.extend(parts)
+                bad.extend(
+                    self.plain[start + first_char : start + last_char]
+                    for first_char, last_char in wrong
+                )
+            first = False
+            gap_start = end
         if bad:
             return (
                 None,
@@ -597,10 +769,10 @@ class _Scanner:
                     value=",".join(bad),
                     detail=_describe_options(rule.options),
                 ),
-                end,
+                gap_start,
             )
         order = {option: index for index, option in enumerate(rule.options)}
-        return sorted(set(chosen), key=order.__getitem__), None, end
+        return sorted(set(chosen), key=order.__getitem__), None, gap_start
 
     def read_text(self, code: str, pos: int) -> tuple[str | None, Problem | None, int]:
         """Free text runs to the next known code written as its own word (``S2``, ``S 2``), or to the ``@`` comment."""
@@ -615,11 +787,16 @@ class _Scanner:
         return text, None, end
 
 
-def _split_options(token: str, options: tuple[str, ...]) -> list[str] | None:
-    """``"135"`` → ``["1", "3", "5"]`` by the longest option at each step; None when some part is no option."""
+def _split_options(token: str, options: tuple[str, ...]) -> tuple[list[str], list[tuple[int, int]]]:
+    """``"135"`` → (["1", "3", "5"], []) by the longest option at each step, and the (start, end) of each bad part.
+
+    A bad part is one letter (``"abhk"`` → h and k) or a run of digits; a token
+    in which no option is found at all is one bad part (``"no"``, ``"99"``).
+    """
     by_folded = {_fold_codes(option): option for option in options if option}
     ordered = sorted(by_folded, key=len, reverse=True)
-    parts = []
+    parts: list[str] = []
+    wrong: list[tuple[int, int]] = []
     pos = 0
     while pos < len(token):
         for option in ordered:
@@ -628,8 +805,14 @@ def _split_options(token: str, options: tuple[str, ...]) -> list[str] | None:
                 pos += len(option)
                 break
         else:
-            return None
-    return parts or None
+            if wrong and wrong[-1][1] == pos and token[pos].isdigit() and token[pos - 1].isdigit():
+                wrong[-1] = (wrong[-1][0], pos + 1)
+            else:
+                wrong.append((pos, pos + 1))
+            pos += 1
+    if not parts and token:
+        return [], [(0, len(token))]
+    return parts, wrong
 
 
 def _match_single_option(token: str, options: tuple[str, ...]) -> str | None:
@@ -645,9 +828,14 @@ def _match_single_option(token: str, options: tuple[str, ...]) -> str | None:
 
 
 def _describe_range(rule: QuestionRule) -> str:
-    low = "" if rule.minimum is None else str(rule.minimum)
-    high = "" if rule.maximum is None else str(rule.maximum)
-    return f"{low}-{high}"
+    """``0-20``; a one-sided range as ``>=20`` or ``<=20`` (``-20`` would read as minus twenty)."""
+    if rule.minimum is not None and rule.maximum is not None:
+        return f"{rule.minimum}-{rule.maximum}"
+    if rule.minimum is not None:
+        return f">={rule.minimum}"
+    if rule.maximum is not None:
+        return f"<={rule.maximum}"
+    return ""
 
 
 def _describe_options(options: tuple[str, ...]) -> str:

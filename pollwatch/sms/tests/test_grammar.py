@@ -268,8 +268,8 @@ class TestMalformedMessages:
     @pytest.mark.parametrize(
         "text, typed",
         [
-            ("OP 12O4 A1 1", "12O4"),
             ("OP 1234567890123 A1 1", "1234567890123"),
+            ("OP X A1 1", "X"),
             ("OP #12 A1 1", "#12"),
         ],
     )
@@ -306,7 +306,7 @@ class TestMalformedMessages:
         )
         assert parsed.answers == {"A1": 1}
 
-    @pytest.mark.parametrize("typed", ["abc", "1O", "12x", "٣a", "😀"])
+    @pytest.mark.parametrize("typed", ["abc", "1Q", "12x", "٣a", "😀", "ILL"])
     def test_letters_for_numbers_are_not_numbers(self, typed):
         parsed = parse(f"PR 1234 RV {typed} BI 900")
         assert parsed.problems[0].kind == "not_a_number" and parsed.problems[0].code == "RV"
@@ -339,12 +339,16 @@ class TestMalformedMessages:
         assert parsed.answers == {"BI": 9}
 
     def test_a_code_without_an_answer_is_missing(self):
-        parsed = parse("OP 1234 A3 A4 2 A1")
+        parsed = parse("OP 1234 A3 A4 2 A5")
         assert [(p.kind, p.code) for p in parsed.problems] == [
             ("missing_answer", "A3"),
-            ("missing_answer", "A1"),
+            ("missing_answer", "A5"),
         ]
         assert parsed.answers == {"A4": "2"}
+
+    def test_a_yes_no_code_alone_is_yes(self):
+        # As in Apollo, where yes/no questions are checkboxes sent as the bare code.
+        assert parse("OP 1234 A3 A4 2 A1").answers == {"A4": "2", "A1": 1}
 
     def test_a_repeated_code_keeps_the_first_answer(self):
         parsed = parse("OP 1234 A3 5 A1 1 A3 7")

@@ -86,8 +86,8 @@ class TestReplies:
         assert "Bad option: A4=7 (1-4), A1=2 (1=yes 0=no)." in reply("OP 1234 A4 7 A1 2 A3 1")
 
     def test_it_names_missing_answers_and_repeated_codes(self):
-        text = reply("OP 1234 A3 4 A3 5 A1")
-        assert "No answer: A1." in text and "Sent twice, first kept: A3." in text
+        text = reply("OP 1234 A3 4 A3 5 A4")
+        assert "No answer: A4." in text and "Sent twice, first kept: A3." in text
 
     def test_it_quotes_text_it_did_not_understand(self):
         assert 'Not understood: "long queue".' in reply("OP 1234 A1 1 long queue")
@@ -110,7 +110,7 @@ class TestReplies:
         assert reply("OP A1 1") == "OP: observer ID missing. Send: OP <your ID> <answers>."
 
     def test_a_wrong_observer_id_is_quoted(self):
-        assert reply("OP 12O4 A1 1") == 'OP: observer ID "12O4" is not valid; use digits only.'
+        assert reply("OP 12#4 A1 1") == 'OP: observer ID "12#4" is not valid; use digits only.'
 
     def test_an_observer_not_found(self):
         assert (
