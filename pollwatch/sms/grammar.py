@@ -6,9 +6,14 @@ The grammar (docs/sms.md has it with examples and the replies)::
 
 e.g. ``OP 1234 A1 1 A3 12 A5 135 @ long queue outside``. It follows NDI Apollo
 and NEMO: question codes are read greedily by the codes the form knows, so
-``A11A312`` means A1=1, A3=12. The parser never raises, keeps every valid
-answer even when other parts are wrong, and reports each wrong part as a
-``Problem`` that ``replies.reply_for`` turns into the reply.
+``A11A312`` means A1=1, A3=12. It recovers as a person reading the message
+would: the observer id is the digit run after the form code, an unknown code
+is named while the answers around it are kept, a yes/no code alone is yes, a
+code is never the answer of the question before it, and O/I/l are digits where
+a digit belongs. The parser never raises, keeps every valid answer even when
+other parts are wrong, and reports each wrong part as a ``Problem`` that
+``replies.reply_for`` turns into the reply. ``tests/test_peer_messages.py``
+holds the cases, with Apollo's and NEMO's own test messages.
 
 Pure functions, no Django: the SMS webhook stores the raw text first and calls
 ``parse_message`` afterwards (DESIGN §2, §5).
