@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from pollwatch.audit.admin import AuditedAdmin
 from pollwatch.messaging.models import Broadcast, DeliveryReport, Message, OptOut
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedAdmin):
     list_display = ["created", "to", "kind", "status", "gateway", "attempts"]
     list_filter = ["status", "kind", "gateway"]
     search_fields = ["to", "text", "external_id"]
@@ -12,15 +13,20 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(admin.ModelAdmin):
+class BroadcastAdmin(AuditedAdmin):
     list_display = ["created", "audience", "queued", "status"]
     readonly_fields = [f.name for f in Broadcast._meta.fields]
 
 
 @admin.register(DeliveryReport)
-class DeliveryReportAdmin(admin.ModelAdmin):
+class DeliveryReportAdmin(AuditedAdmin):
     list_display = ["received_at", "gateway", "external_id", "status", "problem"]
     readonly_fields = [f.name for f in DeliveryReport._meta.fields]
 
 
-admin.site.register(OptOut)
+@admin.register(OptOut)
+class OptOutAdmin(AuditedAdmin):
+    """Numbers that sent STOP; an admin may add one (asked by phone) or remove one."""
+
+    list_display = ["phone", "at", "how"]
+    search_fields = ["phone"]
