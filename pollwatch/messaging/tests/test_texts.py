@@ -18,6 +18,23 @@ def test_empty_text_and_stray_braces_are_problems(text):
     assert texts.problems(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["Hi {name!r}", "Hi {name!x}", "Hi {name:>99999999}", "Hi {name:d}", "Hi {name:{code}}"]
+)
+def test_a_placeholder_with_a_conversion_or_format_is_named(text):
+    (found,) = texts.problems(text)
+    assert "write {name} alone" in found
+
+
+@pytest.mark.parametrize("text", ["Hi {name:>99999999}", "Hi {name!x}", "Hi {name:{code}}"])
+def test_render_fills_names_only_and_never_runs_a_format(text):
+    assert texts.render(text, {"name": "Aysel", "code": "99999999"}) == "Hi Aysel"
+
+
+def test_render_shows_a_text_with_a_stray_brace_as_written():
+    assert texts.render("Hi {name", {"name": "Aysel"}) == "Hi {name"
+
+
 def test_render_fills_and_leaves_missing_values_blank():
     assert texts.render("{first_name} at {station}", {"first_name": "Aysel"}) == "Aysel at "
     assert texts.render("{{literal}} {code}", {"code": "1001"}) == "{literal} 1001"
