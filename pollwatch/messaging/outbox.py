@@ -229,6 +229,8 @@ def send_one(
 ) -> Message:
     """Queue one message (a direct message, a code, a sign-in link); audited."""
     problems = {"text": "the text is empty"} if not text.strip() else {}
+    if len(text) > texts.MAX_LENGTH:
+        problems["text"] = f"the text has {len(text):,} characters; at most {texts.MAX_LENGTH:,}"
     if not to:
         problems["to"] = "the person has no phone number"
     elif kind != Message.Kind.VERIFY and OptOut.objects.filter(phone=to).exists():

@@ -25,12 +25,19 @@ GSM_BASIC = set(
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
+# Twilio refuses a body over 1,600 characters (error 21617); 10 to 24 SMS parts is past any
+# reminder's purpose, and a pasted document would be paid for once per person.
+MAX_LENGTH = 1600
+
+
 def problems(text: str) -> list[str]:
-    """What is wrong with a template text, each named: empty, a stray brace, an unknown
+    """What is wrong with a template text, each named: empty, too long, a stray brace, an unknown
     placeholder, or a placeholder with a conversion or format (``{name!r}``, ``{name:>9999}``:
     Python's formatting would run them, padding a text to any size or failing when sent)."""
     if not text.strip():
         return ["the text is empty"]
+    if len(text) > MAX_LENGTH:
+        return [f"the text has {len(text):,} characters; at most {MAX_LENGTH:,}"]
     found = []
     try:
         fields = [

@@ -180,6 +180,8 @@ def test_codes_and_roles_and_left_out(client, speakers):
         ({"text_en": "Hello {name:>99999999999999999999}"}, "text_en"),
         ({"text_en": "Hello {name:{code}}"}, "text_en"),
         ({"text_en": "Hello {"}, "text_en"),
+        ({"text_en": "x" * 1601}, "text_en"),
+        ({"text_en": "Hello", "text_az": "ə" * 100_000}, "text_az"),
         ({"text_en": ""}, "text_en"),
         ({"send_at": "tomorrow"}, "send_at"),
         ({"default_language": "xx"}, "default_language"),
