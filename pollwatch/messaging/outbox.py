@@ -228,8 +228,9 @@ def send_one(
     in_reply_to: Any = None,
 ) -> Message:
     """Queue one message (a direct message, a code, a sign-in link); audited."""
-    problems = {"text": "; ".join(texts.problems(text.replace("{", "{{").replace("}", "}}")))}
-    problems = {k: v for k, v in problems.items() if v}
+    problems = {"text": "the text is empty"} if not text.strip() else {}
+    if len(text) > texts.MAX_LENGTH:
+        problems["text"] = f"the text has {len(text):,} characters; at most {texts.MAX_LENGTH:,}"
     if not to:
         problems["to"] = "the person has no phone number"
     elif kind != Message.Kind.VERIFY and OptOut.objects.filter(phone=to).exists():

@@ -23,41 +23,54 @@ GSM_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = set("^{}\\[~]|€\f")
-# Twilio's limit on a message body, and about ten SMS parts: longer is a letter, not an SMS.
-MAX_CHARS = 1600
+
+
+# Twilio refuses a body over 1,600 characters (error 21617); 10 to 24 SMS parts is past any
+# reminder's purpose, and a pasted document would be paid for once per person.
+MAX_LENGTH = 1600
 
 
 def problems(text: str) -> list[str]:
-    """What is wrong with a template text, each named: empty, a stray brace, an unknown placeholder."""
+    """What is wrong with a template text, each named: empty, too long, a stray brace, an unknown
+    placeholder, or a placeholder with a conversion or format (``{name!r}``, ``{name:>9999}``:
+    Python's formatting would run them, padding a text to any size or failing when sent)."""
     if not text.strip():
         return ["the text is empty"]
-    if len(text) > MAX_CHARS:
-        return [f"the text is {len(text):,} characters; at most {MAX_CHARS:,} (about ten SMS)"]
+    if len(text) > MAX_LENGTH:
+        return [f"the text has {len(text):,} characters; at most {MAX_LENGTH:,}"]
     found = []
     try:
         fields = [
-            name for _, name, spec, conv in string.Formatter().parse(text) if name is not None
+            (name, spec, conv)
+            for _, name, spec, conv in string.Formatter().parse(text)
+            if name is not None
         ]
     except ValueError as exc:
         return [f"{exc} (write {{{{ and }}}} for a brace)"]
-    for name in fields:
+    for name, spec, conv in fields:
         if name not in PLACEHOLDERS:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
             found.append(f"unknown placeholder {{{name}}}: use one of {known}")
+        elif spec or conv:
+            written = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            found.append(f"write {{{name}}} alone: {written} is not a placeholder")
     return found
 
 
 def render(text: str, values: Mapping[str, str]) -> str:
-    """The text with its placeholders filled; a value missing for this person becomes ''."""
-    return string.Formatter().vformat(text, (), _Blank(values))
+    """The text with its placeholders filled; a value missing for this person becomes ''.
 
-
-class _Blank(dict):
-    def __init__(self, values: Mapping[str, str]) -> None:
-        super().__init__(values)
-
-    def __missing__(self, key: str) -> str:
-        return ""
+    Only names are filled: a conversion or format written after one is ignored, never run
+    (``problems`` names it), and a text with a stray brace is shown as written, so the preview
+    can show any text typed."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return text
+    return "".join(
+        literal + (values.get(name, "") if name is not None else "")
+        for literal, name, _spec, _conv in parsed
+    )
 
 
 def sms_parts(text: str) -> tuple[int, str]:

@@ -24,6 +24,7 @@ from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area, Election
+from pollwatch.lib.boundary import escape_unstorable
 from pollwatch.messaging import phones, texts
 from pollwatch.messaging.access import (
     can_compose,
@@ -436,21 +437,31 @@ def delivery_status(request: HttpRequest, gateway: str) -> HttpResponse:
     body = read_body(request, settings.SMS_MAX_BYTES)
     if body.too_large:
         return JsonResponse({"error": "the report is too large"}, status=413)
+    # Kept as it came, but a NUL byte (form-encoded %00, or raw in a body that is not JSON)
+    # cannot be stored in PostgreSQL: written as a visible escape.
+    raw = escape_unstorable(body.text)
     if not module.authenticate(request):
         if TokenBucket.authorize(f"sms-status-bad-secret:{client_ip(request)}", 20, 300):
             DeliveryReport.objects.create(
                 gateway=gateway,
                 status="",
-                raw=body.text[:10_000],
+                raw=raw[:10_000],
                 problem="wrong or missing gateway secret",
             )
         return refused
     try:
         report = module.read_status(request)
     except BadMessage as exc:
-        DeliveryReport.objects.create(gateway=gateway, status="", raw=body.text, problem=str(exc))
-        return JsonResponse({"error": str(exc)}, status=400)
-    applied = apply_report(gateway, report.external_id, report.status, report.error, body.text)
+        problem = escape_unstorable(str(exc))
+        DeliveryReport.objects.create(gateway=gateway, status="", raw=raw, problem=problem)
+        return JsonResponse({"error": problem}, status=400)
+    applied = apply_report(
+        gateway,
+        escape_unstorable(report.external_id),
+        escape_unstorable(report.status),
+        escape_unstorable(report.error),
+        raw,
+    )
     return JsonResponse({"applied": applied.changed, "problem": applied.report.problem})
 
 

@@ -176,6 +176,12 @@ def test_codes_and_roles_and_left_out(client, speakers):
         ({"silent_minutes": "soon"}, "silent_minutes"),
         ({"roles": ["boss"]}, "roles"),
         ({"text_en": "Hello {nom}"}, "text_en"),
+        ({"text_en": "Hello {name!x}"}, "text_en"),
+        ({"text_en": "Hello {name:>99999999999999999999}"}, "text_en"),
+        ({"text_en": "Hello {name:{code}}"}, "text_en"),
+        ({"text_en": "Hello {"}, "text_en"),
+        ({"text_en": "x" * 1601}, "text_en"),
+        ({"text_en": "Hello", "text_az": "ə" * 100_000}, "text_az"),
         ({"text_en": ""}, "text_en"),
         ({"send_at": "tomorrow"}, "send_at"),
         ({"default_language": "xx"}, "default_language"),
@@ -189,6 +195,15 @@ def test_bad_input_is_refused_naming_the_field_and_sends_nothing(client, speaker
     assert response.status_code == 400
     assert f"<strong>{named}</strong>" in response.text
     assert Message.objects.count() == 0 and Broadcast.objects.count() == 0
+
+
+@pytest.mark.parametrize("text", ["Hi {name!x}", "Hi {name:d}", "Hi {", "Hi {name:>99999999}"])
+def test_the_preview_names_a_bad_text_and_shows_it_as_written(client, speakers, text):
+    login(client, speakers, "coordinator")
+    response = post(client, action="preview", text_en=text)
+    assert response.status_code == 200
+    assert "<strong>text_en</strong>" in response.text
+    assert len(response.content) < 100_000  # no placeholder padded to megabytes
 
 
 def test_scheduled_reminder_chooses_its_audience_when_due(client, speakers, forms, outbox):

@@ -242,3 +242,27 @@ def test_report_before_the_send_answer_is_applied_after(client, settings, missio
 def test_console_has_no_status_webhook(client):
     assert client.post("/sms/console/status/", {}).status_code == 404
     assert client.post("/sms/nothing/status/", {}).status_code == 404
+
+
+def test_a_nul_byte_in_a_delivery_report_is_kept_escaped(client, settings, mission, providers):
+    """PostgreSQL cannot store NUL: a report carrying one (raw, or %00 in a form) is kept with the
+    byte written as an escape, and answered, never a 500."""
+    headers = {"HTTP_AUTHORIZATION": "Bearer json-secret", "content_type": "application/json"}
+    bad_json = client.post("/sms/json/status/", b'{"id": "a\x00b", "status": "deliv', **headers)
+    assert bad_json.status_code == 400
+    wrong_secret = client.post("/sms/telerivet/status/", {"secret": "no", "id": "\x00"})
+    assert wrong_secret.status_code == 403
+    fields = {
+        "secret": "tr-secret",
+        "id": "SM\x00",
+        "status": "deliv\x00ered",
+        "error_message": "\x00",
+    }
+    form = client.post("/sms/telerivet/status/", fields)
+    assert form.status_code == 200 and form.json()["applied"] is False
+    reports = DeliveryReport.objects.order_by("pk")
+    assert reports.count() == 3
+    for report in reports:
+        for value in (report.raw, report.external_id, report.status, report.error, report.problem):
+            assert "\x00" not in value
+    assert reports.last().external_id == "SM\\x00"

@@ -91,6 +91,8 @@ def test_reply_refuses_an_empty_text_and_messages_out_of_reach(client, mission, 
     client.force_login(mission.users["coordinator"])
     url = f"/e/test-election/messages/inbox/{received['stranger'].pk}/reply/"
     assert client.post(url, {"text": " "}).status_code == 400
+    too_long = client.post(url, {"text": "x" * 1601})
+    assert too_long.status_code == 400 and "at most 1,600" in too_long.json()["problems"]["text"]
     client.force_login(mission.users["supervisor"])
     assert client.post(url, {"text": "hi"}).status_code == 404
     other = f"/e/test-election/messages/inbox/{received['other'].pk}/reply/"
@@ -135,6 +137,9 @@ def test_thread_shows_both_ways_and_writes(client, mission, received, outbox):
     page = client.get("/e/test-election/people/1006/thread/").text
     assert page.index("Thanks!") < page.index("OP 1006 A1 1")  # newest first
     assert client.post("/e/test-election/people/1006/thread/", {"text": ""}).status_code == 400
+    long = client.post("/e/test-election/people/1006/thread/", {"text": "x" * 5000})
+    assert long.status_code == 400 and "5,000 characters; at most 1,600" in long.text
+    assert Message.objects.filter(text__startswith="xxx").count() == 0
 
 
 def test_sms_replies_are_kept_in_the_thread(client, mission, settings, tmp_path):

@@ -18,6 +18,23 @@ def test_empty_text_and_stray_braces_are_problems(text):
     assert texts.problems(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["Hi {name!r}", "Hi {name!x}", "Hi {name:>99999999}", "Hi {name:d}", "Hi {name:{code}}"]
+)
+def test_a_placeholder_with_a_conversion_or_format_is_named(text):
+    (found,) = texts.problems(text)
+    assert "write {name} alone" in found
+
+
+@pytest.mark.parametrize("text", ["Hi {name:>99999999}", "Hi {name!x}", "Hi {name:{code}}"])
+def test_render_fills_names_only_and_never_runs_a_format(text):
+    assert texts.render(text, {"name": "Aysel", "code": "99999999"}) == "Hi Aysel"
+
+
+def test_render_shows_a_text_with_a_stray_brace_as_written():
+    assert texts.render("Hi {name", {"name": "Aysel"}) == "Hi {name"
+
+
 def test_render_fills_and_leaves_missing_values_blank():
     assert texts.render("{first_name} at {station}", {"first_name": "Aysel"}) == "Aysel at "
     assert texts.render("{{literal}} {code}", {"code": "1001"}) == "{literal} 1001"
@@ -49,5 +66,5 @@ def test_pick_text_prefers_the_persons_language_then_the_default():
 
 
 def test_a_text_longer_than_ten_sms_is_refused_with_its_length():
-    (problem,) = texts.problems("x" * (texts.MAX_CHARS + 1))
+    (problem,) = texts.problems("x" * (texts.MAX_LENGTH + 1))
     assert "1,601 characters; at most 1,600" in problem
