@@ -8,7 +8,7 @@ from pollwatch.lib.tabular import ENCODINGS
 class UploadForm(forms.Form):
     """A CSV or XLSX file to import, within the size limit, with the encoding of a CSV (from a known list)."""
 
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
+    file = forms.FileField(help_text="CSV (UTF-8), XLSX or XLS")
     encoding = forms.ChoiceField(
         choices=list(ENCODINGS.items()),
         required=False,
@@ -26,8 +26,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(
                 f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB."
             )
-        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-            raise forms.ValidationError("Give a .csv or .xlsx file.")
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm", ".xls")):
+            raise forms.ValidationError("Give a .csv, .xlsx or .xls file.")
         return upload
 
     def clean_encoding(self):

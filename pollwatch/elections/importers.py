@@ -16,12 +16,14 @@ sample was drawn in, e.g. the stratum column given to ``pollwatch sample``).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -374,6 +376,7 @@ def import_stations(
                     abroad,
                     special,
                     stratum,
+                    {},
                 )
             )
     except TableError as exc:
@@ -447,7 +450,7 @@ def _insert_stations(
     table = PollingStation._meta.db_table
     columns = (
         "election_id, code, name, area_id, area_path, registered_voters, latitude, longitude, "
-        "newly_included, abroad, special, stratum"
+        "newly_included, abroad, special, stratum, extra"
     )
     total = len(stations)
 
@@ -456,8 +459,9 @@ def _insert_stations(
             area_id, path = areas[leaf]
             if progress is not None and index % BATCH == 0:
                 progress("writing", index, total)
-            # voters, latitude, longitude, newly_included, abroad, special, stratum
-            yield (election.pk, code, name, area_id, path, *counts_and_flags)
+            # voters, latitude, longitude, newly_included, abroad, special, stratum; extra as JSON
+            *fields, extra = counts_and_flags
+            yield (election.pk, code, name, area_id, path, *fields, json.dumps(extra or {}))
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -480,7 +484,7 @@ def _insert_stations(
     else:
         connection.ensure_connection()
         raw = connection.connection
-        placeholders = ", ".join("?" * 12)
+        placeholders = ", ".join("?" * 13)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
         iterator = records()
         while True:
@@ -599,8 +603,8 @@ def create_job_from_upload(
 
 
 def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progress:
-    """A progress callback that also saves rows done / total on the job about once a second
-    (the import page's progress bar reads them), then calls ``progress`` if given."""
+    """A progress callback that also saves rows done / total and the heartbeat on the job about
+    once a second (the import page's progress bar reads them), then calls ``progress`` if given."""
     last_saved = [0.0]
 
     def report(phase: str, done: int, total: int) -> None:
@@ -610,10 +614,39 @@ def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progres
         if now - last_saved[0] > 1.0:
             last_saved[0] = now
             ImportJob.objects.filter(pk=job.pk).update(
-                rows_done=done, rows_total=max(total, done, 1)
+                rows_done=done, rows_total=max(total, done, 1), heartbeat=timezone.now()
             )
 
     return report
+
+
+def fail_stale_jobs(election: Election | None = None) -> int:
+    """Mark failed every running import that has shown no progress for IMPORT_STALE_MINUTES.
+
+    A worker that is killed (out of memory, a restart, a deploy) cannot mark
+    its job; without this the job would say "running" for ever. Each import
+    writes in one transaction, so such a job wrote nothing. Should the worker
+    in fact still be alive and finish, its last save sets the true outcome.
+    Called whenever import jobs are listed or shown; returns how many were marked.
+    """
+    minutes = settings.IMPORT_STALE_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    )
+    if election is not None:
+        stale = stale.filter(election=election)
+    message = (
+        f"The import stopped without finishing: no progress for {minutes} minutes "
+        "(the task worker was stopped or crashed). Nothing was imported; upload the file again."
+    )
+    return stale.update(
+        status=ImportJob.Status.FAILED,
+        message=message,
+        error_count=1,
+        errors_csv=errors_as_csv([RowError(None, "", message)]),
+        finished=timezone.now(),
+    )
 
 
 def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
@@ -624,7 +657,8 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
     unexpected one is logged with its traceback and summarised on the job.
     """
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.heartbeat = timezone.now()
+    job.save(update_fields=["status", "heartbeat"])
     try:
         if job.kind == ImportJob.Kind.RESULTS:
             from pollwatch.results.importers import import_official

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm
-from pollwatch.elections.importers import create_job_from_upload
+from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
 from pollwatch.observers.access import (
     areas_for,
@@ -226,6 +226,7 @@ def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
             request, f"{upload.name} stored (sha256 {job.sha256[:12]}…) and queued for import."
         )
         return redirect("import", slug=election.slug, pk=job.pk)
+    fail_stale_jobs(election)
     jobs = ImportJob.objects.filter(election=election)[:50]
     return render(
         request, "elections/imports.html", {"election": election, "form": form, "jobs": jobs}
@@ -237,6 +238,7 @@ def _job_for(request: PollwatchRequest, slug: str, pk: int) -> ImportJob:
     request.election = election
     if not access.can_import():
         raise PermissionDenied
+    fail_stale_jobs(election)
     job = ImportJob.objects.filter(election=election, pk=pk).first()
     if job is None:
         raise Http404("No such import")

@@ -164,7 +164,8 @@ def _insert(records: list[tuple], progress: Callable[[int], None]) -> None:
 def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJob:
     """Parse with the confirmed mapping; write the valid rows, report the others. Never half-writes."""
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.heartbeat = timezone.now()
+    job.save(update_fields=["status", "heartbeat"])
     started = time.monotonic()
     report = saving_progress(job, progress)
     candidates = _candidates(job)
