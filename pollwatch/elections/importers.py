@@ -11,6 +11,12 @@ languages as ``<level>_name_<lang>``; optional ``latitude``, ``longitude``,
 ``newly_included``, ``abroad`` (1/0, yes/no), ``special`` (military,
 hospital, prison, mobile, other) and ``stratum`` (the stratum the observers'
 sample was drawn in, e.g. the stratum column given to ``pollwatch sample``).
+
+Those are field names: a file's own columns are mapped to them by a confirmed
+mapping or a guess (``pollwatch.lib.columns.station_fields``, which also reads
+Apollo's location export, ``REGION_N_EN, REGION_ID, …, POLLING STATION_RV,
+LAT, LON``). Columns that map to nothing are listed in the result and, with
+``keep_extra``, kept on each station as ``extra`` attributes.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +39,7 @@ from django.utils import timezone
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
+from pollwatch.lib.columns import kept_columns, mapping_covers, resolve, station_fields
 from pollwatch.lib.tabular import (
     Limits,
     RowError,
@@ -88,6 +95,8 @@ class StationImportResult:
     areas_created: int
     blank_rows: int
     seconds: float
+    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def import_limits() -> Limits:
@@ -135,9 +144,14 @@ def import_stations(
     replace: bool = False,
     progress: Progress | None = None,
     job: ImportJob | None = None,
+    mapping: dict | None = None,
+    preset: str | None = None,
+    keep_extra: bool = False,
 ) -> StationImportResult:
     """Check the whole file, then write stations and new areas in one transaction, with an audit event.
 
+    ``mapping`` ({field: column}) is the confirmed one; without it the columns
+    are guessed from the header (with ``preset``'s names only, if given).
     Raises ImportFailed (with every problem) or TableError (unreadable file, or
     over the MAX_IMPORT_* limits); in both cases the database is unchanged.
     ``job`` (the stored file being imported) is named in the audit event.
@@ -145,12 +159,23 @@ def import_stations(
     started = time.perf_counter()
     total_rows = count_data_lines(path)
     header_raw, rows = read_rows(path, encoding, import_limits())
-    header = normalise_header(header_raw)
     errors = ErrorList()
-    column = {name: index for index, name in enumerate(header)}
+    mapping = mapping or station_fields(header_raw, preset)[1]
+    try:
+        resolved = resolve(header_raw, mapping)
+    except ValueError as exc:
+        errors.add(1, "", str(exc))
+        errors.raise_if_any()
+    header = resolved.header(len(header_raw))
+    kept = kept_columns(resolved.unmapped) if keep_extra else []
+    column = {name: index for index, name in enumerate(header) if name}
     for required in ("code", "name", "registered_voters"):
         if required not in column:
-            errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
+            errors.add(
+                1,
+                required,
+                f"missing column: none is mapped to {required} (the file has: {', '.join(header_raw[:30])})",
+            )
     levels = [h[: -len("_code")] for h in header if h.endswith("_code") and h != "code"]
     if not levels:
         errors.add(
@@ -376,7 +401,7 @@ def import_stations(
                     abroad,
                     special,
                     stratum,
-                    {},
+                    {name: cells[at] for at, name in kept if cells[at]},
                 )
             )
     except TableError as exc:
@@ -402,13 +427,25 @@ def import_stations(
             election,
             path,
             job,
-            {"stations": len(stations), "areas_created": len(new_areas), "replace": replace},
+            {
+                "stations": len(stations),
+                "areas_created": len(new_areas),
+                "replace": replace,
+                "mapping": mapping,
+                "unmapped": [name for _, name in resolved.unmapped],
+                "kept_as_extra": [name for _, name in kept],
+            },
         )
     # Fresh planner statistics, or the first searches after a bulk load pick slow plans.
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {PollingStation._meta.db_table}")
     return StationImportResult(
-        len(stations), len(new_areas), blank_rows, time.perf_counter() - started
+        len(stations),
+        len(new_areas),
+        blank_rows,
+        time.perf_counter() - started,
+        [name for _, name in resolved.unmapped],
+        [name for _, name in kept],
     )
 
 
@@ -696,6 +733,45 @@ def _fail(job: ImportJob, errors: list[RowError], message: str) -> None:
     job.finished = timezone.now()
 
 
+def _mapping_options(options: dict) -> dict:
+    return {
+        "mapping": options.get("mapping") or None,
+        "preset": options.get("preset") or None,
+        "keep_extra": bool(options.get("keep_extra")),
+    }
+
+
+def _leftover_note(unmapped: list[str], kept: list[str]) -> str:
+    """The job's word on the columns no field took: never dropped without saying so."""
+    if not unmapped:
+        return ""
+    dropped = [name for name in unmapped if name not in kept]
+    note = ""
+    if kept:
+        note += f" Kept as extra attributes: {', '.join(kept)}."
+    if dropped:
+        note += f" Columns not imported (mapped to nothing): {', '.join(dropped)}."
+    return note
+
+
+def remembered_mapping(election: Election, kind: str, header: list[str]) -> dict | None:
+    """The mapping last confirmed for this election and kind of import, if this header has its columns.
+
+    Each job keeps the mapping it was run with; the newest one that fits is
+    offered again, so a second file from the same source needs no remapping.
+    """
+    recent = (
+        ImportJob.objects.filter(election=election, kind=kind, status=ImportJob.Status.DONE)
+        .exclude(options__mapping=None)
+        .values_list("options", flat=True)[:20]
+    )
+    for options in recent:
+        mapping = (options or {}).get("mapping")
+        if mapping and mapping_covers(header, mapping):
+            return mapping
+    return None
+
+
 def _run_frame_import(job: ImportJob, report: Progress) -> None:
     """A stations or people import; sets the job's count and message."""
     from pollwatch.observers.importers import import_people
@@ -710,11 +786,13 @@ def _run_frame_import(job: ImportJob, report: Progress) -> None:
             replace=bool(options.get("replace")),
             progress=report,
             job=job,
+            **_mapping_options(options),
         )
         job.imported = result.stations
         job.message = (
             f"Imported {result.stations:,} stations and {result.areas_created:,} new areas "
             f"in {result.seconds:.1f} s ({result.stations / max(result.seconds, 1e-9):,.0f} rows/s)."
+            + _leftover_note(result.unmapped, result.kept)
         )
     elif job.kind == ImportJob.Kind.PEOPLE:
         people = import_people(
@@ -724,8 +802,13 @@ def _run_frame_import(job: ImportJob, report: Progress) -> None:
             region=options.get("region") or job.election.country_code or None,
             progress=report,
             job=job,
+            default_role=options.get("default_role") or "observer",
+            **_mapping_options(options),
         )
         job.imported = people.people
-        job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."
+        job.message = (
+            f"Imported {people.people:,} people with {people.memberships:,} roles."
+            + _leftover_note(people.unmapped, people.kept)
+        )
     else:
         raise ValueError(f"unknown kind of import {job.kind!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -10,7 +11,6 @@ from pollwatch.elections import importers
 from pollwatch.elections.importers import create_job, fail_stale_jobs, run_job
 from pollwatch.elections.models import ImportJob, PollingStation
 from pollwatch.lib.tabular import TableError, read_rows
-
 
 LINES = [
     "code,name,region_code,region_name,registered_voters",
