@@ -39,7 +39,16 @@ from django.utils import timezone
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
-from pollwatch.lib.columns import kept_columns, mapping_covers, resolve, station_fields
+from pollwatch.lib.columns import (
+    PEOPLE_FIELDS,
+    PEOPLE_PRESETS,
+    guess_mapping,
+    kept_columns,
+    mapping_covers,
+    resolve,
+    station_fields,
+    unmapped_columns,
+)
 from pollwatch.lib.tabular import (
     Limits,
     RowError,
@@ -812,3 +821,49 @@ def _run_frame_import(job: ImportJob, report: Progress) -> None:
         )
     else:
         raise ValueError(f"unknown kind of import {job.kind!r}")
+
+
+PREVIEW_ROWS = 8
+
+
+@dataclass
+class FramePreview:
+    """What the mapping page shows for a stations or people file before anything is imported."""
+
+    header: list[str]
+    sample: list[tuple[int, list[str]]]
+    fields: list[tuple[str, str, bool, bool]]
+    mapping: dict
+    unmapped: list[str]
+    source: str  # "chosen", "remembered" or "guessed"
+
+
+def frame_preview(job: ImportJob, preset: str | None = None) -> FramePreview:
+    """The header, the first rows and the mapping to offer: the one already chosen for this job,
+    else the one last confirmed for this election and kind (if the header has its columns),
+    else a guess (with ``preset``'s names only, if given). TableError for an unreadable file."""
+    options = job.options or {}
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    header, rows = read_rows(
+        path, options.get("encoding", "utf-8"), import_limits(), first_rows=PREVIEW_ROWS
+    )
+    sample = [(number, list(cells)) for number, cells in rows]
+    if job.kind == ImportJob.Kind.STATIONS:
+        fields, guessed = station_fields(header, preset)
+    else:
+        fields, guessed = (
+            list(PEOPLE_FIELDS),
+            guess_mapping(header, PEOPLE_FIELDS, PEOPLE_PRESETS, preset),
+        )
+    remembered = None if preset else remembered_mapping(job.election, job.kind, header)
+    if options.get("mapping"):
+        mapping, source = options["mapping"], "chosen"
+    elif remembered:
+        mapping, source = remembered, "remembered"
+    else:
+        mapping, source = guessed, "guessed"
+    shown = [(f.key, f.label, f.required, f.many) for f in fields]
+    known = {f.key for f in fields}
+    # A remembered mapping may name geography levels this guess did not find.
+    shown += [(key, key.replace("_", " "), False, False) for key in mapping if key not in known]
+    return FramePreview(header, sample, shown, mapping, unmapped_columns(header, mapping), source)

@@ -201,5 +201,10 @@ def test_the_imports_page_accepts_a_listed_encoding(client, mission, media, imme
         {"kind": "stations", "file": SimpleUploadedFile("s.csv", body), "encoding": "cp1251"},
     )
     assert response.status_code == 302
+    from pollwatch.elections.tests.test_import_stations import confirm_columns
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Школа" in page
+    client.post(response["Location"], confirm_columns(page))
     assert ImportJob.objects.get().status == "done"
     assert PollingStation.objects.get(election=mission.election, code="S3").name == "Школа"
