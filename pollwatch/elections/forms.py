@@ -124,7 +124,9 @@ class ImportOptionsForm(forms.Form):
         from pollwatch.observers.models import Role
 
         if people:
-            self.fields["default_role"].choices = Role.choices
-            self.fields["default_role"].initial = Role.OBSERVER
+            role_field = self.fields["default_role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = Role.choices
+            role_field.initial = Role.OBSERVER
         else:
             del self.fields["default_role"]
