@@ -289,6 +289,9 @@ MAX_IMPORT_BYTES = envint("MAX_IMPORT_BYTES", 512 * 1024 * 1024)
 MAX_IMPORT_ROWS = envint("MAX_IMPORT_ROWS", 2_000_000)
 MAX_IMPORT_COLUMNS = envint("MAX_IMPORT_COLUMNS", 1_000)
 MAX_IMPORT_EXPANDED_BYTES = envint("MAX_IMPORT_EXPANDED_BYTES", 1024 * 1024 * 1024)
+# A running import that shows no progress for this long is marked failed (its worker was
+# stopped or crashed); writing a very large file shows none while its transaction is open.
+IMPORT_STALE_MINUTES = envint("IMPORT_STALE_MINUTES", 30)
 MAX_PHOTO_BYTES = envint("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 
 LOGGING = {

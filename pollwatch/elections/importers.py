@@ -11,17 +11,25 @@ languages as ``<level>_name_<lang>``; optional ``latitude``, ``longitude``,
 ``newly_included``, ``abroad`` (1/0, yes/no), ``special`` (military,
 hospital, prison, mobile, other) and ``stratum`` (the stratum the observers'
 sample was drawn in, e.g. the stratum column given to ``pollwatch sample``).
+
+Those are field names: a file's own columns are mapped to them by a confirmed
+mapping or a guess (``pollwatch.lib.columns.station_fields``, which also reads
+Apollo's location export, ``REGION_N_EN, REGION_ID, …, POLLING STATION_RV,
+LAT, LON``). Columns that map to nothing are listed in the result and, with
+``keep_extra``, kept on each station as ``extra`` attributes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +39,16 @@ from django.utils import timezone
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election, ImportJob, PollingStation
+from pollwatch.lib.columns import (
+    PEOPLE_FIELDS,
+    PEOPLE_PRESETS,
+    guess_mapping,
+    kept_columns,
+    mapping_covers,
+    resolve,
+    station_fields,
+    unmapped_columns,
+)
 from pollwatch.lib.tabular import (
     Limits,
     RowError,
@@ -86,6 +104,8 @@ class StationImportResult:
     areas_created: int
     blank_rows: int
     seconds: float
+    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def import_limits() -> Limits:
@@ -133,9 +153,14 @@ def import_stations(
     replace: bool = False,
     progress: Progress | None = None,
     job: ImportJob | None = None,
+    mapping: dict | None = None,
+    preset: str | None = None,
+    keep_extra: bool = False,
 ) -> StationImportResult:
     """Check the whole file, then write stations and new areas in one transaction, with an audit event.
 
+    ``mapping`` ({field: column}) is the confirmed one; without it the columns
+    are guessed from the header (with ``preset``'s names only, if given).
     Raises ImportFailed (with every problem) or TableError (unreadable file, or
     over the MAX_IMPORT_* limits); in both cases the database is unchanged.
     ``job`` (the stored file being imported) is named in the audit event.
@@ -143,12 +168,23 @@ def import_stations(
     started = time.perf_counter()
     total_rows = count_data_lines(path)
     header_raw, rows = read_rows(path, encoding, import_limits())
-    header = normalise_header(header_raw)
     errors = ErrorList()
-    column = {name: index for index, name in enumerate(header)}
+    mapping = mapping or station_fields(header_raw, preset)[1]
+    try:
+        resolved = resolve(header_raw, mapping)
+    except ValueError as exc:
+        errors.add(1, "", str(exc))
+        errors.raise_if_any()
+    header = resolved.header(len(header_raw))
+    kept = kept_columns(resolved.unmapped) if keep_extra else []
+    column = {name: index for index, name in enumerate(header) if name}
     for required in ("code", "name", "registered_voters"):
         if required not in column:
-            errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
+            errors.add(
+                1,
+                required,
+                f"missing column: none is mapped to {required} (the file has: {', '.join(header_raw[:30])})",
+            )
     levels = [h[: -len("_code")] for h in header if h.endswith("_code") and h != "code"]
     if not levels:
         errors.add(
@@ -374,6 +410,7 @@ def import_stations(
                     abroad,
                     special,
                     stratum,
+                    {name: cells[at] for at, name in kept if cells[at]},
                 )
             )
     except TableError as exc:
@@ -399,13 +436,25 @@ def import_stations(
             election,
             path,
             job,
-            {"stations": len(stations), "areas_created": len(new_areas), "replace": replace},
+            {
+                "stations": len(stations),
+                "areas_created": len(new_areas),
+                "replace": replace,
+                "mapping": mapping,
+                "unmapped": [name for _, name in resolved.unmapped],
+                "kept_as_extra": [name for _, name in kept],
+            },
         )
     # Fresh planner statistics, or the first searches after a bulk load pick slow plans.
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {PollingStation._meta.db_table}")
     return StationImportResult(
-        len(stations), len(new_areas), blank_rows, time.perf_counter() - started
+        len(stations),
+        len(new_areas),
+        blank_rows,
+        time.perf_counter() - started,
+        [name for _, name in resolved.unmapped],
+        [name for _, name in kept],
     )
 
 
@@ -447,7 +496,7 @@ def _insert_stations(
     table = PollingStation._meta.db_table
     columns = (
         "election_id, code, name, area_id, area_path, registered_voters, latitude, longitude, "
-        "newly_included, abroad, special, stratum"
+        "newly_included, abroad, special, stratum, extra"
     )
     total = len(stations)
 
@@ -456,8 +505,9 @@ def _insert_stations(
             area_id, path = areas[leaf]
             if progress is not None and index % BATCH == 0:
                 progress("writing", index, total)
-            # voters, latitude, longitude, newly_included, abroad, special, stratum
-            yield (election.pk, code, name, area_id, path, *counts_and_flags)
+            # voters, latitude, longitude, newly_included, abroad, special, stratum; extra as JSON
+            *fields, extra = counts_and_flags
+            yield (election.pk, code, name, area_id, path, *fields, json.dumps(extra or {}))
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -480,7 +530,7 @@ def _insert_stations(
     else:
         connection.ensure_connection()
         raw = connection.connection
-        placeholders = ", ".join("?" * 12)
+        placeholders = ", ".join("?" * 13)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
         iterator = records()
         while True:
@@ -599,8 +649,8 @@ def create_job_from_upload(
 
 
 def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progress:
-    """A progress callback that also saves rows done / total on the job about once a second
-    (the import page's progress bar reads them), then calls ``progress`` if given."""
+    """A progress callback that also saves rows done / total and the heartbeat on the job about
+    once a second (the import page's progress bar reads them), then calls ``progress`` if given."""
     last_saved = [0.0]
 
     def report(phase: str, done: int, total: int) -> None:
@@ -610,10 +660,39 @@ def saving_progress(job: ImportJob, progress: Progress | None = None) -> Progres
         if now - last_saved[0] > 1.0:
             last_saved[0] = now
             ImportJob.objects.filter(pk=job.pk).update(
-                rows_done=done, rows_total=max(total, done, 1)
+                rows_done=done, rows_total=max(total, done, 1), heartbeat=timezone.now()
             )
 
     return report
+
+
+def fail_stale_jobs(election: Election | None = None) -> int:
+    """Mark failed every running import that has shown no progress for IMPORT_STALE_MINUTES.
+
+    A worker that is killed (out of memory, a restart, a deploy) cannot mark
+    its job; without this the job would say "running" for ever. Each import
+    writes in one transaction, so such a job wrote nothing. Should the worker
+    in fact still be alive and finish, its last save sets the true outcome.
+    Called whenever import jobs are listed or shown; returns how many were marked.
+    """
+    minutes = settings.IMPORT_STALE_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    )
+    if election is not None:
+        stale = stale.filter(election=election)
+    message = (
+        f"The import stopped without finishing: no progress for {minutes} minutes "
+        "(the task worker was stopped or crashed). Nothing was imported; upload the file again."
+    )
+    return stale.update(
+        status=ImportJob.Status.FAILED,
+        message=message,
+        error_count=1,
+        errors_csv=errors_as_csv([RowError(None, "", message)]),
+        finished=timezone.now(),
+    )
 
 
 def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
@@ -624,7 +703,8 @@ def run_job(job: ImportJob, progress: Progress | None = None) -> ImportJob:
     unexpected one is logged with its traceback and summarised on the job.
     """
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.heartbeat = timezone.now()
+    job.save(update_fields=["status", "heartbeat"])
     try:
         if job.kind == ImportJob.Kind.RESULTS:
             from pollwatch.results.importers import import_official
@@ -662,6 +742,45 @@ def _fail(job: ImportJob, errors: list[RowError], message: str) -> None:
     job.finished = timezone.now()
 
 
+def _mapping_options(options: dict) -> dict:
+    return {
+        "mapping": options.get("mapping") or None,
+        "preset": options.get("preset") or None,
+        "keep_extra": bool(options.get("keep_extra")),
+    }
+
+
+def _leftover_note(unmapped: list[str], kept: list[str]) -> str:
+    """The job's word on the columns no field took: never dropped without saying so."""
+    if not unmapped:
+        return ""
+    dropped = [name for name in unmapped if name not in kept]
+    note = ""
+    if kept:
+        note += f" Kept as extra attributes: {', '.join(kept)}."
+    if dropped:
+        note += f" Columns not imported (mapped to nothing): {', '.join(dropped)}."
+    return note
+
+
+def remembered_mapping(election: Election, kind: str, header: list[str]) -> dict | None:
+    """The mapping last confirmed for this election and kind of import, if this header has its columns.
+
+    Each job keeps the mapping it was run with; the newest one that fits is
+    offered again, so a second file from the same source needs no remapping.
+    """
+    recent = (
+        ImportJob.objects.filter(election=election, kind=kind, status=ImportJob.Status.DONE)
+        .exclude(options__mapping=None)
+        .values_list("options", flat=True)[:20]
+    )
+    for options in recent:
+        mapping = (options or {}).get("mapping")
+        if mapping and mapping_covers(header, mapping):
+            return mapping
+    return None
+
+
 def _run_frame_import(job: ImportJob, report: Progress) -> None:
     """A stations or people import; sets the job's count and message."""
     from pollwatch.observers.importers import import_people
@@ -676,11 +795,13 @@ def _run_frame_import(job: ImportJob, report: Progress) -> None:
             replace=bool(options.get("replace")),
             progress=report,
             job=job,
+            **_mapping_options(options),
         )
         job.imported = result.stations
         job.message = (
             f"Imported {result.stations:,} stations and {result.areas_created:,} new areas "
             f"in {result.seconds:.1f} s ({result.stations / max(result.seconds, 1e-9):,.0f} rows/s)."
+            + _leftover_note(result.unmapped, result.kept)
         )
     elif job.kind == ImportJob.Kind.PEOPLE:
         people = import_people(
@@ -690,8 +811,59 @@ def _run_frame_import(job: ImportJob, report: Progress) -> None:
             region=options.get("region") or job.election.country_code or None,
             progress=report,
             job=job,
+            default_role=options.get("default_role") or "observer",
+            **_mapping_options(options),
         )
         job.imported = people.people
-        job.message = f"Imported {people.people:,} people with {people.memberships:,} roles."
+        job.message = (
+            f"Imported {people.people:,} people with {people.memberships:,} roles."
+            + _leftover_note(people.unmapped, people.kept)
+        )
     else:
         raise ValueError(f"unknown kind of import {job.kind!r}")
+
+
+PREVIEW_ROWS = 8
+
+
+@dataclass
+class FramePreview:
+    """What the mapping page shows for a stations or people file before anything is imported."""
+
+    header: list[str]
+    sample: list[tuple[int, list[str]]]
+    fields: list[tuple[str, str, bool, bool]]
+    mapping: dict
+    unmapped: list[str]
+    source: str  # "chosen", "remembered" or "guessed"
+
+
+def frame_preview(job: ImportJob, preset: str | None = None) -> FramePreview:
+    """The header, the first rows and the mapping to offer: the one already chosen for this job,
+    else the one last confirmed for this election and kind (if the header has its columns),
+    else a guess (with ``preset``'s names only, if given). TableError for an unreadable file."""
+    options = job.options or {}
+    path = Path(settings.MEDIA_ROOT) / job.stored_path
+    header, rows = read_rows(
+        path, options.get("encoding", "utf-8"), import_limits(), first_rows=PREVIEW_ROWS
+    )
+    sample = [(number, list(cells)) for number, cells in rows]
+    if job.kind == ImportJob.Kind.STATIONS:
+        fields, guessed = station_fields(header, preset)
+    else:
+        fields, guessed = (
+            list(PEOPLE_FIELDS),
+            guess_mapping(header, PEOPLE_FIELDS, PEOPLE_PRESETS, preset),
+        )
+    remembered = None if preset else remembered_mapping(job.election, job.kind, header)
+    if options.get("mapping"):
+        mapping, source = options["mapping"], "chosen"
+    elif remembered:
+        mapping, source = remembered, "remembered"
+    else:
+        mapping, source = guessed, "guessed"
+    shown = [(f.key, f.label, f.required, f.many) for f in fields]
+    known = {f.key for f in fields}
+    # A remembered mapping may name geography levels this guess did not find.
+    shown += [(key, key.replace("_", " "), False, False) for key in mapping if key not in known]
+    return FramePreview(header, sample, shown, mapping, unmapped_columns(header, mapping), source)

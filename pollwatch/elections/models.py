@@ -124,6 +124,11 @@ class PollingStation(models.Model):
         default="",
         help_text="the stratum the observers' sample was drawn in (optional stations-file column)",
     )
+    extra = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="columns of the import file that map to no field, kept when asked: {column: value}",
+    )
 
     class Meta:
         constraints = [
@@ -237,6 +242,11 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the running import last showed progress (a stopped worker shows none)",
+    )
 
     class Meta:
         ordering = ["-created"]

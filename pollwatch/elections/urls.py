@@ -10,4 +10,5 @@ urlpatterns = [
     path("e/<slug:slug>/imports/", views.imports, name="imports"),
     path("e/<slug:slug>/imports/<int:pk>/", views.import_detail, name="import"),
     path("e/<slug:slug>/imports/<int:pk>/errors.csv", views.import_errors, name="import-errors"),
+    path("e/<slug:slug>/imports/<int:pk>/mapping/", views.import_mapping, name="import-mapping"),
 ]

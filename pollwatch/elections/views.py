@@ -7,12 +7,15 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
-from pollwatch.elections.forms import ImportForm
-from pollwatch.elections.importers import create_job_from_upload
+from pollwatch.elections.forms import ImportForm, ImportOptionsForm, MappingForm
+from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs, frame_preview
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
+from pollwatch.lib.columns import PRESET_NAMES
+from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.observers.access import (
     areas_for,
     deployments_for,
@@ -209,6 +212,7 @@ def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        # Stored raw first; nothing is read until the columns are confirmed.
         job = create_job_from_upload(
             election,
             form.cleaned_data["kind"],
@@ -219,13 +223,14 @@ def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
             },
             user=request.user,
         )
-        from pollwatch.elections.tasks import run_import
-
-        run_import.enqueue(job.pk)
+        job.status = ImportJob.Status.MAPPING
+        job.save(update_fields=["status"])
         messages.info(
-            request, f"{upload.name} stored (sha256 {job.sha256[:12]}…) and queued for import."
+            request,
+            f"{upload.name} stored (sha256 {job.sha256[:12]}…). Check which column is which, then import.",
         )
-        return redirect("import", slug=election.slug, pk=job.pk)
+        return redirect("import-mapping", slug=election.slug, pk=job.pk)
+    fail_stale_jobs(election)
     jobs = ImportJob.objects.filter(election=election)[:50]
     return render(
         request, "elections/imports.html", {"election": election, "form": form, "jobs": jobs}
@@ -237,6 +242,7 @@ def _job_for(request: PollwatchRequest, slug: str, pk: int) -> ImportJob:
     request.election = election
     if not access.can_import():
         raise PermissionDenied
+    fail_stale_jobs(election)
     job = ImportJob.objects.filter(election=election, pk=pk).first()
     if job is None:
         raise Http404("No such import")
@@ -262,3 +268,55 @@ def import_errors(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse
     response = HttpResponse(job.errors_csv, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """Which column is which: guessed (or remembered), shown with the first rows, confirmed by the admin."""
+    job = _job_for(request, slug, pk)
+    if job.kind == ImportJob.Kind.RESULTS:
+        return redirect("official-mapping", slug=job.election.slug, pk=job.pk)
+    if job.status != ImportJob.Status.MAPPING:
+        return redirect("import", slug=job.election.slug, pk=job.pk)
+    preset = request.GET.get("preset") if request.GET.get("preset") in PRESET_NAMES else None
+    try:
+        shown = frame_preview(job, preset)
+    except TableError as exc:
+        job.status = ImportJob.Status.FAILED
+        job.message = f"The file cannot be read: {exc}. Nothing was imported."
+        job.error_count = 1
+        job.errors_csv = errors_as_csv([exc.error])
+        job.finished = timezone.now()
+        job.save(update_fields=["status", "message", "error_count", "errors_csv", "finished"])
+        return redirect("import", slug=job.election.slug, pk=job.pk)
+    people = job.kind == ImportJob.Kind.PEOPLE
+    data = request.POST if request.method == "POST" else None
+    form = MappingForm(shown.header, shown.fields, data, initial=shown.mapping)
+    choices = ImportOptionsForm(data, people=people)
+    if data is not None and form.is_valid() and choices.is_valid():
+        job.options = {
+            **job.options,
+            "mapping": form.mapping(),
+            "keep_extra": choices.cleaned_data["keep_extra"],
+            **({"default_role": choices.cleaned_data["default_role"]} if people else {}),
+        }
+        job.status = ImportJob.Status.QUEUED
+        job.save(update_fields=["options", "status"])
+        from pollwatch.elections.tasks import run_import
+
+        run_import.enqueue(job.pk)
+        messages.info(request, f"{job.original_name} queued for import with your mapping.")
+        return redirect("import", slug=job.election.slug, pk=job.pk)
+    return render(
+        request,
+        "elections/mapping.html",
+        {
+            "election": job.election,
+            "job": job,
+            "form": form,
+            "choices": choices,
+            "preview": shown,
+            "presets": PRESET_NAMES,
+        },
+    )

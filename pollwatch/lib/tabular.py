@@ -1,4 +1,4 @@
-"""Stream rows from CSV or XLSX files, with errors that name the row.
+"""Stream rows from CSV, XLSX or old Excel (.xls) files, with errors that name the row.
 
 Row numbers are the file's: the header is row 1, the first data row is row 2.
 
@@ -7,6 +7,12 @@ time (``Limits``): too many rows or columns, an overlong line or cell, an XLSX
 whose parts unzip to too much or too many times their packed size (a zip
 bomb), a CSV encoding that is not on the known list. Each refusal is a
 ``TableError`` naming the row (and column) where the limit was crossed.
+
+A CSV's lines may end in LF, CRLF or a lone CR (old Mac exports), and may start
+with a byte-order mark. An Excel 97-2003 workbook (.xls, still what Apollo
+and many election commissions hand out) is read with xlrd, the maintained
+reader of that format; the same file under a .csv name is recognised by its
+signature and refused with "rename it .xls, or save it as .xlsx or CSV".
 """
 
 from __future__ import annotations
@@ -136,7 +142,7 @@ def errors_as_csv(errors: list[RowError]) -> str:
 
 def count_data_lines(path: Path) -> int:
     """A quick upper bound on the number of rows, for progress bars (CR-only line ends count too)."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
         return 0
     newlines = returns = 0
     with open(path, "rb") as handle:
@@ -163,8 +169,11 @@ def read_rows(
     first that many data rows are read: an XLSX is scanned no further.
     """
     limits = limits or Limits()
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
         header, rows = _read_xlsx(path, limits, first_rows)
+    elif suffix == ".xls":
+        header, rows = _read_xls(path, limits)
     else:
         header, rows = _read_csv(path, known_encoding(encoding), limits)
     return header, rows if first_rows is None else islice(rows, first_rows)
@@ -261,9 +270,7 @@ def _read_csv(
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]  # the byte-order mark Excel writes
             if b"\x00" in line:
-                raise TableError(
-                    RowError(number, "", "this is not a text file (it contains NUL bytes)")
-                )
+                raise TableError(RowError(number, "", _binary_hint(line, number)))
             try:
                 text = line.decode(encoding)
             except UnicodeDecodeError as exc:
@@ -316,6 +323,87 @@ def _read_csv(
             handle.close()
 
     return header, rows()
+
+
+# The first bytes of an OLE2 compound file (Excel 97-2003 .xls) and of a zip (.xlsx).
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+def _binary_hint(line: bytes, number: int) -> str:
+    """Why a "CSV" holds NUL bytes: a workbook under the wrong name, or not text at all."""
+    if number == 1 and line.startswith(OLE2_SIGNATURE):
+        return (
+            "this is an Excel 97-2003 workbook (.xls) under another name: "
+            "rename it to .xls, or save it as .xlsx or CSV"
+        )
+    if number == 1 and line.startswith(ZIP_SIGNATURE):
+        return "this is an Excel workbook (.xlsx) under another name: rename it to .xlsx"
+    return "this is not a text file (it contains NUL bytes); save it as .xlsx or CSV"
+
+
+def _read_xls(path: Path, limits: Limits) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The first sheet of an Excel 97-2003 workbook, through xlrd.
+
+    xlrd reads the whole workbook into memory: the upload size limit
+    (MAX_IMPORT_BYTES) bounds it, and rows and columns are checked against
+    ``limits`` before any row is handed out.
+    """
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # noqa: BLE001 — xlrd raises many kinds for a broken workbook
+        raise TableError(
+            RowError(
+                None,
+                "",
+                f"not a readable Excel 97-2003 (.xls) workbook ({exc}); save it as .xlsx or CSV",
+            )
+        ) from exc
+    if sheet.nrows == 0:
+        raise TableError(RowError(1, "", "the first sheet is empty"))
+    if sheet.ncols > limits.columns:
+        raise _too_wide(1, sheet.ncols, limits)
+    if sheet.nrows - 1 > limits.rows:
+        raise _too_many_rows(limits.rows + 2, limits)
+    datemode = book.datemode
+
+    def values(index: int) -> list[str]:
+        return [_xls_cell(cell, datemode) for cell in sheet.row(index)]
+
+    header = values(0)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for index in range(1, sheet.nrows):
+                cells = values(index)
+                _check_cells(index + 1, cells, header, limits)
+                yield index + 1, cells
+        finally:
+            book.release_resources()
+
+    return header, rows()
+
+
+def _xls_cell(cell, datemode: int) -> str:
+    """A cell as its text: whole numbers without ".0", dates as ISO dates, booleans as 1/0."""
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            moment = xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return _cell(cell.value)
+        return (
+            moment.date().isoformat() if moment.time() == moment.min.time() else moment.isoformat()
+        )
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return "1" if cell.value else "0"
+    if cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    return _cell(cell.value)
 
 
 def _read_xlsx(

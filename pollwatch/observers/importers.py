@@ -1,24 +1,38 @@
 """Import people (observers, supervisors, ...) with their role in an election, all or nothing.
 
-Columns: ``name`` and ``role`` (required); ``code`` (the id typed in SMS; made up
-when absent), ``phone`` (required for observers and supervisors; normalised to
-E.164), ``email``, ``area_code`` (home area or area of responsibility),
-``language``. Duplicate codes, phones and emails, within the file or against
-people already in the mission, are reported by row.
+Fields (``pollwatch.lib.columns.PEOPLE_FIELDS``): ``name`` (required),
+``role`` (the import's default role when absent or blank), ``code`` (the id
+typed in SMS; made up when absent — Apollo's ``Participant ID`` lands here, so
+Apollo-trained observers keep their ids), ``phone`` (required for observers and
+supervisors; normalised to E.164), ``other_phones`` (any number of columns,
+e.g. Apollo's ``Phone #2``, ``Phone #3``), ``email``, ``area_code`` (home area
+or area of responsibility), ``language``. The file's columns are mapped to
+them by a confirmed mapping or a guess (with an Apollo/NEMO/pollwatch preset).
+Columns that map to nothing are listed in the result and, with
+``keep_extra``, kept on each person as ``extra`` attributes. Duplicate codes,
+phones and emails, within the file or against people already in the mission,
+are reported by row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from pollwatch.elections.importers import ErrorList, audit_import, import_limits, normalise_header
+from pollwatch.elections.importers import ErrorList, audit_import, import_limits
 from pollwatch.elections.models import Area, Election, ImportJob
+from pollwatch.lib.columns import (
+    PEOPLE_FIELDS,
+    PEOPLE_PRESETS,
+    guess_mapping,
+    kept_columns,
+    resolve,
+)
 from pollwatch.lib.phones import to_e164
 from pollwatch.lib.tabular import TableError, read_rows
 from pollwatch.observers.models import Membership, Mission, Person, Role
@@ -28,6 +42,10 @@ ROLE_ALIASES = {
     "media monitor": Role.MEDIA_MONITOR,
     "media": Role.MEDIA_MONITOR,
     "data clerk": Role.CLERK,
+    # Apollo's and NEMO's usual role names
+    "obs": Role.OBSERVER,
+    "enumerator": Role.OBSERVER,
+    "sup": Role.SUPERVISOR,
 }
 PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
 
@@ -36,6 +54,8 @@ PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
 class PeopleImportResult:
     people: int
     memberships: int
+    unmapped: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def mission_for(election: Election) -> Mission:
@@ -55,22 +75,41 @@ def import_people(
     region: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     job: ImportJob | None = None,
+    mapping: dict | None = None,
+    preset: str | None = None,
+    keep_extra: bool = False,
+    default_role: str = Role.OBSERVER,
 ) -> PeopleImportResult:
     """Check every row, then create people and their memberships in one transaction, with an audit event.
 
+    ``mapping`` ({field: column}) is the confirmed one; without it the columns
+    are guessed from the header (with ``preset``'s names only, if given).
     Raises ImportFailed listing every problem, or TableError (unreadable file, or
     over the MAX_IMPORT_* limits); nothing is written then. ``job`` (the stored
     file being imported) is named in the audit event.
     """
     header_raw, rows = read_rows(path, encoding, import_limits())
-    header = normalise_header(header_raw)
-    if "full_name" in header and "name" not in header:
-        header[header.index("full_name")] = "name"
-    column = {name: index for index, name in enumerate(header)}
     errors = ErrorList()
-    for required in ("name", "role"):
-        if required not in column:
-            errors.add(1, required, f"missing column (the file has: {', '.join(header_raw[:30])})")
+    mapping = mapping or guess_mapping(header_raw, PEOPLE_FIELDS, PEOPLE_PRESETS, preset)
+    try:
+        resolved = resolve(header_raw, mapping)
+    except ValueError as exc:
+        errors.add(1, "", str(exc))
+        errors.raise_if_any()
+    header = resolved.header(len(header_raw))
+    column = {name: index for index, name in enumerate(header) if name}
+    other_phone_columns = resolved.many.get("other_phones", [])
+    kept = kept_columns(resolved.unmapped) if keep_extra else []
+    if "name" not in column:
+        errors.add(
+            1,
+            "name",
+            f"no column is mapped to the name (the file has: {', '.join(header_raw[:30])})",
+        )
+    if default_role not in ROLES:
+        errors.add(
+            None, "role", f"unknown default role (use {', '.join(sorted(ROLES))})", default_role
+        )
     errors.raise_if_any()
     mission = election.missions.order_by("pk").first()
     existing = Person.objects.filter(mission=mission) if mission else Person.objects.none()
@@ -111,7 +150,7 @@ def import_people(
             if not name:
                 errors.add(row_number, "name", "missing name")
                 bad = True
-            role_text = cell(cells, "role").lower().strip()
+            role_text = cell(cells, "role").lower().strip() or default_role
             role = ROLE_ALIASES.get(role_text, role_text.replace(" ", "_"))
             if role not in ROLES:
                 errors.add(
@@ -147,6 +186,27 @@ def import_people(
             elif role in PHONE_REQUIRED:
                 errors.add(row_number, "phone", f"a phone number is required for the {role} role")
                 bad = True
+            other_phones = []
+            for at in other_phone_columns:
+                if not cells[at]:
+                    continue
+                try:
+                    number = to_e164(cells[at], region)
+                except ValueError as exc:
+                    errors.add(row_number, header_raw[at], str(exc), cells[at])
+                    bad = True
+                    continue
+                if number in phones:
+                    errors.add(
+                        row_number,
+                        header_raw[at],
+                        f"duplicate phone {number} ({_where(phones[number])})",
+                        cells[at],
+                    )
+                    bad = True
+                else:
+                    phones[number] = row_number
+                    other_phones.append(number)
             email = cell(cells, "email").lower()
             if email:
                 try:
@@ -177,6 +237,8 @@ def import_people(
                         "role": role,
                         "area_id": areas.get(area_code),
                         "language": language,
+                        "other_phones": other_phones,
+                        "extra": {name: cells[at] for at, name in kept if cells[at]},
                     }
                 )
     except TableError as exc:
@@ -204,6 +266,8 @@ def import_people(
                     phone=p["phone"],
                     email=p["email"],
                     language=p["language"],
+                    other_phones=p["other_phones"],
+                    extra=p["extra"],
                 )
                 for p in people
             ],
@@ -221,9 +285,21 @@ def import_people(
             election,
             path,
             job,
-            {"people": len(created), "memberships": len(created), "mission": mission.pk},
+            {
+                "people": len(created),
+                "memberships": len(created),
+                "mission": mission.pk,
+                "mapping": mapping,
+                "unmapped": [name for _, name in resolved.unmapped],
+                "kept_as_extra": [name for _, name in kept],
+            },
         )
-    return PeopleImportResult(len(created), len(created))
+    return PeopleImportResult(
+        len(created),
+        len(created),
+        [name for _, name in resolved.unmapped],
+        [name for _, name in kept],
+    )
 
 
 def _where(first: int | str) -> str:

@@ -43,6 +43,11 @@ class Person(models.Model):
     )
     email = models.EmailField(blank=True)
     language = models.CharField(max_length=10, default="en")
+    extra = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="columns of the import file that map to no field, kept when asked: {column: value}",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -4,58 +4,15 @@ from typing import Any
 
 from django import forms
 
-from pollwatch.elections.forms import UploadForm
+from pollwatch.elections.forms import MappingForm, UploadForm
 from pollwatch.elections.models import Candidate, Election
 from pollwatch.results.models import PublishedPoll
+
+__all__ = ["MappingForm", "PublishedPollForm", "ResultsUploadForm"]
 
 
 class ResultsUploadForm(UploadForm):
     file = forms.FileField(help_text="CSV or XLSX, one row per polling station")
-
-
-class MappingForm(forms.Form):
-    """One select per field (station code, protocol lines, each candidate) over the file's columns."""
-
-    confirm = forms.BooleanField(required=False, label="The warnings are understood: import anyway")
-
-    def __init__(
-        self,
-        header: list[str],
-        fields: list[tuple[str, str, bool]],
-        data: Any = None,
-        initial: dict[str, str | None] | None = None,
-    ):
-        super().__init__(data, initial={f"field_{k}": v for k, v in (initial or {}).items()})
-        choices = [("", "— not in the file —")] + [(column, column) for column in header]
-        self.field_keys = []
-        for key, label, required in fields:
-            self.fields[f"field_{key}"] = forms.ChoiceField(
-                choices=choices, required=required, label=label
-            )
-            self.field_keys.append(key)
-        # The confirmation box goes last.
-        self.fields["confirm"] = self.fields.pop("confirm")
-
-    def clean(self):
-        cleaned = super().clean()
-        used: dict[str, str] = {}
-        for key in self.field_keys:
-            column = cleaned.get(f"field_{key}")
-            if not column:
-                continue
-            if column in used:
-                self.add_error(
-                    f"field_{key}",
-                    f"column {column!r} is already mapped to {self.fields['field_' + used[column]].label}",
-                )
-            used[column] = key
-        return cleaned
-
-    def mapping(self) -> dict[str, str | None]:
-        return {key: self.cleaned_data.get(f"field_{key}") or None for key in self.field_keys}
-
-    def mapping_fields(self):
-        return [self[f"field_{key}"] for key in self.field_keys]
 
 
 class PublishedPollForm(forms.Form):

@@ -26,8 +26,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pollwatch.audit.models import record
-from pollwatch.elections.importers import Progress, import_limits, saving_progress
+from pollwatch.elections.importers import (
+    Progress,
+    import_limits,
+    remembered_mapping,
+    saving_progress,
+)
 from pollwatch.elections.models import ImportJob, PollingStation
+from pollwatch.lib.columns import unmapped_columns
 from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, read_rows
 from pollwatch.results.estimates import candidates_for
 from pollwatch.results.models import OfficialResult
@@ -50,6 +56,7 @@ class MappingPreview:
     fields: list[tuple[str, str, bool]]
     warnings: list[dict[str, Any]] = field(default_factory=list)
     rows_checked: int = 0
+    unmapped: list[str] = field(default_factory=list)
 
 
 def _candidates(job: ImportJob) -> list[tuple[str, str, str]]:
@@ -100,10 +107,15 @@ def _head(job: ImportJob) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 
 def preview(job: ImportJob) -> MappingPreview:
-    """The header, the first rows, the guessed (or chosen) mapping and its warnings."""
+    """The header, the first rows, the mapping (chosen, else the one last confirmed for this
+    election if the header has its columns, else guessed), its warnings and the columns it leaves."""
     candidates = _candidates(job)
     header, checked = _head(job)
-    mapping = (job.options or {}).get("mapping") or core.guess_mapping(header, candidates)
+    mapping = (
+        (job.options or {}).get("mapping")
+        or remembered_mapping(job.election, ImportJob.Kind.RESULTS, header)
+        or core.guess_mapping(header, candidates)
+    )
     warnings = core.check_mapping(checked, header, mapping, candidates, numbered=True)
     return MappingPreview(
         header=header,
@@ -112,6 +124,7 @@ def preview(job: ImportJob) -> MappingPreview:
         fields=mapping_fields(candidates),
         warnings=[w.as_dict() for w in warnings],
         rows_checked=len(checked),
+        unmapped=unmapped_columns(header, mapping),
     )
 
 
@@ -164,7 +177,8 @@ def _insert(records: list[tuple], progress: Callable[[int], None]) -> None:
 def import_official(job: ImportJob, progress: Progress | None = None) -> ImportJob:
     """Parse with the confirmed mapping; write the valid rows, report the others. Never half-writes."""
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.heartbeat = timezone.now()
+    job.save(update_fields=["status", "heartbeat"])
     started = time.monotonic()
     report = saving_progress(job, progress)
     candidates = _candidates(job)

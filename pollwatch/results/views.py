@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
-from pollwatch.elections.importers import create_job_from_upload
+from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs
 from pollwatch.elections.models import ImportJob
 from pollwatch.lib.charts import nothing_yet, render_png, render_svg
 from pollwatch.lib.tabular import TableError, errors_as_csv
@@ -314,6 +314,7 @@ def delete_published_poll(request: PollwatchRequest, slug: str, pk: int) -> Http
 def official_import(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     """An official-results import: progress, outcome, mapping warnings and refused rows."""
     election, _ = analysis_for_user(request, slug, change=True)
+    fail_stale_jobs(election)
     job = get_object_or_404(ImportJob, election=election, pk=pk, kind=ImportJob.Kind.RESULTS)
     import csv
     import io

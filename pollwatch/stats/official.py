@@ -4,7 +4,8 @@ Pure functions (no Django). Election commissions publish results as CSV/XLSX
 with headers in their own language, so an import has three steps:
 
 1. ``guess_mapping(header, candidates)`` proposes, for each field, the column
-   that holds it (synonyms in English, Russian, Spanish and Azerbaijani are in
+   that holds it (with the shared mapper's ``normalise`` and best-first
+   assignment, ``pollwatch.lib.columns``; synonyms in English, Russian, Spanish and Azerbaijani are in
    ``EXACT_NAMES`` and ``PHRASES`` below; candidates are recognised by code,
    name or party);
 2. ``check_mapping(rows, header, mapping, candidates)`` looks at the first rows
@@ -28,7 +29,6 @@ official (or third-party exit-poll) share against one of our intervals.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from pollwatch.lib.columns import assign_best_first, normalise
 from pollwatch.lib.tabular import RowError
 from pollwatch.stats.table import InputError, Problem
 
@@ -269,17 +270,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
 # Percentages are never counts: such columns are not proposed.
 _PERCENT_WORDS = {"percent", "percentage", "pct", "процент", "процентов", "porcentaje", "faiz"}
 
-# Letters that Unicode does not decompose into a base letter and an accent.
-_FOLD = str.maketrans({"ə": "e", "Ə": "e", "ı": "i", "İ": "i", "ø": "o", "Ø": "o", "ł": "l"})
-
-
-def normalise(text: str) -> str:
-    """Fold case and accents and turn punctuation into single spaces: 'Válidos_Votos' -> 'validos votos'."""
-    folded = unicodedata.normalize("NFKD", str(text).translate(_FOLD).casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[^\W_]+", folded))
-
-
 _EXACT = {f: [normalise(s) for s in names] for f, names in EXACT_NAMES.items()}
 _PHRASES = {f: [normalise(s).split() for s in names] for f, names in PHRASES.items()}
 
@@ -429,13 +419,7 @@ def guess_mapping(
             score = _candidate_score(normalised[i], folded)
             if score:
                 scored.append((score, order[person[0]], i, person[0]))
-    mapping: dict[str, str | None] = {f: None for f in order}
-    taken: set[int] = set()
-    for _score, _order, i, name in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
-        if mapping[name] is None and i not in taken:
-            mapping[name] = names[i]
-            taken.add(i)
-    return mapping
+    return assign_best_first(scored, order, names)
 
 
 _SPACES = " '\u00a0\u202f\u2009"  # space, apostrophe (Swiss), no-break, narrow and thin spaces

@@ -104,6 +104,8 @@ def test_a_station_import_writes_an_audit_event_with_counts_file_hash_and_job(mi
     event = AuditEvent.objects.get(kind="stations.imported")
     assert event.election_id == mission.election.pk and event.actor == job.created_by.username
     assert event.object_id == str(job.pk)
+    mapping = event.payload.pop("mapping")
+    assert mapping["code"] == "code" and mapping["registered_voters"] == "registered_voters"
     assert event.payload == {
         "file": "mac.csv",
         "sha256": job.sha256,
@@ -111,6 +113,8 @@ def test_a_station_import_writes_an_audit_event_with_counts_file_hash_and_job(mi
         "stations": 3,
         "areas_created": 4,
         "replace": False,
+        "unmapped": [],
+        "kept_as_extra": [],
     }
 
 
@@ -197,5 +201,10 @@ def test_the_imports_page_accepts_a_listed_encoding(client, mission, media, imme
         {"kind": "stations", "file": SimpleUploadedFile("s.csv", body), "encoding": "cp1251"},
     )
     assert response.status_code == 302
+    from pollwatch.elections.tests.test_import_stations import confirm_columns
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Школа" in page
+    client.post(response["Location"], confirm_columns(page))
     assert ImportJob.objects.get().status == "done"
     assert PollingStation.objects.get(election=mission.election, code="S3").name == "Школа"

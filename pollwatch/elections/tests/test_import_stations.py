@@ -197,6 +197,11 @@ def test_a_web_upload_is_stored_queued_and_imported(client, mission, settings, t
         "/e/test-election/imports/", {"kind": "stations", "file": upload, "encoding": "utf-8"}
     )
     job = ImportJob.objects.get()
+    assert response["Location"].endswith(f"/imports/{job.pk}/mapping/")
+    assert job.status == "mapping"  # nothing is read until the columns are confirmed
+    page = client.get(response["Location"]).content.decode()
+    assert "Which column is which?" in page and "Every column of the file is mapped" in page
+    response = client.post(response["Location"], confirm_columns(page))
     assert response.status_code == 302 and response["Location"].endswith(f"/imports/{job.pk}/")
     job.refresh_from_db()
     assert job.status == "done" and job.imported == 4
@@ -252,3 +257,18 @@ def test_a_stratum_longer_than_64_characters_is_refused(mission, tmp_path):
     with pytest.raises(ImportFailed) as failure:
         import_stations(mission.election, write(tmp_path, text))
     assert "row 2, column 'stratum': longer than 64 characters" in str(failure.value)
+
+
+def confirm_columns(page: str) -> dict:
+    """The mapping form's selected values, as a browser would post them unchanged."""
+    import re
+
+    data: dict = {}
+    for name, body in re.findall(r'<select name="(field_\w+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', body)
+        data[name] = (
+            chosen
+            if " multiple" in page.split(f'name="{name}"')[1][:40]
+            else (chosen[0] if chosen else "")
+        )
+    return data

@@ -4,12 +4,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from pollwatch.elections.management.commands.import_stations import run_import_command
+from pollwatch.elections.management.commands.import_stations import (
+    add_mapping_arguments,
+    run_import_command,
+)
 from pollwatch.elections.models import ImportJob
 
 
 class Command(BaseCommand):
-    help = "Import people with their roles (observer, supervisor, ...) from a CSV or XLSX file; all rows or none."
+    help = (
+        "Import people with their roles (observer, supervisor, ...) from a CSV, XLSX or XLS file "
+        "(ours, Apollo's participants export or NEMO's user file); all rows or none."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -23,8 +29,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--errors-csv", type=Path, help="where to write the error report (CSV) if rows are bad"
         )
+        parser.add_argument(
+            "--default-role",
+            default="observer",
+            help="role of rows without one (NEMO's user files have no role column); default observer",
+        )
+        add_mapping_arguments(parser)
 
     def handle(self, *args, **options):
         run_import_command(
-            self, ImportJob.Kind.PEOPLE, options, {"region": options.get("region") or ""}
+            self,
+            ImportJob.Kind.PEOPLE,
+            options,
+            {"region": options.get("region") or "", "default_role": options["default_role"]},
         )
