@@ -161,6 +161,11 @@ def form_from_xlsform(
     source_id = str(survey.get("id_string") or Path(path).stem)
     if code is None:
         code = importer.form_code(settings, source_id)
+    if settings.get("public_key"):
+        importer.problems.append(
+            "settings row 2, public_key: encrypted submissions are not supported; pollwatch"
+            " keeps reports on the mission's server (see docs/deployment.md)"
+        )
     importer.walk(survey.get("children", []), group=None, group_relevant=None)
     importer.unused_calculations()
 
@@ -270,6 +275,7 @@ class _Importer:
         self.bad_languages: set[str] = set()
         self.used_calculations: set[str] = set()
         self.bad_codes: set[str] = set()  # reported once, at their own row
+        self.dropped: set[str] = set()  # questions left out for problems reported at their row
 
     def problem(self, where: str, column: str | None, message: str) -> None:
         self.problems.append(f"{where}, {column}: {message}" if column else f"{where}: {message}")
@@ -479,6 +485,7 @@ class _Importer:
                 "a calculation on a question is not supported; use a calculate row",
             )
         if len(self.problems) > before:
+            self.dropped.add(code)
             return None
         return Question(
             code=code,
@@ -535,6 +542,10 @@ class _Importer:
         merged: dict[str, tuple[dict[str, str], list[str | None]]] = {}
         order: list[str] = []
         seen: dict[str, int] = {}
+        columns = frozenset(
+            column for choice in child.get("choices") or () for column in _choice_columns(choice)
+        )
+        filter_problems: dict[str, list[str]] = {}
         for choice in child.get("choices") or ():
             option_code = str(choice.get("name"))
             nth = seen.get(option_code, 0)
@@ -543,13 +554,12 @@ class _Importer:
             condition: str | None = None
             if choice_filter:
                 choice_where = self.rows.choice(list_name, option_code, nth)
-                context = self._context(None, choice=_choice_columns(choice))
+                context = self._context(None, _choice_columns(choice), columns)
                 try:
                     condition = _checked(translate(str(choice_filter), context), self.fields)
                 except (Untranslatable, ExpressionError) as exc:
-                    self.problem(
-                        where, "choice_filter", f"{choice_filter!r} for {choice_where}: {exc}"
-                    )
+                    # One line per reason, naming every choice it concerns.
+                    filter_problems.setdefault(str(exc), []).append(choice_where)
                     continue
                 constant = compile_expression(condition)
                 if not constant.names:
@@ -569,6 +579,11 @@ class _Importer:
                 continue
             merged[option_code] = (label, [condition])
             order.append(option_code)
+        for reason, choices in filter_problems.items():
+            shown = choices if len(choices) <= 3 else [*choices[:3], f"{len(choices) - 3} more"]
+            self.problem(
+                where, "choice_filter", f"{choice_filter!r}: {reason} (for {', '.join(shown)})"
+            )
         options = []
         for option_code in order:
             label, conditions = merged[option_code]
@@ -581,8 +596,13 @@ class _Importer:
             options.append(Option(code=option_code, label=label, relevant=relevant))
         return tuple(options)
 
-    def _context(self, self_name: str | None, choice: Mapping[str, str] | None = None) -> Context:
-        return Context(self.fields, self_name, choice, self.unsupported)
+    def _context(
+        self,
+        self_name: str | None,
+        choice: Mapping[str, str] | None = None,
+        columns: frozenset[str] = frozenset(),
+    ) -> Context:
+        return Context(self.fields, self_name, choice, columns, self.unsupported)
 
     def expression(
         self, source: Any, name: str, column: str, self_name: str | None = None
@@ -618,6 +638,9 @@ class _Importer:
                 continue  # reported at its row already
             if self.bad_languages and "languages must be" in problem:
                 continue
+            unknown = re.search(r"unknown question code\(s\): (.*)$", problem)
+            if unknown and set(unknown.group(1).split(", ")) <= self.dropped | self.bad_codes:
+                continue  # it reads a question refused above; that row says why
             if match and match.group(1) in self.where_code:
                 problem = f"{self.where_code[match.group(1)]}: {problem}"
             out.append(problem)

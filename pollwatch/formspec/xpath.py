@@ -57,6 +57,7 @@ class Context:
     fields: Mapping[str, Field]
     self_name: str | None = None
     choice: Mapping[str, str] | None = None  # a choices-sheet row, for choice_filter
+    columns: frozenset[str] = frozenset()  # every column of that choice list
     unsupported: Callable[[str], str | None] | None = None  # a name -> why it cannot be read
     _calculating: tuple[str, ...] = field(default_factory=tuple)
 
@@ -270,6 +271,7 @@ class _Parser:
             fields,
             None,
             self.context.choice,
+            self.context.columns,
             self.context.unsupported,
             (*self.context._calculating, name),
         )
@@ -287,6 +289,8 @@ class _Parser:
             raise Untranslatable(
                 f"{name!r} is not a reference; write ${{{name}}} for a question, '{name}' for text"
             )
+        if name not in choice and name in self.context.columns:
+            return _literal("")  # an empty cell, as in ODK (e.g. the choice or_other adds)
         if name not in choice:
             raise Untranslatable(
                 f"{name!r} is not a column of the choices sheet; quote it ('{name}') to mean the text"
