@@ -148,12 +148,18 @@ REFUSED: dict[str, tuple[list[str], str]] = {
 IMPORTED: dict[str, list[tuple[dict, dict, list[str]]]] = {
     "bug_example_xls__badly_named_choices_sheet.xls": [
         ({"AGE": 17, "NAME": "Ann"}, {"AGE": 17}, []),  # NAME applies from 18
-        ({"AGE": 18, "NAME": "Ann", "COLOR": "red"}, {"AGE": 18, "NAME": "Ann", "COLOR": "red"}, []),
+        (
+            {"AGE": 18, "NAME": "Ann", "COLOR": "red"},
+            {"AGE": 18, "NAME": "Ann", "COLOR": "red"},
+            [],
+        ),
         ({"COLOR": "purple"}, {}, ["COLOR"]),
     ],
     "bug_example_xls__blank_second_row.xls": [({"VALUE": "12"}, {"VALUE": 12}, [])],
     "bug_example_xls__extra_columns.xls": [({"A": "x", "B": "y"}, {"A": "x", "B": "y"}, [])],
-    "bug_example_xls__ict_survey_fails.xls": [({"INTERNET_TEACH": "no"}, {"INTERNET_TEACH": "no"}, [])],
+    "bug_example_xls__ict_survey_fails.xls": [
+        ({"INTERNET_TEACH": "no"}, {"INTERNET_TEACH": "no"}, [])
+    ],
     "bug_example_xls__spaces_in_choices_header.xls": [
         # constraint: not c and d together, with its message
         ({"MY_SELECT_ALL": "c d"}, {"MY_SELECT_ALL": ["c", "d"]}, ["CHECK"]),
@@ -165,11 +171,17 @@ IMPORTED: dict[str, list[tuple[dict, dict, list[str]]]] = {
     ],
     "example_xls__allow_comment_rows_test.xls": [({"FARMER_NAME": "x"}, {"FARMER_NAME": "x"}, [])],
     "example_xls__choice_filter_test.xlsx": [
-        ({"STATE": "washington", "COUNTY": "pierce", "CITY": "tacoma"},
-         {"STATE": "washington", "COUNTY": "pierce", "CITY": "tacoma"}, []),
+        (
+            {"STATE": "washington", "COUNTY": "pierce", "CITY": "tacoma"},
+            {"STATE": "washington", "COUNTY": "pierce", "CITY": "tacoma"},
+            [],
+        ),
         ({"STATE": "texas", "COUNTY": "pierce"}, {"STATE": "texas"}, ["COUNTY"]),
-        ({"STATE": "texas", "COUNTY": "king", "CITY": "tacoma"},
-         {"STATE": "texas", "COUNTY": "king"}, ["CITY"]),
+        (
+            {"STATE": "texas", "COUNTY": "king", "CITY": "tacoma"},
+            {"STATE": "texas", "COUNTY": "king"},
+            ["CITY"],
+        ),
     ],  # fmt: skip
     "example_xls__choice_name_same_as_select_name.xls": [({"ZONE": "zone"}, {"ZONE": "zone"}, [])],
     "example_xls__extra_columns.xlsx": [({"A": "x"}, {"A": "x"}, [])],
