@@ -1,4 +1,11 @@
-"""Install form definitions into an election: a changed definition becomes a new version."""
+"""Install form definitions into an election: a changed definition becomes a new version.
+
+A definition from another source (another XLSForm ``form_id``, or an XLSForm
+where a YAML form was) under a code already in use is a *different* form,
+not a new version of it: installing it would deactivate the form observers
+fill now, so it needs ``replace=True`` (``--replace`` on the command line, a
+confirmation on a web page) and raises FormCodeTaken otherwise.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,30 @@ from pollwatch.checklists.models import Form, forget_active_forms
 from pollwatch.elections.models import Candidate, Election
 
 
-def install_form(election: Election, spec, *, actor: str = "") -> tuple[Form, bool]:
-    """(form, created): the active version of ``spec.code``, new when the definition changed."""
+class FormCodeTaken(ValueError):
+    """Another form is active under this code; installing would replace it."""
+
+    def __init__(self, code: str, current: str, new: str):
+        self.code = code
+        super().__init__(
+            f"form code {code} is already used by {current}; this file is {new}, a different"
+            " form. Give it another code (--code), or replace the form observers fill now"
+            " (--replace)"
+        )
+
+
+def _origin(spec) -> str:
+    return f"{spec.kind} form from {spec.source}" if spec.source else f"{spec.kind} form"
+
+
+def install_form(
+    election: Election, spec, *, actor: str = "", replace: bool = False
+) -> tuple[Form, bool]:
+    """(form, created): the active version of ``spec.code``, new when the definition changed.
+
+    Raises FormCodeTaken when the active form under this code is a different
+    form (another source or kind) and ``replace`` is false.
+    """
     from pollwatch.formspec.spec import dump_form
 
     fingerprint = spec.fingerprint()
@@ -25,6 +54,10 @@ def install_form(election: Election, spec, *, actor: str = "") -> tuple[Form, bo
         )
         if current is not None and current.fingerprint == fingerprint:
             return current, False
+        if current is not None and not replace:
+            before = current.spec
+            if (before.source, before.kind) != (spec.source, spec.kind):
+                raise FormCodeTaken(spec.code, _origin(before), _origin(spec))
         latest = (
             Form.objects.filter(election=election, code=spec.code).aggregate(v=Max("version"))["v"]
             or 0
@@ -49,7 +82,12 @@ def install_form(election: Election, spec, *, actor: str = "") -> tuple[Form, bo
             actor=actor,
             election_id=election.pk,
             obj=form,
-            payload={"code": form.code, "version": form.version, "fingerprint": fingerprint},
+            payload={
+                "code": form.code,
+                "version": form.version,
+                "fingerprint": fingerprint,
+                **({"replaced": current.pk} if current is not None and replace else {}),
+            },
         )
     return form, True
 
@@ -69,12 +107,15 @@ def install_defaults(election: Election, *, actor: str = "") -> list[tuple[Form,
     return [install_form(election, spec, actor=actor) for spec in specs]
 
 
-def load_file(path: Path):
-    """A form from YAML, or from an XLSForm workbook (read with pyxform)."""
+def load_file(path: Path, code: str | None = None):
+    """A form from YAML, or from an XLSForm workbook (read with pyxform), with ``code`` if given."""
+    from dataclasses import replace
+
     from pollwatch.formspec.spec import load_form
 
     if path.suffix.lower() in {".xlsx", ".xls"}:
         from pollwatch.formspec.xlsform import form_from_xlsform
 
-        return form_from_xlsform(path)
-    return load_form(path)
+        return form_from_xlsform(path, code=code)
+    spec = load_form(path)
+    return replace(spec, code=code) if code else spec

@@ -59,19 +59,28 @@ class FormSpecError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """One choice of a single or multiple question; ``code`` is what SMS and storage use."""
+    """One choice of a single or multiple question; ``code`` is what SMS and storage use.
+
+    ``relevant`` (an expression, optional) offers the choice only while it is
+    true, as an XLSForm ``choice_filter`` does (cascading selects): the app
+    hides the choice and the server refuses it otherwise.
+    """
 
     code: str
     label: Text
+    relevant: str | None = None
 
 
 @dataclass(frozen=True)
 class Question:
     """One question. ``relevant`` and ``critical`` are expressions (see ``expr``).
 
-    ``required`` applies only while the question is relevant. ``critical``
+    ``required`` applies only while the question is relevant; ``required_if``
+    (an expression) makes it required only while that holds too. ``critical``
     is true for an answer that must raise an alert, with ``severity``
-    (medium when not given).
+    (medium when not given). ``default`` is the answer the app fills in first
+    and ``read_only`` shows it without letting the observer change it (both
+    from XLSForm; the server treats the answer like any other).
     """
 
     code: str
@@ -85,6 +94,9 @@ class Question:
     relevant: str | None = None
     critical: str | None = None
     severity: str | None = None
+    required_if: str | None = None
+    default: str | None = None
+    read_only: bool = False
 
     @property
     def alert_severity(self) -> str:
@@ -117,7 +129,12 @@ class Check:
 
 @dataclass(frozen=True)
 class FormSpec:
-    """A complete form definition of one version. Build it and it is valid, or FormSpecError."""
+    """A complete form definition of one version. Build it and it is valid, or FormSpecError.
+
+    ``source`` names where the definition came from when that is another tool's
+    form (``xlsform:<form_id>``): installing a form with another source under
+    the same code replaces a different form, which needs the user's consent.
+    """
 
     code: str
     name: Text
@@ -127,6 +144,7 @@ class FormSpec:
     languages: tuple[str, ...]
     groups: tuple[Group, ...]
     checks: tuple[Check, ...] = ()
+    source: str | None = None
     _compiled: dict[str, Expression] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -198,6 +216,7 @@ class FormSpec:
                 }
                 for group in self.groups
             ],
+            **({"source": self.source} if self.source else {}),
             **(
                 {
                     "checks": [
@@ -258,7 +277,12 @@ def _question_to_dict(question: Question) -> dict[str, Any]:
         out["hint"] = dict(question.hint)
     if question.options:
         out["options"] = [
-            {"code": option.code, "label": dict(option.label)} for option in question.options
+            {
+                "code": option.code,
+                "label": dict(option.label),
+                **({"relevant": option.relevant} if option.relevant is not None else {}),
+            }
+            for option in question.options
         ]
     for name in ("minimum", "maximum", "relevant", "critical", "severity"):
         value = getattr(question, name)
@@ -266,6 +290,13 @@ def _question_to_dict(question: Question) -> dict[str, Any]:
             out[name] = value
     if question.required:
         out["required"] = True
+    # Left out when unset, so the fingerprint of a form without them does not change.
+    for name in ("required_if", "default"):
+        value = getattr(question, name)
+        if value is not None:
+            out[name] = value
+    if question.read_only:
+        out["read_only"] = True
     return out
 
 
@@ -321,10 +352,16 @@ def _validate_spec(spec: FormSpec) -> None:
             problems.append(f"{context} {source!r}: {exc}")
 
     for question in spec.questions:
-        for name in ("relevant", "critical"):
+        for name in ("relevant", "critical", "required_if"):
             source = getattr(question, name)
             if source is not None:
                 compile_into(f"{where}, question {question.code!r}, {name}", source)
+        for option in question.options:
+            if option.relevant is not None:
+                compile_into(
+                    f"{where}, question {question.code!r}, option {option.code!r}, relevant",
+                    option.relevant,
+                )
     for check in spec.checks:
         compile_into(f"{where}, check", check.expression)
         if check.level not in CHECK_LEVELS:
@@ -360,7 +397,12 @@ def _question_problems(where: str, question: Question) -> list[str]:
             problems.append(f"{here}: a {question.kind} question needs options")
         seen: set[str] = set()
         for option in question.options:
-            if not isinstance(option.code, str) or not OPTION_CODE_PATTERN.fullmatch(option.code):
+            if isinstance(option.code, str) and len(option.code) > 20:
+                problems.append(
+                    f"{here}: option code {option.code!r} is {len(option.code)} characters long;"
+                    " at most 20 are allowed"
+                )
+            elif not isinstance(option.code, str) or not OPTION_CODE_PATTERN.fullmatch(option.code):
                 problems.append(f"{here}: option code {option.code!r} must be letters, digits or _")
             elif option.code.upper() in seen:
                 problems.append(f"{here}: option code {option.code!r} is used twice")
@@ -387,10 +429,16 @@ def _question_problems(where: str, question: Question) -> list[str]:
         problems.append(f"{here}: minimum {question.minimum} is above maximum {question.maximum}")
     if not isinstance(question.required, bool):
         problems.append(f"{here}: required must be true or false")
-    for name in ("relevant", "critical"):
+    for name in ("relevant", "critical", "required_if"):
         value = getattr(question, name)
         if value is not None and not isinstance(value, str):
             problems.append(f"{here}: {name} must be an expression in quotes")
+    if question.default is not None and not isinstance(question.default, str):
+        problems.append(f"{here}: default must be text")
+    if not isinstance(question.read_only, bool):
+        problems.append(f"{here}: read_only must be true or false")
+    if question.kind == "photo" and (question.default is not None or question.read_only):
+        problems.append(f"{here}: a photo question has no default and cannot be read-only")
     if question.severity is not None and question.severity not in SEVERITIES:
         problems.append(
             f"{here}: severity {question.severity!r} is not one of {', '.join(SEVERITIES)}"
@@ -400,12 +448,15 @@ def _question_problems(where: str, question: Question) -> list[str]:
     return problems
 
 
-_FORM_KEYS = {"code", "version", "kind", "phase", "languages", "name", "groups", "checks"}
+_FORM_KEYS = {
+    "code", "version", "kind", "phase", "languages", "name", "groups", "checks", "source",
+}  # fmt: skip
 _GROUP_KEYS = {"code", "label", "questions"}
 _QUESTION_KEYS = {
     "code", "kind", "label", "hint", "options", "minimum", "maximum",
-    "required", "relevant", "critical", "severity",
+    "required", "relevant", "critical", "severity", "required_if", "default", "read_only",
 }  # fmt: skip
+_OPTION_KEYS = {"code", "label", "relevant"}
 _CHECK_KEYS = {"expression", "message", "level"}
 
 
@@ -462,11 +513,13 @@ def _spec_from_dict(data: Any, source: str | None) -> FormSpec:
                     )
                     continue
                 option_code = raw_option.get("code")
+                unknown_keys(raw_option, _OPTION_KEYS, f"option {option_code!r}")
                 # YAML reads 1 as an int; option codes are text.
                 options.append(
                     Option(
                         code=str(option_code) if option_code is not None else "",
                         label=text(raw_option.get("label")),
+                        relevant=raw_option.get("relevant"),
                     )
                 )
             questions.append(
@@ -482,6 +535,9 @@ def _spec_from_dict(data: Any, source: str | None) -> FormSpec:
                     relevant=raw.get("relevant"),
                     critical=raw.get("critical"),
                     severity=raw.get("severity"),
+                    required_if=raw.get("required_if"),
+                    default=_text_or_none(raw.get("default")),
+                    read_only=raw.get("read_only", False),
                 )
             )
         groups.append(
@@ -516,11 +572,17 @@ def _spec_from_dict(data: Any, source: str | None) -> FormSpec:
             languages=languages,
             groups=tuple(groups),
             checks=tuple(checks),
+            source=data.get("source"),
         )
     except FormSpecError as exc:
         if source:
             raise FormSpecError([f"{source}: {problem}" for problem in exc.problems]) from None
         raise
+
+
+def _text_or_none(value: Any) -> Any:
+    # YAML reads a default of 3 as an int; defaults are kept as the text typed.
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _upper(value: Any) -> Any:

@@ -131,8 +131,15 @@ def _validate(
                 )
             continue
         if code in coerced:
+            refused = _options_not_offered(spec, question, coerced[code], env)
+            if refused:
+                env.pop(code, None)
+                result.errors.append(
+                    (code, f"{code}: {', '.join(refused)} is not offered with the answers given")
+                )
+                continue
             result.answers[code] = coerced[code]
-        elif code not in given and question.required:
+        elif code not in given and _required(spec, question, env):
             result.errors.append((code, f"{code}: an answer is required"))
 
     for question in spec.questions:
@@ -153,6 +160,27 @@ def _validate(
         values = ", ".join(f"{name}={env[name]}" for name in names if name in env)
         entry = ("CHECK", f"{check.expression}: {message} ({values})")
         (result.errors if check.level == "error" else result.warnings).append(entry)
+
+
+def _required(spec: FormSpec, question: Question, env: Mapping[str, Any]) -> bool:
+    if question.required_if is not None:
+        # An XLSForm "required" written as an expression: required only while it holds.
+        return spec.expression(question.required_if).evaluate(env) is True
+    return question.required
+
+
+def _options_not_offered(
+    spec: FormSpec, question: Question, value: Any, env: Mapping[str, Any]
+) -> list[str]:
+    """The chosen option codes whose ``relevant`` (a choice filter) does not hold."""
+    chosen = value if isinstance(value, list) else [value]
+    return [
+        option.code
+        for option in question.options
+        if option.relevant is not None
+        and option.code in chosen
+        and spec.expression(option.relevant).evaluate(env) is not True
+    ]
 
 
 def _is_blank(value: Any) -> bool:

@@ -10,7 +10,10 @@ so what ODK tools read is what pyxform writes. The mapping (docs/odk.md):
   them; single -> select_one; multiple -> select_multiple; integer; text;
   photo -> image (at most 2048 pixels on a side, as the phone can shrink it);
 * each group -> a group shown as one page (``field-list``);
-* ``required`` -> required; ``minimum``/``maximum`` -> a constraint;
+* ``required`` -> required (``required_if`` -> its XPath); ``default`` and
+  ``read_only`` as they are; ``${CODE}`` in a label is pyxform's own
+  reference; ``minimum``/``maximum`` -> a constraint; a choice's condition
+  (from an XLSForm choice_filter) is left to the server;
 * ``relevant`` -> an XPath relevant with the same three-valued meaning: a
   question whose rule reads an unanswered question does not apply
   (:func:`to_xpath`);
@@ -143,6 +146,19 @@ def xlsform_rows(
                         f"{question.code}: relevant {question.relevant!r} is not in the XForm "
                         f"({exc}); the server drops the answer when the question does not apply"
                     )
+            if question.required_if is not None:
+                try:
+                    row["required"] = to_xpath(spec, question.required_if, kinds)[0]
+                except Untranslatable as exc:
+                    notes.append(
+                        f"{question.code}: required when {question.required_if!r} is not in the"
+                        f" XForm ({exc}); the server asks for the answer"
+                    )
+            if any(option.relevant is not None for option in question.options):
+                notes.append(
+                    f"{question.code}: every choice shows in the XForm; the server refuses a"
+                    " choice whose condition (choice filter) does not hold"
+                )
             survey.append(row)
             for number, check in checks_after.get(question.code, []):
                 try:
@@ -188,6 +204,10 @@ def _question_row(question: Question, texts) -> dict[str, str]:
         row |= texts("hint", question.hint)
     if question.required:
         row["required"] = "yes"
+    if question.default is not None:
+        row["default"] = question.default
+    if question.read_only:
+        row["read_only"] = "yes"
     if question.kind == "photo":
         row["parameters"] = f"max-pixels={MAX_PIXELS}"
     bounds = []

@@ -386,6 +386,7 @@ const SERVER_MESSAGES = [
   [/is not a whole number/, () => t("whole")],
   [/is not yes \(1\) or no \(0\)/, () => t("yesno")],
   [/is not one of the options/, () => t("option")],
+  [/is not offered with the answers given/, () => t("option")],
   [/text is longer than (\d+)/, (m) => tf("long", { n: m[1] })],
   [/photo is larger than (\d+) MB/, (m) => tf("photo_large", { n: m[1] })],
   [/photo must be|photo answer must be|not valid base64|is not a [A-Z]+ image/, () => t("photo_bad")],
@@ -437,7 +438,10 @@ function questionInput(question, ctx) {
   wrap.dataset.kind = question.kind;
   const title = document.createElement("span");
   title.className = "q-title";
-  title.append(bdi(question.code, "q-code"), " ", bdi(label(question.label), "q-label"));  // a label in another script keeps its own direction
+  const shown = bdi(label(question.label), "q-label");  // a label in another script keeps its own direction
+  // An XLSForm label may show an answer: ${CODE} is filled in as the observer answers (showRelevance).
+  if (shown.textContent.includes("${")) shown.dataset.template = shown.textContent;
+  title.append(bdi(question.code, "q-code"), " ", shown);
   if (question.required) title.append(textElement("span", " *", "q-required"));
   wrap.append(title);
   const name = question.code;
@@ -455,6 +459,9 @@ function questionInput(question, ctx) {
       input.type = question.kind === "multiple" ? "checkbox" : "radio";
       input.name = name;
       input.value = option.code;
+      choice.dataset.option = option.code;
+      // read_only (XLSForm): the default answer shows and cannot be changed.
+      if (question.read_only) input.addEventListener("click", (event) => event.preventDefault());
       choice.append(input, textElement("span", label(option.label)));
       choices.append(choice);
     }
@@ -464,12 +471,14 @@ function questionInput(question, ctx) {
     input.type = "number"; input.inputMode = "numeric"; input.name = name; input.step = "1";
     if (question.minimum !== null && question.minimum !== undefined) input.min = question.minimum;
     if (question.maximum !== null && question.maximum !== undefined) input.max = question.maximum;
+    input.readOnly = Boolean(question.read_only);
     wrap.append(input);
   } else if (question.kind === "photo") {
     wrap.append(...photoInput(name, ctx));
   } else {
     const input = document.createElement("textarea");
     input.name = name;
+    input.readOnly = Boolean(question.read_only);
     wrap.append(input);
   }
   return wrap;
@@ -558,6 +567,12 @@ function compiled(form) {
   const result = {
     questions,
     relevant: new Map(questions.map((q) => [q.code, compile(q.relevant)])),
+    requiredIf: new Map(questions.map((q) => [q.code, compile(q.required_if)])),
+    // A choice offered only while its condition holds (an XLSForm choice_filter).
+    offeredIf: new Map(questions.map((q) => [q.code, (q.options || [])
+      .filter((option) => option.relevant !== null && option.relevant !== undefined)
+      .map((option) => ({ code: option.code, expression: compile(option.relevant) }))
+      .filter((entry) => entry.expression)])),
     checks: (form.spec.checks || []).map((check) => ({ check, expression: compile(check.expression) }))
       .filter((entry) => entry.expression),
   };
@@ -587,7 +602,7 @@ function formText(text, formLanguages) {
 // and the problems, each {code, message, level: "error" | "warning"}. Photos are read
 // from `photos` (code -> data URL, made smaller when chosen), not from the file inputs.
 function evaluateForm(element, form, photos = {}) {
-  const { questions, relevant, checks } = compiled(form);
+  const { questions, relevant, requiredIf, offeredIf, checks } = compiled(form);
   const data = new FormData(element);
   const given = {};      // code -> answer as sent
   const env = {};        // code -> value as expressions see it
@@ -646,6 +661,7 @@ function evaluateForm(element, form, photos = {}) {
     }
   }
   const applies = new Set();
+  const notOffered = new Set();  // "CODE option" of choices hidden by their condition
   for (const question of questions) {
     const expression = relevant.get(question.code);
     if (expression && expression.evaluate(env) !== true) {
@@ -653,7 +669,18 @@ function evaluateForm(element, form, photos = {}) {
       continue;
     }
     applies.add(question.code);
-    if (question.required && !(question.code in given) && !problems.some((p) => p.code === question.code)) {
+    // validate._options_not_offered: a chosen choice whose condition does not hold is refused.
+    const hidden = offeredIf.get(question.code).filter((entry) => entry.expression.evaluate(env) !== true);
+    for (const entry of hidden) notOffered.add(`${question.code} ${entry.code}`);
+    const chosen = [].concat(given[question.code] ?? []).map(String);
+    if (hidden.some((entry) => chosen.includes(entry.code))) {
+      problems.push({ code: question.code, message: t("option"), level: "error" });
+      delete env[question.code];
+      delete given[question.code];
+    }
+    const condition = requiredIf.get(question.code);
+    const required = condition ? condition.evaluate(env) === true : question.required;
+    if (required && !(question.code in given) && !problems.some((p) => p.code === question.code)) {
       problems.push({ code: question.code, message: t("needed"), level: "error" });
     }
   }
@@ -678,12 +705,23 @@ function evaluateForm(element, form, photos = {}) {
   if (!Object.keys(answers).length && !shown.some((p) => p.level === "error")) {
     shown.push({ code: null, message: t("empty"), level: "error" });
   }
-  return { applies, answers, problems: shown };
+  return { applies, answers, problems: shown, notOffered };
 }
 
 function showRelevance(element, reading) {
   for (const wrap of element.querySelectorAll(".question")) {
     wrap.classList.toggle("hidden-by-skip", !reading.applies.has(wrap.dataset.code));
+    for (const choice of wrap.querySelectorAll(".choice[data-option]")) {
+      const offered = !(reading.notOffered || new Set()).has(`${wrap.dataset.code} ${choice.dataset.option}`);
+      choice.classList.toggle("hidden-by-skip", !offered);
+    }
+    const shown = wrap.querySelector(".q-label[data-template]");
+    if (shown) {
+      shown.textContent = shown.dataset.template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, code) => {
+        const answer = (reading.answers || {})[code];
+        return answer === undefined ? "…" : [].concat(answer).join(" ");
+      });
+    }
   }
 }
 
@@ -860,6 +898,19 @@ function locationChoice() {
 
 // options.mode: "new" (default), "correct" (a correction of options.root), "resend" (a
 // rejected report sent again as a new one) or "view" (still waiting to be sent).
+// A new report starts from the form's defaults (XLSForm `default`), as ODK Collect does.
+function defaultValues(form) {
+  const values = {};
+  for (const group of form.spec.groups || [{ questions: form.spec.questions || [] }]) {
+    for (const question of group.questions || []) {
+      if (question.default === null || question.default === undefined) continue;
+      const text = String(question.default);
+      values[question.code] = question.kind === "multiple" ? text.split(/\s+/).filter(Boolean) : [text];
+    }
+  }
+  return values;
+}
+
 async function renderForm(form, deployment, options = {}) {
   const mode = options.mode || "new";
   const root = options.root || null;
@@ -902,7 +953,7 @@ async function renderForm(form, deployment, options = {}) {
   if (mode === "view") say(t("view_only"), "view-only");
   const start = draft
     ? { values: draft.values, photos: draft.photos || {} }
-    : options.report ? answersAsFields(form, options.report.answers) : { values: {}, photos: {} };
+    : options.report ? answersAsFields(form, options.report.answers) : { values: defaultValues(form), photos: {} };
   if (draft) {
     const line = say(tf("draft_restored", { time: clock(draft.saved) }), "draft-restored");
     const discard = textElement("button", t("discard"), "discard");
