@@ -269,6 +269,7 @@ def broadcast_page(request: PollwatchRequest, slug: str, pk: int) -> HttpRespons
         {
             "election": election,
             "broadcast": broadcast,
+            "can_compose": True,  # only those who may compose reach a broadcast
             "counts": [
                 (label, counts.get(value, 0), value)
                 for value, label in Message.Status.choices
@@ -298,13 +299,23 @@ def needs_reply(inbound_qs):
 def inbox(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Every SMS received within reach (unknown senders too, for coordinators), searchable."""
     election, access = messaging_for_user(request, slug)
+    return _inbox_page(request, election, access, request.GET)
+
+
+def _inbox_page(
+    request: PollwatchRequest,
+    election: Election,
+    access: Access,
+    asked,
+    problems: dict[str, str] | None = None,
+) -> HttpResponse:
     received = inbound_for(access).select_related("person")
-    show = request.GET.get("show", "")
+    show = asked.get("show", "")
     if show == "needs_reply":
         received = needs_reply(received)
     elif show == "unknown":
         received = received.filter(person__isnull=True)
-    query = request.GET.get("q", "").strip()
+    query = asked.get("q", "").strip()
     if query:
         received = received.filter(
             Q(raw__icontains=query)
@@ -312,7 +323,7 @@ def inbox(request: PollwatchRequest, slug: str) -> HttpResponse:
             | Q(person__code=query)
             | Q(person__full_name__icontains=query)
         )
-    page = Paginator(received.order_by("-received_at", "-pk"), 50).get_page(request.GET.get("page"))
+    page = Paginator(received.order_by("-received_at", "-pk"), 50).get_page(asked.get("page"))
     waiting = set(
         needs_reply(inbound_for(access).filter(pk__in=[m.pk for m in page])).values_list(
             "pk", flat=True
@@ -330,7 +341,9 @@ def inbox(request: PollwatchRequest, slug: str) -> HttpResponse:
             "unknown_senders": sees_unknown_senders(access),
             "can_compose": can_compose(access),
             "needs_reply_count": needs_reply(inbound_for(access)).count(),
+            "problems": problems or {},
         },
+        status=400 if problems else 200,
     )
 
 
@@ -350,7 +363,9 @@ def reply(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             in_reply_to=inbound,
         )
     except ComposeError as exc:
-        return JsonResponse({"error": str(exc), "problems": exc.problems}, status=400)
+        # Shown on the inbox, named, with nothing sent (a browser's form post, not an API).
+        problems = {f"reply to {inbound.sender}: {k}": v for k, v in exc.problems.items()}
+        return _inbox_page(request, election, access, request.GET, problems)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith(f"/e/{slug}/") else f"/e/{slug}/messages/inbox/")
 

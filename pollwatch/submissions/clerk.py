@@ -474,6 +474,9 @@ def _correctable(request: PollwatchRequest, slug: str, pk: int) -> tuple[Submiss
     return submission, access
 
 
+REASON_MAX = 500
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def correct_submission(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
@@ -494,7 +497,7 @@ def correct_submission(request: PollwatchRequest, slug: str, pk: int) -> HttpRes
             if q.kind == "photo" and q.code in submission.answers
         }
     )
-    reason = request.POST.get("reason", "").strip()[:500]
+    reason = request.POST.get("reason", "").strip()
     problems = _validation_problems(spec, answers)
     unchanged = validate_answers(spec, answers).answers == {
         k: v for k, v in submission.answers.items() if not k.startswith("_")
@@ -502,6 +505,8 @@ def correct_submission(request: PollwatchRequest, slug: str, pk: int) -> HttpRes
     error = (
         "Give the reason for the correction."
         if not reason
+        else f"The reason is {len(reason):,} characters; at most {REASON_MAX} (a note, not a letter)."
+        if len(reason) > REASON_MAX
         else "Nothing changed: the answers are the ones stored."
         if unchanged
         else "The corrected answers have problems: fix them, or save them anyway."

@@ -92,7 +92,8 @@ def test_reply_refuses_an_empty_text_and_messages_out_of_reach(client, mission, 
     url = f"/e/test-election/messages/inbox/{received['stranger'].pk}/reply/"
     assert client.post(url, {"text": " "}).status_code == 400
     too_long = client.post(url, {"text": "x" * 1601})
-    assert too_long.status_code == 400 and "at most 1,600" in too_long.json()["problems"]["text"]
+    assert too_long.status_code == 400 and "at most 1,600" in too_long.text
+    assert "reply to +994559999999: text" in too_long.text  # the inbox, with the field named
     client.force_login(mission.users["supervisor"])
     assert client.post(url, {"text": "hi"}).status_code == 404
     other = f"/e/test-election/messages/inbox/{received['other'].pk}/reply/"

@@ -81,6 +81,8 @@ def test_a_correction_needs_a_reason_and_a_change(client, mission, result):
     assert 'value="610"' in response.text  # what was typed is kept
     response = client.post(correct_url(result), corrected(protocol(600, 300), reason="again"))
     assert response.status_code == 400 and "Nothing changed" in response.text
+    long = client.post(correct_url(result), corrected(protocol(610, 290), reason="r" * 501))
+    assert long.status_code == 400 and "501 characters; at most 500" in long.text  # never cut
     assert Submission.objects.get().revision == 1
 
 
