@@ -499,9 +499,13 @@ def correct_submission(request: PollwatchRequest, slug: str, pk: int) -> HttpRes
     )
     reason = request.POST.get("reason", "").strip()
     problems = _validation_problems(spec, answers)
-    unchanged = validate_answers(spec, answers).answers == {
-        k: v for k, v in submission.answers.items() if not k.startswith("_")
-    }
+    kept = validate_answers(spec, answers).answers
+    unchanged = kept == {k: v for k, v in submission.answers.items() if not k.startswith("_")}
+    # An answer that cannot be stored at all (text where a number goes) would be dropped, and
+    # the stored one with it: that is never saved "anyway", only a check across answers is.
+    unstorable = sorted(
+        code for code, value in answers.items() if value not in (None, "") and code not in kept
+    )
     error = (
         "Give the reason for the correction."
         if not reason
@@ -509,6 +513,9 @@ def correct_submission(request: PollwatchRequest, slug: str, pk: int) -> HttpRes
         if len(reason) > REASON_MAX
         else "Nothing changed: the answers are the ones stored."
         if unchanged
+        else f"{', '.join(unstorable)}: fix the marked answers; an answer that cannot be stored "
+        "is never saved."
+        if unstorable
         else "The corrected answers have problems: fix them, or save them anyway."
         if problems and not request.POST.get("save_anyway")
         else ""

@@ -1447,7 +1447,12 @@ def edit(submission: Submission, answers: dict[str, Any], *, reason: str, actor)
         locked.problems = problems
         locked.critical = list(validation.critical)
         locked.revision += 1
-        locked.save(update_fields=["answers", "problems", "critical", "revision", "updated"])
+        if locked.status in (Submission.Status.ACCEPTED, Submission.Status.PARTIAL):
+            # As intake would judge the corrected answers; a reviewer's decision stands.
+            locked.status = Submission.Status.PARTIAL if problems else Submission.Status.ACCEPTED
+        locked.save(
+            update_fields=["answers", "problems", "critical", "revision", "status", "updated"]
+        )
         Revision.objects.create(
             submission=locked,
             number=locked.revision,

@@ -97,6 +97,21 @@ def test_a_correction_with_problems_is_held_until_confirmed(client, mission, res
     assert response.status_code == 302
     stored = Submission.objects.get()
     assert stored.revision == 2 and stored.problems and stored.answers["C1"] == 700
+    assert stored.status == "partial"  # as intake would judge it, shown as such
+    # Fixed in a later correction: complete again.
+    client.post(correct_url(stored), corrected(protocol(600, 300), reason="fixed"))
+    assert Submission.objects.get().status == "accepted"
+
+
+def test_an_answer_that_cannot_be_stored_is_never_saved_anyway(client, mission, result):
+    """Text typed where a number goes was dropped, and the stored number with it (review)."""
+    client.force_login(mission.users["clerk"])
+    answers = corrected(protocol(610, 290), reason="typo", save_anyway="1")
+    answers["BI"] = "<script>"
+    response = client.post(correct_url(result), answers)
+    assert response.status_code == 400 and "BI: fix the marked answers" in response.text
+    stored = Submission.objects.get()
+    assert stored.revision == 1 and stored.answers["BI"] == result.answers["BI"]
 
 
 def test_a_correction_keeps_what_the_phone_added(client, mission, result):
