@@ -48,6 +48,7 @@ proofs: install-test
 	$(PY) benchmarks/fault_audit.py
 	$(PY) benchmarks/fault_audit.py --postgres
 	$(PY) benchmarks/fault_ingest.py
+	$(PY) benchmarks/fault_messages.py
 
 clean:
 	rm -rf $(VENV) pollwatch-data .pytest_cache .mypy_cache .ruff_cache

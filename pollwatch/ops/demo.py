@@ -315,9 +315,13 @@ def make_accounts(election: Election, mission: Mission) -> dict[str, str]:
             user.first_name = person.full_name
             user.save(update_fields=["first_name"])
             continue
+        # A code no simulated person has (their codes are random, 4 or 5 digits).
+        code = f"9{ACCOUNT_ROLES.index(role)}00"
+        while Person.objects.filter(mission=mission, code=code).exists():
+            code = str(int(code) + 1)
         person = Person.objects.create(
             mission=mission,
-            code=f"9{ACCOUNT_ROLES.index(role)}00",
+            code=code,
             full_name=f"Demo {role.label}",
             language="en",
             user=user,
