@@ -173,9 +173,10 @@ def fill_due(now: datetime | None = None) -> int:
     due = Broadcast.objects.filter(status=Broadcast.Status.SCHEDULED, send_at__lte=now)
     for pk in list(due.values_list("pk", flat=True)[:20]):
         with transaction.atomic():
+            # Locked alone: PostgreSQL cannot lock the nullable side of the outer join that
+            # select_related("created_by") would add; the sender and election load after.
             broadcast = (
                 Broadcast.objects.select_for_update()
-                .select_related("election", "created_by")
                 .filter(pk=pk, status=Broadcast.Status.SCHEDULED)
                 .first()
             )
