@@ -259,7 +259,12 @@ class FormSpec:
             for question in self.questions
             if question.kind != "photo"
         }
-        return FormRules(code=self.code, questions=rules, version=self.version)
+        return FormRules(
+            code=self.code,
+            questions=rules,
+            version=self.version,
+            ranks=tuple(question.code for question in self.questions),
+        )
 
     @classmethod
     def from_dict(cls, data: Any, source: str | None = None) -> FormSpec:

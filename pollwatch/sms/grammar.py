@@ -100,6 +100,10 @@ LOOKALIKE_LETTERS = {
 }  # fmt: skip
 
 
+_Answer = tuple[int | str | list[str] | None, "Problem | None", int]
+"""(answer, problem, end): what reading one answer gives."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a message.
@@ -205,7 +209,7 @@ def _parse(text: str, forms: Mapping[str, FormRules]) -> ParsedMessage:
         return ParsedMessage(comment=comment, problems=problems)
     rules = forms_by_code[form_code]
 
-    scanner = _Scanner(plain_body, folded_body, rules.questions)
+    scanner = _Scanner(plain_body, folded_body, rules.questions, rules.ranked_codes)
     observer_id, serial, pos = scanner.read_observer_id(pos + len(form_code), problems)
     answers = scanner.read_answers(pos, problems)
     if not answers and not problems:
@@ -272,13 +276,43 @@ def _match_form_code(folded: str, pos: int, forms_by_code: Mapping[str, FormRule
 class _Scanner:
     """Reads one message body; ``plain`` and ``folded`` are the same text, as typed and as codes."""
 
-    def __init__(self, plain: str, folded: str, questions: Mapping[str, QuestionRule]):
+    def __init__(
+        self,
+        plain: str,
+        folded: str,
+        questions: Mapping[str, QuestionRule],
+        ranks: tuple[str, ...] = (),
+    ):
         self.plain = plain
         self.folded = folded
         self.length = len(folded)
         self.rules_by_code = {_fold_codes(code): rule for code, rule in questions.items() if code}
         # Longest first, so A11 wins over A1 when a form has both.
         self.codes = sorted(self.rules_by_code, key=len, reverse=True)
+        # NEMO's numbered answers ("1.15 2.8"): the codes in the form's order, question 1 first.
+        self.ranks = tuple(_fold_codes(code) for code in ranks)
+        self.by_rank = False
+
+    def rank_at(self, pos: int, *, known: bool = False) -> tuple[int, int] | None:
+        """NEMO's ``N.`` where a word starts (``2.8``, ``2. 8``): (N, position of the point).
+
+        Read only in a message whose answers start with a question's number
+        (``by_rank``, decided with ``known``: N from 1 to the number of
+        questions), so a stray number in a message written with codes stays a
+        stray number. Past that first one, a number the form has not is an
+        unknown question, named as such.
+        """
+        if pos >= self.length or (pos > 0 and self.folded[pos - 1] not in SEPARATORS):
+            return None
+        end = pos
+        while end < self.length and end - pos < 4 and _is_ascii_digit(self.folded[end]):
+            end += 1
+        if end == pos or end - pos > 3 or end >= self.length or self.folded[end] != ".":
+            return None
+        number = int(self.folded[pos:end])
+        if known and not 1 <= number <= len(self.ranks):
+            return None
+        return number, end
 
     def skip_separators(self, pos: int) -> int:
         while pos < self.length and self.folded[pos] in SEPARATORS:
@@ -308,8 +342,11 @@ class _Scanner:
     def starts_code_word(self, pos: int) -> bool:
         """A known code begins here and is not the start of a longer word (``S2``, ``S 2``; not ``school``).
 
-        Free text ends only at such a code, so words that begin like a code stay in the text.
+        Free text ends only at such a code (or, in a numbered message, at the
+        next ``N.``), so words that begin like a code stay in the text.
         """
+        if self.by_rank and self.rank_at(pos) is not None:
+            return True
         code = (
             self.code_at(pos) if pos < self.length and _is_ascii_letter(self.folded[pos]) else None
         )
@@ -437,26 +474,47 @@ class _Scanner:
             else:
                 unparsed.extend((start, end))
 
+        def keep(code: str, answer_pos: int, result: _Answer) -> None:
+            answer, problem, end = result
+            if code in answered:
+                typed = self.plain[answer_pos:end].strip(" " + "".join(SEPARATORS))
+                problems.append(
+                    Problem("duplicate_code", code=code, value=typed, detail="first kept")
+                )
+            else:
+                answered.add(code)
+                if problem is not None:
+                    problems.append(problem)
+                elif answer is not None:
+                    answers[code] = answer
+
+        self.by_rank = self.rank_at(self.skip_separators(pos), known=True) is not None
         while True:
             pos = self.skip_separators(pos)
             if pos >= self.length:
                 break
-            code = self.code_at(pos)
-            if code is not None:
+            rank = self.rank_at(pos) if self.by_rank else None
+            if rank is not None:
                 flush_unparsed()
-                code, (answer, problem, end) = self.read_code_and_answer(pos)
-                if code in answered:
-                    typed = self.plain[pos + len(code) : end].strip(" " + "".join(SEPARATORS))
-                    problems.append(
-                        Problem("duplicate_code", code=code, value=typed, detail="first kept")
-                    )
-                else:
-                    answered.add(code)
-                    if problem is not None:
-                        problems.append(problem)
-                    elif answer is not None:
-                        answers[code] = answer
-                pos = max(end, pos + len(code))
+                number, point = rank
+                code = self.ranks[number - 1] if 1 <= number <= len(self.ranks) else ""
+                rule = self.rules_by_code.get(code)
+                if rule is None:  # no such question, or a photo question (not by SMS)
+                    end = self.token_end(self.skip_separators(point))
+                    value = self.plain[point:end].strip(" " + "".join(SEPARATORS))
+                    problems.append(Problem("unknown_code", code=code or str(number), value=value))
+                    pos = end
+                    continue
+                # The point is the separator after the question's number, as after a code.
+                result = self.read_answer(rule, point)
+                keep(code, point, result)
+                pos = max(result[2], point + 1)
+                continue
+            if self.code_at(pos) is not None:
+                flush_unparsed()
+                code, result = self.read_code_and_answer(pos)
+                keep(code, pos + len(code), result)
+                pos = max(result[2], pos + len(code))
                 continue
             character = self.folded[pos]
             if _is_ascii_letter(character):
@@ -752,6 +810,8 @@ class _Scanner:
             if not first:
                 reads = parts and not wrong
                 if self.code_at(start) is not None and not reads:
+                    break
+                if self.by_rank and self.rank_at(start) is not None:
                     break
                 if not gap and not reads and not (digit_options and token.isdigit()):
                     break

@@ -28,3 +28,11 @@ class FormRules:
     code: str  # e.g. "OP"
     questions: Mapping[str, QuestionRule] = field(default_factory=dict)
     version: int = 1
+    # Every question's code in the form's order, photo questions included: NEMO's
+    # numbered answers ("1.15" is question 1) count them as the printed form does.
+    # Empty: the order of ``questions``.
+    ranks: tuple[str, ...] = ()
+
+    @property
+    def ranked_codes(self) -> tuple[str, ...]:
+        return self.ranks or tuple(self.questions)

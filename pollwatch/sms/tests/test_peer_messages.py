@@ -141,8 +141,8 @@ PEER_OUTCOMES: dict[str, tuple[str | None, dict, list[tuple[str, str, str]], str
     "N33": ('1234', {}, [('missing_answer', '', '')], ""),
     "N34": (None, {}, [('unknown_form', '', 'n000')], "deliberately different: NEMO's authentication code before the form is not part of our grammar (the phone is checked instead)."),
     "N35": ('1234', {'Q1': 15}, [], ""),
-    "N36": (None, {}, [('bad_observer', '', '1.15'), ('unparsed_text', '', '2.8')], "deliberately different: NEMO identifies the sender by phone alone; our grammar needs the observer id, so '1.15' is a wrong id."),
-    "N37": ('1234', {}, [('unparsed_text', '', '1.15 2.8')], 'deliberately different: question ranks without their code are not read; nothing is recorded and the text is quoted back.'),
+    "N36": (None, {'Q2': 8}, [('bad_observer', '', '1.15')], "deliberately different: NEMO identifies the sender by phone alone; our grammar needs the observer id, so '1.15' is a wrong id and the message is refused (the reply asks for the id)."),
+    "N37": ('1234', {'Q1': 15, 'Q2': 8}, [], "NEMO's numbered answers: N. is the form's Nth question."),
     "N38": ('1234', {'Q1': 15, 'Q2': ['B', 'D']}, [], 'options after a space belong to the answer while they read as options.'),
 }
 # fmt: on
@@ -188,6 +188,25 @@ OWN_CASES = [
 ]
 
 
+# NEMO's numbered answers ("1.15" is the first question's answer), read when the answers start so.
+RANK_CASES = [
+    ("ABC 1234 1. 15 2. 8", "1234", {"Q1": 15, "Q2": 8}, []),
+    ("ABC 1234 2.8 1.15", "1234", {"Q1": 15, "Q2": 8}, []),
+    ("ONE 1234 1.15 2.8", "1234", {"Q1": 15}, [("unknown_code", "2", "8")]),
+    ("ABC 1234 1.15 0.3", "1234", {"Q1": 15}, [("unknown_code", "0", "3")]),
+    ("ABC 1234 1.15 2.8 2.9", "1234", {"Q1": 15, "Q2": 8}, [("duplicate_code", "Q2", "9")]),
+    ("ABC 1234 1.1,500 2.7", "1234", {"Q1": 1500, "Q2": 7}, []),
+    ("MID 1234 1.a 2.foo bar 3.15", "1234", {"Q1": "A", "Q2": "foo bar", "Q3": 15}, []),
+    ("END 1234 1.a 2.15 3.foo bar", "1234", {"Q1": "A", "Q2": 15, "Q3": "foo bar"}, []),
+    ("MUL 1234 1.15 2.b d", "1234", {"Q1": 15, "Q2": ["B", "D"]}, []),
+    ("APX 1234 2.2 4 1.15", "1234", {"Q1": 15, "Q2": ["2", "4"]}, []),
+    ("APX 1234 1.15 2.2,4,no", "1234", {"Q1": 15}, [("bad_option", "Q2", "no")]),
+    # A message written with codes: a number with a point is a number, never a question.
+    ("ABC 1234 Q1 5 2.8", "1234", {"Q1": 5}, [("unparsed_text", "", "2.8")]),
+    ("ABC 1234 12.5", "1234", {}, [("unparsed_text", "", "12.5")]),
+]
+
+
 def outcome(parsed: ParsedMessage) -> tuple[str | None, dict, list[tuple[str, str, str]]]:
     problems = [(problem.kind, problem.code, problem.value) for problem in parsed.problems]
     return parsed.observer_id, parsed.answers, problems
@@ -208,9 +227,18 @@ def test_peer_message(row):
     assert outcome(parse_message(row["message"], PEER_FORMS)) == (observer_id, answers, problems)
 
 
-@pytest.mark.parametrize("text, observer_id, answers, problems", OWN_CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize(
+    "text, observer_id, answers, problems", OWN_CASES + RANK_CASES, ids=lambda c: str(c)
+)
 def test_own_case(text, observer_id, answers, problems):
     assert outcome(parse_message(text, PEER_FORMS)) == (observer_id, answers, problems)
+
+
+def test_numbered_answers_count_photo_questions_as_the_printed_form_does():
+    # Question 2 is a photo (not in the SMS rules): "3." is the third question, C.
+    rules = FormRules("PH", {"A": integer("A"), "C": integer("C")}, ranks=("A", "B", "C"))
+    parsed = parse_message("PH 1234 1.4 2.7 3.9", {"PH": rules})
+    assert outcome(parsed) == ("1234", {"A": 4, "C": 9}, [("unknown_code", "B", "7")])
 
 
 def test_the_form_serial_is_kept():

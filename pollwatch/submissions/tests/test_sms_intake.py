@@ -43,6 +43,17 @@ def test_a_good_sms_is_stored_submitted_and_thanked(client, forms, gateways_on, 
     assert outbox == [{"to": reachable_phone, "text": reply, "at": outbox[0]["at"]}]
 
 
+def test_numbered_answers_are_read_by_the_forms_question_order(
+    client, forms, gateways_on, reachable_phone
+):
+    # NEMO's style: "1." is the form's first question (A1), "2." its second (A2).
+    response = send_json(client, reachable_phone, "OP 1006 1.1 2. 5")
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    assert submission.answers["A1"] == 1 and submission.answers["A2"] == 5
+    assert Inbound.objects.get().status == "accepted"
+
+
 def test_valid_parts_are_kept_and_bad_codes_named_in_the_reply(
     client, forms, gateways_on, reachable_phone
 ):
