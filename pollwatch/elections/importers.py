@@ -135,10 +135,6 @@ def audit_import(
     )
 
 
-def normalise_header(header: list[str]) -> list[str]:
-    return [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
-
-
 SPECIAL_KINDS = {choice.value for choice in PollingStation.Special}
 
 

@@ -203,3 +203,31 @@ def _stop_all(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def follow(step, batch: int, *, interval: float, name: str, stderr, nice: int = 0) -> None:
+    """Call ``step()`` for ever (until Ctrl-C), pausing ``interval`` seconds when it did less than ``batch``.
+
+    ``step`` returns how much it did. A lost database connection (a restart) is
+    reported on ``stderr``, the connection dropped and the step tried again a
+    second later: nothing was half-written, since each step is one transaction.
+    ``nice`` lowers this process's CPU priority first, so the web answers first.
+    """
+    from django.db import DatabaseError, close_old_connections, connection
+
+    if nice > 0:
+        os.nice(nice)
+    try:
+        while True:
+            try:
+                done = step()
+            except DatabaseError as exc:
+                stderr.write(f"{name}: {type(exc).__name__}: {exc}; retrying")
+                close_old_connections()
+                connection.close()
+                time.sleep(1.0)
+                continue
+            if done < batch:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        return

@@ -5,6 +5,7 @@ Real child processes (small Python scripts) under the real supervisor.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import signal
@@ -15,7 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from pollwatch.ops.processes import Child, run_until_interrupted, serve_children
+from django.db import OperationalError
+
+from pollwatch.ops.processes import Child, follow, run_until_interrupted, serve_children
 
 
 def python(code: str) -> list[str]:
@@ -130,3 +133,25 @@ def test_worker_with_sealer_seals_new_events_and_stops_cleanly(tmp_path):
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=20)
     assert code == 0
+
+
+def test_follow_retries_after_a_lost_database_and_pauses_only_when_idle(monkeypatch):
+    # The loop of read-reports and send-messages --follow: a DatabaseError is
+    # reported and the step tried again; a full batch is followed at once by
+    # the next, a short one by a pause; Ctrl-C ends it.
+    outcomes = iter([OperationalError("server closed the connection"), 10, 3, KeyboardInterrupt()])
+    sleeps: list[float] = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+
+    def step():
+        outcome = next(outcomes)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    stderr = io.StringIO()
+    follow(step, 10, interval=0.25, name="read-reports", stderr=stderr)
+    assert "read-reports: OperationalError: server closed the connection; retrying" in (
+        stderr.getvalue()
+    )
+    assert sleeps == [1.0, 0.25]

@@ -1,11 +1,8 @@
-import os
-import time
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections, connection
 
 from pollwatch.messaging.sender import Pace, batch_size, send_due
+from pollwatch.ops.processes import follow
 
 
 class Command(BaseCommand):
@@ -34,19 +31,11 @@ class Command(BaseCommand):
                 total += tried
             self.stdout.write(f"tried {total} messages")
             return
-        if options["nice"] > 0:
-            os.nice(options["nice"])
-        try:
-            while True:
-                try:
-                    tried = send_due(pace, limit)
-                except DatabaseError as exc:
-                    self.stderr.write(f"send-messages: {type(exc).__name__}: {exc}; retrying")
-                    close_old_connections()
-                    connection.close()
-                    time.sleep(1.0)
-                    continue
-                if tried < limit:
-                    time.sleep(options["interval"])
-        except KeyboardInterrupt:
-            return
+        follow(
+            lambda: send_due(pace, limit),
+            limit,
+            interval=options["interval"],
+            name="send-messages",
+            stderr=self.stderr,
+            nice=options["nice"],
+        )

@@ -1,9 +1,6 @@
-import os
-import time
-
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
 
+from pollwatch.ops.processes import follow
 from pollwatch.submissions.intake import process_pending
 
 
@@ -37,22 +34,11 @@ class Command(BaseCommand):
                 total += read
             self.stdout.write(f"read {total} reports")
             return
-        if options["nice"] > 0:
-            os.nice(options["nice"])
-        try:
-            while True:
-                try:
-                    read = process_pending(batch)
-                except DatabaseError as exc:
-                    # The database went away (a restart): nothing was half-written; try again.
-                    self.stderr.write(f"read-reports: {type(exc).__name__}: {exc}; retrying")
-                    close_old_connections()
-                    from django.db import connection
-
-                    connection.close()
-                    time.sleep(1.0)
-                    continue
-                if read < batch:
-                    time.sleep(options["interval"])
-        except KeyboardInterrupt:
-            return
+        follow(
+            lambda: process_pending(batch),
+            batch,
+            interval=options["interval"],
+            name="read-reports",
+            stderr=self.stderr,
+            nice=options["nice"],
+        )
