@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import django.db
 from django.db import OperationalError
 
 from pollwatch.ops.processes import Child, follow, run_until_interrupted, serve_children
@@ -141,7 +142,10 @@ def test_follow_retries_after_a_lost_database_and_pauses_only_when_idle(monkeypa
     # the next, a short one by a pause; Ctrl-C ends it.
     outcomes = iter([OperationalError("server closed the connection"), 10, 3, KeyboardInterrupt()])
     sleeps: list[float] = []
+    closed: list[str] = []
     monkeypatch.setattr(time, "sleep", sleeps.append)
+    monkeypatch.setattr(django.db, "close_old_connections", lambda: closed.append("old"))
+    monkeypatch.setattr(django.db.connection, "close", lambda: closed.append("this"))
 
     def step():
         outcome = next(outcomes)
@@ -154,4 +158,4 @@ def test_follow_retries_after_a_lost_database_and_pauses_only_when_idle(monkeypa
     assert "read-reports: OperationalError: server closed the connection; retrying" in (
         stderr.getvalue()
     )
-    assert sleeps == [1.0, 0.25]
+    assert sleeps == [1.0, 0.25] and closed == ["old", "this"]
