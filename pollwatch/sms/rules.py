@@ -9,15 +9,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-QUESTION_KINDS = ("yes_no", "integer", "single", "multiple", "text")
+QUESTION_KINDS = (
+    "yes_no",
+    "integer",
+    "decimal",
+    "date",
+    "time",
+    "geopoint",
+    "single",
+    "multiple",
+    "text",
+)
 
 
 @dataclass(frozen=True)
 class QuestionRule:
     code: str  # e.g. "A1"
-    kind: str  # one of QUESTION_KINDS; photo questions cannot be answered by SMS and are left out
-    minimum: int | None = None  # integers only
-    maximum: int | None = None
+    # One of QUESTION_KINDS; photo questions cannot be answered by SMS and are left out.
+    # A geopoint question is kept so that an answer to it gets a clear "not by SMS" reply.
+    kind: str
+    minimum: int | float | str | None = None  # integer, decimal (numbers), date ("YYYY-MM-DD")
+    maximum: int | float | str | None = None
     options: tuple[
         str, ...
     ] = ()  # single / multiple: the allowed option codes, e.g. ("1", "2", "3")
