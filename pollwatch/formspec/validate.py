@@ -11,7 +11,9 @@ Coerced answer values:
 * single: the option code (text), matched case-insensitively;
 * multiple: a list of option codes in the form's option order; accepts a
   list, or a string "1 3", "1,3" or (when every option code is one character) "13";
-* decimal: a float (a JSON number), finite, at most MAX_DECIMALS decimals;
+* decimal: a number, finite, at most MAX_DECIMALS decimals: a float, or an
+  int when it is whole (12, not 12.0: JSON and the app's evaluator cannot
+  tell them apart, so neither may Python's);
   accepts numbers and text like "12.5", "-0.25" (a decimal point, no
   exponent); a computed number (0.1 + 0.2) is rounded to MAX_DECIMALS;
 * date: text "YYYY-MM-DD", a real day;
@@ -281,8 +283,13 @@ def _in_range(question: Question, value: Any) -> Any:
     return value
 
 
-def _decimal(value: Any) -> float:
-    """A finite float, at most MAX_DECIMALS decimals; ValueError naming the value otherwise."""
+def _decimal(value: Any) -> int | float:
+    """A finite number, at most MAX_DECIMALS decimals, whole ones as int; ValueError otherwise."""
+    number = _finite_decimal(value)
+    return int(number) if number.is_integer() else number
+
+
+def _finite_decimal(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{_show(value)} is not a number")
     if isinstance(value, int | float):
@@ -325,7 +332,7 @@ def _geopoint(value: Any) -> str:
     return " ".join(_plain_number(number) for number in numbers)
 
 
-def _plain_number(number: float) -> str:
+def _plain_number(number: int | float) -> str:
     """12.0 -> "12", 41.7151 -> "41.7151": never an exponent."""
     text = f"{number:.{MAX_DECIMALS}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text

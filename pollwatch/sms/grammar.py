@@ -637,7 +637,7 @@ class _Scanner:
 
     def read_value(
         self, rule: QuestionRule, code: str, pos: int
-    ) -> tuple[float | str | None, Problem | None, int]:
+    ) -> tuple[int | float | str | None, Problem | None, int]:
         """A decimal, date or time answer, read by ``VALUE_READERS[rule.kind]``; its range checked."""
         end = self.value_span(pos)
         if end == pos or not self.number_ends_at(end):
@@ -899,7 +899,7 @@ def _match_single_option(token: str, options: tuple[str, ...]) -> str | None:
     return None
 
 
-def _decimal_answer(token: str) -> float | None:
+def _decimal_answer(token: str) -> int | float | None:
     """``12.5`` or ``12,5`` (one mark, 1-6 decimals); ``1,500`` and ``1.500`` are refused.
 
     Three digits after one mark read as thousands in some countries and as
@@ -912,7 +912,8 @@ def _decimal_answer(token: str) -> float | None:
     whole, decimals = match.groups()
     if decimals is not None and len(decimals) == 3 and int(whole) != 0:
         return None
-    return float(f"{whole}.{decimals or 0}")
+    number = float(f"{whole}.{decimals or 0}")
+    return int(number) if number.is_integer() else number  # as validate.py stores it
 
 
 def _date_answer(token: str) -> str | None:
@@ -940,7 +941,7 @@ def _time_answer(token: str) -> str | None:
     return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
 
 
-VALUE_READERS: dict[str, Callable[[str], float | str | None]] = {
+VALUE_READERS: dict[str, Callable[[str], int | float | str | None]] = {
     "decimal": _decimal_answer,
     "date": _date_answer,
     "time": _time_answer,
