@@ -224,12 +224,7 @@ def _coerce(question: Question, value: Any) -> Any:
             return 0
         raise ValueError(f"{_show(value)} is not yes (1) or no (0)")
     if kind == "integer":
-        number = _integer(value)
-        if question.minimum is not None and number < question.minimum:
-            raise ValueError(f"{number} is below the minimum {question.minimum}")
-        if question.maximum is not None and number > question.maximum:
-            raise ValueError(f"{number} is above the maximum {question.maximum}")
-        return number
+        return _in_range(question, _integer(value))
     if kind == "decimal":
         return _in_range(question, _decimal(value))
     if kind == "date":
@@ -276,10 +271,12 @@ def _integer(value: Any) -> int:
 
 
 def _in_range(question: Question, value: Any) -> Any:
-    if question.minimum is not None and value < question.minimum:
-        raise ValueError(f"{value} is below the minimum {question.minimum}")
-    if question.maximum is not None and value > question.maximum:
-        raise ValueError(f"{value} is above the maximum {question.maximum}")
+    minimum: Any = question.minimum  # of the question's kind, as spec.py checked
+    maximum: Any = question.maximum
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{value} is below the minimum {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{value} is above the maximum {maximum}")
     return value
 
 

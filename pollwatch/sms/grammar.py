@@ -104,6 +104,9 @@ LOOKALIKE_LETTERS = {
 }  # fmt: skip
 
 
+Answer = int | float | str | list[str]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a message.
@@ -125,13 +128,15 @@ class ParsedMessage:
 
     ``answers`` holds only valid answers: ``int`` for yes_no (1 yes, 0 no) and
     integer questions, the option code (``str``) for single, a list of option
-    codes in the form's order for multiple, ``str`` for text.
+    codes in the form's order for multiple, ``str`` for text; for decimal a
+    number (``int`` when whole, else ``float``), for date ``"YYYY-MM-DD"``,
+    for time ``"HH:MM"``, as ``formspec.validate`` stores them.
     """
 
     form_code: str | None = None
     observer_id: str | None = None
     serial: str = ""  # Apollo's form serial (``X321`` after the id), when given
-    answers: dict[str, int | str | list[str]] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
     comment: str = ""
     problems: list[Problem] = field(default_factory=list)
 
@@ -422,8 +427,8 @@ class _Scanner:
             return "", pos
         return self.folded[start + 1 : end], end
 
-    def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, int | str | list[str]]:
-        answers: dict[str, int | str | list[str]] = {}
+    def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
         answered: set[str] = set()
         unparsed: list[int] = []  # [start, end] of the current run of text nothing could read
 
@@ -491,7 +496,7 @@ class _Scanner:
 
     def read_code_and_answer(
         self, pos: int
-    ) -> tuple[str, tuple[int | str | list[str] | None, Problem | None, int]]:
+    ) -> tuple[str, tuple[Answer | None, Problem | None, int]]:
         """The known code at ``pos`` and its answer: the longest code, unless no answer was typed for it.
 
         Then a shorter code whose glued answer reads cleanly wins: in a form
@@ -511,9 +516,7 @@ class _Scanner:
         return longest, result
 
     @staticmethod
-    def nothing_typed(
-        result: tuple[int | str | list[str] | None, Problem | None, int], code_end: int
-    ) -> bool:
+    def nothing_typed(result: tuple[Answer | None, Problem | None, int], code_end: int) -> bool:
         """The answer was missing, or was a bare yes/no code (which ends where its code ends)."""
         answer, problem, end = result
         if problem is not None:
@@ -567,7 +570,7 @@ class _Scanner:
 
     def read_answer(
         self, rule: QuestionRule, pos: int
-    ) -> tuple[int | str | list[str] | None, Problem | None, int]:
+    ) -> tuple[Answer | None, Problem | None, int]:
         """Read the answer to ``rule`` starting at ``pos`` (just after its code): (answer, problem, end)."""
         code = _fold_codes(rule.code)
         value_pos = self.skip_separators(pos)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 QUESTION_KINDS = (
     "yes_no",
@@ -28,8 +29,10 @@ class QuestionRule:
     # One of QUESTION_KINDS; photo questions cannot be answered by SMS and are left out.
     # A geopoint question is kept so that an answer to it gets a clear "not by SMS" reply.
     kind: str
-    minimum: int | float | str | None = None  # integer, decimal (numbers), date ("YYYY-MM-DD")
-    maximum: int | float | str | None = None
+    # int on integer, int or float on decimal, "YYYY-MM-DD" on date: each compares with its
+    # kind's answers only (Any, so that the integer reader need not narrow it).
+    minimum: Any = None
+    maximum: Any = None
     options: tuple[
         str, ...
     ] = ()  # single / multiple: the allowed option codes, e.g. ("1", "2", "3")
