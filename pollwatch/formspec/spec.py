@@ -433,6 +433,8 @@ def _question_problems(where: str, question: Question) -> list[str]:
         problems.append(f"{here}: read_only must be true or false")
     if question.kind == "photo" and (question.default is not None or question.read_only):
         problems.append(f"{here}: a photo question has no default and cannot be read-only")
+    if question.kind == "geopoint" and question.default is not None:
+        problems.append(f"{here}: a geopoint question has no default (the phone finds the place)")
     if question.severity is not None and question.severity not in SEVERITIES:
         problems.append(
             f"{here}: severity {question.severity!r} is not one of {', '.join(SEVERITIES)}"
