@@ -245,3 +245,23 @@ def test_bad_defaults_and_today_are_refused_with_every_reason(tmp_path):
         "survey row 5 (stamp), type",
         "survey",  # every question was refused
     ]
+
+
+def test_answers_read_as_words_show_a_location_as_coordinates(form):
+    from pollwatch.formspec.titles import answer_text
+
+    assert answer_text(form.question("PLACE"), "40.4093 49.8671 0 8", "en") == (
+        "40.4093, 49.8671 (±8 m)"
+    )
+    assert answer_text(form.question("PLACE"), "40.4093 49.8671", "en") == "40.4093, 49.8671"
+    assert answer_text(form.question("WEIGHT"), 12.5, "en") == "12.5"
+    assert answer_text(form.question("DAY"), "2026-12-06", "en") == "2026-12-06"
+
+
+def test_a_location_has_no_default():
+    with pytest.raises(FormSpecError, match="'PLACE': a geopoint question has no default"):
+        loads_form(
+            FORM.replace(
+                "kind: geopoint, label: Place", "kind: geopoint, label: Place, default: '1 2'"
+            )
+        )

@@ -85,3 +85,26 @@ def test_an_sms_with_the_new_kinds_is_stored_canonically(
     assert "Not by SMS, use the app: GP." in response.json()["reply"]
     submission = Submission.objects.get(form__code="KV")
     assert submission.answers == {"WT": 61.5, "DY": "2026-12-06", "OT": "07:05"}
+
+
+def test_staff_see_a_location_as_coordinates_and_correct_the_new_kinds(client, mission, kinds_form):
+    from django.urls import reverse
+
+    from pollwatch.testing import send
+
+    answers = {"WT": "61.5", "DY": "2026-12-06", "OT": "07:05", "GP": "40.4093 49.8671 0 8"}
+    submission = send(mission, kinds_form, "observer", "D1-001", answers).submission
+    client.force_login(mission.users["clerk"])
+    page = client.get(reverse("submission", args=["test-election", submission.pk])).text
+    assert "40.4093, 49.8671 (±8 m)" in page
+    form = client.get(reverse("submission-correct", args=["test-election", submission.pk])).text
+    assert 'name="DY" value="2026-12-06" autocomplete="off" type="date" min="2026-01-01"' in form
+    assert 'name="OT" value="07:05" autocomplete="off" type="time"' in form
+    assert 'name="WT" value="61.5" autocomplete="off" inputmode="decimal"' in form
+    response = client.post(
+        reverse("submission-correct", args=["test-election", submission.pk]),
+        {**answers, "WT": "62.25", "OT": "07:10", "reason": "read again"},
+    )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.answers["WT"] == 62.25 and submission.answers["OT"] == "07:10"
