@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pollwatch.sms.grammar import parse_message
 from pollwatch.sms.replies import MESSAGES, reply_for
@@ -79,3 +83,30 @@ def test_the_reply_names_the_format_asked_for_in_every_language():
     assert "Wrong format: AB=20261332 (YYYYMMDD), AC=2500 (HHMM)." in reply_for(parsed, "en")
     for language in MESSAGES:
         assert "AB=20261332 (YYYYMMDD)" in reply_for(parsed, language)
+
+
+@given(
+    hundredths=st.integers(0, 10_000),
+    mark=st.sampled_from([".", ","]),
+    day=st.dates(min_value=datetime.date(2026, 1, 1), max_value=datetime.date(2099, 12, 31)),
+    spelling=st.sampled_from(["%Y%m%d", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]),
+    clock=st.times(),
+    separator=st.sampled_from([" ", "  ", ""]),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_value_written_a_documented_way_reads_back_canonically(
+    hundredths, mark, day, spelling, clock, separator
+):
+    whole, cents = divmod(hundredths, 100)
+    decimal = f"{whole}{mark}{cents:02d}" if cents else str(whole)
+    text = (
+        f"KV 1234 AA{separator}{decimal} AB{separator}{day.strftime(spelling)}"
+        f" AC{separator}{clock.strftime('%H%M')}"
+    )
+    parsed = parse(text)
+    assert parsed.problems == [], text
+    assert parsed.answers == {
+        "AA": hundredths / 100 if cents else whole,
+        "AB": day.isoformat(),
+        "AC": clock.strftime("%H:%M"),
+    }
