@@ -9,8 +9,10 @@ is described in docs/forms.md.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,12 @@ from .expr import CODE_PATTERN, Expression, ExpressionError, compile_expression
 
 FORM_KINDS = ("checklist", "incident", "results", "exitpoll")
 PHASES = ("opening", "voting", "closing", "counting", "any")
-QUESTION_KINDS = ("yes_no", "single", "multiple", "integer", "text", "photo")
+QUESTION_KINDS = (
+    "yes_no", "single", "multiple", "integer", "decimal", "date", "time", "geopoint", "text", "photo",
+)  # fmt: skip
+# minimum/maximum: whole numbers on integer, numbers on decimal, "YYYY-MM-DD" on date.
+RANGED_KINDS = ("integer", "decimal", "date")
+ISO_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 SEVERITIES = ("low", "medium", "high", "critical")
 CHECK_LEVELS = ("error", "warning")
 DEFAULT_LANGUAGES = ("en", "az", "ru", "ur")
@@ -88,8 +95,8 @@ class Question:
     label: Text
     hint: Text = field(default_factory=dict)
     options: tuple[Option, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: int | float | str | None = None
+    maximum: int | float | str | None = None
     required: bool = False
     relevant: str | None = None
     critical: str | None = None
@@ -418,20 +425,7 @@ def _question_problems(where: str, question: Question) -> list[str]:
             )
     elif question.options:
         problems.append(f"{here}: only single and multiple questions have options")
-    for name in ("minimum", "maximum"):
-        value = getattr(question, name)
-        if value is None:
-            continue
-        if question.kind != "integer":
-            problems.append(f"{here}: {name} applies to integer questions only")
-        elif isinstance(value, bool) or not isinstance(value, int):
-            problems.append(f"{here}: {name} must be a whole number, not {value!r}")
-    if (
-        isinstance(question.minimum, int)
-        and isinstance(question.maximum, int)
-        and question.minimum > question.maximum
-    ):
-        problems.append(f"{here}: minimum {question.minimum} is above maximum {question.maximum}")
+    problems += _range_problems(here, question)
     if not isinstance(question.required, bool):
         problems.append(f"{here}: required must be true or false")
     for name in ("relevant", "critical", "required_if"):
@@ -444,6 +438,8 @@ def _question_problems(where: str, question: Question) -> list[str]:
         problems.append(f"{here}: read_only must be true or false")
     if question.kind == "photo" and (question.default is not None or question.read_only):
         problems.append(f"{here}: a photo question has no default and cannot be read-only")
+    if question.kind == "geopoint" and question.default is not None:
+        problems.append(f"{here}: a geopoint question has no default (the phone finds the place)")
     if question.severity is not None and question.severity not in SEVERITIES:
         problems.append(
             f"{here}: severity {question.severity!r} is not one of {', '.join(SEVERITIES)}"
@@ -451,6 +447,44 @@ def _question_problems(where: str, question: Question) -> list[str]:
     if question.severity is not None and question.critical is None:
         problems.append(f"{here}: severity is given but no critical rule")
     return problems
+
+
+def _range_problems(here: str, question: Question) -> list[str]:
+    """minimum/maximum: a whole number (integer), a number (decimal), an ISO date (date)."""
+    problems = []
+    bounds = []
+    for name in ("minimum", "maximum"):
+        value = getattr(question, name)
+        if value is None:
+            continue
+        if question.kind not in RANGED_KINDS:
+            problems.append(f"{here}: {name} applies to integer, decimal and date questions only")
+        elif question.kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"{here}: {name} must be a whole number, not {value!r}")
+        elif question.kind == "decimal" and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            problems.append(f"{here}: {name} must be a number, not {value!r}")
+        elif question.kind == "date" and not is_iso_date(value):
+            problems.append(f"{here}: {name} must be a date written YYYY-MM-DD, not {value!r}")
+        else:
+            bounds.append(value)
+    if len(bounds) == 2 and bounds[0] > bounds[1]:
+        problems.append(f"{here}: minimum {bounds[0]} is above maximum {bounds[1]}")
+    return problems
+
+
+def is_iso_date(value: Any) -> bool:
+    """True for text "YYYY-MM-DD" naming a real day (2026-02-30 is not one)."""
+    if not isinstance(value, str) or not ISO_DATE_PATTERN.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 _FORM_KEYS = {
@@ -534,8 +568,8 @@ def _spec_from_dict(data: Any, source: str | None) -> FormSpec:
                     label=text(raw.get("label")),
                     hint=text(raw.get("hint")),
                     options=tuple(options),
-                    minimum=raw.get("minimum"),
-                    maximum=raw.get("maximum"),
+                    minimum=_date_as_text(raw.get("minimum")),
+                    maximum=_date_as_text(raw.get("maximum")),
                     required=raw.get("required", False),
                     relevant=raw.get("relevant"),
                     critical=raw.get("critical"),
@@ -588,6 +622,11 @@ def _spec_from_dict(data: Any, source: str | None) -> FormSpec:
 def _text_or_none(value: Any) -> Any:
     # YAML reads a default of 3 as an int; defaults are kept as the text typed.
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _date_as_text(value: Any) -> Any:
+    # YAML reads an unquoted 2026-12-06 as a date; date bounds are kept as ISO text.
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _upper(value: Any) -> Any:

@@ -52,7 +52,18 @@ def answer_text(
         )
     if question.kind == "text":
         return _quoted(str(value))
+    if question.kind == "geopoint":
+        return geopoint_text(str(value))
     return str(value)
+
+
+def geopoint_text(value: str) -> str:
+    """``"40.4093 49.8671 0 8"`` as ``40.4093, 49.8671 (±8 m)``: the coordinates, the accuracy when known."""
+    parts = value.split()
+    if len(parts) < 2:
+        return value
+    shown = f"{parts[0]}, {parts[1]}"
+    return f"{shown} (±{parts[3]} m)" if len(parts) == 4 else shown
 
 
 def incident_title(

@@ -11,6 +11,18 @@ Coerced answer values:
 * single: the option code (text), matched case-insensitively;
 * multiple: a list of option codes in the form's option order; accepts a
   list, or a string "1 3", "1,3" or (when every option code is one character) "13";
+* decimal: a number, finite, at most MAX_DECIMALS decimals: a float, or an
+  int when it is whole (12, not 12.0: JSON and the app's evaluator cannot
+  tell them apart, so neither may Python's);
+  accepts numbers and text like "12.5", "-0.25" (a decimal point, no
+  exponent); a computed number (0.1 + 0.2) is rounded to MAX_DECIMALS;
+* date: text "YYYY-MM-DD", a real day;
+* time: text "HH:MM" (24 hours); accepts "HH:MM:SS", "HH:MM:SS.sss" and an
+  offset such as "+04:00" or "Z", as ODK Collect sends them, and keeps the
+  local hour and minute the observer saw;
+* geopoint: text "lat lon [alt [acc]]" (as ODK writes it), decimal
+  degrees with latitude in -90..90 and longitude in -180..180, altitude and
+  accuracy in metres (accuracy >= 0); each number at most MAX_DECIMALS decimals;
 * text: text, at most MAX_TEXT_LENGTH characters;
 * photo: a reference to the stored image (e.g. "sha256:..."), at most
   MAX_PHOTO_REFERENCE_LENGTH characters; a ``data:`` URL is refused, so the
@@ -18,6 +30,8 @@ Coerced answer values:
 
 In expressions an option code made of digits reads as a number, so
 ``A4 in (1, 2)`` works for a single question and ``3 in A5`` for a multiple one.
+Dates and times are their text, so ``D1 <= '2026-12-06'``, ``D1 <= D2`` and
+``T1 >= '07:00'`` compare them in calendar and clock order.
 """
 
 from __future__ import annotations
@@ -29,13 +43,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .expr import UNKNOWN
-from .spec import FormSpec, Question
+from .spec import FormSpec, Question, is_iso_date
 
 MAX_TEXT_LENGTH = 5000
 MAX_PHOTO_REFERENCE_LENGTH = 500
 _YES = {"1", "yes", "y", "true"}
 _NO = {"0", "no", "n", "false"}
 _INTEGER = re.compile(r"[+-]?\d{1,15}")
+MAX_DECIMALS = 6
+_DECIMAL = re.compile(r"[+-]?(\d{1,15}(\.\d*)?|\.\d+)")
+_TIME = re.compile(
+    r"(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -205,12 +224,22 @@ def _coerce(question: Question, value: Any) -> Any:
             return 0
         raise ValueError(f"{_show(value)} is not yes (1) or no (0)")
     if kind == "integer":
-        number = _integer(value)
-        if question.minimum is not None and number < question.minimum:
-            raise ValueError(f"{number} is below the minimum {question.minimum}")
-        if question.maximum is not None and number > question.maximum:
-            raise ValueError(f"{number} is above the maximum {question.maximum}")
-        return number
+        return _in_range(question, _integer(value))
+    if kind == "decimal":
+        return _in_range(question, _decimal(value))
+    if kind == "date":
+        if not is_iso_date(value):
+            shaped = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+            raise ValueError(
+                f"{_show(value)} is not a day of the calendar"
+                if shaped
+                else f"{_show(value)} is not a date written YYYY-MM-DD"
+            )
+        return _in_range(question, value)
+    if kind == "time":
+        return _time(value)
+    if kind == "geopoint":
+        return _geopoint(value)
     if kind == "single":
         return _option(question, value)
     if kind == "multiple":
@@ -239,6 +268,71 @@ def _integer(value: Any) -> int:
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value.strip())
     raise ValueError(f"{_show(value)} is not a whole number")
+
+
+def _in_range(question: Question, value: Any) -> Any:
+    minimum: Any = question.minimum  # of the question's kind, as spec.py checked
+    maximum: Any = question.maximum
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{value} is below the minimum {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{value} is above the maximum {maximum}")
+    return value
+
+
+def _decimal(value: Any) -> int | float:
+    """A finite number, at most MAX_DECIMALS decimals, whole ones as int; ValueError otherwise."""
+    number = _finite_decimal(value)
+    return int(number) if number.is_integer() else number
+
+
+def _finite_decimal(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{_show(value)} is not a number")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            raise ValueError(f"{_show(value)} is not a number pollwatch can store")
+        # A number computed by a device (0.1 + 0.2) carries binary noise; keep what it meant.
+        return round(float(value), MAX_DECIMALS) + 0.0
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        text = value.strip()
+        decimals = len(text.partition(".")[2])
+        if decimals > MAX_DECIMALS:
+            raise ValueError(f"{_show(value)} has more than {MAX_DECIMALS} decimals")
+        return float(text) + 0.0
+    raise ValueError(f"{_show(value)} is not a number written like 12.5")
+
+
+def _time(value: Any) -> str:
+    """ "HH:MM" from "HH:MM", "HH:MM:SS" or ODK's "HH:MM:SS.sss+04:00" (the local clock is kept)."""
+    match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{_show(value)} is not a time written HH:MM (24 hours)")
+    return f"{match['hour']}:{match['minute']}"
+
+
+def _geopoint(value: Any) -> str:
+    """ "lat lon [alt [acc]]", each part a plain decimal; the ranges checked."""
+    parts = value.split() if isinstance(value, str) else []
+    if len(parts) not in (2, 3, 4) or not all(_DECIMAL.fullmatch(part) for part in parts):
+        raise ValueError(
+            f"{_show(value)} is not a location written 'latitude longitude'"
+            " or 'latitude longitude altitude accuracy'"
+        )
+    numbers = [_decimal(part) for part in parts]
+    if not -90 <= numbers[0] <= 90:
+        raise ValueError(f"latitude {parts[0]} is outside -90..90")
+    if not -180 <= numbers[1] <= 180:
+        raise ValueError(f"longitude {parts[1]} is outside -180..180")
+    if len(numbers) == 4 and numbers[3] < 0:
+        raise ValueError(f"accuracy {parts[3]} is below 0")
+    return " ".join(_plain_number(number) for number in numbers)
+
+
+def _plain_number(number: int | float) -> str:
+    """12.0 -> "12", 41.7151 -> "41.7151": never an exponent."""
+    text = f"{number:.{MAX_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _option(question: Question, value: Any) -> str:

@@ -7,8 +7,8 @@ so what ODK tools read is what pyxform writes. The mapping (docs/odk.md):
 * ``station``: a required select_one of the stations given (the observer's
   deployments); the server checks it again;
 * yes_no -> select_one with choices 1 (yes) and 0 (no), as pollwatch stores
-  them; single -> select_one; multiple -> select_multiple; integer; text;
-  photo -> image (at most 2048 pixels on a side, as the phone can shrink it);
+  them; single -> select_one; multiple -> select_multiple; integer; decimal;
+  date; time; geopoint; text; photo -> image (at most 2048 pixels on a side, as the phone can shrink it);
 * each group -> a group shown as one page (``field-list``);
 * ``required`` -> required (``required_if`` -> its XPath); ``default`` and
   ``read_only`` as they are; ``${CODE}`` in a label is pyxform's own
@@ -196,6 +196,10 @@ def _question_row(question: Question, texts) -> dict[str, str]:
         "single": f"select_one q_{question.code}",
         "multiple": f"select_multiple q_{question.code}",
         "integer": "integer",
+        "decimal": "decimal",
+        "date": "date",
+        "time": "time",
+        "geopoint": "geopoint",
         "text": "text",
         "photo": "image",
     }[question.kind]
@@ -211,10 +215,12 @@ def _question_row(question: Question, texts) -> dict[str, str]:
     if question.kind == "photo":
         row["parameters"] = f"max-pixels={MAX_PIXELS}"
     bounds = []
+    # XPath compares a date with date('...'), never with a string (which it reads as NaN).
+    bound = "date('{}')" if question.kind == "date" else "{}"
     if question.minimum is not None:
-        bounds.append(f". >= {question.minimum}")
+        bounds.append(". >= " + bound.format(question.minimum))
     if question.maximum is not None:
-        bounds.append(f". <= {question.maximum}")
+        bounds.append(". <= " + bound.format(question.maximum))
     if bounds:
         row["constraint"] = " and ".join(bounds)
         # Numbers only: the same message reads in every language.
@@ -288,7 +294,7 @@ class _Translator:
             raise Untranslatable(f"the truth of the choice answer {node.id}")
         # A number (or text) used as a condition: true when answered and not zero (not empty).
         value, names = self.value(node)
-        if isinstance(node, ast.Name) and self.kinds.get(node.id) in ("text", "photo"):
+        if isinstance(node, ast.Name) and self.kinds.get(node.id) in _ANSWERED_ONLY:
             return _answered(names), "false()"
         return _known(names, f"{value} != 0"), _known(names, f"{value} = 0")
 
@@ -297,8 +303,13 @@ class _Translator:
             test, names = self.membership(left, right)
             holds, fails = _known(names, test), _known(names, f"not({test})")
             return (holds, fails) if isinstance(op, ast.In) else (fails, holds)
-        left_text, left_names = self.value(left)
-        right_text, right_names = self.value(right)
+        if _is_empty_text(left) or _is_empty_text(right):
+            # ``X != ''`` asks whether X is answered: its plain value, whatever its kind.
+            left_text, left_names = self.value(left)
+            right_text, right_names = self.value(right)
+        else:
+            left_text, left_names = self.value(left, beside=right)
+            right_text, right_names = self.value(right, beside=left)
         symbol = _XPATH_OPERATORS[type(op)]
         names = left_names | right_names
         test = f"{left_text} {symbol} {right_text}"
@@ -319,13 +330,32 @@ class _Translator:
             return "false()", names
         return "(" + " or ".join(f"{value} = {option}" for option in options) + ")", names
 
-    def value(self, node: ast.AST) -> tuple[str, set[str]]:
-        """An XPath value and the question codes it reads."""
+    def value(self, node: ast.AST, beside: ast.AST | None = None) -> tuple[str, set[str]]:
+        """An XPath value and the question codes it reads; ``beside``: what it is compared with.
+
+        XPath compares with ``<`` only numbers: a date question's value is one
+        (days), so a date text beside it becomes ``date('...')``; a time is
+        compared as its minute of the day (``decimal-time`` is a fraction of
+        the day, rounded to the minute so that 07:30 equals 07:30).
+        """
+        beside_kind = self.kinds.get(beside.id) if isinstance(beside, ast.Name) else None
         if isinstance(node, ast.Name):
-            if self.kinds.get(node.id) == "multiple":
+            kind = self.kinds.get(node.id)
+            if kind == "multiple":
                 raise Untranslatable(f"the multiple-choice answer {node.id} used as a value")
+            if kind == "geopoint":
+                raise Untranslatable(f"the location {node.id} used as a value")
+            if kind == "time" and beside is not None:
+                return f"round(decimal-time(${{{node.id}}}) * 1440)", {node.id}
             return f"${{{node.id}}}", {node.id}
         if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and beside_kind == "date":
+                return f"date({_quote(node.value)})", set()
+            if isinstance(node.value, str) and beside_kind == "time":
+                hours, _, minutes = node.value.partition(":")
+                if not (hours.isdigit() and minutes.isdigit()):
+                    raise Untranslatable(f"{node.value!r} compared with a time")
+                return str(int(hours) * 60 + int(minutes)), set()
             if isinstance(node.value, str):
                 return _quote(node.value), set()
             return repr(node.value), set()
@@ -341,6 +371,13 @@ class _Translator:
             names = set().union(*(p[1] for p in parts))
             return "(" + " + ".join(p[0] for p in parts) + ")", names
         raise Untranslatable(f"{type(node).__name__} used as a value")
+
+
+_ANSWERED_ONLY = ("text", "photo", "date", "time", "geopoint")
+
+
+def _is_empty_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value == ""
 
 
 def _known(names: set[str], test: str) -> str:

@@ -9,7 +9,8 @@ the question and the column (``survey row 7 (district), choice_filter:
 (docs/forms.md has the table):
 
 * ``select_one`` -> single, ``select_multiple`` -> multiple, ``integer``
-  (and pyxform's alias ``int``), ``text`` (and ``string``), ``image`` ->
+  (and pyxform's alias ``int``), ``decimal``, ``date``, ``time``,
+  ``geopoint`` (and ``gps``), ``text`` (and ``string``), ``image`` ->
   photo; ``or_other`` adds the ``other`` choice and the text question pyxform
   makes for it;
 * ``begin_group`` -> a group (nested groups are flattened into the outer one;
@@ -57,6 +58,7 @@ from .spec import (
     Group,
     Option,
     Question,
+    is_iso_date,
 )
 from .xpath import Context, Field, Untranslatable, translate
 
@@ -67,6 +69,11 @@ _TYPES = {
     "int": "integer",
     "text": "text",
     "string": "text",
+    "decimal": "decimal",
+    "date": "date",
+    "time": "time",
+    "geopoint": "geopoint",
+    "gps": "geopoint",
     "photo": "photo",
 }
 # Metadata and display-only rows: no answer from the observer.
@@ -75,13 +82,10 @@ _SKIPPED_TYPES = {
     "simserial", "phonenumber", "username", "email", "audit", "start-geopoint",
 }  # fmt: skip
 _TYPE_ADVICE = {
-    "decimal": "pollwatch counts in whole numbers; use integer (e.g. grams, not kilograms)",
-    "date": "pollwatch stamps every report with its time; use text if a date must be typed",
-    "time": "pollwatch stamps every report with its time; use text if a time must be typed",
-    "datetime": "pollwatch stamps every report with its time",
-    "dateTime": "pollwatch stamps every report with its time",
-    "geopoint": "the polling station fixes the place; pollwatch forms hold no coordinates",
-    "gps": "the polling station fixes the place; pollwatch forms hold no coordinates",
+    "datetime": "pollwatch stamps every report with its time; use a date and a time question",
+    "dateTime": "pollwatch stamps every report with its time; use a date and a time question",
+    "geotrace": "pollwatch keeps one point (geopoint), not a line",
+    "geoshape": "pollwatch keeps one point (geopoint), not a shape",
     "select one external": "choices must be listed in the choices sheet",
     "hidden": "pollwatch has no hidden answers",
 }
@@ -187,7 +191,7 @@ def form_from_xlsform(
     if not groups:
         problems.append(
             "survey: no question an observer answers (select_one, select_multiple, integer,"
-            " text, image)"
+            " decimal, date, time, geopoint, text, image)"
         )
     else:
         try:
@@ -395,8 +399,8 @@ class _Importer:
                     "type",
                     f"question type {kind!r} is not supported"
                     + (f" ({advice})" if advice else "")
-                    + "; pollwatch forms hold select_one, select_multiple, integer, text and"
-                    " image questions",
+                    + "; pollwatch forms hold select_one, select_multiple, integer, decimal,"
+                    " date, time, geopoint, text and image questions",
                 )
                 continue
             question = self.question(child, _TYPES[kind], group_relevant)
@@ -531,6 +535,23 @@ class _Importer:
             self.problem(where, "default", f"{value!r} names a choice that is not in the list")
         elif kind == "integer" and not re.fullmatch(r"-?\d{1,15}", value):
             self.problem(where, "default", f"{value!r} is not a whole number")
+        elif kind == "decimal" and not re.fullmatch(r"-?\d{1,15}(\.\d{1,6})?", value):
+            self.problem(where, "default", f"{value!r} is not a number with at most 6 decimals")
+        elif kind == "date":
+            # A date cell in Excel reaches pyxform as a datetime at midnight.
+            day = value.removesuffix(" 00:00:00")
+            if not is_iso_date(day):
+                self.problem(where, "default", f"{value!r} is not a day written YYYY-MM-DD")
+                return None
+            return day
+        elif kind == "time":
+            clock = re.fullmatch(
+                r"([01]\d|2[0-3]):([0-5]\d)(:\d\d(\.\d+)?)?([+-]\d\d:?\d\d|Z)?", value
+            )
+            if clock is None:
+                self.problem(where, "default", f"{value!r} is not a time written HH:MM")
+                return None
+            return f"{clock[1]}:{clock[2]}"  # as the app's time input and validate.py keep it
         elif kind == "photo":
             self.problem(where, "default", "a photo question cannot have a default")
         return value

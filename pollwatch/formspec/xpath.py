@@ -21,7 +21,13 @@ equivalent, and names each.
 Supported: ``${name}``, ``.`` (the question itself), ``../name`` and
 ``/data/.../name`` (written by pyxform for ``or_other``), numbers, quoted
 text, ``= != < <= > >=``, ``and``, ``or``, ``not(...)``, ``selected(x, 'v')``,
-``true()``, ``false()``, ``+ - *`` and unary minus. A ``calculate`` row that a
+``true()``, ``false()``, ``date('YYYY-MM-DD')``, ``+ - *`` and unary minus.
+Decimal questions take arithmetic and comparison with numbers, as integers
+do; date and time questions compare (in calendar and clock order) with
+another such question or a literal in their stored form (``'2026-12-06'``,
+``'07:30'``), and take no arithmetic; ``today()`` and ``now()`` are refused
+(the phone and the server may disagree on the day, and a report checked
+again tomorrow would change its verdict). A ``calculate`` row that a
 condition reads is put in its place (in parentheses). ``= ''`` (is
 unanswered) is refused: in pollwatch an unanswered question makes a
 condition unknown, so it would never hold; ``!= ''`` (is answered) is kept.
@@ -29,11 +35,15 @@ condition unknown, so it would never hold; ``!= ''`` (is answered) is kept.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 KINDS_WITH_OPTIONS = ("single", "multiple")
+NUMBER_KINDS = ("integer", "decimal")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(:00(\.0+)?)?")
 
 
 class Untranslatable(ValueError):
@@ -45,7 +55,7 @@ class Field:
     """What the translator needs to know about one XLSForm row that an expression can read."""
 
     code: str
-    kind: str  # single, multiple, integer, text, photo; or "calculate"
+    kind: str  # a pollwatch question kind (single, integer, date ...); or "calculate"
     options: tuple[str, ...] = ()
     calculation: str | None = None  # the XPath of a calculate row
 
@@ -80,8 +90,8 @@ _FUNCTIONS_WITHOUT_EQUIVALENT = {
     "regex": "regex()",
     "if": "if()",
     "concat": "concat()",
-    "today": "today()",
-    "now": "now()",
+    "today": "today() (the phone and the server may disagree on the day; compare with a fixed date such as '2026-12-06')",
+    "now": "now() (compare with a fixed time such as '07:00')",
     "coalesce": "coalesce()",
     "jr:choice-name": "jr:choice-name()",
     "pulldata": "pulldata()",
@@ -311,6 +321,12 @@ class _Parser:
             return _Out(f"not {_wrap(arguments[0], 4)}", "bool", 3)
         if name == "selected" and len(arguments) == 2:
             return _selected(*arguments)
+        if name == "date" and len(arguments) == 1 and arguments[0].literal is not None:
+            if not _is_date(arguments[0].literal):
+                raise Untranslatable(
+                    f"date({arguments[0].literal!r}) is not a day written YYYY-MM-DD"
+                )
+            return arguments[0]
         why = _FUNCTIONS_WITHOUT_EQUIVALENT.get(name, f"{name}()")
         raise Untranslatable(f"{why} has no equivalent in pollwatch conditions")
 
@@ -331,7 +347,7 @@ def _literal(raw: str) -> _Out:
 
 
 def _number(out: _Out) -> _Out:
-    if out.field is not None and out.field.kind != "integer":
+    if out.field is not None and out.field.kind not in NUMBER_KINDS:
         raise Untranslatable(f"arithmetic on {out.field.code}, a {out.field.kind} question")
     if out.literal is not None:
         if not re.fullmatch(r"-?\d+(\.\d+)?", out.literal.strip()):
@@ -364,6 +380,8 @@ def _compare(op: str, left: _Out, right: _Out) -> _Out:
                 f"testing whether {target.code} is unanswered (= '') is not supported;"
                 " != '' (is answered) is"
             )
+        if target.kind == "geopoint":
+            raise Untranslatable(f"{target.code} is a location; it is not compared with {raw!r}")
         if target.kind in KINDS_WITH_OPTIONS:
             if op not in ("=", "!="):
                 raise Untranslatable(f"{op} on the choice of {target.code} has no meaning")
@@ -372,10 +390,23 @@ def _compare(op: str, left: _Out, right: _Out) -> _Out:
                 # XPath compares the space-separated list: exactly this one choice.
                 value = f"({value},)"
             return _Out(f"{target.code} {python_op} {value}", "bool", 4)
-        if target.kind == "integer":
+        if target.kind in NUMBER_KINDS:
             if not re.fullmatch(r"-?\d+(\.\d+)?", raw.strip()):
-                raise Untranslatable(f"{target.code} is a whole number; {raw!r} is not one")
+                raise Untranslatable(f"{target.code} is a number; {raw!r} is not one")
             return _Out(f"{target.code} {python_op} {_number_text(raw.strip())}", "bool", 4)
+        if target.kind == "date":
+            if not _is_date(raw.strip()):
+                raise Untranslatable(
+                    f"{target.code} is a date; {raw!r} is not a day written YYYY-MM-DD"
+                )
+            return _Out(f"{target.code} {python_op} {raw.strip()!r}", "bool", 4)
+        if target.kind == "time":
+            clock = _CLOCK.fullmatch(raw.strip())
+            if clock is None:
+                raise Untranslatable(
+                    f"{target.code} is a time; {raw!r} is not a time written HH:MM"
+                )
+            return _Out(f"{target.code} {python_op} '{clock[1]}:{clock[2]}'", "bool", 4)
         if op not in ("=", "!="):
             raise Untranslatable(f"{op} between the text of {target.code} and {raw!r}")
         return _Out(f"{target.code} {python_op} {repr(raw)}", "bool", 4)
@@ -383,6 +414,12 @@ def _compare(op: str, left: _Out, right: _Out) -> _Out:
         raise Untranslatable(
             f"{target.code} is text and is compared with a number; quote the number to compare text"
         )
+    if target is not None and target.kind in ("date", "time", "geopoint"):
+        other = right.field.kind if right.field is not None else right.type
+        if target.kind == "geopoint" or other != target.kind:
+            raise Untranslatable(
+                f"{target.code} is a {target.kind} and is compared with {_what(right)}"
+            )
     if left.literal is not None and right.literal is not None:
         # Only in a choice_filter, where a column of the choice was put in: decide it now.
         if op not in ("=", "!="):
@@ -390,6 +427,22 @@ def _compare(op: str, left: _Out, right: _Out) -> _Out:
         holds = (left.literal == right.literal) == (op == "=")
         return _Out("1 == 1" if holds else "1 == 0", "bool", 4)
     return _Out(f"{_wrap(left, 4)} {python_op} {_wrap(right, 4)}", "bool", 4)
+
+
+def _is_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _what(out: _Out) -> str:
+    if out.field is not None:
+        return f"{out.field.code}, a {out.field.kind} question"
+    return f"a {out.type} ({out.text})"
 
 
 def _selected(target: _Out, value: _Out) -> _Out:

@@ -21,8 +21,10 @@ Pure functions, no Django: the SMS webhook stores the raw text first and calls
 
 from __future__ import annotations
 
+import datetime
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pollwatch.sms.rules import FormRules, QuestionRule
@@ -41,6 +43,8 @@ PROBLEM_KINDS = (
     "out_of_range",
     "not_a_number",
     "bad_option",
+    "bad_format",
+    "not_by_sms",
     "duplicate_code",
     "missing_answer",
     "too_long",
@@ -100,8 +104,7 @@ LOOKALIKE_LETTERS = {
 }  # fmt: skip
 
 
-_Answer = tuple[int | str | list[str] | None, "Problem | None", int]
-"""(answer, problem, end): what reading one answer gives."""
+Answer = int | float | str | list[str]
 
 
 @dataclass(frozen=True)
@@ -125,13 +128,15 @@ class ParsedMessage:
 
     ``answers`` holds only valid answers: ``int`` for yes_no (1 yes, 0 no) and
     integer questions, the option code (``str``) for single, a list of option
-    codes in the form's order for multiple, ``str`` for text.
+    codes in the form's order for multiple, ``str`` for text; for decimal a
+    number (``int`` when whole, else ``float``), for date ``"YYYY-MM-DD"``,
+    for time ``"HH:MM"``, as ``formspec.validate`` stores them.
     """
 
     form_code: str | None = None
     observer_id: str | None = None
     serial: str = ""  # Apollo's form serial (``X321`` after the id), when given
-    answers: dict[str, int | str | list[str]] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
     comment: str = ""
     problems: list[Problem] = field(default_factory=list)
 
@@ -455,8 +460,8 @@ class _Scanner:
             return "", pos
         return self.folded[start + 1 : end], end
 
-    def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, int | str | list[str]]:
-        answers: dict[str, int | str | list[str]] = {}
+    def read_answers(self, pos: int, problems: list[Problem]) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
         answered: set[str] = set()
         unparsed: list[int] = []  # [start, end] of the current run of text nothing could read
 
@@ -474,7 +479,9 @@ class _Scanner:
             else:
                 unparsed.extend((start, end))
 
-        def keep(code: str, answer_pos: int, result: _Answer) -> None:
+        def keep(
+            code: str, answer_pos: int, result: tuple[Answer | None, Problem | None, int]
+        ) -> None:
             answer, problem, end = result
             if code in answered:
                 typed = self.plain[answer_pos:end].strip(" " + "".join(SEPARATORS))
@@ -545,7 +552,7 @@ class _Scanner:
 
     def read_code_and_answer(
         self, pos: int
-    ) -> tuple[str, tuple[int | str | list[str] | None, Problem | None, int]]:
+    ) -> tuple[str, tuple[Answer | None, Problem | None, int]]:
         """The known code at ``pos`` and its answer: the longest code, unless no answer was typed for it.
 
         Then a shorter code whose glued answer reads cleanly wins: in a form
@@ -565,9 +572,7 @@ class _Scanner:
         return longest, result
 
     @staticmethod
-    def nothing_typed(
-        result: tuple[int | str | list[str] | None, Problem | None, int], code_end: int
-    ) -> bool:
+    def nothing_typed(result: tuple[Answer | None, Problem | None, int], code_end: int) -> bool:
         """The answer was missing, or was a bare yes/no code (which ends where its code ends)."""
         answer, problem, end = result
         if problem is not None:
@@ -621,7 +626,7 @@ class _Scanner:
 
     def read_answer(
         self, rule: QuestionRule, pos: int
-    ) -> tuple[int | str | list[str] | None, Problem | None, int]:
+    ) -> tuple[Answer | None, Problem | None, int]:
         """Read the answer to ``rule`` starting at ``pos`` (just after its code): (answer, problem, end)."""
         code = _fold_codes(rule.code)
         value_pos = self.skip_separators(pos)
@@ -647,6 +652,10 @@ class _Scanner:
             return self.read_multiple(rule, code, pos, value_pos)
         if rule.kind == "integer":
             return self.read_integer(rule, code, value_pos)
+        if rule.kind in VALUE_READERS:
+            return self.read_value(rule, code, value_pos)
+        if rule.kind == "geopoint":
+            return self.refuse_geopoint(code, value_pos)
         end = self.token_end(value_pos)
         token = self.folded[value_pos:end]
         typed = self.plain[value_pos:end]
@@ -667,6 +676,65 @@ class _Scanner:
             Problem("unknown_code", code=code, value=typed, detail=f"kind {rule.kind}"),
             end,
         )
+
+    def value_span(self, pos: int) -> int:
+        """End of a decimal, date or time at ``pos``: digits joined by single marks (``12.5``, ``06.12.2026``)."""
+        end = pos
+        while end < self.length:
+            if _is_ascii_digit(self.folded[end]):
+                end += 1
+            elif (
+                self.folded[end] in VALUE_MARKS
+                and end + 1 < self.length
+                and _is_ascii_digit(self.folded[end + 1])
+                and end > pos
+            ):
+                end += 1
+            else:
+                break
+        return end
+
+    def read_value(
+        self, rule: QuestionRule, code: str, pos: int
+    ) -> tuple[int | float | str | None, Problem | None, int]:
+        """A decimal, date or time answer, read by ``VALUE_READERS[rule.kind]``; its range checked."""
+        end = self.value_span(pos)
+        if end == pos or not self.number_ends_at(end):
+            end = self.token_end(pos)
+        typed = self.plain[pos:end]
+        answer = VALUE_READERS[rule.kind](self.folded[pos:end])
+        if answer is None:
+            return (
+                None,
+                Problem("bad_format", code=code, value=typed, detail=VALUE_FORMATS[rule.kind]),
+                end,
+            )
+        too_small = rule.minimum is not None and answer < rule.minimum
+        too_large = rule.maximum is not None and answer > rule.maximum
+        if too_small or too_large:
+            return (
+                None,
+                Problem("out_of_range", code=code, value=typed, detail=_describe_range(rule)),
+                end,
+            )
+        return answer, None, end
+
+    def refuse_geopoint(self, code: str, pos: int) -> tuple[None, Problem, int]:
+        """A location cannot be typed sensibly by SMS: its numbers are read and refused, never guessed."""
+        end = pos
+        while True:
+            value_end = self.value_span(end)
+            if value_end == end:
+                break
+            end = value_end
+            after = self.skip_separators(end)
+            if after >= self.length or not (
+                _is_ascii_digit(self.folded[after]) or self.folded[after] in "+-"
+            ):
+                break
+            end = after + (self.folded[after] in "+-")
+        end = max(end, self.token_end(pos))
+        return None, Problem("not_by_sms", code=code, value=self.plain[pos:end]), end
 
     def reads_as_options(self, rule: QuestionRule, pos: int) -> bool:
         parts, wrong = _split_options(self.folded[pos : self.token_end(pos)], rule.options)
@@ -890,6 +958,58 @@ def _match_single_option(token: str, options: tuple[str, ...]) -> str | None:
             if option.isascii() and option.isdigit() and int(option) == int(token):
                 return option
     return None
+
+
+def _decimal_answer(token: str) -> int | float | None:
+    """``12.5`` or ``12,5`` (one mark, 1-6 decimals); ``1,500`` and ``1.500`` are refused.
+
+    Three digits after one mark read as thousands in some countries and as
+    decimals in others, so a number like that is asked again rather than guessed
+    (``0.125`` is clear and kept).
+    """
+    match = re.fullmatch(r"(\d{1,15})(?:[.,](\d{1,6}))?", token)
+    if match is None:
+        return None
+    whole, decimals = match.groups()
+    if decimals is not None and len(decimals) == 3 and int(whole) != 0:
+        return None
+    number = float(f"{whole}.{decimals or 0}")
+    return int(number) if number.is_integer() else number  # as validate.py stores it
+
+
+def _date_answer(token: str) -> str | None:
+    """``20261206``, ``2026-12-06`` or ``06.12.2026`` (day first, any of . - /) as ``2026-12-06``."""
+    match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", token) or None
+    if match is not None:
+        year, month, day = match.groups()
+    else:
+        match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", token)
+        if match is None:
+            return None
+        day, month, year = match.groups()
+    try:
+        return datetime.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _time_answer(token: str) -> str | None:
+    """``0730``, ``07:30``, ``7.30`` (24 hours) as ``07:30``."""
+    match = re.fullmatch(r"(\d{2})(\d{2})|(\d{1,2})[:.](\d{2})", token)
+    if match is None:
+        return None
+    hour, minute = (int(part) for part in match.groups() if part is not None)
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+VALUE_READERS: dict[str, Callable[[str], int | float | str | None]] = {
+    "decimal": _decimal_answer,
+    "date": _date_answer,
+    "time": _time_answer,
+}
+# What the reply asks for when an answer cannot be read (codes and digits read the same in every language).
+VALUE_FORMATS = {"decimal": "12.5", "date": "YYYYMMDD", "time": "HHMM"}
+VALUE_MARKS = frozenset(".,:-/")
 
 
 def _describe_range(rule: QuestionRule) -> str:

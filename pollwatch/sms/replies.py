@@ -37,6 +37,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_range": "Out of range: {items}.",
         "not_a_number": "Not a number: {items}.",
         "bad_option": "Bad option: {items}.",
+        "bad_format": "Wrong format: {items}.",
+        "not_by_sms": "Not by SMS, use the app: {items}.",
         "missing_answer": "No answer: {items}.",
         "duplicate_code": "Sent twice, first kept: {items}.",
         "unparsed_text": "Not understood: {items}.",
@@ -59,6 +61,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_range": "Aralıqdan kənar: {items}.",
         "not_a_number": "Rəqəm deyil: {items}.",
         "bad_option": "Yanlış variant: {items}.",
+        "bad_format": "Yanlış format: {items}.",
+        "not_by_sms": "SMS ilə yox, tətbiqlə göndərin: {items}.",
         "missing_answer": "Cavab yoxdur: {items}.",
         "duplicate_code": "İki dəfə göndərilib, birincisi saxlanıldı: {items}.",
         "unparsed_text": "Başa düşülmədi: {items}.",
@@ -81,6 +85,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_range": "Вне диапазона: {items}.",
         "not_a_number": "Не число: {items}.",
         "bad_option": "Неверный вариант: {items}.",
+        "bad_format": "Неверный формат: {items}.",
+        "not_by_sms": "Не по SMS, используйте приложение: {items}.",
         "missing_answer": "Нет ответа: {items}.",
         "duplicate_code": "Повтор, учтён первый: {items}.",
         "unparsed_text": "Не понято: {items}.",
@@ -103,6 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_range": "حد سے باہر: {items}۔",
         "not_a_number": "عدد نہیں: {items}۔",
         "bad_option": "غلط انتخاب: {items}۔",
+        "bad_format": "غلط فارمیٹ: {items}۔",
+        "not_by_sms": "ایس ایم ایس سے نہیں، ایپ استعمال کریں: {items}۔",
         "missing_answer": "جواب موجود نہیں: {items}۔",
         "duplicate_code": "دو بار بھیجا، پہلا رکھا گیا: {items}۔",
         "unparsed_text": "سمجھ نہیں آیا: {items}۔",
@@ -116,6 +124,8 @@ ANSWER_PROBLEM_ORDER = (
     "out_of_range",
     "not_a_number",
     "bad_option",
+    "bad_format",
+    "not_by_sms",
     "missing_answer",
     "unknown_code",
     "duplicate_code",
@@ -218,10 +228,10 @@ def _describe(problem: Problem) -> str:
     """``A3=25 (0-20)``, ``A4=7 (1-4)``, ``A3=abc``, ``A2``, ``Q7``, or quoted text."""
     if problem.kind == "unparsed_text":
         return f'"{_echo(problem.value)}"'
-    if problem.kind in ("missing_answer", "duplicate_code", "unknown_code"):
+    if problem.kind in ("missing_answer", "duplicate_code", "unknown_code", "not_by_sms"):
         return problem.code
     described = f"{problem.code}={_echo(problem.value)}"
-    if problem.kind in ("out_of_range", "bad_option") and problem.detail:
+    if problem.kind in ("out_of_range", "bad_option", "bad_format") and problem.detail:
         described += f" ({problem.detail})"
     return described
 

@@ -8,16 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-QUESTION_KINDS = ("yes_no", "integer", "single", "multiple", "text")
+QUESTION_KINDS = (
+    "yes_no",
+    "integer",
+    "decimal",
+    "date",
+    "time",
+    "geopoint",
+    "single",
+    "multiple",
+    "text",
+)
 
 
 @dataclass(frozen=True)
 class QuestionRule:
     code: str  # e.g. "A1"
-    kind: str  # one of QUESTION_KINDS; photo questions cannot be answered by SMS and are left out
-    minimum: int | None = None  # integers only
-    maximum: int | None = None
+    # One of QUESTION_KINDS; photo questions cannot be answered by SMS and are left out.
+    # A geopoint question is kept so that an answer to it gets a clear "not by SMS" reply.
+    kind: str
+    # int on integer, int or float on decimal, "YYYY-MM-DD" on date: each compares with its
+    # kind's answers only (Any, so that the integer reader need not narrow it).
+    minimum: Any = None
+    maximum: Any = None
     options: tuple[
         str, ...
     ] = ()  # single / multiple: the allowed option codes, e.g. ("1", "2", "3")

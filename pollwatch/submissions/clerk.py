@@ -192,8 +192,8 @@ class Field:
     hint: str
     required: bool
     relevant: str | None
-    minimum: int | None
-    maximum: int | None
+    minimum: int | float | str | None  # a date bound is "YYYY-MM-DD"
+    maximum: int | float | str | None
     options: list[tuple[str, str]]
     value: Any
     errors: list[str] = field(default_factory=list)

@@ -29,6 +29,7 @@ from pollwatch.accounts.boundary import Body, content_length, read_body, stores_
 from pollwatch.accounts.http import PollwatchRequest, client_ip
 from pollwatch.accounts.models import TokenBucket
 from pollwatch.checklists.models import Form
+from pollwatch.formspec.titles import geopoint_text
 from pollwatch.observers.access import (
     areas_for,
     can_correct,
@@ -492,7 +493,11 @@ def _detail_context(
         (
             code,
             getattr(questions.get(code), "label", {}).get("en", "") if code in questions else "",
-            "photo kept (shown to staff in review)" if code in kept_photos else value,
+            "photo kept (shown to staff in review)"
+            if code in kept_photos
+            else geopoint_text(value)
+            if getattr(questions.get(code), "kind", "") == "geopoint" and isinstance(value, str)
+            else value,
             photos.get(code),
             checks.get(code),
         )

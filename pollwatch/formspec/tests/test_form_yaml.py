@@ -115,7 +115,7 @@ def test_text_direction_follows_the_language():
             r"question 'A3', critical 'A3.real': attribute access",
         ),
         (('expression: "A2 <= 600"', 'expression: "A2 / 2"'), r"form 'OP', check 'A2 / 2'"),
-        (("kind: integer", "kind: decimal"), r"question 'A2': kind 'decimal'"),
+        (("kind: integer", "kind: datetime"), r"question 'A2': kind 'datetime'"),
         (("code: A2", "code: A1"), r"question 'A1': code is used twice"),
         (("minimum: 0", "minimum: 900"), r"minimum 900 is above maximum 600"),
         (("kind: checklist", "kind: survey"), r"kind 'survey'"),

@@ -162,3 +162,69 @@ def test_a_check_that_does_not_translate_is_left_to_the_server_and_noted():
 def test_a_form_without_stations_is_refused():
     with pytest.raises(ValueError, match="station"):
         xform(SPEC, "e-X", [])
+
+
+KINDS = loads_form(
+    """
+code: KX
+kind: checklist
+languages: [en]
+name: Kinds
+groups:
+  - code: G
+    label: G
+    questions:
+      - {code: W, kind: decimal, label: w, minimum: 0.5, maximum: 99.5}
+      - {code: D, kind: date, label: d, minimum: "2026-01-01"}
+      - {code: E, kind: date, label: e}
+      - {code: O, kind: time, label: o}
+      - {code: C, kind: time, label: c}
+      - {code: P, kind: geopoint, label: p, required: true}
+      - {code: L, kind: text, label: l, relevant: "O > '07:30' and D <= '2026-12-06'"}
+checks:
+  - {expression: "O < C", message: {en: opened after closing}}
+  - {expression: "D <= E", message: {en: order}}
+  - {expression: "W * 2 <= 150", message: {en: heavy}}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "holds"),
+    [
+        (
+            "O > '07:30' and D <= '2026-12-06'",
+            "((${O} != '' and round(decimal-time(${O}) * 1440) > 450)"
+            " and (${D} != '' and ${D} <= date('2026-12-06')))",
+        ),
+        (
+            "O < C",
+            "(${C} != '' and ${O} != '' and"
+            " round(decimal-time(${O}) * 1440) < round(decimal-time(${C}) * 1440))",
+        ),
+        ("D <= E", "(${D} != '' and ${E} != '' and ${D} <= ${E})"),
+        ("W * 2 <= 150", "(${W} != '' and (${W} * 2) <= 150)"),
+    ],
+)
+def test_dates_compare_as_dates_and_times_as_minutes_of_the_day(source, holds):
+    assert to_xpath(KINDS, source)[0] == holds
+
+
+def test_the_new_kinds_become_odk_types_with_their_ranges():
+    survey = xlsform_rows(KINDS, "e-KX", [("1", "One")])[0]["survey"]
+    rows = {row["name"]: row for row in survey if "name" in row}
+    assert [rows[code]["type"] for code in "WDOP"] == ["decimal", "date", "time", "geopoint"]
+    assert rows["W"]["constraint"] == ". >= 0.5 and . <= 99.5"
+    assert rows["D"]["constraint"] == ". >= date('2026-01-01')"
+    xml = xform(KINDS, "e-KX", [("1", "One")]).xml
+    for code, kind in (("W", "decimal"), ("D", "date"), ("O", "time"), ("P", "geopoint")):
+        assert re.search(rf'nodeset="/data/group_G/{code}"[^>]*type="{kind}"', xml), (code, kind)
+
+
+def test_a_location_is_never_a_value_in_a_condition():
+    data = KINDS.to_dict()
+    data["checks"] = [{"expression": "P == '1 2'", "message": {"en": "m"}}]
+    from pollwatch.formspec.spec import FormSpec
+
+    with pytest.raises(Untranslatable, match="location P"):
+        to_xpath(FormSpec.from_dict(data), "P == '1 2'")

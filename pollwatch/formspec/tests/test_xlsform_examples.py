@@ -31,8 +31,8 @@ REFUSED: dict[str, tuple[list[str], str]] = {
         "a phone-number question",
     ),
     "bug_example_xls__UCL_Biomass_Plot_Form.xlsx": (
-        ["regex() has no equivalent", "'geopoint' is not supported", "repeat groups", LONG_CODE],
-        "repeats, a regex constraint and a geopoint have no pollwatch equivalent",
+        ["regex() has no equivalent", "repeat groups", LONG_CODE],
+        "repeats and a regex constraint have no pollwatch equivalent",
     ),
     "bug_example_xls__bad_calc.xlsx": (
         [UNUSED_CALCULATION, NO_QUESTION],
@@ -50,12 +50,8 @@ REFUSED: dict[str, tuple[list[str], str]] = {
         [CANNOT_READ, "no name"],
         "pyxform itself refuses it",
     ),
-    "bug_example_xls__xl_date_ambiguous_v1.xlsx": (
-        ["survey row 6 (current_date), type: question type 'date' is not supported"],
-        "a date question",
-    ),
     "example_xls__attribute_columns_test.xlsx": (
-        ["public_key: encrypted", "instance: this column is not supported", "'decimal'"],
+        ["public_key: encrypted", "instance: this column is not supported", "'datetime'"],
         "encryption, custom attributes and many types pollwatch lacks",
     ),
     "example_xls__bad_calc.xlsx": (
@@ -82,10 +78,6 @@ REFUSED: dict[str, tuple[list[str], str]] = {
         ["survey row 3 (atype), type: question type 'select one external'"],
         "an external select",
     ),
-    "example_xls__default_time_demo.xls": (
-        ["question type 'time' is not supported", NO_QUESTION],
-        "a time question",
-    ),
     "example_xls__field-list.xlsx": (
         ["survey row 3 (table_list_question), name: the question code 'TABLE_LIST_QUESTION'"],
         "a name too long for a question code (add sms_field)",
@@ -94,7 +86,6 @@ REFUSED: dict[str, tuple[list[str], str]] = {
         ["public_key: encrypted", "required_message: this column", "'acknowledge'"],
         "encryption, required messages and many types pollwatch lacks",
     ),
-    "example_xls__gps.xls": (["question type 'gps'", NO_QUESTION], "a GPS question"),
     "example_xls__group.xls": (["'phone number' is not supported"], "a phone-number question"),
     "example_xls__group.xlsx": (["'phone number' is not supported"], "a phone-number question"),
     "example_xls__hidden.xls": (["'hidden' is not supported", NO_QUESTION], "a hidden question"),
@@ -120,7 +111,6 @@ REFUSED: dict[str, tuple[list[str], str]] = {
     ),
     "example_xls__repeat_date_test.xls": (["repeat groups are not supported"], "a repeat"),
     "example_xls__simple_loop.xls": (["loop groups are not supported"], "a loop"),
-    "example_xls__sms_info.xls": (["'date' is not supported", "'geopoint'"], "date and geopoint"),
     "example_xls__table-list.xls": (
         ["survey row 9 (happy_sad_michael), name", LONG_CODE],
         "names too long for question codes",
@@ -131,8 +121,8 @@ REFUSED: dict[str, tuple[list[str], str]] = {
         "pyxform itself refuses it",
     ),
     "example_xls__widgets.xls": (
-        ["'decimal'", "'trigger'", "${my_trigger} cannot be shown"],
-        "many types pollwatch lacks",
+        ["'. >= today()': today()", "'trigger'", "${my_trigger} cannot be shown", "'dateTime'"],
+        "today() in a date constraint, and many types pollwatch lacks",
     ),
     "example_xls__xlsform_spec_test.xlsx": (
         ["public_key: encrypted", "repeat groups", "'barcode'"],
@@ -168,6 +158,31 @@ IMPORTED: dict[str, list[tuple[dict, dict, list[str]]]] = {
     "bug_example_xls__xl_date_ambiguous.xlsx": [
         # name3 has relevant 0: it never applies; names has a choice filter that always holds
         ({"NAME3": "x", "NAMES": "name3"}, {"NAMES": "name3"}, []),
+    ],
+    "bug_example_xls__xl_date_ambiguous_v1.xlsx": [
+        # an Excel date cell as the default of a date question; names' choice filter always holds
+        (
+            {"CURRENT_DATE": "2026-12-06", "NAMES": "name1"},
+            {"CURRENT_DATE": "2026-12-06", "NAMES": "name1"},
+            [],
+        ),
+        ({"CURRENT_DATE": "06/12/2026"}, {}, ["CURRENT_DATE"]),
+    ],
+    "example_xls__default_time_demo.xls": [
+        ({"START_TIME": "09:30:00.000+04:00"}, {"START_TIME": "09:30"}, []),
+        ({"START_TIME": "9.30"}, {}, ["START_TIME"]),
+    ],
+    "example_xls__gps.xls": [
+        ({"LOCATION": "40.4093 49.8671 12.5 4"}, {"LOCATION": "40.4093 49.8671 12.5 4"}, []),
+        ({"LOCATION": "49.8671 200"}, {}, ["LOCATION"]),
+    ],
+    "example_xls__sms_info.xls": [
+        (
+            {"Q1": "30", "Q3": "1996-02-29", "GPS": "-1.2921 36.8219"},
+            {"Q1": 30, "Q3": "1996-02-29", "GPS": "-1.2921 36.8219"},
+            [],
+        ),
+        ({"Q3": "1997-02-29"}, {}, ["Q3"]),
     ],
     "example_xls__allow_comment_rows_test.xls": [({"FARMER_NAME": "x"}, {"FARMER_NAME": "x"}, [])],
     "example_xls__choice_filter_test.xlsx": [

@@ -179,7 +179,7 @@ def test_every_problem_is_listed_at_once_with_sheet_row_and_column(tmp_path):
     path = xlsform(
         tmp_path,
         [
-            q("decimal", "weight"),
+            q("geoshape", "area"),
             q("select_one c", "pick"),
             q("text", "why", relevant="string-length(${pick}) > 3"),
             q("select_one districts", "district", choice_filter="region=${pick} div 2"),
@@ -195,7 +195,7 @@ def test_every_problem_is_listed_at_once_with_sheet_row_and_column(tmp_path):
     starts = [problem.split(":")[0] for problem in problems]
     assert starts == [
         "settings row 2, form_id",
-        "survey row 2 (weight), type",
+        "survey row 2 (area), type",
         "survey row 4 (why), relevant",
         "survey row 5 (district), choice_filter",
         "survey row 6 (odd), constraint",

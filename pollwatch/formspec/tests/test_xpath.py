@@ -59,7 +59,7 @@ def test_it_translates_with_each_questions_type(source, expected):
         ("${late} mod 2 = 1", "'mod' is not supported"),
         ("count-selected(${missing}) > 1", "count-selected() (how many choices were ticked)"),
         ("${seal} = 'lost'", "'lost' is not a choice of SEAL (its choices: ok, broken, other)"),
-        ("${voters} = 'many'", "VOTERS is a whole number; 'many' is not one"),
+        ("${voters} = 'many'", "VOTERS is a number; 'many' is not one"),
         ("${station} = 123", "STATION is text and is compared with a number"),
         ("${station} < 'b'", "< between the text of STATION"),
         ("${nowhere} = 1", "there is no question named 'nowhere'"),

@@ -129,7 +129,7 @@ PEER_OUTCOMES: dict[str, tuple[str | None, dict, list[tuple[str, str, str]], str
     "N21": ('1234', {'Q1': 15}, [('bad_option', 'Q2', 'no')], ""),
     "N22": ('1234', {'Q1': 15}, [('bad_option', 'Q2', 'no,nope')], "NEMO names 'no, nope'; we name the same parts."),
     "N23": ('1234', {'Q1': 7}, [], ""),
-    "N24": ('1234', {}, [('not_a_number', 'Q1', '1.15')], 'pollwatch has no decimal kind; an integer question refuses 1.15.'),
+    "N24": ('1234', {}, [('not_a_number', 'Q1', '1.15')], 'ONE.Q1 is an integer question here, which refuses 1.15; a decimal question (kind decimal) would take it.'),
     "N25": ('1234', {}, [('not_a_number', 'Q1', '15.2.2')], ""),
     "N26": ('1234', {'Q1': 'foo bar', 'Q2': 15}, [], ""),
     "N27": ('1234', {'Q1': 'A', 'Q2': 'foo bar', 'Q3': 15}, [], ""),
@@ -239,6 +239,19 @@ def test_numbered_answers_count_photo_questions_as_the_printed_form_does():
     rules = FormRules("PH", {"A": integer("A"), "C": integer("C")}, ranks=("A", "B", "C"))
     parsed = parse_message("PH 1234 1.4 2.7 3.9", {"PH": rules})
     assert outcome(parsed) == ("1234", {"A": 4, "C": 9}, [("unknown_code", "B", "7")])
+
+
+def test_numbered_answers_read_decimals_and_dates_after_the_number():
+    rules = FormRules(
+        "W",
+        {
+            "A": QuestionRule("A", "decimal"),
+            "B": integer("B"),
+            "D": QuestionRule("D", "date"),
+        },
+    )
+    parsed = parse_message("W 12 1.12.5 2.7 3.05.12.2026", {"W": rules})
+    assert outcome(parsed) == ("12", {"A": 12.5, "B": 7, "D": "2026-12-05"}, [])
 
 
 def test_the_form_serial_is_kept():

@@ -22,6 +22,7 @@ const TEXTS = {
     correcting: "Correcting the report sent at {time}. Change what was wrong and send the correction.", send_fix: "Send the correction", correction: "correction", corrected: "corrected later",
     resend: "This report was rejected. Correct it and send it again.", view_only: "This report has not reached the server yet; it can be corrected once it has.", open: "Open",
     gps: "Add my location to this report", gps_wait: "Finding your location…", gps_found: "Location found (within {n} m).", gps_none: "No location; the report is sent without it.",
+    decimal: "Enter a number such as 12.5 (at most 6 decimals).", date_bad: "Enter a date.", time_bad: "Enter a time (hours and minutes).", geo_use: "Use my location", geo_lat: "Latitude", geo_lon: "Longitude", geo_bad: "Enter latitude (-90 to 90) and longitude (-180 to 180) in degrees, such as 40.4093.", geo_manual: "Typed in",
     photo_kept: "Photo attached", photo_remove: "Remove the photo", photo_busy: "Preparing the photo…",
     yesno: "Answer yes or no.", option: "Choose one of the options.", photo_bad: "The photo could not be read; please take it again.", photo_large: "The photo is too large (at most {n} MB).",
     dropped: "This answer does not apply and was not kept.", unknown_question: "This question is not in the form any more.", not_your_station: "This station is not one of yours.", unknown_form: "This form is no longer in use.",
@@ -39,6 +40,7 @@ const TEXTS = {
     correcting: "Saat {time} göndərilmiş hesabat düzəldilir. Səhv olanı dəyişin və düzəlişi göndərin.", send_fix: "Düzəlişi göndər", correction: "düzəliş", corrected: "sonra düzəldilib",
     resend: "Bu hesabat rədd edilib. Düzəldin və yenidən göndərin.", view_only: "Bu hesabat hələ serverə çatmayıb; çatdıqdan sonra düzəldilə bilər.", open: "Aç",
     gps: "Yerimi bu hesabata əlavə et", gps_wait: "Yeriniz müəyyənləşdirilir…", gps_found: "Yer tapıldı ({n} m dəqiqliklə).", gps_none: "Yer tapılmadı; hesabat onsuz göndəriləcək.",
+    decimal: "12.5 kimi ədəd daxil edin (ən çoxu 6 onluq rəqəm).", date_bad: "Tarix daxil edin.", time_bad: "Vaxtı daxil edin (saat və dəqiqə).", geo_use: "Yerimi götür", geo_lat: "En dairəsi", geo_lon: "Uzunluq dairəsi", geo_bad: "En dairəsini (-90 ilə 90) və uzunluq dairəsini (-180 ilə 180) dərəcə ilə daxil edin, məsələn 40.4093.", geo_manual: "Əl ilə yazılıb",
     photo_kept: "Şəkil əlavə edilib", photo_remove: "Şəkli sil", photo_busy: "Şəkil hazırlanır…",
     yesno: "Bəli və ya xeyr cavabı verin.", option: "Variantlardan birini seçin.", photo_bad: "Şəkil oxunmadı; yenidən çəkin.", photo_large: "Şəkil çox böyükdür (ən çoxu {n} MB).",
     dropped: "Bu cavab aid deyil və saxlanılmadı.", unknown_question: "Bu sual artıq formada yoxdur.", not_your_station: "Bu məntəqə sizin deyil.", unknown_form: "Bu forma artıq istifadə olunmur.",
@@ -56,6 +58,7 @@ const TEXTS = {
     correcting: "Исправление отчёта, отправленного в {time}. Измените неверное и отправьте исправление.", send_fix: "Отправить исправление", correction: "исправление", corrected: "исправлен позже",
     resend: "Этот отчёт отклонён. Исправьте его и отправьте снова.", view_only: "Этот отчёт ещё не дошёл до сервера; исправить его можно будет после.", open: "Открыть",
     gps: "Добавить моё местоположение к отчёту", gps_wait: "Определяем местоположение…", gps_found: "Местоположение найдено (точность {n} м).", gps_none: "Местоположение не найдено; отчёт уйдёт без него.",
+    decimal: "Введите число, например 12.5 (не более 6 знаков после точки).", date_bad: "Введите дату.", time_bad: "Введите время (часы и минуты).", geo_use: "Взять моё местоположение", geo_lat: "Широта", geo_lon: "Долгота", geo_bad: "Введите широту (от -90 до 90) и долготу (от -180 до 180) в градусах, например 40.4093.", geo_manual: "Введено вручную",
     photo_kept: "Фото приложено", photo_remove: "Убрать фото", photo_busy: "Готовим фото…",
     yesno: "Ответьте «да» или «нет».", option: "Выберите один из вариантов.", photo_bad: "Фото не читается; сфотографируйте ещё раз.", photo_large: "Фото слишком большое (не более {n} МБ).",
     dropped: "Этот ответ не относится к делу и не сохранён.", unknown_question: "Этого вопроса больше нет в форме.", not_your_station: "Это не ваш участок.", unknown_form: "Эта форма больше не используется.",
@@ -73,6 +76,7 @@ const TEXTS = {
     correcting: "{time} پر بھیجی گئی رپورٹ کی درستی۔ جو غلط تھا اسے بدلیں اور درستی بھیجیں۔", send_fix: "درستی بھیجیں", correction: "درستی", corrected: "بعد میں درست کی گئی",
     resend: "یہ رپورٹ مسترد ہو گئی۔ اسے درست کر کے دوبارہ بھیجیں۔", view_only: "یہ رپورٹ ابھی سرور تک نہیں پہنچی؛ پہنچنے کے بعد درست کی جا سکتی ہے۔", open: "کھولیں",
     gps: "اس رپورٹ کے ساتھ میرا مقام شامل کریں", gps_wait: "آپ کا مقام معلوم کیا جا رہا ہے…", gps_found: "مقام مل گیا ({n} میٹر کے اندر)۔", gps_none: "مقام نہیں ملا؛ رپورٹ اس کے بغیر بھیجی جائے گی۔",
+    decimal: "12.5 جیسا عدد درج کریں (زیادہ سے زیادہ 6 اعشاری ہندسے)۔", date_bad: "تاریخ درج کریں۔", time_bad: "وقت درج کریں (گھنٹے اور منٹ)۔", geo_use: "میرا مقام استعمال کریں", geo_lat: "عرض البلد", geo_lon: "طول البلد", geo_bad: "عرض البلد (-90 سے 90) اور طول البلد (-180 سے 180) ڈگری میں درج کریں، جیسے 40.4093۔", geo_manual: "ہاتھ سے درج کیا گیا",
     photo_kept: "تصویر منسلک ہے", photo_remove: "تصویر ہٹائیں", photo_busy: "تصویر تیار ہو رہی ہے…",
     yesno: "ہاں یا نہیں میں جواب دیں۔", option: "دیے گئے اختیارات میں سے ایک چنیں۔", photo_bad: "تصویر پڑھی نہیں جا سکی؛ دوبارہ کھینچیں۔", photo_large: "تصویر بہت بڑی ہے (زیادہ سے زیادہ {n} MB)۔",
     dropped: "یہ جواب متعلقہ نہیں تھا اور محفوظ نہیں کیا گیا۔", unknown_question: "یہ سوال اب فارم میں نہیں ہے۔", not_your_station: "یہ اسٹیشن آپ کا نہیں ہے۔", unknown_form: "یہ فارم اب استعمال میں نہیں ہے۔",
@@ -381,8 +385,12 @@ function openReport(report) {
 // form's own message. What the app does not recognise is shown as the server wrote it.
 const SERVER_MESSAGES = [
   [/an answer is required/, () => t("needed")],
-  [/is below the minimum (-?\d+)/, (m) => tf("below", { n: m[1] })],
-  [/is above the maximum (-?\d+)/, (m) => tf("above", { n: m[1] })],
+  [/is below the minimum (-?[\d.-]+)/, (m) => tf("below", { n: m[1] })],
+  [/is above the maximum (-?[\d.-]+)/, (m) => tf("above", { n: m[1] })],
+  [/is not a number|more than \d+ decimals/, () => t("decimal")],
+  [/is not a date written|is not a day of the calendar/, () => t("date_bad")],
+  [/is not a time written/, () => t("time_bad")],
+  [/is not a location written|latitude .* is outside|longitude .* is outside|accuracy .* is below 0/, () => t("geo_bad")],
   [/is not a whole number/, () => t("whole")],
   [/is not yes \(1\) or no \(0\)/, () => t("yesno")],
   [/is not one of the options/, () => t("option")],
@@ -473,6 +481,23 @@ function questionInput(question, ctx) {
     if (question.maximum !== null && question.maximum !== undefined) input.max = question.maximum;
     input.readOnly = Boolean(question.read_only);
     wrap.append(input);
+  } else if (question.kind === "decimal") {
+    // Text, not type=number: a phone in a comma-decimal language must be able to type 12,5.
+    const input = document.createElement("input");
+    input.type = "text"; input.inputMode = "decimal"; input.name = name; input.autocomplete = "off";
+    input.className = "decimal";
+    input.readOnly = Boolean(question.read_only);
+    wrap.append(input);
+  } else if (question.kind === "date" || question.kind === "time") {
+    const input = document.createElement("input");
+    input.type = question.kind; input.name = name;
+    if (question.kind === "time") input.step = "60";  // hours and minutes, as stored
+    if (question.minimum !== null && question.minimum !== undefined) input.min = question.minimum;
+    if (question.maximum !== null && question.maximum !== undefined) input.max = question.maximum;
+    input.readOnly = Boolean(question.read_only);
+    wrap.append(input);
+  } else if (question.kind === "geopoint") {
+    wrap.append(geopointInput(name, question, ctx));
   } else if (question.kind === "photo") {
     wrap.append(...photoInput(name, ctx));
   } else {
@@ -482,6 +507,72 @@ function questionInput(question, ctx) {
     wrap.append(input);
   }
   return wrap;
+}
+
+// A location: "Use my location" fills latitude and longitude from the phone (and keeps
+// its altitude and accuracy, shown); both can be typed too. Three named fields (CODE__lat,
+// CODE__lon, CODE__acc) so that drafts keep them; evaluateForm joins them into the
+// stored "lat lon alt acc" (validate.py), altitude 0 when unknown, as ODK Collect writes it.
+function geopointInput(name, question, ctx) {
+  const box = document.createElement("div");
+  box.className = "geopoint";
+  const field = (suffix, text) => {
+    const wrap = document.createElement("label");
+    wrap.className = "geo-field";
+    const input = document.createElement("input");
+    input.type = "text"; input.inputMode = "decimal"; input.name = `${name}__${suffix}`; input.autocomplete = "off";
+    input.readOnly = Boolean(question.read_only);
+    wrap.append(textElement("span", text, "small"), input);
+    return [wrap, input];
+  };
+  const [latBox, lat] = field("lat", t("geo_lat"));
+  const [lonBox, lon] = field("lon", t("geo_lon"));
+  const extra = document.createElement("input");  // "alt acc" from the phone, cleared when typed over
+  extra.type = "hidden"; extra.name = `${name}__acc`;
+  const button = textElement("button", t("geo_use"), "geo-use");
+  button.type = "button";
+  button.hidden = Boolean(question.read_only);
+  const state = textElement("p", "", "small geo-state");
+  state.setAttribute("role", "status");
+  const show = () => {
+    const [, accuracy] = extra.value.split(" ");
+    state.textContent = accuracy ? tf("gps_found", { n: accuracy }) : lat.value || lon.value ? t("geo_manual") : "";
+  };
+  for (const input of [lat, lon]) input.addEventListener("input", () => { extra.value = ""; show(); });
+  button.addEventListener("click", () => {
+    if (!("geolocation" in navigator)) { state.textContent = t("gps_none"); return; }
+    state.textContent = t("gps_wait");
+    navigator.geolocation.getCurrentPosition(
+      (found) => {
+        const round = (x) => String(Math.round(x * 1e6) / 1e6);
+        lat.value = round(found.coords.latitude);
+        lon.value = round(found.coords.longitude);
+        extra.value = `${round(found.coords.altitude || 0)} ${Math.round(found.coords.accuracy)}`;
+        show();
+        ctx.changed();
+      },
+      () => { state.textContent = t("gps_none"); },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 },
+    );
+  });
+  ctx.views.push(show);  // a restored draft shows its accuracy again
+  box.append(button, latBox, lonBox, extra, state);
+  return box;
+}
+
+const DECIMAL = /^[+-]?(\d{1,15}(\.\d{0,6})?|\.\d{1,6})$/;  // validate._DECIMAL, at most MAX_DECIMALS
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d/;
+
+// The stored location from the three fields, or null (nothing typed) or undefined (bad).
+function geopointValue(data, code) {
+  const lat = String(data.get(`${code}__lat`) || "").trim().replace(",", ".");
+  const lon = String(data.get(`${code}__lon`) || "").trim().replace(",", ".");
+  const extra = String(data.get(`${code}__acc`) || "").trim();
+  if (!lat && !lon) return null;
+  if (!DECIMAL.test(lat) || !DECIMAL.test(lon)) return undefined;
+  if (Math.abs(Number(lat)) > 90 || Math.abs(Number(lon)) > 180) return undefined;
+  return extra ? `${lat} ${lon} ${extra}` : `${lat} ${lon}`;
 }
 
 // A photo is made smaller on the phone (longest side PHOTO_MAX_SIDE, JPEG) as soon as it
@@ -614,6 +705,16 @@ function evaluateForm(element, form, photos = {}) {
       problems.push({ code, message: t("whole"), level: "error" });
       continue;
     }
+    if (question.kind === "geopoint") {
+      const point = geopointValue(data, code);
+      if (point === undefined) problems.push({ code, message: t("geo_bad"), level: "error" });
+      else if (point !== null) given[code] = env[code] = point;
+      continue;
+    }
+    if ((question.kind === "date" || question.kind === "time") && input && input.validity && input.validity.badInput) {
+      problems.push({ code, message: t(question.kind === "date" ? "date_bad" : "time_bad"), level: "error" });
+      continue;
+    }
     if (question.kind === "photo") {
       if (photos[code]) {
         given[code] = photos[code];
@@ -651,6 +752,44 @@ function evaluateForm(element, form, photos = {}) {
         continue;
       }
       env[code] = number;
+    } else if (question.kind === "decimal") {
+      // 12,5 is 12.5 here: one answer per field, so a comma cannot separate anything.
+      const text = String(values[0]).trim().replace(",", ".");
+      if (!DECIMAL.test(text)) {
+        problems.push({ code, message: t("decimal"), level: "error" });
+        given[code] = text;
+        continue;
+      }
+      const number = Number(text);
+      given[code] = number;
+      if (question.minimum !== null && question.minimum !== undefined && number < question.minimum) {
+        problems.push({ code, message: tf("below", { n: question.minimum }), level: "error" });
+        continue;
+      }
+      if (question.maximum !== null && question.maximum !== undefined && number > question.maximum) {
+        problems.push({ code, message: tf("above", { n: question.maximum }), level: "error" });
+        continue;
+      }
+      env[code] = number;
+    } else if (question.kind === "date" || question.kind === "time") {
+      const text = String(values[0]).trim();
+      const good = question.kind === "date" ? ISO_DATE.test(text) : CLOCK.test(text);
+      if (!good) {
+        problems.push({ code, message: t(question.kind === "date" ? "date_bad" : "time_bad"), level: "error" });
+        given[code] = text;
+        continue;
+      }
+      const value = question.kind === "time" ? text.slice(0, 5) : text;
+      given[code] = value;
+      if (question.minimum !== null && question.minimum !== undefined && value < question.minimum) {
+        problems.push({ code, message: tf("below", { n: question.minimum }), level: "error" });
+        continue;
+      }
+      if (question.maximum !== null && question.maximum !== undefined && value > question.maximum) {
+        problems.push({ code, message: tf("above", { n: question.maximum }), level: "error" });
+        continue;
+      }
+      env[code] = value;
     } else {
       const text = String(values[0]).trim();
       if ([...text].length > MAX_TEXT_LENGTH) {
@@ -839,10 +978,17 @@ function setFieldValues(element, values) {
 // A sent report's answers as the form's fields hold them (photos apart).
 function answersAsFields(form, answers) {
   const photoCodes = new Set(compiled(form).questions.filter((q) => q.kind === "photo").map((q) => q.code));
+  const pointCodes = new Set(compiled(form).questions.filter((q) => q.kind === "geopoint").map((q) => q.code));
   const values = {};
   const photos = {};
   for (const [code, value] of Object.entries(answers || {})) {
     if (photoCodes.has(code)) photos[code] = value;
+    else if (pointCodes.has(code)) {
+      const [lat, lon, ...extra] = String(value).split(" ");
+      values[`${code}__lat`] = [lat];
+      values[`${code}__lon`] = [lon || ""];
+      if (extra.length === 2) values[`${code}__acc`] = [extra.join(" ")];
+    }
     else values[code] = (Array.isArray(value) ? value : [value]).map(String);
   }
   return { values, photos };
