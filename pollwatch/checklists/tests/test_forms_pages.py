@@ -354,3 +354,20 @@ def test_the_shipped_defaults_are_one_click_away(admin, mission):
     text = " ".join(str(m) for m in response.context["messages"])
     assert "Already current:" in text and "Installed live" not in text
     assert Form.objects.count() == len(installed)
+
+
+def test_the_migration_gives_each_version_its_state(admin, mission, forms):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("pollwatch.checklists.migrations.0002_form_state")
+    upload(admin, "op.yaml", OP_V2)
+    admin.post(f"/e/{SLUG}/forms/OP/v2/publish/")
+    # As 0001 left them: a state nobody set, only active.
+    Form.objects.update(state="live")
+    Form.objects.filter(code="OP", version=1).update(active=False)
+    Form.objects.filter(code="IN").update(active=False)
+    migration.states_from_active(apps, None)
+    by_version = {(f.code, f.version): f.state for f in Form.objects.all()}
+    assert by_version == {("OP", 1): "superseded", ("OP", 2): "live", ("IN", 1): "closed"}
