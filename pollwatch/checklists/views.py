@@ -76,7 +76,7 @@ def _codes(election: Election) -> list[dict]:
             row["shown"] = form
     for row in rows.values():
         row["reports"] = reports.get(row["code"], 0)
-        row["state"] = row["shown"].state if row["shown"].state == Form.State.LIVE else "not live"
+        row["state"] = row["shown"].state
     return list(rows.values())
 
 

@@ -121,6 +121,10 @@ def test_the_list_shows_each_code_with_its_live_version_and_reports(admin, missi
     assert rows["OP"]["shown"].version == 1 and rows["OP"]["state"] == "live"
     assert rows["OP"]["versions"] == 2 and rows["OP"]["drafts"] == 1
     assert rows["OP"]["reports"] == 1 and rows["IN"]["reports"] == 0
+    admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
+    upload(admin, "new.yaml", OP_V2.replace(b"code: OP", b"code: NW"))
+    rows = {row["code"]: row for row in admin.get(f"/e/{SLUG}/forms/").context["rows"]}
+    assert rows["IN"]["state"] == "closed" and rows["NW"]["state"] == "draft"
 
 
 # Upload.
