@@ -166,21 +166,48 @@ def test_publishing_a_draft_supersedes_the_live_version_and_reaches_observers(
 
 
 def test_closing_a_live_form_takes_it_from_observers_and_sms(admin, mission, forms, observer_token):
-    from pollwatch.submissions.intake import intake_sms
-
     response = admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
     assert response.status_code == 302
     assert Form.objects.get(code="IN").state == Form.State.CLOSED
     assert "IN" not in active_forms(mission.election)
     me = Client().get("/api/o/me", HTTP_AUTHORIZATION=f"Token {observer_token}").json()
     assert [f["code"] for f in me["forms"]] == ["OP"]
-    assert intake_sms is not None  # SMS reads active_forms, checked above
     # Closed again: refused with a reason, nothing changes.
     admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
     assert Form.objects.get(code="IN").state == Form.State.CLOSED
     # Published again, it is back.
     admin.post(f"/e/{SLUG}/forms/IN/v1/publish/")
     assert Form.objects.get(code="IN").state == Form.State.LIVE
+
+
+def test_sms_takes_a_form_once_published_and_no_longer_once_closed(
+    admin, mission, forms, settings, tmp_path
+):
+    import json
+
+    from pollwatch.submissions.models import Submission
+
+    settings.SMS_JSON_SECRET = "json-secret"
+    settings.SMS_OUTBOX = str(tmp_path / "outbox.jsonl")
+    phone = "+994501234567"
+    mission.people["observer"].phone = phone
+    mission.people["observer"].save()
+
+    def sms(text: str) -> int:
+        Client().post(
+            "/sms/json/",
+            json.dumps({"from": phone, "text": text, "id": text}),
+            content_type="application/json",
+            headers={"Authorization": "Bearer json-secret"},
+        )
+        return Submission.objects.count()
+
+    upload(admin, "nw.yaml", OP_V2.replace(b"code: OP", b"code: NW"))
+    assert sms("nw 1006 a1 1") == 0  # a draft: unknown to SMS
+    admin.post(f"/e/{SLUG}/forms/NW/v1/publish/")
+    assert sms("nw 1006 a1 0") == 1
+    admin.post(f"/e/{SLUG}/forms/NW/v1/close/")
+    assert sms("nw 1006 a1 1 a4 3") == 1
 
 
 def test_an_xlsform_installs_live_with_its_code(admin, mission, examples):
