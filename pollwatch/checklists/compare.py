@@ -27,6 +27,7 @@ class QuestionDiff:
     group: str
     label: str
     changes: list[Change] = field(default_factory=list)
+    summary: str = ""  # an added or removed question: its kind, options and rules
 
 
 def compare(
@@ -43,7 +44,16 @@ def compare(
     rows = []
     for code, (group, question) in new.items():
         if code not in old:
-            rows.append(QuestionDiff(code, "added", group, _first(question.get("label"))))
+            rows.append(
+                QuestionDiff(
+                    code,
+                    "added",
+                    group,
+                    _first(question.get("label")),
+                    [],
+                    _summary(question, group),
+                )
+            )
             continue
         old_group, old_question = old[code]
         changes = _changes(old_question, question)
@@ -53,7 +63,16 @@ def compare(
         rows.append(QuestionDiff(code, status, group, _first(question.get("label")), changes))
     for code, (group, question) in old.items():
         if code not in new:
-            rows.append(QuestionDiff(code, "removed", group, _first(question.get("label"))))
+            rows.append(
+                QuestionDiff(
+                    code,
+                    "removed",
+                    group,
+                    _first(question.get("label")),
+                    [],
+                    _summary(question, group),
+                )
+            )
     return form_changes, rows
 
 
@@ -101,6 +120,17 @@ def _option_changes(before: list[dict], after: list[dict]) -> list[Change]:
     if list(old) != list(new) and set(old) == set(new):
         changes.append(Change("option order", " ".join(old), " ".join(new)))
     return changes
+
+
+def _summary(question: dict[str, Any], group: str) -> str:
+    """'integer in group G; minimum 0; relevant A1 == 0': what a reader checks first."""
+    parts = [f"{question.get('kind', '')} in group {group}"]
+    if question.get("options"):
+        parts.append("options " + ", ".join(str(o["code"]) for o in question["options"]))
+    for key, value in question.items():
+        if key not in {"code", "kind", "label", "hint", "options"}:
+            parts.append(f"{key} {_text(value)}")
+    return "; ".join(parts)
 
 
 def _first(label: Any) -> str:

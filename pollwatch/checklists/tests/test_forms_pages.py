@@ -365,13 +365,14 @@ def test_two_versions_compared_side_by_side(admin, forms):
     response = admin.get(f"/e/{SLUG}/forms/OP/compare/?a=1&b=2")
     assert response.status_code == 200
     rows = {row.code: row for row in response.context["rows"]}
-    assert rows["A4"].status == "added"
+    assert rows["A4"].status == "added" and rows["A4"].summary == "integer in group G; minimum 0"
     assert rows["A2"].status == "removed" and rows["A3"].status == "removed"
     changed = {c.part: (c.before, c.after) for c in rows["A1"].changes}
     assert changed["label (en)"] == ("Opened on time?", "Did it open on time?")
     assert "label (ru)" in changed
     page = response.content.decode()
     assert "1 added, 2 removed, 1 changed" in page
+    assert "yes_no in group G; critical A3 == 0; severity high" in page
     assert admin.get(f"/e/{SLUG}/forms/OP/compare/?a=x").status_code == 404
 
 
