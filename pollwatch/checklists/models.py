@@ -53,6 +53,11 @@ class Form(models.Model):
                 condition=models.Q(active=False) | models.Q(state="live"),
                 name="form_active_only_when_live",
             ),
+            models.UniqueConstraint(
+                fields=["election", "code"],
+                condition=models.Q(active=True),
+                name="form_one_live_version",
+            ),
         ]
         ordering = ["election", "code", "-version"]
 

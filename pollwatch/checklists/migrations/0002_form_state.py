@@ -42,4 +42,12 @@ class Migration(migrations.Migration):
                 name="form_active_only_when_live",
             ),
         ),
+        migrations.AddConstraint(
+            model_name="form",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(active=True),
+                fields=("election", "code"),
+                name="form_one_live_version",
+            ),
+        ),
     ]

@@ -403,3 +403,21 @@ def test_the_migration_gives_each_version_its_state(admin, mission, forms):
     migration.states_from_active(apps, None)
     by_version = {(f.code, f.version): f.state for f in Form.objects.all()}
     assert by_version == {("OP", 1): "superseded", ("OP", 2): "live", ("IN", 1): "closed"}
+
+
+def test_the_database_refuses_an_active_draft_or_two_live_versions(mission, forms):
+    from django.db import IntegrityError, transaction
+
+    op = forms["OP"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Form.objects.filter(pk=op.pk).update(state=Form.State.DRAFT)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Form.objects.create(
+            election=op.election,
+            code="OP",
+            name=op.name,
+            kind=op.kind,
+            version=2,
+            definition=op.definition,
+            fingerprint=op.fingerprint,
+        )
