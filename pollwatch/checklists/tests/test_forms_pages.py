@@ -210,9 +210,12 @@ def test_sms_takes_a_form_once_published_and_no_longer_once_closed(
     assert sms("nw 1006 a1 1 a4 3") == 1
 
 
-def test_an_xlsform_installs_live_with_its_code(admin, mission, examples):
-    content = (examples / "example_xls__choice_filter_test.xlsx").read_bytes()
-    response = upload(admin, "choice_filter_test.xlsx", content, code="cf", live="live")
+@pytest.mark.parametrize(
+    "name", ["example_xls__choice_filter_test.xlsx", "example_xls__yes_or_no_question.xls"]
+)
+def test_an_xlsform_installs_live_with_its_code(admin, mission, examples, name):
+    content = (examples / name).read_bytes()
+    response = upload(admin, name, content, code="cf", live="live")
     assert response.status_code == 302, problems_of(response)
     form = Form.objects.get(code="CF")
     assert form.state == Form.State.LIVE and form.spec.source.startswith("xlsform:")
