@@ -194,6 +194,13 @@ def form_detail(request: PollwatchRequest, slug: str, code: str) -> HttpResponse
     )
     if not versions:
         raise Http404(f"No form {code}")
+    live = next((v for v in versions if v.state == Form.State.LIVE), None)
+    # Publishing one of these asks first (FormCodeTaken): say so before the click.
+    other_forms = {
+        version.version
+        for version in versions
+        if live is not None and (version.spec.source, version.kind) != (live.spec.source, live.kind)
+    }
     return render(
         request,
         "checklists/form.html",
@@ -201,7 +208,8 @@ def form_detail(request: PollwatchRequest, slug: str, code: str) -> HttpResponse
             "election": election,
             "code": code,
             "versions": versions,
-            "live": next((v for v in versions if v.state == Form.State.LIVE), None),
+            "live": live,
+            "other_forms": other_forms,
             "can_manage": can_manage_forms(access),
         },
     )

@@ -335,6 +335,8 @@ def test_publishing_a_draft_of_a_different_form_asks_first(admin, mission, forms
     response = admin.post(f"/e/{SLUG}/forms/OP/v2/publish/")
     assert response.status_code == 409
     assert Form.objects.get(code="OP", version=2).state == Form.State.DRAFT
+    page = admin.get(f"/e/{SLUG}/forms/OP/").content.decode()
+    assert page.count("a different form from the live one") == 1
     response = admin.post(f"/e/{SLUG}/forms/OP/v2/publish/", {"confirm": "replace"})
     assert Form.objects.get(code="OP", version=2).state == Form.State.LIVE
 
