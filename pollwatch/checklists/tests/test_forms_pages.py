@@ -255,9 +255,18 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def alias_bomb() -> bytes:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return ("\n".join(lines) + "\ncode: *i\nname: {en: *i}\n").encode()
+
+
 @pytest.mark.parametrize(
     "name, content, reason",
     [
+        ("form.yaml", alias_bomb(), "alias bomb"),
+        ("form.yaml", b"a: " + b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
         ("form.xlsx", b"code: OP\n", "not an XLSX workbook"),
         ("form.xls", b"PK\x03\x04 not really", "name it .xlsx"),
         ("form.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 junk", "name it .xls"),
