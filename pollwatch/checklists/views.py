@@ -236,6 +236,14 @@ def form_publish(request: PollwatchRequest, slug: str, code: str, version: int) 
 def form_close(request: PollwatchRequest, slug: str, code: str, version: int) -> HttpResponse:
     election, access = forms_for_user(request, slug, manage=True)
     form = form_version(election, code, version)
+    if request.POST.get("confirm") != "close":
+        # Closing stops every observer reporting on this form: one more click, with what it does.
+        reports = form.submissions.count()
+        return render(
+            request,
+            "checklists/close.html",
+            {"election": election, "form": form, "reports": reports},
+        )
     try:
         close(form, actor=_actor(request))
     except NotAllowed as exc:

@@ -85,14 +85,15 @@ def test_forms_pages_open_to_the_staff_who_read_forms(client, mission, forms, pe
 def test_only_admins_and_coordinators_change_forms(client, mission, forms, persona, url):
     if persona != "anonymous":
         client.force_login(mission.users[persona])
-    response = client.post(url, {})
+    # Confirmed, as the confirmation pages post: the role alone must stop it.
+    response = client.post(url, {"confirm": "close" if url.endswith("close/") else "replace"})
     if persona == "anonymous":
         assert response.status_code == 302 and "/login" in response["Location"]
     elif persona in MANAGERS:
         assert response.status_code in (200, 302, 400), (persona, response.status_code)
     else:
         assert response.status_code in (403, 404), persona
-    # Nothing changed for anyone but the managers.
+    # Nothing changed for anyone but the managers (who closed OP).
     if persona not in MANAGERS:
         assert Form.objects.get(code="OP").state == Form.State.LIVE
         assert Form.objects.count() == 2
@@ -121,7 +122,7 @@ def test_the_list_shows_each_code_with_its_live_version_and_reports(admin, missi
     assert rows["OP"]["shown"].version == 1 and rows["OP"]["state"] == "live"
     assert rows["OP"]["versions"] == 2 and rows["OP"]["drafts"] == 1
     assert rows["OP"]["reports"] == 1 and rows["IN"]["reports"] == 0
-    admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
+    admin.post(f"/e/{SLUG}/forms/IN/v1/close/", {"confirm": "close"})
     upload(admin, "new.yaml", OP_V2.replace(b"code: OP", b"code: NW"))
     rows = {row["code"]: row for row in admin.get(f"/e/{SLUG}/forms/").context["rows"]}
     assert rows["IN"]["state"] == "closed" and rows["NW"]["state"] == "draft"
@@ -167,13 +168,16 @@ def test_publishing_a_draft_supersedes_the_live_version_and_reaches_observers(
 
 def test_closing_a_live_form_takes_it_from_observers_and_sms(admin, mission, forms, observer_token):
     response = admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
+    assert response.status_code == 200 and "Close form IN?" in response.content.decode()
+    assert "IN" in active_forms(mission.election)  # asked first, nothing closed yet
+    response = admin.post(f"/e/{SLUG}/forms/IN/v1/close/", {"confirm": "close"})
     assert response.status_code == 302
     assert Form.objects.get(code="IN").state == Form.State.CLOSED
     assert "IN" not in active_forms(mission.election)
     me = Client().get("/api/o/me", HTTP_AUTHORIZATION=f"Token {observer_token}").json()
     assert [f["code"] for f in me["forms"]] == ["OP"]
     # Closed again: refused with a reason, nothing changes.
-    admin.post(f"/e/{SLUG}/forms/IN/v1/close/")
+    admin.post(f"/e/{SLUG}/forms/IN/v1/close/", {"confirm": "close"})
     assert Form.objects.get(code="IN").state == Form.State.CLOSED
     # Published again, it is back.
     admin.post(f"/e/{SLUG}/forms/IN/v1/publish/")
@@ -206,7 +210,7 @@ def test_sms_takes_a_form_once_published_and_no_longer_once_closed(
     assert sms("nw 1006 a1 1") == 0  # a draft: unknown to SMS
     admin.post(f"/e/{SLUG}/forms/NW/v1/publish/")
     assert sms("nw 1006 a1 0") == 1
-    admin.post(f"/e/{SLUG}/forms/NW/v1/close/")
+    admin.post(f"/e/{SLUG}/forms/NW/v1/close/", {"confirm": "close"})
     assert sms("nw 1006 a1 1 a4 3") == 1
 
 
@@ -353,7 +357,7 @@ def test_publishing_a_draft_of_a_different_form_asks_first(admin, mission, forms
 def test_csrf_is_required(mission, forms):
     client = Client(enforce_csrf_checks=True)
     client.force_login(mission.users["admin"])
-    assert client.post(f"/e/{SLUG}/forms/IN/v1/close/").status_code == 403
+    assert client.post(f"/e/{SLUG}/forms/IN/v1/close/", {"confirm": "close"}).status_code == 403
     assert client.post(f"/e/{SLUG}/forms/defaults/").status_code == 403
     assert Form.objects.get(code="IN").state == Form.State.LIVE
 
