@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("pollwatch.accounts.urls")),
     path("", include("pollwatch.elections.urls")),
+    path("", include("pollwatch.checklists.urls")),
     path("", include("pollwatch.observers.urls")),
     path("", include("pollwatch.submissions.urls")),
     path("", include("pollwatch.messaging.urls")),

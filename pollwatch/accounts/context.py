@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from pollwatch.api.access import can_export
+from pollwatch.checklists.access import can_read_forms
 from pollwatch.media.access import can_see_media
 from pollwatch.messaging.access import can_message
 from pollwatch.observers.access import access_for, can_take_calls
@@ -45,6 +46,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Messages", reverse("messages", args=[election.slug])))
     if access.can_view_people():
         links.append(("People", reverse("people", args=[election.slug])))
+    if can_read_forms(access):
+        links.append(("Forms", reverse("forms", args=[election.slug])))
     if access.can_import():
         links.append(("Imports", reverse("imports", args=[election.slug])))
     return {"nav": links, "access": access, "election": election}

@@ -6,6 +6,7 @@ from pollwatch.checklists.models import Form
 
 @admin.register(Form)
 class FormAdmin(AuditedAdmin):
-    list_display = ["code", "version", "name", "kind", "phase", "active", "election"]
-    list_filter = ["election", "kind", "active"]
-    readonly_fields = ["fingerprint", "version", "created"]
+    list_display = ["code", "version", "name", "kind", "phase", "state", "election"]
+    list_filter = ["election", "kind", "state"]
+    # Publish and close on the forms page (/e/<slug>/forms/), which checks and audits them.
+    readonly_fields = ["fingerprint", "version", "created", "state", "active"]

@@ -5,6 +5,11 @@ where a YAML form was) under a code already in use is a *different* form,
 not a new version of it: installing it would deactivate the form observers
 fill now, so it needs ``replace=True`` (``--replace`` on the command line, a
 confirmation on a web page) and raises FormCodeTaken otherwise.
+
+A version is a draft, live, superseded or closed (``Form.State``). ``install_form``
+makes the new version live at once (the command line's way) or, with
+``draft=True``, keeps it as a draft that staff preview and then ``publish``;
+``close`` takes a live form out of use. Each change is audited.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ class FormCodeTaken(ValueError):
 
     def __init__(self, code: str, current: str, new: str):
         self.code = code
+        self.current = current
+        self.new = new
         super().__init__(
             f"form code {code} is already used by {current}; this file is {new}, a different"
             " form. Give it another code (--code), or replace the form observers fill now"
@@ -36,12 +43,15 @@ def _origin(spec) -> str:
 
 
 def install_form(
-    election: Election, spec, *, actor: str = "", replace: bool = False
+    election: Election, spec, *, actor: str = "", replace: bool = False, draft: bool = False
 ) -> tuple[Form, bool]:
-    """(form, created): the active version of ``spec.code``, new when the definition changed.
+    """(form, created): the live version of ``spec.code``, new when the definition changed.
 
-    Raises FormCodeTaken when the active form under this code is a different
-    form (another source or kind) and ``replace`` is false.
+    Raises FormCodeTaken when the live form under this code is a different
+    form (another source or kind) and ``replace`` is false. With ``draft`` the
+    new version is a draft (the live one stays as it is; ``publish`` makes the
+    draft live and asks for ``replace`` then); a definition equal to the live
+    version or to a draft already kept returns that version, not created.
     """
     from pollwatch.formspec.spec import dump_form
 
@@ -54,15 +64,20 @@ def install_form(
         )
         if current is not None and current.fingerprint == fingerprint:
             return current, False
-        if current is not None and not replace:
-            before = current.spec
-            if (before.source, before.kind) != (spec.source, spec.kind):
-                raise FormCodeTaken(spec.code, _origin(before), _origin(spec))
+        if draft:
+            kept = Form.objects.filter(
+                election=election, code=spec.code, state=Form.State.DRAFT, fingerprint=fingerprint
+            ).first()
+            if kept is not None:
+                return kept, False
+        elif current is not None and not replace:
+            _check_same_form(spec.code, current.spec, spec)
         latest = (
             Form.objects.filter(election=election, code=spec.code).aggregate(v=Max("version"))["v"]
             or 0
         )
-        Form.objects.filter(election=election, code=spec.code, active=True).update(active=False)
+        if not draft:
+            _supersede(election, spec.code)
         name = spec.name.get("en") if isinstance(spec.name, dict) else str(spec.name)
         form = Form.objects.create(
             election=election,
@@ -73,12 +88,12 @@ def install_form(
             version=latest + 1,
             definition=dump_form(spec),
             fingerprint=fingerprint,
+            active=not draft,
+            state=Form.State.DRAFT if draft else Form.State.LIVE,
         )
-        # Other processes see the new version within checklists.models.FORMS_TTL seconds.
-        forget_active_forms()
-        transaction.on_commit(forget_active_forms)
+        _forget_on_commit()
         record(
-            "form.installed",
+            "form.drafted" if draft else "form.installed",
             actor=actor,
             election_id=election.pk,
             obj=form,
@@ -90,6 +105,84 @@ def install_form(
             },
         )
     return form, True
+
+
+def _check_same_form(code: str, before, after) -> None:
+    if (before.source, before.kind) != (after.source, after.kind):
+        raise FormCodeTaken(code, _origin(before), _origin(after))
+
+
+def _supersede(election: Election, code: str) -> None:
+    Form.objects.filter(election=election, code=code, active=True).update(
+        active=False, state=Form.State.SUPERSEDED
+    )
+
+
+def _forget_on_commit() -> None:
+    # Other processes see the change within checklists.models.FORMS_TTL seconds.
+    forget_active_forms()
+    transaction.on_commit(forget_active_forms)
+
+
+class NotAllowed(ValueError):
+    """The version is not in a state that allows this change."""
+
+
+def publish(form: Form, *, actor: str = "", replace: bool = False) -> Form:
+    """Make ``form`` (a draft, or an older or closed version) the live one; the live one is
+    superseded. FormCodeTaken when the live one is a different form and not ``replace``."""
+    with transaction.atomic():
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        if form.state == Form.State.LIVE:
+            raise NotAllowed(f"{form.code} version {form.version} is live already")
+        current = (
+            Form.objects.select_for_update()
+            .filter(election=form.election, code=form.code, active=True)
+            .first()
+        )
+        if current is not None and not replace:
+            _check_same_form(form.code, current.spec, form.spec)
+        _supersede(form.election, form.code)
+        was = form.state
+        form.state = Form.State.LIVE
+        form.active = True
+        form.save(update_fields=["state", "active"])
+        _forget_on_commit()
+        record(
+            "form.published",
+            actor=actor,
+            election_id=form.election_id,
+            obj=form,
+            payload={
+                "code": form.code,
+                "version": form.version,
+                "was": was,
+                **({"superseded": current.version} if current is not None else {}),
+                **({"replaced": current.pk} if current is not None and replace else {}),
+            },
+        )
+    return form
+
+
+def close(form: Form, *, actor: str = "") -> Form:
+    """Take the live ``form`` out of use: observers, SMS and ODK no longer get it. Its
+    reports stay; publishing it (or another version) again brings the code back."""
+    with transaction.atomic():
+        form = Form.objects.select_for_update().get(pk=form.pk)
+        if form.state != Form.State.LIVE:
+            raise NotAllowed(f"{form.code} version {form.version} is not live ({form.state})")
+        form.state = Form.State.CLOSED
+        form.active = False
+        form.save(update_fields=["state", "active"])
+        _forget_on_commit()
+        record(
+            "form.closed",
+            actor=actor,
+            election_id=form.election_id,
+            obj=form,
+            payload={"code": form.code, "version": form.version},
+        )
+    return form
 
 
 def candidates_of(election: Election) -> list[tuple[str, str]]:

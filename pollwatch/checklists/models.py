@@ -22,6 +22,14 @@ class Form(models.Model):
         RESULTS = "results"
         EXITPOLL = "exitpoll", "exit-poll tally"
 
+    class State(models.TextChoices):
+        """Where a version is in its life; only a live version reaches observers (``active``)."""
+
+        DRAFT = "draft"  # uploaded, previewed by staff, never served
+        LIVE = "live"  # the version observers fill now: at most one per code
+        SUPERSEDED = "superseded"  # a later version went live
+        CLOSED = "closed"  # taken out of use with no version after it
+
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="forms")
     code = models.CharField(max_length=16, help_text="the form code typed first in an SMS, e.g. OP")
     name = models.CharField(max_length=200)
@@ -31,18 +39,37 @@ class Form(models.Model):
     definition = models.TextField(help_text="the form in pollwatch's YAML format")
     fingerprint = models.CharField(max_length=64)
     active = models.BooleanField(default=True, help_text="the version observers fill now")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.LIVE)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["election", "code", "version"], name="form_version_unique"
-            )
+            ),
+            # Every reader of "the forms observers fill" filters on active: a draft or
+            # closed version can never be active, whatever code writes it.
+            models.CheckConstraint(
+                condition=models.Q(active=False) | models.Q(state="live"),
+                name="form_active_only_when_live",
+            ),
+            models.UniqueConstraint(
+                fields=["election", "code"],
+                condition=models.Q(active=True),
+                name="form_one_live_version",
+            ),
         ]
         ordering = ["election", "code", "-version"]
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Code that only knows ``active`` (older tests, the Django admin) turning a version
+        # off leaves it closed, not "live but inactive".
+        if not self.active and self.state == self.State.LIVE:
+            self.state = self.State.CLOSED
+        super().save(*args, **kwargs)
 
     @cached_property
     def spec(self):

@@ -482,6 +482,17 @@ def _scan_xlsx(path: Path, limits: Limits, first_rows: int | None = None) -> _Sh
     return shape
 
 
+def check_xlsx_archive(path: Path, limits: Limits) -> None:
+    """TableError unless ``path`` is a zip whose parts unzip within ``limits`` (no zip bomb):
+    for readers, such as pyxform's, that open a workbook without these checks."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise TableError(RowError(None, "", f"not a readable XLSX workbook: {exc}")) from exc
+    with archive:
+        _check_zip_sizes(archive, limits)
+
+
 def _check_zip_sizes(archive: zipfile.ZipFile, limits: Limits) -> None:
     total = 0
     for info in archive.infolist():

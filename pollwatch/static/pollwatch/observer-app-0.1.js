@@ -1060,7 +1060,7 @@ function defaultValues(form) {
 async function renderForm(form, deployment, options = {}) {
   const mode = options.mode || "new";
   const root = options.root || null;
-  const key = mode === "view" ? null : mode === "correct" ? `fix|${root}` : draftKey(deployment.station, form.code);
+  const key = mode === "view" || mode === "preview" ? null : mode === "correct" ? `fix|${root}` : draftKey(deployment.station, form.code);
   await flushDraft();
   const draft = key ? await getDraft(key) : undefined;
   document.getElementById("back-text").textContent = t("back");
@@ -1188,6 +1188,7 @@ async function renderForm(form, deployment, options = {}) {
         if (first) first.scrollIntoView({ block: "center" });
         return;
       }
+      if (mode === "preview") return;  // staff preview: the checks run, nothing is queued
       cancelDraft();
       const now = new Date().toISOString();
       const report = {
@@ -1384,7 +1385,19 @@ async function start() {
   if (!start.polling) start.polling = setInterval(sync, 30000);
 }
 
-start();
+// A staff preview page (checklists' form preview) embeds one form: draw it as an observer
+// would see it in the language asked, with no sign-in, drafts, queue or service worker.
+function startPreview(preview) {
+  lang = preview.language;
+  document.documentElement.lang = lang;
+  document.documentElement.dir = RTL_LANGUAGES.has(lang) ? "rtl" : "ltr";
+  document.getElementById("back").hidden = true;
+  renderForm(preview.form, preview.deployment, { mode: "preview" });
+}
+
+const previewData = document.getElementById("preview-form");
+if (previewData) startPreview(JSON.parse(previewData.textContent));
+else start();
 
 // The `me` kept by the last start: {etag, data} (or the bare data an older app kept).
 function keptMe() {
