@@ -12,8 +12,13 @@ $(PY):
 install: $(PY)
 	$(PY) -m pip install --quiet -e .
 
-install-test: $(PY)
+# Installed once per change of pyproject.toml (an editable install sees code changes by itself),
+# so two `make test` runs side by side (CI runs the slow proofs beside the rest) never race pip.
+$(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install-test: $(VENV)/.installed-test
 
 demo: install
 	$(VENV)/bin/pollwatch demo

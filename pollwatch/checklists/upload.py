@@ -25,7 +25,6 @@ FORM_WORKBOOK_LIMITS = Limits(expanded_bytes=64 * 1024 * 1024)
 SUFFIXES = (".yaml", ".yml", ".xlsx", ".xls")
 # YAML anchors let a few lines stand for millions of values (an alias bomb): the shipped
 # forms have under 1,000 values each; a form is refused past this many, counted expanded.
-MAX_YAML_VALUES = 500_000
 
 
 class FormFileRefused(ValueError):
@@ -88,9 +87,8 @@ def read_form_file(path: Path, name: str, code: str | None = None):
         raise FormFileRefused(
             [f"{name}: not UTF-8 text (byte {exc.start}); save the YAML form as UTF-8"]
         ) from None
-    _check_yaml_size(text, name)
     try:
-        spec = loads_form(text, source=None)
+        spec = loads_form(text, source=None, name=name)
     except FormSpecError as exc:
         raise FormFileRefused(exc.problems) from None
     if code is None:
@@ -101,45 +99,6 @@ def read_form_file(path: Path, name: str, code: str | None = None):
         return replace(spec, code=code)
     except FormSpecError as exc:
         raise FormFileRefused(exc.problems) from None
-
-
-def _check_yaml_size(text: str, name: str) -> None:
-    """Refuse YAML nested past Python's recursion limit, or whose aliases expand to more
-    than MAX_YAML_VALUES values, before it is built into Python objects."""
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return  # loads_form words the syntax error with its line
-    except RecursionError:
-        raise FormFileRefused([f"{name}: the YAML is nested too deeply to be a form"]) from None
-    if root is None:
-        return
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node) -> int:
-        if id(node) not in sizes:
-            if isinstance(node, yaml.SequenceNode):
-                children = [size(child) for child in node.value]
-            elif isinstance(node, yaml.MappingNode):
-                children = [size(key) + size(value) for key, value in node.value]
-            else:
-                children = []
-            sizes[id(node)] = min(1 + sum(children), MAX_YAML_VALUES + 1)
-        return sizes[id(node)]
-
-    try:
-        total = size(root)
-    except RecursionError:
-        raise FormFileRefused([f"{name}: the YAML is nested too deeply to be a form"]) from None
-    if total > MAX_YAML_VALUES:
-        raise FormFileRefused(
-            [
-                f"{name}: its anchors and aliases (&, *) expand to more than"
-                f" {MAX_YAML_VALUES:,} values: refused as an alias bomb"
-            ]
-        )
 
 
 def _check_workbook(path: Path, name: str, suffix: str, head: bytes) -> None:

@@ -633,13 +633,55 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-def loads_form(text: str, source: str | None = None) -> FormSpec:
-    """Parse one form from YAML text; FormSpecError (naming ``source``) on any fault."""
+# A form has a few thousand values; YAML anchors and aliases (&, *) can make a
+# small file expand to billions of them (an "alias bomb").
+MAX_YAML_VALUES = 500_000
+
+
+def loads_form(text: str, source: str | None = None, *, name: str | None = None) -> FormSpec:
+    """Parse one form from YAML text; FormSpecError (naming ``name``, else ``source``) on any fault.
+
+    YAML nested past Python's recursion limit, or whose aliases expand to more
+    than MAX_YAML_VALUES values, is refused before it is built into objects.
+    """
+    where = name or source or "form"
     try:
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise FormSpecError([f"{source or 'form'}: not valid YAML: {exc}"]) from None
+        raise FormSpecError([f"{where}: not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise FormSpecError([f"{where}: the YAML is nested too deeply to be a form"]) from None
+    if root is not None:
+        _check_yaml_size(root, where)
+    data = yaml.safe_load(text)
     return FormSpec.from_dict(data, source)
+
+
+def _check_yaml_size(root: yaml.Node, where: str) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            if isinstance(node, yaml.SequenceNode):
+                children = [size(child) for child in node.value]
+            elif isinstance(node, yaml.MappingNode):
+                children = [size(key) + size(value) for key, value in node.value]
+            else:
+                children = []
+            sizes[id(node)] = min(1 + sum(children), MAX_YAML_VALUES + 1)
+        return sizes[id(node)]
+
+    try:
+        total = size(root)
+    except RecursionError:
+        raise FormSpecError([f"{where}: the YAML is nested too deeply to be a form"]) from None
+    if total > MAX_YAML_VALUES:
+        raise FormSpecError(
+            [
+                f"{where}: its anchors and aliases (&, *) expand to more than"
+                f" {MAX_YAML_VALUES:,} values: refused as an alias bomb"
+            ]
+        )
 
 
 def load_form(path: str | Path) -> FormSpec:

@@ -157,3 +157,17 @@ def test_broken_yaml_is_a_form_error_naming_the_file():
         loads_form("code: [unclosed", source="op.yaml")
     with pytest.raises(FormSpecError, match="must be a mapping"):
         loads_form("- just a list")
+
+
+def test_an_alias_bomb_or_deep_nesting_is_refused_before_it_is_built(tmp_path):
+    # The same check for `pollwatch load-forms` as for the forms page: nine levels of
+    # nine aliases would expand to 387 million values.
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\ncode: *i\n", encoding="utf-8")
+    with pytest.raises(FormSpecError, match="bomb.yaml: its anchors and aliases"):
+        load_form(bomb)
+    with pytest.raises(FormSpecError, match="form: the YAML is nested too deeply"):
+        loads_form("a: " + "[" * 50_000 + "]" * 50_000)
