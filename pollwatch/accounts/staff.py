@@ -172,7 +172,10 @@ def deactivate(access: Access, user: User, *, actor: User) -> None:
         raise StaffError("You cannot deactivate your own account")
     outside = _elections_not_managed(access, user, actor)
     if outside:
-        raise PermissionDenied(f"{user.get_username()} also has roles in {', '.join(outside)}")
+        raise StaffError(
+            f"{user.get_username()} also has roles in {', '.join(outside)}, which you do not "
+            "manage: an admin of those elections can deactivate the account"
+        )
     from pollwatch.api.models import ApiToken
     from pollwatch.submissions.cleanup import revoke_token_rows
     from pollwatch.submissions.models import ObserverToken
