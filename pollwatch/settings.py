@@ -196,6 +196,10 @@ LOGIN_RATE_WINDOW = envint("LOGIN_RATE_WINDOW", 300)
 # a user holding one of them in any election is sent to the enrolment page before any other.
 REQUIRE_2FA_ROLES = {r.strip() for r in envstr("REQUIRE_2FA_ROLES").split(",") if r.strip()}
 OTP_TOTP_ISSUER = SITE_NAME
+# Wrong codes count in the login throttle (accounts/throttle.py); django-otp's own per-device
+# delay would also lock the app's codes after a mistyped recovery code.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Invitations to staff accounts: the one-time link lasts this many seconds (default 3 days);
 # password-reset links last PASSWORD_RESET_TIMEOUT.
 INVITE_TIMEOUT = envint("INVITE_TIMEOUT", 3 * 24 * 3600)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -103,9 +104,10 @@ def matching_device(user: AbstractBaseUser, code: str):
     code = "".join(code.split())
     if not code:
         return None
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if device.verify_token(code):
-            return device
+    with transaction.atomic():  # for_verify locks the devices: one use of a code wins
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if device.verify_token(code):
+                return device
     return None
 
 

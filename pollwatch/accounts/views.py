@@ -87,7 +87,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return redirect(pending["next"])
         status = 429 if throttled else 400
     return render(
-        request, "accounts/login_code.html", {"form": form, "throttled": throttled}, status=status
+        request,
+        "accounts/login_code.html",
+        {"form": form, "throttled": throttled, "wrong": status == 400},
+        status=status,
     )
 
 
@@ -126,6 +129,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "throttled": throttled,
+            "wrong": status == 400,
             "uri": uri,
             "qr": twofactor.qr_svg(uri),
             "key": b32encode(pending.bin_key).decode(),
