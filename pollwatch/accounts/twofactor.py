@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -47,12 +47,12 @@ OPEN_VIEWS = {
 }
 
 
-def has_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def has_two_factor(user: User | AnonymousUser) -> bool:
     """The user has set up a second factor (a confirmed TOTP app or recovery codes)."""
     return user.is_authenticated and user_has_device(user, confirmed=True)
 
 
-def requires_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def requires_two_factor(user: User | AnonymousUser) -> bool:
     """The user holds, in some election, a role listed in ``REQUIRE_2FA_ROLES`` (superusers are admins)."""
     required = settings.REQUIRE_2FA_ROLES
     if not required or not user.is_authenticated:
@@ -62,11 +62,11 @@ def requires_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
     return Membership.objects.filter(person__user=user, role__in=required).exists()
 
 
-def totp_device(user: AbstractBaseUser) -> TOTPDevice | None:
+def totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
-def pending_totp_device(user: AbstractBaseUser) -> TOTPDevice:
+def pending_totp_device(user: User) -> TOTPDevice:
     """The device being enrolled: unconfirmed until the user types a code from it."""
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
@@ -91,7 +91,7 @@ def confirm(device: TOTPDevice) -> list[str]:
     return new_recovery_codes(device.user)
 
 
-def new_recovery_codes(user: AbstractBaseUser) -> list[str]:
+def new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
@@ -99,7 +99,7 @@ def new_recovery_codes(user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def matching_device(user: AbstractBaseUser, code: str):
+def matching_device(user: User, code: str):
     """The confirmed device that accepts ``code`` (a recovery code is used up), or None."""
     code = "".join(code.split())
     if not code:
@@ -122,7 +122,7 @@ class RequireTwoFactorMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, args, kwargs) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr,attr-defined]
             return None
         match = request.resolver_match
         if match is None or match.view_name in OPEN_VIEWS:

@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 
 from pollwatch.accounts import staff, throttle, twofactor
 from pollwatch.accounts.forms import CodeForm, InviteForm, LoginForm, RoleForm
+from pollwatch.accounts.http import signed_in
 from pollwatch.observers.access import elections_for_user
 
 # The session key holding a user who gave the right password and still owes the code.
@@ -98,7 +99,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up the second factor: scan the QR code (or type the key), confirm with a code, and
     see ten recovery codes once."""
-    user = request.user
+    user = _user(request)
     device = twofactor.totp_device(user)
     if device is not None:
         return render(request, "accounts/two_factor.html", {"enrolled": device})
@@ -213,7 +214,7 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user, token = staff.invite(access, actor=request.user, **form.cleaned_data)
+                user, token = staff.invite(access, actor=_user(request), **form.cleaned_data)
             except staff.StaffError as refused:
                 form.add_error("email", str(refused))
             else:
@@ -242,7 +243,7 @@ def staff_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest(f"Unreadable role change: {form.errors.as_text()}")
     role, granted = form.cleaned_data["role"], form.cleaned_data["granted"]
-    if staff.set_role(access, user, role, granted=granted, actor=request.user):
+    if staff.set_role(access, user, role, granted=granted, actor=_user(request)):
         verb = "now has" if granted else "no longer has"
         messages.success(request, f"{user.get_username()} {verb} the role {role}.")
     return redirect("staff", slug=slug)
@@ -254,7 +255,7 @@ def staff_deactivate(request: HttpRequest, slug: str, user_id: int) -> HttpRespo
     election, access = staff.staff_for_user(request, slug)
     user = staff.member_for(access, user_id)
     try:
-        staff.deactivate(access, user, actor=request.user)
+        staff.deactivate(access, user, actor=_user(request))
     except staff.StaffError as refused:
         messages.error(request, str(refused))
     else:
@@ -275,6 +276,14 @@ def _send_invitation(request: HttpRequest, user: User, token: str, election) -> 
         },
     )
     send_mail(f"Your {settings.SITE_NAME} account for {election.name}", body, None, [user.email])
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a ``login_required`` view."""
+    user = signed_in(request)
+    if user is None:
+        raise PermissionError("this view needs a signed-in user")
+    return user
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
