@@ -222,10 +222,7 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, f"Invitation sent to {user.email}.")
                 return redirect("staff", slug=slug)
         status = 400
-    members = [
-        {"user": u, "roles": sorted(staff.roles_in(u, election))}
-        for u in staff.staff_users(election)
-    ]
+    members = staff.members(election)
     return render(
         request,
         "accounts/staff.html",

@@ -82,6 +82,30 @@ def test_the_list_shows_roles_of_this_election(client, mission):
     assert "outsider" not in page  # no person of this mission
 
 
+def test_the_list_costs_the_same_queries_for_more_users(client, mission):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(mission.users["admin"])
+    client.get(STAFF)
+    with CaptureQueriesContext(connection) as before:
+        client.get(STAFF)
+    for number in range(5):
+        user = User.objects.create_user(f"extra{number}")
+        person = Person.objects.create(
+            mission=mission.mission, code=f"X{number}", full_name=f"Extra {number}", user=user
+        )
+        Membership.objects.create(person=person, election=mission.election, role="analyst")
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(STAFF).content.decode()
+    assert len(after) == len(before)
+    extra = User.objects.get(username="extra0")
+    row = page.split(f'id="user-{extra.pk}"')[1].split("</tr>")[0]
+    assert "analyst" in row and "<td>on</td>" in row
+
+
 def test_a_coordinator_never_grants_admin(client, mission):
     client.force_login(mission.users["coordinator"])
     target = mission.users["analyst"]
