@@ -201,3 +201,24 @@ def test_login_without_two_factor_is_unchanged(client, mission):
     user.save()
     response = client.post(reverse("login"), {"username": "analyst", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_the_code_step_without_a_password_step_sends_every_role_to_the_login(
+    client, mission, persona
+):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    for response in (
+        client.get(reverse("login-code")),
+        client.post(reverse("login-code"), {"code": "123456"}),
+    ):
+        assert response.status_code == 302 and response["Location"] == reverse("login")
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_a_forged_invitation_is_refused_for_every_role(client, mission, persona):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.get(reverse("invite-accept", args=["forged:token"]))
+    assert response.status_code == 400 and b"invalid" in response.content
