@@ -161,6 +161,24 @@ def invite(
     return user, invite_token(user)
 
 
+def reinvite(access: Access, user: User, *, actor: User) -> str:
+    """A new invitation for a user who has not set a password yet; earlier links stop working."""
+    if not user.is_active or user.has_usable_password():
+        raise StaffError(
+            f"{user.get_username()} has set a password already: no invitation to resend"
+        )
+    user.set_unusable_password()  # a new fingerprint: the earlier links are spent
+    user.save(update_fields=["password"])
+    record(
+        "staff.reinvited",
+        actor=actor.get_username(),
+        election_id=access.election.pk,
+        obj=user,
+        payload={"user": user.get_username()},
+    )
+    return invite_token(user)
+
+
 def invite_token(user: User) -> str:
     """Signed, expiring (``INVITE_TIMEOUT``), and spent once a password is set: it names the
     unusable password it was made for, which setting a password (or a new invitation) replaces."""

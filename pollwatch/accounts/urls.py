@@ -31,6 +31,11 @@ urlpatterns = [
     path("e/<slug:slug>/staff/", views.staff_list, name="staff"),
     path("e/<slug:slug>/staff/<int:user_id>/role", views.staff_role, name="staff-role"),
     path(
+        "e/<slug:slug>/staff/<int:user_id>/reinvite",
+        views.staff_reinvite,
+        name="staff-reinvite",
+    ),
+    path(
         "e/<slug:slug>/staff/<int:user_id>/deactivate",
         views.staff_deactivate,
         name="staff-deactivate",

@@ -248,6 +248,22 @@ def staff_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def staff_reinvite(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    """Send a new invitation link (the first one lost or expired); the earlier ones stop working."""
+    election, access = staff.staff_for_user(request, slug)
+    user = staff.member_for(access, user_id)
+    try:
+        token = staff.reinvite(access, user, actor=_user(request))
+    except staff.StaffError as refused:
+        messages.error(request, str(refused))
+    else:
+        _send_invitation(request, user, token, election)
+        messages.success(request, f"A new invitation was sent to {user.email}.")
+    return redirect("staff", slug=slug)
+
+
+@login_required
+@require_POST
 def staff_deactivate(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     election, access = staff.staff_for_user(request, slug)
     user = staff.member_for(access, user_id)

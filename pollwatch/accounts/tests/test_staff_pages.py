@@ -290,3 +290,33 @@ def test_inviting_an_existing_address_is_refused(client, mission):
     assert response.status_code == 400
     assert b"already has an account" in response.content
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_managers_send_an_invitation_again(client, mission, persona):
+    first = _invite(client, mission)
+    invitee = User.objects.get(username="invitee@example.org")
+    mail.outbox.clear()
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.post(f"{STAFF}{invitee.pk}/reinvite")
+    client.logout()
+    if persona in MANAGERS:
+        assert response.status_code == 302 and len(mail.outbox) == 1
+        second = re.search(r"https?://testserver(\S+)", mail.outbox[0].body).group(1)
+        assert client.get(first).status_code == 400  # the first link is spent
+        assert client.get(second).status_code == 200
+        assert AuditEvent.objects.filter(kind="staff.reinvited").count() == 1
+    else:
+        assert response.status_code in (302, 403, 404) and mail.outbox == []
+        assert client.get(first).status_code == 200
+
+
+def test_no_invitation_again_once_the_password_is_set(client, mission):
+    client.force_login(mission.users["admin"])
+    analyst = mission.users["analyst"]
+    analyst.set_password("a password set long ago")
+    analyst.save()
+    response = client.post(f"{STAFF}{analyst.pk}/reinvite", follow=True)
+    assert b"has set a password already" in response.content
+    assert mail.outbox == []
