@@ -51,7 +51,8 @@ def mission(db):
     Geography: regions R1 (districts D1, D2) and R2 (district D3, newly included);
     two stations per district. Personas: admin, coordinator, analyst, media
     monitor, supervisor of R1, observer deployed in D1 ("observer"), observer
-    deployed in D3 ("other_observer"), a data clerk ("clerk", code 1008), and a
+    deployed in D3 ("other_observer"), a data clerk ("clerk", code 1008), a read-only
+    partner ("partner", code 1009), and a
     user with no role ("outsider").
     """
     import datetime
@@ -122,6 +123,7 @@ def mission(db):
         "observer": Role.OBSERVER,
         "other_observer": Role.OBSERVER,
         "clerk": Role.CLERK,
+        "partner": Role.PARTNER,
     }
     people = {}
     for number, (persona, role) in enumerate(roles.items(), start=1):

@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    # Two-factor login for staff (pollwatch/accounts/twofactor.py): TOTP apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pollwatch.accounts",
     "pollwatch.elections",
     "pollwatch.observers",
@@ -107,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "pollwatch.accounts.boundary.BoundaryMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "pollwatch.accounts.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -186,6 +192,38 @@ LOGOUT_REDIRECT_URL = "login"
 # and address; an address may fail 5 times as often, a name across all addresses 10 times.
 LOGIN_RATE_LIMIT = envint("LOGIN_RATE_LIMIT", 10)
 LOGIN_RATE_WINDOW = envint("LOGIN_RATE_WINDOW", 300)
+# Roles that must log in with a second factor (comma-separated, e.g. "admin,coordinator"):
+# a user holding one of them in any election is sent to the enrolment page before any other.
+REQUIRE_2FA_ROLES = {r.strip() for r in envstr("REQUIRE_2FA_ROLES").split(",") if r.strip()}
+OTP_TOTP_ISSUER = SITE_NAME
+# Wrong codes count in the login throttle (accounts/throttle.py); django-otp's own per-device
+# delay would also lock the app's codes after a mistyped recovery code.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Invitations to staff accounts: the one-time link lasts this many seconds (default 3 days);
+# password-reset links last PASSWORD_RESET_TIMEOUT.
+INVITE_TIMEOUT = envint("INVITE_TIMEOUT", 3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3600)
+# E-mail (invitations, password reset): the console backend prints them; for an SMTP server set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_* below (Django's
+# MAILERS setting; the variables keep Django's old names).
+_email_backend = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_smtp_options = {
+    "host": envstr("EMAIL_HOST", "localhost"),
+    "port": envint("EMAIL_PORT", 25),
+    "username": envstr("EMAIL_HOST_USER"),
+    "password": envstr("EMAIL_HOST_PASSWORD"),
+    "use_tls": envbool("EMAIL_USE_TLS", False),
+    "use_ssl": envbool("EMAIL_USE_SSL", False),
+    "timeout": envint("EMAIL_TIMEOUT", 30),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": _smtp_options if _email_backend.endswith(".smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "pollwatch@localhost")
 # Reverse proxies in front of the web server that append to X-Forwarded-For (nginx, Caddy,
 # a load balancer): 0 reads the client from REMOTE_ADDR (pollwatch/accounts/http.py:client_ip).
 TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)

@@ -38,6 +38,7 @@ PERSONAS = [
     "observer",
     "other_observer",
     "clerk",
+    "partner",
     "outsider",
 ]
 

@@ -10,7 +10,7 @@ from pollwatch.checklists.access import can_read_forms
 from pollwatch.media.access import can_see_media
 from pollwatch.messaging.access import can_message
 from pollwatch.observers.access import access_for, can_take_calls
-from pollwatch.results.access import can_see_analysis
+from pollwatch.results.access import can_read_published, can_see_analysis
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Photos", reverse("photos", args=[election.slug])))
     if can_see_analysis(access):
         links.append(("Analysis", reverse("quick-count", args=[election.slug])))
+    elif can_read_published(access):
+        links.append(("Statements", reverse("statements", args=[election.slug])))
     if can_export(access):
         links.append(("Exports", reverse("exports", args=[election.slug])))
     if can_see_media(access):
@@ -48,6 +50,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("People", reverse("people", args=[election.slug])))
     if can_read_forms(access):
         links.append(("Forms", reverse("forms", args=[election.slug])))
+    if access.roles & {"admin", "coordinator"}:
+        links.append(("Staff", reverse("staff", args=[election.slug])))
     if access.can_import():
         links.append(("Imports", reverse("imports", args=[election.slug])))
     return {"nav": links, "access": access, "election": election}

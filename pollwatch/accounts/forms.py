@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 
 from pollwatch.accounts import throttle
+from pollwatch.observers.models import Role
 
 
 class LoginForm(AuthenticationForm):
@@ -41,4 +43,48 @@ class LoginForm(AuthenticationForm):
 
 
 class AdminLoginForm(LoginForm, AdminAuthenticationForm):
-    """The admin's form (staff only) under the same throttle."""
+    """The admin's form (staff only) under the same throttle.
+
+    It asks no second factor, so it refuses users who have one: they log in on the site's
+    login page (password, then code) and then open the admin.
+    """
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        from pollwatch.accounts.twofactor import has_two_factor
+
+        if has_two_factor(user):
+            raise ValidationError(
+                "This account logs in with a second factor: log in on the site's login "
+                "page, then open the admin.",
+                code="two_factor",
+            )
+
+
+class CodeForm(forms.Form):
+    """The second step of a login, or the enrolment's check: six digits or a recovery code."""
+
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="the six digits your authenticator app shows, or one of your recovery codes",
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    full_name = forms.CharField(max_length=200, label="Full name")
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [(r, Role(r).label) for r in roles]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    granted = forms.TypedChoiceField(
+        choices=[("1", "give"), ("0", "take")], coerce=lambda v: v == "1"
+    )

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     MEDIA_MONITOR = "media_monitor", "media monitor"
     CLERK = "clerk", "data clerk"
     ADMIN = "admin"
+    # Read-only: published statements and the mission's headline figures; no personal data.
+    PARTNER = "partner"
 
 
 class Mission(models.Model):

@@ -46,6 +46,7 @@ ACCOUNT_ROLES = [
     Role.OBSERVER,
     Role.MEDIA_MONITOR,
     Role.CLERK,
+    Role.PARTNER,
 ]
 Say = Callable[[str], None]
 

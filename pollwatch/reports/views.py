@@ -21,7 +21,12 @@ from pollwatch.audit.models import record
 from pollwatch.reports.gate import REASON_MAX, Blocker, override_refusal, publication_blockers
 from pollwatch.reports.models import Statement
 from pollwatch.reports.render import document_context, draft_pdf, render_html, render_pdf
-from pollwatch.results.access import analysis_for_user, can_analyse
+from pollwatch.results.access import (
+    analysis_for_user,
+    can_analyse,
+    can_see_analysis,
+    published_for_user,
+)
 from pollwatch.results.freshness import in_place
 
 TITLE_MAX = 300
@@ -30,7 +35,7 @@ TITLE_MAX = 300
 @login_required
 @require_http_methods(["GET", "POST"])
 def statements(request: PollwatchRequest, slug: str) -> HttpResponse:
-    election, access = analysis_for_user(request, slug)
+    election, access = published_for_user(request, slug)
     if request.method == "POST":
         if not can_analyse(access):
             return HttpResponse("Only analysts and admins write statements.", status=403)
@@ -53,15 +58,28 @@ def statements(request: PollwatchRequest, slug: str) -> HttpResponse:
         "reports/statements.html",
         {
             "election": election,
-            "statements": Statement.objects.filter(election=election),
+            "statements": _readable(Statement.objects.filter(election=election), access),
             "can_analyse": can_analyse(access),
         },
     )
 
 
 def _statement(request: PollwatchRequest, slug: str, pk: int, *, change: bool = False):
-    election, access = analysis_for_user(request, slug, change=change)
-    return get_object_or_404(Statement, election=election, pk=pk), access
+    """(statement, access); partners reach published statements only (drafts are 404), and
+    change nothing (403)."""
+    if change:
+        election, access = analysis_for_user(request, slug, change=True)
+    else:
+        election, access = published_for_user(request, slug)
+    statements = _readable(Statement.objects.filter(election=election), access)
+    return get_object_or_404(statements, pk=pk), access
+
+
+def _readable(statements, access):
+    """Every statement for the analysis roles; the published ones for partners."""
+    if can_see_analysis(access):
+        return statements
+    return statements.filter(status=Statement.Status.PUBLISHED)
 
 
 @login_required

@@ -17,6 +17,11 @@ from pollwatch.observers.models import Role
 
 ANALYSIS_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST}
 ANALYST_ROLES = {Role.ADMIN, Role.ANALYST}
+# Partners (donors, embassies, other missions) read what the mission has published: the
+# published statements, with their figures and charts frozen at publication. Not the live
+# dashboards: those show figures before the mission releases them, and link to reports,
+# stations and observers (names, phones).
+PUBLISHED_ROLES = ANALYSIS_ROLES | {Role.PARTNER}
 
 
 def can_see_analysis(access: Access) -> bool:
@@ -25,6 +30,21 @@ def can_see_analysis(access: Access) -> bool:
 
 def can_analyse(access: Access) -> bool:
     return bool(access.roles & ANALYST_ROLES)
+
+
+def can_read_published(access: Access) -> bool:
+    return bool(access.roles & PUBLISHED_ROLES)
+
+
+def published_for_user(request: HttpRequest, slug: str) -> tuple[Election, Access]:
+    """(election, access) for pages of published work; 403 for roles that read none of it.
+
+    Callers show partners (``can_see_analysis`` False) only what is published."""
+    election, access = election_for_user(request, slug)
+    if not can_read_published(access):
+        raise PermissionDenied("Published statements are for analysts, coordinators and partners")
+    request.election = election  # type: ignore[attr-defined]
+    return election, access
 
 
 def analysis_for_user(

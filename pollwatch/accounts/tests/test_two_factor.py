@@ -1,0 +1,224 @@
+"""TOTP two-factor login: enrolment, the code step, recovery codes, required roles, the admin."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import override_settings
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pollwatch.testing import PERSONAS
+
+PASSWORD = "correct horse battery"
+ENROL = "/account/two-factor/"
+
+
+def code_for(device: TOTPDevice, offset: int = 0) -> str:
+    """The code the user's app shows now (``offset`` steps away), computed as the app does."""
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, offset):06d}"
+
+
+def enrol(client, user) -> list[str]:
+    """Set up two-factor login for the signed-in ``user``; returns the recovery codes."""
+    page = client.get(ENROL)
+    assert page.status_code == 200
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(ENROL, {"code": code_for(device)})
+    assert response.status_code == 200
+    return re.findall(r"<li><code>(\w+)</code></li>", response.content.decode())
+
+
+@pytest.fixture
+def enrolled(client, mission):
+    """The coordinator, with a password and two-factor login set up; the client logged out."""
+    user = mission.users["coordinator"]
+    user.set_password(PASSWORD)
+    user.save()
+    client.force_login(user)
+    codes = enrol(client, user)
+    client.logout()
+    return user, codes
+
+
+def password_step(client):
+    response = client.post(reverse("login"), {"username": "coordinator", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("login-code")
+    return response
+
+
+def test_enrolment_shows_the_uri_a_qr_code_and_ten_recovery_codes_once(client, mission):
+    user = mission.users["analyst"]
+    client.force_login(user)
+    page = client.get(ENROL).content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert "otpauth://totp/" in page and "secret=" in page
+    assert "<svg" in page and "<script" not in page.split("<main>")[1]
+    wrong = client.post(ENROL, {"code": code_for(device, offset=-20)})
+    assert wrong.status_code == 400 and b"not right" in wrong.content
+    codes = enrol(client, user)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    again = client.get(ENROL).content.decode()
+    assert "Two-factor login is on" in again and codes[0] not in again
+
+
+def test_login_asks_for_the_code_after_the_password(client, enrolled):
+    user, _ = enrolled
+    password_step(client)
+    # Not logged in yet: pages send to the login.
+    assert client.get("/e/test-election/").status_code == 302
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    wrong = client.post(reverse("login-code"), {"code": code_for(device, offset=-20)})
+    assert wrong.status_code == 400
+    assert client.get("/e/test-election/").status_code == 302
+    # django-otp refuses a code already used; the next step's is accepted (clock drift).
+    right = client.post(reverse("login-code"), {"code": code_for(device, offset=1)})
+    assert right.status_code == 302
+    assert client.get("/e/test-election/").status_code == 200
+
+
+def test_the_code_step_needs_the_password_step(client, enrolled):
+    user, _ = enrolled
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = client.post(reverse("login-code"), {"code": code_for(device)})
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert client.get("/e/test-election/").status_code == 302
+
+
+def test_a_recovery_code_works_once(client, enrolled):
+    _, codes = enrolled
+    password_step(client)
+    assert client.post(reverse("login-code"), {"code": codes[0]}).status_code == 302
+    assert client.get("/e/test-election/").status_code == 200
+    client.post(reverse("logout"))
+    password_step(client)
+    assert client.post(reverse("login-code"), {"code": codes[0]}).status_code == 400
+    assert client.post(reverse("login-code"), {"code": codes[1]}).status_code == 302
+
+
+@override_settings(LOGIN_RATE_LIMIT=2, LOGIN_RATE_WINDOW=300)
+def test_the_code_step_is_throttled(client, enrolled):
+    user, codes = enrolled
+    password_step(client)
+    for _ in range(2):
+        assert client.post(reverse("login-code"), {"code": "000000"}).status_code == 400
+    refused = client.post(reverse("login-code"), {"code": codes[0]})
+    assert refused.status_code == 429 and b"Too many login attempts" in refused.content
+
+
+def test_the_pending_login_expires(client, enrolled, monkeypatch):
+    user, codes = enrolled
+    password_step(client)
+    later = time.time() + 301
+    monkeypatch.setattr("pollwatch.accounts.views.time.time", lambda: later)
+    response = client.post(reverse("login-code"), {"code": codes[0]})
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+
+
+def test_a_session_without_the_code_is_ended(client, enrolled):
+    user, _ = enrolled
+    client.force_login(user)  # as a session from before the set-up
+    response = client.get("/e/test-election/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert client.get("/e/test-election/").status_code == 302
+
+
+@override_settings(REQUIRE_2FA_ROLES={"admin", "coordinator"})
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_required_roles_are_sent_to_enrolment_first(client, mission, persona):
+    client.force_login(mission.users[persona])
+    response = client.get("/e/test-election/")
+    if persona in ("admin", "coordinator"):
+        assert response.status_code == 302
+        assert response["Location"].startswith(ENROL + "?next=")
+        assert client.get(ENROL).status_code == 200
+    else:
+        assert response.status_code in (200, 404)
+
+
+@override_settings(REQUIRE_2FA_ROLES={"coordinator"})
+def test_after_enrolment_a_required_role_goes_on(client, mission):
+    client.force_login(mission.users["coordinator"])
+    enrol(client, mission.users["coordinator"])
+    assert client.get("/e/test-election/").status_code == 200
+
+
+@override_settings(REQUIRE_2FA_ROLES={"admin"})
+def test_superusers_count_as_admins(client, db):
+    boss = User.objects.create_superuser("boss", password=PASSWORD)
+    client.force_login(boss)
+    assert client.get("/").status_code == 302
+    assert client.get("/")["Location"].startswith(ENROL)
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_every_signed_in_role_may_open_enrolment(client, mission, persona):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.get(ENROL)
+    if persona == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 200
+
+
+def test_the_admin_login_refuses_users_with_two_factor(client, mission):
+    user = mission.users["admin"]
+    user.set_password(PASSWORD)
+    user.save()
+    client.force_login(user)
+    enrol(client, user)
+    client.logout()
+    response = client.post(
+        reverse("admin:login"), {"username": "admin", "password": PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 200
+    assert b"logs in with a second factor" in response.content
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_admin_opens_after_the_site_login_with_a_code(client, mission):
+    user = mission.users["admin"]
+    user.set_password(PASSWORD)
+    user.save()
+    client.force_login(user)
+    codes = enrol(client, user)
+    client.logout()
+    client.post(reverse("login"), {"username": "admin", "password": PASSWORD})
+    assert client.post(reverse("login-code"), {"code": codes[0]}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_login_without_two_factor_is_unchanged(client, mission):
+    user = mission.users["analyst"]
+    user.set_password(PASSWORD)
+    user.save()
+    response = client.post(reverse("login"), {"username": "analyst", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_the_code_step_without_a_password_step_sends_every_role_to_the_login(
+    client, mission, persona
+):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    for response in (
+        client.get(reverse("login-code")),
+        client.post(reverse("login-code"), {"code": "123456"}),
+    ):
+        assert response.status_code == 302 and response["Location"] == reverse("login")
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_a_forged_invitation_is_refused_for_every_role(client, mission, persona):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    response = client.get(reverse("invite-accept", args=["forged:token"]))
+    assert response.status_code == 400 and b"invalid" in response.content
