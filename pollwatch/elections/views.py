@@ -18,6 +18,7 @@ from pollwatch.lib.columns import PRESET_NAMES
 from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.observers.access import (
     areas_for,
+    can_deploy,
     deployments_for,
     election_for_user,
     incidents_for,
@@ -187,6 +188,7 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
             "can_write": can_write,
             "ancestors": ancestors,
             "deployments": deployments,
+            "can_deploy": can_deploy(access),
             "reports": reports[:STATION_REPORTS_SHOWN],
             "report_count": reports.count(),
             "incidents": incidents_for(access)

@@ -6,4 +6,12 @@ urlpatterns = [
     path("e/<slug:slug>/people/", views.people, name="people"),
     path("e/<slug:slug>/people/<str:code>/", views.person_detail, name="person"),
     path("e/<slug:slug>/deployments/", views.deployments, name="deployments"),
+    path("e/<slug:slug>/deployments/assign/", views.deployment_assign, name="deployment-assign"),
+    path(
+        "e/<slug:slug>/deployments/<int:pk>/remove/",
+        views.deployment_remove,
+        name="deployment-remove",
+    ),
+    path("e/<slug:slug>/deployments/import/", views.deployment_import, name="deployment-import"),
+    path("e/<slug:slug>/deployments/print/", views.deployment_print, name="deployment-print"),
 ]
