@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.observers import views
+from pollwatch.observers import teamviews, views
 
 urlpatterns = [
     path("e/<slug:slug>/people/", views.people, name="people"),
@@ -14,4 +14,7 @@ urlpatterns = [
     ),
     path("e/<slug:slug>/deployments/import/", views.deployment_import, name="deployment-import"),
     path("e/<slug:slug>/deployments/print/", views.deployment_print, name="deployment-print"),
+    path("e/<slug:slug>/deployments/reserves/", teamviews.reserves_page, name="reserves"),
+    path("e/<slug:slug>/teams/", teamviews.teams, name="teams"),
+    path("e/<slug:slug>/teams/<int:pk>/", teamviews.team_detail, name="team"),
 ]
