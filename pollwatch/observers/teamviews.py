@@ -155,18 +155,23 @@ def _change_team(request: PollwatchRequest, team: Team) -> str:
             )
         return ""
     if action == "remove-stop":
-        stop = team.route.filter(pk=request.POST.get("stop") or 0).select_related("station").first()
-        if stop is None:
+        wanted = request.POST.get("stop", "")
+        leaving = (
+            team.route.filter(pk=int(wanted)).select_related("station").first()
+            if wanted.isdigit()
+            else None
+        )
+        if leaving is None:
             return "stop: not on this team's route"
         with transaction.atomic():
             record(
                 "team.route_remove",
                 actor=actor,
                 election_id=team.election_id,
-                obj=stop,
-                payload={"team": team.name, "station": stop.station.code},
+                obj=leaving,
+                payload={"team": team.name, "station": leaving.station.code},
             )
-            stop.delete()
+            leaving.delete()
         return ""
     return f"action: unknown {action!r}"
 
@@ -188,9 +193,9 @@ def reserves_page(request: PollwatchRequest, slug: str) -> HttpResponse:
                 reserves.withdraw(design, request.POST.get("reserve", ""), actor=actor)
                 messages.success(request, "Promotion withdrawn.")
             else:
-                sampled, reserve = request.POST.get("sampled", ""), request.POST.get("reserve", "")
-                reserves.promote(design, sampled, reserve, actor=actor)
-                messages.success(request, f"{sampled} is replaced by reserve {reserve}.")
+                code, reserve = request.POST.get("sampled", ""), request.POST.get("reserve", "")
+                reserves.promote(design, code, reserve, actor=actor)
+                messages.success(request, f"{code} is replaced by reserve {reserve}.")
         except reserves.PromotionError as exc:
             messages.error(request, f"Not changed: {exc}")
         return HttpResponseRedirect(reverse("reserves", args=[slug]))

@@ -74,9 +74,15 @@ def test_route_in_order_members_and_audit(client, mission, team):
     client.post(url, {"action": "add-member", "observer": "1007"})
     assert [s.station.code for s in team.route.order_by("position")] == ["D2-002", "D1-002"]
     assert Membership.objects.get(person__code="1007").team == team
+    assert AuditEvent.objects.filter(kind="team.route_add").count() == 2
     page = client.get(url).content.decode()
     assert page.index("D2-002") < page.index("D1-002") and "Other Observer" in page
-    assert AuditEvent.objects.filter(kind="team.route_add").count() == 2
+    first = team.route.get(station__code="D2-002")
+    response = client.post(url, {"action": "remove-stop", "stop": "abc"}, follow=True)
+    assert "not on this team&#x27;s route" in response.content.decode()
+    client.post(url, {"action": "remove-stop", "stop": str(first.pk)})
+    assert [s.station.code for s in team.route.all()] == ["D1-002"]
+    assert AuditEvent.objects.filter(kind="team.route_remove").count() == 1
     fixed = Team.objects.create(election=mission.election, name="Fixed")
     response = client.post(
         reverse("team", args=[SLUG, fixed.pk]),
