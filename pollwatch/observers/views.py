@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.importers import ImportFailed, store_raw_file
 from pollwatch.elections.models import Area, Election
+from pollwatch.lib.columns import normalise
 from pollwatch.lib.tabular import TableError
 from pollwatch.messaging.access import can_message
 from pollwatch.observers import deploy
@@ -35,7 +36,7 @@ from pollwatch.observers.access import (
     stations_for,
     submissions_for,
 )
-from pollwatch.observers.models import CallerPin, Membership, Role
+from pollwatch.observers.models import CallerPin, Deployment, Membership, Role
 from pollwatch.submissions.clerk import calls_context
 
 
@@ -268,8 +269,19 @@ def deployment_import(request: PollwatchRequest, slug: str) -> HttpResponse:
     return render(request, "observers/deployment_import.html", context, status=200)
 
 
-def _print_regions(access: Access) -> list[tuple[Area, list]]:
-    """Each region (level-1 area) with its deployments, in station order; empty regions left out."""
+ADDRESS_COLUMNS = {"address", "station address", "adres", "адрес", "adresse", "direccion"}
+
+
+def station_address(extra: dict) -> str:
+    """The address kept from the stations file (an extra attribute), whatever its column's case."""
+    for key, value in (extra or {}).items():
+        if normalise(str(key)) in ADDRESS_COLUMNS and value:
+            return str(value)
+    return ""
+
+
+def _print_regions(access: Access) -> list[tuple[Area, list[tuple[Deployment, str]]]]:
+    """Each region (level-1 area) with its (deployment, address) rows, in station order; empty regions left out."""
     rows = list(
         deployments_for(access)
         .select_related("membership__person", "station")
@@ -277,7 +289,11 @@ def _print_regions(access: Access) -> list[tuple[Area, list]]:
     )
     regions = []
     for region in Area.objects.filter(election=access.election, level=1).order_by("code"):
-        within = [d for d in rows if d.station.area_path.startswith(region.path)]
+        within = [
+            (d, station_address(d.station.extra))
+            for d in rows
+            if d.station.area_path.startswith(region.path)
+        ]
         if within:
             regions.append((region, within))
     return regions

@@ -212,6 +212,9 @@ def test_upload_keeps_the_file_and_shows_row_errors(client, mission, settings, t
 
 
 def test_pdf_renders_one_region_per_page(client, mission):
+    station = mission.stations["D1-001"]
+    station.extra = {"Address": "12 Nizami street"}
+    station.save()
     client.force_login(mission.users["admin"])
     response = client.get(reverse("deployment-print", args=[SLUG]), {"format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
@@ -219,6 +222,7 @@ def test_pdf_renders_one_region_per_page(client, mission):
     html = client.get(reverse("deployment-print", args=[SLUG])).content.decode()
     assert html.count('<section class="region">') == 2
     assert "break-after: page" in html
+    assert "12 Nizami street" in html and "+994501000006" in html and "1006" in html
 
 
 # ---- in a browser --------------------------------------------------------------------------
@@ -243,3 +247,20 @@ def test_a_coordinator_assigns_an_observer_from_the_station_page(
     expect(page.locator("main, body").first).to_contain_text("Other Observer")
     assert stations_of(mission, "other_observer") == [("D2-001", False)]
     context.close()
+
+
+def test_import_deployments_command(mission, tmp_path, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("observer,station\n1006,NOPE\n", encoding="utf-8")
+    report = tmp_path / "errors.csv"
+    with pytest.raises(CommandError, match="NOPE"):
+        call_command("import_deployments", str(bad), election=SLUG, errors_csv=report)
+    assert "station" in report.read_text()
+    good = tmp_path / "good.csv"
+    good.write_text("observer,station\n1006,D1-002\n", encoding="utf-8")
+    call_command("import_deployments", str(good), election=SLUG)
+    assert stations_of(mission, "observer") == [("D1-002", False)]
