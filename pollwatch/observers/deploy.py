@@ -179,7 +179,7 @@ class DeploymentImportResult:
     unchanged: int
 
 
-def parse_moment(text: str, election: Election) -> datetime.datetime | None:
+def parse_moment(text: str) -> datetime.datetime | None:
     """'2026-12-06 07:00' (the server's time zone unless an offset is given) or None for ''."""
     if not text.strip():
         return None
@@ -251,7 +251,7 @@ def import_deployments(
         moments: dict[str, datetime.datetime | None] = {}
         for name in ("starts_at", "ends_at"):
             try:
-                moments[name] = parse_moment(cell(name), election)
+                moments[name] = parse_moment(cell(name))
             except ValueError as exc:
                 errors.add(number, name, str(exc), cell(name))
         start, end = moments.get("starts_at"), moments.get("ends_at")
