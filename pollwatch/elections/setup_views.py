@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,12 @@ from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.audit.models import record
-from pollwatch.elections.forms import CandidateFormSet, ContestForm, ElectionForm
+from pollwatch.elections.forms import (
+    BaseCandidateFormSet,
+    CandidateFormSet,
+    ContestForm,
+    ElectionForm,
+)
 from pollwatch.elections.models import Contest, Election
 from pollwatch.elections.setup import (
     CandidateSpec,
@@ -57,7 +63,7 @@ def new_election(request: PollwatchRequest) -> HttpResponse:
         raise PermissionDenied("Only site administrators create elections")
     data = request.POST if request.method == "POST" else None
     form = ElectionForm(data)
-    candidates = CandidateFormSet(data, prefix="c")
+    candidates = cast(BaseCandidateFormSet, CandidateFormSet(data, prefix="c"))
     if data is not None and form.is_valid() and candidates.is_valid():
         values = form.cleaned_data
         election = create_election(
@@ -156,7 +162,7 @@ def contest_edit(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     if data is not None:
         _refuse_after_election_day(election)
     form = ContestForm(data, initial={"name": contest.name})
-    candidates = CandidateFormSet(data, prefix="c", initial=initial)
+    candidates = cast(BaseCandidateFormSet, CandidateFormSet(data, prefix="c", initial=initial))
     if data is not None and form.is_valid() and candidates.is_valid():
         specs: list[CandidateSpec] = candidates.specs()
         with transaction.atomic():

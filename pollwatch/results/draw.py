@@ -75,24 +75,25 @@ def stratum_choices(election: Election) -> list[tuple[str, str]]:
 def station_frame(election: Election, stratum: str) -> Frame:
     """The frame with each station's stratum label; ValueError naming the stratum or station at fault."""
     rows = PollingStation.objects.filter(election=election).order_by("code")
+    values: list[tuple[str, str, int]] = []
     if stratum.startswith("level:"):
         level = int(stratum.split(":", 1)[1])
-        values = list(rows.values_list("code", "area_path", "registered_voters"))
-        labels = []
-        for code, path, _ in values:
+        for code, path, registered in rows.values_list("code", "area_path", "registered_voters"):
             parts = [p for p in path.split("/") if p]
             if len(parts) < level:
                 raise ValueError(f"station {code} lies above geography level {level}")
-            labels.append(parts[level - 1])
+            values.append((code, parts[level - 1], registered))
     elif stratum == "stratum":
         values = list(rows.values_list("code", "stratum", "registered_voters"))
-        labels = [label for _, label, _ in values]
     elif stratum.startswith("extra:"):
         key = stratum.split(":", 1)[1]
-        values = list(rows.values_list("code", "extra", "registered_voters"))
-        labels = [str((extra or {}).get(key, "")).strip() for _, extra, _ in values]
+        values = [
+            (code, str((extra or {}).get(key, "")).strip(), registered)
+            for code, extra, registered in rows.values_list("code", "extra", "registered_voters")
+        ]
     else:
         raise ValueError(f"unknown stratum {stratum!r}")
+    labels = [label for _, label, _ in values]
     if not values:
         raise ValueError(f"{election.slug} has no polling stations: import them first")
     empty = [values[i][0] for i, label in enumerate(labels) if not label]

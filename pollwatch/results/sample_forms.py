@@ -65,7 +65,9 @@ class DrawForm(forms.Form):
 
     def __init__(self, choices: list[tuple[str, str]], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stratum"].choices = choices
+        field = self.fields["stratum"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
         self.fields["seed"].initial = random_seed()
 
     def clean(self):

@@ -35,7 +35,7 @@ def _current(election) -> dict:
     if design is None:
         return {"design": None}
     counts = {
-        role: design.stations.filter(role=role).count()
+        role.value: design.stations.filter(role=role).count()
         for role in (SampledStation.Role.SAMPLED, SampledStation.Role.RESERVE)
     }
     return {"design": design, "sampled": counts["sampled"], "reserves": counts["reserve"]}

@@ -122,7 +122,9 @@ def test_a_site_admin_creates_an_election_with_its_candidates(client, superuser)
     assert election.missions.get().name == "Municipal election 2027 observation mission"
     contest = election.contests.get()
     assert contest.name == "Mayor of Baku"
-    assert list(contest.candidates.values_list("code", "name", "party", "colour", "ballot_order")) == [
+    assert list(
+        contest.candidates.values_list("code", "name", "party", "colour", "ballot_order")
+    ) == [
         ("A", "Aliyeva", "Green", "#2ca02c", 1),
         ("B", "Bayramov", "", "#d62728", 2),
     ]
