@@ -14,6 +14,7 @@ from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm, ImportOptionsForm, MappingForm
 from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs, frame_preview
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
+from pollwatch.elections.setup_views import can_set_up
 from pollwatch.lib.columns import PRESET_NAMES
 from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.observers.access import (
@@ -53,6 +54,7 @@ def election_home(request: PollwatchRequest, slug: str) -> HttpResponse:
             "totals": totals,
             "missions": election.missions.all(),
             "candidates": _candidates(election),
+            "can_set_up": can_set_up(access),
         },
     )
 
