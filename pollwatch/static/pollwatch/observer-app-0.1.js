@@ -685,8 +685,10 @@ const optionValue = (code) => (/^\d+$/.test(code) ? BigInt(code) : code);
 
 function formText(text, formLanguages) {
   // validate.py: the observer's language, else the form's first language, else any.
+  // A staff preview has no observer (me is null): the language the preview shows.
   if (!text || typeof text !== "object") return text || "";
-  return text[me.observer.language] || text[(formLanguages || [])[0]] || Object.values(text)[0] || "";
+  const wanted = me && me.observer ? me.observer.language : lang;
+  return text[wanted] || text[(formLanguages || [])[0]] || Object.values(text)[0] || "";
 }
 
 // One reading of the form as it stands: which questions apply, the answers to send,
