@@ -83,7 +83,11 @@ groups:
     label: {en: Opening, az: Açılış}
     questions:
       - {code: A1, kind: yes_no, label: {en: "Did it open on time?", az: "Vaxtında açıldı?"}}
-      - {code: A4, kind: integer, relevant: "A1 == 0", label: {en: Minutes late, az: Gecikmə dəqiqələri}}
+      - code: A4
+        kind: integer
+        relevant: "A1 == 0"
+        label: {en: Minutes late, az: Gecikmə dəqiqələri}
+        hint: {en: "Late by ${A1}?", az: "Saatla müqayisə et (${A1})"}
 checks:
   - expression: "A4 <= 120"
     message: {en: At most two hours late, az: Ən çoxu iki saat gecikmə}
@@ -91,7 +95,7 @@ checks:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_preview_runs_a_check_with_a_message(
+def test_the_preview_runs_a_check_with_a_message_and_shows_hints(
     live_server, browser, mission, forms, settings, tmp_path
 ):
     # A check's message is read in the observer's language; a preview has no observer,
@@ -113,6 +117,10 @@ def test_the_preview_runs_a_check_with_a_message(
     late = page.locator("#form").get_by_text("Gecikmə dəqiqələri")
     page.locator("input[name=A1][value='0']").check()
     expect(late).to_be_visible()
+    # The hint shows under the label, its ${CODE} filled in with the answer.
+    expect(page.locator("#form .question[data-code=A4] .q-hint")).to_have_text(
+        "Saatla müqayisə et (0)"
+    )
     page.locator("#form input[name=A4]").fill("300")
     page.locator("#form button[type=submit]").click()
     expect(page.locator("#form")).to_contain_text("Ən çoxu iki saat gecikmə")

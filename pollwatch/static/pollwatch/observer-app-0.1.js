@@ -452,6 +452,12 @@ function questionInput(question, ctx) {
   title.append(bdi(question.code, "q-code"), " ", shown);
   if (question.required) title.append(textElement("span", " *", "q-required"));
   wrap.append(title);
+  const hint = label(question.hint);
+  if (hint) {
+    const shownHint = bdi(hint, "q-hint");
+    if (hint.includes("${")) shownHint.dataset.template = hint;
+    wrap.append(shownHint);
+  }
   const name = question.code;
   if (question.kind === "yes_no" || question.kind === "single" || question.kind === "multiple") {
     const choices = document.createElement("div");
@@ -856,8 +862,7 @@ function showRelevance(element, reading) {
       const offered = !(reading.notOffered || new Set()).has(`${wrap.dataset.code} ${choice.dataset.option}`);
       choice.classList.toggle("hidden-by-skip", !offered);
     }
-    const shown = wrap.querySelector(".q-label[data-template]");
-    if (shown) {
+    for (const shown of wrap.querySelectorAll(".q-label[data-template], .q-hint[data-template]")) {
       shown.textContent = shown.dataset.template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, code) => {
         const answer = (reading.answers || {})[code];
         return answer === undefined ? "…" : [].concat(answer).join(" ");
