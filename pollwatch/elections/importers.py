@@ -43,6 +43,7 @@ from pollwatch.lib.columns import (
     PEOPLE_FIELDS,
     PEOPLE_PRESETS,
     guess_mapping,
+    is_never_kept,
     kept_columns,
     mapping_covers,
     resolve,
@@ -843,7 +844,12 @@ def frame_preview(job: ImportJob, preset: str | None = None) -> FramePreview:
     header, rows = read_rows(
         path, options.get("encoding", "utf-8"), import_limits(), first_rows=PREVIEW_ROWS
     )
-    sample = [(number, list(cells)) for number, cells in rows]
+    # Apollo's participants export carries passwords in clear: never kept, so never shown.
+    hidden = {i for i, name in enumerate(header) if is_never_kept(name)}
+    sample = [
+        (number, ["••••••" if i in hidden and cell else cell for i, cell in enumerate(cells)])
+        for number, cells in rows
+    ]
     if job.kind == ImportJob.Kind.STATIONS:
         fields, guessed = station_fields(header, preset)
     else:

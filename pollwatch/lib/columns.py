@@ -155,6 +155,11 @@ STATION_PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
 NEVER_KEPT = {"password", "mot de passe", "contrasena"}
 
 
+def is_never_kept(column: str) -> bool:
+    """A column whose values are never kept nor shown (a password column): 'Password' -> True."""
+    return normalise(column) in NEVER_KEPT
+
+
 def assign_best_first(
     scored: Iterable[tuple[float, int, int, str]], fields: Iterable[str], names: Sequence[str]
 ) -> dict[str, str | None]:
@@ -302,7 +307,7 @@ def unmapped_columns(header: Sequence[str], mapping: Mapping[str, Any]) -> list[
 
 def kept_columns(unmapped: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
     """The unmapped columns that may be kept as extra attributes (never a password)."""
-    return [(i, name) for i, name in unmapped if normalise(name) not in NEVER_KEPT]
+    return [(i, name) for i, name in unmapped if not is_never_kept(name)]
 
 
 def mapping_covers(header: Sequence[str], mapping: Mapping[str, Any]) -> bool:
