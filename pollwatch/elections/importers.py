@@ -140,6 +140,10 @@ SPECIAL_KINDS = {choice.value for choice in PollingStation.Special}
 
 
 STRATUM_MAX = 64
+# The widths of the columns: a longer value is refused with its row, never cut.
+STATION_NAME_MAX = 300
+AREA_CODE_MAX = 64
+AREA_NAME_MAX = 200
 
 
 def import_stations(
@@ -272,6 +276,14 @@ def import_stations(
             if not name:
                 errors.add(row_number, "name", "missing station name")
                 bad = True
+            elif len(name) > STATION_NAME_MAX:
+                errors.add(
+                    row_number,
+                    "name",
+                    f"station name longer than {STATION_NAME_MAX} characters",
+                    name,
+                )
+                bad = True
             text = cells[i_voters]
             try:
                 voters = int(text)
@@ -352,6 +364,20 @@ def import_stations(
                     errors.add(row_number, f"{level}_code", f"missing {level} code")
                     bad = True
                     break
+                too_long = [
+                    (f"{level}_{part}", text, most)
+                    for part, text, most in (
+                        ("code", area_code, AREA_CODE_MAX),
+                        ("name", cells[ni] if ni is not None else "", AREA_NAME_MAX),
+                        *((f"name_{lang}", cells[i], AREA_NAME_MAX) for lang, i in other.items()),
+                    )
+                    if len(text) > most
+                ]
+                for column, text, most in too_long:
+                    errors.add(row_number, column, f"longer than {most} characters", text)
+                if too_long:
+                    bad = True
+                    break
                 pending = new_areas.get(area_code)
                 if pending is None and area_code in existing_areas:
                     area = existing_areas[area_code]
@@ -398,7 +424,7 @@ def import_stations(
             stations.append(
                 (
                     code,
-                    name[:300],
+                    name,
                     parent,
                     voters,
                     latitude,
