@@ -373,8 +373,8 @@ def import_stations(
                     )
                     if len(text) > most
                 ]
-                for column, text, most in too_long:
-                    errors.add(row_number, column, f"longer than {most} characters", text)
+                for field_name, text, most in too_long:
+                    errors.add(row_number, field_name, f"longer than {most} characters", text)
                 if too_long:
                     bad = True
                     break
