@@ -7,6 +7,9 @@ ranges are inserted as typed, so they read the same in every language.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+
 from pollwatch.sms.grammar import MAX_MESSAGE_CHARS, ParsedMessage, Problem
 
 DEFAULT_LANGUAGE = "en"
@@ -39,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Bad option: {items}.",
         "bad_format": "Wrong format: {items}.",
         "not_by_sms": "Not by SMS, use the app: {items}.",
+        "not_applicable": "Not kept, does not apply with your answers: {items}.",
         "missing_answer": "No answer: {items}.",
         "duplicate_code": "Sent twice, first kept: {items}.",
         "unparsed_text": "Not understood: {items}.",
@@ -63,6 +67,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Yanlış variant: {items}.",
         "bad_format": "Yanlış format: {items}.",
         "not_by_sms": "SMS ilə yox, tətbiqlə göndərin: {items}.",
+        "not_applicable": "Saxlanmadı, cavablarınıza aid deyil: {items}.",
         "missing_answer": "Cavab yoxdur: {items}.",
         "duplicate_code": "İki dəfə göndərilib, birincisi saxlanıldı: {items}.",
         "unparsed_text": "Başa düşülmədi: {items}.",
@@ -87,6 +92,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Неверный вариант: {items}.",
         "bad_format": "Неверный формат: {items}.",
         "not_by_sms": "Не по SMS, используйте приложение: {items}.",
+        "not_applicable": "Не сохранено, не относится к вашим ответам: {items}.",
         "missing_answer": "Нет ответа: {items}.",
         "duplicate_code": "Повтор, учтён первый: {items}.",
         "unparsed_text": "Не понято: {items}.",
@@ -111,6 +117,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "غلط انتخاب: {items}۔",
         "bad_format": "غلط فارمیٹ: {items}۔",
         "not_by_sms": "ایس ایم ایس سے نہیں، ایپ استعمال کریں: {items}۔",
+        "not_applicable": "محفوظ نہیں، آپ کے جوابات پر لاگو نہیں: {items}۔",
         "missing_answer": "جواب موجود نہیں: {items}۔",
         "duplicate_code": "دو بار بھیجا، پہلا رکھا گیا: {items}۔",
         "unparsed_text": "سمجھ نہیں آیا: {items}۔",
@@ -126,6 +133,7 @@ ANSWER_PROBLEM_ORDER = (
     "bad_option",
     "bad_format",
     "not_by_sms",
+    "not_applicable",
     "missing_answer",
     "unknown_code",
     "duplicate_code",
@@ -211,6 +219,29 @@ def reply_for(
     return _fit([head, *sentences])
 
 
+def as_kept(
+    parsed: ParsedMessage, kept: Mapping[str, object], refused: Collection[str]
+) -> ParsedMessage:
+    """``parsed`` with only the answers the form kept after its skip logic and choice filters,
+    so that the reply never counts an answer that was not stored.
+
+    An answer the form refused (``refused``: a choice its filter does not offer with the other
+    answers) becomes a ``bad_option``; one dropped because its question does not apply (its
+    ``relevant`` is false, or reads a question not answered yet) becomes ``not_applicable``.
+    """
+    answers = {code: answer for code, answer in parsed.answers.items() if code in kept}
+    dropped = [
+        Problem("bad_option" if code in refused else "not_applicable", code, _as_typed(answer))
+        for code, answer in parsed.answers.items()
+        if code not in kept
+    ]
+    return replace(parsed, answers=answers, problems=[*parsed.problems, *dropped])
+
+
+def _as_typed(answer: object) -> str:
+    return ",".join(map(str, answer)) if isinstance(answer, list) else str(answer)
+
+
 def _language_code(language: object) -> str:
     """``"ru-RU"`` and ``"AZ_az"`` find ``ru`` and ``az``; anything unknown is English."""
     if not isinstance(language, str):
@@ -228,7 +259,13 @@ def _describe(problem: Problem) -> str:
     """``A3=25 (0-20)``, ``A4=7 (1-4)``, ``A3=abc``, ``A2``, ``Q7``, or quoted text."""
     if problem.kind == "unparsed_text":
         return f'"{_echo(problem.value)}"'
-    if problem.kind in ("missing_answer", "duplicate_code", "unknown_code", "not_by_sms"):
+    if problem.kind in (
+        "missing_answer",
+        "duplicate_code",
+        "unknown_code",
+        "not_by_sms",
+        "not_applicable",
+    ):
         return problem.code
     described = f"{problem.code}={_echo(problem.value)}"
     if problem.kind in ("out_of_range", "bad_option", "bad_format") and problem.detail:
