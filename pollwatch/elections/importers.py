@@ -46,6 +46,7 @@ from pollwatch.lib.columns import (
     is_never_kept,
     kept_columns,
     mapping_covers,
+    missing_columns,
     resolve,
     station_fields,
     unmapped_columns,
@@ -170,6 +171,14 @@ def import_stations(
     total_rows = count_data_lines(path)
     header_raw, rows = read_rows(path, encoding, import_limits())
     errors = ErrorList()
+    for key, absent in missing_columns(header_raw, mapping or {}):
+        errors.add(
+            1,
+            key,
+            f"the mapping names column {absent!r}, which the file has not (or has twice)"
+            f" (the file has: {', '.join(header_raw[:30])})",
+        )
+    errors.raise_if_any()
     mapping = mapping or station_fields(header_raw, preset)[1]
     try:
         resolved = resolve(header_raw, mapping)

@@ -320,6 +320,18 @@ def mapping_covers(header: Sequence[str], mapping: Mapping[str, Any]) -> bool:
     return True
 
 
+def missing_columns(header: Sequence[str], mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, column) for each column a given mapping names that the header lacks, or has
+    twice: a typo in a ``--map`` file must not leave a field (the observers' codes) unread."""
+    names = Counter(str(h).strip() for h in header)
+    return [
+        (str(key), str(column))
+        for key, value in mapping.items()
+        for column in (value if isinstance(value, list) else [value])
+        if column and names.get(str(column).strip()) != 1
+    ]
+
+
 def read_map_file(text: str) -> tuple[Mapping_, dict[str, Any]]:
     """A mapping file (YAML): ``{field: column}`` plus optional ``preset`` and ``keep_extra``.
 
@@ -335,6 +347,8 @@ def read_map_file(text: str) -> tuple[Mapping_, dict[str, Any]]:
         raise ValueError("the mapping file must be 'field: column' lines")
     columns = data.pop("columns", None)
     options = {k: data.pop(k) for k in ("preset", "keep_extra", "default_role") if k in data}
+    if "keep_extra" in options and not isinstance(options["keep_extra"], bool):
+        raise ValueError(f"keep_extra: give true or false, not {options['keep_extra']!r}")
     mapping = columns if isinstance(columns, dict) else data
     for key, value in mapping.items():
         ok = (

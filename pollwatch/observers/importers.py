@@ -31,6 +31,7 @@ from pollwatch.lib.columns import (
     PEOPLE_PRESETS,
     guess_mapping,
     kept_columns,
+    missing_columns,
     resolve,
 )
 from pollwatch.lib.phones import to_e164
@@ -95,6 +96,14 @@ def import_people(
     """
     header_raw, rows = read_rows(path, encoding, import_limits())
     errors = ErrorList()
+    for key, absent in missing_columns(header_raw, mapping or {}):
+        errors.add(
+            1,
+            key,
+            f"the mapping names column {absent!r}, which the file has not (or has twice)"
+            f" (the file has: {', '.join(header_raw[:30])})",
+        )
+    errors.raise_if_any()
     mapping = mapping or guess_mapping(header_raw, PEOPLE_FIELDS, PEOPLE_PRESETS, preset)
     try:
         resolved = resolve(header_raw, mapping)
