@@ -43,8 +43,10 @@ from pollwatch.lib.columns import (
     PEOPLE_FIELDS,
     PEOPLE_PRESETS,
     guess_mapping,
+    is_never_kept,
     kept_columns,
     mapping_covers,
+    missing_columns,
     resolve,
     station_fields,
     unmapped_columns,
@@ -139,6 +141,10 @@ SPECIAL_KINDS = {choice.value for choice in PollingStation.Special}
 
 
 STRATUM_MAX = 64
+# The widths of the columns: a longer value is refused with its row, never cut.
+STATION_NAME_MAX = 300
+AREA_CODE_MAX = 64
+AREA_NAME_MAX = 200
 
 
 def import_stations(
@@ -165,6 +171,14 @@ def import_stations(
     total_rows = count_data_lines(path)
     header_raw, rows = read_rows(path, encoding, import_limits())
     errors = ErrorList()
+    for key, absent in missing_columns(header_raw, mapping or {}):
+        errors.add(
+            1,
+            key,
+            f"the mapping names column {absent!r}, which the file has not (or has twice)"
+            f" (the file has: {', '.join(header_raw[:30])})",
+        )
+    errors.raise_if_any()
     mapping = mapping or station_fields(header_raw, preset)[1]
     try:
         resolved = resolve(header_raw, mapping)
@@ -271,6 +285,14 @@ def import_stations(
             if not name:
                 errors.add(row_number, "name", "missing station name")
                 bad = True
+            elif len(name) > STATION_NAME_MAX:
+                errors.add(
+                    row_number,
+                    "name",
+                    f"station name longer than {STATION_NAME_MAX} characters",
+                    name,
+                )
+                bad = True
             text = cells[i_voters]
             try:
                 voters = int(text)
@@ -351,6 +373,20 @@ def import_stations(
                     errors.add(row_number, f"{level}_code", f"missing {level} code")
                     bad = True
                     break
+                too_long = [
+                    (f"{level}_{part}", text, most)
+                    for part, text, most in (
+                        ("code", area_code, AREA_CODE_MAX),
+                        ("name", cells[ni] if ni is not None else "", AREA_NAME_MAX),
+                        *((f"name_{lang}", cells[i], AREA_NAME_MAX) for lang, i in other.items()),
+                    )
+                    if len(text) > most
+                ]
+                for field_name, text, most in too_long:
+                    errors.add(row_number, field_name, f"longer than {most} characters", text)
+                if too_long:
+                    bad = True
+                    break
                 pending = new_areas.get(area_code)
                 if pending is None and area_code in existing_areas:
                     area = existing_areas[area_code]
@@ -397,7 +433,7 @@ def import_stations(
             stations.append(
                 (
                     code,
-                    name[:300],
+                    name,
                     parent,
                     voters,
                     latitude,
@@ -843,7 +879,12 @@ def frame_preview(job: ImportJob, preset: str | None = None) -> FramePreview:
     header, rows = read_rows(
         path, options.get("encoding", "utf-8"), import_limits(), first_rows=PREVIEW_ROWS
     )
-    sample = [(number, list(cells)) for number, cells in rows]
+    # Apollo's participants export carries passwords in clear: never kept, so never shown.
+    hidden = {i for i, name in enumerate(header) if is_never_kept(name)}
+    sample = [
+        (number, ["••••••" if i in hidden and cell else cell for i, cell in enumerate(cells)])
+        for number, cells in rows
+    ]
     if job.kind == ImportJob.Kind.STATIONS:
         fields, guessed = station_fields(header, preset)
     else:

@@ -155,6 +155,11 @@ STATION_PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
 NEVER_KEPT = {"password", "mot de passe", "contrasena"}
 
 
+def is_never_kept(column: str) -> bool:
+    """A column whose values are never kept nor shown (a password column): 'Password' -> True."""
+    return normalise(column) in NEVER_KEPT
+
+
 def assign_best_first(
     scored: Iterable[tuple[float, int, int, str]], fields: Iterable[str], names: Sequence[str]
 ) -> dict[str, str | None]:
@@ -302,7 +307,7 @@ def unmapped_columns(header: Sequence[str], mapping: Mapping[str, Any]) -> list[
 
 def kept_columns(unmapped: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
     """The unmapped columns that may be kept as extra attributes (never a password)."""
-    return [(i, name) for i, name in unmapped if normalise(name) not in NEVER_KEPT]
+    return [(i, name) for i, name in unmapped if not is_never_kept(name)]
 
 
 def mapping_covers(header: Sequence[str], mapping: Mapping[str, Any]) -> bool:
@@ -313,6 +318,18 @@ def mapping_covers(header: Sequence[str], mapping: Mapping[str, Any]) -> bool:
             if column and names.get(str(column).strip()) != 1:
                 return False
     return True
+
+
+def missing_columns(header: Sequence[str], mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, column) for each column a given mapping names that the header lacks, or has
+    twice: a typo in a ``--map`` file must not leave a field (the observers' codes) unread."""
+    names = Counter(str(h).strip() for h in header)
+    return [
+        (str(key), str(column))
+        for key, value in mapping.items()
+        for column in (value if isinstance(value, list) else [value])
+        if column and names.get(str(column).strip()) != 1
+    ]
 
 
 def read_map_file(text: str) -> tuple[Mapping_, dict[str, Any]]:
@@ -330,6 +347,8 @@ def read_map_file(text: str) -> tuple[Mapping_, dict[str, Any]]:
         raise ValueError("the mapping file must be 'field: column' lines")
     columns = data.pop("columns", None)
     options = {k: data.pop(k) for k in ("preset", "keep_extra", "default_role") if k in data}
+    if "keep_extra" in options and not isinstance(options["keep_extra"], bool):
+        raise ValueError(f"keep_extra: give true or false, not {options['keep_extra']!r}")
     mapping = columns if isinstance(columns, dict) else data
     for key, value in mapping.items():
         ok = (

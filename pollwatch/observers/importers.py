@@ -31,6 +31,7 @@ from pollwatch.lib.columns import (
     PEOPLE_PRESETS,
     guess_mapping,
     kept_columns,
+    missing_columns,
     resolve,
 )
 from pollwatch.lib.phones import to_e164
@@ -48,6 +49,11 @@ ROLE_ALIASES = {
     "sup": Role.SUPERVISOR,
 }
 PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
+# The widths of Person's columns: a longer value is refused with its row, never cut.
+CODE_MAX = Person._meta.get_field("code").max_length or 32
+NAME_MAX = Person._meta.get_field("full_name").max_length or 200
+EMAIL_MAX = Person._meta.get_field("email").max_length or 254
+LANGUAGE_MAX = Person._meta.get_field("language").max_length or 10
 
 
 @dataclass
@@ -90,6 +96,14 @@ def import_people(
     """
     header_raw, rows = read_rows(path, encoding, import_limits())
     errors = ErrorList()
+    for key, absent in missing_columns(header_raw, mapping or {}):
+        errors.add(
+            1,
+            key,
+            f"the mapping names column {absent!r}, which the file has not (or has twice)"
+            f" (the file has: {', '.join(header_raw[:30])})",
+        )
+    errors.raise_if_any()
     mapping = mapping or guess_mapping(header_raw, PEOPLE_FIELDS, PEOPLE_PRESETS, preset)
     try:
         resolved = resolve(header_raw, mapping)
@@ -150,6 +164,9 @@ def import_people(
             if not name:
                 errors.add(row_number, "name", "missing name")
                 bad = True
+            elif len(name) > NAME_MAX:
+                errors.add(row_number, "name", f"name longer than {NAME_MAX} characters", name)
+                bad = True
             role_text = cell(cells, "role").lower().strip() or default_role
             role = ROLE_ALIASES.get(role_text, role_text.replace(" ", "_"))
             if role not in ROLES:
@@ -158,7 +175,10 @@ def import_people(
                 )
                 bad = True
             code = cell(cells, "code")
-            if code:
+            if len(code) > CODE_MAX:
+                errors.add(row_number, "code", f"code longer than {CODE_MAX} characters", code)
+                bad = True
+            elif code:
                 if code in codes:
                     errors.add(row_number, "code", f"duplicate code ({_where(codes[code])})", code)
                     bad = True
@@ -211,6 +231,8 @@ def import_people(
             if email:
                 try:
                     validate_email(email)
+                    if len(email) > EMAIL_MAX:
+                        raise ValidationError("too long")
                 except ValidationError:
                     errors.add(row_number, "email", "not an email address", email)
                     bad = True
@@ -226,12 +248,20 @@ def import_people(
             if area_code and area_code not in areas:
                 errors.add(row_number, "area_code", "no such area in this election", area_code)
                 bad = True
-            language = (cell(cells, "language") or "en").lower()[:10]
+            language = (cell(cells, "language") or "en").lower()
+            if len(language) > LANGUAGE_MAX:
+                errors.add(
+                    row_number,
+                    "language",
+                    f"not a language tag (at most {LANGUAGE_MAX} characters, e.g. en, az, ru-RU)",
+                    language,
+                )
+                bad = True
             if not bad:
                 people.append(
                     {
                         "code": code,
-                        "name": name[:200],
+                        "name": name,
                         "phone": phone,
                         "email": email,
                         "role": role,

@@ -45,6 +45,7 @@ PROBLEM_KINDS = (
     "bad_option",
     "bad_format",
     "not_by_sms",
+    "not_applicable",  # given by the intake, not the parser: the form's skip logic dropped it
     "duplicate_code",
     "missing_answer",
     "too_long",

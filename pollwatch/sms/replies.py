@@ -7,6 +7,9 @@ ranges are inserted as typed, so they read the same in every language.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+
 from pollwatch.sms.grammar import MAX_MESSAGE_CHARS, ParsedMessage, Problem
 
 DEFAULT_LANGUAGE = "en"
@@ -25,7 +28,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "empty": "Empty message. Send the form code ({forms}), your observer ID, then the answers.",
         "unknown_form": 'Unknown form "{value}". Forms: {forms}. Send: FORM ID answers.',
         "missing_observer": "{form}: observer ID missing. Send: {form} <your ID> <answers>.",
-        "bad_observer": '{form}: observer ID "{value}" is not valid; use digits only.',
+        "bad_observer": '{form}: observer ID "{value}" is not valid; use 1 to 12 digits.',
         "observer_not_found": "Observer ID {observer} not found. Check it and resend.",
         "phone_not_registered": "This phone is not registered for observer {observer}.",
         "station_not_allowed": "Observer {observer} may not report for this polling station.",
@@ -39,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Bad option: {items}.",
         "bad_format": "Wrong format: {items}.",
         "not_by_sms": "Not by SMS, use the app: {items}.",
+        "not_applicable": "Not kept, does not apply with your answers: {items}.",
         "missing_answer": "No answer: {items}.",
         "duplicate_code": "Sent twice, first kept: {items}.",
         "unparsed_text": "Not understood: {items}.",
@@ -49,7 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "empty": "Boş mesaj. Forma kodunu ({forms}), müşahidəçi ID-nizi, sonra cavabları göndərin.",
         "unknown_form": 'Naməlum forma "{value}". Formalar: {forms}. Göndərin: FORMA ID cavablar.',
         "missing_observer": "{form}: müşahidəçi ID-si yoxdur. Göndərin: {form} <ID> <cavablar>.",
-        "bad_observer": '{form}: müşahidəçi ID-si "{value}" doğru deyil; yalnız rəqəmlər yazın.',
+        "bad_observer": '{form}: müşahidəçi ID-si "{value}" doğru deyil; 1-12 rəqəm yazın.',
         "observer_not_found": "Müşahidəçi ID {observer} tapılmadı. Yoxlayıb yenidən göndərin.",
         "phone_not_registered": "Bu telefon {observer} müşahidəçisi üçün qeydiyyatda deyil.",
         "station_not_allowed": "Müşahidəçi {observer} bu seçki məntəqəsi üzrə məlumat göndərə bilməz.",
@@ -63,6 +67,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Yanlış variant: {items}.",
         "bad_format": "Yanlış format: {items}.",
         "not_by_sms": "SMS ilə yox, tətbiqlə göndərin: {items}.",
+        "not_applicable": "Saxlanmadı, cavablarınıza aid deyil: {items}.",
         "missing_answer": "Cavab yoxdur: {items}.",
         "duplicate_code": "İki dəfə göndərilib, birincisi saxlanıldı: {items}.",
         "unparsed_text": "Başa düşülmədi: {items}.",
@@ -73,7 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "empty": "Пустое сообщение. Отправьте код формы ({forms}), ваш ID наблюдателя и ответы.",
         "unknown_form": "Неизвестная форма «{value}». Формы: {forms}. Формат: ФОРМА ID ответы.",
         "missing_observer": "{form}: нет ID наблюдателя. Формат: {form} <ID> <ответы>.",
-        "bad_observer": "{form}: неверный ID наблюдателя «{value}»; только цифры.",
+        "bad_observer": "{form}: неверный ID наблюдателя «{value}»; от 1 до 12 цифр.",
         "observer_not_found": "Наблюдатель с ID {observer} не найден. Проверьте и отправьте снова.",
         "phone_not_registered": "Этот телефон не зарегистрирован для наблюдателя {observer}.",
         "station_not_allowed": "Наблюдатель {observer} не может сообщать по этому участку.",
@@ -87,6 +92,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "Неверный вариант: {items}.",
         "bad_format": "Неверный формат: {items}.",
         "not_by_sms": "Не по SMS, используйте приложение: {items}.",
+        "not_applicable": "Не сохранено, не относится к вашим ответам: {items}.",
         "missing_answer": "Нет ответа: {items}.",
         "duplicate_code": "Повтор, учтён первый: {items}.",
         "unparsed_text": "Не понято: {items}.",
@@ -97,7 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "empty": "خالی پیغام۔ فارم کوڈ ({forms})، اپنی مبصر آئی ڈی، پھر جوابات بھیجیں۔",
         "unknown_form": 'نامعلوم فارم "{value}"۔ فارم: {forms}۔ اس طرح بھیجیں: فارم آئی ڈی جوابات۔',
         "missing_observer": "{form}: مبصر آئی ڈی موجود نہیں۔ اس طرح بھیجیں: {form} <آئی ڈی> <جوابات>۔",
-        "bad_observer": '{form}: مبصر آئی ڈی "{value}" درست نہیں؛ صرف ہندسے لکھیں۔',
+        "bad_observer": '{form}: مبصر آئی ڈی "{value}" درست نہیں؛ 1 سے 12 ہندسے لکھیں۔',
         "observer_not_found": "مبصر آئی ڈی {observer} نہیں ملی۔ جانچ کر دوبارہ بھیجیں۔",
         "phone_not_registered": "یہ فون مبصر {observer} کے لیے رجسٹرڈ نہیں ہے۔",
         "station_not_allowed": "مبصر {observer} اس پولنگ اسٹیشن کی رپورٹ نہیں بھیج سکتا۔",
@@ -111,6 +117,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bad_option": "غلط انتخاب: {items}۔",
         "bad_format": "غلط فارمیٹ: {items}۔",
         "not_by_sms": "ایس ایم ایس سے نہیں، ایپ استعمال کریں: {items}۔",
+        "not_applicable": "محفوظ نہیں، آپ کے جوابات پر لاگو نہیں: {items}۔",
         "missing_answer": "جواب موجود نہیں: {items}۔",
         "duplicate_code": "دو بار بھیجا، پہلا رکھا گیا: {items}۔",
         "unparsed_text": "سمجھ نہیں آیا: {items}۔",
@@ -126,6 +133,7 @@ ANSWER_PROBLEM_ORDER = (
     "bad_option",
     "bad_format",
     "not_by_sms",
+    "not_applicable",
     "missing_answer",
     "unknown_code",
     "duplicate_code",
@@ -211,6 +219,29 @@ def reply_for(
     return _fit([head, *sentences])
 
 
+def as_kept(
+    parsed: ParsedMessage, kept: Mapping[str, object], refused: Collection[str]
+) -> ParsedMessage:
+    """``parsed`` with only the answers the form kept after its skip logic and choice filters,
+    so that the reply never counts an answer that was not stored.
+
+    An answer the form refused (``refused``: a choice its filter does not offer with the other
+    answers) becomes a ``bad_option``; one dropped because its question does not apply (its
+    ``relevant`` is false, or reads a question not answered yet) becomes ``not_applicable``.
+    """
+    answers = {code: answer for code, answer in parsed.answers.items() if code in kept}
+    dropped = [
+        Problem("bad_option" if code in refused else "not_applicable", code, _as_typed(answer))
+        for code, answer in parsed.answers.items()
+        if code not in kept
+    ]
+    return replace(parsed, answers=answers, problems=[*parsed.problems, *dropped])
+
+
+def _as_typed(answer: object) -> str:
+    return ",".join(map(str, answer)) if isinstance(answer, list) else str(answer)
+
+
 def _language_code(language: object) -> str:
     """``"ru-RU"`` and ``"AZ_az"`` find ``ru`` and ``az``; anything unknown is English."""
     if not isinstance(language, str):
@@ -228,7 +259,13 @@ def _describe(problem: Problem) -> str:
     """``A3=25 (0-20)``, ``A4=7 (1-4)``, ``A3=abc``, ``A2``, ``Q7``, or quoted text."""
     if problem.kind == "unparsed_text":
         return f'"{_echo(problem.value)}"'
-    if problem.kind in ("missing_answer", "duplicate_code", "unknown_code", "not_by_sms"):
+    if problem.kind in (
+        "missing_answer",
+        "duplicate_code",
+        "unknown_code",
+        "not_by_sms",
+        "not_applicable",
+    ):
         return problem.code
     described = f"{problem.code}={_echo(problem.value)}"
     if problem.kind in ("out_of_range", "bad_option", "bad_format") and problem.detail:

@@ -1245,7 +1245,7 @@ def intake_sms(
     """One inbound SMS: stored raw, rate-limited, de-duplicated, parsed, submitted; the result carries the reply."""
     from pollwatch.lib.phones import to_e164
     from pollwatch.sms.grammar import parse_message
-    from pollwatch.sms.replies import reply_for
+    from pollwatch.sms.replies import as_kept, reply_for
 
     # Kept and parsed with NUL and lone surrogates escaped: the text then stores and hashes anywhere.
     text, sender = escape_unstorable(text), escape_unstorable(sender)
@@ -1337,7 +1337,7 @@ def intake_sms(
         result = IntakeResult("rejected", problems=problems)
         result.reply = reply_for(parsed, language, station_allowed=deployment is not None)
         return _finish(inbound, result, election, membership.person)
-    result = submit(
+    report = read_report(
         membership,
         form,
         deployment.station,
@@ -1346,9 +1346,13 @@ def intake_sms(
         source=Inbound.Channel.SMS,
         inbound=inbound,
         extra_problems=problems,
-        reply=reply_for(parsed, language),
         comment=parsed.comment,
     )
+    # The reply counts what was stored: the form's skip logic and choice filters may drop
+    # answers the parser read (an answer dropped with an error is a choice not offered).
+    refused = {p["code"] for p in report.problems}
+    report.reply = reply_for(as_kept(parsed, report.answers, refused), language)
+    result = write_reports([report])[0]
     return result if result.created else _finish(inbound, result, election, membership.person)
 
 

@@ -69,3 +69,60 @@ def test_a_coordinator_uploads_previews_and_publishes_a_form(
     states = dict(Form.objects.filter(code="OP").values_list("version", "state"))
     assert states == {1: "superseded", 2: "live"}
     context.close()
+
+
+CHECKED_FORM = """
+code: OP
+version: 2
+kind: checklist
+phase: opening
+languages: [en, az]
+name: {en: Opening, az: Açılış}
+groups:
+  - code: G
+    label: {en: Opening, az: Açılış}
+    questions:
+      - {code: A1, kind: yes_no, label: {en: "Did it open on time?", az: "Vaxtında açıldı?"}}
+      - code: A4
+        kind: integer
+        relevant: "A1 == 0"
+        label: {en: Minutes late, az: Gecikmə dəqiqələri}
+        hint: {en: "Late by ${A1}?", az: "Saatla müqayisə et (${A1})"}
+checks:
+  - expression: "A4 <= 120"
+    message: {en: At most two hours late, az: Ən çoxu iki saat gecikmə}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_runs_a_check_with_a_message_and_shows_hints(
+    live_server, browser, mission, forms, settings, tmp_path
+):
+    # A check's message is read in the observer's language; a preview has no observer,
+    # which threw on every change and stopped the relevance and the checks.
+    from playwright.sync_api import expect
+
+    settings.SESSION_COOKIE_SECURE = False
+    path = tmp_path / "opening.yaml"
+    path.write_text(CHECKED_FORM, encoding="utf-8")
+    context = browser.new_context()
+    sign_in_browser(context, live_server.url, mission.users["coordinator"])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/e/test-election/forms/")
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_role("button", name="Upload").click()
+    page.locator("tr[data-version='2'] a.preview-link", has_text="az").click()
+    late = page.locator("#form").get_by_text("Gecikmə dəqiqələri")
+    page.locator("input[name=A1][value='0']").check()
+    expect(late).to_be_visible()
+    # The hint shows under the label, its ${CODE} filled in with the answer.
+    expect(page.locator("#form .question[data-code=A4] .q-hint")).to_have_text(
+        "Saatla müqayisə et (0)"
+    )
+    page.locator("#form input[name=A4]").fill("300")
+    page.locator("#form button[type=submit]").click()
+    expect(page.locator("#form")).to_contain_text("Ən çoxu iki saat gecikmə")
+    assert errors == []
+    context.close()

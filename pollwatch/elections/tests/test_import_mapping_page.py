@@ -67,6 +67,8 @@ def test_an_apollo_export_shows_its_mapping_leftovers_and_first_rows(
         in page
     )
     assert "Aysel Mammadova" in page  # the first rows
+    # Apollo exports passwords in clear: never kept, and not shown on the page either.
+    assert "s3cret" not in page and "hunter2" not in page
     data = confirm_columns(page) | {"keep_extra": "on", "default_role": "observer"}
     assert data["field_other_phones"] == ["Phone #2", "Phone #3"]
     response = client.post(response["Location"], data)

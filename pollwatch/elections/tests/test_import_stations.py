@@ -259,6 +259,30 @@ def test_a_stratum_longer_than_64_characters_is_refused(mission, tmp_path):
     assert "row 2, column 'stratum': longer than 64 characters" in str(failure.value)
 
 
+def test_names_and_area_codes_wider_than_their_column_are_refused_never_cut(mission, tmp_path):
+    # A 600-character station name was cut to 300 and a 300-character region name to 200
+    # without a word; an 80-character area code reached the database (PostgreSQL: an error).
+    text = (
+        "code,name,region_code,region_name,region_name_az,registered_voters\n"
+        f"S1,{'C' * 301},R9,Karabakh,,1200\n"
+        f"S2,School 2,{'B' * 65},Karabakh,,1200\n"
+        f"S3,School 3,R8,{'A' * 201},,1200\n"
+        f"S4,School 4,R7,Abroad,{'Ə' * 201},1200\n"
+        f"S5,{'D' * 300},R6,{'E' * 200},,1200\n"
+    )
+    before = PollingStation.objects.count()
+    with pytest.raises(ImportFailed) as failure:
+        import_stations(mission.election, write(tmp_path, text))
+    found = {(e.row, e.column): e.reason for e in failure.value.errors}
+    assert found == {
+        (2, "name"): "station name longer than 300 characters",
+        (3, "region_code"): "longer than 64 characters",
+        (4, "region_name"): "longer than 200 characters",
+        (5, "region_name_az"): "longer than 200 characters",
+    }
+    assert PollingStation.objects.count() == before
+
+
 def confirm_columns(page: str) -> dict:
     """The mapping form's selected values, as a browser would post them unchanged."""
     import re

@@ -17,7 +17,13 @@ from pollwatch.elections.importers import (
     run_job,
 )
 from pollwatch.elections.models import Area, ImportJob, PollingStation
-from pollwatch.lib.columns import PEOPLE_FIELDS, PEOPLE_PRESETS, guess_mapping, station_fields
+from pollwatch.lib.columns import (
+    PEOPLE_FIELDS,
+    PEOPLE_PRESETS,
+    guess_mapping,
+    read_map_file,
+    station_fields,
+)
 from pollwatch.observers.importers import import_people
 from pollwatch.observers.models import Membership, Person
 
@@ -274,3 +280,35 @@ def test_one_column_mapped_twice_is_refused(mission, tmp_path):
             write(tmp_path, NEMO_USERS),
             mapping={"name": "Full Name", "code": "Full Name"},
         )
+
+
+def test_a_mapping_naming_a_column_the_file_lacks_is_refused(mission, tmp_path):
+    # A typo in a --map file ("Participant I") was ignored: every observer got a new code.
+    from pollwatch.elections.importers import ImportFailed
+
+    with pytest.raises(ImportFailed) as failure:
+        import_people(
+            mission.election,
+            write(tmp_path, APOLLO_PARTICIPANTS),
+            mapping={"code": "Participant I", "name": "Full Name", "other_phones": ["Phone #9"]},
+        )
+    found = {(e.row, e.column): e.reason for e in failure.value.errors}
+    assert set(found) == {(1, "code"), (1, "other_phones")}
+    assert found[(1, "code")].startswith(
+        "the mapping names column 'Participant I', which the file has not (or has twice)"
+        " (the file has: Participant ID, Full Name,"
+    )
+    assert not Person.objects.filter(full_name="Aysel Mammadova").exists()
+    header = APOLLO_LOCATIONS.lstrip("\ufeff").splitlines()[0].split(",")
+    with pytest.raises(ImportFailed, match="column 'LATITUDE'"):
+        import_stations(
+            mission.election,
+            write(tmp_path, APOLLO_LOCATIONS, "locations.csv"),
+            mapping={**station_fields(header)[1], "latitude": "LATITUDE"},
+        )
+
+
+def test_keep_extra_in_a_map_file_must_be_true_or_false():
+    with pytest.raises(ValueError, match="keep_extra: give true or false, not 'maybe'"):
+        read_map_file("code: Participant ID\nkeep_extra: maybe\n")
+    assert read_map_file("code: Participant ID\nkeep_extra: true\n")[1] == {"keep_extra": True}

@@ -65,3 +65,27 @@ def test_bad_and_duplicate_people_are_reported_and_nothing_is_written(mission, t
     assert "duplicate phone +994501234567 (first at row 2)" in reasons
     assert "already in the mission" in reasons
     assert Person.objects.count() == before
+
+
+def test_values_wider_than_their_column_are_refused_with_their_row_never_cut(mission, tmp_path):
+    # An Apollo id of 300 digits went into a 32-character column (PostgreSQL then failed the
+    # whole job with a database error) and a 250-character name was cut to 200 without a word.
+    before = Person.objects.count()
+    text = (
+        "code,name,phone,email,language\n"
+        f"{'9' * 33},A,050 123 45 67,,\n"
+        f"7002,{'N' * 201},050 123 45 68,,\n"
+        f"7003,C,050 123 45 69,{'e' * 250}@example.org,\n"
+        "7004,D,050 123 45 70,,english-language\n"
+        f"{'8' * 32},E,050 123 45 71,,ru-RU\n"
+    )
+    with pytest.raises(ImportFailed) as failure:
+        import_people(mission.election, write(tmp_path, text))
+    found = {(e.row, e.column): e.reason for e in failure.value.errors}
+    assert found == {
+        (2, "code"): "code longer than 32 characters",
+        (3, "name"): "name longer than 200 characters",
+        (4, "email"): "not an email address",
+        (5, "language"): "not a language tag (at most 10 characters, e.g. en, az, ru-RU)",
+    }
+    assert Person.objects.count() == before

@@ -110,7 +110,11 @@ class TestReplies:
         assert reply("OP A1 1") == "OP: observer ID missing. Send: OP <your ID> <answers>."
 
     def test_a_wrong_observer_id_is_quoted(self):
-        assert reply("OP 12#4 A1 1") == 'OP: observer ID "12#4" is not valid; use digits only.'
+        assert reply("OP 12#4 A1 1") == 'OP: observer ID "12#4" is not valid; use 1 to 12 digits.'
+        # Thirteen digits are all digits: "use digits only" told the observer nothing.
+        assert reply("OP 1234567890123 A1 1") == (
+            'OP: observer ID "12345678901…" is not valid; use 1 to 12 digits.'
+        )
 
     def test_an_observer_not_found(self):
         assert (

@@ -452,6 +452,12 @@ function questionInput(question, ctx) {
   title.append(bdi(question.code, "q-code"), " ", shown);
   if (question.required) title.append(textElement("span", " *", "q-required"));
   wrap.append(title);
+  const hint = label(question.hint);
+  if (hint) {
+    const shownHint = bdi(hint, "q-hint");
+    if (hint.includes("${")) shownHint.dataset.template = hint;
+    wrap.append(shownHint);
+  }
   const name = question.code;
   if (question.kind === "yes_no" || question.kind === "single" || question.kind === "multiple") {
     const choices = document.createElement("div");
@@ -685,8 +691,10 @@ const optionValue = (code) => (/^\d+$/.test(code) ? BigInt(code) : code);
 
 function formText(text, formLanguages) {
   // validate.py: the observer's language, else the form's first language, else any.
+  // A staff preview has no observer (me is null): the language the preview shows.
   if (!text || typeof text !== "object") return text || "";
-  return text[me.observer.language] || text[(formLanguages || [])[0]] || Object.values(text)[0] || "";
+  const wanted = me && me.observer ? me.observer.language : lang;
+  return text[wanted] || text[(formLanguages || [])[0]] || Object.values(text)[0] || "";
 }
 
 // One reading of the form as it stands: which questions apply, the answers to send,
@@ -854,8 +862,7 @@ function showRelevance(element, reading) {
       const offered = !(reading.notOffered || new Set()).has(`${wrap.dataset.code} ${choice.dataset.option}`);
       choice.classList.toggle("hidden-by-skip", !offered);
     }
-    const shown = wrap.querySelector(".q-label[data-template]");
-    if (shown) {
+    for (const shown of wrap.querySelectorAll(".q-label[data-template], .q-hint[data-template]")) {
       shown.textContent = shown.dataset.template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, code) => {
         const answer = (reading.answers || {})[code];
         return answer === undefined ? "…" : [].concat(answer).join(" ");

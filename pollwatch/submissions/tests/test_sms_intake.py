@@ -191,3 +191,49 @@ def test_an_sms_flood_from_one_phone_is_rate_limited(
 def test_unknown_gateway_and_get_are_refused(client, gateways_on):
     assert client.post("/sms/carrier-pigeon/", {}).status_code == 404
     assert client.get("/sms/json/").status_code == 405
+
+
+FILTERED_FORM = """
+code: MS
+version: 1
+kind: checklist
+phase: opening
+languages: [en]
+name: {en: Mission opening}
+groups:
+  - code: G
+    label: {en: Opening}
+    questions:
+      - code: RG
+        kind: single
+        label: {en: Region}
+        options:
+          - {code: r1, label: {en: North}}
+          - {code: r2, label: {en: South}}
+      - code: DS
+        kind: single
+        label: {en: District}
+        options:
+          - {code: d1, label: {en: North-1}, relevant: "RG == 'r1'"}
+          - {code: d3, label: {en: South-1}, relevant: "RG == 'r2'"}
+      - {code: ST, kind: text, label: {en: Station code}}
+      - {code: QU, kind: integer, relevant: "ST == '123'", label: {en: Queue}}
+"""
+
+
+def test_the_reply_counts_only_answers_the_forms_logic_kept(
+    client, mission, forms, gateways_on, reachable_phone
+):
+    # A choice its filter does not offer and an answer to a question that does not apply
+    # were dropped on storing, while the reply thanked for them ("answers recorded: 3").
+    from pollwatch.checklists.loading import install_form
+    from pollwatch.formspec.spec import loads_form
+
+    install_form(mission.election, loads_form(FILTERED_FORM))
+    reply = send_json(client, reachable_phone, "MS 1006 RG r1 DS d3 QU 5").json()["reply"]
+    assert Submission.objects.get().answers == {"RG": "r1"}
+    assert reply == (
+        "Thank you. MS 1006: answers recorded: 1. Bad option: DS=d3."
+        " Not kept, does not apply with your answers: QU. Please resend the corrected answers."
+    )
+    assert Inbound.objects.get().reply == reply
