@@ -1,9 +1,15 @@
 from django.urls import path
 
-from pollwatch.observers import views
+from pollwatch.observers import signin_views, views
 
 urlpatterns = [
     path("e/<slug:slug>/people/", views.people, name="people"),
+    path("e/<slug:slug>/people/signin/", signin_views.bulk_signin, name="people-signin"),
     path("e/<slug:slug>/people/<str:code>/", views.person_detail, name="person"),
+    path(
+        "e/<slug:slug>/people/<str:code>/signin/",
+        signin_views.person_signin,
+        name="person-signin",
+    ),
     path("e/<slug:slug>/deployments/", views.deployments, name="deployments"),
 ]
