@@ -82,7 +82,7 @@ def link_for(token: str, base_url: str) -> str:
 
 def qr_svg(link: str) -> str:
     """The link as an inline SVG QR code (medium error correction: a creased card still scans)."""
-    return segno.make(link, error="m").svg_inline(scale=2, border=2)
+    return segno.make(link, error="m").svg_inline(scale=2, border=2, omitsize=True)
 
 
 def observers_in(election: Election) -> QuerySet[Person]:
@@ -265,9 +265,7 @@ def print_cards(
 ) -> bytes:
     """Issue a new link per person and lay them out as cards; audited (how many, whom)."""
     with transaction.atomic():
-        links = new_links(
-            people, base_url, revoke_older=revoke_older, election=election, user=user
-        )
+        links = new_links(people, base_url, revoke_older=revoke_older, election=election, user=user)
         record(
             "signin.cards_printed",
             actor=user.get_username(),

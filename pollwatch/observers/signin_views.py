@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-
-from pollwatch.accounts.http import PollwatchRequest
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.audit.models import record
 from pollwatch.observers import signin
 from pollwatch.observers.access import Access, election_for_user, person_for_user
@@ -21,13 +21,20 @@ from pollwatch.observers.models import Person, Role, Team
 BULK_LISTED = 200  # observers named on the bulk page before "and N more"
 
 
-def _base_url(request: HttpRequest) -> str:
+def _base_url(request: PollwatchRequest) -> str:
     return settings.PUBLIC_URL or request.build_absolute_uri("/")
 
 
-def _manager(request: HttpRequest, slug: str) -> Access:
+def _user(request: PollwatchRequest) -> User:
+    """The signed-in user (the views are behind ``login_required``)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _manager(request: PollwatchRequest, slug: str) -> Access:
     election, access = election_for_user(request, slug)
-    request.election = election  # type: ignore[attr-defined]
+    request.election = election
     if not signin.can_manage_signin(access):
         raise PermissionDenied
     return access
@@ -43,14 +50,14 @@ def _pdf(content: bytes, name: str) -> HttpResponse:
 @login_required
 @require_POST
 @never_cache
-def person_signin(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+def person_signin(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     """One observer: revoke, issue (shown once), send by SMS or e-mail, print a card."""
     access = _manager(request, slug)
     person, _ = person_for_user(request, slug, code)
     election = access.election
     if not signin.observers_in(election).filter(pk=person.pk).exists():
         raise PermissionDenied  # staff sign in with a password, not an observer link
-    user = request.user
+    user = _user(request)
     action = request.POST.get("action", "")
     revoke_older = request.POST.get("revoke_older") == "1"
     base = _base_url(request)
@@ -58,13 +65,17 @@ def person_signin(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         count = signin.revoke_links(
             Person.objects.filter(pk=person.pk),
             election=election,
-            user=user,  # type: ignore[arg-type]
+            user=user,
             scope=f"observer {person.code}",
         )
         messages.success(request, f"Revoked {count} sign-in link(s) of {person.full_name}.")
     elif action == "issue":
         links = signin.new_links(
-            [person], base, revoke_older=revoke_older, election=election, user=user  # type: ignore[arg-type]
+            [person],
+            base,
+            revoke_older=revoke_older,
+            election=election,
+            user=user,
         )
         record(
             "signin.link_shown",
@@ -85,7 +96,7 @@ def person_signin(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             base,
             revoke_older=revoke_older,
             election=election,
-            user=user,  # type: ignore[arg-type]
+            user=user,
             selection=f"observer {person.code}",
         )
         return _pdf(pdf, f"signin-card-{person.code}.pdf")
@@ -96,12 +107,14 @@ def person_signin(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             base,
             revoke_older=revoke_older,
             election=election,
-            user=user,  # type: ignore[arg-type]
+            user=user,
             selection=f"observer {person.code}",
         )
         how = "SMS" if action == "sms" else "e-mail"
         if sent:
-            messages.success(request, f"A new sign-in link was sent to {person.full_name} by {how}.")
+            messages.success(
+                request, f"A new sign-in link was sent to {person.full_name} by {how}."
+            )
         for _, why in skipped:
             messages.error(request, f"Not sent by {how}: {why}.")
     else:
@@ -112,7 +125,7 @@ def person_signin(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def bulk_signin(request: HttpRequest, slug: str) -> HttpResponse:
+def bulk_signin(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Choose observers (area, team, codes, never signed in), see how many, then print their cards
     or send their links; each of these issues new links."""
     access = _manager(request, slug)
@@ -137,7 +150,7 @@ def bulk_signin(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and not problem:
         action = request.POST.get("action", "")
         revoke_older = request.POST.get("revoke_older") == "1"
-        user = request.user
+        user = _user(request)
         if not people:
             context["problem"] = "No observer matches this selection."
         elif action == "cards":
@@ -146,7 +159,7 @@ def bulk_signin(request: HttpRequest, slug: str) -> HttpResponse:
                 _base_url(request),
                 revoke_older=revoke_older,
                 election=election,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 selection=selection.describe(),
             )
             return _pdf(pdf, f"signin-cards-{election.slug}.pdf")
@@ -157,7 +170,7 @@ def bulk_signin(request: HttpRequest, slug: str) -> HttpResponse:
                 _base_url(request),
                 revoke_older=revoke_older,
                 election=election,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 selection=selection.describe(),
             )
             context.update(channel=action, sent=sent, skipped=skipped)
@@ -170,7 +183,5 @@ def signin_context(access: Access, person: Person) -> dict:
     """What the person page's "Sign-in" section needs (empty for those who may not manage it)."""
     if not signin.can_manage_signin(access):
         return {"can_manage_signin": False}
-    is_observer = person.memberships.filter(
-        election=access.election, role=Role.OBSERVER
-    ).exists()
+    is_observer = person.memberships.filter(election=access.election, role=Role.OBSERVER).exists()
     return {"can_manage_signin": is_observer, "signin": signin.signin_status(person)}
