@@ -1,5 +1,5 @@
 """Observers' sign-in links from the browser: printable cards (PDF with QR codes), links sent by
-SMS or e-mail, and revocation (docs/people.md, "Sign-in cards").
+SMS or e-mail, and revocation (docs/reporting.md, "Sign-in cards").
 
 A link carries a token that only the observer holds: pollwatch keeps its hash
 (``submissions.views.issue_token``), so a card or a message is the only copy.
