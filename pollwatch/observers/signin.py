@@ -15,7 +15,9 @@ are clerks, analysts, partners and observers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -28,10 +30,14 @@ from django.template.loader import render_to_string
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Election
 from pollwatch.observers.access import Access, people_for
-from pollwatch.observers.models import Person, Role
+from pollwatch.observers.models import CardJob, Person, Role
 
 SIGNIN_ROLES = {Role.ADMIN, Role.COORDINATOR}
 CARDS_PER_PAGE = 8
+# From this many observers the cards are laid out by the task worker, with a progress bar
+# (about two minutes for 2,000 cards: longer than a request should wait).
+BACKGROUND_FROM = 2000
+CHUNK_PAGES = 10  # pages laid out at a time in the background, between progress updates
 RTL_LANGUAGES = {"ur"}
 
 # The observer app's languages (formspec DEFAULT_LANGUAGES); anything else gets English.
@@ -243,15 +249,46 @@ def card_rows(people: list[Person], links: dict[int, str], election: Election) -
     return cards
 
 
-def cards_pdf(cards: list[dict], election: Election) -> bytes:
-    """A4 pages of ``CARDS_PER_PAGE`` cards (two columns) with cut marks."""
+def _layout(cards: list[dict], election: Election):
     from weasyprint import HTML
 
     pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     document = render_to_string(
         "observers/signin_cards.html", {"election": election, "pages": pages}
     )
-    return HTML(string=document).write_pdf()
+    return HTML(string=document).render()
+
+
+def cards_pdf(
+    cards: list[dict], election: Election, progress: Callable[[int], None] | None = None
+) -> bytes:
+    """A4 pages of ``CARDS_PER_PAGE`` cards (two columns) with cut marks; with ``progress``, laid
+    out ``CHUNK_PAGES`` pages at a time, calling it with the number of cards done."""
+    if progress is None:
+        return _layout(cards, election).write_pdf()
+    chunk = CARDS_PER_PAGE * CHUNK_PAGES
+    documents = []
+    for start in range(0, len(cards), chunk):
+        documents.append(_layout(cards[start : start + chunk], election))
+        progress(min(start + chunk, len(cards)))
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
+
+
+def _audit_cards(
+    people: list[Person], *, election: Election, user: User, selection: str, revoke_older: bool
+) -> None:
+    record(
+        "signin.cards_printed",
+        actor=user.get_username(),
+        election_id=election.pk,
+        payload={
+            "observers": len(people),
+            "people": [p.code for p in people],
+            "selection": selection,
+            "revoked_older": revoke_older,
+        },
+    )
 
 
 def print_cards(
@@ -266,16 +303,8 @@ def print_cards(
     """Issue a new link per person and lay them out as cards; audited (how many, whom)."""
     with transaction.atomic():
         links = new_links(people, base_url, revoke_older=revoke_older, election=election, user=user)
-        record(
-            "signin.cards_printed",
-            actor=user.get_username(),
-            election_id=election.pk,
-            payload={
-                "observers": len(people),
-                "people": [p.code for p in people],
-                "selection": selection,
-                "revoked_older": revoke_older,
-            },
+        _audit_cards(
+            people, election=election, user=user, selection=selection, revoke_older=revoke_older
         )
     return cards_pdf(card_rows(people, links, election), election)
 
@@ -354,3 +383,87 @@ def send_links(
             },
         )
     return sent, skipped
+
+
+def card_job_path(job: CardJob) -> Path:
+    return Path(settings.DATA_DIR) / "cards" / f"signin-cards-{job.pk}.pdf"
+
+
+def start_card_job(
+    people: list[Person],
+    base_url: str,
+    *,
+    revoke_older: bool,
+    election: Election,
+    user: User,
+    selection: str,
+) -> CardJob:
+    """Queue a large print for the worker (``observers/tasks.py``); nothing is issued yet."""
+    from pollwatch.observers.tasks import run_card_job
+
+    with transaction.atomic():
+        job = CardJob.objects.create(
+            election=election,
+            created_by=user,
+            people=[p.pk for p in people],
+            selection=selection,
+            base_url=base_url,
+            revoke_older=revoke_older,
+        )
+        run_card_job.enqueue(job.pk)  # in the transaction: no job without its task
+    return job
+
+
+def run_card_job(job: CardJob) -> CardJob:
+    """Issue the links and lay out the cards, saving progress; ends "done" or "failed"."""
+    CardJob.objects.filter(pk=job.pk).update(status=CardJob.Status.RUNNING)
+    order = {pk: n for n, pk in enumerate(job.people)}
+    people = sorted(Person.objects.filter(pk__in=job.people), key=lambda p: order[p.pk])
+    try:
+        with transaction.atomic():
+            links = new_links(
+                people,
+                job.base_url,
+                revoke_older=job.revoke_older,
+                election=job.election,
+                user=job.created_by,
+            )
+            _audit_cards(
+                people,
+                election=job.election,
+                user=job.created_by,
+                selection=job.selection,
+                revoke_older=job.revoke_older,
+            )
+        rows = card_rows(people, links, job.election)
+
+        def progress(done: int) -> None:
+            CardJob.objects.filter(pk=job.pk).update(cards_done=done)
+
+        pdf = cards_pdf(rows, job.election, progress)
+        path = card_job_path(job)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(pdf)
+    except Exception as exc:
+        CardJob.objects.filter(pk=job.pk).update(
+            status=CardJob.Status.FAILED, problem=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    CardJob.objects.filter(pk=job.pk).update(status=CardJob.Status.DONE, cards_done=len(people))
+    job.refresh_from_db()
+    return job
+
+
+def collect_card_job(job: CardJob) -> bytes:
+    """The finished PDF, deleted from the data folder as it is handed over (it holds live links)."""
+    with transaction.atomic():
+        locked = CardJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != CardJob.Status.DONE:
+            raise ValueError(f"sign-in cards job {job.pk} is {locked.get_status_display()}")
+        path = card_job_path(job)
+        pdf = path.read_bytes()
+        path.unlink()
+        locked.status = CardJob.Status.COLLECTED
+        locked.save(update_fields=["status"])
+    return pdf

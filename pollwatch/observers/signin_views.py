@@ -7,16 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.audit.models import record
 from pollwatch.observers import signin
 from pollwatch.observers.access import Access, election_for_user, person_for_user
-from pollwatch.observers.models import Person, Role, Team
+from pollwatch.observers.models import CardJob, Person, Role, Team
 
 BULK_LISTED = 200  # observers named on the bulk page before "and N more"
 
@@ -145,6 +145,7 @@ def bulk_signin(request: PollwatchRequest, slug: str) -> HttpResponse:
         "count": len(people),
         "problem": problem,
         "teams": Team.objects.filter(election=election).order_by("name"),
+        "background_from": signin.BACKGROUND_FROM,
         "filtered": any(k in query for k in ("area", "team", "codes", "never")),
     }
     if request.method == "POST" and not problem:
@@ -153,6 +154,16 @@ def bulk_signin(request: PollwatchRequest, slug: str) -> HttpResponse:
         user = _user(request)
         if not people:
             context["problem"] = "No observer matches this selection."
+        elif action == "cards" and len(people) >= signin.BACKGROUND_FROM:
+            job = signin.start_card_job(
+                people,
+                _base_url(request),
+                revoke_older=revoke_older,
+                election=election,
+                user=user,
+                selection=selection.describe(),
+            )
+            return redirect("card-job", slug=slug, pk=job.pk)
         elif action == "cards":
             pdf = signin.print_cards(
                 people,
@@ -177,6 +188,37 @@ def bulk_signin(request: PollwatchRequest, slug: str) -> HttpResponse:
         else:
             return HttpResponse(f"unknown action {action!r}", status=400)
     return render(request, "observers/signin.html", context)
+
+
+def _card_job(request: PollwatchRequest, slug: str, pk: int) -> CardJob:
+    access = _manager(request, slug)
+    job = CardJob.objects.filter(election=access.election, pk=pk).first()
+    if job is None:
+        raise Http404("No such print of sign-in cards")
+    return job
+
+
+@login_required
+@require_GET
+@never_cache
+def card_job(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """A large print's progress (polled by htmx), then its download button."""
+    job = _card_job(request, slug, pk)
+    template = "observers/_card_job.html" if request.htmx else "observers/card_job.html"
+    return render(request, template, {"election": job.election, "job": job})
+
+
+@login_required
+@require_POST
+@never_cache
+def card_job_download(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """The finished PDF, once: it is deleted as it is handed over."""
+    job = _card_job(request, slug, pk)
+    try:
+        pdf = signin.collect_card_job(job)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain")
+    return _pdf(pdf, f"signin-cards-{job.election.slug}-{job.pk}.pdf")
 
 
 def signin_context(access: Access, person: Person) -> dict:

@@ -5,6 +5,12 @@ from pollwatch.observers import signin_views, views
 urlpatterns = [
     path("e/<slug:slug>/people/", views.people, name="people"),
     path("e/<slug:slug>/people/signin/", signin_views.bulk_signin, name="people-signin"),
+    path("e/<slug:slug>/people/signin/cards/<int:pk>/", signin_views.card_job, name="card-job"),
+    path(
+        "e/<slug:slug>/people/signin/cards/<int:pk>/download/",
+        signin_views.card_job_download,
+        name="card-job-download",
+    ),
     path("e/<slug:slug>/people/<str:code>/", views.person_detail, name="person"),
     path(
         "e/<slug:slug>/people/<str:code>/signin/",

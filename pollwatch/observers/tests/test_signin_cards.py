@@ -192,3 +192,67 @@ def test_staff_get_no_observer_link(client, mission):
     response = client.post(_person_url(mission, supervisor.code), {"action": "issue"})
     assert response.status_code == 403
     assert not ObserverToken.objects.exists()
+
+
+@pytest.fixture
+def large_print(mission, immediate_tasks, monkeypatch, settings, tmp_path):
+    """A print "large" enough for the worker (the threshold lowered to 2), laid out one card a
+    page and one page a chunk, so progress and the joining of chunks are exercised."""
+    from pollwatch.observers import signin
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(signin, "BACKGROUND_FROM", 2)
+    monkeypatch.setattr(signin, "CARDS_PER_PAGE", 1)
+    monkeypatch.setattr(signin, "CHUNK_PAGES", 1)
+    return tmp_path
+
+
+def test_a_large_print_runs_in_the_background_and_downloads_once(client, mission, large_print):
+    from pollwatch.observers.models import CardJob
+
+    client.force_login(mission.users["coordinator"])
+    page = client.get(_bulk_url(mission), {"codes": ""})
+    assert b"laid out in the background" in page.content
+    response = client.post(_bulk_url(mission), {"codes": "", "action": "cards"})
+    job = CardJob.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/cards/{job.pk}/")
+    assert job.status == "done" and job.cards_done == 2 and job.percent == 100
+    assert b"Download the PDF" in client.get(response["Location"]).content
+    download = f"{response['Location']}download/"
+    pdf = client.post(download)
+    assert pdf.content.startswith(b"%PDF") and "no-store" in pdf["Cache-Control"]
+    assert len(pypdfium2.PdfDocument(io.BytesIO(pdf.content))) == 2  # two chunks joined
+    text = _pdf_text(pdf.content)
+    for link in re.findall(r"http://testserver/o/#t=\S+", text):
+        assert _me(client, _token(link)).status_code == 200
+    assert "1006" in text and "1007" in text
+    assert not list(large_print.glob("cards/*"))  # deleted once handed over
+    assert client.post(download).status_code == 409
+    event = AuditEvent.objects.get(kind="signin.cards_printed")
+    assert event.actor == "coordinator" and event.payload["observers"] == 2
+    assert "#t=" not in str(CardJob.objects.values_list().get())  # no token in the job row
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_admins_and_coordinators_see_and_download_a_large_print(
+    client, mission, large_print, persona
+):
+    from pollwatch.observers import signin
+
+    job = signin.start_card_job(
+        list(signin.observers_in(mission.election).order_by("code")),
+        "http://testserver",
+        revoke_older=False,
+        election=mission.election,
+        user=mission.users["admin"],
+        selection="every observer",
+    )
+    _login(client, mission, persona)
+    url = f"/e/{mission.election.slug}/people/signin/cards/{job.pk}/"
+    page, download = client.get(url), client.post(f"{url}download/")
+    if persona == "anonymous":
+        assert page.status_code == download.status_code == 302
+    elif persona in MANAGERS:
+        assert page.status_code == 200 and download.content.startswith(b"%PDF")
+    else:
+        assert page.status_code in (403, 404) and download.status_code in (403, 404), persona
