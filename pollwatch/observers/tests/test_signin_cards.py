@@ -256,3 +256,19 @@ def test_only_admins_and_coordinators_see_and_download_a_large_print(
         assert page.status_code == 200 and download.content.startswith(b"%PDF")
     else:
         assert page.status_code in (403, 404) and download.status_code in (403, 404), persona
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_admins_and_coordinators_print_or_send_in_bulk(client, mission, persona):
+    _login(client, mission, persona)
+    cards = client.post(_bulk_url(mission), {"codes": "", "action": "cards"})
+    sms = client.post(_bulk_url(mission), {"codes": "", "action": "sms"})
+    if persona == "anonymous":
+        assert cards.status_code == sms.status_code == 302
+    elif persona in MANAGERS:
+        assert cards.content.startswith(b"%PDF") and sms.status_code == 200
+    else:
+        assert cards.status_code in (403, 404) and sms.status_code in (403, 404), persona
+    issued = ObserverToken.objects.count()
+    assert issued == (4 if persona in MANAGERS else 0)  # two cards, two SMS
+    assert Message.objects.filter(kind=Message.Kind.SIGNIN).count() == issued // 2
