@@ -35,6 +35,7 @@ Commands with a database (run `pollwatch COMMAND --help`):
   create-election    create an election with its contest and mission
   import-stations    import polling stations (and geography) from CSV or XLSX
   import-people      import people (observers, supervisors, ...) from CSV or XLSX
+  import-deployments deploy observers to stations from CSV or XLSX (all rows or none)
   import-boundaries  set area boundaries from GeoJSON, for maps
   load-forms         install checklists and other forms (YAML, XLSForm, or the defaults)
   observer-links     sign-in links for the offline observer app

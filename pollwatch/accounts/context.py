@@ -52,6 +52,7 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Forms", reverse("forms", args=[election.slug])))
     if access.roles & {"admin", "coordinator"}:
         links.append(("Staff", reverse("staff", args=[election.slug])))
+        links.append(("Setup", reverse("election-setup", args=[election.slug])))
     if access.can_import():
         links.append(("Imports", reverse("imports", args=[election.slug])))
     return {"nav": links, "access": access, "election": election}

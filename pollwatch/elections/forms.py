@@ -3,7 +3,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from pollwatch.elections.models import ImportJob
+from pollwatch.elections.models import Election, ImportJob
+from pollwatch.elections.setup import CandidateSpec, check_colour, check_time_zone
 from pollwatch.lib.tabular import ENCODINGS
 
 
@@ -130,3 +131,102 @@ class ImportOptionsForm(forms.Form):
             role_field.initial = Role.OBSERVER
         else:
             del self.fields["default_role"]
+
+
+class ElectionForm(forms.Form):
+    """The new-election page: the election itself and its first contest."""
+
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=50, help_text="short name in the addresses, e.g. pres-2026 (/e/pres-2026/)"
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=Election.Kind.choices, initial=Election.Kind.PRESIDENTIAL)
+    country = forms.CharField(
+        max_length=2, required=False, help_text="ISO 3166 code, e.g. AZ (phone numbers' default)"
+    )
+    time_zone = forms.CharField(max_length=64, initial="UTC", help_text="e.g. Asia/Baku")
+    mission = forms.CharField(
+        max_length=200, required=False, help_text="default: “<name> observation mission”"
+    )
+    contest = forms.CharField(
+        max_length=200, required=False, help_text="what is on the ballot; default: the name"
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Election.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(f"An election {slug!r} exists already.")
+        return slug
+
+    def clean_time_zone(self):
+        return check_time_zone(self.cleaned_data["time_zone"].strip())
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if country and not country.isalpha():
+            raise forms.ValidationError(f"{country!r} is not a two-letter country code.")
+        return country
+
+
+class CandidateForm(forms.Form):
+    """One row of the ballot, in ballot order; a row with neither code nor name is left out."""
+
+    code = forms.CharField(
+        max_length=32, required=False, help_text="used in result forms and SMS, e.g. C1"
+    )
+    name = forms.CharField(max_length=200, required=False)
+    party = forms.CharField(max_length=200, required=False)
+    colour = forms.CharField(
+        max_length=7,
+        required=False,
+        initial="#777777",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+
+    def clean_colour(self):
+        return check_colour(self.cleaned_data["colour"].strip() or "#777777")
+
+    def clean(self):
+        data = super().clean()
+        code, name = data.get("code", "").strip(), data.get("name", "").strip()
+        if code and not name:
+            self.add_error("name", f"Candidate {code!r} needs a name.")
+        if name and not code:
+            self.add_error("code", f"{name!r} needs a code (e.g. C1).")
+        return data
+
+
+class BaseCandidateFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: dict[str, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            code = form.cleaned_data.get("code")
+            if not code:
+                continue
+            if code in seen:
+                raise forms.ValidationError(
+                    f"Candidate code {code!r} is on rows {seen[code]} and {number}."
+                )
+            seen[code] = number
+
+    def specs(self) -> list[CandidateSpec]:
+        return [
+            CandidateSpec(
+                code=f.cleaned_data["code"].strip(),
+                name=f.cleaned_data["name"].strip(),
+                party=f.cleaned_data.get("party", "").strip(),
+                colour=f.cleaned_data["colour"],
+            )
+            for f in self.forms
+            if f.cleaned_data.get("code")
+        ]
+
+
+CandidateFormSet = forms.formset_factory(CandidateForm, formset=BaseCandidateFormSet, extra=4)
+
+
+class ContestForm(forms.Form):
+    name = forms.CharField(max_length=200)

@@ -30,6 +30,11 @@ class Election(models.Model):
     country_code = models.CharField(
         max_length=2, blank=True, help_text="ISO 3166 code; the default region for phone numbers"
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="IANA time zone of the polling stations, e.g. Asia/Baku",
+    )
     languages = models.CharField(
         max_length=100,
         default="en",

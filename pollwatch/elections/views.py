@@ -14,10 +14,12 @@ from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm, ImportOptionsForm, MappingForm
 from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs, frame_preview
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
+from pollwatch.elections.setup_views import can_set_up
 from pollwatch.lib.columns import PRESET_NAMES
 from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.observers.access import (
     areas_for,
+    can_deploy,
     deployments_for,
     election_for_user,
     incidents_for,
@@ -52,6 +54,7 @@ def election_home(request: PollwatchRequest, slug: str) -> HttpResponse:
             "totals": totals,
             "missions": election.missions.all(),
             "candidates": _candidates(election),
+            "can_set_up": can_set_up(access),
         },
     )
 
@@ -187,6 +190,7 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
             "can_write": can_write,
             "ancestors": ancestors,
             "deployments": deployments,
+            "can_deploy": can_deploy(access),
             "reports": reports[:STATION_REPORTS_SHOWN],
             "report_count": reports.count(),
             "incidents": incidents_for(access)

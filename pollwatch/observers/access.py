@@ -169,6 +169,15 @@ def person_for_user(request: HttpRequest, slug: str, code: str) -> tuple[Person,
     return person, access.is_admin or Role.COORDINATOR in access.roles
 
 
+# Who assigns, moves and removes deployments. Supervisors do not: the access rules give them no
+# write on people (``person_for_user``), so they see their areas' deployments read-only.
+DEPLOY_ROLES = {Role.ADMIN, Role.COORDINATOR}
+
+
+def can_deploy(access: Access) -> bool:
+    return bool(access.roles & DEPLOY_ROLES)
+
+
 def deployments_for(access: Access) -> QuerySet[Deployment]:
     """Deployments: all (admin, coordinator, clerk), in a supervisor's areas, or an observer's own."""
     deployments = Deployment.objects.filter(membership__election=access.election)

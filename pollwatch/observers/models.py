@@ -75,6 +75,9 @@ class Team(models.Model):
     areas = models.ManyToManyField(
         Area, blank=True, related_name="teams", help_text="areas of responsibility"
     )
+    mobile = models.BooleanField(
+        default=False, help_text="a mobile team visits the stations of its route, in order"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -153,6 +156,28 @@ class CallerPin(models.Model):
 
     def __str__(self) -> str:
         return f"caller PIN of {self.person}"
+
+
+class RouteStop(models.Model):
+    """One station of a mobile team's route, in visiting order.
+
+    Route stations are *observed only*: a route stop is not a deployment, so it never enters
+    the sample the quick count reads off the deployments, and an imported design leaves out
+    every station it does not list. The team's reports from it are shown like any other.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="route")
+    station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["team", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "station"], name="route_stop_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} stop {self.position}: {self.station.code}"
 
 
 class CardJob(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.observers import signin_views, views
+from pollwatch.observers import signin_views, teamviews, views
 
 urlpatterns = [
     path("e/<slug:slug>/people/", views.people, name="people"),
@@ -18,4 +18,15 @@ urlpatterns = [
         name="person-signin",
     ),
     path("e/<slug:slug>/deployments/", views.deployments, name="deployments"),
+    path("e/<slug:slug>/deployments/assign/", views.deployment_assign, name="deployment-assign"),
+    path(
+        "e/<slug:slug>/deployments/<int:pk>/remove/",
+        views.deployment_remove,
+        name="deployment-remove",
+    ),
+    path("e/<slug:slug>/deployments/import/", views.deployment_import, name="deployment-import"),
+    path("e/<slug:slug>/deployments/print/", views.deployment_print, name="deployment-print"),
+    path("e/<slug:slug>/deployments/reserves/", teamviews.reserves_page, name="reserves"),
+    path("e/<slug:slug>/teams/", teamviews.teams, name="teams"),
+    path("e/<slug:slug>/teams/<int:pk>/", teamviews.team_detail, name="team"),
 ]

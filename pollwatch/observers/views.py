@@ -1,24 +1,42 @@
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.elections.importers import ImportFailed, store_raw_file
+from pollwatch.elections.models import Area, Election
+from pollwatch.lib.columns import normalise
+from pollwatch.lib.tabular import TableError
 from pollwatch.messaging.access import can_message
+from pollwatch.observers import deploy
 from pollwatch.observers.access import (
+    Access,
+    can_deploy,
     can_take_calls,
     deployments_for,
     election_for_user,
     incidents_for,
     people_for,
     person_for_user,
+    stations_for,
     submissions_for,
 )
-from pollwatch.observers.models import CallerPin, Membership, Role
+from pollwatch.observers.models import CallerPin, Deployment, Membership, Role
 from pollwatch.observers.signin_views import signin_context
 from pollwatch.submissions.clerk import calls_context
 
@@ -83,6 +101,7 @@ def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
         "has_caller_pin": CallerPin.objects.filter(person=person).exists(),
         "can_take_calls": can_take_calls(access),
         "can_message": can_message(access),
+        "can_deploy": can_deploy(access),
         # What they sent and what it raised, within the user's reach (as on a station's page).
         "reports": submissions_for(access)
         .filter(observer__person=person)
@@ -115,8 +134,17 @@ def deployments(request: PollwatchRequest, slug: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     if query:
         qs = qs.filter(
-            Q(station__code__istartswith=query) | Q(membership__person__full_name__icontains=query)
+            Q(station__code__istartswith=query)
+            | Q(station__name__icontains=query)
+            | Q(membership__person__full_name__icontains=query)
+            | Q(membership__person__code__iexact=query)
         )
+    area_code = request.GET.get("area", "").strip()
+    if area_code:
+        area = Area.objects.filter(election=election, code=area_code).first()
+        if area is None:
+            raise Http404("No such area")
+        qs = qs.filter(station__area_path__startswith=area.path)
     page = Paginator(qs.order_by("station__code", "pk"), 50).get_page(request.GET.get("page"))
     template = "observers/_deployments_table.html" if request.htmx else "observers/deployments.html"
     return render(
@@ -126,6 +154,174 @@ def deployments(request: PollwatchRequest, slug: str) -> HttpResponse:
             "election": election,
             "page": page,
             "query": query,
+            "area": area_code,
+            "areas": Area.objects.filter(election=election, level__lte=2).order_by("path"),
             "own_only": access.roles == {Role.OBSERVER},
+            "can_deploy": can_deploy(access),
         },
     )
+
+
+def _deployer(request: PollwatchRequest, slug: str) -> tuple[Election, Access]:
+    """The election, for a user who may change its deployments (403 otherwise, 404 outside it)."""
+    election, access = election_for_user(request, slug)
+    request.election = election
+    if not can_deploy(access):
+        raise PermissionDenied
+    return election, access
+
+
+def _back(request: PollwatchRequest, slug: str) -> HttpResponseRedirect:
+    """To the page the form was on (``next``, this site only), else the deployments page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("deployments", args=[slug])
+    return HttpResponseRedirect(target)
+
+
+@login_required
+@require_POST
+def deployment_assign(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Assign an observer to a station, or move their primary deployment there (audited)."""
+    election, access = _deployer(request, slug)
+    try:
+        membership = deploy.observer_membership(election, request.POST.get("observer", ""))
+        code = request.POST.get("station", "")
+        station = stations_for(access).filter(code=code.strip()).first()
+        if station is None:
+            raise deploy.DeploymentError(
+                f"station: no station with code {code!r} within your reach"
+            )
+        with transaction.atomic():
+            change = deploy.assign(
+                membership,
+                station,
+                reserve=request.POST.get("reserve") == "1",
+                actor=request.user.get_username(),
+            )
+    except deploy.DeploymentError as exc:
+        messages.error(request, f"Not deployed: {exc}")
+        return _back(request, slug)
+    who = f"{membership.person.full_name} ({membership.person.code})"
+    if change.action == "moved" and change.before:
+        messages.success(request, f"{who} moved from {change.before} to {station.code}.")
+    elif change.action == "unchanged":
+        messages.info(request, f"{who} was already deployed at {station.code}.")
+    else:
+        messages.success(request, f"{who} deployed at {station.code}.")
+    return _back(request, slug)
+
+
+@login_required
+@require_POST
+def deployment_remove(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    election, access = _deployer(request, slug)
+    deployment = (
+        deployments_for(access)
+        .filter(pk=pk)
+        .select_related("membership__person", "station")
+        .first()
+    )
+    if deployment is None:
+        raise Http404("No such deployment")
+    with transaction.atomic():
+        deploy.remove(deployment, actor=request.user.get_username())
+    messages.success(
+        request,
+        f"{deployment.membership.person.full_name} no longer deployed at {deployment.station.code}.",
+    )
+    return _back(request, slug)
+
+
+@login_required
+def deployment_import(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Upload a CSV/XLSX of deployments: the raw file is kept, every row checked, all or nothing."""
+    election, access = _deployer(request, slug)
+    context: dict = {"election": election, "fields": deploy.DEPLOYMENT_FIELDS}
+    upload = request.FILES.get("file")
+    if request.method == "POST" and upload is None:
+        context["problem"] = "Choose a file to upload."
+    elif request.method == "POST" and upload is not None:
+        name = upload.name or "deployments.csv"
+        with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as temporary:
+            for chunk in upload.chunks():
+                temporary.write(chunk)
+            temporary.flush()
+            relative, _sha, _size = store_raw_file(Path(temporary.name), name)
+        try:
+            result = deploy.import_deployments(
+                election,
+                Path(settings.MEDIA_ROOT) / relative,
+                encoding=request.POST.get("encoding") or "utf-8",
+                actor=request.user.get_username(),
+            )
+        except ImportFailed as exc:
+            context.update(errors=exc.errors, error_total=exc.total)
+        except TableError as exc:
+            context["problem"] = str(exc)
+        else:
+            messages.success(
+                request,
+                f"Deployments from {name}: {result.assigned} assigned, {result.moved} moved, "
+                f"{result.unchanged} unchanged.",
+            )
+            return HttpResponseRedirect(reverse("deployments", args=[slug]))
+    return render(request, "observers/deployment_import.html", context, status=200)
+
+
+ADDRESS_COLUMNS = {"address", "station address", "adres", "адрес", "adresse", "direccion"}
+
+
+def station_address(extra: dict) -> str:
+    """The address kept from the stations file (an extra attribute), whatever its column's case."""
+    for key, value in (extra or {}).items():
+        if normalise(str(key)) in ADDRESS_COLUMNS and value:
+            return str(value)
+    return ""
+
+
+def _print_regions(access: Access) -> list[tuple[Area, list[tuple[Deployment, str]]]]:
+    """Each region (level-1 area) with its (deployment, address) rows, in station order; empty regions left out."""
+    rows = list(
+        deployments_for(access)
+        .select_related("membership__person", "station")
+        .order_by("station__area_path", "station__code", "reserve", "membership__person__code")
+    )
+    regions = []
+    for region in Area.objects.filter(election=access.election, level=1).order_by("code"):
+        within = [
+            (d, station_address(d.station.extra))
+            for d in rows
+            if d.station.area_path.startswith(region.path)
+        ]
+        if within:
+            regions.append((region, within))
+    return regions
+
+
+@login_required
+def deployment_print(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """Printable deployment lists, one region per page: HTML (print CSS) or ``?format=pdf``."""
+    election, access = election_for_user(request, slug)
+    request.election = election
+    if not (access.roles & PRINT_ROLES):
+        raise PermissionDenied
+    html = render_to_string(
+        "observers/deployment_print.html",
+        {"election": election, "regions": _print_regions(access)},
+        request=request,
+    )
+    if request.GET.get("format") != "pdf":
+        return HttpResponse(html)
+    from weasyprint import HTML
+
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="deployments-{election.slug}.pdf"'
+    return response
+
+
+# Printed lists carry phone numbers: the staff who see every deployment or their areas'.
+PRINT_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.SUPERVISOR}

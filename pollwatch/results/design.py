@@ -165,6 +165,7 @@ def import_sample(
     role: str = "sample_role",
     calibrate: tuple[str, ...] = (),
     actor: str = "",
+    parameters: dict[str, Any] | None = None,
 ) -> SampleDesign:
     """Record the design from a `pollwatch sample` file: all rows or none, raises InputError naming rows.
 
@@ -179,7 +180,9 @@ def import_sample(
     reporting stations within strata; each sampled and reserve row needs a
     value, recorded as the station's ``cell``. A stratum's N_h is taken as Σ 1/π over its
     sampled stations (exact for SRS weights N_h/n_h, an unbiased estimate
-    for PPS); the method is PPS when some stratum's weights differ.
+    for PPS); the method is PPS when some stratum's weights differ, or as
+    ``parameters["method"]`` says for a sample drawn in the app (whose
+    ``parameters`` — seed, stratum, size, reserves — are kept on the design).
     """
     path = Path(path)
     source = path.name
@@ -250,7 +253,7 @@ def import_sample(
     problems += _check_replacements(parsed, codes)
     if problems:
         raise InputError(source, problems)
-    return _store(election, path, parsed, codes, actor, exit_poll, calibrate)
+    return _store(election, path, parsed, codes, actor, exit_poll, calibrate, parameters or {})
 
 
 def _planned_for_exit_poll(cell: Any) -> bool | None:
@@ -312,19 +315,24 @@ def _store(
     actor: str,
     exit_poll: set[str],
     calibrate: tuple[str, ...],
+    parameters: dict[str, Any],
 ) -> SampleDesign:
     weights: dict[str, list[float]] = defaultdict(list)
     for _, _, kind, label, value, _, _, _ in parsed:
         if kind == SampledStation.Role.SAMPLED:
             weights[label].append(value)
     unequal = any(max(w) > min(w) * (1 + 1e-9) for w in weights.values())
+    method = parameters.get("method") or (
+        SampleDesign.Method.PPS if unequal else SampleDesign.Method.SRS
+    )
     content = path.read_bytes()
     plain = not path.name.lower().endswith((".gz", ".zip", ".xlsx", ".xlsm"))
     with transaction.atomic():
         design, _ = SampleDesign.objects.update_or_create(
             election=election,
             defaults={
-                "method": SampleDesign.Method.PPS if unequal else SampleDesign.Method.SRS,
+                "method": method,
+                "parameters": parameters,
                 "source": SampleDesign.Source.IMPORTED,
                 "strata_rule": "",
                 "strata": {label: int(round(sum(w))) for label, w in weights.items()},
@@ -367,6 +375,7 @@ def _store(
                 "strata": len(weights),
                 "exit_poll_stations": len(exit_poll),
                 "calibrate_by": list(calibrate),
+                **({"parameters": parameters} if parameters else {}),
             },
         )
     return design

@@ -159,6 +159,11 @@ class SampleDesign(models.Model):
         help_text="frame columns the reporting stations are post-stratified by within strata "
         "(each sampled station's category in SampledStation.cell)",
     )
+    parameters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="how a sample drawn in the app was drawn: seed, method, stratum, size, reserves",
+    )
     file_name = models.CharField(max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     raw = models.TextField(blank=True, help_text="the imported file exactly as read")

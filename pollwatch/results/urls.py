@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.results import views
+from pollwatch.results import sample_views, views
 
 urlpatterns = [
     path("e/<slug:slug>/quick-count/", views.quick_count, name="quick-count"),
@@ -27,4 +27,9 @@ urlpatterns = [
     path("e/<slug:slug>/forensics/", views.forensics, name="forensics"),
     path("e/<slug:slug>/findings/", views.findings, name="findings"),
     path("e/<slug:slug>/charts/<slug:name>.<str:fmt>", views.chart, name="chart"),
+]
+
+urlpatterns += [
+    path("e/<slug:slug>/sample/draw/", sample_views.sample_draw, name="sample-draw"),
+    path("e/<slug:slug>/sample/upload/", sample_views.sample_upload, name="sample-upload"),
 ]

@@ -5,7 +5,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from pollwatch.elections.models import Contest, Election
+from pollwatch.elections.models import Election
+from pollwatch.elections.setup import create_election
 from pollwatch.observers.models import Mission
 
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--country", default="", help="ISO 3166 code, default region for phone numbers"
         )
+        parser.add_argument(
+            "--time-zone", default="UTC", help="IANA time zone of the stations, e.g. Asia/Baku"
+        )
         parser.add_argument("--mission", help="mission name")
         parser.add_argument(
             "--mission-kind", default="domestic", choices=[k.value for k in Mission.Kind]
@@ -33,19 +37,18 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--date: {exc}") from exc
         slug = options["slug"] or slugify(options["name"])
-        if Election.objects.filter(slug=slug).exists():
-            raise CommandError(f"An election {slug!r} exists already")
-        election = Election.objects.create(
-            slug=slug,
-            name=options["name"],
-            date=date,
-            kind=options["kind"],
-            country_code=options["country"].upper(),
-        )
-        Contest.objects.create(election=election, name=options["name"])
-        Mission.objects.create(
-            election=election,
-            name=options["mission"] or f"{election.name} observation mission",
-            kind=options["mission_kind"],
-        )
+        try:
+            create_election(
+                name=options["name"],
+                date=date,
+                slug=slug,
+                kind=options["kind"],
+                country=options["country"],
+                time_zone=options["time_zone"],
+                mission=options["mission"] or "",
+                mission_kind=options["mission_kind"],
+                actor="create-election",
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Created election {slug}")

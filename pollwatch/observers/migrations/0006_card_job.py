@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('elections', '0008_import_heartbeat_and_station_extra'),
-        ('observers', '0004_partner_role'),
+        ('observers', '0005_team_routes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

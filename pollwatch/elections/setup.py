@@ -1,0 +1,292 @@
+"""Setting up an election: create it with its contests and candidates, and say what is still missing.
+
+One code path: ``pollwatch create-election`` and the "New election" page both
+call :func:`create_election`; the setup page reads :func:`readiness`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+
+from pollwatch.audit.models import record
+from pollwatch.elections.models import Area, Candidate, Contest, Election, PollingStation
+from pollwatch.observers.models import Deployment, Membership, Mission, Role
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass
+class CandidateSpec:
+    code: str
+    name: str
+    party: str = ""
+    colour: str = "#777777"
+
+
+@dataclass
+class ContestSpec:
+    name: str
+    candidates: list[CandidateSpec] = field(default_factory=list)
+
+
+def check_colour(value: str) -> str:
+    """A colour as #rrggbb (lower case); ValidationError naming the value otherwise."""
+    if not COLOUR.match(value or ""):
+        raise ValidationError(f"colour {value!r} is not #rrggbb (e.g. #1f77b4)")
+    return value.lower()
+
+
+def check_time_zone(value: str) -> str:
+    """An IANA time zone name such as Asia/Baku; ValidationError naming the value otherwise."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Asia/Baku") from None
+    return value
+
+
+def check_candidates(candidates: list[CandidateSpec]) -> list[str]:
+    """Problems with a contest's candidates, each naming the code at fault."""
+    problems = []
+    seen: set[str] = set()
+    for candidate in candidates:
+        if not candidate.code or not candidate.name:
+            problems.append(
+                f"candidate {candidate.code or candidate.name!r} needs a code and a name"
+            )
+        if candidate.code in seen:
+            problems.append(f"candidate code {candidate.code!r} is given twice")
+        seen.add(candidate.code)
+        if not COLOUR.match(candidate.colour or ""):
+            problems.append(
+                f"candidate {candidate.code!r}: colour {candidate.colour!r} is not #rrggbb"
+            )
+    return problems
+
+
+def create_election(
+    *,
+    name: str,
+    date: datetime.date,
+    slug: str,
+    kind: str = Election.Kind.PRESIDENTIAL,
+    country: str = "",
+    time_zone: str = "UTC",
+    mission: str = "",
+    mission_kind: str = Mission.Kind.DOMESTIC,
+    contests: list[ContestSpec] | None = None,
+    actor: str = "",
+) -> Election:
+    """The election, its observation mission and its contests (one named after the election when
+    none is given); ValueError naming the slug, time zone or candidate at fault."""
+    if Election.objects.filter(slug=slug).exists():
+        raise ValueError(f"An election {slug!r} exists already")
+    try:
+        check_time_zone(time_zone)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+    contests = contests or [ContestSpec(name=name)]
+    problems = [p for contest in contests for p in check_candidates(contest.candidates)]
+    if problems:
+        raise ValueError("; ".join(problems))
+    with transaction.atomic():
+        election = Election.objects.create(
+            slug=slug,
+            name=name,
+            date=date,
+            kind=kind,
+            country_code=country.upper(),
+            time_zone=time_zone,
+        )
+        for spec in contests:
+            contest = Contest.objects.create(election=election, name=spec.name)
+            save_candidates(contest, spec.candidates)
+        Mission.objects.create(
+            election=election,
+            name=mission or f"{election.name} observation mission",
+            kind=mission_kind,
+        )
+        record(
+            "election.created",
+            actor=actor,
+            election_id=election.pk,
+            obj=election,
+            payload={
+                "slug": slug,
+                "date": date.isoformat(),
+                "contests": {c.name: [x.code for x in c.candidates] for c in contests},
+            },
+        )
+    return election
+
+
+def save_candidates(contest: Contest, candidates: list[CandidateSpec]) -> None:
+    """Replace the contest's candidates with ``candidates``, in ballot order."""
+    contest.candidates.all().delete()
+    Candidate.objects.bulk_create(
+        Candidate(
+            contest=contest,
+            code=c.code,
+            name=c.name,
+            party=c.party,
+            colour=c.colour.lower(),
+            ballot_order=order,
+        )
+        for order, c in enumerate(candidates, start=1)
+    )
+
+
+# Readiness: the setup steps in order, each with its status.
+
+
+@dataclass
+class Step:
+    key: str
+    title: str
+    done: bool
+    detail: str
+    missing: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def readiness(election: Election) -> list[Step]:
+    """What is set up and what is still missing before election day, in the order to do it."""
+    from pollwatch.checklists.models import Form
+    from pollwatch.results.models import SampleDesign, SampledStation
+
+    slug = election.slug
+    steps = []
+    candidates = Candidate.objects.filter(contest__election=election).count()
+    steps.append(
+        Step(
+            "details",
+            "Election details",
+            candidates > 0,
+            f"{election.date}, {election.country_code or 'no country'}, {election.time_zone}; "
+            f"{election.contests.count()} contest(s), {candidates} candidate(s)",
+            "" if candidates else "no candidate on the ballot yet",
+            [("Edit the ballot", f"/e/{slug}/setup/ballot/")],
+        )
+    )
+    areas = Area.objects.filter(election=election).count()
+    stations = PollingStation.objects.filter(election=election).count()
+    steps.append(
+        Step(
+            "stations",
+            "Geography and polling stations",
+            areas > 0 and stations > 0,
+            f"{areas} area(s), {stations} station(s)",
+            ""
+            if areas and stations
+            else "import the "
+            + " and ".join(w for w, n in (("geography", areas), ("stations", stations)) if not n),
+            [("Imports", f"/e/{slug}/imports/")],
+        )
+    )
+    live = Form.objects.filter(election=election, state="live").count()
+    steps.append(
+        Step(
+            "forms",
+            "Observation forms",
+            live > 0,
+            f"{live} live form(s)",
+            "" if live else "no live form: install the defaults or upload yours",
+            [("Forms", f"/e/{slug}/forms/")],
+        )
+    )
+    design = SampleDesign.objects.filter(election=election).first()
+    sampled_ids: set[int] = set()
+    if design is not None and design.source == SampleDesign.Source.IMPORTED:
+        sampled_ids = set(
+            design.stations.filter(role=SampledStation.Role.SAMPLED).values_list(
+                "station_id", flat=True
+            )
+        )
+        reserves = design.stations.filter(role=SampledStation.Role.RESERVE).count()
+        sample = Step(
+            "sample",
+            "Station sample",
+            bool(sampled_ids),
+            f"{design.get_method_display()}: {len(sampled_ids)} sampled, {reserves} reserve "
+            f"station(s) in {len(design.strata)} strata"
+            + (f", seed {design.parameters['seed']}" if design.parameters.get("seed") else ""),
+            "" if sampled_ids else "the recorded design lists no sampled station",
+        )
+    elif design is not None and design.confirmed:
+        sample = Step(
+            "sample",
+            "Station sample",
+            True,
+            "inferred from the deployments and confirmed by "
+            + (design.confirmed_by.get_username() if design.confirmed_by else "someone"),
+        )
+    else:
+        sample = Step(
+            "sample",
+            "Station sample",
+            False,
+            "no sample drawn or imported",
+            "draw the sample or upload one; without it the quick count infers the design "
+            "from the deployments",
+        )
+    sample.links = [("Draw or upload the sample", f"/e/{slug}/sample/draw/")]
+    steps.append(sample)
+    observers = Membership.objects.filter(election=election, role=Role.OBSERVER).count()
+    deployed = (
+        Membership.objects.filter(election=election, role=Role.OBSERVER)
+        .annotate(n=Count("deployments", filter=Q(deployments__reserve=False)))
+        .filter(n__gt=0)
+        .count()
+    )
+    covered = set(
+        Deployment.objects.filter(
+            membership__election=election, station_id__in=sampled_ids, reserve=False
+        ).values_list("station_id", flat=True)
+    )
+    share = (
+        f", {len(covered) / len(sampled_ids):.0%} of sampled stations have an observer"
+        if (sampled_ids)
+        else ""
+    )
+    gaps = []
+    if not observers:
+        gaps.append("import the observers")
+    elif deployed < observers:
+        gaps.append(f"{observers - deployed} observer(s) have no station")
+    if sampled_ids and len(covered) < len(sampled_ids):
+        gaps.append(f"{len(sampled_ids) - len(covered)} sampled station(s) have no observer")
+    steps.append(
+        Step(
+            "observers",
+            "Observers imported and deployed",
+            observers > 0 and not gaps,
+            f"{observers} observer(s), {deployed} deployed{share}",
+            "; ".join(gaps),
+            [("Imports", f"/e/{slug}/imports/"), ("Deployments", f"/e/{slug}/deployments/")],
+        )
+    )
+    staff = (
+        Membership.objects.filter(election=election, person__user__isnull=False)
+        .exclude(role=Role.OBSERVER)
+        .values("person")
+        .distinct()
+        .count()
+    )
+    steps.append(
+        Step(
+            "staff",
+            "Staff accounts",
+            staff > 0,
+            f"{staff} staff member(s) with an account",
+            "" if staff else "invite the coordinators, analysts and data clerks",
+            [("Staff", f"/e/{slug}/staff/")],
+        )
+    )
+    return steps
