@@ -178,3 +178,40 @@ class RouteStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} stop {self.position}: {self.station.code}"
+
+
+class CardJob(models.Model):
+    """Sign-in cards for a large selection, laid out by the task worker (``observers/tasks.py``).
+
+    The links are issued by the worker, so no token is ever in this table; the finished PDF
+    (which holds them) waits in the data folder and is deleted when first downloaded.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        FAILED = "failed"
+        DONE = "done"
+        COLLECTED = "collected", "downloaded"
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="card_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+    people = models.JSONField(help_text="the observers' primary keys, in card order")
+    selection = models.CharField(max_length=500, blank=True)
+    base_url = models.CharField(max_length=500)
+    revoke_older = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    cards_done = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{len(self.people)} sign-in cards for {self.election} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.cards_done / len(self.people)) if self.people else 0
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -37,6 +37,7 @@ from pollwatch.observers.access import (
     submissions_for,
 )
 from pollwatch.observers.models import CallerPin, Deployment, Membership, Role
+from pollwatch.observers.signin_views import signin_context
 from pollwatch.submissions.clerk import calls_context
 
 
@@ -113,6 +114,7 @@ def person_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
         .order_by("-created")[:PERSON_REPORTS_SHOWN],
         "with_station": True,
     }
+    context.update(signin_context(access, person))
     # The call log (submissions/clerk.py): calls with this person, for those who may see them.
     context.update(
         calls_context(access, person=person),
