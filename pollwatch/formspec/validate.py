@@ -83,7 +83,8 @@ def validate_answers(
     """Validate ``answers`` (question code -> raw value) against ``spec``.
 
     Unknown codes and answers to questions that do not apply (skip logic) are
-    dropped with a warning; bad values, missing required answers and failed
+    dropped with a warning (an answer whose question's condition cannot be
+    decided, because it reads an answer not given, is kept); bad values, missing required answers and failed
     error-level checks are errors. Check messages are given in ``language``
     when the form has it, else in the form's first language.
     """
@@ -136,10 +137,14 @@ def _validate(
     }
     for question in spec.questions:
         code = question.code
-        relevant = True
+        relevant: Any = True
         if question.relevant is not None:
-            relevant = spec.expression(question.relevant).evaluate(env) is True
-        if not relevant:
+            relevant = spec.expression(question.relevant).evaluate(env)
+        if relevant is UNKNOWN and code in given:
+            # Whether it applies hangs on an answer not given (an SMS may carry a few answers
+            # only): the answer is kept, since nothing shows it does not apply.
+            relevant = True
+        if relevant is not True:
             env.pop(code, None)
             if code in given:
                 result.warnings.append(

@@ -197,3 +197,15 @@ def test_validation_never_raises_on_arbitrary_answers(answers):
 )
 def test_validation_never_raises_on_the_default_forms(form, answers):
     validate_answers(form, answers)
+
+
+def test_an_answer_whose_condition_cannot_be_decided_is_kept_and_not_required():
+    # A2 applies when A1 is 0. Without A1 (an SMS with a few answers) nothing shows that A2
+    # does not apply: a given A2 is kept; a missing A2 is not required (only A1 is).
+    kept = validate_answers(FORM, {"A2": 15})
+    assert kept.answers == {"A2": 15}
+    assert [code for code, _ in kept.errors] == ["A1"]
+    assert not any(code == "A2" for code, _ in kept.warnings)
+    # Once A1 says the question does not apply, its answer is dropped with a warning.
+    dropped = validate_answers(FORM, {"A1": 1, "A2": 15})
+    assert "A2" not in dropped.answers and any(code == "A2" for code, _ in dropped.warnings)

@@ -230,10 +230,24 @@ def test_the_reply_counts_only_answers_the_forms_logic_kept(
     from pollwatch.formspec.spec import loads_form
 
     install_form(mission.election, loads_form(FILTERED_FORM))
-    reply = send_json(client, reachable_phone, "MS 1006 RG r1 DS d3 QU 5").json()["reply"]
-    assert Submission.objects.get().answers == {"RG": "r1"}
+    reply = send_json(client, reachable_phone, "MS 1006 RG r1 DS d3 ST 999 QU 5").json()["reply"]
+    assert Submission.objects.get().answers == {"RG": "r1", "ST": "999"}
     assert reply == (
-        "Thank you. MS 1006: answers recorded: 1. Bad option: DS=d3."
+        "Thank you. MS 1006: answers recorded: 2. Bad option: DS=d3."
         " Not kept, does not apply with your answers: QU. Please resend the corrected answers."
     )
     assert Inbound.objects.get().reply == reply
+
+
+def test_an_answer_whose_condition_reads_an_answer_not_sent_is_kept(
+    client, mission, forms, gateways_on, reachable_phone
+):
+    # QU applies when ST is 123; this message has no ST (it may have come in another SMS),
+    # so nothing shows QU does not apply: it is kept, not dropped.
+    from pollwatch.checklists.loading import install_form
+    from pollwatch.formspec.spec import loads_form
+
+    install_form(mission.election, loads_form(FILTERED_FORM))
+    reply = send_json(client, reachable_phone, "MS 1006 QU 5").json()["reply"]
+    assert Submission.objects.get().answers == {"QU": 5}
+    assert "answers recorded: 1" in reply and "QU" not in reply.split("recorded")[1]
