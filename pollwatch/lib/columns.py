@@ -332,6 +332,17 @@ def missing_columns(header: Sequence[str], mapping: Mapping[str, Any]) -> list[t
     ]
 
 
+def unknown_fields(mapping: Mapping[str, Any], fields: Sequence[Field]) -> list[tuple[str, str]]:
+    """(field, reason) for each key of ``mapping`` the importer does not read (a typo in a map
+    file would otherwise take its column away from the extras without a word)."""
+    known = [field.key for field in fields]
+    return [
+        (str(key), f"no such field; the fields are {', '.join(known)}")
+        for key, value in mapping.items()
+        if key not in known and value
+    ]
+
+
 def read_map_file(text: str) -> tuple[Mapping_, dict[str, Any]]:
     """A mapping file (YAML): ``{field: column}`` plus optional ``preset`` and ``keep_extra``.
 

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from pollwatch.audit.models import record
 from pollwatch.elections.importers import ErrorList, audit_import, import_limits
 from pollwatch.elections.models import Election, PollingStation
-from pollwatch.lib.columns import Field, guess_mapping, resolve
+from pollwatch.lib.columns import Field, guess_mapping, resolve, unknown_fields
 from pollwatch.lib.tabular import parse_flag, read_rows
 from pollwatch.observers.models import Deployment, Membership, Role
 
@@ -204,6 +204,9 @@ def import_deployments(
     same observer moves their primary deployment again)."""
     header_raw, rows = read_rows(path, encoding, import_limits())
     errors = ErrorList()
+    for key, reason in unknown_fields(mapping or {}, DEPLOYMENT_FIELDS):
+        errors.add(1, key, reason)
+    errors.raise_if_any()
     mapping = mapping or guess_mapping(header_raw, DEPLOYMENT_FIELDS, DEPLOYMENT_PRESETS, None)
     try:
         resolved = resolve(header_raw, mapping)

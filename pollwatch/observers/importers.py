@@ -33,10 +33,12 @@ from pollwatch.lib.columns import (
     kept_columns,
     missing_columns,
     resolve,
+    unknown_fields,
 )
 from pollwatch.lib.phones import to_e164
 from pollwatch.lib.tabular import TableError, read_rows
 from pollwatch.observers.models import Membership, Mission, Person, Role
+from pollwatch.sms.grammar import MAX_OBSERVER_ID_DIGITS
 
 ROLES = {choice.value for choice in Role}
 ROLE_ALIASES = {
@@ -51,6 +53,13 @@ ROLE_ALIASES = {
 PHONE_REQUIRED = {Role.OBSERVER, Role.SUPERVISOR}
 # The widths of Person's columns: a longer value is refused with its row, never cut.
 CODE_MAX = Person._meta.get_field("code").max_length or 32
+
+
+def _sms_readable(code: str) -> bool:
+    """An id the SMS grammar reads back whole (``sms.grammar.read_observer_id``)."""
+    return code.isascii() and code.isdigit() and len(code) <= MAX_OBSERVER_ID_DIGITS
+
+
 NAME_MAX = Person._meta.get_field("full_name").max_length or 200
 EMAIL_MAX = Person._meta.get_field("email").max_length or 254
 LANGUAGE_MAX = Person._meta.get_field("language").max_length or 10
@@ -103,6 +112,8 @@ def import_people(
             f"the mapping names column {absent!r}, which the file has not (or has twice)"
             f" (the file has: {', '.join(header_raw[:30])})",
         )
+    for key, reason in unknown_fields(mapping or {}, PEOPLE_FIELDS):
+        errors.add(1, key, reason)
     errors.raise_if_any()
     mapping = mapping or guess_mapping(header_raw, PEOPLE_FIELDS, PEOPLE_PRESETS, preset)
     try:
@@ -177,6 +188,15 @@ def import_people(
             code = cell(cells, "code")
             if len(code) > CODE_MAX:
                 errors.add(row_number, "code", f"code longer than {CODE_MAX} characters", code)
+                bad = True
+            elif code and role == Role.OBSERVER and not _sms_readable(code):
+                errors.add(
+                    row_number,
+                    "code",
+                    "an observer's code is the id typed in every SMS report:"
+                    f" 1 to {MAX_OBSERVER_ID_DIGITS} digits",
+                    code,
+                )
                 bad = True
             elif code:
                 if code in codes:

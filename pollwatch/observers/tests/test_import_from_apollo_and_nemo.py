@@ -282,6 +282,22 @@ def test_one_column_mapped_twice_is_refused(mission, tmp_path):
         )
 
 
+def test_a_mapping_naming_a_field_the_importer_has_not_is_refused(mission, tmp_path):
+    # "foo: Gender" took the Gender column away from the extras without a word.
+    from pollwatch.elections.importers import ImportFailed
+
+    with pytest.raises(ImportFailed) as failure:
+        import_people(
+            mission.election,
+            write(tmp_path, NEMO_USERS),
+            mapping={"name": "Full Name", "foo": "Gender"},
+            keep_extra=True,
+        )
+    [error] = failure.value.errors
+    assert (error.row, error.column) == (1, "foo")
+    assert error.reason.startswith("no such field; the fields are code, name, role, phone")
+
+
 def test_a_mapping_naming_a_column_the_file_lacks_is_refused(mission, tmp_path):
     # A typo in a --map file ("Participant I") was ignored: every observer got a new code.
     from pollwatch.elections.importers import ImportFailed

@@ -87,5 +87,23 @@ def test_values_wider_than_their_column_are_refused_with_their_row_never_cut(mis
         (3, "name"): "name longer than 200 characters",
         (4, "email"): "not an email address",
         (5, "language"): "not a language tag (at most 10 characters, e.g. en, az, ru-RU)",
+        # 32 characters fit the column, but an observer types the code in every SMS.
+        (6, "code"): "an observer's code is the id typed in every SMS report: 1 to 12 digits",
     }
     assert Person.objects.count() == before
+
+
+def test_an_observer_code_sms_cannot_read_is_refused_a_staff_code_is_not(mission, tmp_path):
+    text = (
+        "code,name,phone,role\n"
+        "12A-4,A,050 123 45 67,observer\n"
+        "1234567890123,B,050 123 45 68,observer\n"
+        "403794,C,050 123 45 69,observer\n"
+        "ANA-1,D,050 123 45 70,coordinator\n"
+    )
+    with pytest.raises(ImportFailed) as failure:
+        import_people(mission.election, write(tmp_path, text))
+    assert {(e.row, e.column, e.value) for e in failure.value.errors} == {
+        (2, "code", "12A-4"),
+        (3, "code", "1234567890123"),
+    }
