@@ -23,6 +23,7 @@ CONVERTED = [
     "403.html",
     "404.html",
     "accounts/home.html",
+    "accounts/invite.html",
     "accounts/login.html",
     "accounts/login_code.html",
     "accounts/password_reset_complete.html",
@@ -30,6 +31,7 @@ CONVERTED = [
     "accounts/password_reset_done.html",
     "accounts/password_reset_form.html",
     "accounts/throttled.html",
+    "accounts/two_factor.html",
     "elections/home.html",
     "elections/_area_rows.html",
 ]
