@@ -99,3 +99,18 @@ def test_every_role_can_choose_a_language(mission, client, persona):
     assert response.status_code == 302
     saved = LanguagePreference.objects.filter(language="az")
     assert saved.count() == (0 if persona == "anonymous" else 1)
+
+
+def test_the_staff_page_and_its_messages_follow_the_chosen_language(mission, client):
+    admin = mission.users["admin"]
+    LanguagePreference.objects.create(user=admin, language="fr")
+    client.force_login(admin)
+    page = client.get(reverse("staff", args=["test-election"])).content.decode()
+    assert "<h1>Comptes de l'équipe</h1>" in page and "Nom complet" in page
+    analyst = mission.users["analyst"]
+    response = client.post(
+        reverse("staff-role", args=["test-election", analyst.pk]),
+        {"role": "supervisor", "granted": "1"},
+        follow=True,
+    )
+    assert f"{analyst.username} a maintenant le rôle supervisor." in response.content.decode()
