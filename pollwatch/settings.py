@@ -107,10 +107,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's rule); the user's saved choice is applied
+    # by UserLanguageMiddleware once the user is known (docs/translations.md).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "pollwatch.accounts.boundary.BoundaryMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pollwatch.accounts.language.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pollwatch.accounts.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -301,6 +305,16 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en"
+# Staff interface languages (docs/translations.md); the observer app and SMS keep their own.
+LANGUAGES = [
+    ("en", "English"),
+    ("az", "Azərbaycanca"),
+    ("ru", "Русский"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from pollwatch.api.access import can_export
 from pollwatch.checklists.access import can_read_forms
@@ -21,38 +22,38 @@ def navigation(request: HttpRequest) -> dict:
     access = access_for(request.user, election)
     if access is None:
         return {"nav": []}
-    links = [("Mission", reverse("election-home", args=[election.slug]))]
+    links = [(_("Mission"), reverse("election-home", args=[election.slug]))]
     if access.can_view_stations():
-        links.append(("Stations", reverse("stations", args=[election.slug])))
+        links.append((_("Stations"), reverse("stations", args=[election.slug])))
     if access.can_view_deployments():
-        label = "My stations" if access.roles == {"observer"} else "Deployments"
+        label = _("My stations") if access.roles == {"observer"} else _("Deployments")
         links.append((label, reverse("deployments", args=[election.slug])))
     if access.mission_wide or "supervisor" in access.roles:
-        links.append(("Coverage", reverse("coverage", args=[election.slug])))
+        links.append((_("Coverage"), reverse("coverage", args=[election.slug])))
     if access.can_view_deployments() or access.mission_wide:
-        links.append(("Submissions", reverse("submissions", args=[election.slug])))
-        links.append(("Incidents", reverse("incidents", args=[election.slug])))
+        links.append((_("Submissions"), reverse("submissions", args=[election.slug])))
+        links.append((_("Incidents"), reverse("incidents", args=[election.slug])))
     if can_take_calls(access):
-        links.append(("Phone desk", reverse("phone-caller", args=[election.slug])))
+        links.append((_("Phone desk"), reverse("phone-caller", args=[election.slug])))
     if access.can_view_photos():
-        links.append(("Photos", reverse("photos", args=[election.slug])))
+        links.append((_("Photos"), reverse("photos", args=[election.slug])))
     if can_see_analysis(access):
-        links.append(("Analysis", reverse("quick-count", args=[election.slug])))
+        links.append((_("Analysis"), reverse("quick-count", args=[election.slug])))
     elif can_read_published(access):
-        links.append(("Statements", reverse("statements", args=[election.slug])))
+        links.append((_("Statements"), reverse("statements", args=[election.slug])))
     if can_export(access):
-        links.append(("Exports", reverse("exports", args=[election.slug])))
+        links.append((_("Exports"), reverse("exports", args=[election.slug])))
     if can_see_media(access):
-        links.append(("Media", reverse("media-home", args=[election.slug])))
+        links.append((_("Media"), reverse("media-home", args=[election.slug])))
     if can_message(access):
-        links.append(("Messages", reverse("messages", args=[election.slug])))
+        links.append((_("Messages"), reverse("messages", args=[election.slug])))
     if access.can_view_people():
-        links.append(("People", reverse("people", args=[election.slug])))
+        links.append((_("People"), reverse("people", args=[election.slug])))
     if can_read_forms(access):
-        links.append(("Forms", reverse("forms", args=[election.slug])))
+        links.append((_("Forms"), reverse("forms", args=[election.slug])))
     if access.roles & {"admin", "coordinator"}:
-        links.append(("Staff", reverse("staff", args=[election.slug])))
-        links.append(("Setup", reverse("election-setup", args=[election.slug])))
+        links.append((_("Staff"), reverse("staff", args=[election.slug])))
+        links.append((_("Setup"), reverse("election-setup", args=[election.slug])))
     if access.can_import():
-        links.append(("Imports", reverse("imports", args=[election.slug])))
+        links.append((_("Imports"), reverse("imports", args=[election.slug])))
     return {"nav": links, "access": access, "election": election}

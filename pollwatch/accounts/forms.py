@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from pollwatch.accounts import throttle
 from pollwatch.observers.models import Role
@@ -66,15 +67,15 @@ class CodeForm(forms.Form):
 
     code = forms.CharField(
         max_length=32,
-        label="Code",
-        help_text="the six digits your authenticator app shows, or one of your recovery codes",
+        label=_("Code"),
+        help_text=_("the six digits your authenticator app shows, or one of your recovery codes"),
     )
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    full_name = forms.CharField(max_length=200, label="Full name")
-    role = forms.ChoiceField(label="Role")
+    email = forms.EmailField(label=_("E-mail"))
+    full_name = forms.CharField(max_length=200, label=_("Full name"))
+    role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -120,3 +120,16 @@ def _save(bucket: TokenBucket, used: float, now: datetime) -> None:
     bucket.used = used
     bucket.updated = now
     bucket.save(update_fields=["used", "updated"])
+
+
+class LanguagePreference(models.Model):
+    """The staff language a user chose with the header's switcher; kept here so it follows them
+    to every browser they log in from (the cookie alone would stay on one)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.language}"

@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pollwatch.accounts import views
+from pollwatch.accounts import language, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code, name="login-code"),
     path("logout/", views.logout_view, name="logout"),
+    path("language/", language.set_language, name="set-language"),
     path("account/two-factor/", views.two_factor, name="two-factor"),
     path("password-reset/", views.ResetRequest.as_view(), name="password_reset"),
     path(

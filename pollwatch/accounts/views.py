@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -198,7 +199,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = SetPasswordForm(user, request.POST or None)
     if form.is_valid():
         form.save()
-        messages.success(request, "Your password is set: log in with it.")
+        messages.success(request, _("Your password is set: log in with it."))
         return redirect("login")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/invite.html", {"form": form, "invitee": user}, status=status)
@@ -219,7 +220,9 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("email", str(refused))
             else:
                 _send_invitation(request, user, token, election)
-                messages.success(request, f"Invitation sent to {user.email}.")
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": user.email}
+                )
                 return redirect("staff", slug=slug)
         status = 400
     members = staff.members(election)
@@ -241,8 +244,12 @@ def staff_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
         return HttpResponseBadRequest(f"Unreadable role change: {form.errors.as_text()}")
     role, granted = form.cleaned_data["role"], form.cleaned_data["granted"]
     if staff.set_role(access, user, role, granted=granted, actor=_user(request)):
-        verb = "now has" if granted else "no longer has"
-        messages.success(request, f"{user.get_username()} {verb} the role {role}.")
+        done = (
+            _("%(user)s now has the role %(role)s.")
+            if granted
+            else _("%(user)s no longer has the role %(role)s.")
+        )
+        messages.success(request, done % {"user": user.get_username(), "role": role})
     return redirect("staff", slug=slug)
 
 
@@ -258,7 +265,9 @@ def staff_reinvite(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
         messages.error(request, str(refused))
     else:
         _send_invitation(request, user, token, election)
-        messages.success(request, f"A new invitation was sent to {user.email}.")
+        messages.success(
+            request, _("A new invitation was sent to %(email)s.") % {"email": user.email}
+        )
     return redirect("staff", slug=slug)
 
 
@@ -272,7 +281,9 @@ def staff_deactivate(request: HttpRequest, slug: str, user_id: int) -> HttpRespo
     except staff.StaffError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"{user.get_username()} is deactivated and logged out.")
+        messages.success(
+            request, _("%(user)s is deactivated and logged out.") % {"user": user.get_username()}
+        )
     return redirect("staff", slug=slug)
 
 
