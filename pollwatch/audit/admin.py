@@ -28,6 +28,8 @@ from pollwatch.lib.boundary import UnstorableInput, load_json
 
 # Fields never copied into the log: credentials are not evidence.
 SECRET_FIELDS = frozenset({"password", "token_hash", "secret"})
+# ... nor a second factor's key, nor a recovery code (django-otp's models name them so).
+MODEL_SECRET_FIELDS = {"otp_totp.totpdevice": {"key"}, "otp_static.statictoken": {"token"}}
 
 # How an object without an election of its own reaches one (Deployment → membership → election).
 ELECTION_PATHS = ("election", "station", "membership", "mission", "person", "item", "contest")
@@ -138,8 +140,9 @@ def record_change(
 def field_values(obj: models.Model, names: list[str] | None = None) -> dict[str, Any]:
     """The object's concrete and many-to-many fields as JSON values (foreign keys as their ids)."""
     values: dict[str, Any] = {}
+    secret = SECRET_FIELDS | MODEL_SECRET_FIELDS.get(obj._meta.label_lower, set())
     for field in [*obj._meta.concrete_fields, *obj._meta.many_to_many]:
-        if field.name in SECRET_FIELDS or (names is not None and field.name not in names):
+        if field.name in secret or (names is not None and field.name not in names):
             continue
         if field.many_to_many:
             related = getattr(obj, field.name)

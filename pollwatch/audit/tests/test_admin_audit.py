@@ -181,3 +181,26 @@ def test_the_audit_log_is_read_only_in_the_admin(superuser_client):
         == 403
     )
     assert AuditEvent.objects.filter(pk=event.pk, payload={"n": 1}).exists()
+
+
+def test_removing_a_second_factor_in_the_admin_is_audited_without_its_key(superuser_client):
+    # How a lost phone is handled (docs/accounts.md): the device goes, the log says who removed
+    # whose, and neither the TOTP key nor a recovery code is copied into it.
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    owner = User.objects.create_user("coord", password="x" * 12)
+    device = TOTPDevice.objects.create(user=owner, name="phone", confirmed=True)
+    codes = StaticDevice.objects.create(user=owner, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=codes, token="abcd1234")
+    for model, obj in ((TOTPDevice, device), (StaticDevice, codes)):
+        response = superuser_client.post(url(model, "delete", obj.pk), {"post": "yes"})
+        assert response.status_code == 302 and not model.objects.filter(pk=obj.pk).exists()
+    deleted = events("admin.delete")
+    assert [event.object_type for event in deleted] == [
+        "otp_totp.totpdevice",
+        "otp_static.staticdevice",
+    ]
+    assert all(event.actor == "root" for event in deleted)
+    logged = str([event.payload for event in deleted])
+    assert device.key not in logged and "abcd1234" not in logged
