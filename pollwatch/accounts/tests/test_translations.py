@@ -13,6 +13,9 @@ from django.conf import settings
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
 LOCALE = PACKAGE / "locale"
+# The site's catalogue, and an app's own where an app keeps one (pollwatch/<app>/locale): Django
+# merges them all at run time, and each is held to the same rules here.
+LOCALES = [LOCALE, *sorted(PACKAGE.glob("*/locale"))]
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != "en"]
 
 # Staff templates converted to {% translate %} so far. This is the first slice of issue 13: the
@@ -81,51 +84,66 @@ def test_a_template_not_converted_yet_is_caught():
     assert "tokens" in untranslated_words((TEMPLATES / "api/tokens.html").read_text())
 
 
-def catalogue(code: str):
-    with open(LOCALE / code / "LC_MESSAGES" / "django.po", "rb") as f:
+CATALOGUES = [(locale, code) for locale in LOCALES for code in TRANSLATED]
+
+
+def catalogue(code: str, locale: Path = LOCALE):
+    with open(locale / code / "LC_MESSAGES" / "django.po", "rb") as f:
         return read_po(f, locale=code)
 
 
-def messages(code: str):
-    return [m for m in catalogue(code) if m.id]
+def messages(code: str, locale: Path = LOCALE):
+    return [m for m in catalogue(code, locale) if m.id]
 
 
-@pytest.mark.parametrize("code", TRANSLATED)
-def test_every_message_is_translated_with_its_placeholders(code):
+def every_message_id(code: str) -> set[str]:
+    return {
+        m.id if isinstance(m.id, str) else m.id[0]
+        for locale in LOCALES
+        for m in messages(code, locale)
+    }
+
+
+def where(locale: Path, code: str) -> str:
+    return f"{locale.relative_to(PACKAGE)}/{code}/LC_MESSAGES/django.po"
+
+
+@pytest.mark.parametrize("locale, code", CATALOGUES, ids=lambda v: str(v)[-12:])
+def test_every_message_is_translated_with_its_placeholders(locale, code):
     problems = []
-    for m in messages(code):
+    for m in messages(code, locale):
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         wanted = sorted(PLACEHOLDER.findall(ids[0]))
         if m.fuzzy:
             problems.append(f"{ids[0]!r} is marked fuzzy")
-        if isinstance(m.id, tuple) and len(strings) != catalogue(code).num_plurals:
+        if isinstance(m.id, tuple) and len(strings) != catalogue(code, locale).num_plurals:
             problems.append(f"{ids[0]!r} has {len(strings)} plural forms")
         for i, string in enumerate(strings):
             if not string:
                 problems.append(f"{ids[0]!r} has no translation (form {i})")
             elif sorted(PLACEHOLDER.findall(string)) != wanted:
                 problems.append(f"{ids[0]!r} form {i}: placeholders {PLACEHOLDER.findall(string)}")
-    assert not problems, f"locale/{code}/LC_MESSAGES/django.po: " + "; ".join(problems)
+    assert not problems, f"{where(locale, code)}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("code", TRANSLATED)
-def test_the_catalogue_header_asks_for_a_native_speakers_review(code):
-    assert "a native speaker's review\n# is welcome" in catalogue(code).header_comment
+@pytest.mark.parametrize("locale, code", CATALOGUES, ids=lambda v: str(v)[-12:])
+def test_the_catalogue_header_asks_for_a_native_speakers_review(locale, code):
+    assert "a native speaker's review\n# is welcome" in catalogue(code, locale).header_comment
 
 
-@pytest.mark.parametrize("code", TRANSLATED)
-def test_the_compiled_catalogue_matches_its_source(code):
+@pytest.mark.parametrize("locale, code", CATALOGUES, ids=lambda v: str(v)[-12:])
+def test_the_compiled_catalogue_matches_its_source(locale, code):
     """The .mo files are committed: recompile with `django-admin compilemessages` when this fails."""
-    with open(LOCALE / code / "LC_MESSAGES" / "django.mo", "rb") as f:
+    with open(locale / code / "LC_MESSAGES" / "django.mo", "rb") as f:
         compiled = {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
     source = {}
-    for m in messages(code):
+    for m in messages(code, locale):
         if isinstance(m.id, tuple):
             source.update({(m.id[0], i): s for i, s in enumerate(m.string)})
         else:
             source[m.id] = m.string
-    assert compiled == source, f"locale/{code}/LC_MESSAGES/django.mo is stale"
+    assert compiled == source, f"{where(locale, code)[:-3]}.mo is stale"
 
 
 def marked_strings() -> set[str]:
@@ -142,5 +160,4 @@ def marked_strings() -> set[str]:
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_marked_string_is_in_the_catalogue(code):
     """Run `django-admin makemessages` (docs/translations.md) when this fails."""
-    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in messages(code)}
-    assert not marked_strings() - ids
+    assert not marked_strings() - every_message_id(code)
