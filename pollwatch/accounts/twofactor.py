@@ -27,6 +27,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pollwatch.audit.models import record
 from pollwatch.observers.models import Membership, Role
 
 RECOVERY_CODES = 10
@@ -97,6 +98,43 @@ def new_recovery_codes(user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
     return codes
+
+
+def renew_recovery_codes(user: User) -> list[str]:
+    """Ten new recovery codes for a user with two-factor login; the old ones stop working.
+
+    Audited without the codes: the log says that they changed, never what they are."""
+    with transaction.atomic():
+        codes = new_recovery_codes(user)
+        record(
+            "two_factor.recovery_codes_renewed",
+            actor=user.get_username(),
+            obj=user,
+            payload={"user": user.get_username(), "codes": len(codes)},
+        )
+    return codes
+
+
+class TwoFactorRequired(Exception):
+    """Two-factor login cannot be turned off: the user's roles require it."""
+
+
+def turn_off(user: User) -> None:
+    """Remove the user's authenticator app and recovery codes, unless a role requires them."""
+    if requires_two_factor(user):
+        raise TwoFactorRequired(
+            f"{user.get_username()} holds a role that requires two-factor login "
+            f"(REQUIRE_2FA_ROLES): it stays on"
+        )
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        record(
+            "two_factor.turned_off",
+            actor=user.get_username(),
+            obj=user,
+            payload={"user": user.get_username()},
+        )
 
 
 def matching_device(user: User, code: str):

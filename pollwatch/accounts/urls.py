@@ -10,6 +10,12 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("language/", language.set_language, name="set-language"),
     path("account/two-factor/", views.two_factor, name="two-factor"),
+    path(
+        "account/two-factor/recovery-codes",
+        views.two_factor_recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path("account/two-factor/off", views.two_factor_off, name="two-factor-off"),
     path("password-reset/", views.ResetRequest.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

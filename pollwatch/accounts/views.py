@@ -103,7 +103,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     device = twofactor.totp_device(user)
     if device is not None:
-        return render(request, "accounts/two_factor.html", {"enrolled": device})
+        return _enrolled_page(request, user, device)
     pending = twofactor.pending_totp_device(user)
     form = CodeForm(request.POST or None)
     status, throttled = 200, False
@@ -139,6 +139,88 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _enrolled_page(
+    request: HttpRequest,
+    user: User,
+    device,
+    *,
+    action: str = "",
+    throttled: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """The page of a user with two-factor login: new recovery codes, or turn it off."""
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "enrolled": device,
+            "required": twofactor.requires_two_factor(user),
+            "action": action,
+            "throttled": throttled,
+            "wrong": status == 400,
+        },
+        status=status,
+    )
+
+
+def _current_code_refused(request: HttpRequest, user: User, device, action: str):
+    """None when the POST holds a current code (app or recovery code, under the login
+    throttle), else the page that says why (400 wrong code, 429 too many attempts)."""
+    form = CodeForm(request.POST)
+    throttled = False
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if throttle.guard(
+                request,
+                user.get_username(),
+                lambda: twofactor.matching_device(user, code) is not None,
+            ):
+                return None
+        except throttle.LoginThrottled:
+            throttled = True
+    return _enrolled_page(
+        request, user, device, action=action, throttled=throttled, status=429 if throttled else 400
+    )
+
+
+@login_required
+@require_POST
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Ten new recovery codes, shown once, for a current code; the old ones stop working."""
+    user = _user(request)
+    device = twofactor.totp_device(user)
+    if device is None:
+        return redirect("two-factor")
+    refused = _current_code_refused(request, user, device, "recovery-codes")
+    if refused is not None:
+        return refused
+    codes = twofactor.renew_recovery_codes(user)
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {"recovery_codes": codes, "renewed": True, "next": reverse("two-factor")},
+    )
+
+
+@login_required
+@require_POST
+def two_factor_off(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor login off, for a current code; refused while a role requires it."""
+    user = _user(request)
+    device = twofactor.totp_device(user)
+    if device is None:
+        return redirect("two-factor")
+    if twofactor.requires_two_factor(user):
+        return _enrolled_page(request, user, device, action="off", status=403)
+    refused = _current_code_refused(request, user, device, "off")
+    if refused is not None:
+        return refused
+    twofactor.turn_off(user)
+    messages.success(request, _("Two-factor login is off for your account."))
+    return redirect("two-factor")
 
 
 class ResetRequest(auth_views.PasswordResetView):

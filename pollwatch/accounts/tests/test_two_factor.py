@@ -222,3 +222,113 @@ def test_a_forged_invitation_is_refused_for_every_role(client, mission, persona)
         client.force_login(mission.users[persona])
     response = client.get(reverse("invite-accept", args=["forged:token"]))
     assert response.status_code == 400 and b"invalid" in response.content
+
+
+# Self-service: new recovery codes and turning two-factor login off, each for a current code.
+RENEW = "/account/two-factor/recovery-codes"
+OFF = "/account/two-factor/off"
+
+
+def audit_events(kind: str):
+    from pollwatch.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(kind=kind))
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_every_role_with_two_factor_may_renew_its_recovery_codes(client, mission, persona):
+    if persona == "anonymous":
+        for url in (RENEW, OFF):
+            response = client.post(url, {"code": "123456"})
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login"))
+        return
+    user = mission.users[persona]
+    client.force_login(user)
+    # Without two-factor login there is nothing to renew or turn off.
+    assert client.post(RENEW, {"code": "123456"})["Location"] == ENROL
+    assert client.post(OFF, {"code": "123456"})["Location"] == ENROL
+    old = enrol(client, user)
+    page = client.get(ENROL).content.decode()
+    assert RENEW in page and OFF in page
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    response = client.post(RENEW, {"code": code_for(device, offset=1)})
+    assert response.status_code == 200
+    new = re.findall(r"<li><code>(\w+)</code></li>", response.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    assert b"the old ones no longer work" in response.content
+    assert client.get(ENROL).content.decode().count("<li><code>") == 0  # shown once
+    # A recovery code is a current code too; an old one is not.
+    assert client.post(RENEW, {"code": old[0]}).status_code == 400
+    again = client.post(RENEW, {"code": new[0]})
+    assert again.status_code == 200
+    events = audit_events("two_factor.recovery_codes_renewed")
+    assert [e.actor for e in events] == [persona, persona]
+    for event in events:
+        assert not any(code in str(event.payload) for code in old + new)
+
+
+def test_old_recovery_codes_no_longer_log_in(client, enrolled):
+    user, old = enrolled
+    password_step(client)
+    assert client.post(reverse("login-code"), {"code": old[0]}).status_code == 302
+    new = re.findall(
+        r"<li><code>(\w+)</code></li>",
+        client.post(RENEW, {"code": old[1]}).content.decode(),
+    )
+    assert len(new) == 10
+    client.post(reverse("logout"))
+    password_step(client)
+    assert client.post(reverse("login-code"), {"code": old[2]}).status_code == 400
+    assert client.post(reverse("login-code"), {"code": new[0]}).status_code == 302
+
+
+@override_settings(LOGIN_RATE_LIMIT=2, LOGIN_RATE_WINDOW=300)
+@pytest.mark.parametrize("url", [RENEW, OFF])
+def test_a_wrong_current_code_is_refused_and_throttled(client, enrolled, url):
+    user, codes = enrolled
+    password_step(client)
+    client.post(reverse("login-code"), {"code": codes[0]})
+    for _ in range(2):
+        wrong = client.post(url, {"code": "000000"})
+        assert wrong.status_code == 400 and b"not right" in wrong.content
+    refused = client.post(url, {"code": codes[1]})
+    assert refused.status_code == 429 and b"Too many attempts" in refused.content
+    # Nothing changed: the refused right code is not used up, the devices stay.
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not audit_events("two_factor.recovery_codes_renewed")
+    assert not audit_events("two_factor.turned_off")
+
+
+@override_settings(REQUIRE_2FA_ROLES={"admin", "coordinator"})
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_two_factor_is_turned_off_unless_a_role_requires_it(client, mission, persona):
+    user = mission.users[persona]
+    client.force_login(user)
+    codes = enrol(client, user)
+    required = persona in ("admin", "coordinator")
+    page = client.get(ENROL)
+    assert (b"it cannot be turned off" in page.content) is required
+    response = client.post(OFF, {"code": codes[0]})
+    if required:
+        assert response.status_code == 403 and b"it cannot be turned off" in response.content
+        assert TOTPDevice.objects.filter(user=user).exists()
+        assert not audit_events("two_factor.turned_off")
+        return
+    assert response.status_code == 302 and response["Location"] == ENROL
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    follow = client.get(ENROL)
+    assert b"Two-factor login is off" in follow.content and b"otpauth://" in follow.content
+    [event] = audit_events("two_factor.turned_off")
+    assert event.actor == persona and not any(c in str(event.payload) for c in codes)
+    assert client.get("/e/test-election/").status_code in (200, 404)
+
+
+def test_after_turning_off_the_login_asks_no_code(client, enrolled):
+    user, codes = enrolled
+    password_step(client)
+    client.post(reverse("login-code"), {"code": codes[0]})
+    assert client.post(OFF, {"code": codes[1]}).status_code == 302
+    client.post(reverse("logout"))
+    response = client.post(reverse("login"), {"username": "coordinator", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
