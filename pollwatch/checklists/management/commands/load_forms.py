@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from pollwatch.checklists.loading import install_defaults, install_form, load_file
+from pollwatch.checklists.models import Form
 from pollwatch.elections.management.commands._common import election_or_list
 
 
@@ -30,11 +31,24 @@ class Command(BaseCommand):
             action="store_true",
             help="let a different form take the code of the form observers fill now",
         )
+        parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="keep the files' forms as drafts (the live versions stay);"
+            " `pollwatch publish-form CODE` makes one live",
+        )
 
     def handle(self, *args, **options):
         election = election_or_list(options["election"])
         if not options["files"] and not options["defaults"]:
             raise CommandError("give form files, --defaults, or both")
+        if options["draft"] and options["defaults"]:
+            raise CommandError("--draft is for form files: the defaults are installed live")
+        if options["draft"] and options["replace"]:
+            raise CommandError(
+                "--replace is for live forms: a draft replaces nothing until"
+                " `pollwatch publish-form CODE --replace`"
+            )
         if options["code"] and len(options["files"]) != 1:
             raise CommandError("--code names the code of one form: give exactly one file")
         code = options["code"].strip().upper() if options["code"] else None
@@ -56,10 +70,19 @@ class Command(BaseCommand):
                 for path, spec in zip(options["files"], specs, strict=True):
                     where = str(path)
                     installed.append(
-                        install_form(election, spec, actor="cli", replace=options["replace"])
+                        install_form(
+                            election,
+                            spec,
+                            actor="cli",
+                            replace=options["replace"],
+                            draft=options["draft"],
+                        )
                     )
         except ValueError as exc:
             raise CommandError(f"{where}: {exc}; nothing was installed") from exc
         for form, created in installed:
-            state = "installed" if created else "unchanged"
+            if created:
+                state = "drafted" if form.state == Form.State.DRAFT else "installed"
+            else:
+                state = f"unchanged ({form.state})"
             self.stdout.write(f"{form.code:<6} v{form.version:<3} {state:<10} {form.name}")
