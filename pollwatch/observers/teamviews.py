@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.audit.models import record
+from pollwatch.elections.models import Area
 from pollwatch.observers import reserves
 from pollwatch.observers.access import (
     ALL_PEOPLE_ROLES,
@@ -112,7 +113,8 @@ def team_detail(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _change_team(request: PollwatchRequest, team: Team) -> str:
-    """Add a member, add or remove a route stop; an error message naming the field, or ''."""
+    """Add a member, add or remove an area or a route stop, move a stop up or down; an error
+    message naming the field, or ''."""
     actor = request.user.get_username()
     action = request.POST.get("action", "")
     if action == "add-member":
@@ -173,7 +175,72 @@ def _change_team(request: PollwatchRequest, team: Team) -> str:
             )
             leaving.delete()
         return ""
+    if action == "add-area":
+        code = request.POST.get("area", "").strip()
+        area = Area.objects.filter(election=team.election, code=code).first()
+        if area is None:
+            return f"area: no area with code {code!r} in this election"
+        if team.areas.filter(pk=area.pk).exists():
+            return f"area: {code} is one of the team's areas already"
+        with transaction.atomic():
+            team.areas.add(area)
+            record(
+                "team.area_add",
+                actor=actor,
+                election_id=team.election_id,
+                obj=team,
+                payload={"team": team.name, "area": code},
+            )
+        return ""
+    if action == "remove-area":
+        wanted = request.POST.get("area", "")
+        area = team.areas.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        if area is None:
+            return "area: not one of this team's areas"
+        with transaction.atomic():
+            team.areas.remove(area)
+            record(
+                "team.area_remove",
+                actor=actor,
+                election_id=team.election_id,
+                obj=team,
+                payload={"team": team.name, "area": area.code},
+            )
+        return ""
+    if action == "move-stop":
+        return _move_stop(team, request.POST.get("stop", ""), request.POST.get("to", ""), actor)
     return f"action: unknown {action!r}"
+
+
+def _move_stop(team: Team, wanted: str, direction: str, actor: str) -> str:
+    """Swap a route stop with the one before ("up") or after ("down") it; audited."""
+    if direction not in ("up", "down"):
+        return f"to: {direction!r} is not up or down"
+    with transaction.atomic():
+        route = list(team.route.select_for_update().select_related("station").order_by("position"))
+        index = next((i for i, stop in enumerate(route) if str(stop.pk) == wanted), None)
+        if index is None:
+            return "stop: not on this team's route"
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(route):
+            place = "first" if direction == "up" else "last"
+            return f"stop: {route[index].station.code} is {place} on the route already"
+        moving, neighbour = route[index], route[other]
+        moving.position, neighbour.position = neighbour.position, moving.position
+        RouteStop.objects.bulk_update([moving, neighbour], ["position"])
+        record(
+            "team.route_move",
+            actor=actor,
+            election_id=team.election_id,
+            obj=moving,
+            payload={
+                "team": team.name,
+                "station": moving.station.code,
+                "position": moving.position,
+                "swapped_with": neighbour.station.code,
+            },
+        )
+    return ""
 
 
 @login_required

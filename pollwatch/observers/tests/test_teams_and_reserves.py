@@ -173,3 +173,80 @@ def test_reserves_page_without_a_design_says_so(client, mission):
     client.force_login(mission.users["admin"])
     page = client.get(reverse("reserves", args=[SLUG])).content.decode()
     assert "No sample design with reserves" in page
+
+
+# ---- areas and the route's order, edited in the app -----------------------------------------
+
+
+def route_codes(team):
+    return [s.station.code for s in team.route.order_by("position")]
+
+
+@pytest.fixture
+def routed(team, mission):
+    for position, code in enumerate(("D1-001", "D1-002", "D2-002"), start=1):
+        RouteStop.objects.create(team=team, station=mission.stations[code], position=position)
+    return team
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_deployers_edit_areas_and_reorder_the_route(client, mission, routed, persona):
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    url = reverse("team", args=[SLUG, routed.pk])
+    last = routed.route.get(station__code="D2-002")
+    client.post(url, {"action": "move-stop", "stop": str(last.pk), "to": "up"})
+    client.post(url, {"action": "add-area", "area": "R2"})
+    allowed = persona in DEPLOYERS
+    expected = ["D1-001", "D2-002", "D1-002"] if allowed else ["D1-001", "D1-002", "D2-002"]
+    assert route_codes(routed) == expected, persona
+    assert routed.areas.filter(code="R2").exists() == allowed, persona
+    page = client.get(url).content.decode()
+    assert ('name="action" value="move-stop"' in page) == allowed
+    assert ('id="add-area"' in page) == allowed
+    client.post(url, {"action": "remove-area", "area": str(mission.regions["R1"].pk)})
+    assert routed.areas.filter(code="R1").exists() != allowed, persona
+
+
+def test_moving_stops_swaps_neighbours_and_is_audited(client, mission, routed):
+    client.force_login(mission.users["coordinator"])
+    url = reverse("team", args=[SLUG, routed.pk])
+    first = routed.route.get(station__code="D1-001")
+    client.post(url, {"action": "move-stop", "stop": str(first.pk), "to": "down"})
+    client.post(url, {"action": "move-stop", "stop": str(first.pk), "to": "down"})
+    assert route_codes(routed) == ["D1-002", "D2-002", "D1-001"]
+    [moved, *_] = AuditEvent.objects.filter(kind="team.route_move").order_by("at", "pk")
+    assert moved.actor == "coordinator" and moved.payload["swapped_with"] == "D1-002"
+    assert AuditEvent.objects.filter(kind="team.route_move").count() == 2
+    page = client.get(url).content.decode()
+    assert page.index("D1-002") < page.index("D2-002") < page.index("D1-001")
+    for stop, to, error in (
+        (first.pk, "down", "D1-001 is last on the route already"),
+        (routed.route.get(station__code="D1-002").pk, "up", "D1-002 is first on the route"),
+        ("abc", "up", "stop: not on this team&#x27;s route"),
+        (first.pk, "sideways", "to: &#x27;sideways&#x27; is not up or down"),
+    ):
+        response = client.post(url, {"action": "move-stop", "stop": stop, "to": to}, follow=True)
+        assert error in response.content.decode()
+    assert route_codes(routed) == ["D1-002", "D2-002", "D1-001"]
+    assert AuditEvent.objects.filter(kind="team.route_move").count() == 2
+
+
+def test_team_areas_are_added_and_removed_with_audit(client, mission, team):
+    client.force_login(mission.users["admin"])
+    url = reverse("team", args=[SLUG, team.pk])
+    client.post(url, {"action": "add-area", "area": "R2"})
+    assert sorted(team.areas.values_list("code", flat=True)) == ["R1", "R2"]
+    for posted, error in (
+        ({"action": "add-area", "area": "R2"}, "R2 is one of the team&#x27;s areas already"),
+        ({"action": "add-area", "area": "ZZ"}, "no area with code &#x27;ZZ&#x27;"),
+        ({"action": "remove-area", "area": "x"}, "not one of this team&#x27;s areas"),
+    ):
+        assert error in client.post(url, posted, follow=True).content.decode()
+    client.post(url, {"action": "remove-area", "area": str(mission.regions["R1"].pk)})
+    assert list(team.areas.values_list("code", flat=True)) == ["R2"]
+    events = AuditEvent.objects.filter(kind__startswith="team.area_").order_by("at", "pk")
+    assert [(e.kind, e.payload["area"], e.actor) for e in events] == [
+        ("team.area_add", "R2", "admin"),
+        ("team.area_remove", "R1", "admin"),
+    ]
