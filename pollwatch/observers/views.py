@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -18,10 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
-from pollwatch.elections.importers import ImportFailed, store_raw_file
+from pollwatch.elections.forms import MappingForm
+from pollwatch.elections.importers import ImportFailed, import_limits, store_raw_file
 from pollwatch.elections.models import Area, Election
-from pollwatch.lib.columns import normalise
-from pollwatch.lib.tabular import TableError
+from pollwatch.lib.columns import guess_mapping, normalise, unmapped_columns
+from pollwatch.lib.tabular import TableError, read_rows
 from pollwatch.messaging.access import can_message
 from pollwatch.observers import deploy
 from pollwatch.observers.access import (
@@ -235,40 +237,90 @@ def deployment_remove(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
     return _back(request, slug)
 
 
+# A stored upload travels between the two steps in a signed, hour-long token: the browser
+# never names a file on the server.
+UPLOAD_SALT = "pollwatch.deployments.upload"
+UPLOAD_MAX_AGE = 3600
+PREVIEW_ROWS = 5
+
+
 @login_required
 def deployment_import(request: PollwatchRequest, slug: str) -> HttpResponse:
-    """Upload a CSV/XLSX of deployments: the raw file is kept, every row checked, all or nothing."""
+    """Deploy from a CSV/XLSX in two steps: upload (the raw file is kept), then the guessed
+    column mapping and the first rows, which the user corrects and confirms; every row is then
+    checked, all or nothing."""
     election, access = _deployer(request, slug)
     context: dict = {"election": election, "fields": deploy.DEPLOYMENT_FIELDS}
+    if request.method != "POST":
+        return render(request, "observers/deployment_import.html", context)
     upload = request.FILES.get("file")
-    if request.method == "POST" and upload is None:
-        context["problem"] = "Choose a file to upload."
-    elif request.method == "POST" and upload is not None:
+    if upload is not None:
         name = upload.name or "deployments.csv"
         with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as temporary:
             for chunk in upload.chunks():
                 temporary.write(chunk)
             temporary.flush()
             relative, _sha, _size = store_raw_file(Path(temporary.name), name)
+        stored = {
+            "path": relative,
+            "name": name,
+            "encoding": request.POST.get("encoding") or "utf-8",
+        }
+        confirmed = False
+    elif request.POST.get("stored"):
         try:
-            result = deploy.import_deployments(
-                election,
-                Path(settings.MEDIA_ROOT) / relative,
-                encoding=request.POST.get("encoding") or "utf-8",
-                actor=request.user.get_username(),
-            )
-        except ImportFailed as exc:
-            context.update(errors=exc.errors, error_total=exc.total)
-        except TableError as exc:
-            context["problem"] = str(exc)
-        else:
-            messages.success(
-                request,
-                f"Deployments from {name}: {result.assigned} assigned, {result.moved} moved, "
-                f"{result.unchanged} unchanged.",
-            )
-            return HttpResponseRedirect(reverse("deployments", args=[slug]))
-    return render(request, "observers/deployment_import.html", context, status=200)
+            stored = signing.loads(request.POST["stored"], salt=UPLOAD_SALT, max_age=UPLOAD_MAX_AGE)
+        except signing.BadSignature:
+            context["problem"] = "The upload has expired or was altered: upload the file again."
+            return render(request, "observers/deployment_import.html", context, status=400)
+        confirmed = True
+    else:
+        context["problem"] = "Choose a file to upload."
+        return render(request, "observers/deployment_import.html", context, status=400)
+    path = Path(settings.MEDIA_ROOT) / stored["path"]
+    try:
+        header, rows = read_rows(path, stored["encoding"], import_limits(), first_rows=PREVIEW_ROWS)
+        sample = list(rows)
+    except TableError as exc:
+        context["problem"] = f"{stored['name']}: {exc}"
+        return render(request, "observers/deployment_import.html", context, status=400)
+    fields = [(f.key, f.label, f.required, f.many) for f in deploy.DEPLOYMENT_FIELDS]
+    guessed = guess_mapping(header, deploy.DEPLOYMENT_FIELDS, deploy.DEPLOYMENT_PRESETS)
+    form = MappingForm(header, fields, request.POST if confirmed else None, initial=guessed)
+    mapping = guessed
+    status = 200
+    if confirmed:
+        status = 400
+        if form.is_valid():
+            mapping = form.mapping()
+            try:
+                result = deploy.import_deployments(
+                    election,
+                    path,
+                    encoding=stored["encoding"],
+                    mapping=mapping,
+                    actor=request.user.get_username(),
+                )
+            except ImportFailed as exc:
+                context.update(errors=exc.errors, error_total=exc.total)
+            except TableError as exc:
+                context["problem"] = f"{stored['name']}: {exc}"
+            else:
+                messages.success(
+                    request,
+                    f"Deployments from {stored['name']}: {result.assigned} assigned, "
+                    f"{result.moved} moved, {result.unchanged} unchanged.",
+                )
+                return HttpResponseRedirect(reverse("deployments", args=[slug]))
+    context.update(
+        stored=stored,
+        token=signing.dumps(stored, salt=UPLOAD_SALT),
+        form=form,
+        header=header,
+        sample=sample,
+        unmapped=unmapped_columns(header, mapping),
+    )
+    return render(request, "observers/deployment_import.html", context, status=status)
 
 
 ADDRESS_COLUMNS = {"address", "station address", "adres", "адрес", "adresse", "direccion"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -193,22 +195,117 @@ def test_import_file_all_or_nothing_with_rows_named(mission, tmp_path):
     assert AuditEvent.objects.filter(kind="import.deployments").count() == 1
 
 
+def upload(client, name: str, content: bytes, **extra):
+    """The upload step: the page with the guessed mapping, the first rows and the signed token."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("deployment-import", args=[SLUG])
+    response = client.post(url, {"file": SimpleUploadedFile(name, content), **extra})
+    page = response.content.decode()
+    token = re.search(r'name="stored" value="([^"]+)"', page)
+    return response, page, token.group(1) if token else None
+
+
+def chosen(page: str, field: str) -> str:
+    """The column the mapping page has selected for ``field``."""
+    select = re.search(rf'<select name="field_{field}".*?</select>', page, re.S).group(0)
+    found = re.search(r'<option value="([^"]*)" selected', select)
+    return found.group(1) if found else ""
+
+
 def test_upload_keeps_the_file_and_shows_row_errors(client, mission, settings, tmp_path):
     from pathlib import Path
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = str(tmp_path)
     client.force_login(mission.users["coordinator"])
     url = reverse("deployment-import", args=[SLUG])
-    bad = SimpleUploadedFile("deploy.csv", b"observer,station\n1006,D9-999\n")
-    page = client.post(url, {"file": bad}).content.decode()
-    assert 'id="row-errors"' in page and "D9-999" in page and "<td>2</td>" in page
+    response, page, token = upload(client, "deploy.csv", b"observer,station\n1006,D9-999\n")
+    assert response.status_code == 200 and token
     assert list(Path(tmp_path, "imports").rglob("*deploy.csv"))  # the raw file is kept
-    good = SimpleUploadedFile("deploy.csv", b"observer,station\n1006,D2-002\n")
-    response = client.post(url, {"file": good})
+    assert stations_of(mission, "observer") == [("D1-001", False)]  # nothing deployed yet
+    mapping = {"stored": token, "field_observer": "observer", "field_station": "station"}
+    page = client.post(url, mapping).content.decode()
+    assert 'id="row-errors"' in page and "D9-999" in page and "<td>2</td>" in page
+    response, page, token = upload(client, "deploy.csv", b"observer,station\n1006,D2-002\n")
+    response = client.post(url, {**mapping, "stored": token})
     assert response.status_code == 302
     assert stations_of(mission, "observer") == [("D2-002", False)]
+
+
+def test_the_guessed_mapping_is_shown_with_the_first_rows_and_can_be_fixed(
+    client, mission, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(mission.users["admin"])
+    url = reverse("deployment-import", args=[SLUG])
+    # "Participant ID" is guessed as the observer; "PS" and "Backup" are not guessed.
+    content = b"Participant ID,PS,Backup,Notes\n1006,D2-002,0,east door\n1007,D1-002,1,\n"
+    response, page, token = upload(client, "apollo.csv", content)
+    assert chosen(page, "observer") == "Participant ID"
+    assert chosen(page, "station") == "" and chosen(page, "reserve") == ""
+    assert 'id="first-rows"' in page and "east door" in page and "D1-002" in page
+    assert "Columns mapped to no field:</strong> PS, Backup, Notes" in page
+    # Confirming the guess is refused: the station code is required.
+    refused = client.post(url, {"stored": token, "field_observer": "Participant ID"})
+    assert refused.status_code == 400 and stations_of(mission, "observer") == [("D1-001", False)]
+    # One column cannot be two fields.
+    twice = client.post(
+        url,
+        {"stored": token, "field_observer": "Participant ID", "field_station": "Participant ID"},
+    )
+    assert twice.status_code == 400 and "already mapped" in twice.content.decode()
+    fixed = {
+        "stored": token,
+        "field_observer": "Participant ID",
+        "field_station": "PS",
+        "field_reserve": "Backup",
+    }
+    assert client.post(url, fixed).status_code == 302
+    assert stations_of(mission, "observer") == [("D2-002", False)]
+    assert ("D1-002", True) in stations_of(mission, "other_observer")
+    assert AuditEvent.objects.filter(kind="import.deployments").count() == 1
+
+
+def test_a_forged_or_missing_upload_token_is_refused(client, mission, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(mission.users["coordinator"])
+    url = reverse("deployment-import", args=[SLUG])
+    forged = client.post(
+        url, {"stored": "imports/aa/x.csv", "field_observer": "a", "field_station": "b"}
+    )
+    assert forged.status_code == 400 and "expired or was altered" in forged.content.decode()
+    empty = client.post(url, {})
+    assert empty.status_code == 400 and "Choose a file" in empty.content.decode()
+    _, page, _ = upload(client, "bad.csv", b"observer,station\n1006,D2-002\n", encoding="nope")
+    assert "bad.csv" in page and 'name="stored"' not in page
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+def test_only_deployers_upload_and_confirm(client, mission, settings, tmp_path, persona):
+    settings.MEDIA_ROOT = str(tmp_path)
+    from django.core import signing
+
+    from pollwatch.elections.importers import store_raw_file
+    from pollwatch.observers.views import UPLOAD_SALT
+
+    source = tmp_path / "d.csv"
+    source.write_bytes(b"observer,station\n1006,D2-002\n")
+    relative, _, _ = store_raw_file(source, "d.csv")
+    token = signing.dumps(
+        {"path": relative, "name": "d.csv", "encoding": "utf-8"}, salt=UPLOAD_SALT
+    )
+    if persona != "anonymous":
+        client.force_login(mission.users[persona])
+    url = reverse("deployment-import", args=[SLUG])
+    response = client.post(
+        url, {"stored": token, "field_observer": "observer", "field_station": "station"}
+    )
+    deployed = stations_of(mission, "observer") == [("D2-002", False)]
+    assert deployed == (persona in DEPLOYERS), persona
+    if persona == "anonymous":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    elif persona not in DEPLOYERS:
+        assert response.status_code in (403, 404)
 
 
 def test_pdf_renders_one_region_per_page(client, mission):
