@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from pollwatch.accounts import staff, throttle, twofactor
 from pollwatch.accounts.forms import CodeForm, InviteForm, LoginForm, RoleForm
@@ -197,7 +198,11 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
     refused = _current_code_refused(request, user, device, "recovery-codes")
     if refused is not None:
         return refused
+    signed_in_with = getattr(request.user, "otp_device", None)
     codes = twofactor.renew_recovery_codes(user)
+    if isinstance(signed_in_with, StaticDevice):
+        # The session's recovery-code device was just replaced: keep the session verified.
+        otp_login(request, StaticDevice.objects.get(user=user))
     return render(
         request,
         "accounts/two_factor.html",

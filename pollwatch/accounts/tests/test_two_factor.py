@@ -277,6 +277,8 @@ def test_old_recovery_codes_no_longer_log_in(client, enrolled):
         client.post(RENEW, {"code": old[1]}).content.decode(),
     )
     assert len(new) == 10
+    # The session that signed in with a (now replaced) recovery code stays signed in.
+    assert client.get("/e/test-election/").status_code == 200
     client.post(reverse("logout"))
     password_step(client)
     assert client.post(reverse("login-code"), {"code": old[2]}).status_code == 400
