@@ -38,6 +38,12 @@ CONVERTED = [
     "accounts/two_factor.html",
     "elections/home.html",
     "elections/_area_rows.html",
+    "results/quick_count.html",
+    "results/_quick_count.html",
+    "results/_nav.html",
+    "results/_chart.html",
+    "submissions/coverage.html",
+    "submissions/_coverage.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
@@ -147,13 +153,17 @@ def test_the_compiled_catalogue_matches_its_source(locale, code):
 
 
 def marked_strings() -> set[str]:
-    """The simple {% translate "…" %} strings of the converted templates, and the `_("…")` of
-    the navigation and the accounts' forms and views."""
+    """The simple {% translate "…" %} strings of the converted templates (a "%" doubled, as
+    Django looks them up), the `_("…")` of the navigation and the accounts' forms and views, and
+    the chart titles the analysis template tags mark with `gettext_noop("…")`."""
     found: set[str] = set()
     for name in CONVERTED:
-        found |= set(re.findall(r'\{%\s*translate\s+"([^"]+)"', (TEMPLATES / name).read_text()))
+        source = (TEMPLATES / name).read_text()
+        found |= {s.replace("%", "%%") for s in re.findall(r'\{%\s*translate\s+"([^"]+)"', source)}
     for module in ("context.py", "forms.py", "views.py"):
         found |= set(re.findall(r'_\("([^"]+)"\)', (PACKAGE / "accounts" / module).read_text()))
+    tags = (PACKAGE / "results" / "templatetags" / "analysis.py").read_text()
+    found |= set(re.findall(r'gettext_noop\("([^"]+)"\)', tags))
     return found
 
 

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
+
+# The titles of the charts on the quick-count page (pollwatch/results/charts.py keeps them in
+# English, for the PDF statement too), marked here so the page shows them translated.
+CHART_TITLES = (
+    gettext_noop("Quick-count estimates with 95 % intervals"),
+    gettext_noop("Convergence of the estimates as result forms arrive"),
+    gettext_noop("Sampled stations reported, by region"),
+)
 
 
 @register.filter
@@ -41,7 +50,7 @@ def chart(context, name: str) -> dict:
     return {
         "name": name,
         "election": election,
-        "title": charts.TITLES[name],
+        "title": gettext(charts.TITLES[name]),
         "src": reverse("chart", args=[election.slug, name, "svg"])
         + f"?v={charts.version(name, election)}",
     }
