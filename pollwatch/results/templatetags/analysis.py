@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from django import template
+from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
@@ -18,10 +21,14 @@ CHART_TITLES = (
 
 @register.filter
 def percent(value: float | None, digits: int = 1) -> str:
-    """0.6129 -> "61.3 %"; None (an undefined figure) -> "—"."""
+    """0.6129 -> "61.3 %" ("61,3 %" in French or Russian: the language's decimal mark);
+    None (an undefined figure) -> "—"."""
     if value is None or value == "":
         return "—"
-    return f"{100 * float(value):.{int(digits)}f} %"
+    text = f"{100 * float(value):.{int(digits)}f}"
+    if not math.isfinite(float(value)):
+        return f"{text} %"
+    return f"{formats.number_format(text, int(digits), use_l10n=True)} %"
 
 
 @register.filter

@@ -32,6 +32,8 @@ def test_the_quick_count_page_in_russian_shows_translated_labels(client, night):
     html = page(client, analyst(night), "quick-count", "ru")
     assert "<dt>Явка</dt>" in html and "<h2>По регионам</h2>" in html
     assert "Отрыв " in html and "Lead of" not in html
+    # Shares with the Russian decimal comma.
+    assert re.search(r"<td class=\"num\" data-label=\"Оценка\">\d+,\d %</td>", html)
 
 
 def test_the_coverage_page_in_french(client, night):
