@@ -44,6 +44,9 @@ CONVERTED = [
     "results/_chart.html",
     "submissions/coverage.html",
     "submissions/_coverage.html",
+    "submissions/list.html",
+    "submissions/_table.html",
+    "submissions/detail.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
