@@ -47,6 +47,10 @@ CONVERTED = [
     "submissions/list.html",
     "submissions/_table.html",
     "submissions/detail.html",
+    "submissions/incidents.html",
+    "submissions/_incidents.html",
+    "submissions/_incident_row.html",
+    "submissions/_incident_status.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
@@ -148,10 +152,12 @@ def test_the_compiled_catalogue_matches_its_source(locale, code):
         compiled = {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
     source = {}
     for m in messages(code, locale):
+        # gettext keys a message with a context (msgctxt) as "context\x04message".
+        key = f"{m.context}\x04" if m.context else ""
         if isinstance(m.id, tuple):
-            source.update({(m.id[0], i): s for i, s in enumerate(m.string)})
+            source.update({(key + m.id[0], i): s for i, s in enumerate(m.string)})
         else:
-            source[m.id] = m.string
+            source[key + m.id] = m.string
     assert compiled == source, f"{where(locale, code)[:-3]}.mo is stale"
 
 

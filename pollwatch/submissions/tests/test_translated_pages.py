@@ -34,3 +34,13 @@ def test_a_submission_in_arabic_is_right_to_left_and_keeps_the_forms_own_labels(
     assert 'dir="rtl"' in html and "<h2>الإجابات</h2>" in html and "<th>السؤال</th>" in html
     assert f"<h1>{submission.form.name} " in html  # the form's own name, as entered
     assert "Answers" not in html
+
+
+def test_the_incidents_page_in_spanish_and_arabic(client, night):
+    client.force_login(coordinator(night))
+    url = reverse("incidents", args=["demo"])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<h1>Incidentes</h1>" in html and "<th>Gravedad</th>" in html
+    assert "Open for over" not in html and "Filter</button>" not in html
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert 'dir="rtl"' in html and "<h1>الحوادث</h1>" in html and "تصفية</button>" in html
