@@ -180,3 +180,21 @@ def marked_strings() -> set[str]:
 def test_every_marked_string_is_in_the_catalogue(code):
     """Run `django-admin makemessages` (docs/translations.md) when this fails."""
     assert not marked_strings() - every_message_id(code)
+
+
+@pytest.mark.parametrize("locale", LOCALES[1:], ids=lambda v: v.parent.name)
+def test_an_apps_catalogue_is_not_hidden_by_another(locale):
+    """An app's catalogue ranks below the apps listed before it in INSTALLED_APPS (the admin's
+    "Filter" once hid ours): each of its messages must show as written, else give it a context."""
+    from django.utils import translation
+
+    hidden = []
+    for code in TRANSLATED:
+        for m in messages(code, locale):
+            if isinstance(m.id, tuple) or m.context:
+                continue
+            with translation.override(code):
+                shown = translation.gettext(m.id)
+            if shown != m.string:
+                hidden.append(f"{code} {m.id!r}: {shown!r} instead of {m.string!r}")
+    assert not hidden, f"{locale.relative_to(PACKAGE)}: " + "; ".join(hidden)
