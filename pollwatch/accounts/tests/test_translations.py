@@ -38,6 +38,19 @@ CONVERTED = [
     "accounts/two_factor.html",
     "elections/home.html",
     "elections/_area_rows.html",
+    "results/quick_count.html",
+    "results/_quick_count.html",
+    "results/_nav.html",
+    "results/_chart.html",
+    "submissions/coverage.html",
+    "submissions/_coverage.html",
+    "submissions/list.html",
+    "submissions/_table.html",
+    "submissions/detail.html",
+    "submissions/incidents.html",
+    "submissions/_incidents.html",
+    "submissions/_incident_row.html",
+    "submissions/_incident_status.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
@@ -139,21 +152,27 @@ def test_the_compiled_catalogue_matches_its_source(locale, code):
         compiled = {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
     source = {}
     for m in messages(code, locale):
+        # gettext keys a message with a context (msgctxt) as "context\x04message".
+        key = f"{m.context}\x04" if m.context else ""
         if isinstance(m.id, tuple):
-            source.update({(m.id[0], i): s for i, s in enumerate(m.string)})
+            source.update({(key + m.id[0], i): s for i, s in enumerate(m.string)})
         else:
-            source[m.id] = m.string
+            source[key + m.id] = m.string
     assert compiled == source, f"{where(locale, code)[:-3]}.mo is stale"
 
 
 def marked_strings() -> set[str]:
-    """The simple {% translate "…" %} strings of the converted templates, and the `_("…")` of
-    the navigation and the accounts' forms and views."""
+    """The simple {% translate "…" %} strings of the converted templates (a "%" doubled, as
+    Django looks them up), the `_("…")` of the navigation and the accounts' forms and views, and
+    the chart titles the analysis template tags mark with `gettext_noop("…")`."""
     found: set[str] = set()
     for name in CONVERTED:
-        found |= set(re.findall(r'\{%\s*translate\s+"([^"]+)"', (TEMPLATES / name).read_text()))
+        source = (TEMPLATES / name).read_text()
+        found |= {s.replace("%", "%%") for s in re.findall(r'\{%\s*translate\s+"([^"]+)"', source)}
     for module in ("context.py", "forms.py", "views.py"):
         found |= set(re.findall(r'_\("([^"]+)"\)', (PACKAGE / "accounts" / module).read_text()))
+    tags = (PACKAGE / "results" / "templatetags" / "analysis.py").read_text()
+    found |= set(re.findall(r'gettext_noop\("([^"]+)"\)', tags))
     return found
 
 
@@ -161,3 +180,21 @@ def marked_strings() -> set[str]:
 def test_every_marked_string_is_in_the_catalogue(code):
     """Run `django-admin makemessages` (docs/translations.md) when this fails."""
     assert not marked_strings() - every_message_id(code)
+
+
+@pytest.mark.parametrize("locale", LOCALES[1:], ids=lambda v: v.parent.name)
+def test_an_apps_catalogue_is_not_hidden_by_another(locale):
+    """An app's catalogue ranks below the apps listed before it in INSTALLED_APPS (the admin's
+    "Filter" once hid ours): each of its messages must show as written, else give it a context."""
+    from django.utils import translation
+
+    hidden = []
+    for code in TRANSLATED:
+        for m in messages(code, locale):
+            if isinstance(m.id, tuple) or m.context:
+                continue
+            with translation.override(code):
+                shown = translation.gettext(m.id)
+            if shown != m.string:
+                hidden.append(f"{code} {m.id!r}: {shown!r} instead of {m.string!r}")
+    assert not hidden, f"{locale.relative_to(PACKAGE)}: " + "; ".join(hidden)

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import math
+
 from django import template
+from django.utils import formats
+from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
+
+# The titles of the charts on the quick-count page (pollwatch/results/charts.py keeps them in
+# English, for the PDF statement too), marked here so the page shows them translated.
+CHART_TITLES = (
+    gettext_noop("Quick-count estimates with 95 % intervals"),
+    gettext_noop("Convergence of the estimates as result forms arrive"),
+    gettext_noop("Sampled stations reported, by region"),
+)
 
 
 @register.filter
 def percent(value: float | None, digits: int = 1) -> str:
-    """0.6129 -> "61.3 %"; None (an undefined figure) -> "—"."""
+    """0.6129 -> "61.3 %" ("61,3 %" in French or Russian: the language's decimal mark);
+    None (an undefined figure) -> "—"."""
     if value is None or value == "":
         return "—"
-    return f"{100 * float(value):.{int(digits)}f} %"
+    text = f"{100 * float(value):.{int(digits)}f}"
+    if not math.isfinite(float(value)):
+        return f"{text} %"
+    return f"{formats.number_format(text, int(digits), use_l10n=True)} %"
 
 
 @register.filter
@@ -41,7 +57,7 @@ def chart(context, name: str) -> dict:
     return {
         "name": name,
         "election": election,
-        "title": charts.TITLES[name],
+        "title": gettext(charts.TITLES[name]),
         "src": reverse("chart", args=[election.slug, name, "svg"])
         + f"?v={charts.version(name, election)}",
     }
