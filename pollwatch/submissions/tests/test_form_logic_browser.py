@@ -10,6 +10,7 @@ test_offline_app_browser.py).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pollwatch.testing import BROWSER_TEST
 
@@ -30,7 +31,15 @@ def open_form(browser, live_server, token, code):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(f"{live_server.url}/o/#t={token}")
-    page.click(f"#deployments button[data-form='{code}']")
+    # The station list is drawn from the cache first and drawn again when the server's answer
+    # comes: a tap that lands on the list being replaced is lost (as a person would, tap again).
+    for _attempt in range(6):
+        page.click(f"#deployments button[data-form='{code}']")
+        try:
+            page.wait_for_selector("#fill:not([hidden])", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.wait_for_selector("#fill:not([hidden])")
     return context, page
 
