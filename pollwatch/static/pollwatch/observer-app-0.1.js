@@ -740,31 +740,14 @@ function evaluateForm(element, form, photos = {}) {
     } else if (question.kind === "single") {
       given[code] = values[0];
       env[code] = optionValue(values[0]);
-    } else if (question.kind === "integer") {
+    } else if (question.kind === "integer" || question.kind === "decimal") {
       // What the observer typed is sent even when it breaks a rule (if they confirm): the
       // server keeps it in the raw report and flags it; checks read only valid numbers.
-      const text = String(values[0]).trim();
-      if (!INTEGER.test(text)) {
-        problems.push({ code, message: t("whole"), level: "error" });
-        given[code] = text;
-        continue;
-      }
-      const number = Number(text);
-      given[code] = number;
-      if (question.minimum !== null && question.minimum !== undefined && number < question.minimum) {
-        problems.push({ code, message: tf("below", { n: question.minimum }), level: "error" });
-        continue;
-      }
-      if (question.maximum !== null && question.maximum !== undefined && number > question.maximum) {
-        problems.push({ code, message: tf("above", { n: question.maximum }), level: "error" });
-        continue;
-      }
-      env[code] = number;
-    } else if (question.kind === "decimal") {
-      // 12,5 is 12.5 here: one answer per field, so a comma cannot separate anything.
-      const text = String(values[0]).trim().replace(",", ".");
-      if (!DECIMAL.test(text)) {
-        problems.push({ code, message: t("decimal"), level: "error" });
+      // A decimal's 12,5 is 12.5: one answer per field, so a comma cannot separate anything.
+      const whole = question.kind === "integer";
+      const text = whole ? String(values[0]).trim() : String(values[0]).trim().replace(",", ".");
+      if (!(whole ? INTEGER : DECIMAL).test(text)) {
+        problems.push({ code, message: t(whole ? "whole" : "decimal"), level: "error" });
         given[code] = text;
         continue;
       }
