@@ -226,6 +226,9 @@ def main() -> int:
     parser.add_argument(
         "--server-threads", type=int, default=12, help="threads per gunicorn worker"
     )
+    parser.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="the web server"
+    )
     parser.add_argument("--connections", type=int, default=48, help="wrk's open connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--observers", type=int, default=1200, help="observers in the mission")
@@ -246,6 +249,7 @@ def main() -> int:
             observers=args.observers,
             threads=args.server_threads,
             redis_url=args.redis,
+            server_kind=args.server,
         ) as (port, credentials, env, server, sides),
         tempfile.TemporaryDirectory() as folder,
     ):

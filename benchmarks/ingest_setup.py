@@ -1,4 +1,4 @@
-"""Shared by bench_ingest.py and fault_ingest.py: a PostgreSQL demo mission served by gunicorn on loopback."""
+"""Shared by bench_ingest.py and fault_ingest.py: a PostgreSQL demo mission served on loopback as `pollwatch serve` serves it."""
 
 from __future__ import annotations
 
@@ -48,11 +48,12 @@ def served_mission(
     side_processes: bool = True,
     threads: int = 1,
     redis_url: str = "",
+    server_kind: str = "granian",
 ):
     """Load a demo mission into a fresh PostgreSQL database and serve it as `pollwatch serve`
-    does: gunicorn, and (unless ``side_processes`` is False) the report reader and the audit
-    sealer beside it. Yields (port, credentials, env, gunicorn's process, the side processes
-    by name)."""
+    does: its web server (``server_kind``: granian or gunicorn), and (unless ``side_processes``
+    is False) the report reader and the audit sealer beside it. Yields (port, credentials, env,
+    the web server's main process, the side processes by name)."""
     url = fresh_database(database)
     with tempfile.TemporaryDirectory() as data:
         env = {
@@ -87,28 +88,7 @@ def served_mission(
         credentials = json.loads((Path(data) / "demo-observers.json").read_text())
         env["SMS_JSON_SECRET"] = credentials["sms_secret"]
         port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "pollwatch.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread" if threads > 1 else "sync",
-                "--log-level",
-                "error",
-                "--timeout",
-                "60",
-                "--no-control-socket",
-            ],
-            env=env,
-        )
+        server = subprocess.Popen(web_command(server_kind, port, workers, threads), env=env)
         sides: dict[str, subprocess.Popen] = {}
         if side_processes:
             for name, command in SIDE_PROCESSES.items():
@@ -123,6 +103,20 @@ def served_mission(
                 process.terminate()
             for process in [server, *sides.values()]:
                 process.wait(timeout=20)
+
+
+def web_command(kind: str, port: int, workers: int, threads: int) -> list[str]:
+    """The web server's command line, as `pollwatch serve --server KIND` runs it (less its log)."""
+    from pollwatch.ops.processes import web_command as served
+
+    command = served(kind, "127.0.0.1", port, workers, threads)
+    if kind == "granian":
+        return [*command[: command.index("--log-level")], "--log-level", "error", "--no-access-log"]
+    logless = (
+        command[: command.index("--access-logfile")]
+        + command[command.index("--graceful-timeout") :]
+    )
+    return [*logless, "--log-level", "error"]
 
 
 def wait_for(port: int, timeout: float = 30.0) -> None:

@@ -58,7 +58,8 @@ def read_body(request: HttpRequest, limit: int) -> Body:
         return Body(
             decoded.text, len(data), hashlib.sha256(data).hexdigest(), False, decoded.problem
         )
-    # Django reads nothing without a Content-Length; the server (gunicorn) de-chunks wsgi.input.
+    # Django reads nothing without a Content-Length; the web server (granian or gunicorn)
+    # de-chunks wsgi.input (pollwatch/ops/tests/test_web_server.py).
     stream = request.META["wsgi.input"] if chunked else request
     digest = hashlib.sha256()
     prefix = bytearray()

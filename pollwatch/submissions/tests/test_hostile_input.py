@@ -424,7 +424,7 @@ def test_answers_stored_before_the_boundary_are_escaped_once(db, mission, forms)
 
 
 def test_a_chunked_report_without_content_length_is_read_and_kept(forms, observer_token):
-    """gunicorn de-chunks the stream; Django alone would read no body and lose the raw post."""
+    """The web server de-chunks the stream; Django alone would read no body and lose the raw post."""
     import io
 
     from django.test import RequestFactory

@@ -286,7 +286,7 @@ def test_a_submission_becomes_a_report_once_per_instance_id(client, mission, obs
 
 
 def test_a_chunked_submission_is_read(client, observer):
-    """OpenRosa servers must take chunked posts; gunicorn de-chunks, Django's parser needs a length."""
+    """OpenRosa servers must take chunked posts; the web server de-chunks, Django's parser needs a length."""
     import io
 
     from django.test import RequestFactory
