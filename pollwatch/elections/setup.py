@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Candidate, Contest, Election, PollingStation
@@ -39,7 +41,9 @@ class ContestSpec:
 def check_colour(value: str) -> str:
     """A colour as #rrggbb (lower case); ValidationError naming the value otherwise."""
     if not COLOUR.match(value or ""):
-        raise ValidationError(f"colour {value!r} is not #rrggbb (e.g. #1f77b4)")
+        raise ValidationError(
+            _("colour %(value)s is not #rrggbb (e.g. #1f77b4)") % {"value": repr(value)}
+        )
     return value.lower()
 
 
@@ -48,7 +52,9 @@ def check_time_zone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a time zone name such as Asia/Baku") from None
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as Asia/Baku") % {"value": repr(value)}
+        ) from None
     return value
 
 
@@ -157,48 +163,60 @@ class Step:
 
 
 def readiness(election: Election) -> list[Step]:
-    """What is set up and what is still missing before election day, in the order to do it."""
+    """What is set up and what is still missing before election day, in the order to do it, in
+    the language of the request (the setup page)."""
     from pollwatch.checklists.models import Form
     from pollwatch.results.models import SampleDesign, SampledStation
 
     slug = election.slug
     steps = []
     candidates = Candidate.objects.filter(contest__election=election).count()
+    contests = election.contests.count()
+    country = election.country_code or _("no country")
     steps.append(
         Step(
             "details",
-            "Election details",
+            _("Election details"),
             candidates > 0,
-            f"{election.date}, {election.country_code or 'no country'}, {election.time_zone}; "
-            f"{election.contests.count()} contest(s), {candidates} candidate(s)",
-            "" if candidates else "no candidate on the ballot yet",
-            [("Edit the ballot", f"/e/{slug}/setup/ballot/")],
+            f"{election.date}, {country}, {election.time_zone}; "
+            + ngettext("%(n)s contest", "%(n)s contests", contests) % {"n": contests}
+            + ", "
+            + ngettext("%(n)s candidate", "%(n)s candidates", candidates) % {"n": candidates},
+            "" if candidates else _("no candidate on the ballot yet"),
+            [(_("Edit the ballot"), f"/e/{slug}/setup/ballot/")],
         )
     )
     areas = Area.objects.filter(election=election).count()
     stations = PollingStation.objects.filter(election=election).count()
+    if not areas and not stations:
+        to_import = _("import the geography and stations")
+    elif not areas:
+        to_import = _("import the geography")
+    elif not stations:
+        to_import = _("import the stations")
+    else:
+        to_import = ""
     steps.append(
         Step(
             "stations",
-            "Geography and polling stations",
+            _("Geography and polling stations"),
             areas > 0 and stations > 0,
-            f"{areas} area(s), {stations} station(s)",
-            ""
-            if areas and stations
-            else "import the "
-            + " and ".join(w for w, n in (("geography", areas), ("stations", stations)) if not n),
-            [("Imports", f"/e/{slug}/imports/")],
+            ngettext("%(n)s area", "%(n)s areas", areas) % {"n": areas}
+            + ", "
+            + ngettext("%(n)s station", "%(n)s stations", stations) % {"n": stations},
+            to_import,
+            [(_("Imports"), f"/e/{slug}/imports/")],
         )
     )
     live = Form.objects.filter(election=election, state="live").count()
     steps.append(
         Step(
             "forms",
-            "Observation forms",
+            _("Observation forms"),
             live > 0,
-            f"{live} live form(s)",
-            "" if live else "no live form: install the defaults or upload yours",
-            [("Forms", f"/e/{slug}/forms/")],
+            ngettext("%(n)s live form", "%(n)s live forms", live) % {"n": live},
+            "" if live else _("no live form: install the defaults or upload yours"),
+            [(_("Forms"), f"/e/{slug}/forms/")],
         )
     )
     design = SampleDesign.objects.filter(election=election).first()
@@ -212,31 +230,42 @@ def readiness(election: Election) -> list[Step]:
         reserves = design.stations.filter(role=SampledStation.Role.RESERVE).count()
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             bool(sampled_ids),
-            f"{design.get_method_display()}: {len(sampled_ids)} sampled, {reserves} reserve "
-            f"station(s) in {len(design.strata)} strata"
-            + (f", seed {design.parameters['seed']}" if design.parameters.get("seed") else ""),
-            "" if sampled_ids else "the recorded design lists no sampled station",
+            f"{design.get_method_display()}: "
+            + ngettext(
+                "%(sampled)s sampled, %(reserves)s reserve station in %(strata)s strata",
+                "%(sampled)s sampled, %(reserves)s reserve stations in %(strata)s strata",
+                reserves,
+            )
+            % {"sampled": len(sampled_ids), "reserves": reserves, "strata": len(design.strata)}
+            + (
+                ", " + _("seed %(seed)s") % {"seed": design.parameters["seed"]}
+                if design.parameters.get("seed")
+                else ""
+            ),
+            "" if sampled_ids else _("the recorded design lists no sampled station"),
         )
     elif design is not None and design.confirmed:
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             True,
-            "inferred from the deployments and confirmed by "
-            + (design.confirmed_by.get_username() if design.confirmed_by else "someone"),
+            _("inferred from the deployments and confirmed by %(name)s")
+            % {"name": design.confirmed_by.get_username() if design.confirmed_by else _("someone")},
         )
     else:
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             False,
-            "no sample drawn or imported",
-            "draw the sample or upload one; without it the quick count infers the design "
-            "from the deployments",
+            _("no sample drawn or imported"),
+            _(
+                "draw the sample or upload one; without it the quick count infers the design "
+                "from the deployments"
+            ),
         )
-    sample.links = [("Draw or upload the sample", f"/e/{slug}/sample/draw/")]
+    sample.links = [(_("Draw or upload the sample"), f"/e/{slug}/sample/draw/")]
     steps.append(sample)
     observers = Membership.objects.filter(election=election, role=Role.OBSERVER).count()
     deployed = (
@@ -251,25 +280,45 @@ def readiness(election: Election) -> list[Step]:
         ).values_list("station_id", flat=True)
     )
     share = (
-        f", {len(covered) / len(sampled_ids):.0%} of sampled stations have an observer"
+        ", "
+        + _("%(share)s of sampled stations have an observer")
+        % {"share": f"{len(covered) / len(sampled_ids):.0%}"}
         if (sampled_ids)
         else ""
     )
     gaps = []
     if not observers:
-        gaps.append("import the observers")
+        gaps.append(_("import the observers"))
     elif deployed < observers:
-        gaps.append(f"{observers - deployed} observer(s) have no station")
+        idle = observers - deployed
+        gaps.append(
+            ngettext("%(n)s observer has no station", "%(n)s observers have no station", idle)
+            % {"n": idle}
+        )
     if sampled_ids and len(covered) < len(sampled_ids):
-        gaps.append(f"{len(sampled_ids) - len(covered)} sampled station(s) have no observer")
+        uncovered = len(sampled_ids) - len(covered)
+        gaps.append(
+            ngettext(
+                "%(n)s sampled station has no observer",
+                "%(n)s sampled stations have no observer",
+                uncovered,
+            )
+            % {"n": uncovered}
+        )
     steps.append(
         Step(
             "observers",
-            "Observers imported and deployed",
+            _("Observers imported and deployed"),
             observers > 0 and not gaps,
-            f"{observers} observer(s), {deployed} deployed{share}",
+            ngettext(
+                "%(n)s observer, %(deployed)s deployed",
+                "%(n)s observers, %(deployed)s deployed",
+                observers,
+            )
+            % {"n": observers, "deployed": deployed}
+            + share,
             "; ".join(gaps),
-            [("Imports", f"/e/{slug}/imports/"), ("Deployments", f"/e/{slug}/deployments/")],
+            [(_("Imports"), f"/e/{slug}/imports/"), (_("Deployments"), f"/e/{slug}/deployments/")],
         )
     )
     staff = (
@@ -282,11 +331,14 @@ def readiness(election: Election) -> list[Step]:
     steps.append(
         Step(
             "staff",
-            "Staff accounts",
+            _("Staff accounts"),
             staff > 0,
-            f"{staff} staff member(s) with an account",
-            "" if staff else "invite the coordinators, analysts and data clerks",
-            [("Staff", f"/e/{slug}/staff/")],
+            ngettext(
+                "%(n)s staff member with an account", "%(n)s staff members with an account", staff
+            )
+            % {"n": staff},
+            "" if staff else _("invite the coordinators, analysts and data clerks"),
+            [(_("Staff"), f"/e/{slug}/staff/")],
         )
     )
     return steps
