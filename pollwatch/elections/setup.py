@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Candidate, Contest, Election, PollingStation
@@ -152,6 +152,14 @@ def save_candidates(contest: Contest, candidates: list[CandidateSpec]) -> None:
 # Readiness: the setup steps in order, each with its status.
 
 
+def _listed(first: str, second: str) -> str:
+    """Two parts of a step's detail, with the language's comma."""
+    return pgettext("two parts of a list", "%(first)s, %(second)s") % {
+        "first": first,
+        "second": second,
+    }
+
+
 @dataclass
 class Step:
     key: str
@@ -178,10 +186,16 @@ def readiness(election: Election) -> list[Step]:
             "details",
             _("Election details"),
             candidates > 0,
-            f"{election.date}, {country}, {election.time_zone}; "
-            + ngettext("%(n)s contest", "%(n)s contests", contests) % {"n": contests}
-            + ", "
-            + ngettext("%(n)s candidate", "%(n)s candidates", candidates) % {"n": candidates},
+            _("%(date)s, %(country)s, %(time_zone)s; %(ballot)s")
+            % {
+                "date": election.date,
+                "country": country,
+                "time_zone": election.time_zone,
+                "ballot": _listed(
+                    ngettext("%(n)s contest", "%(n)s contests", contests) % {"n": contests},
+                    ngettext("%(n)s candidate", "%(n)s candidates", candidates) % {"n": candidates},
+                ),
+            },
             "" if candidates else _("no candidate on the ballot yet"),
             [(_("Edit the ballot"), f"/e/{slug}/setup/ballot/")],
         )
@@ -201,9 +215,10 @@ def readiness(election: Election) -> list[Step]:
             "stations",
             _("Geography and polling stations"),
             areas > 0 and stations > 0,
-            ngettext("%(n)s area", "%(n)s areas", areas) % {"n": areas}
-            + ", "
-            + ngettext("%(n)s station", "%(n)s stations", stations) % {"n": stations},
+            _listed(
+                ngettext("%(n)s area", "%(n)s areas", areas) % {"n": areas},
+                ngettext("%(n)s station", "%(n)s stations", stations) % {"n": stations},
+            ),
             to_import,
             [(_("Imports"), f"/e/{slug}/imports/")],
         )
@@ -228,22 +243,18 @@ def readiness(election: Election) -> list[Step]:
             )
         )
         reserves = design.stations.filter(role=SampledStation.Role.RESERVE).count()
+        counts = ngettext(
+            "%(sampled)s sampled, %(reserves)s reserve station in %(strata)s strata",
+            "%(sampled)s sampled, %(reserves)s reserve stations in %(strata)s strata",
+            reserves,
+        ) % {"sampled": len(sampled_ids), "reserves": reserves, "strata": len(design.strata)}
+        if design.parameters.get("seed"):
+            counts = _listed(counts, _("seed %(seed)s") % {"seed": design.parameters["seed"]})
         sample = Step(
             "sample",
             _("Station sample"),
             bool(sampled_ids),
-            f"{design.get_method_display()}: "
-            + ngettext(
-                "%(sampled)s sampled, %(reserves)s reserve station in %(strata)s strata",
-                "%(sampled)s sampled, %(reserves)s reserve stations in %(strata)s strata",
-                reserves,
-            )
-            % {"sampled": len(sampled_ids), "reserves": reserves, "strata": len(design.strata)}
-            + (
-                ", " + _("seed %(seed)s") % {"seed": design.parameters["seed"]}
-                if design.parameters.get("seed")
-                else ""
-            ),
+            f"{design.get_method_display()}: {counts}",
             "" if sampled_ids else _("the recorded design lists no sampled station"),
         )
     elif design is not None and design.confirmed:
@@ -279,13 +290,6 @@ def readiness(election: Election) -> list[Step]:
             membership__election=election, station_id__in=sampled_ids, reserve=False
         ).values_list("station_id", flat=True)
     )
-    share = (
-        ", "
-        + _("%(share)s of sampled stations have an observer")
-        % {"share": f"{len(covered) / len(sampled_ids):.0%}"}
-        if (sampled_ids)
-        else ""
-    )
     gaps = []
     if not observers:
         gaps.append(_("import the observers"))
@@ -305,19 +309,24 @@ def readiness(election: Election) -> list[Step]:
             )
             % {"n": uncovered}
         )
+    observed = ngettext(
+        "%(n)s observer, %(deployed)s deployed", "%(n)s observers, %(deployed)s deployed", observers
+    ) % {"n": observers, "deployed": deployed}
+    if sampled_ids:
+        observed = _listed(
+            observed,
+            _("%(share)s of sampled stations have an observer")
+            % {"share": f"{len(covered) / len(sampled_ids):.0%}"},
+        )
     steps.append(
         Step(
             "observers",
             _("Observers imported and deployed"),
             observers > 0 and not gaps,
-            ngettext(
-                "%(n)s observer, %(deployed)s deployed",
-                "%(n)s observers, %(deployed)s deployed",
-                observers,
-            )
-            % {"n": observers, "deployed": deployed}
-            + share,
-            "; ".join(gaps),
+            observed,
+            pgettext("two clauses", "%(first)s; %(second)s") % {"first": gaps[0], "second": gaps[1]}
+            if len(gaps) == 2
+            else "".join(gaps),
             [(_("Imports"), f"/e/{slug}/imports/"), (_("Deployments"), f"/e/{slug}/deployments/")],
         )
     )

@@ -244,12 +244,13 @@ def media_report(request: PollwatchRequest, slug: str) -> HttpResponse:
             ToneBar(s.name, s.tone["positive"], s.tone["neutral"], s.tone["negative"])
             for s in report.subjects
         ]
-        chart = tone_bars(bars, title=f"Tone toward each subject in {report.outlet} (items)")
+        title = _("Tone toward each subject in %(outlet)s (items)") % {"outlet": report.outlet}
+        chart = tone_bars(bars, title=title)
         outlets.append({"report": report, "chart": mark_safe(chart)})  # built from escaped parts
     days, series = trend(election)
     # More than eight lines is unreadable; the most covered subjects are the story.
     series = dict(list(series.items())[:TREND_SUBJECTS])
-    trend_chart = trend_lines(days, series, title="Items per day mentioning each subject")
+    trend_chart = trend_lines(days, series, title=_("Items per day mentioning each subject"))
     return render(
         request,
         "media/report.html",
