@@ -2,6 +2,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pollwatch.elections.models import Election, ImportJob
 from pollwatch.elections.setup import CandidateSpec, check_colour, check_time_zone
@@ -11,15 +13,19 @@ from pollwatch.lib.tabular import ENCODINGS
 class UploadForm(forms.Form):
     """A CSV or XLSX file to import, within the size limit, with the encoding of a CSV (from a known list)."""
 
-    file = forms.FileField(help_text="CSV (UTF-8), XLSX or XLS")
+    file = forms.FileField(
+        label=gettext_lazy("File"), help_text=gettext_lazy("CSV (UTF-8), XLSX or XLS")
+    )
     encoding = forms.ChoiceField(
         choices=list(ENCODINGS.items()),
         required=False,
         initial="utf-8",
-        help_text="only for CSV files not in UTF-8",
+        label=gettext_lazy("Encoding"),
+        help_text=gettext_lazy("only for CSV files not in UTF-8"),
         error_messages={
-            "invalid_choice": "Unknown encoding %(value)s: choose one from the list "
-            "(or save the file as UTF-8)."
+            "invalid_choice": gettext_lazy(
+                "Unknown encoding %(value)s: choose one from the list (or save the file as UTF-8)."
+            )
         },
     )
 
@@ -27,10 +33,11 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {settings.MAX_IMPORT_BYTES // 2**20} MB."
+                _("The file is larger than %(size)s MB.")
+                % {"size": settings.MAX_IMPORT_BYTES // 2**20}
             )
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm", ".xls")):
-            raise forms.ValidationError("Give a .csv, .xlsx or .xls file.")
+            raise forms.ValidationError(_("Give a .csv, .xlsx or .xls file."))
         return upload
 
     def clean_encoding(self):
@@ -40,10 +47,13 @@ class UploadForm(forms.Form):
 class ImportForm(UploadForm):
     # Official results go through their own upload with a column-mapping step (results app).
     kind = forms.ChoiceField(
-        choices=[(k, label) for k, label in ImportJob.Kind.choices if k != ImportJob.Kind.RESULTS]
+        label=gettext_lazy("Kind"),
+        choices=[(k, label) for k, label in ImportJob.Kind.choices if k != ImportJob.Kind.RESULTS],
     )
     replace = forms.BooleanField(
-        required=False, help_text="stations only: delete the election's stations first"
+        required=False,
+        label=gettext_lazy("Replace"),
+        help_text=gettext_lazy("stations only: delete the election's stations first"),
     )
     field_order = ["kind", "file", "encoding", "replace"]
 
@@ -52,7 +62,9 @@ class MappingForm(forms.Form):
     """One select per field over the file's columns (a multiple select for a field that takes
     several, such as other phones): the one column-mapping form of every import."""
 
-    confirm = forms.BooleanField(required=False, label="The warnings are understood: import anyway")
+    confirm = forms.BooleanField(
+        required=False, label=gettext_lazy("The warnings are understood: import anyway")
+    )
 
     def __init__(
         self,
@@ -73,7 +85,9 @@ class MappingForm(forms.Form):
                 self.many_keys.add(key)
             else:
                 self.fields[f"field_{key}"] = forms.ChoiceField(
-                    choices=[("", "— not in the file —"), *columns], required=required, label=label
+                    choices=[("", _("— not in the file —")), *columns],
+                    required=required,
+                    label=label,
                 )
             self.field_keys.append(key)
         # The confirmation box goes last.
@@ -90,7 +104,11 @@ class MappingForm(forms.Form):
                 if column in used:
                     self.add_error(
                         f"field_{key}",
-                        f"column {column!r} is already mapped to {self.fields['field_' + used[column]].label}",
+                        _("column %(column)s is already mapped to %(field)s")
+                        % {
+                            "column": repr(column),
+                            "field": self.fields["field_" + used[column]].label,
+                        },
                     )
                 used[column] = key
         return cleaned
@@ -112,12 +130,14 @@ class ImportOptionsForm(forms.Form):
 
     keep_extra = forms.BooleanField(
         required=False,
-        label="Keep the columns not mapped to a field as extra attributes (never a password column)",
+        label=gettext_lazy(
+            "Keep the columns not mapped to a field as extra attributes (never a password column)"
+        ),
     )
     default_role = forms.ChoiceField(
         required=False,
         choices=[],
-        label="Role of rows without one",
+        label=gettext_lazy("Role of rows without one"),
     )
 
     def __init__(self, *args, people: bool = False, **kwargs):
@@ -136,27 +156,51 @@ class ImportOptionsForm(forms.Form):
 class ElectionForm(forms.Form):
     """The new-election page: the election itself and its first contest."""
 
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, label=pgettext_lazy("name of a thing", "Name"))
     slug = forms.SlugField(
-        max_length=50, help_text="short name in the addresses, e.g. pres-2026 (/e/pres-2026/)"
+        max_length=50,
+        label=gettext_lazy("Slug"),
+        help_text=gettext_lazy("short name in the addresses, e.g. pres-2026 (/e/pres-2026/)"),
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(choices=Election.Kind.choices, initial=Election.Kind.PRESIDENTIAL)
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=Election.Kind.choices,
+        initial=Election.Kind.PRESIDENTIAL,
+    )
     country = forms.CharField(
-        max_length=2, required=False, help_text="ISO 3166 code, e.g. AZ (phone numbers' default)"
+        max_length=2,
+        required=False,
+        label=gettext_lazy("Country"),
+        help_text=gettext_lazy("ISO 3166 code, e.g. AZ (phone numbers' default)"),
     )
-    time_zone = forms.CharField(max_length=64, initial="UTC", help_text="e.g. Asia/Baku")
+    time_zone = forms.CharField(
+        max_length=64,
+        initial="UTC",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy("e.g. Asia/Baku"),
+    )
     mission = forms.CharField(
-        max_length=200, required=False, help_text="default: “<name> observation mission”"
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Mission"),
+        help_text=gettext_lazy("default: “<name> observation mission”"),
     )
     contest = forms.CharField(
-        max_length=200, required=False, help_text="what is on the ballot; default: the name"
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Contest"),
+        help_text=gettext_lazy("what is on the ballot; default: the name"),
     )
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if Election.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(f"An election {slug!r} exists already.")
+            raise forms.ValidationError(
+                _("An election %(slug)s exists already.") % {"slug": repr(slug)}
+            )
         return slug
 
     def clean_time_zone(self):
@@ -165,7 +209,9 @@ class ElectionForm(forms.Form):
     def clean_country(self):
         country = self.cleaned_data["country"].strip().upper()
         if country and not country.isalpha():
-            raise forms.ValidationError(f"{country!r} is not a two-letter country code.")
+            raise forms.ValidationError(
+                _("%(country)s is not a two-letter country code.") % {"country": repr(country)}
+            )
         return country
 
 
@@ -173,11 +219,15 @@ class CandidateForm(forms.Form):
     """One row of the ballot, in ballot order; a row with neither code nor name is left out."""
 
     code = forms.CharField(
-        max_length=32, required=False, help_text="used in result forms and SMS, e.g. C1"
+        max_length=32,
+        required=False,
+        label=gettext_lazy("Code"),
+        help_text=gettext_lazy("used in result forms and SMS, e.g. C1"),
     )
-    name = forms.CharField(max_length=200, required=False)
-    party = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(max_length=200, required=False, label=gettext_lazy("Name"))
+    party = forms.CharField(max_length=200, required=False, label=gettext_lazy("Party"))
     colour = forms.CharField(
+        label=gettext_lazy("Colour"),
         max_length=7,
         required=False,
         initial="#777777",
@@ -191,9 +241,9 @@ class CandidateForm(forms.Form):
         data = super().clean()
         code, name = data.get("code", "").strip(), data.get("name", "").strip()
         if code and not name:
-            self.add_error("name", f"Candidate {code!r} needs a name.")
+            self.add_error("name", _("Candidate %(code)s needs a name.") % {"code": repr(code)})
         if name and not code:
-            self.add_error("code", f"{name!r} needs a code (e.g. C1).")
+            self.add_error("code", _("%(name)s needs a code (e.g. C1).") % {"name": repr(name)})
         return data
 
 
@@ -208,7 +258,8 @@ class BaseCandidateFormSet(forms.BaseFormSet):
                 continue
             if code in seen:
                 raise forms.ValidationError(
-                    f"Candidate code {code!r} is on rows {seen[code]} and {number}."
+                    _("Candidate code %(code)s is on rows %(first)s and %(second)s.")
+                    % {"code": repr(code), "first": seen[code], "second": number}
                 )
             seen[code] = number
 
@@ -229,4 +280,4 @@ CandidateFormSet = forms.formset_factory(CandidateForm, formset=BaseCandidateFor
 
 
 class ContestForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, label=pgettext_lazy("name of a thing", "Name"))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Area, Candidate, Contest, Election, PollingStation
@@ -39,7 +41,9 @@ class ContestSpec:
 def check_colour(value: str) -> str:
     """A colour as #rrggbb (lower case); ValidationError naming the value otherwise."""
     if not COLOUR.match(value or ""):
-        raise ValidationError(f"colour {value!r} is not #rrggbb (e.g. #1f77b4)")
+        raise ValidationError(
+            _("colour %(value)s is not #rrggbb (e.g. #1f77b4)") % {"value": repr(value)}
+        )
     return value.lower()
 
 
@@ -48,7 +52,9 @@ def check_time_zone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a time zone name such as Asia/Baku") from None
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as Asia/Baku") % {"value": repr(value)}
+        ) from None
     return value
 
 
@@ -146,6 +152,14 @@ def save_candidates(contest: Contest, candidates: list[CandidateSpec]) -> None:
 # Readiness: the setup steps in order, each with its status.
 
 
+def _listed(first: str, second: str) -> str:
+    """Two parts of a step's detail, with the language's comma."""
+    return pgettext("two parts of a list", "%(first)s, %(second)s") % {
+        "first": first,
+        "second": second,
+    }
+
+
 @dataclass
 class Step:
     key: str
@@ -157,48 +171,67 @@ class Step:
 
 
 def readiness(election: Election) -> list[Step]:
-    """What is set up and what is still missing before election day, in the order to do it."""
+    """What is set up and what is still missing before election day, in the order to do it, in
+    the language of the request (the setup page)."""
     from pollwatch.checklists.models import Form
     from pollwatch.results.models import SampleDesign, SampledStation
 
     slug = election.slug
     steps = []
     candidates = Candidate.objects.filter(contest__election=election).count()
+    contests = election.contests.count()
+    country = election.country_code or _("no country")
     steps.append(
         Step(
             "details",
-            "Election details",
+            _("Election details"),
             candidates > 0,
-            f"{election.date}, {election.country_code or 'no country'}, {election.time_zone}; "
-            f"{election.contests.count()} contest(s), {candidates} candidate(s)",
-            "" if candidates else "no candidate on the ballot yet",
-            [("Edit the ballot", f"/e/{slug}/setup/ballot/")],
+            _("%(date)s, %(country)s, %(time_zone)s; %(ballot)s")
+            % {
+                "date": election.date,
+                "country": country,
+                "time_zone": election.time_zone,
+                "ballot": _listed(
+                    ngettext("%(n)s contest", "%(n)s contests", contests) % {"n": contests},
+                    ngettext("%(n)s candidate", "%(n)s candidates", candidates) % {"n": candidates},
+                ),
+            },
+            "" if candidates else _("no candidate on the ballot yet"),
+            [(_("Edit the ballot"), f"/e/{slug}/setup/ballot/")],
         )
     )
     areas = Area.objects.filter(election=election).count()
     stations = PollingStation.objects.filter(election=election).count()
+    if not areas and not stations:
+        to_import = _("import the geography and stations")
+    elif not areas:
+        to_import = _("import the geography")
+    elif not stations:
+        to_import = _("import the stations")
+    else:
+        to_import = ""
     steps.append(
         Step(
             "stations",
-            "Geography and polling stations",
+            _("Geography and polling stations"),
             areas > 0 and stations > 0,
-            f"{areas} area(s), {stations} station(s)",
-            ""
-            if areas and stations
-            else "import the "
-            + " and ".join(w for w, n in (("geography", areas), ("stations", stations)) if not n),
-            [("Imports", f"/e/{slug}/imports/")],
+            _listed(
+                ngettext("%(n)s area", "%(n)s areas", areas) % {"n": areas},
+                ngettext("%(n)s station", "%(n)s stations", stations) % {"n": stations},
+            ),
+            to_import,
+            [(_("Imports"), f"/e/{slug}/imports/")],
         )
     )
     live = Form.objects.filter(election=election, state="live").count()
     steps.append(
         Step(
             "forms",
-            "Observation forms",
+            _("Observation forms"),
             live > 0,
-            f"{live} live form(s)",
-            "" if live else "no live form: install the defaults or upload yours",
-            [("Forms", f"/e/{slug}/forms/")],
+            ngettext("%(n)s live form", "%(n)s live forms", live) % {"n": live},
+            "" if live else _("no live form: install the defaults or upload yours"),
+            [(_("Forms"), f"/e/{slug}/forms/")],
         )
     )
     design = SampleDesign.objects.filter(election=election).first()
@@ -210,33 +243,40 @@ def readiness(election: Election) -> list[Step]:
             )
         )
         reserves = design.stations.filter(role=SampledStation.Role.RESERVE).count()
+        counts = ngettext(
+            "%(sampled)s sampled, %(reserves)s reserve station in %(strata)s strata",
+            "%(sampled)s sampled, %(reserves)s reserve stations in %(strata)s strata",
+            reserves,
+        ) % {"sampled": len(sampled_ids), "reserves": reserves, "strata": len(design.strata)}
+        if design.parameters.get("seed"):
+            counts = _listed(counts, _("seed %(seed)s") % {"seed": design.parameters["seed"]})
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             bool(sampled_ids),
-            f"{design.get_method_display()}: {len(sampled_ids)} sampled, {reserves} reserve "
-            f"station(s) in {len(design.strata)} strata"
-            + (f", seed {design.parameters['seed']}" if design.parameters.get("seed") else ""),
-            "" if sampled_ids else "the recorded design lists no sampled station",
+            f"{design.get_method_display()}: {counts}",
+            "" if sampled_ids else _("the recorded design lists no sampled station"),
         )
     elif design is not None and design.confirmed:
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             True,
-            "inferred from the deployments and confirmed by "
-            + (design.confirmed_by.get_username() if design.confirmed_by else "someone"),
+            _("inferred from the deployments and confirmed by %(name)s")
+            % {"name": design.confirmed_by.get_username() if design.confirmed_by else _("someone")},
         )
     else:
         sample = Step(
             "sample",
-            "Station sample",
+            _("Station sample"),
             False,
-            "no sample drawn or imported",
-            "draw the sample or upload one; without it the quick count infers the design "
-            "from the deployments",
+            _("no sample drawn or imported"),
+            _(
+                "draw the sample or upload one; without it the quick count infers the design "
+                "from the deployments"
+            ),
         )
-    sample.links = [("Draw or upload the sample", f"/e/{slug}/sample/draw/")]
+    sample.links = [(_("Draw or upload the sample"), f"/e/{slug}/sample/draw/")]
     steps.append(sample)
     observers = Membership.objects.filter(election=election, role=Role.OBSERVER).count()
     deployed = (
@@ -250,26 +290,44 @@ def readiness(election: Election) -> list[Step]:
             membership__election=election, station_id__in=sampled_ids, reserve=False
         ).values_list("station_id", flat=True)
     )
-    share = (
-        f", {len(covered) / len(sampled_ids):.0%} of sampled stations have an observer"
-        if (sampled_ids)
-        else ""
-    )
     gaps = []
     if not observers:
-        gaps.append("import the observers")
+        gaps.append(_("import the observers"))
     elif deployed < observers:
-        gaps.append(f"{observers - deployed} observer(s) have no station")
+        idle = observers - deployed
+        gaps.append(
+            ngettext("%(n)s observer has no station", "%(n)s observers have no station", idle)
+            % {"n": idle}
+        )
     if sampled_ids and len(covered) < len(sampled_ids):
-        gaps.append(f"{len(sampled_ids) - len(covered)} sampled station(s) have no observer")
+        uncovered = len(sampled_ids) - len(covered)
+        gaps.append(
+            ngettext(
+                "%(n)s sampled station has no observer",
+                "%(n)s sampled stations have no observer",
+                uncovered,
+            )
+            % {"n": uncovered}
+        )
+    observed = ngettext(
+        "%(n)s observer, %(deployed)s deployed", "%(n)s observers, %(deployed)s deployed", observers
+    ) % {"n": observers, "deployed": deployed}
+    if sampled_ids:
+        observed = _listed(
+            observed,
+            _("%(share)s of sampled stations have an observer")
+            % {"share": f"{len(covered) / len(sampled_ids):.0%}"},
+        )
     steps.append(
         Step(
             "observers",
-            "Observers imported and deployed",
+            _("Observers imported and deployed"),
             observers > 0 and not gaps,
-            f"{observers} observer(s), {deployed} deployed{share}",
-            "; ".join(gaps),
-            [("Imports", f"/e/{slug}/imports/"), ("Deployments", f"/e/{slug}/deployments/")],
+            observed,
+            pgettext("two clauses", "%(first)s; %(second)s") % {"first": gaps[0], "second": gaps[1]}
+            if len(gaps) == 2
+            else "".join(gaps),
+            [(_("Imports"), f"/e/{slug}/imports/"), (_("Deployments"), f"/e/{slug}/deployments/")],
         )
     )
     staff = (
@@ -282,11 +340,14 @@ def readiness(election: Election) -> list[Step]:
     steps.append(
         Step(
             "staff",
-            "Staff accounts",
+            _("Staff accounts"),
             staff > 0,
-            f"{staff} staff member(s) with an account",
-            "" if staff else "invite the coordinators, analysts and data clerks",
-            [("Staff", f"/e/{slug}/staff/")],
+            ngettext(
+                "%(n)s staff member with an account", "%(n)s staff members with an account", staff
+            )
+            % {"n": staff},
+            "" if staff else _("invite the coordinators, analysts and data clerks"),
+            [(_("Staff"), f"/e/{slug}/staff/")],
         )
     )
     return steps

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -79,7 +81,10 @@ def new_election(request: PollwatchRequest) -> HttpResponse:
             ],
             actor=request.user.get_username(),
         )
-        messages.success(request, f"Election {election.name} created. Next: the steps below.")
+        messages.success(
+            request,
+            _("Election %(name)s created. Next: the steps below.") % {"name": election.name},
+        )
         return redirect("election-setup", slug=election.slug)
     return render(request, "elections/new_election.html", {"form": form, "candidates": candidates})
 
@@ -87,7 +92,7 @@ def new_election(request: PollwatchRequest) -> HttpResponse:
 @login_required
 def election_setup(request: PollwatchRequest, slug: str) -> HttpResponse:
     """The setup checklist: each step in order, done or not, and what is still missing."""
-    election, _ = setup_for_user(request, slug)
+    election, _access = setup_for_user(request, slug)
     steps = readiness(election)
     return render(
         request,
@@ -104,7 +109,7 @@ def election_setup(request: PollwatchRequest, slug: str) -> HttpResponse:
 @login_required
 def ballot(request: PollwatchRequest, slug: str) -> HttpResponse:
     """The contests and their candidates, with links to edit them before election day."""
-    election, _ = setup_for_user(request, slug)
+    election, _access = setup_for_user(request, slug)
     contests = election.contests.prefetch_related("candidates").order_by("pk")
     return render(
         request,
@@ -128,11 +133,11 @@ def _refuse_after_election_day(election: Election) -> None:
 @login_required
 @require_http_methods(["POST"])
 def contest_new(request: PollwatchRequest, slug: str) -> HttpResponse:
-    election, _ = setup_for_user(request, slug)
+    election, _access = setup_for_user(request, slug)
     _refuse_after_election_day(election)
     form = ContestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A contest needs a name.")
+        messages.error(request, _("A contest needs a name."))
         return redirect("ballot", slug=slug)
     contest = Contest.objects.create(election=election, name=form.cleaned_data["name"])
     record(
@@ -149,7 +154,7 @@ def contest_new(request: PollwatchRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contest_edit(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     """Rename a contest and change its candidates (code, name, party, colour) before election day."""
-    election, _ = setup_for_user(request, slug)
+    election, _access = setup_for_user(request, slug)
     contest = Contest.objects.filter(election=election, pk=pk).first()
     if contest is None:
         raise Http404("No such contest")
@@ -180,7 +185,15 @@ def contest_edit(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
                     "after": [c.code for c in specs],
                 },
             )
-        messages.success(request, f"{contest.name}: {len(specs)} candidate(s) saved.")
+        messages.success(
+            request,
+            ngettext(
+                "%(contest)s: %(n)s candidate saved.",
+                "%(contest)s: %(n)s candidates saved.",
+                len(specs),
+            )
+            % {"contest": contest.name, "n": len(specs)},
+        )
         return redirect("ballot", slug=slug)
     return render(
         request,

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -138,21 +139,24 @@ def stations(request: PollwatchRequest, slug: str) -> HttpResponse:
         has_previous = bool(after)
     if query or not access.mission_wide:
         count = qs.order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
-        count_label = f"{SEARCH_COUNT_CAP:,}+" if count > SEARCH_COUNT_CAP else f"{count:,}"
+        count_capped = count > SEARCH_COUNT_CAP
+        station_count = min(count, SEARCH_COUNT_CAP)
     else:
         total = (
             area.station_count
             if area
             else sum(areas_for(access).filter(level=1).values_list("station_count", flat=True))
         )
-        count_label = f"{total:,}"
+        count_capped = False
+        station_count = total
     context = {
         "election": election,
         "access": access,
         "stations": page,
         "query": query,
         "area": area,
-        "count_label": count_label,
+        "station_count": station_count,
+        "count_capped": count_capped,
         "next_after": page[-1].code if page and has_next else "",
         "previous_before": page[0].code if page and has_previous else "",
         "regions": areas_for(access).filter(level=1).order_by("code"),
@@ -172,7 +176,7 @@ def station_detail(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
     ancestors = Area.objects.filter(
         election_id=station.election_id, code__in=[c for c in station.area_path.split("/") if c]
     ).order_by("level")
-    _, access = election_for_user(request, slug)
+    _election, access = election_for_user(request, slug)
     deployments = (
         deployments_for(access).filter(station=station).select_related("membership__person")
     )
@@ -231,7 +235,8 @@ def imports(request: PollwatchRequest, slug: str) -> HttpResponse:
         job.save(update_fields=["status"])
         messages.info(
             request,
-            f"{upload.name} stored (sha256 {job.sha256[:12]}…). Check which column is which, then import.",
+            _("%(name)s stored (sha256 %(hash)s…). Check which column is which, then import.")
+            % {"name": upload.name, "hash": job.sha256[:12]},
         )
         return redirect("import-mapping", slug=election.slug, pk=job.pk)
     fail_stale_jobs(election)
@@ -310,7 +315,10 @@ def import_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpRespons
         from pollwatch.elections.tasks import run_import
 
         run_import.enqueue(job.pk)
-        messages.info(request, f"{job.original_name} queued for import with your mapping.")
+        messages.info(
+            request,
+            _("%(name)s queued for import with your mapping.") % {"name": job.original_name},
+        )
         return redirect("import", slug=job.election.slug, pk=job.pk)
     return render(
         request,

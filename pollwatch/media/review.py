@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
@@ -203,7 +204,7 @@ def reliability(election: Election) -> Reliability:
                 )
             )
     if not units and not genre_units:
-        result.note = "No item has been coded by two monitors yet."
+        result.note = gettext("No item has been coded by two monitors yet.")
     return result
 
 

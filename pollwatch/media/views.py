@@ -14,6 +14,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -28,7 +30,11 @@ from pollwatch.mediatext.genre import GENRES
 TREND_SUBJECTS = 8
 # Larger uploads are read by the task worker, so the request returns at once.
 INLINE_BYTES = 1_000_000
-TONE_CHOICES = [(1, "positive"), (0, "neutral"), (-1, "negative")]
+TONE_CHOICES = [
+    (1, gettext_lazy("positive")),
+    (0, gettext_lazy("neutral")),
+    (-1, gettext_lazy("negative")),
+]
 
 
 @login_required
@@ -74,11 +80,14 @@ def media_intake(request: PollwatchRequest, slug: str) -> HttpResponse:
             from pollwatch.media.tasks import process_intake
 
             process_intake.enqueue(received.pk)
-            messages.info(request, f"{received.name} stored and queued: its items appear below.")
+            messages.info(
+                request,
+                _("%(name)s stored and queued: its items appear below.") % {"name": received.name},
+            )
             return redirect("media-intake-detail", election.slug, received.pk)
         result = intake.process(received)
         if len(result.items) == 1 and not result.problems:
-            messages.success(request, f"“{result.items[0]}” added and coded.")
+            messages.success(request, _("“%(item)s” added and coded.") % {"item": result.items[0]})
             return redirect("media-item", election.slug, result.items[0].pk)
         return redirect("media-intake-detail", election.slug, received.pk)
     recent = Intake.objects.filter(election=election).annotate(n=Count("items"))[:20]
@@ -179,10 +188,10 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             error = (
                 str(exc)
                 if isinstance(exc, review.DecisionError)
-                else "choose a tone for every subject"
+                else _("choose a tone for every subject")
             )
         else:
-            messages.success(request, f"Codes for “{item}” saved.")
+            messages.success(request, _("Codes for “%(item)s” saved.") % {"item": item})
             following = review.queue_for(election, request.user).exclude(pk=item.pk).first()
             if following is not None:
                 return redirect("media-item", election.slug, following.pk)
@@ -235,12 +244,13 @@ def media_report(request: PollwatchRequest, slug: str) -> HttpResponse:
             ToneBar(s.name, s.tone["positive"], s.tone["neutral"], s.tone["negative"])
             for s in report.subjects
         ]
-        chart = tone_bars(bars, title=f"Tone toward each subject in {report.outlet} (items)")
+        title = _("Tone toward each subject in %(outlet)s (items)") % {"outlet": report.outlet}
+        chart = tone_bars(bars, title=title)
         outlets.append({"report": report, "chart": mark_safe(chart)})  # built from escaped parts
     days, series = trend(election)
     # More than eight lines is unreadable; the most covered subjects are the story.
     series = dict(list(series.items())[:TREND_SUBJECTS])
-    trend_chart = trend_lines(days, series, title="Items per day mentioning each subject")
+    trend_chart = trend_lines(days, series, title=_("Items per day mentioning each subject"))
     return render(
         request,
         "media/report.html",

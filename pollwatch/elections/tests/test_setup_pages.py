@@ -257,7 +257,7 @@ def test_the_setup_page_says_what_is_missing_step_by_step(client, mission, forms
     assert steps["sample"] == "yes" and steps["observers"] == "no"
     page = client.get(f"/e/{SLUG}/setup/").content.decode()
     assert "50% of sampled stations have an observer" in page
-    assert "2 sampled station(s) have no observer" in page
+    assert "2 sampled stations have no observer" in page
 
 
 def test_a_new_election_misses_everything_but_its_details(client, superuser):
