@@ -6,6 +6,9 @@ stats cores return) and returns an altair chart whose spec carries
 everything: title, axis titles, a ``description`` in words, width, colours
 and font sizes. Whoever draws the spec (``render_svg`` for pages and
 WeasyPrint, ``render_png`` for exports, a browser) gets the same picture.
+``width`` is the whole drawing's: pass the width the chart is shown at
+(``PAGE_COLUMN_WIDTH``, ``PDF_WIDTH``) so that it is never shrunk and its
+text stays at the sizes of the one shared style, ``THEME``.
 
 Accessibility: colours come from the Okabe–Ito palette, which stays
 distinguishable under the common colour-vision deficiencies, and no chart
@@ -253,8 +256,9 @@ FONT = "DejaVu Sans, Verdana, sans-serif"
 TITLE_SIZE = 15
 # One style for every chart: the text sizes, fonts and spacing a reader needs, set once.
 THEME: dict[str, Any] = {
-    # DejaVu Sans is what the PDF prints and what Debian's browsers use for sans-serif; a wide
-    # font, so a page that falls back to Arial or Helvetica only gets more room.
+    # DejaVu Sans (fonts-dejavu-core, see docs/deployment.md) is the statement's font and the one
+    # vl-convert measures with; a wide font, so a browser that falls back to Arial or Helvetica
+    # only gets more room.
     "font": FONT,
     "padding": 4,
     "title": {
