@@ -184,23 +184,28 @@ def _js(value: Any) -> str:
     )
 
 
-def _wrapped_labels(labels: Sequence[str], width: float) -> tuple[str | None, int]:
-    """A ``labelExpr`` that draws each long category label in lines, and the most lines any takes.
+def _wrapped_labels(labels: Sequence[str], width: float) -> tuple[dict[str, Any], int]:
+    """Axis properties that draw each long category label in lines, and the most lines any takes.
 
     The data keeps the whole name (descriptions, tooltips); only the axis
-    breaks it, so nothing is cut with "…".
+    breaks it, so nothing is cut with "…". Vega centres a label's first line
+    on its row: a label of n lines is moved up by (n − 1) half lines.
     """
     lines = {label: wrap(label, width) for label in labels}
     long = {label: parts for label, parts in lines.items() if len(parts) > 1}
     most = max((len(parts) for parts in lines.values()), default=1)
     if not long:
-        return None, most
-    return f"{_js(long)}[datum.label] || datum.label", most
+        return {}, most
+    raise_by = {label: (len(parts) - 1) * LINE_HEIGHT / 2 for label, parts in long.items()}
+    return {
+        "labelExpr": f"{_js(long)}[datum.label] || datum.label",
+        "labelOffset": {"expr": f"-({_js(raise_by)}[datum.label] || 0)"},
+    }, most
 
 
 def _category_axis(labels: Sequence[str], chart_width: int, share: float = 0.36) -> tuple[Any, int]:
     """A y axis whose labels take at most ``share`` of the chart's width, in lines; and the most lines."""
-    expr, most = _wrapped_labels(labels, share * chart_width)
+    wrapped, most = _wrapped_labels(labels, share * chart_width)
     # The title goes above the labels, ending where they end: Vega places a turned title
     # by a label width of its own and lays it over long labels.
     properties: dict[str, Any] = {
@@ -211,9 +216,7 @@ def _category_axis(labels: Sequence[str], chart_width: int, share: float = 0.36)
         "titleX": -9,
         "titleY": -6,
     }
-    if expr:
-        properties["labelExpr"] = expr
-    return alt.Axis(**properties), most
+    return alt.Axis(**properties, **wrapped), most
 
 
 def _title(text: str, width: float) -> str | list[str]:
