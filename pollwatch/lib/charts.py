@@ -6,6 +6,9 @@ stats cores return) and returns an altair chart whose spec carries
 everything: title, axis titles, a ``description`` in words, width, colours
 and font sizes. Whoever draws the spec (``render_svg`` for pages and
 WeasyPrint, ``render_png`` for exports, a browser) gets the same picture.
+``width`` is the whole drawing's: pass the width the chart is shown at
+(``PAGE_COLUMN_WIDTH``, ``PDF_WIDTH``) so that it is never shrunk and its
+text stays at the sizes of the one shared style, ``THEME``.
 
 Accessibility: colours come from the Okabe–Ito palette, which stays
 distinguishable under the common colour-vision deficiencies, and no chart
@@ -48,6 +51,12 @@ PALETTE: tuple[str, ...] = (
 # Shapes for references (official result, announced exit polls) and groups:
 # the second cue besides colour.
 SHAPES: tuple[str, ...] = ("diamond", "triangle-down", "square", "cross", "triangle-up", "circle")
+# Widths are of the whole drawing, in CSS px (1/96 in): a column of an analysis page at
+# 1366 px ((72rem − 2 × 1rem − 2rem gap) / 2) and the A4 statement's text width (210 mm less
+# 2 × 16 mm margins = 178 mm = 672 px, less the body's default 8 px margins; measured with
+# WeasyPrint). Drawn at the width it is shown at, a chart's text keeps its size.
+PAGE_COLUMN_WIDTH = 544
+PDF_WIDTH = 656
 DEFAULT_WIDTH = 560
 MIN_FONT_SIZE = 11
 RENDER_CACHE_SIZE = 256
@@ -129,29 +138,190 @@ def _axis_format(percent: bool) -> str:
     return ".0%" if percent else ",~f"
 
 
-def _finish(chart: Any, *, title: str, description: str, width: int, height: Any = None) -> Any:
-    """Title, description (after the title), size and the shared font sizes, all inside the spec.
+# Character widths of DejaVu Sans (the charts' font) in em, by kind of character: enough to
+# wrap titles and labels before Vega lays them out. Bold text is about 8 % wider.
+_NARROW = set("iljI.,:;'!|()[]{} ")
+_SEMI = set("frt-–")
+_WIDE = set("mwMW%@—")
 
+
+def text_width(text: str, font_size: float = MIN_FONT_SIZE, bold: bool = False) -> float:
+    """About how wide ``text`` is drawn, in px (on the wide side)."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.34
+        elif char in _SEMI:
+            em += 0.44
+        elif char in _WIDE:
+            em += 0.95
+        elif char.isupper():
+            em += 0.72
+        else:
+            em += 0.64
+    return em * font_size * (1.08 if bold else 1.0)
+
+
+def wrap(
+    text: str, width: float, font_size: float = MIN_FONT_SIZE, bold: bool = False
+) -> list[str]:
+    """``text`` in lines no wider than ``width`` px, broken between words (a longer word stays whole)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and text_width(f"{lines[-1]} {word}", font_size, bold) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _js(value: Any) -> str:
+    """A value as a Vega expression literal (JSON, with the two line separators JS rejects escaped)."""
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _wrapped_labels(labels: Sequence[str], width: float) -> tuple[dict[str, Any], int]:
+    """Axis properties that draw each long category label in lines, and the most lines any takes.
+
+    The data keeps the whole name (descriptions, tooltips); only the axis
+    breaks it, so nothing is cut with "…". Vega centres a label's first line
+    on its row: a label of n lines is moved up by (n − 1) half lines.
+    """
+    lines = {label: wrap(label, width) for label in labels}
+    long = {label: parts for label, parts in lines.items() if len(parts) > 1}
+    most = max((len(parts) for parts in lines.values()), default=1)
+    if not long:
+        return {}, most
+    raise_by = {label: (len(parts) - 1) * LINE_HEIGHT / 2 for label, parts in long.items()}
+    return {
+        "labelExpr": f"{_js(long)}[datum.label] || datum.label",
+        "labelOffset": {"expr": f"-({_js(raise_by)}[datum.label] || 0)"},
+    }, most
+
+
+def _category_axis(labels: Sequence[str], chart_width: int, share: float = 0.36) -> tuple[Any, int]:
+    """A y axis whose labels take at most ``share`` of the chart's width, in lines; and the most lines."""
+    wrapped, most = _wrapped_labels(labels, share * chart_width)
+    # The title goes above the labels, ending where they end: Vega places a turned title
+    # by a label width of its own and lays it over long labels.
+    properties: dict[str, Any] = {
+        "labelLimit": chart_width,
+        "titleAngle": 0,
+        "titleAlign": "right",
+        "titleBaseline": "bottom",
+        "titleX": -9,
+        "titleY": -6,
+    }
+    return alt.Axis(**properties, **wrapped), most
+
+
+def _title(text: str, width: float) -> str | list[str]:
+    """An axis title, in lines when it is longer than ``width`` px."""
+    lines = wrap(text, width, 12, bold=True)
+    return lines if len(lines) > 1 else text
+
+
+def _row_step(lines: int, minimum: int = 24) -> int:
+    """The height of a category's row: at least ``minimum``, more when its label takes lines."""
+    return max(minimum, LINE_HEIGHT * lines + 8)
+
+
+def _ticks(width: int, per: int = 80) -> int:
+    """How many ticks a quantitative axis of a chart this wide should aim for."""
+    return max(3, width // per)
+
+
+def _value_axis(percent: bool, width: int, **properties: Any) -> Any:
+    """A quantitative axis: whole percents (never "1% 1% 2%") or counts with thousands separators."""
+    if percent:
+        properties.setdefault("tickMinStep", 0.01)
+    return alt.Axis(format=_axis_format(percent), tickCount=_ticks(width), **properties)
+
+
+def _legend(title: str | None, labels: Sequence[str], width: float, **properties: Any) -> Any:
+    """A legend under the plot, in as many columns as fit ``width`` px.
+
+    Vega starts it at the plot's left edge, right of the axis labels: pass
+    the width from there to the drawing's right edge.
+    """
+    # A symbol, its offset and the padding between columns besides each label.
+    widest = max((text_width(str(label)) for label in labels), default=0) + 44
+    columns = max(1, min(len(labels), int((width - 8) // widest)))
+    return alt.Legend(title=title, columns=columns, **properties)
+
+
+LINE_HEIGHT = 13
+FONT = "DejaVu Sans, Verdana, sans-serif"
+TITLE_SIZE = 15
+# One style for every chart: the text sizes, fonts and spacing a reader needs, set once.
+THEME: dict[str, Any] = {
+    # DejaVu Sans (fonts-dejavu-core, see docs/deployment.md) is the statement's font and the one
+    # vl-convert measures with; a wide font, so a browser that falls back to Arial or Helvetica
+    # only gets more room.
+    "font": FONT,
+    "padding": 4,
+    "title": {
+        "fontSize": TITLE_SIZE,
+        "subtitleFontSize": 12,
+        "anchor": "start",
+        "frame": "bounds",
+        "offset": 10,
+        "lineHeight": 19,
+    },
+    "axis": {
+        "labelFontSize": MIN_FONT_SIZE,
+        "titleFontSize": 12,
+        "titlePadding": 8,
+        "labelPadding": 4,
+        "labelOverlap": "greedy",
+        "labelSeparation": 8,
+        "labelLineHeight": LINE_HEIGHT,
+        "labelLimit": 1000,
+        "titleLimit": 1000,
+    },
+    "axisX": {"labelFlush": True},
+    "legend": {
+        "labelFontSize": MIN_FONT_SIZE,
+        "titleFontSize": 12,
+        "orient": "bottom",
+        "direction": "horizontal",
+        "labelLimit": 1000,
+        "titleLimit": 1000,
+        "titleOrient": "top",
+        "columnPadding": 14,
+        "rowPadding": 6,
+    },
+    "header": {"labelFontSize": MIN_FONT_SIZE, "titleFontSize": 12},
+    "text": {"fontSize": MIN_FONT_SIZE, "lineHeight": LINE_HEIGHT},
+    "view": {"strokeWidth": 1},
+}
+
+
+def _finish(chart: Any, *, title: str, description: str, width: int, height: Any = None) -> Any:
+    """Title, description (after the title), size and the shared style (``THEME``), all inside the spec.
+
+    ``width`` is the whole drawing's, axes, labels and legend included
+    (Vega-Lite's autosize "fit-x"): the chart is drawn at the width it is
+    shown at, never shrunk. The title is broken into lines that fit it.
     Configured at the top level, as Vega-Lite requires; the charts are
     therefore finished pictures and cannot be layered or concatenated further.
     """
     # role="img" hides the SVG's own text from screen readers: the label must name the chart too.
     separator = " " if title.endswith((".", ":", "?", "!")) else ". "
+    lines = wrap(title, width - 2 * THEME["padding"], TITLE_SIZE, bold=True)
     properties: dict[str, Any] = {
-        "title": title,
+        "title": alt.TitleParams(text=lines if len(lines) > 1 else title),
         "description": title + separator + description,
         "width": width,
+        "autosize": alt.AutoSizeParams(type="fit-x", contains="padding"),
     }
     if height is not None:
         properties["height"] = height
-    return (
-        chart.properties(**properties)
-        .configure_title(fontSize=15, subtitleFontSize=12, anchor="start")
-        .configure_axis(labelFontSize=MIN_FONT_SIZE, titleFontSize=12, labelLimit=240)
-        .configure_legend(labelFontSize=MIN_FONT_SIZE, titleFontSize=12, orient="bottom")
-        .configure_header(labelFontSize=MIN_FONT_SIZE, titleFontSize=12)
-        .configure_text(fontSize=MIN_FONT_SIZE)
-    )
+    return chart.properties(**properties).configure(**THEME)
 
 
 def estimates_chart(
@@ -194,8 +364,9 @@ def estimates_chart(
                 "text": _value(estimate, percent) + _interval(low, high, percent),
             }
         )
-    y = alt.Y("name:N", sort=names, title=name_title)
-    x_axis = alt.Axis(format=_axis_format(percent), tickCount=10)
+    name_axis, lines = _category_axis(names, width, share=0.3)
+    y = alt.Y("name:N", sort=names, title=name_title, axis=name_axis)
+    x_axis = _value_axis(percent, width)
     base = alt.Chart(alt.Data(values=data))
     interval = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=axis_title, axis=x_axis, scale=alt.Scale(zero=True)),
@@ -207,7 +378,9 @@ def estimates_chart(
         x="estimate:Q", y=y, color=alt.Color("colour:N", scale=None)
     )
     # The numbers go in a column right of the plot, where no marker can cover them.
-    text = base.mark_text(align="left").encode(x=alt.value(width + 10), y=y, text="text:N")
+    text = base.mark_text(align="left").encode(
+        x=alt.value({"expr": "width + 10"}), y=y, text="text:N"
+    )
     layers = [interval, point, text]
 
     level_words = f"{100 * level:g} % intervals"
@@ -232,7 +405,7 @@ def estimates_chart(
                 shape=alt.Shape(
                     "label:N",
                     scale=alt.Scale(domain=labels, range=_cycle(SHAPES, len(labels))),
-                    legend=alt.Legend(title="reference"),
+                    legend=_legend("reference", labels, 0.7 * width - 140),
                 ),
             )
         )
@@ -247,7 +420,7 @@ def estimates_chart(
         title=title,
         description=description + ".",
         width=width,
-        height=alt.Step(30),
+        height=alt.Step(_row_step(lines, 30)),
     )
 
 
@@ -289,27 +462,61 @@ def convergence_chart(
         key=lambda d: (names.index(d["name"]), d["stations"]),
     )
     latest = {d["name"]: d for d in data}  # sorted by stations, so the last one wins
-    labels: list[dict[str, Any]] = [
-        {**d, "text": f"{d['name']} {_value(d['estimate'], percent)}"} for d in latest.values()
-    ]
+    values = [v for d in data for v in (d["estimate"], d["low"], d["high"]) if v is not None]
+    top = _nice_top(max(values, default=1.0), percent)
+    bottom = min(0.0, min(values, default=0.0))
+    # Each line is named at its end; labels of close values are moved apart, and when
+    # they cannot all fit beside the plot the legend names the lines instead.
+    labels = _end_labels(
+        [
+            (d["name"], d["estimate"], f"{d['name']} {_value(d['estimate'], percent)}")
+            for d in latest.values()
+            if d["estimate"] is not None
+        ],
+        domain=(bottom, top),
+        height=height,
+        width=0.28 * width,
+    )
     colour = alt.Color(
         "name:N",
         scale=alt.Scale(domain=names, range=colours),
-        legend=alt.Legend(title=None, symbolOpacity=1),
+        legend=None if labels else _legend(None, names, width - 60, symbolOpacity=1),
     )
-    x = alt.X("stations:Q", title="stations reported", axis=alt.Axis(format=",d"))
-    y_axis = alt.Axis(format=_axis_format(percent))
+    counts = [d["stations"] for d in data] or [0, 1]
+    x = alt.X(
+        "stations:Q",
+        title="stations reported",
+        axis=alt.Axis(format=",d", tickMinStep=1, tickCount=_ticks(width, 90)),
+        # The lines end at the plot's right edge, where their leaders and labels start.
+        scale=alt.Scale(domain=[min(counts), max(counts)], nice=False, zero=False),
+    )
+    y_axis = _value_axis(percent, height)
+    y_scale = alt.Scale(domain=[bottom, top], nice=False)
     base = alt.Chart(alt.Data(values=data))
     band = base.mark_area(opacity=0.2).encode(
-        x=x, y=alt.Y("low:Q", title=axis_title, axis=y_axis), y2="high:Q", color=colour
+        x=x,
+        y=alt.Y("low:Q", title=axis_title, axis=y_axis, scale=y_scale),
+        y2="high:Q",
+        color=colour,
     )
     line = base.mark_line(strokeWidth=2).encode(x=x, y="estimate:Q", color=colour)
-    text = (
-        alt.Chart(alt.Data(values=labels))
-        # Black, not the line's colour: orange or sky-blue text is too faint on white.
-        .mark_text(align="left", dx=6, color="#000000")
-        .encode(x=x, y="estimate:Q", text="text:N")
-    )
+    layers = [band, line]
+    if labels:
+        label_base = alt.Chart(alt.Data(values=labels))
+        layers += [
+            # A short leader in the line's colour from its end to its label, moved or not.
+            label_base.mark_rule(strokeWidth=1.5).encode(
+                x=alt.value({"expr": "width"}),
+                x2=alt.value({"expr": "width + 8"}),
+                y="end:Q",
+                y2="label_at:Q",
+                color=colour,
+            ),
+            # Black, not the line's colour: orange or sky-blue text is too faint on white.
+            label_base.mark_text(align="left", baseline="middle", color="#000000").encode(
+                x=alt.value({"expr": "width + 10"}), y="label_at:Q", text="lines:N"
+            ),
+        ]
     words = "; ".join(
         f"{d['name']} {_value(d['estimate'], percent)}{_interval(d['low'], d['high'], percent)}"
         f" after {d['stations']:,} stations"
@@ -321,12 +528,65 @@ def convergence_chart(
         f"with {100 * level:g} % intervals. Latest: {words}."
     )
     return _finish(
-        alt.layer(band, line, text),
+        alt.layer(*layers),
         title=title,
         description=description,
         width=width,
         height=height,
     )
+
+
+def _nice_top(value: float, percent: bool) -> float:
+    """The top of a value axis: the next 10 % (shares) or the next 1, 2 or 5 × 10ⁿ above ``value``."""
+    if percent:
+        return min(1.0, math.ceil(value * 10 - 1e-9) / 10) if value <= 1 else value
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+
+
+def _end_labels(
+    items: Sequence[tuple[str, float, str]],
+    *,
+    domain: tuple[float, float],
+    height: int,
+    width: float,
+) -> list[dict[str, Any]]:
+    """Labels for line ends, each at its line's height unless it must move to clear another.
+
+    ``items``: (name, end value, text). Works in pixels (the value axis
+    runs over ``domain`` in ``height`` px): labels are stacked from the top,
+    each below the one before, then pushed back up from the bottom. Empty
+    when they do not fit in the plot's height (the caller shows a legend).
+    """
+    low, high = domain
+    span = (high - low) or 1.0
+    texts = [wrap(text, width) for _, _, text in items]
+    sizes = [LINE_HEIGHT * len(lines) + 3.0 for lines in texts]
+    if sum(sizes) > height:
+        return []
+    # Pixels from the plot's top to each label's middle, from the top down.
+    centres = [height * (high - value) / span for _, value, _ in items]
+    order = sorted(range(len(items)), key=lambda i: centres[i])
+    bottom = 0.0
+    for i in order:  # downwards: each below the one above
+        centres[i] = max(centres[i], bottom + sizes[i] / 2)
+        bottom = centres[i] + sizes[i] / 2
+    top = float(height)
+    for i in reversed(order):  # upwards: none below the plot
+        centres[i] = min(centres[i], top - sizes[i] / 2)
+        top = centres[i] - sizes[i] / 2
+    # Vega puts a label's first line at its y and the others below.
+    return [
+        {
+            "name": items[i][0],
+            "end": items[i][1],
+            "lines": texts[i],
+            "label_at": high - (centres[i] - sizes[i] / 2 + LINE_HEIGHT / 2 + 1.5) * span / height,
+        }
+        for i in order
+    ]
 
 
 COVERAGE_SHADES = {"other areas": "#56B4E9", "newly included": "#0072B2"}
@@ -344,8 +604,8 @@ def coverage_chart(
     ``rows``: dicts with ``area``, ``reported``, ``sampled`` and
     ``newly_included`` (bool), in display order. Newly included areas get a
     darker shade and " (newly included)" after their name; areas under the
-    threshold say "below threshold" in bold beside the bar, so neither
-    depends on colour. An area with no sampled station counts as 0 %.
+    threshold say "below threshold" in bold in the column of numbers right of
+    the bars, so neither depends on colour. An area with no sampled station counts as 0 %.
     """
     data: list[dict[str, Any]] = []
     for row in rows:
@@ -360,17 +620,22 @@ def coverage_chart(
                 "kind": "newly included" if newly else "other areas",
                 "text": f"{reported:,} of {sampled:,} ({_percent(coverage, 0)})"
                 + (" below threshold" if below else ""),
+                # Drawn in two lines, to keep the column narrow.
+                "lines": [f"{reported:,} of {sampled:,} ({_percent(coverage, 0)})"]
+                + (["below threshold"] if below else []),
                 "below": below,
             }
         )
     areas = [d["area"] for d in data]
-    y = alt.Y("area:N", sort=areas, title="area")
+    area_axis, lines = _category_axis(areas, width, share=0.3)
+    lines = max([lines, *(len(d["lines"]) for d in data)])
+    y = alt.Y("area:N", sort=areas, title="area", axis=area_axis)
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
         x=alt.X(
             "coverage:Q",
             title="sampled stations reported",
-            axis=alt.Axis(format=".0%"),
+            axis=_value_axis(True, width),
             # Reserve stations can take an area past 100 %; the bar must still show it.
             scale=alt.Scale(domain=[0, max([1.0, *(d["coverage"] for d in data)])]),
         ),
@@ -378,18 +643,21 @@ def coverage_chart(
         color=alt.Color(
             "kind:N",
             scale=alt.Scale(domain=list(COVERAGE_SHADES), range=list(COVERAGE_SHADES.values())),
-            legend=alt.Legend(title=None),
+            legend=_legend(None, list(COVERAGE_SHADES), 0.7 * width - 140),
         ),
     )
+    # The numbers go in a column right of the plot: beside a bar near 100 % they would
+    # run off the drawing (Vega sizes the plot before it places them).
+    column = alt.value({"expr": "width + 10"})
     text = (
         base.transform_filter("!datum.below")
-        .mark_text(align="left", dx=4)
-        .encode(x="coverage:Q", y=y, text="text:N")
+        .mark_text(align="left")
+        .encode(x=column, y=y, text="lines:N")
     )
     below_text = (
         base.transform_filter("datum.below")
-        .mark_text(align="left", dx=4, fontWeight="bold")
-        .encode(x="coverage:Q", y=y, text="text:N")
+        .mark_text(align="left", fontWeight="bold")
+        .encode(x=column, y=y, text="lines:N")
     )
     rule = (
         alt.Chart(alt.Data(values=[{"threshold": threshold}]))
@@ -416,7 +684,7 @@ def coverage_chart(
         title=title,
         description=description,
         width=width,
-        height=alt.Step(24),
+        height=alt.Step(_row_step(lines)),
     )
 
 
@@ -451,24 +719,27 @@ def proportions_chart(
         }
         for r in rows
     ]
+    # One group needs no legend: the axis title and the chart's title name it.
+    legend = _legend(group_title, groups, 0.6 * width - 30) if len(groups) > 1 else None
     colour = alt.Color(
         "group:N",
         scale=alt.Scale(domain=groups, range=_cycle(palette, len(groups))),
-        legend=alt.Legend(title=group_title),
+        legend=legend,
     )
     shape = alt.Shape(
         "group:N",
         scale=alt.Scale(domain=groups, range=_cycle(SHAPES, len(groups))),
-        legend=alt.Legend(title=group_title),
+        legend=legend,
     )
-    y = alt.Y("label:N", sort=labels, title=label_title)
+    label_axis, lines = _category_axis(labels, width, share=0.4)
+    y = alt.Y("label:N", sort=labels, title=label_title, axis=label_axis)
     offset = alt.YOffset("group:N", sort=groups)
     base = alt.Chart(alt.Data(values=data))
     interval = base.mark_rule(strokeWidth=2).encode(
         x=alt.X(
             "low:Q",
             title=axis_title,
-            axis=alt.Axis(format=_axis_format(percent)),
+            axis=_value_axis(percent, width),
             scale=alt.Scale(zero=True),
         ),
         x2="high:Q",
@@ -499,8 +770,8 @@ def proportions_chart(
         title=title,
         description=description,
         width=width,
-        # With a y offset the step sizes one group's slot within a label's row.
-        height=alt.Step(12, **{"for": "offset"}),
+        # Each label's row holds its groups side by side and its label's lines.
+        height=len(labels) * _row_step(lines, 12 * len(groups) + 8),
     )
 
 
@@ -540,6 +811,7 @@ def fingerprint_heatmap(
                 "turnout:Q",
                 title="turnout %",
                 scale=alt.Scale(domain=[turnout_edges[0], turnout_edges[-1]], nice=False),
+                axis=alt.Axis(tickCount=_ticks(width)),
             ),
             x2="turnout_end:Q",
             y=alt.Y(
@@ -551,7 +823,7 @@ def fingerprint_heatmap(
             color=alt.Color(
                 "stations:Q",
                 scale=alt.Scale(scheme="viridis", type="log"),
-                legend=alt.Legend(title="stations per cell (log scale)"),
+                legend=alt.Legend(title="stations per cell (log scale)", gradientLength=200),
             ),
         )
     )
@@ -572,7 +844,10 @@ def fingerprint_heatmap(
         )
     if fingerprint.get("reading"):
         description += f" ({fingerprint['reading']})"
-    return _finish(chart, title=title, description=description + ".", width=width, height=width)
+    # Square cells leave room for the axes and the legend under the plot.
+    return _finish(
+        chart, title=title, description=description + ".", width=width, height=int(0.7 * width)
+    )
 
 
 SPIKES = "whole percent above the band"
@@ -631,16 +906,22 @@ def integer_histogram(
         "left:Q",
         title=f"{what} %",
         scale=alt.Scale(domain=[lefts[0], lefts[-1] + width_pp] if lefts else [0, 100], nice=False),
+        axis=alt.Axis(tickCount=_ticks(width)),
     )
     y_title = f"stations per {width_pp:g}-point bin"
     colour = alt.Color(
-        "series:N", scale=colour_scale, legend=alt.Legend(title=None, symbolOpacity=1)
+        "series:N", scale=colour_scale, legend=_legend(None, series, width - 60, symbolOpacity=1)
     )
     base = alt.Chart(alt.Data(values=data))
     band = (
         _as_series(base, "null 95 % band")
         .mark_area(interpolate="step-after", opacity=0.5)
-        .encode(x=x, y=alt.Y("null_low:Q", title=y_title), y2="null_high:Q", color=colour)
+        .encode(
+            x=x,
+            y=alt.Y("null_low:Q", title=y_title, axis=_value_axis(False, height, tickMinStep=1)),
+            y2="null_high:Q",
+            color=colour,
+        )
     )
     mean = (
         _as_series(base, "null mean")
@@ -703,14 +984,16 @@ def digit_chart(
     series = {"observed": "#56B4E9", "expected": "#000000"}
     colour_scale = alt.Scale(domain=list(series), range=list(series.values()))
     x = alt.X("digit:O", title=x_title, axis=alt.Axis(labelAngle=0))
-    colour = alt.Color("series:N", scale=colour_scale, legend=alt.Legend(title=None))
+    colour = alt.Color(
+        "series:N", scale=colour_scale, legend=_legend(None, list(series), width - 60)
+    )
     base = alt.Chart(alt.Data(values=data))
     bars = (
         _as_series(base, "observed")
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("observed:Q", title=y_title, axis=alt.Axis(format=_axis_format(percent))),
+            y=alt.Y("observed:Q", title=y_title, axis=_value_axis(percent, height)),
             color=colour,
         )
     )
@@ -757,19 +1040,29 @@ def bar_chart(
         for r in rows
     ]
     labels = [d["label"] for d in data]
-    y = alt.Y("label:N", sort=labels, title=y_title)
+    label_axis, lines = _category_axis(labels, width, share=0.3)
+    y = alt.Y("label:N", sort=labels, title=y_title, axis=label_axis)
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
-        x=alt.X("value:Q", title=x_title), y=y, color=alt.Color("colour:N", scale=None)
+        x=alt.X(
+            "value:Q",
+            title=_title(x_title, 0.6 * width),
+            axis=_value_axis(False, width, tickMinStep=1),
+        ),
+        y=y,
+        color=alt.Color("colour:N", scale=None),
     )
-    text = base.mark_text(align="left", dx=4).encode(x="value:Q", y=y, text="text:N")
+    # The numbers go in a column right of the plot, clear of the bars, negative ones too.
+    text = base.mark_text(align="left").encode(
+        x=alt.value({"expr": "width + 10"}), y=y, text="text:N"
+    )
     description = f"{x_title} by {y_title}: " + "; ".join(f"{d['label']} {d['text']}" for d in data)
     return _finish(
         alt.layer(bars, text),
         title=title,
         description=description + ".",
         width=width,
-        height=alt.Step(24),
+        height=alt.Step(_row_step(lines)),
     )
 
 

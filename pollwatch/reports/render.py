@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pollwatch.audit.models import head_hash
+from pollwatch.lib.charts import PDF_WIDTH
 from pollwatch.reports.models import Statement
 from pollwatch.reports.sections import SECTIONS
 from pollwatch.results import charts
@@ -50,7 +51,7 @@ def sections_for(statement: Statement, *, inline_charts: bool = False) -> list[d
                 "edited": text is not None,
                 "methods": section.methods(context),
                 "charts": {
-                    name.replace("-", "_"): charts.svg(name, statement.election)
+                    name.replace("-", "_"): charts.svg(name, statement.election, width=PDF_WIDTH)
                     for name in section.CHARTS
                 }
                 if inline_charts

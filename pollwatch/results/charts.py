@@ -7,13 +7,16 @@ stored runs already hold; they compute no statistics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pollwatch.elections.models import Election
 from pollwatch.lib import charts
 
-Builder = Callable[[Election], Any]
+
+class Builder(Protocol):
+    """Takes the election and the width the chart is shown at (px); the chart, or None."""
+
+    def __call__(self, election: Election, width: int = ...) -> Any: ...
 
 
 def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -40,7 +43,7 @@ def _share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def quick_count(election: Election) -> Any:
+def quick_count(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.estimates import quick_count_for
 
     data = quick_count_for(election)
@@ -52,6 +55,7 @@ def quick_count(election: Election) -> Any:
         title=f"Quick count: share of valid votes, {data['stations']:,} of "
         f"{data['sampled_stations']:,} sampled stations",
         references=_published_references(election, data),
+        width=width,
     )
 
 
@@ -82,7 +86,7 @@ def _published_references(election: Election, data: dict[str, Any]) -> list[dict
     return references
 
 
-def convergence(election: Election) -> Any:
+def convergence(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.estimates import quick_count_for
 
     data = quick_count_for(election)
@@ -110,11 +114,11 @@ def convergence(election: Election) -> Any:
                 }
             )
     return charts.convergence_chart(
-        points, title="Convergence: estimates as result forms arrive (95 % intervals)"
+        points, title="Convergence: estimates as result forms arrive (95 % intervals)", width=width
     )
 
 
-def coverage(election: Election) -> Any:
+def coverage(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.estimates import quick_count_for
 
     data = quick_count_for(election)
@@ -131,11 +135,11 @@ def coverage(election: Election) -> Any:
         if row["sampled"]
     ]
     return charts.coverage_chart(
-        rows, title="Sampled stations whose result form arrived, by region"
+        rows, title="Sampled stations whose result form arrived, by region", width=width
     )
 
 
-def exit_poll(election: Election) -> Any:
+def exit_poll(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.estimates import exit_poll_for
 
     data = exit_poll_for(election)
@@ -147,10 +151,11 @@ def exit_poll(election: Election) -> Any:
         title=f"Our exit poll: {data['respondents']:,} interviews at {data['stations']:,} stations",
         axis_title="share of respondents' votes",
         references=_published_references(election, data),
+        width=width,
     )
 
 
-def official(election: Election) -> Any:
+def official(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.official import comparison
 
     data = comparison(election)
@@ -173,11 +178,14 @@ def official(election: Election) -> Any:
         if row["official"] is not None and row["code"] != "turnout"
     ]
     return charts.estimates_chart(
-        rows, title="Official result against our quick-count interval", references=references
+        rows,
+        title="Official result against our quick-count interval",
+        references=references,
+        width=width,
     )
 
 
-def discrepancies(election: Election) -> Any:
+def discrepancies(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.official import discrepancy_report
 
     data = discrepancy_report(election)
@@ -199,6 +207,7 @@ def discrepancies(election: Election) -> Any:
         title="Net votes gained in the official figures over observers' protocol copies",
         x_title="votes (official − observed), summed over stations that differ",
         y_title="candidate",
+        width=width,
     )
 
 
@@ -213,7 +222,7 @@ def _forensics(election: Election) -> dict[str, Any] | None:
     return run.result if run else None
 
 
-def fingerprint(election: Election) -> Any:
+def fingerprint(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     result = _forensics(election)
     grid = (result or {}).get("national", {}).get("fingerprint", {})
     if not grid.get("counts"):
@@ -221,6 +230,7 @@ def fingerprint(election: Election) -> Any:
     return charts.fingerprint_heatmap(
         coarsen(grid, FINGERPRINT_CELLS),
         title="Election fingerprint: stations by turnout and leader's share",
+        width=width,
     )
 
 
@@ -245,27 +255,29 @@ def coarsen(grid: dict[str, Any], cells: int) -> dict[str, Any]:
     }
 
 
-def integer_turnout(election: Election) -> Any:
+def integer_turnout(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     result = _forensics(election)
     if not result or not result.get("histograms", {}).get("turnout"):
         return None
     return charts.integer_histogram(
         result["histograms"]["turnout"],
         title="Turnout percentages of stations against the Monte Carlo band (no manipulation)",
+        width=width,
     )
 
 
-def integer_leader(election: Election) -> Any:
+def integer_leader(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     result = _forensics(election)
     if not result or not result.get("histograms", {}).get("leader"):
         return None
     return charts.integer_histogram(
         result["histograms"]["leader"],
         title="Leader's percentages of stations against the Monte Carlo band (no manipulation)",
+        width=width,
     )
 
 
-def second_digit(election: Election) -> Any:
+def second_digit(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     result = _forensics(election)
     test = (result or {}).get("national", {}).get("second_digit", {})
     if not test.get("digit_counts") or not test.get("n"):
@@ -277,10 +289,13 @@ def second_digit(election: Election) -> Any:
         BENFORD_SECOND_DIGIT.tolist(),
         title="Second digits of ballots cast against Benford's law",
         x_title="second digit",
+        y_title="share of stations",
+        percent=True,
+        width=width,
     )
 
 
-def last_digit(election: Election) -> Any:
+def last_digit(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     result = _forensics(election)
     test = (result or {}).get("national", {}).get("last_digit", {})
     if not test.get("digit_counts") or not test.get("n"):
@@ -290,10 +305,13 @@ def last_digit(election: Election) -> Any:
         [0.1] * 10,
         title="Last digits of ballots cast against the uniform expectation",
         x_title="last digit",
+        y_title="share of stations",
+        percent=True,
+        width=width,
     )
 
 
-def findings(election: Election) -> Any:
+def findings(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     from pollwatch.results.findings import findings_for
 
     data = findings_for(election)
@@ -314,6 +332,7 @@ def findings(election: Election) -> Any:
         rows,
         title="Checklist findings: share of observed stations (95 % intervals)",
         axis_title="share of observed stations",
+        width=width,
     )
 
 
@@ -362,6 +381,21 @@ TITLES = {
     "last-digit": "Last digits of ballots cast against the uniform expectation",
     "findings": "Checklist findings with 95 % intervals",
 }
+# The width each chart is shown at on its page (a column of ``.columns`` at 1366 px, else
+# the page's text), in px: drawn at that width, the page shows it unshrunk.
+PAGE_WIDTHS = {
+    name: charts.PAGE_COLUMN_WIDTH
+    for name in (
+        "quick-count",
+        "convergence",
+        "coverage",
+        "fingerprint",
+        "integer-turnout",
+        "integer-leader",
+        "second-digit",
+        "last-digit",
+    )
+} | {name: charts.PDF_WIDTH for name in ("exit-poll", "official", "discrepancies", "findings")}
 CHART_TTL = 3600
 
 
@@ -408,14 +442,16 @@ def version(name: str, election: Election) -> str:
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
-def svg(name: str, election: Election) -> str:
-    """The chart as SVG, or "" when there is nothing to draw; cached until its data changes."""
+def svg(name: str, election: Election, width: int | None = None) -> str:
+    """The chart as SVG drawn ``width`` px wide (default: as its page shows it), or "" when there
+    is nothing to draw; cached until its data changes."""
     from django.core.cache import cache
 
-    key = f"chart:{election.pk}:{name}:{version(name, election)}"
+    width = width or PAGE_WIDTHS[name]
+    key = f"chart:{election.pk}:{name}:{width}:{version(name, election)}"
     cached = cache.get(key)
     if cached is None:
-        chart = CHARTS[name](election)
+        chart = CHARTS[name](election, width=width)
         cached = charts.render_svg(chart) if chart is not None else ""
         cache.set(key, cached, CHART_TTL)
     return cached

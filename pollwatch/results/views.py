@@ -279,10 +279,10 @@ def chart(request: PollwatchRequest, slug: str, name: str, fmt: str) -> HttpResp
         if not body:
             if not shown_in_page:
                 raise Http404("Nothing to draw yet")
-            body = render_svg(nothing_yet(charts.TITLES[name]))
+            body = render_svg(nothing_yet(charts.TITLES[name], width=charts.PAGE_WIDTHS[name]))
         response = HttpResponse(body, content_type="image/svg+xml")
     else:
-        built = charts.CHARTS[name](election)
+        built = charts.CHARTS[name](election, width=charts.PAGE_WIDTHS[name])
         if built is None:
             raise Http404("Nothing to draw yet")
         response = HttpResponse(render_png(built), content_type="image/png")
