@@ -51,6 +51,26 @@ CONVERTED = [
     "submissions/_incidents.html",
     "submissions/_incident_row.html",
     "submissions/_incident_status.html",
+    # slice B
+    "observers/_card_job.html",
+    "observers/_deployments_table.html",
+    "observers/_people_table.html",
+    "observers/_person_deploy.html",
+    "observers/_signin.html",
+    "observers/_station_deploy.html",
+    "observers/caller_pin.html",
+    "observers/card_job.html",
+    "observers/deployment_import.html",
+    "observers/deployment_print.html",
+    "observers/deployments.html",
+    "observers/people.html",
+    "observers/person.html",
+    "observers/reserves.html",
+    "observers/signin.html",
+    "observers/signin_cards.html",
+    "observers/signin_issued.html",
+    "observers/team.html",
+    "observers/teams.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
