@@ -71,6 +71,13 @@ CONVERTED = [
     "observers/signin_issued.html",
     "observers/team.html",
     "observers/teams.html",
+    "messaging/_preview.html",
+    "messaging/_tabs.html",
+    "messaging/broadcast.html",
+    "messaging/compose.html",
+    "messaging/inbox.html",
+    "messaging/outbox.html",
+    "messaging/thread.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
