@@ -78,6 +78,11 @@ CONVERTED = [
     "messaging/inbox.html",
     "messaging/outbox.html",
     "messaging/thread.html",
+    "checklists/close.html",
+    "checklists/compare.html",
+    "checklists/form.html",
+    "checklists/forms.html",
+    "checklists/replace.html",
 ]
 # Words that are the same in every language: the product's name.
 NOT_WORDS = {"pollwatch"}
