@@ -48,3 +48,12 @@ def test_writing_to_a_group_in_arabic_and_the_forms_in_spanish(client, mission):
     html = client.get(reverse("forms", args=[SLUG]), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "<h1>Formularios</h1>" in html and "<th>Código</th>" in html
     assert '<th class="num">Versiones</th>' in html and "Versions</th>" not in html
+
+
+def test_the_deployment_import_page_names_its_columns_in_french(client, mission):
+    client.force_login(mission.users["coordinator"])
+    url = reverse("deployment-import", args=[SLUG])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<h1>Déployer depuis un fichier</h1>" in html
+    assert "Début (date et heure ISO)" in html and "(obligatoire)" in html
+    assert "Starts at" not in html
