@@ -13,6 +13,8 @@ from django.core import signing
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -35,20 +37,24 @@ REPLACE_MAX_AGE = 3600  # seconds a confirmation page stays valid
 
 
 class UploadForm(django_forms.Form):
-    file = django_forms.FileField(help_text="a YAML form (.yaml) or an XLSForm (.xlsx, .xls)")
+    file = django_forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("a YAML form (.yaml) or an XLSForm (.xlsx, .xls)"),
+    )
     code = django_forms.CharField(
         required=False,
         max_length=16,
-        help_text="the form code (typed first in an SMS); empty: the file's own",
+        label=gettext_lazy("Code"),
+        help_text=gettext_lazy("the form code (typed first in an SMS); empty: the file's own"),
     )
     live = django_forms.ChoiceField(
         choices=[
-            ("draft", "save as a draft: preview it, then publish"),
-            ("live", "install it live now"),
+            ("draft", gettext_lazy("save as a draft: preview it, then publish")),
+            ("live", gettext_lazy("install it live now")),
         ],
         initial="draft",
         widget=django_forms.RadioSelect,
-        label="Then",
+        label=gettext_lazy("Then"),
     )
 
 
@@ -134,16 +140,22 @@ def _installed(request, election, form: Form, created: bool) -> HttpResponse:
     if not created:
         messages.info(
             request,
-            f"{form.code} version {form.version} ({form.state}) is this form already: nothing new installed.",
+            _(
+                "%(code)s version %(version)s (%(state)s) is this form already: nothing new installed."
+            )
+            % {"code": form.code, "version": form.version, "state": form.state},
         )
     elif form.state == Form.State.DRAFT:
         messages.success(
             request,
-            f"{form.code} version {form.version} saved as a draft: preview it, then publish it.",
+            _("%(code)s version %(version)s saved as a draft: preview it, then publish it.")
+            % {"code": form.code, "version": form.version},
         )
     else:
         messages.success(
-            request, f"{form.code} version {form.version} is live: observers get it now."
+            request,
+            _("%(code)s version %(version)s is live: observers get it now.")
+            % {"code": form.code, "version": form.version},
         )
     return redirect("form", slug=election.slug, code=form.code)
 
@@ -170,10 +182,14 @@ def form_replace(request: PollwatchRequest, slug: str) -> HttpResponse:
             request.POST.get("token", ""), salt=REPLACE_SALT, max_age=REPLACE_MAX_AGE
         )
     except signing.BadSignature:
-        messages.error(request, "The confirmation expired or was altered: upload the file again.")
+        messages.error(
+            request, _("The confirmation expired or was altered: upload the file again.")
+        )
         return redirect("forms", slug=election.slug)
     if kept.get("election") != election.pk or request.POST.get("confirm") != "replace":
-        messages.error(request, "Nothing was replaced: upload the file again to replace the form.")
+        messages.error(
+            request, _("Nothing was replaced: upload the file again to replace the form.")
+        )
         return redirect("forms", slug=election.slug)
     try:
         spec = loads_form(kept["definition"])
@@ -227,7 +243,11 @@ def form_publish(request: PollwatchRequest, slug: str, code: str, version: int) 
     except NotAllowed as exc:
         messages.error(request, str(exc))
         return redirect("form", slug=election.slug, code=code)
-    messages.success(request, f"{code} version {version} is live: observers get it now.")
+    messages.success(
+        request,
+        _("%(code)s version %(version)s is live: observers get it now.")
+        % {"code": code, "version": version},
+    )
     return redirect("form", slug=election.slug, code=code)
 
 
@@ -249,7 +269,10 @@ def form_close(request: PollwatchRequest, slug: str, code: str, version: int) ->
     except NotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{code} is closed: observers, SMS and ODK no longer get it.")
+        messages.success(
+            request,
+            _("%(code)s is closed: observers, SMS and ODK no longer get it.") % {"code": code},
+        )
     return redirect("form", slug=election.slug, code=code)
 
 
@@ -336,7 +359,7 @@ def forms_defaults(request: PollwatchRequest, slug: str) -> HttpResponse:
     created = [f"{form.code} v{form.version}" for form, new in installed if new]
     current = [f"{form.code} v{form.version}" for form, new in installed if not new]
     if created:
-        messages.success(request, "Installed live: " + ", ".join(created) + ".")
+        messages.success(request, _("Installed live: %(forms)s.") % {"forms": ", ".join(created)})
     if current:
-        messages.info(request, "Already current: " + ", ".join(current) + ".")
+        messages.info(request, _("Already current: %(forms)s.") % {"forms": ", ".join(current)})
     return redirect("forms", slug=election.slug)

@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -82,7 +83,9 @@ def _send_at(value: str) -> tuple[datetime | None, str]:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None, f"{value!r} is not a date and time (YYYY-MM-DDTHH:MM)"
+        return None, _("%(value)s is not a date and time (YYYY-MM-DDTHH:MM)") % {
+            "value": repr(value)
+        }
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed, ""
@@ -132,7 +135,9 @@ def compose_page(request: PollwatchRequest, slug: str) -> HttpResponse:
     given = _texts_from(request.POST, context["languages"])
     default = request.POST.get("default_language") or context["languages"][0]
     if default not in context["languages"]:
-        filters.problems["default_language"] = f"unknown language {default!r}"
+        filters.problems["default_language"] = _("unknown language %(language)s") % {
+            "language": repr(default)
+        }
         default = context["languages"][0]
     send_at, when_problem = _send_at(request.POST.get("send_at", ""))
     problems = dict(filters.problems)
@@ -150,7 +155,7 @@ def compose_page(request: PollwatchRequest, slug: str) -> HttpResponse:
     if action == "save_audience":
         name = request.POST.get("audience_name", "").strip()[:100]
         if not name:
-            context["problems"] = {"audience_name": "give the saved audience a name"}
+            context["problems"] = {"audience_name": _("give the saved audience a name")}
             return render(request, "messaging/compose.html", context, status=400)
         Audience.objects.update_or_create(
             election=election,
@@ -163,7 +168,7 @@ def compose_page(request: PollwatchRequest, slug: str) -> HttpResponse:
     if action == "save_template":
         name = request.POST.get("template_name", "").strip()[:100]
         if not name:
-            context["problems"] = {"template_name": "give the template a name"}
+            context["problems"] = {"template_name": _("give the template a name")}
             return render(request, "messaging/compose.html", context, status=400)
         saved = {k: v for k, v in given.items() if v.strip()}
         Template.objects.update_or_create(election=election, name=name, defaults={"texts": saved})

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
 from pollwatch.audit.models import record
 from pollwatch.elections.importers import ErrorList, audit_import, import_limits
@@ -153,12 +154,13 @@ def _jsonable(values: dict) -> dict:
 
 # ---- from a file -------------------------------------------------------------------------
 
+# The labels are shown on the import page, in the staff member's language.
 DEPLOYMENT_FIELDS = (
-    Field("observer", "Observer code", required=True),
-    Field("station", "Station code", required=True),
-    Field("reserve", "Reserve (1/0)"),
-    Field("starts_at", "Starts at (ISO date and time)"),
-    Field("ends_at", "Ends at (ISO date and time)"),
+    Field("observer", gettext_lazy("Observer code"), required=True),
+    Field("station", gettext_lazy("Station code"), required=True),
+    Field("reserve", gettext_lazy("Reserve (1/0)")),
+    Field("starts_at", gettext_lazy("Starts at (ISO date and time)")),
+    Field("ends_at", gettext_lazy("Ends at (ISO date and time)")),
 )
 
 DEPLOYMENT_PRESETS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -53,7 +55,7 @@ def _pdf(content: bytes, name: str) -> HttpResponse:
 def person_signin(request: PollwatchRequest, slug: str, code: str) -> HttpResponse:
     """One observer: revoke, issue (shown once), send by SMS or e-mail, print a card."""
     access = _manager(request, slug)
-    person, _ = person_for_user(request, slug, code)
+    person, _access = person_for_user(request, slug, code)
     election = access.election
     if not signin.observers_in(election).filter(pk=person.pk).exists():
         raise PermissionDenied  # staff sign in with a password, not an observer link
@@ -68,7 +70,15 @@ def person_signin(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
             user=user,
             scope=f"observer {person.code}",
         )
-        messages.success(request, f"Revoked {count} sign-in link(s) of {person.full_name}.")
+        messages.success(
+            request,
+            ngettext(
+                "Revoked %(count)s sign-in link of %(name)s.",
+                "Revoked %(count)s sign-in links of %(name)s.",
+                count,
+            )
+            % {"count": count, "name": person.full_name},
+        )
     elif action == "issue":
         links = signin.new_links(
             [person],
@@ -110,13 +120,20 @@ def person_signin(request: PollwatchRequest, slug: str, code: str) -> HttpRespon
             user=user,
             selection=f"observer {person.code}",
         )
-        how = "SMS" if action == "sms" else "e-mail"
         if sent:
-            messages.success(
-                request, f"A new sign-in link was sent to {person.full_name} by {how}."
+            done = (
+                _("A new sign-in link was sent to %(name)s by SMS.")
+                if action == "sms"
+                else _("A new sign-in link was sent to %(name)s by e-mail.")
             )
-        for _, why in skipped:
-            messages.error(request, f"Not sent by {how}: {why}.")
+            messages.success(request, done % {"name": person.full_name})
+        for _person, why in skipped:
+            refused = (
+                _("Not sent by SMS: %(why)s.")
+                if action == "sms"
+                else _("Not sent by e-mail: %(why)s.")
+            )
+            messages.error(request, refused % {"why": why})
     else:
         return HttpResponse(f"unknown action {action!r}", status=400)
     return redirect("person", slug=slug, code=code)
@@ -153,7 +170,7 @@ def bulk_signin(request: PollwatchRequest, slug: str) -> HttpResponse:
         revoke_older = request.POST.get("revoke_older") == "1"
         user = _user(request)
         if not people:
-            context["problem"] = "No observer matches this selection."
+            context["problem"] = _("No observer matches this selection.")
         elif action == "cards" and len(people) >= signin.BACKGROUND_FROM:
             job = signin.start_card_job(
                 people,

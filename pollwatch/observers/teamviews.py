@@ -10,6 +10,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.audit.models import record
@@ -52,7 +53,7 @@ def teams(request: PollwatchRequest, slug: str) -> HttpResponse:
             raise PermissionDenied
         name = request.POST.get("name", "").strip()[:200]
         if not name:
-            messages.error(request, "name: a team needs a name")
+            messages.error(request, _("name: a team needs a name"))
         else:
             with transaction.atomic():
                 team = Team.objects.create(
@@ -123,7 +124,9 @@ def _change_team(request: PollwatchRequest, team: Team) -> str:
             election=team.election, role=Role.OBSERVER, person__code=code
         ).first()
         if membership is None:
-            return f"observer: no observer with code {code!r} in this election"
+            return _("observer: no observer with code %(code)s in this election") % {
+                "code": repr(code)
+            }
         with transaction.atomic():
             before = membership.team_id
             membership.team = team
@@ -138,13 +141,15 @@ def _change_team(request: PollwatchRequest, team: Team) -> str:
         return ""
     if action == "add-stop":
         if not team.mobile:
-            return "route: only a mobile team has a route"
+            return _("route: only a mobile team has a route")
         code = request.POST.get("station", "").strip()
         station = team.election.stations.filter(code=code).first()
         if station is None:
-            return f"station: no station with code {code!r} in this election"
+            return _("station: no station with code %(code)s in this election") % {
+                "code": repr(code)
+            }
         if team.route.filter(station=station).exists():
-            return f"station: {code} is on the route already"
+            return _("station: %(code)s is on the route already") % {"code": code}
         with transaction.atomic():
             last = team.route.aggregate(last=Max("position"))["last"] or 0
             stop = RouteStop.objects.create(team=team, station=station, position=last + 1)
@@ -179,9 +184,9 @@ def _change_team(request: PollwatchRequest, team: Team) -> str:
         code = request.POST.get("area", "").strip()
         area = Area.objects.filter(election=team.election, code=code).first()
         if area is None:
-            return f"area: no area with code {code!r} in this election"
+            return _("area: no area with code %(code)s in this election") % {"code": repr(code)}
         if team.areas.filter(pk=area.pk).exists():
-            return f"area: {code} is one of the team's areas already"
+            return _("area: %(code)s is one of the team's areas already") % {"code": code}
         with transaction.atomic():
             team.areas.add(area)
             record(
@@ -258,13 +263,17 @@ def reserves_page(request: PollwatchRequest, slug: str) -> HttpResponse:
         try:
             if request.POST.get("action") == "withdraw":
                 reserves.withdraw(design, request.POST.get("reserve", ""), actor=actor)
-                messages.success(request, "Promotion withdrawn.")
+                messages.success(request, _("Promotion withdrawn."))
             else:
                 code, reserve = request.POST.get("sampled", ""), request.POST.get("reserve", "")
                 reserves.promote(design, code, reserve, actor=actor)
-                messages.success(request, f"{code} is replaced by reserve {reserve}.")
+                messages.success(
+                    request,
+                    _("%(code)s is replaced by reserve %(reserve)s.")
+                    % {"code": code, "reserve": reserve},
+                )
         except reserves.PromotionError as exc:
-            messages.error(request, f"Not changed: {exc}")
+            messages.error(request, _("Not changed: %(problem)s") % {"problem": exc})
         return HttpResponseRedirect(reverse("reserves", args=[slug]))
     rows = []
     if design is not None:

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -204,15 +205,26 @@ def deployment_assign(request: PollwatchRequest, slug: str) -> HttpResponse:
                 actor=request.user.get_username(),
             )
     except deploy.DeploymentError as exc:
-        messages.error(request, f"Not deployed: {exc}")
+        messages.error(request, _("Not deployed: %(problem)s") % {"problem": exc})
         return _back(request, slug)
     who = f"{membership.person.full_name} ({membership.person.code})"
     if change.action == "moved" and change.before:
-        messages.success(request, f"{who} moved from {change.before} to {station.code}.")
+        messages.success(
+            request,
+            _("%(who)s moved from %(before)s to %(station)s.")
+            % {"who": who, "before": change.before, "station": station.code},
+        )
     elif change.action == "unchanged":
-        messages.info(request, f"{who} was already deployed at {station.code}.")
+        messages.info(
+            request,
+            _("%(who)s was already deployed at %(station)s.")
+            % {"who": who, "station": station.code},
+        )
     else:
-        messages.success(request, f"{who} deployed at {station.code}.")
+        messages.success(
+            request,
+            _("%(who)s deployed at %(station)s.") % {"who": who, "station": station.code},
+        )
     return _back(request, slug)
 
 
@@ -232,7 +244,8 @@ def deployment_remove(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
         deploy.remove(deployment, actor=request.user.get_username())
     messages.success(
         request,
-        f"{deployment.membership.person.full_name} no longer deployed at {deployment.station.code}.",
+        _("%(name)s no longer deployed at %(station)s.")
+        % {"name": deployment.membership.person.full_name, "station": deployment.station.code},
     )
     return _back(request, slug)
 
@@ -271,11 +284,11 @@ def deployment_import(request: PollwatchRequest, slug: str) -> HttpResponse:
         try:
             stored = signing.loads(request.POST["stored"], salt=UPLOAD_SALT, max_age=UPLOAD_MAX_AGE)
         except signing.BadSignature:
-            context["problem"] = "The upload has expired or was altered: upload the file again."
+            context["problem"] = _("The upload has expired or was altered: upload the file again.")
             return render(request, "observers/deployment_import.html", context, status=400)
         confirmed = True
     else:
-        context["problem"] = "Choose a file to upload."
+        context["problem"] = _("Choose a file to upload.")
         return render(request, "observers/deployment_import.html", context, status=400)
     path = Path(settings.MEDIA_ROOT) / stored["path"]
     try:
@@ -308,8 +321,16 @@ def deployment_import(request: PollwatchRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Deployments from {stored['name']}: {result.assigned} assigned, "
-                    f"{result.moved} moved, {result.unchanged} unchanged.",
+                    _(
+                        "Deployments from %(file)s: %(assigned)s assigned, %(moved)s moved, "
+                        "%(unchanged)s unchanged."
+                    )
+                    % {
+                        "file": stored["name"],
+                        "assigned": result.assigned,
+                        "moved": result.moved,
+                        "unchanged": result.unchanged,
+                    },
                 )
                 return HttpResponseRedirect(reverse("deployments", args=[slug]))
     context.update(
