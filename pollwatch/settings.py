@@ -146,6 +146,10 @@ TEMPLATES = [
 DATABASE_URL = envstr("DATABASE_URL")
 # Rate limits and quotas (login, SMS, observer API) live in Redis when this is set, shared by
 # every web worker and host without a database write per request; else in the database.
+# The intake's one INSERT per observer post is a prepared statement on PostgreSQL (parsed and
+# planned once per connection). Turn off behind a pooler in transaction mode that cannot keep
+# prepared statements (PgBouncer before 1.21).
+INTAKE_PREPARED_INSERT = envbool("INTAKE_PREPARED_INSERT", True)
 REDIS_URL = envstr("REDIS_URL")
 if DATABASE_URL:
     DATABASES = {

@@ -11,6 +11,9 @@ its last charge, when it would be empty anyway.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -44,6 +47,9 @@ return 0
 """
 
 
+TAKE_SHA = hashlib.sha1(TAKE.encode()).hexdigest()
+
+
 @functools.cache
 def _client(url: str):
     import redis
@@ -51,9 +57,55 @@ def _client(url: str):
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-@functools.cache
-def _script(url: str):
-    return _client(url).register_script(TAKE)
+_held = threading.local()
+
+
+def _connection(url: str):
+    """This thread's own connection to ``url`` (a new one after a fork): every observer post
+    charges its buckets here, and redis-py's pool and retry layers cost as much CPU as the
+    round trip itself. redis-py's connection still does the socket, the parsing and its errors."""
+    pid, connections = getattr(_held, "connections", (None, None))
+    if pid != os.getpid() or connections is None:
+        pid, connections = _held.connections = (os.getpid(), {})
+    if url not in connections:
+        pool = _client(url).connection_pool
+        connections[url] = pool.connection_class(**pool.connection_kwargs)
+    return connections[url]
+
+
+def _resp(*parts: object) -> bytes:
+    """One command in Redis's protocol (RESP): an array of bulk strings. Numbers are written as
+    redis-py writes them (``repr``), which the script reads back with ``tonumber``."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def _take(url: str, keys: list[str], args: list[float]) -> int:
+    """Run the TAKE script: by its digest, loading it first where Redis does not have it (a new or
+    restarted server); a dropped connection is opened again once."""
+    from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
+
+    command = _resp("EVALSHA", TAKE_SHA, len(keys), *keys, *args)
+    connection = _connection(url)
+    reconnected = loaded = False
+    while True:
+        try:
+            connection.send_packed_command([command])
+            return int(connection.read_response())
+        except NoScriptError:
+            if loaded:
+                raise
+            connection.send_packed_command([_resp("SCRIPT", "LOAD", TAKE)])
+            connection.read_response()
+            loaded = True
+        except (ConnectionError, TimeoutError):
+            connection.disconnect()
+            if reconnected:
+                raise
+            reconnected = True
 
 
 def take_each(url: str, charges: Mapping[str, Charge], hashed) -> str | None:
@@ -62,7 +114,7 @@ def take_each(url: str, charges: Mapping[str, Charge], hashed) -> str | None:
     args: list[float] = [time.time()]
     for raw in raw_keys:
         args += [charges[raw].share, charges[raw].window]
-    refused = int(_script(url)(keys=[PREFIX + hashed(raw) for raw in raw_keys], args=args))
+    refused = _take(url, [PREFIX + hashed(raw) for raw in raw_keys], args)
     return raw_keys[refused - 1] if refused else None
 
 
@@ -72,7 +124,7 @@ def give_back(url: str, capacities: Mapping[str, int], window: int, hashed) -> N
     args: list[float] = [time.time()]
     for raw in raw_keys:
         args += [-1 / capacities[raw], window]
-    _script(url)(keys=[PREFIX + hashed(raw) for raw in raw_keys], args=args)
+    _take(url, [PREFIX + hashed(raw) for raw in raw_keys], args)
 
 
 def forget(url: str) -> None:

@@ -902,8 +902,28 @@ def insert_row(model: type[Model], **values: Any) -> None:
         else:
             value = f.get_default()
         row.append(f.get_db_prep_save(value, connection))
+    if connection.vendor == "postgresql" and not connection.queries_logged:
+        _execute_bound(sql, row)
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, row)
+
+
+def _execute_bound(sql: str, params: list[Any]) -> None:
+    """Run ``sql`` on PostgreSQL with its values sent apart from it (server-side binding) and,
+    unless ``INTAKE_PREPARED_INSERT`` is off, as a statement prepared once per connection.
+
+    Django's cursor binds on the client: it quotes every value into the statement's text, and
+    PostgreSQL parses and plans each post's INSERT anew. This is the same statement on the same
+    connection and transaction, errors raised as Django's (``IntegrityError``, …). When queries
+    are being logged (DEBUG, a test counting them) :func:`insert_row` uses Django's cursor.
+    """
+    import psycopg
+
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
 
 
 def insert_rows(

@@ -88,3 +88,26 @@ def test_the_observer_api_quota_holds_with_redis(client, forms, observer_token, 
     assert answers == [202, 202, 429]
     assert not TokenBucket.objects.exists()  # nothing written to the database's buckets
     redis_buckets.forget(REDIS)
+
+
+def test_redis_that_lost_the_script_or_the_connection_still_charges(db, settings):
+    """A restarted Redis has neither the script nor this thread's connection: both come back."""
+    import redis
+
+    settings.REDIS_URL = REDIS
+    redis_buckets.forget(REDIS)
+    assert TokenBucket.take_each({"x": Charge(3, 300)}) is None
+    admin = redis.Redis.from_url(REDIS)
+    admin.script_flush()
+    assert TokenBucket.take_each({"x": Charge(3, 300)}) is None
+    admin.client_kill_filter(_type="normal", skipme=True)
+    assert TokenBucket.take_each({"x": Charge(3, 300)}) is None
+    assert TokenBucket.take_each({"x": Charge(3, 300)}) == "x"  # the same bucket, charged 3 times
+    redis_buckets.forget(REDIS)
+
+
+def test_a_command_is_written_as_redis_py_writes_it():
+    from redis.connection import Connection
+
+    parts = ("EVALSHA", "ab", 1, "k", 1733480000.25, 0.008333333333333333, 300)
+    assert redis_buckets._resp(*parts) == b"".join(Connection().pack_command(*parts))
