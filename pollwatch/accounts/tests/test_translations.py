@@ -125,7 +125,7 @@ def test_a_template_not_converted_yet_is_caught():
     (a heading, a table header and a data-label left in English are each caught)."""
     before = (
         '{% extends "base.html" %}{% block title %}API tokens · pollwatch{% endblock %}'
-        "{% block content %}<h1>API tokens</h1><table class=\"data\"><thead><tr><th>Name</th>"
+        '{% block content %}<h1>API tokens</h1><table class="data"><thead><tr><th>Name</th>'
         '</tr></thead><tbody>{% for token in tokens %}<tr><td data-label="Created">'
         '{{ token.created|date:"Y-m-d H:i" }}</td></tr>{% endfor %}</tbody></table>{% endblock %}'
     )
