@@ -15,7 +15,10 @@ __all__ = ["MappingForm", "PublishedPollForm", "ResultsUploadForm"]
 
 
 class ResultsUploadForm(UploadForm):
-    file = forms.FileField(help_text=gettext_lazy("CSV or XLSX, one row per polling station"))
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV or XLSX, one row per polling station"),
+    )
 
 
 class PublishedPollForm(forms.Form):
