@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -100,18 +101,26 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                     obj=token,
                     payload={"name": token.name, "prefix": token.prefix},
                 )
-            messages.success(request, f"Token “{token.name}” ({token.prefix}…) revoked.")
+            messages.success(
+                request,
+                gettext("Token “%(name)s” (%(prefix)s…) revoked.")
+                % {"name": token.name, "prefix": token.prefix},
+            )
             return redirect("api-tokens")
         if action != "create":
             return HttpResponse("Unknown action", status=400)
         if not eligible:
-            raise PermissionDenied("API tokens are for admins, coordinators and analysts")
+            raise PermissionDenied(gettext("API tokens are for admins, coordinators and analysts"))
         form = TokenForm(request.POST)
         if (
             form.is_valid()
             and user.api_tokens.filter(revoked__isnull=True).count() >= MAX_ACTIVE_TOKENS
         ):
-            form.add_error(None, f"You have {MAX_ACTIVE_TOKENS} live tokens; revoke one first.")
+            form.add_error(
+                None,
+                gettext("You have %(count)s live tokens; revoke one first.")
+                % {"count": MAX_ACTIVE_TOKENS},
+            )
         if form.is_valid():
             with transaction.atomic():
                 token, new_token = ApiToken.issue(user, form.cleaned_data["name"])

@@ -18,6 +18,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from pollwatch.elections.models import Election
 from pollwatch.reports.sections import incidents, quick_count
@@ -107,12 +109,18 @@ def override_refusal(
     if not blockers:
         return None
     if not reason:
-        return "Publishing now needs a reason: say why the statement cannot wait. It is printed in the statement."
+        return gettext(
+            "Publishing now needs a reason: say why the statement cannot wait. It is printed in "
+            "the statement."
+        )
     if len(reason) > REASON_MAX:
-        return f"The reason has {len(reason):,} characters; keep it to {REASON_MAX:,}."
+        return gettext("The reason has %(length)s characters; keep it to %(max)s.") % {
+            "length": number_format(len(reason), force_grouping=True),
+            "max": number_format(REASON_MAX, force_grouping=True),
+        }
     unseen = [blocker for blocker in blockers if blocker.key not in acknowledged]
     if unseen:
-        return "Something else now blocks publication; read it and confirm again: " + " ".join(
-            blocker.problem for blocker in unseen
-        )
+        return gettext(
+            "Something else now blocks publication; read it and confirm again: %(problems)s"
+        ) % {"problems": " ".join(blocker.problem for blocker in unseen)}
     return None

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pollwatch.audit.models import head_hash
 from pollwatch.lib.charts import PDF_WIDTH
@@ -108,7 +108,8 @@ def draft_version(statement: Statement) -> str:
 
     The analyst's texts (``updated``), the audit chain's head (printed in the
     PDF, and moved by every audited change), the forms, the sample design and
-    the official results: the same data versions the figures are stored by.
+    the official results: the same data versions the figures are stored by;
+    and the language the PDF is drawn in (the reader's).
     """
     from pollwatch.results.design import design_version
     from pollwatch.results.official import official_version
@@ -126,6 +127,7 @@ def draft_version(statement: Statement) -> str:
         forms["count"],
         design_version(election),
         official_version(election),
+        translation.get_language() or "",
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -38,9 +39,9 @@ def statements(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = published_for_user(request, slug)
     if request.method == "POST":
         if not can_analyse(access):
-            return HttpResponse("Only analysts and admins write statements.", status=403)
+            return HttpResponse(gettext("Only analysts and admins write statements."), status=403)
         title = (request.POST.get("title") or "").strip()[:TITLE_MAX] or (
-            f"Preliminary statement on the {election.name}"
+            gettext("Preliminary statement on the %(name)s") % {"name": election.name}
         )
         statement = Statement.objects.create(
             election=election, title=title, created_by=signed_in(request)
@@ -89,7 +90,9 @@ def statement(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     item, access = _statement(request, slug, pk, change=request.method == "POST")
     if request.method == "POST":
         if item.status == Statement.Status.PUBLISHED:
-            messages.error(request, "A published statement cannot be changed; start a new one.")
+            messages.error(
+                request, gettext("A published statement cannot be changed; start a new one.")
+            )
             return redirect("statement", slug=slug, pk=pk)
         texts = dict(item.texts)
         for key in request.POST:
@@ -116,7 +119,7 @@ def statement(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             obj=item,
             payload={"sections": sorted(texts)},
         )
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
         return redirect("statement", slug=slug, pk=pk)
     if item.status == Statement.Status.PUBLISHED:
         context = {"statement": item, "election": item.election, "frozen": item.html}
@@ -159,7 +162,7 @@ def statement_publish(request: PollwatchRequest, slug: str, pk: int) -> HttpResp
         )
         if request.method == "POST" and refusal is None:
             _publish(request, item, blockers, reason)
-            messages.success(request, "Published. The HTML and PDF are now frozen.")
+            messages.success(request, gettext("Published. The HTML and PDF are now frozen."))
             return redirect("statement", slug=slug, pk=pk)
     preview = Statement(override_reason="…", overridden=[b.as_dict() for b in blockers])
     return render(

@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pollwatch.elections.forms import MappingForm, UploadForm
 from pollwatch.elections.models import Candidate, Election
@@ -12,18 +15,33 @@ __all__ = ["MappingForm", "PublishedPollForm", "ResultsUploadForm"]
 
 
 class ResultsUploadForm(UploadForm):
-    file = forms.FileField(help_text="CSV or XLSX, one row per polling station")
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV or XLSX, one row per polling station"),
+    )
 
 
 class PublishedPollForm(forms.Form):
     source = forms.CharField(
-        max_length=200, help_text="who announced it, e.g. 'State TV / Pollster X'"
+        max_length=200,
+        label=gettext_lazy("Source"),
+        help_text=gettext_lazy("who announced it, e.g. 'State TV / Pollster X'"),
     )
-    kind = forms.ChoiceField(choices=PublishedPoll.Kind.choices)
-    announced_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM")
-    turnout = forms.FloatField(required=False, min_value=0, max_value=100, help_text="percent")
-    url = forms.URLField(required=False)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    kind = forms.ChoiceField(choices=PublishedPoll.Kind.choices, label=gettext_lazy("Kind"))
+    announced_at = forms.DateTimeField(
+        required=False, label=gettext_lazy("Announced at"), help_text="YYYY-MM-DD HH:MM"
+    )
+    turnout = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        label=gettext_lazy("Turnout"),
+        help_text=gettext_lazy("percent"),
+    )
+    url = forms.URLField(required=False, label=gettext_lazy("Address (URL)"))
+    note = forms.CharField(
+        required=False, label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, candidates: list[Candidate], data: Any = None):
         super().__init__(data)
@@ -44,10 +62,11 @@ class PublishedPollForm(forms.Form):
             if cleaned.get(f"share_{c.code}") is not None
         }
         if not shares:
-            raise forms.ValidationError("Give at least one candidate's announced percentage.")
+            raise forms.ValidationError(_("Give at least one candidate's announced percentage."))
         if sum(shares.values()) > 100.5:
             raise forms.ValidationError(
-                f"The percentages add up to {sum(shares.values()):.1f} %, more than 100 %."
+                _("The percentages add up to %(total)s %%, more than 100 %%.")
+                % {"total": number_format(sum(shares.values()), 1)}
             )
         cleaned["shares"] = shares
         return cleaned

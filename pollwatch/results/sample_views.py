@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -44,10 +45,13 @@ def _current(election) -> dict:
 def _replace_refused(election, confirmed: bool) -> str:
     reports = reports_in_design(election)
     if reports and not confirmed:
-        return (
-            f"{reports} report(s) already came from the recorded sample's stations: tick "
-            "“Replace the recorded sample” to replace it anyway."
-        )
+        return ngettext(
+            "%(count)s report already came from the recorded sample's stations: tick "
+            "“Replace the recorded sample” to replace it anyway.",
+            "%(count)s reports already came from the recorded sample's stations: tick "
+            "“Replace the recorded sample” to replace it anyway.",
+            reports,
+        ) % {"count": reports}
     return ""
 
 
@@ -77,9 +81,16 @@ def sample_draw(request: PollwatchRequest, slug: str) -> HttpResponse:
                     design = record_draw(election, spec, actor=request.user.get_username())
                     messages.success(
                         request,
-                        f"Sample recorded: {len(result.sampled)} sampled and "
-                        f"{len(result.reserve)} reserve stations, seed {spec.seed} "
-                        f"({design.get_method_display()}).",
+                        gettext(
+                            "Sample recorded: %(sampled)s sampled and %(reserves)s reserve "
+                            "stations, seed %(seed)s (%(method)s)."
+                        )
+                        % {
+                            "sampled": len(result.sampled),
+                            "reserves": len(result.reserve),
+                            "seed": spec.seed,
+                            "method": design.get_method_display(),
+                        },
                     )
                     return redirect("sample-draw", slug=slug)
             preview = {
@@ -138,8 +149,16 @@ def sample_upload(request: PollwatchRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Sample recorded from {upload.name}: {design.get_method_display()} in "
-                    f"{len(design.strata)} strata.",
+                    ngettext(
+                        "Sample recorded from %(file)s: %(method)s in %(strata)s stratum.",
+                        "Sample recorded from %(file)s: %(method)s in %(strata)s strata.",
+                        len(design.strata),
+                    )
+                    % {
+                        "file": upload.name,
+                        "method": design.get_method_display(),
+                        "strata": len(design.strata),
+                    },
                 )
                 return redirect("sample-draw", slug=slug)
     return render(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -50,10 +51,12 @@ def confirm_sample_design(request: PollwatchRequest, slug: str) -> HttpResponse:
 
     design = confirm_design(election, request.user)
     if design.source == "inferred":
-        messages.success(request, "Sample design confirmed; the quick count no longer flags it.")
+        messages.success(
+            request, gettext("Sample design confirmed; the quick count no longer flags it.")
+        )
     else:
         messages.info(
-            request, "This election's sample design was imported; confirmed as it stands."
+            request, gettext("This election's sample design was imported; confirmed as it stands.")
         )
     return redirect("quick-count", slug=election.slug)
 
@@ -67,7 +70,9 @@ def exit_polls(request: PollwatchRequest, slug: str) -> HttpResponse:
     form = PublishedPollForm(candidates, request.POST or None)
     if request.method == "POST":
         if not can_analyse(access):
-            return HttpResponse("Only analysts and admins enter published polls.", status=403)
+            return HttpResponse(
+                gettext("Only analysts and admins enter published polls."), status=403
+            )
         if form.is_valid():
             poll = form.save(election, request.user)
             record(
@@ -77,7 +82,11 @@ def exit_polls(request: PollwatchRequest, slug: str) -> HttpResponse:
                 obj=poll,
                 payload={"source": poll.source, "shares": poll.shares},
             )
-            messages.success(request, f"Recorded the {poll.get_kind_display()} by {poll.source}.")
+            messages.success(
+                request,
+                gettext("Recorded the %(kind)s by %(source)s.")
+                % {"kind": poll.get_kind_display(), "source": poll.source},
+            )
             return redirect("exit-polls", slug=election.slug)
     from pollwatch.results.presenters import published_verdicts
 
@@ -172,7 +181,9 @@ def official_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpRespo
         if blocking and not form.cleaned_data.get("confirm"):
             messages.error(
                 request,
-                "The mapping looks wrong (see below). Fix it, or tick the box to import anyway.",
+                gettext(
+                    "The mapping looks wrong (see below). Fix it, or tick the box to import anyway."
+                ),
             )
         else:
             job.options = {**job.options, "mapping": mapping, "warnings": warnings}
@@ -181,7 +192,11 @@ def official_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpRespo
             from pollwatch.elections.tasks import run_import
 
             run_import.enqueue(job.pk)
-            messages.info(request, f"{job.original_name} queued for import with your mapping.")
+            messages.info(
+                request,
+                gettext("%(name)s queued for import with your mapping.")
+                % {"name": job.original_name},
+            )
             return redirect("official-import", slug=election.slug, pk=job.pk)
     return render(
         request,
@@ -217,17 +232,22 @@ def forensics(request: PollwatchRequest, slug: str) -> HttpResponse:
     election, access = analysis_for_user(request, slug)
     if request.method == "POST":
         if not can_analyse(access):
-            return HttpResponse("Only analysts and admins run forensics.", status=403)
+            return HttpResponse(gettext("Only analysts and admins run forensics."), status=403)
         from pollwatch.results.tasks import request_forensics
 
         run, queued = request_forensics(election, signed_in(request))
         if queued:
-            messages.info(request, "Forensic tests queued; this page shows their progress.")
+            messages.info(
+                request, gettext("Forensic tests queued; this page shows their progress.")
+            )
         else:
             messages.info(
                 request,
-                f"Forensic tests asked for earlier are still {run.status}: one run at a time; "
-                "this page shows its progress.",
+                gettext(
+                    "Forensic tests asked for earlier are still %(status)s: one run at a time; "
+                    "this page shows its progress."
+                )
+                % {"status": run.status},
             )
         return redirect("forensics", slug=election.slug)
     from pollwatch.results.presenters import latest_forensics

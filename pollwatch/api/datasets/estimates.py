@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.api.writers import Column
 from pollwatch.elections.models import Election
 from pollwatch.observers.access import Access
 from pollwatch.results.estimates import exit_poll_for, quick_count_for
 
-TITLE = "Estimates"
-DESCRIPTION = (
+TITLE = gettext_lazy("Estimates")
+DESCRIPTION = gettext_lazy(
     "The quick count's vote shares per candidate, nationally and per region, and the exit "
     "poll's nationally: one row per source, scope and candidate, with the confidence interval."
 )

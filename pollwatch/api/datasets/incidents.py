@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.api.chunking import keyset
 from pollwatch.api.writers import Column
 from pollwatch.elections.models import Election
 from pollwatch.observers.access import Access, incidents_for
 from pollwatch.submissions.models import Incident
 
-TITLE = "Incidents"
-DESCRIPTION = (
+TITLE = gettext_lazy("Incidents")
+DESCRIPTION = gettext_lazy(
     "Incidents observers reported: station, severity (1 low to 4 critical), review status."
 )
 

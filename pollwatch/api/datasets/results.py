@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.api.chunking import keyset
 from pollwatch.api.writers import Column
 from pollwatch.elections.models import Election
@@ -13,8 +15,8 @@ from pollwatch.observers.access import Access
 from pollwatch.results.estimates import candidates_for
 from pollwatch.results.models import OfficialResult
 
-TITLE = "Official results"
-DESCRIPTION = (
+TITLE = gettext_lazy("Official results")
+DESCRIPTION = gettext_lazy(
     "The election commission's protocol per station: counts, then the votes of each candidate "
     "in a column named by the candidate's code (ballot order)."
 )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.api.chunking import keyset
 from pollwatch.api.writers import Column
 from pollwatch.elections.models import Election
 from pollwatch.observers.access import Access, stations_for
 
-TITLE = "Polling stations"
-DESCRIPTION = (
+TITLE = gettext_lazy("Polling stations")
+DESCRIPTION = gettext_lazy(
     "The sampling frame: every polling station with its area, region and registered voters."
 )
 

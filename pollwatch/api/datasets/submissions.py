@@ -6,13 +6,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.api.chunking import keyset
 from pollwatch.api.writers import Column
 from pollwatch.elections.models import Election
 from pollwatch.observers.access import Access, submissions_for
 
-TITLE = "Submissions"
-DESCRIPTION = (
+TITLE = gettext_lazy("Submissions")
+DESCRIPTION = gettext_lazy(
     "Every report observers sent (checklists, incidents, result forms, exit-poll tallies) "
     "in its current state; answers, problems and critical codes as JSON. Reports from "
     "messages marked as junk are left out."

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "exit_polls"
-TITLE = "Exit polls"
+TITLE = gettext_lazy("Exit polls")
 CHARTS = ["exit-poll"]
 
 

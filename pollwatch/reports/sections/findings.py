@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "findings"
-TITLE = "Findings of the observers"
+TITLE = gettext_lazy("Findings of the observers")
 CHARTS = ["findings"]
 LISTED = 8
 

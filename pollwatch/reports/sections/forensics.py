@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "forensics"
-TITLE = "Statistical analysis of the official results"
+TITLE = gettext_lazy("Statistical analysis of the official results")
 CHARTS = ["fingerprint", "integer-turnout"]
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from pollwatch.elections.models import Election
 from pollwatch.submissions.models import Incident
 
 KEY = "incidents"
-TITLE = "Incidents"
+TITLE = gettext_lazy("Incidents")
 CHARTS: list[str] = []
 LISTED = 10
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "media"
-TITLE = "Media"
+TITLE = gettext_lazy("Media")
 CHARTS: list[str] = []
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "official"
-TITLE = "Official results"
+TITLE = gettext_lazy("Official results")
 CHARTS = ["official", "discrepancies"]
 LISTED = 10
 

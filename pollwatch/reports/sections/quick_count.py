@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pollwatch.elections.models import Election
 
 KEY = "quick_count"
-TITLE = "Quick count"
+TITLE = gettext_lazy("Quick count")
 CHARTS = ["quick-count", "coverage"]
 DECIDED = "decided"
 LISTED = 3

@@ -36,6 +36,21 @@ def test_repeated_gets_of_a_draft_pdf_render_it_once(analyst, statement):
     assert render.renders == before + 1
 
 
+def test_a_draft_is_drawn_again_in_the_readers_language(analyst, statement):
+    """The kept PDF is per language: an Arabic reader does not get the English one."""
+    from pollwatch.reports import render
+
+    english = _pdf(analyst, statement)
+    before = render.renders
+    analyst.cookies["django_language"] = "ar"
+    arabic = _pdf(analyst, statement)
+    assert render.renders == before + 1 and arabic != english
+    assert _pdf(analyst, statement) == arabic and render.renders == before + 1
+    # The downloadable HTML file is in the reader's language and direction too.
+    html = analyst.get(reverse("statement-html", args=["demo", statement.pk])).content.decode()
+    assert '<html lang="ar" dir="rtl">' in html and "<h2>المنهجية</h2>" in html
+
+
 def test_an_edited_text_or_new_data_renders_the_pdf_once_more(analyst, statement, night):
     from pollwatch.reports import render
     from pollwatch.submissions.models import Submission

@@ -10,12 +10,21 @@ from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
 
-# The titles of the charts on the quick-count page (pollwatch/results/charts.py keeps them in
-# English, for the PDF statement too), marked here so the page shows them translated.
+# The titles of the analysis charts (pollwatch/results/charts.py keeps them in English, for the
+# PDF statement too), marked here so the pages show them translated.
 CHART_TITLES = (
     gettext_noop("Quick-count estimates with 95 % intervals"),
     gettext_noop("Convergence of the estimates as result forms arrive"),
     gettext_noop("Sampled stations reported, by region"),
+    gettext_noop("Exit-poll estimates with 95 % intervals"),
+    gettext_noop("Official result against our quick-count interval"),
+    gettext_noop("Net votes gained in the official figures over observers' copies"),
+    gettext_noop("Election fingerprint: turnout against the leader's share"),
+    gettext_noop("Turnout percentages against the Monte Carlo band"),
+    gettext_noop("Leader's percentages against the Monte Carlo band"),
+    gettext_noop("Second digits of ballots cast against Benford's law"),
+    gettext_noop("Last digits of ballots cast against the uniform expectation"),
+    gettext_noop("Checklist findings with 95 % intervals"),
 )
 
 
