@@ -338,6 +338,9 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
         )
         stored[key] = submission  # a second copy in the same batch is a duplicate of this one
         new.append((i, submission))
+    # Flags first: the new reports are written flagged, only earlier ones are updated.
+    _flag_conflicts([s for _, s in new])
+    _flag_changed_figures([s for _, s in new])
     Submission.objects.bulk_create([s for _, s in new])
     Revision.objects.bulk_create(
         Revision(
@@ -357,8 +360,6 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
         for i, s in new
         if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
     )
-    _flag_conflicts([s for _, s in new])
-    _flag_changed_figures([s for _, s in new])
     events = duplicates
     for i, submission in new:
         report = reports[i]
@@ -567,50 +568,77 @@ def _incident(submission: Submission, report: Report) -> Incident:
 def _flag_conflicts(submissions: list[Submission]) -> None:
     """Several observers at one station: flag both when their answers to the same questions differ.
 
-    Two queries for the whole batch: who else reported the same form at the same stations, then
-    the answers only where someone else did (a station seldom has a second observer).
+    Called with a batch's new reports before they are written: they are compared with the
+    reports already stored and with each other; the new ones are written flagged, and only
+    earlier reports not flagged yet are updated. Two queries for the whole batch: who else
+    reported the same form at the same stations, then the answers only where someone else did
+    (a station seldom has a second observer).
     """
     live = [s for s in submissions if s.status != Submission.Status.REJECTED]
     if not live:
         return
-    reported = (
+    stored = (
         Submission.objects.filter(
             election_id__in={s.election_id for s in live},
             station_id__in={s.station_id for s in live},
             form__code__in={s.form.code for s in live},
         )
         .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "election_id", "station_id", "form__code", "observer_id")
+        .values_list("pk", "election_id", "station_id", "form__code", "observer_id", "conflict")
     )
-    by_place: dict[tuple[int, int, str], list[tuple[int, int]]] = {}
-    for pk, election_id, station_id, code, observer_id in reported:
-        by_place.setdefault((election_id, station_id, code), []).append((pk, observer_id))
-    shared = {place: rows for place, rows in by_place.items() if len({o for _, o in rows}) > 1}
+    by_place: dict[tuple[int, int, str], list[_Other]] = {}
+    for pk, election_id, station_id, code, observer_id, flagged in stored:
+        by_place.setdefault((election_id, station_id, code), []).append(
+            _Other(observer_id, pk=pk, flagged=flagged)
+        )
+    for s in live:
+        by_place.setdefault((s.election_id, s.station_id, s.form.code), []).append(
+            _Other(s.observer_id, new=s)
+        )
+    shared = {
+        place: rows for place, rows in by_place.items() if len({o.observer_id for o in rows}) > 1
+    }
     if not shared:
         return
     answers_of = dict(
         Submission.objects.filter(
-            pk__in=[pk for rows in shared.values() for pk, _ in rows]
+            pk__in=[o.pk for rows in shared.values() for o in rows if o.new is None]
         ).values_list("pk", "answers")
     )
-    flagged: set[int] = set()
+    update: set[int] = set()
     for mine in live:
-        place = (mine.election_id, mine.station_id, mine.form.code)
         clashing = [
-            pk
-            for pk, observer_id in shared.get(place, [])
-            if observer_id != mine.observer_id
-            and pk != mine.pk
+            other
+            for other in shared.get((mine.election_id, mine.station_id, mine.form.code), [])
+            if other.observer_id != mine.observer_id
+            and other.new is not mine
             and any(
-                code in answers_of[pk] and answers_of[pk][code] != value
+                code in (theirs := other.answers(answers_of)) and theirs[code] != value
                 for code, value in mine.answers.items()
             )
         ]
         if clashing:
-            flagged.update([*clashing, mine.pk])
             mine.conflict = True
-    if flagged:
-        Submission.objects.filter(pk__in=flagged).update(conflict=True)
+            for other in clashing:
+                if other.new is not None:
+                    other.new.conflict = True
+                elif not other.flagged:
+                    update.add(other.pk)
+    if update:
+        Submission.objects.filter(pk__in=update, conflict=False).update(conflict=True)
+
+
+@dataclass
+class _Other:
+    """A report at the same place as a new one: stored (``pk``) or new in the same batch."""
+
+    observer_id: int
+    pk: int | None = None
+    flagged: bool = False
+    new: Submission | None = None
+
+    def answers(self, stored: dict[int, dict[str, Any]]) -> dict[str, Any]:
+        return self.new.answers if self.new is not None else stored[self.pk]
 
 
 def _figures_differ(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -627,6 +655,7 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
     Conflicts between observers are ``conflict``; this is the same question asked of one
     observer's own reports (an observer's correction of a report is flagged in ``_correct``).
     A clerk's corrections are staff edits, not the observer's: they are never flagged here.
+    Called, as :func:`_flag_conflicts`, with a batch's new reports before they are written.
     """
     live = [
         s
@@ -635,7 +664,7 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
     ]
     if not live:
         return
-    earlier = (
+    stored = (
         Submission.objects.filter(
             observer_id__in={s.observer_id for s in live},
             station_id__in={s.station_id for s in live},
@@ -643,23 +672,33 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
             form__kind=Form.Kind.RESULTS,
         )
         .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "observer_id", "station_id", "form__code", "answers")
+        .values_list("pk", "observer_id", "station_id", "form__code", "figures_changed", "answers")
     )
-    by_place: dict[tuple[int, int, str], list[tuple[int, dict]]] = {}
-    for pk, observer_id, station_id, code, answers in earlier:
-        by_place.setdefault((observer_id, station_id, code), []).append((pk, answers))
-    flagged: set[int] = set()
+    by_place: dict[tuple[int, int, str], list[tuple[_Other, dict[str, Any]]]] = {}
+    for pk, observer_id, station_id, code, flagged, answers in stored:
+        by_place.setdefault((observer_id, station_id, code), []).append(
+            (_Other(observer_id, pk=pk, flagged=flagged), answers)
+        )
+    for s in live:
+        by_place.setdefault((s.observer_id, s.station_id, s.form.code), []).append(
+            (_Other(s.observer_id, new=s), s.answers)
+        )
+    update: set[int] = set()
     for mine in live:
         others = [
-            pk
-            for pk, answers in by_place.get((mine.observer_id, mine.station_id, mine.form.code), [])
-            if pk != mine.pk and _figures_differ(answers, mine.answers)
+            other
+            for other, answers in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
+            if other.new is not mine and _figures_differ(answers, mine.answers)
         ]
         if others:
-            flagged.update([*others, mine.pk])
             mine.figures_changed = True
-    if flagged:
-        Submission.objects.filter(pk__in=flagged).update(figures_changed=True)
+            for other in others:
+                if other.new is not None:
+                    other.new.figures_changed = True
+                elif not other.flagged:
+                    update.add(other.pk)
+    if update:
+        Submission.objects.filter(pk__in=update, figures_changed=False).update(figures_changed=True)
 
 
 _deployments: dict[int, tuple[float, dict[str, Deployment]]] = {}

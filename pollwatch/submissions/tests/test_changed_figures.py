@@ -78,3 +78,38 @@ def test_a_phoned_in_report_with_other_figures_is_flagged(client, mission, resul
     body.update({k: str(v) for k, v in protocol(650, 250).items()})
     client.post("/e/test-election/phone/1006/", body)
     assert Submission.objects.filter(figures_changed=True).count() == 2
+
+
+def _report(mission, form, answers):
+    return read_report(
+        mission.people["observer"].memberships.get(),
+        form,
+        mission.stations["D1-001"],
+        answers,
+        client_uuid=uuid.uuid4(),
+        source="web",
+    )
+
+
+def test_other_figures_in_one_batch_are_all_flagged_as_they_are_written(mission, results_forms):
+    form = results_forms["PR"]
+    batch = [_report(mission, form, protocol(600 + n, 300)) for n in range(3)]
+    batch.append(_report(mission, form, protocol(600, 300)))  # the first's figures again
+    write_reports(batch)
+    assert Submission.objects.filter(figures_changed=True).count() == 4
+    # A later report with other figures flags itself; the four are flagged already and are
+    # not written again (no UPDATE: an observer's tenth report must not rewrite the nine).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        write_reports([_report(mission, form, protocol(700, 300))])
+    assert not [
+        q for q in queries if q["sql"].startswith("UPDATE") and "figures_changed" in q["sql"]
+    ]
+    assert Submission.objects.filter(figures_changed=True).count() == 5
+
+
+def test_the_same_figures_in_one_batch_are_not_flagged(mission, results_forms):
+    write_reports([_report(mission, results_forms["PR"], protocol(600, 300)) for _ in range(2)])
+    assert not Submission.objects.filter(figures_changed=True).exists()
