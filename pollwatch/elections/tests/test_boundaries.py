@@ -68,7 +68,8 @@ def test_the_map_is_an_accessible_svg_coloured_by_value():
         title="Coverage",
     )
     assert (
-        svg.startswith("<svg")
+        svg.startswith('<figure class="map-figure"')
+        and '<svg xmlns="http://www.w3.org/2000/svg" viewBox=' in svg
         and 'role="img"' in svg
         and "<title>North: 9 of 10 reported</title>" in svg
     )
