@@ -34,20 +34,20 @@ def country_outline(
     so that it looks like a coast rather than a circle.
     """
     rng = np.random.default_rng(seed)
-    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    centre = points.mean(axis=0)
     offsets = points - centre
     angles = np.arctan2(offsets[:, 1], offsets[:, 0])
     radii = np.hypot(offsets[:, 0], offsets[:, 1])
     extent = float(radii.max()) or 1.0
     step = 2 * math.pi / corners
+    theta = -math.pi + step * (np.arange(corners) + 0.5)
     bins = ((angles + math.pi) / step).astype(int) % corners
     reach = np.zeros(corners)
     np.maximum.at(reach, bins, radii)
-    # A direction's reach covers its neighbours' points too, so no point is cut off.
+    # A direction's reach covers its neighbours' points too, so no point is cut off ...
     widened = np.max([np.roll(reach, shift) for shift in (-2, -1, 0, 1, 2)], axis=0)
-    smooth = np.convolve(np.concatenate([widened[-3:], widened, widened[:3]]), np.ones(7) / 7)
-    reach = np.maximum(widened, smooth[6:-6])
-    theta = -math.pi + step * (np.arange(corners) + 0.5)
+    # ... and the points' convex hull, so that no bay of sea runs in between them.
+    reach = np.maximum(widened, _hull_reach(points, centre, theta))
     wobble = sum(
         rng.uniform(0.02, 0.08) * np.sin(k * theta + rng.uniform(0, 2 * math.pi))
         for k in (2, 3, 5, 7, 11)
@@ -58,6 +58,23 @@ def country_outline(
     radius = reach + extent * (margin + np.abs(wobble))
     ring = centre + np.column_stack([np.cos(theta), np.sin(theta)]) * radius[:, None]
     return np.vstack([ring, ring[:1]])
+
+
+def _hull_reach(points: np.ndarray, centre: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """How far from ``centre`` (inside the hull) the points' convex hull is in each direction."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        hull = ConvexHull(points)
+    except QhullError:  # all in a line
+        return np.zeros(len(theta))
+    normals, offsets = hull.equations[:, :2], hull.equations[:, 2]
+    directions = np.column_stack([np.cos(theta), np.sin(theta)])
+    facing = directions @ normals.T  # n·u for each direction and facet
+    gap = -(normals @ centre + offsets)  # ≥ 0 inside
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.where(facing > 1e-12, gap / facing, np.inf)
+    return distance.min(axis=1)
 
 
 def _coast_points(ring: np.ndarray, spacing: float, gap: float) -> tuple[np.ndarray, np.ndarray]:
