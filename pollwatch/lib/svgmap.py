@@ -6,6 +6,7 @@ map's middle latitude, which is faithful enough for a country-sized map.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -185,6 +186,12 @@ def pole_of_inaccessibility(
     return best
 
 
+@functools.lru_cache(maxsize=512)
+def _remembered_pole(rings_xy: tuple[tuple[tuple[float, float], ...], ...]):
+    """The pole of a shape already drawn (a page that refreshes itself redraws the same map)."""
+    return pole_of_inaccessibility([list(ring) for ring in rings_xy])
+
+
 def _room(rings_xy: list[list[tuple[float, float]]], x: float, y: float) -> float:
     """Half the width of the polygon's inside around x on the horizontal line at y (0 if outside)."""
     crossings = sorted(
@@ -229,7 +236,7 @@ def place_label(area: MapArea, projection: Projection) -> Label | None:
     if not parts or not area.name:
         return None
     largest = max(parts, key=lambda rings_xy: _ring_area(rings_xy[0]))
-    x, y, _ = pole_of_inaccessibility(largest)
+    x, y, _ = _remembered_pole(tuple(tuple(ring) for ring in largest))
     label = None
     for lines in ((area.name, area.figure), (area.name,)) if area.figure else ((area.name,),):
         height = len(lines) * LABEL_SIZE * 1.2
