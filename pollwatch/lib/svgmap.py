@@ -327,7 +327,11 @@ class Legend:
 
 
 def render_legend(legend: Legend, *, max_width: int = 320) -> str:
-    """The legend as its own small SVG, its text at ``LEGEND_SIZE`` px, items wrapped in rows."""
+    """The legend as its own small SVG, its text at ``LEGEND_SIZE`` px, items wrapped in rows.
+
+    Laid out left to right on right-to-left pages too (``direction="ltr"``), where each
+    label still reads right to left: otherwise its text would start at its swatch and run
+    over the previous item."""
     size = LEGEND_SIZE
     row = size + 10
     items: list[tuple[str, str, str]] = [("rect", fill, label) for fill, label in legend.classes]
@@ -375,7 +379,7 @@ def render_legend(legend: Legend, *, max_width: int = 320) -> str:
     width = min(max_width, math.ceil(used))
     words = "; ".join(label for _, _, label in items)
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="map-legend" width="{width}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map-legend" direction="ltr" width="{width}" '
         f'height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" font-family="{FONT}" '
         f'fill="#243b53" role="img" aria-label="{escape(legend.title or "legend")}: '
         f'{escape(words)}">{"".join(parts)}</svg>'
@@ -421,7 +425,7 @@ def render_map(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="map" role="img" aria-label="{escape(title or "map")}" '
+        f'class="map" direction="ltr" role="img" aria-label="{escape(title or "map")}" '
         f'font-family="{FONT}"{' tabindex="0"' if zoom else ""}>'
     ]
     if title:
