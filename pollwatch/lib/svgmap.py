@@ -386,6 +386,22 @@ def render_legend(legend: Legend, *, max_width: int = 320) -> str:
     )
 
 
+def _controls(zoom: Sequence[str] | None) -> str:
+    """The zoom in, zoom out and reset buttons (``zoom`` gives their words), hidden until
+    the zoom script shows them."""
+    if not zoom:
+        return ""
+    zoom_in, zoom_out, reset = zoom
+    return (
+        '<div class="map-controls" hidden>'
+        f'<button type="button" data-zoom="in" title="{escape(zoom_in)}" '
+        f'aria-label="{escape(zoom_in)}">+</button>'
+        f'<button type="button" data-zoom="out" title="{escape(zoom_out)}" '
+        f'aria-label="{escape(zoom_out)}">−</button>'
+        f'<button type="button" data-zoom="reset">{escape(reset)}</button></div>'
+    )
+
+
 def render_map(
     areas: Iterable[MapArea],
     *,
@@ -476,20 +492,9 @@ def render_map(
             f'data-width="{label.width:.1f}" data-room="{label.room:.1f}"{hidden}>{lines}</text>'
         )
     parts.append("</g></svg>")
-    controls = ""
-    if zoom:
-        zoom_in, zoom_out, reset = zoom
-        controls = (
-            '<div class="map-controls" hidden>'
-            f'<button type="button" data-zoom="in" title="{escape(zoom_in)}" '
-            f'aria-label="{escape(zoom_in)}">+</button>'
-            f'<button type="button" data-zoom="out" title="{escape(zoom_out)}" '
-            f'aria-label="{escape(zoom_out)}">−</button>'
-            f'<button type="button" data-zoom="reset">{escape(reset)}</button></div>'
-        )
     key = render_legend(legend or Legend())
     return (
-        f'<figure class="map-figure" data-map="{escape(name)}">{controls}{"".join(parts)}'
+        f'<figure class="map-figure" data-map="{escape(name)}">{_controls(zoom)}{"".join(parts)}'
         f"<figcaption>{key}</figcaption></figure>"
     )
 
@@ -500,12 +505,16 @@ def render_points(
     *,
     width: int = 640,
     title: str = "",
+    zoom: Sequence[str] | None = None,
+    name: str = "points",
 ) -> str:
     """An accessible SVG of points over grey areas (the areas only frame the points).
 
     The view is fitted to the points (and to the areas, when there are any), in the
     projection of :func:`render_map`. Each point is a circle with a <title>, inside a link
-    when it has one; the most serious come last, so they are drawn on top.
+    when it has one; the most serious come last, so they are drawn on top. With ``zoom``
+    (the words of the buttons, as for :func:`render_map`) the SVG comes in a zoomable
+    ``<figure>``, and the points keep their size as one zooms in.
     """
     placed = [
         p
@@ -533,7 +542,8 @@ def render_points(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(title or "map")}" class="map">'
+        f'role="img" aria-label="{escape(title or "map")}" class="map"'
+        f"{' tabindex="0"' if zoom else ''}>"
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")
@@ -544,12 +554,13 @@ def render_points(
         )
         parts.append(
             f'<path d="{path}" fill="#eeeeee" fill-rule="evenodd" stroke="#ffffff" '
-            f'stroke-width="1" data-code="{escape(area.code)}"><title>{escape(area.name)}</title></path>'
+            f'stroke-width="1" vector-effect="non-scaling-stroke" data-code="{escape(area.code)}"><title>{escape(area.name)}</title></path>'
         )
     for point in sorted(placed, key=lambda p: p.size):
         x, y = xy(point.longitude, point.latitude)
         circle = (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{point.size:g}" fill="{escape(point.colour)}" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{point.size:g}"'
+            f'{f' data-r="{point.size:g}"' if zoom else ""} fill="{escape(point.colour)}" '
             f'fill-opacity="0.85" stroke="#ffffff" stroke-width="0.8">'
             f"<title>{escape(point.label)}</title></circle>"
         )
@@ -557,7 +568,9 @@ def render_points(
             circle = f'<a href="{escape(point.href)}">{circle}</a>'
         parts.append(circle)
     parts.append("</svg>")
-    return "".join(parts)
+    if not zoom:
+        return "".join(parts)
+    return f'<figure class="map-figure" data-map="{escape(name)}">{_controls(zoom)}{"".join(parts)}</figure>'
 
 
 def convex_hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:

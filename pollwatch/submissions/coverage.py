@@ -44,7 +44,7 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         row = rows[region_code]
         row["deployed"] += 1
         station = deployment.station
-        _, deployed_here, reported_here = stations.get(station.pk, (station, 0, 0))
+        deployed_here, reported_here = stations.get(station.pk, (station, 0, 0))[1:]
         if (deployment.membership_id, deployment.station_id) in reported:
             row["reported"] += 1
             reported_here += 1

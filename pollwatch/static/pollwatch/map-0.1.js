@@ -49,6 +49,9 @@
       svg.querySelectorAll("[data-at]").forEach((mark) => {
         mark.setAttribute("transform", `translate(${mark.dataset.at}) scale(${size})`);
       });
+      svg.querySelectorAll("circle[data-r]").forEach((circle) => {
+        circle.setAttribute("r", String(Number(circle.dataset.r) * size));
+      });
       figure.dataset.zoom = zoom.toFixed(2);
     }
 
