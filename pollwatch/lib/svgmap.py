@@ -419,10 +419,11 @@ def render_map(
     Returns a ``<figure>`` holding the map's SVG (one path per area with a
     <title>, names placed at each area's pole of inaccessibility and shown only
     where they fit, points gathered into numbered clusters when there are more
-    than ``cluster_over``) and the legend's own SVG. ``zoom`` gives the labels of
-    the zoom in, zoom out and reset buttons, shown by ``pollwatch/map-<v>.js``;
-    without it the map is static (the statement PDF). ``name`` tells maps apart
-    so that a refreshed map keeps its zoom.
+    than ``cluster_over``) and the legend's own SVG (without ``legend``: the five
+    classes under the map's title). ``zoom`` gives the words of the zoom in, zoom
+    out and reset buttons, shown by ``pollwatch/map-<v>.js``; without it the map is
+    static (as a PDF needs). ``name`` tells maps apart so that a refreshed map
+    keeps its zoom.
     """
     drawn = [area for area in areas if area.geometry]
     if not drawn:
@@ -492,7 +493,7 @@ def render_map(
             f'data-width="{label.width:.1f}" data-room="{label.room:.1f}"{hidden}>{lines}</text>'
         )
     parts.append("</g></svg>")
-    key = render_legend(legend or Legend())
+    key = render_legend(legend or Legend(title=title))
     return (
         f'<figure class="map-figure" data-map="{escape(name)}">{_controls(zoom)}{"".join(parts)}'
         f"<figcaption>{key}</figcaption></figure>"
