@@ -1,7 +1,7 @@
 // Zoom and pan for the maps drawn by pollwatch/lib/svgmap.py: it only changes the SVG's
 // viewBox. Wheel or pinch to zoom, drag to pan; the +, − and reset buttons; on the focused
-// map, + and − zoom, the arrow keys pan and 0 resets. Names keep their size on screen and show
-// only where they fit at the current zoom; points and clusters do not grow as one zooms in. A map refreshed
+// map, + and − zoom, the arrow keys pan and 0 resets. Names, points and clusters keep their
+// size on screen; a name shows only where it fits at the current zoom. A map refreshed
 // by htmx keeps its view (maps are told apart by their figure's data-map).
 (function () {
   "use strict";
@@ -30,8 +30,8 @@
       svg.setAttribute("viewBox", `${x} ${y} ${w} ${h}`);
       views.set(name, { x, y, w, h });
       const zoom = home.w / w;
-      // Text and points keep their size on screen whatever the zoom and the map's width
-      // on the page: a screen pixel is `unit` map units.
+      // Names keep their size on screen whatever the zoom and the map's width on the
+      // page: a screen pixel is `unit` map units.
       const shown = svg.getBoundingClientRect().width || home.w;
       const unit = w / shown;
       const labels = svg.querySelector(".map-labels");
@@ -43,9 +43,9 @@
           text.setAttribute("visibility", fits ? "visible" : "hidden");
         });
       }
-      // Points shrink with a map shown small (they were spaced for its own width), but do
-      // not grow when zooming in.
-      const size = Math.min(1, unit);
+      // Points and clusters too, so that a cluster's number stays readable on a phone;
+      // zooming in spreads them apart.
+      const size = unit;
       svg.querySelectorAll("[data-at]").forEach((mark) => {
         mark.setAttribute("transform", `translate(${mark.dataset.at}) scale(${size})`);
       });
