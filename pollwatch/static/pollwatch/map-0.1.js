@@ -1,8 +1,9 @@
 // Zoom and pan for the maps drawn by pollwatch/lib/svgmap.py: it only changes the SVG's
-// viewBox. Wheel or pinch to zoom, drag to pan; the +, − and reset buttons; on the focused
-// map, + and − zoom, the arrow keys pan and 0 resets. Names, points and clusters keep their
-// size on screen; a name shows only where it fits at the current zoom. A map refreshed
-// by htmx keeps its view (maps are told apart by their figure's data-map).
+// viewBox. The wheel (once the map is clicked, or with Ctrl) or a pinch zooms, a drag pans;
+// so do the +, − and reset buttons, and on the focused map + and −, the arrow keys and 0.
+// Names, points and clusters keep their size on screen; a name shows only where it fits
+// at the current zoom. A map refreshed by htmx keeps its view (maps are told apart by
+// their figure's data-map).
 (function () {
   "use strict";
 
@@ -98,6 +99,9 @@
     svg.addEventListener(
       "wheel",
       (event) => {
+        // The wheel scrolls the page past the map until the map is clicked (or focused),
+        // or with Ctrl held (a touchpad's pinch comes as Ctrl + wheel).
+        if (!(event.ctrlKey || event.metaKey || document.activeElement === svg)) return;
         event.preventDefault();
         const at = toMap(event.clientX, event.clientY);
         zoomBy(event.deltaY < 0 ? 1.25 : 1 / 1.25, at.x, at.y);

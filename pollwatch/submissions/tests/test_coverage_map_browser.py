@@ -76,4 +76,15 @@ def test_the_coverage_map_names_its_regions_and_zooms(live_server, browser, miss
     page.get_by_role("button", name="Zoom in").click()
     page.get_by_role("button", name="Reset view").click()
     expect(svg).to_have_attribute("viewBox", whole)
+
+    # The wheel scrolls the page past the map until the map is clicked (the focus is on
+    # the reset button now); then it zooms.
+    box = svg.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -200)
+    page.wait_for_timeout(200)
+    assert svg.get_attribute("viewBox") == whole
+    svg.click()
+    page.mouse.wheel(0, -200)
+    expect(svg).not_to_have_attribute("viewBox", whole)
     assert errors == []
