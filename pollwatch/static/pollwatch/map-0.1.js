@@ -171,6 +171,8 @@
     }
     svg.addEventListener("pointerup", release);
     svg.addEventListener("pointercancel", release);
+    // A press let go outside the map (before it moved) must not hold the refreshes back.
+    window.addEventListener("pointerup", release);
 
     show(current());
     if (window.ResizeObserver) new ResizeObserver(() => show(current())).observe(svg);
