@@ -171,8 +171,6 @@
     }
     svg.addEventListener("pointerup", release);
     svg.addEventListener("pointercancel", release);
-    // A press let go outside the map (before it moved) must not hold the refreshes back.
-    window.addEventListener("pointerup", release);
 
     show(current());
     if (window.ResizeObserver) new ResizeObserver(() => show(current())).observe(svg);
@@ -185,6 +183,10 @@
   // A refresh while someone drags the map would pull it from under their pointer: it waits.
   document.addEventListener("htmx:beforeRequest", (event) => {
     if (dragging > 0) event.preventDefault();
+  });
+  // A press on the map let go outside it (before it moved) must not hold refreshes back.
+  window.addEventListener("pointerup", (event) => {
+    if (event.isPrimary) dragging = 0;
   });
   document.addEventListener("htmx:load", (event) => {
     const root = event.detail.elt;
