@@ -78,3 +78,33 @@ def outline_from_stations(election: Election, level: int = 1, margin: float = 0.
         Area.objects.filter(pk=area.pk).update(boundary={"type": "Polygon", "coordinates": [ring]})
         count += 1
     return count
+
+
+def partition_from_stations(election: Election, *, seed: int = 0) -> int:
+    """Give the top-level areas made-up but map-like boundaries from their stations' locations.
+
+    A Voronoi partition of the stations inside an irregular country outline,
+    dissolved by top-level area (``pollwatch.lib.partition``); stored as an
+    import of real boundaries would store them. For the demo, whose simulated
+    geography has no map. Areas that already have a boundary keep it.
+    """
+    from pollwatch.lib.partition import partition
+
+    rows = list(
+        PollingStation.objects.filter(
+            election=election, latitude__isnull=False, longitude__isnull=False
+        ).values_list("longitude", "latitude", "area_path")
+    )
+    if len(rows) < 3:
+        return 0
+    longitudes, latitudes, paths = zip(*rows, strict=True)
+    regions = [path.strip("/").split("/")[0] for path in paths]
+    shapes = partition(longitudes, latitudes, regions, seed=seed)
+    count = 0
+    with transaction.atomic():
+        for area in Area.objects.filter(
+            election=election, level=1, boundary__isnull=True, code__in=list(shapes)
+        ):
+            Area.objects.filter(pk=area.pk).update(boundary=shapes[area.code])
+            count += 1
+    return count

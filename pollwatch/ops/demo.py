@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pollwatch.checklists.loading import install_defaults
-from pollwatch.elections.boundaries import outline_from_stations
+from pollwatch.elections.boundaries import partition_from_stations
 from pollwatch.elections.importers import create_job, run_job
 from pollwatch.elections.models import Candidate, Contest, Election, ImportJob, PollingStation
 from pollwatch.media.demo import load_demo_media
@@ -129,7 +129,7 @@ def load_demo(
     say(f"Deploying {observers:,} observers to a stratified sample of stations …")
     deploy_observers(election, seed, folder)
     make_teams(election)
-    outline_from_stations(election)
+    partition_from_stations(election, seed=seed)
     say("Installing the international checklists, incident, results and exit-poll forms …")
     install_defaults(election, actor="demo")
     say("Adding news items from four outlets, coded by machine, for the media monitors …")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
+
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area
 from pollwatch.observers.access import Access, deployments_for, incidents_for
 from pollwatch.submissions.models import Incident, Submission
 
 SILENT_LISTED = 300
+# Station points on the coverage map, readable on every blue of the scale: white where
+# everyone reported, orange where someone is silent.
+REPORTED_COLOUR = "#ffffff"
+SILENT_COLOUR = "#f28e2b"
 
 
 def coverage_table(access: Access, phase: str = "") -> dict:
@@ -32,14 +38,19 @@ def coverage_table(access: Access, phase: str = "") -> dict:
     regions = {a.code: a for a in Area.objects.filter(election=election, level=1)}
     rows: dict[str, dict] = defaultdict(lambda: {"deployed": 0, "reported": 0})
     silent = []
+    stations: dict[int, tuple] = {}  # station id → (station, deployed there, reported there)
     for deployment in deployments:
         region_code = deployment.station.area_path.strip("/").split("/")[0]
         row = rows[region_code]
         row["deployed"] += 1
+        station = deployment.station
+        deployed_here, reported_here = stations.get(station.pk, (station, 0, 0))[1:]
         if (deployment.membership_id, deployment.station_id) in reported:
             row["reported"] += 1
+            reported_here += 1
         else:
             silent.append((region_code, deployment))
+        stations[station.pk] = (station, deployed_here + 1, reported_here)
     table = []
     for code, row in sorted(rows.items()):
         area = regions.get(code)
@@ -67,7 +78,7 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         .order_by("-created")[:25]
     )
     return {
-        "map": _coverage_map(regions, table),
+        "map": _coverage_map(regions, table, list(stations.values())),
         "rows": table,
         "phases": phases,
         "phase": phase,
@@ -82,9 +93,10 @@ def coverage_table(access: Access, phase: str = "") -> dict:
     }
 
 
-def _coverage_map(regions: dict, table: list[dict]) -> str:
-    """The regions that have a boundary, shaded by the share of their observers who reported."""
-    from pollwatch.lib.svgmap import MapArea, render_map
+def _coverage_map(regions: dict, table: list[dict], stations: list[tuple]) -> str:
+    """The regions that have a boundary, shaded by the share of their observers who reported,
+    with the deployed stations that have a location: green where everyone there reported."""
+    from pollwatch.lib.svgmap import Legend, MapArea, MapPoint, render_map
 
     by_code = {row["code"]: row for row in table}
     areas = []
@@ -93,6 +105,42 @@ def _coverage_map(regions: dict, table: list[dict]) -> str:
             continue
         row = by_code.get(code)
         share = row["reported"] / row["deployed"] if row and row["deployed"] else None
-        label = f"{row['reported']} of {row['deployed']} reported" if row else "no observers"
-        areas.append(MapArea(code, area.name, area.boundary, share, label))
-    return render_map(areas, title="Share of deployed observers who have reported, by region")
+        if row:
+            label = _("%(reported)s of %(deployed)s reported") % {
+                "reported": row["reported"],
+                "deployed": row["deployed"],
+            }
+        else:
+            label = _("no observers")
+        figure = f"{row['percent']} %" if row and row["deployed"] else ""
+        areas.append(MapArea(code, area.name, area.boundary, share, label, figure))
+    done, waiting = _("all reported"), _("some silent")
+    points = [
+        MapPoint(
+            latitude=station.latitude,
+            longitude=station.longitude,
+            colour=REPORTED_COLOUR if reported == deployed else SILENT_COLOUR,
+            label=f"{station.code} {station.name}: {reported}/{deployed}",
+            size=4 if reported == deployed else 5,
+            group=done if reported == deployed else waiting,
+        )
+        for station, deployed, reported in stations
+        if station.latitude is not None and station.longitude is not None
+    ]
+    legend = Legend(
+        title=_("Share of observers who reported"),
+        no_data=_("no observers"),
+        points=[
+            (REPORTED_COLOUR, _("station: all reported")),
+            (SILENT_COLOUR, _("station: some silent")),
+        ],
+        cluster=_("number of stations close together"),
+    )
+    return render_map(
+        areas,
+        title=_("Share of deployed observers who have reported, by region"),
+        points=points,
+        legend=legend,
+        zoom=(_("Zoom in"), _("Zoom out"), _("Reset view")),
+        name="coverage",
+    )

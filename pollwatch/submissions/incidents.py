@@ -23,6 +23,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.checklists.models import Form
@@ -365,4 +366,10 @@ def _points_map(access: Access, rows: list[tuple]) -> str:
         for a in areas_within_reach(access).filter(level=1, boundary__isnull=False)
         if isinstance(a.boundary, dict)
     ]
-    return render_points(points, backdrop, title="Incidents by station, coloured by severity")
+    return render_points(
+        points,
+        backdrop,
+        title="Incidents by station, coloured by severity",
+        zoom=(_("Zoom in"), _("Zoom out"), _("Reset view")),
+        name="incidents",
+    )

@@ -68,7 +68,8 @@ def test_the_map_is_an_accessible_svg_coloured_by_value():
         title="Coverage",
     )
     assert (
-        svg.startswith("<svg")
+        svg.startswith('<figure class="map-figure"')
+        and '<svg xmlns="http://www.w3.org/2000/svg" viewBox=' in svg
         and 'role="img"' in svg
         and "<title>North: 9 of 10 reported</title>" in svg
     )
@@ -78,3 +79,32 @@ def test_the_map_is_an_accessible_svg_coloured_by_value():
 def test_convex_hull_drops_inner_points():
     hull = convex_hull([(0, 0), (1, 0), (1, 1), (0, 1), (0.5, 0.5)])
     assert set(hull) == {(0, 0), (1, 0), (1, 1), (0, 1)} and hull[0] == hull[-1]
+
+
+def test_stations_partition_the_country_into_region_boundaries(mission):
+    """The demo's boundaries: each region the union of its stations' Voronoi cells."""
+    from pollwatch.elections.boundaries import partition_from_stations
+    from pollwatch.elections.models import PollingStation
+    from pollwatch.lib.partition import contains
+
+    places = {
+        "D1-001": (45.2, 40.8),
+        "D1-002": (45.6, 40.9),
+        "D2-001": (45.3, 40.4),
+        "D2-002": (45.8, 40.5),
+        "D3-001": (46.4, 40.2),
+        "D3-002": (46.6, 40.7),
+    }
+    for code, (lon, lat) in places.items():
+        PollingStation.objects.filter(code=code).update(longitude=lon, latitude=lat)
+    Area.objects.filter(code="R2").update(boundary=SQUARE)  # an imported one is kept
+    assert partition_from_stations(mission.election, seed=1) == 1
+    assert Area.objects.get(code="R2").boundary == SQUARE
+    north = Area.objects.get(code="R1").boundary
+    assert north["type"] == "Polygon"
+    for code, (lon, lat) in places.items():
+        assert contains(north["coordinates"][0], lon, lat) == code.startswith(("D1", "D2"))
+    Area.objects.filter(code="R2").update(boundary=None)
+    assert partition_from_stations(mission.election, seed=1) == 1  # R1 has one already
+    south = Area.objects.get(code="R2").boundary
+    assert all(contains(south["coordinates"][0], *places[c]) for c in ("D3-001", "D3-002"))

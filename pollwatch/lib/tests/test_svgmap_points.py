@@ -36,3 +36,15 @@ def test_points_fall_inside_the_drawing():
 
     for x, y in re.findall(r'cx="([\d.]+)" cy="([\d.]+)"', svg):
         assert 0 <= float(x) <= 300 and 0 <= float(y)
+
+
+def test_a_zoomable_points_map_comes_in_a_figure_with_buttons_and_points_that_keep_their_size():
+    svg = render_points(
+        [MapPoint(40.0, 47.0, "#111", size=7)],
+        zoom=("Zoom in", "Zoom out", "Reset view"),
+        name="incidents",
+    )
+    assert svg.startswith('<figure class="map-figure" data-map="incidents">')
+    assert 'aria-label="Zoom in"' in svg and 'tabindex="0"' in svg
+    assert 'r="7" data-r="7"' in svg  # the zoom script scales r back as the map grows
+    assert "data-r" not in render_points([MapPoint(40.0, 47.0, "#111", size=7)])

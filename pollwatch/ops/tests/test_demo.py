@@ -23,6 +23,11 @@ def test_demo_loads_a_mission_with_an_account_per_role(db, data_dir, capsys):
     election = Election.objects.get(slug="demo")
     assert PollingStation.objects.filter(election=election).count() == 800
     assert Area.objects.filter(election=election, newly_included=True).exists()
+    # A made-up map: every region with located stations has a boundary (Abroad has none).
+    regions = Area.objects.filter(election=election, level=1)
+    mapped = regions.filter(boundary__isnull=False)
+    assert mapped.count() == regions.count() - 1 == 12
+    assert all(a.boundary["type"] in {"Polygon", "MultiPolygon"} for a in mapped)
     observers = Membership.objects.filter(election=election, role=Role.OBSERVER)
     assert observers.count() == 60
     deployed = Deployment.objects.filter(membership__election=election, reserve=False)
