@@ -1,10 +1,11 @@
-"""A burst of observer reports through gunicorn on PostgreSQL, read by the report reader, beside
+"""A burst of observer reports through the web server on PostgreSQL, read by the report reader, beside
 PostgreSQL's raw INSERT rate measured in the same run.
 
     python benchmarks/bench_ingest.py [--reports 60000] [--workers 3] [--connections 48]
                                       [--sms 2000]
 
-Serves a demo mission as `pollwatch serve` does (gunicorn, the report reader, the audit sealer)
+Serves a demo mission as `pollwatch serve` does (granian, or gunicorn with `--server gunicorn`;
+the report reader, the audit sealer)
 and sends a burst of distinct PVT result reports to the observer API with Debian's `wrk` and a
 Lua script (benchmarks/ingest.lua), so the load generator, written in C, leaves the CPU to the
 server. Prints reports per second accepted (202), p50/p99 latency, how long the reader took to
@@ -84,7 +85,7 @@ def children_cpu() -> float:
 
 
 def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, float]:
-    """CPU seconds used so far by this run's processes (from /proc): gunicorn's master and
+    """CPU seconds used so far by this run's processes (from /proc): the web server's main process and
     workers, each side process, and PostgreSQL's backends of this run's database."""
     import os
 
@@ -100,7 +101,7 @@ def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, 
             continue
         parent = int(fields[1])
         if pid == server or parent == server:
-            name = "web (gunicorn)"
+            name = "web server"
         elif pid in side_names:
             name = side_names[pid]
         elif command.startswith("postgres:") and f" {database} " in command:
@@ -112,7 +113,7 @@ def cpu_seconds(server: int, sides: dict[str, int], database: str) -> dict[str, 
 
 
 CPU_NAMES = [
-    "web (gunicorn)",
+    "web server",
     "report reader",
     "audit sealer",
     "PostgreSQL",
@@ -222,9 +223,9 @@ def sms_load(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=60_000, help="reports in the burst")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="web server processes")
     parser.add_argument(
-        "--server-threads", type=int, default=12, help="threads per gunicorn worker"
+        "--server-threads", type=int, default=12, help="threads per web server process"
     )
     parser.add_argument(
         "--server", choices=["granian", "gunicorn"], default="granian", help="the web server"
@@ -295,7 +296,7 @@ def main() -> int:
     read = kept - counts.get("stored", 0)
     lost = max(0, burst["accepted"] - kept)  # more kept than 202s: answers cut off by SIGINT
     print(
-        f"\nburst of {burst['requests']:,} reports on PostgreSQL: {args.workers} gunicorn workers "
+        f"\nburst of {burst['requests']:,} reports on PostgreSQL: {args.workers} {args.server} workers "
         f"× {args.server_threads} threads, quotas in {'Redis' if args.redis else 'PostgreSQL'}, "
         f"the report reader and the sealer; wrk {args.threads} threads, {args.connections} "
         "connections, loopback"

@@ -3,10 +3,11 @@ every acknowledged report read exactly once, nothing lost, nothing doubled.
 
     python benchmarks/fault_ingest.py [--reports 2000] [--workers 3] [--clients 12]
 
-Sends N distinct reports (each with its own client UUID) through gunicorn on
-PostgreSQL with client retries (a retry resends the same UUID), with the report
+Sends N distinct reports (each with its own client UUID) through the web server
+(granian as `pollwatch serve` runs it, or `--server gunicorn`) on PostgreSQL with client retries (a retry resends the same UUID), with the report
 reader and the audit sealer running beside it as `pollwatch serve` runs them. A
-quarter of the way through it SIGKILLs one gunicorn worker; at a third it
+quarter of the way through it SIGKILLs one web server worker (which must be
+respawned); at a third it
 SIGKILLs the report reader (in the middle of a batch, if one is running) and
 starts a new one; halfway it restarts the PostgreSQL server. Afterwards it waits
 for the reader to read the backlog and checks that exactly N distinct reports
@@ -44,7 +45,7 @@ def restart_postgres() -> None:
     )
 
 
-def gunicorn_workers(master: int) -> list[int]:
+def web_workers(master: int) -> list[int]:
     output = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
     return [int(pid) for pid in output.split()]
 
@@ -52,10 +53,19 @@ def gunicorn_workers(master: int) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=2000, help="distinct reports to send")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=3, help="web server worker processes")
+    parser.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="the web server"
+    )
     parser.add_argument("--clients", type=int, default=12, help="client threads sending at once")
     args = parser.parse_args()
-    with served_mission("pollwatch_fault", args.workers) as (port, credentials, env, server, sides):
+    with served_mission("pollwatch_fault", args.workers, server_kind=args.server) as (
+        port,
+        credentials,
+        env,
+        server,
+        sides,
+    ):
         observers = credentials["observers"]
         reports = [(str(uuid.uuid4()), observers[i % len(observers)]) for i in range(args.reports)]
         acknowledged: set[str] = set()
@@ -92,13 +102,15 @@ def main() -> int:
                 done[0] += 1
 
         faults: list[str] = []
+        workers: list[int] = []
 
         def inject() -> None:
             while done[0] < args.reports // 4:
                 time.sleep(0.05)
-            victim = gunicorn_workers(server.pid)[0]
+            workers.extend(web_workers(server.pid))
+            victim = workers[0]
             os.kill(victim, signal.SIGKILL)
-            faults.append(f"SIGKILL gunicorn worker {victim} after {done[0]} reports")
+            faults.append(f"SIGKILL {args.server} worker {victim} after {done[0]} reports")
             while done[0] < args.reports // 3:
                 time.sleep(0.05)
             reader = sides["report reader"]
@@ -123,6 +135,12 @@ def main() -> int:
             list(pool.map(send, reports))
         seconds = time.perf_counter() - started
         injector.join()
+        respawned = len(web_workers(server.pid)) == len(workers)
+        faults.append(
+            f"{args.server}: {len(web_workers(server.pid))} workers after the kill, "
+            f"{len(workers)} before"
+            + ("" if respawned else ": the killed worker was not respawned")
+        )
 
         import psycopg
 
@@ -170,6 +188,7 @@ def main() -> int:
         len(stored) == len(set(stored)) == args.reports == events == first_revisions
         and set(stored) == expected
         and acknowledged <= set(stored)
+        and respawned
     )
     missing = expected - set(stored)
     print(
