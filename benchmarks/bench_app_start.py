@@ -2,7 +2,7 @@
 
     python benchmarks/bench_app_start.py [--runs 3] [--baseline-ref GIT_REF]
 
-A demo mission on SQLite (the default storage) is served by gunicorn on
+A demo mission on SQLite (the default storage) is served by granian (as `pollwatch serve` does) on
 loopback; Debian's Chromium (/usr/bin/chromium, driven by Playwright, no
 browser download) opens /o/ at a phone's size (360×740) with the network
 throttled through the DevTools protocol to 400 kbit/s each way and 400 ms of
@@ -38,7 +38,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest_setup import free_port, wait_for  # noqa: E402
+from ingest_setup import free_port, wait_for, web_command  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -112,9 +112,7 @@ def main() -> int:
 def served(code: Path, env: dict):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "pollwatch.wsgi:application"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"]
-        + ["--log-level", "error", "--no-control-socket"],
+        web_command("granian", port, 2, 2),  # as `pollwatch serve` serves it, for either tree
         env={**env, "PYTHONPATH": str(code)},
         cwd=str(code),
     )

@@ -85,11 +85,21 @@ def qr_svg(uri: str) -> str:
 def confirm(device: TOTPDevice) -> list[str]:
     """Turn the device on and give the user fresh recovery codes, returned once in plain text.
 
-    Earlier unconfirmed devices and recovery codes are dropped: one app, one set of codes."""
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-    return new_recovery_codes(device.user)
+    Earlier unconfirmed devices and recovery codes are dropped: one app, one set of codes.
+    Audited, as turning it off is (the codes never are)."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        codes = new_recovery_codes(device.user)
+        user = device.user
+        record(
+            "two_factor.turned_on",
+            actor=user.get_username(),
+            obj=user,
+            payload={"user": user.get_username(), "recovery_codes": len(codes)},
+        )
+    return codes
 
 
 def new_recovery_codes(user: User) -> list[str]:

@@ -66,6 +66,13 @@ def test_enrolment_shows_the_uri_a_qr_code_and_ten_recovery_codes_once(client, m
     assert device.confirmed
     again = client.get(ENROL).content.decode()
     assert "Two-factor login is on" in again and codes[0] not in again
+    # Turning it on is audited (as turning it off is), without the secret or the codes.
+    from pollwatch.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(kind="two_factor.turned_on")
+    assert event.actor == "analyst" and event.payload["recovery_codes"] == 10
+    assert not any(code in str(event.payload) for code in codes)
+    assert device.key not in str(event.payload)
 
 
 def test_login_asks_for_the_code_after_the_password(client, enrolled):
