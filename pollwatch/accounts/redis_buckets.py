@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pollwatch.accounts.models import Charge
@@ -64,9 +64,10 @@ def _connection(url: str):
     """This thread's own connection to ``url`` (a new one after a fork): every observer post
     charges its buckets here, and redis-py's pool and retry layers cost as much CPU as the
     round trip itself. redis-py's connection still does the socket, the parsing and its errors."""
-    pid, connections = getattr(_held, "connections", (None, None))
-    if pid != os.getpid() or connections is None:
-        pid, connections = _held.connections = (os.getpid(), {})
+    held: tuple[int, dict[str, Any]] | None = getattr(_held, "connections", None)
+    if held is None or held[0] != os.getpid():
+        held = _held.connections = (os.getpid(), {})
+    connections = held[1]
     if url not in connections:
         pool = _client(url).connection_pool
         connections[url] = pool.connection_class(**pool.connection_kwargs)

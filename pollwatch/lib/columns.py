@@ -68,7 +68,7 @@ class Field:
     """One thing an importer reads. ``many``: several columns may hold it (other phones)."""
 
     key: str
-    label: str
+    label: Any  # text, or a lazily translated one (shown with str())
     required: bool = False
     many: bool = False
 

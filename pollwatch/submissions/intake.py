@@ -622,7 +622,7 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
             for other in clashing:
                 if other.new is not None:
                     other.new.conflict = True
-                elif not other.flagged:
+                elif other.pk is not None and not other.flagged:
                     update.add(other.pk)
     if update:
         Submission.objects.filter(pk__in=update, conflict=False).update(conflict=True)
@@ -638,7 +638,10 @@ class _Other:
     new: Submission | None = None
 
     def answers(self, stored: dict[int, dict[str, Any]]) -> dict[str, Any]:
-        return self.new.answers if self.new is not None else stored[self.pk]
+        if self.new is not None:
+            return self.new.answers
+        assert self.pk is not None  # a stored report has its key
+        return stored[self.pk]
 
 
 def _figures_differ(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -695,7 +698,7 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
             for other in others:
                 if other.new is not None:
                     other.new.figures_changed = True
-                elif not other.flagged:
+                elif other.pk is not None and not other.flagged:
                     update.add(other.pk)
     if update:
         Submission.objects.filter(pk__in=update, figures_changed=False).update(figures_changed=True)
