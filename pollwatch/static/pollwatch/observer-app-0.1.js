@@ -236,7 +236,9 @@ async function renderHome() {
   showVerify();
   const [reports, kept] = await Promise.all([allReports(), allDrafts()]);
   const list = document.getElementById("deployments");
-  list.replaceChildren();
+  // Drawn apart and put in place only when it changed: the list is drawn again after every
+  // sync and poll, and a tap landing on a list being replaced would be lost.
+  const fresh = document.createElement("ul");
   for (const deployment of me.deployments) {
     const item = document.createElement("li");
     item.className = "station";
@@ -258,8 +260,9 @@ async function renderHome() {
       const drafted = kept.some((d) => d.key === draftKey(deployment.station, form.code));
       item.append(formButton(form, deployment, markFor(mine), drafted));
     }
-    list.append(item);
+    fresh.append(item);
   }
+  if (fresh.innerHTML !== list.innerHTML) list.replaceChildren(...fresh.childNodes);
   renderQueue(reports, kept);
   showTab(currentTab);
 }
@@ -279,7 +282,11 @@ function formButton(form, deployment, mark, drafted) {
   if (mark) marks.append(markChip(mark));
   if (drafted) marks.append(markChip("draft"));
   button.append(name, marks);
-  button.addEventListener("click", () => renderForm(form, deployment));
+  // The form and the deployment as they are when tapped (a kept button may outlive a new `me`).
+  button.addEventListener("click", () => {
+    const current = me.deployments.find((d) => d.station === deployment.station) || deployment;
+    renderForm(formFor(form.code, current.election) || form, current);
+  });
   return button;
 }
 

@@ -533,3 +533,23 @@ def test_a_report_sent_while_the_last_one_is_on_its_way_goes_right_after_it(
     held[0].continue_()
     expect(page.locator("#queue .status-accepted")).to_have_count(2, timeout=10000)
     context.close()
+
+
+def test_the_station_list_is_not_replaced_by_a_sync_that_changes_nothing(
+    live_server, report_reader, browser, mission, shipped_forms, observer_token
+):
+    """The list is drawn again after every sync and poll; a tap landing on a list being replaced
+    is lost. Drawn again with nothing changed, the buttons stay the same elements, and a kept
+    button still opens its form."""
+    context, page = phone(browser, live_server, observer_token)
+    page.wait_for_function("() => !syncing")  # the first sync has ended and drawn the list
+    page.evaluate(
+        "() => { window.kept = document.querySelector(\"#deployments button[data-form='OP']\"); }"
+    )
+    page.evaluate("() => sync()")
+    page.wait_for_function("() => !syncing")
+    page.evaluate("() => renderHome()")
+    assert page.evaluate("() => window.kept.isConnected")
+    page.evaluate("() => window.kept.click()")
+    page.wait_for_selector("#fill:not([hidden])")
+    context.close()
