@@ -1413,6 +1413,7 @@ async function showMe(data) {
   document.documentElement.lang = lang;
   document.documentElement.dir = lang === "ur" ? "rtl" : "ltr";
   document.getElementById("who").textContent = `${me.observer.name} (${me.observer.code})`;
+  showNet();  // shown at start before the language was known
   if (document.getElementById("fill").hidden) await renderHome();
 }
 

@@ -160,3 +160,23 @@ def test_the_update_prompt_speaks_the_observers_language(
     expect(page.locator("#update")).to_contain_text("Готова новая версия", timeout=15000)
     expect(page.locator("#update button")).to_have_text("Перезагрузить")
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connection_badge_speaks_the_observers_language_from_the_start(
+    live_server, report_reader, browser, mission, forms, observer_token
+):
+    from playwright.sync_api import expect
+
+    person = mission.people["observer"]
+    person.language = "ru"
+    person.save()
+    context, page = visit_online(browser, live_server, observer_token)
+    expect(page.locator("#net")).to_have_text("в сети")
+    # Opened again offline, from the kept `me`: no online/offline event comes to redraw it.
+    context.set_offline(True)
+    offline = context.new_page()
+    offline.goto(f"{live_server.url}/o/")
+    expect(offline.locator(STATION)).to_have_count(1)
+    expect(offline.locator("#net")).to_have_text("нет сети — отчёты ждут здесь")
+    context.close()
