@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from pollwatch.accounts import throttle
@@ -89,3 +90,15 @@ class RoleForm(forms.Form):
     granted = forms.TypedChoiceField(
         choices=[("1", "give"), ("0", "take")], coerce=lambda v: v == "1"
     )
+
+
+class ResetForm(PasswordResetForm):
+    """Django's reset request; the e-mail is in the language the user chose (saved with the
+    header's switcher), else in the page's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from pollwatch.accounts.language import saved_language
+
+        language = saved_language(context["user"]) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
@@ -32,7 +33,7 @@ INVITE_SALT = "pollwatch.accounts.invite"
 
 
 class StaffError(ValueError):
-    """A request the page refuses, with a message for the manager."""
+    """A request the page refuses, with a message for the manager in the page's language."""
 
 
 def can_manage_staff(access: Access) -> bool:
@@ -65,18 +66,19 @@ def staff_users(election: Election):
 
 
 def members(election: Election) -> list[dict]:
-    """The staff list's rows: each user with their roles in the election and whether two-factor
-    login is on, in three queries whatever the number of users."""
+    """The staff list's rows: each user with their roles in the election, as (value, name in the
+    page's language), and whether two-factor login is on, in three queries whatever the number
+    of users."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     users = list(staff_users(election))
-    roles: dict[int, list[str]] = {}
+    roles: dict[int, list[tuple[str, str]]] = {}
     for user_id, role in (
         Membership.objects.filter(election=election, person__user__in=users)
         .order_by("role")
         .values_list("person__user_id", "role")
     ):
-        roles.setdefault(user_id, []).append(role)
+        roles.setdefault(user_id, []).append((role, str(Role(role).label)))
     two_factor = set(
         TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
     )
@@ -135,10 +137,15 @@ def invite(
         User.objects.filter(username__iexact=username).exists()
         or User.objects.filter(email__iexact=email).exists()
     ):
-        raise StaffError(f"{email} already has an account: change its roles in the list")
+        raise StaffError(
+            _("%(email)s already has an account: change its roles in the list") % {"email": email}
+        )
     mission = Mission.objects.filter(election=access.election).order_by("pk").first()
     if mission is None:
-        raise StaffError(f"the election {access.election.slug} has no mission to add people to")
+        raise StaffError(
+            _("The election %(election)s has no mission to add people to")
+            % {"election": access.election.slug}
+        )
     with transaction.atomic():
         user = User(username=username, email=email, is_active=True)
         user.set_unusable_password()
@@ -165,7 +172,8 @@ def reinvite(access: Access, user: User, *, actor: User) -> str:
     """A new invitation for a user who has not set a password yet; earlier links stop working."""
     if not user.is_active or user.has_usable_password():
         raise StaffError(
-            f"{user.get_username()} has set a password already: no invitation to resend"
+            _("%(user)s has set a password already: no invitation to resend")
+            % {"user": user.get_username()}
         )
     user.set_unusable_password()  # a new fingerprint: the earlier links are spent
     user.save(update_fields=["password"])
@@ -200,12 +208,15 @@ def invited_user(token: str) -> User | None:
 def deactivate(access: Access, user: User, *, actor: User) -> None:
     """Deactivate the user, end their sessions, revoke their API and sign-in tokens; audited."""
     if user.pk == actor.pk:
-        raise StaffError("You cannot deactivate your own account")
+        raise StaffError(_("You cannot deactivate your own account"))
     outside = _elections_not_managed(access, user, actor)
     if outside:
         raise StaffError(
-            f"{user.get_username()} also has roles in {', '.join(outside)}, which you do not "
-            "manage: an admin of those elections can deactivate the account"
+            _(
+                "%(user)s also has roles in %(elections)s, which you do not manage: an admin of "
+                "those elections can deactivate the account"
+            )
+            % {"user": user.get_username(), "elections": ", ".join(outside)}
         )
     from pollwatch.api.models import ApiToken
     from pollwatch.submissions.cleanup import revoke_token_rows

@@ -23,9 +23,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from pollwatch.accounts import staff, throttle, twofactor
-from pollwatch.accounts.forms import CodeForm, InviteForm, LoginForm, RoleForm
+from pollwatch.accounts.forms import CodeForm, InviteForm, LoginForm, ResetForm, RoleForm
 from pollwatch.accounts.http import signed_in
 from pollwatch.observers.access import elections_for_user
+from pollwatch.observers.models import Role
 
 # The session key holding a user who gave the right password and still owes the code.
 PENDING = "pollwatch_pending_login"
@@ -232,6 +233,7 @@ class ResetRequest(auth_views.PasswordResetView):
     """Django's reset request under the login throttle; the same answer for any address."""
 
     template_name = "accounts/password_reset_form.html"
+    form_class = ResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
 
@@ -316,7 +318,13 @@ def staff_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "accounts/staff.html",
-        {"election": election, "members": members, "form": form, "roles": roles},
+        {
+            "election": election,
+            "members": members,
+            "form": form,
+            "roles": [(r, Role(r).label) for r in roles],
+            "grantable": roles,
+        },
         status=status,
     )
 
@@ -336,7 +344,7 @@ def staff_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
             if granted
             else _("%(user)s no longer has the role %(role)s.")
         )
-        messages.success(request, done % {"user": user.get_username(), "role": role})
+        messages.success(request, done % {"user": user.get_username(), "role": Role(role).label})
     return redirect("staff", slug=slug)
 
 
@@ -375,6 +383,8 @@ def staff_deactivate(request: HttpRequest, slug: str, user_id: int) -> HttpRespo
 
 
 def _send_invitation(request: HttpRequest, user: User, token: str, election) -> None:
+    """The invitation e-mail, in the page's language: the inviter's, the best guess for a new
+    user (their own is known once they choose one)."""
     link = request.build_absolute_uri(reverse("invite-accept", args=[token]))
     body = render_to_string(
         "accounts/invite_email.txt",
@@ -386,7 +396,11 @@ def _send_invitation(request: HttpRequest, user: User, token: str, election) -> 
             "hours": settings.INVITE_TIMEOUT // 3600,
         },
     )
-    send_mail(f"Your {settings.SITE_NAME} account for {election.name}", body, None, [user.email])
+    subject = _("Your %(site)s account for %(election)s") % {
+        "site": settings.SITE_NAME,
+        "election": election.name,
+    }
+    send_mail(subject, body, None, [user.email])
 
 
 def _user(request: HttpRequest) -> User:

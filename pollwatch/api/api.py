@@ -287,7 +287,7 @@ def _incident_out(incident: Incident) -> dict[str, Any]:
         "station_code": incident.station.code,
         "observer_code": incident.submission.observer.person.code,
         "severity": incident.severity,
-        "severity_label": incident.get_severity_display(),
+        "severity_label": Incident.Severity(incident.severity).name.capitalize(),  # English, stable
         "status": incident.status,
         "summary": incident.summary,
         "created": incident.created,

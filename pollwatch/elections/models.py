@@ -5,22 +5,24 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.stats.calls import ContestRules
 
 
 class Election(models.Model):
     class Kind(models.TextChoices):
-        PRESIDENTIAL = "presidential"
-        PARLIAMENTARY = "parliamentary"
-        REFERENDUM = "referendum"
+        PRESIDENTIAL = "presidential", _("Presidential")
+        PARLIAMENTARY = "parliamentary", _("Parliamentary")
+        REFERENDUM = "referendum", _("Referendum")
 
     class Status(models.TextChoices):
-        SETUP = "setup"
-        CAMPAIGN = "campaign"
-        ELECTION_DAY = "election_day", "election day"
-        COUNTING = "counting"
-        CLOSED = "closed"
+        SETUP = "setup", _("Setup")
+        CAMPAIGN = "campaign", _("Campaign")
+        ELECTION_DAY = "election_day", _("election day")
+        COUNTING = "counting", _("Counting")
+        CLOSED = "closed", _("Closed")
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
@@ -217,16 +219,16 @@ class ImportJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        STATIONS = "stations"
-        PEOPLE = "people"
-        RESULTS = "results", "official results"
+        STATIONS = "stations", _("Stations")
+        PEOPLE = "people", _("People")
+        RESULTS = "results", _("official results")
 
     class Status(models.TextChoices):
-        MAPPING = "mapping", "waiting for column mapping"
-        QUEUED = "queued"
-        RUNNING = "running"
-        FAILED = "failed"
-        DONE = "done"
+        MAPPING = "mapping", _("waiting for column mapping")
+        QUEUED = "queued", pgettext_lazy("job status", "Queued")
+        RUNNING = "running", _("Running")
+        FAILED = "failed", _("Failed")
+        DONE = "done", _("Done")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="imports")
     kind = models.CharField(max_length=20, choices=Kind.choices)

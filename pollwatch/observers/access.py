@@ -47,6 +47,11 @@ class Access:
     supervised_paths: list[str] = field(default_factory=list)
 
     @property
+    def role_names(self) -> list[str]:
+        """The roles' names in the page's language, in the order of ``Role``."""
+        return [str(role.label) for role in Role if role in self.roles]
+
+    @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
 

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Area, Election, PollingStation
 
 
 class Role(models.TextChoices):
-    OBSERVER = "observer"
-    SUPERVISOR = "supervisor"
-    COORDINATOR = "coordinator"
-    ANALYST = "analyst"
-    MEDIA_MONITOR = "media_monitor", "media monitor"
-    CLERK = "clerk", "data clerk"
-    ADMIN = "admin"
+    # The labels are the staff pages' words (translated); the values are stored and sent as is.
+    OBSERVER = "observer", _("Observer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    COORDINATOR = "coordinator", _("Coordinator")
+    ANALYST = "analyst", _("Analyst")
+    MEDIA_MONITOR = "media_monitor", _("media monitor")
+    CLERK = "clerk", _("data clerk")
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
     # Read-only: published statements and the mission's headline figures; no personal data.
-    PARTNER = "partner"
+    PARTNER = "partner", _("Partner")
 
 
 class Mission(models.Model):
     class Kind(models.TextChoices):
-        INTERNATIONAL = "international", "international delegation"
-        DOMESTIC = "domestic", "domestic observer group"
+        INTERNATIONAL = "international", _("international delegation")
+        DOMESTIC = "domestic", _("domestic observer group")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOMESTIC)

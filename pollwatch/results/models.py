@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from pollwatch.elections.models import Election, ImportJob, PollingStation
 
@@ -52,9 +53,9 @@ class PublishedPoll(models.Model):
     """A figure someone else announced, e.g. a broadcaster's exit poll: "incumbent 73 %"."""
 
     class Kind(models.TextChoices):
-        EXIT_POLL = "exit_poll", "exit poll"
-        PRELIMINARY = "preliminary", "preliminary official result"
-        OTHER = "other", "other estimate"
+        EXIT_POLL = "exit_poll", _("exit poll")
+        PRELIMINARY = "preliminary", _("preliminary official result")
+        OTHER = "other", _("other estimate")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="published_polls")
     source = models.CharField(max_length=200, help_text="who announced it, e.g. 'State TV / XYZ'")

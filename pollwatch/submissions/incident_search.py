@@ -28,7 +28,8 @@ FILTERS = ("area", "severity", "form", "phase", "status", "assignee", "older", "
 FACETS = ("status", "severity")
 OPEN = "open"  # a status filter: new or confirmed, not yet resolved nor rejected
 UNASSIGNED, MINE = "none", "mine"
-SEVERITY_NAMES = {s.label.lower(): s.value for s in Incident.Severity}
+# The English names ("low"…"critical") in any page language: a search typed is the same for all.
+SEVERITY_NAMES = {s.name.lower(): s.value for s in Incident.Severity}
 MAX_MINUTES = 60 * 24 * 30
 SORTS = {
     # Most serious first; within a severity, the one waiting longest.

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Election, PollingStation
@@ -143,11 +145,11 @@ class SubmissionQuerySet(models.QuerySet):
 
 class Submission(models.Model):
     class Status(models.TextChoices):
-        ACCEPTED = "accepted"
-        PARTIAL = "partial", "accepted with problems"
-        VERIFIED = "verified"
-        QUARANTINED = "quarantined"
-        REJECTED = "rejected"
+        ACCEPTED = "accepted", _("Accepted")
+        PARTIAL = "partial", _("accepted with problems")
+        VERIFIED = "verified", _("Verified")
+        QUARANTINED = "quarantined", _("Quarantined")
+        REJECTED = "rejected", _("Rejected")
 
     client_uuid = models.UUIDField(
         default=uuid.uuid4, help_text="the idempotency key; unique per observer, not site-wide"
@@ -254,16 +256,16 @@ class Revision(models.Model):
 
 class Incident(models.Model):
     class Severity(models.IntegerChoices):
-        LOW = 1
-        MEDIUM = 2
-        HIGH = 3
-        CRITICAL = 4
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        CRITICAL = 4, _("Critical")
 
     class Status(models.TextChoices):
-        NEW = "new"
-        CONFIRMED = "confirmed"
-        RESOLVED = "resolved"
-        REJECTED = "rejected"
+        NEW = "new", _("New")
+        CONFIRMED = "confirmed", pgettext_lazy("incident status", "Confirmed")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Rejected")
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="incident")
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="incidents")

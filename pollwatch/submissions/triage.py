@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import translation
 
 from pollwatch.audit.models import record
 from pollwatch.submissions.models import Incident, IncidentNote
@@ -84,7 +85,9 @@ def change_many(
 
 
 def _status(incident: Incident, actor: User, status: str) -> IncidentNote:
-    before = incident.get_status_display()
+    # The note is stored: written in English, as the audit trail is, whoever's page changed it.
+    with translation.override("en"):
+        before = str(incident.get_status_display())
     record(
         "incident.status",
         actor=actor.get_username(),
@@ -93,11 +96,13 @@ def _status(incident: Incident, actor: User, status: str) -> IncidentNote:
         payload={"from": incident.status, "to": status},
     )
     incident.status = status
+    with translation.override("en"):
+        after = str(incident.get_status_display())
     return IncidentNote.objects.create(
         incident=incident,
         kind=IncidentNote.Kind.STATUS,
         author=actor,
-        text=f"Status: {before} → {incident.get_status_display()}",
+        text=f"Status: {before} → {after}",
     )
 
 

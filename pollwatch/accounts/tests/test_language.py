@@ -113,4 +113,4 @@ def test_the_staff_page_and_its_messages_follow_the_chosen_language(mission, cli
         {"role": "supervisor", "granted": "1"},
         follow=True,
     )
-    assert f"{analyst.username} a maintenant le rôle supervisor." in response.content.decode()
+    assert f"{analyst.username} a maintenant le rôle Superviseur." in response.content.decode()

@@ -43,7 +43,8 @@ FIELDS = [
     "summary",
     "created",
 ]
-SEVERITY = dict(Incident.Severity.choices)
+# English whatever the reader's language ("Low"…"Critical"): an export's values do not move.
+SEVERITY = {s.value: s.name.capitalize() for s in Incident.Severity}
 
 
 def columns(election: Election) -> list[Column]:
