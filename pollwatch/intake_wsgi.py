@@ -50,6 +50,11 @@ def with_intake_path(site: Callable, intake: Callable | None = None) -> Callable
     intake = intake or IntakeHandler()
 
     def application(environ: dict[str, Any], start_response: Callable) -> Any:
+        if environ.get("HTTP_HOST") == "":
+            # A request without a Host header (HTTP/1.0, some load balancers' health checks):
+            # granian passes it on empty, which Django refuses; gunicorn leaves it out, and
+            # Django then takes the server's own name, as PEP 3333 says.
+            del environ["HTTP_HOST"]
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == PATH:
             return intake(environ, start_response)
         return site(environ, start_response)

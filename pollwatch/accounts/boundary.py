@@ -54,6 +54,8 @@ def read_body(request: HttpRequest, limit: int) -> Body:
     if not chunked and (declared is None or declared <= limit):
         # (Without a Content-Length and not chunked there is no body: Django reads none.)
         data = request.body
+        if declared is not None and len(data) < declared:
+            return _cut_short(data, len(data), hashlib.sha256(data).hexdigest(), declared)
         decoded = decode_body(data)
         return Body(
             decoded.text, len(data), hashlib.sha256(data).hexdigest(), False, decoded.problem
@@ -77,6 +79,8 @@ def read_body(request: HttpRequest, limit: int) -> Body:
             kept += chunk
             if len(kept) > limit:
                 kept = None
+    if declared is not None and size < declared:
+        return _cut_short(bytes(prefix), size, digest.hexdigest(), declared)
     if kept is not None:
         data = bytes(kept)
         request._body = data  # as Django caches it, so a gateway parses these same bytes
@@ -84,6 +88,14 @@ def read_body(request: HttpRequest, limit: int) -> Body:
         return Body(decoded.text, size, digest.hexdigest(), False, decoded.problem)
     decoded = decode_body(bytes(prefix))
     return Body(decoded.text, size, digest.hexdigest(), True, decoded.problem)
+
+
+def _cut_short(start: bytes, size: int, sha256: str, declared: int) -> Body:
+    """A body that ended before its Content-Length (the client went away mid-upload): kept by its
+    first 4 KB, with the reason, never read as a whole report."""
+    decoded = decode_body(start[:KEPT_PREFIX_BYTES])
+    problem = f"the upload ended after {size:,} of its {declared:,} bytes (cut short)"
+    return Body(decoded.text, size, sha256, False, problem)
 
 
 def content_length(request: HttpRequest) -> int | None:

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import secrets
+import string
 import time
 from contextlib import nullcontext
 from datetime import timedelta
@@ -176,9 +177,16 @@ def person_and_token(request: HttpRequest) -> tuple[Person | None, str]:
     return token.person, token_hash
 
 
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 32  # about 190 bits
+
+
 def issue_token(person: Person) -> str:
-    """A new sign-in token for the observer app; only its hash is kept."""
-    token = secrets.token_urlsafe(24)
+    """A new sign-in token for the observer app; only its hash is kept.
+
+    Letters and digits only: the link is printed on a card, and a "-" or "_" (as in a URL-safe
+    token) is easily misread, and at the end of a printed line reads as a hyphenated break."""
+    token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
     ObserverToken.objects.create(person=person, token_hash=ObserverToken.hash(token))
     return token
 

@@ -272,3 +272,13 @@ def test_only_admins_and_coordinators_print_or_send_in_bulk(client, mission, per
     issued = ObserverToken.objects.count()
     assert issued == (4 if persona in MANAGERS else 0)  # two cards, two SMS
     assert Message.objects.filter(kind=Message.Kind.SIGNIN).count() == issued // 2
+
+
+def test_a_sign_in_token_is_letters_and_digits_so_a_printed_link_reads_as_it_is(mission):
+    """A "-" ending a printed line reads as a hyphenated break (pdfium's text reader dropped it
+    and joined the next line: 1 card in 60 with URL-safe tokens); "_" and "-" are misread."""
+    from pollwatch.submissions.views import issue_token
+
+    tokens = [issue_token(mission.people["observer"]) for _ in range(200)]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{32}", token) for token in tokens)
+    assert len(set(tokens)) == 200

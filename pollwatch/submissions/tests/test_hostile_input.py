@@ -498,3 +498,64 @@ def test_the_detail_page_shows_only_the_start_of_a_huge_message(
     page = client.get(f"/e/test-election/submissions/{Submission.objects.get().pk}/")
     assert page.status_code == 200 and len(page.content) < 60_000
     assert b"more are kept in the raw message" in page.content
+
+
+@pytest.mark.parametrize("declared", [5_000, 40 * 1024 * 1024])
+def test_a_report_cut_short_by_a_client_that_went_away_is_refused_and_kept_by_its_start(
+    forms, observer_token, settings, declared
+):
+    """The phone lost its connection mid-upload: what came is not read as a (malformed) report."""
+    import io
+
+    from django.test import RequestFactory
+
+    from pollwatch.submissions.views import api_submissions
+
+    from django.core.handlers.wsgi import WSGIRequest
+
+    sent = json.dumps(payload(answers={"A1": 1, "A2": 5})).encode()[:40]
+    environ = (
+        RequestFactory()
+        .post(
+            "/api/o/submissions",
+            b"",
+            content_type="application/json",
+            headers={"Authorization": f"Token {observer_token}"},
+        )
+        .environ
+    )
+    environ.update({"CONTENT_LENGTH": str(declared), "wsgi.input": io.BytesIO(sent)})
+    response = api_submissions(WSGIRequest(environ))
+    assert response.status_code in (400, 413)
+    kept = Inbound.objects.get()
+    assert kept.status == "rejected" and kept.raw == sent.decode()
+    if response.status_code == 400:
+        assert f"after 40 of its {declared:,} bytes (cut short)" in kept.problem
+
+
+def test_a_request_without_a_host_header_is_answered_as_gunicorn_answers_it(settings):
+    """HTTP/1.0 health checks send no Host; granian passes it on empty, which Django refuses:
+    the site's WSGI entry leaves it out, so Django takes the server's name (PEP 3333)."""
+    import io
+
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from pollwatch.intake_wsgi import with_intake_path
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    seen = []
+    application = with_intake_path(lambda environ, start_response: seen.append(environ) or [])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    application(dict(environ), None)
+    assert WSGIRequest(seen[0]).get_host() == "127.0.0.1:8000"
+    with pytest.raises(Exception, match="Invalid HTTP_HOST"):
+        WSGIRequest(dict(environ)).get_host()  # as it came from granian
