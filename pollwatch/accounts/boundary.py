@@ -67,9 +67,11 @@ def read_body(request: HttpRequest, limit: int) -> Body:
     prefix = bytearray()
     size = 0
     kept: bytearray | None = bytearray()
+    ended = False
     while size <= 16 * limit:
         chunk = stream.read(_CHUNK)
         if not chunk:
+            ended = True
             break
         digest.update(chunk)
         size += len(chunk)
@@ -79,7 +81,8 @@ def read_body(request: HttpRequest, limit: int) -> Body:
             kept += chunk
             if len(kept) > limit:
                 kept = None
-    if declared is not None and size < declared:
+    if kept is not None and ended and declared is not None and size < declared:
+        # (A body over the limit is refused as such, whether or not all of it came.)
         return _cut_short(bytes(prefix), size, digest.hexdigest(), declared)
     if kept is not None:
         data = bytes(kept)

@@ -74,8 +74,8 @@ def web_command(server: str, host: str, port: int, workers: int, threads: int) -
     ``pollwatch.wsgi``.
 
     granian (the default) parses HTTP in Rust and hands each request to a thread of the worker:
-    on the intake's path it costs about a quarter less CPU per report than gunicorn's threaded
-    worker, which parses HTTP in Python (benchmarks/bench_ingest.py measures both). It streams
+    on the intake's path it cost about 40 % less CPU per report than gunicorn's threaded worker,
+    which parses HTTP in Python (benchmarks/bench_ingest.py measures both). It streams
     request bodies to the application as gunicorn does (a chunked post is read to its end, a body
     over the limit is never held whole). gunicorn stays available (``--server gunicorn``): it
     also ends a request still running after 120 s by restarting its worker, which granian does not.

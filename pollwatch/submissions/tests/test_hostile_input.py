@@ -507,11 +507,10 @@ def test_a_report_cut_short_by_a_client_that_went_away_is_refused_and_kept_by_it
     """The phone lost its connection mid-upload: what came is not read as a (malformed) report."""
     import io
 
+    from django.core.handlers.wsgi import WSGIRequest
     from django.test import RequestFactory
 
     from pollwatch.submissions.views import api_submissions
-
-    from django.core.handlers.wsgi import WSGIRequest
 
     sent = json.dumps(payload(answers={"A1": 1, "A2": 5})).encode()[:40]
     environ = (
@@ -559,3 +558,18 @@ def test_a_request_without_a_host_header_is_answered_as_gunicorn_answers_it(sett
     assert WSGIRequest(seen[0]).get_host() == "127.0.0.1:8000"
     with pytest.raises(Exception, match="Invalid HTTP_HOST"):
         WSGIRequest(dict(environ)).get_host()  # as it came from granian
+
+
+def test_a_body_far_over_the_limit_is_too_large_not_cut_short(settings):
+    """Past 16 × the limit the body is no longer read: it is refused as too large (413)."""
+    import io
+
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.test import RequestFactory
+
+    from pollwatch.accounts.boundary import read_body
+
+    environ = RequestFactory().post("/api/o/submissions", b"", content_type="text/plain").environ
+    environ.update({"CONTENT_LENGTH": str(10**9), "wsgi.input": io.BytesIO(b"x" * 200_000)})
+    body = read_body(WSGIRequest(environ), 10_000)
+    assert body.too_large and body.problem is None and body.size > 160_000
