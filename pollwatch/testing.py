@@ -108,3 +108,23 @@ def send(mission, form, persona: str, station: str, answers: dict):
         client_uuid=uuid.uuid4(),
         source="web",
     )
+
+
+# Where the ``mission`` fixture's six stations stand (longitude, latitude): two per district,
+# the districts apart, for tests of boundaries and maps.
+STATION_PLACES = {
+    "D1-001": (45.2, 40.8),
+    "D1-002": (45.6, 40.9),
+    "D2-001": (45.3, 40.4),
+    "D2-002": (45.8, 40.5),
+    "D3-001": (46.4, 40.2),
+    "D3-002": (46.6, 40.7),
+}
+
+
+def place_stations() -> None:
+    """Give the ``mission`` fixture's stations the coordinates of :data:`STATION_PLACES`."""
+    from pollwatch.elections.models import PollingStation
+
+    for code, (lon, lat) in STATION_PLACES.items():
+        PollingStation.objects.filter(code=code).update(longitude=lon, latitude=lat)

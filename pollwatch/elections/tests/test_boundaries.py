@@ -84,19 +84,11 @@ def test_convex_hull_drops_inner_points():
 def test_stations_partition_the_country_into_region_boundaries(mission):
     """The demo's boundaries: each region the union of its stations' Voronoi cells."""
     from pollwatch.elections.boundaries import partition_from_stations
-    from pollwatch.elections.models import PollingStation
     from pollwatch.lib.partition import contains
+    from pollwatch.testing import STATION_PLACES, place_stations
 
-    places = {
-        "D1-001": (45.2, 40.8),
-        "D1-002": (45.6, 40.9),
-        "D2-001": (45.3, 40.4),
-        "D2-002": (45.8, 40.5),
-        "D3-001": (46.4, 40.2),
-        "D3-002": (46.6, 40.7),
-    }
-    for code, (lon, lat) in places.items():
-        PollingStation.objects.filter(code=code).update(longitude=lon, latitude=lat)
+    places = STATION_PLACES
+    place_stations()
     Area.objects.filter(code="R2").update(boundary=SQUARE)  # an imported one is kept
     assert partition_from_stations(mission.election, seed=1) == 1
     assert Area.objects.get(code="R2").boundary == SQUARE

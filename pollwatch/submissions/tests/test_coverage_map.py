@@ -8,17 +8,8 @@ import uuid
 import pytest
 
 from pollwatch.elections.boundaries import partition_from_stations
-from pollwatch.elections.models import PollingStation
 from pollwatch.submissions.intake import submit
-
-PLACES = {
-    "D1-001": (45.2, 40.8),
-    "D1-002": (45.6, 40.9),
-    "D2-001": (45.3, 40.4),
-    "D2-002": (45.8, 40.5),
-    "D3-001": (46.4, 40.2),
-    "D3-002": (46.6, 40.7),
-}
+from pollwatch.testing import place_stations
 
 
 @pytest.fixture
@@ -35,8 +26,7 @@ def report(mission, forms):
 
 
 def placed(mission):
-    for code, (lon, lat) in PLACES.items():
-        PollingStation.objects.filter(code=code).update(longitude=lon, latitude=lat)
+    place_stations()
     partition_from_stations(mission.election, seed=1)
 
 

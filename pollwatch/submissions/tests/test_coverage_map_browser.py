@@ -6,18 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from pollwatch.testing import BROWSER_TEST, sign_in_browser
+from pollwatch.testing import BROWSER_TEST, place_stations, sign_in_browser
 
 pytestmark = BROWSER_TEST
-
-PLACES = {
-    "D1-001": (45.2, 40.8),
-    "D1-002": (45.6, 40.9),
-    "D2-001": (45.3, 40.4),
-    "D2-002": (45.8, 40.5),
-    "D3-001": (46.4, 40.2),
-    "D3-002": (46.6, 40.7),
-}
 
 
 def width_of(view_box: str) -> float:
@@ -29,11 +20,9 @@ def test_the_coverage_map_names_its_regions_and_zooms(live_server, browser, miss
     from playwright.sync_api import expect
 
     from pollwatch.elections.boundaries import partition_from_stations
-    from pollwatch.elections.models import PollingStation
 
     settings.SESSION_COOKIE_SECURE = False
-    for code, (lon, lat) in PLACES.items():
-        PollingStation.objects.filter(code=code).update(longitude=lon, latitude=lat)
+    place_stations()
     assert partition_from_stations(mission.election, seed=1) == 2
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     sign_in_browser(context, live_server.url, mission.users["coordinator"])
