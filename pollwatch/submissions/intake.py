@@ -618,14 +618,20 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
             )
         ]
         if clashing:
-            mine.conflict = True
-            for other in clashing:
-                if other.new is not None:
-                    other.new.conflict = True
-                elif other.pk is not None and not other.flagged:
-                    update.add(other.pk)
+            _flag(mine, clashing, "conflict", update)
     if update:
         Submission.objects.filter(pk__in=update, conflict=False).update(conflict=True)
+
+
+def _flag(mine: Submission, others: list[_Other], field: str, update: set[int]) -> None:
+    """Set ``field`` on a new report and on the new ones it disagrees with; the stored ones not
+    flagged yet go into ``update`` (one UPDATE for the batch)."""
+    setattr(mine, field, True)
+    for other in others:
+        if other.new is not None:
+            setattr(other.new, field, True)
+        elif other.pk is not None and not other.flagged:
+            update.add(other.pk)
 
 
 @dataclass
@@ -694,12 +700,7 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
             if other.new is not mine and _figures_differ(answers, mine.answers)
         ]
         if others:
-            mine.figures_changed = True
-            for other in others:
-                if other.new is not None:
-                    other.new.figures_changed = True
-                elif other.pk is not None and not other.flagged:
-                    update.add(other.pk)
+            _flag(mine, others, "figures_changed", update)
     if update:
         Submission.objects.filter(pk__in=update, figures_changed=False).update(figures_changed=True)
 
