@@ -27,7 +27,7 @@ from pollwatch.messaging.audience import Recipient, describe, select
 from pollwatch.messaging.models import FINAL_STATUSES, Broadcast, DeliveryReport, Message, OptOut
 from pollwatch.observers.access import Access, access_for
 from pollwatch.observers.models import Person
-from pollwatch.submissions.intake import insert_rows
+from pollwatch.submissions.inserts import insert_rows
 
 
 class ComposeError(ValueError):

@@ -25,7 +25,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -38,6 +37,7 @@ from pollwatch.formspec.titles import incident_title
 from pollwatch.lib.boundary import UnstorableInput, escape_unstorable, load_json, storable
 from pollwatch.observers.models import Deployment, Membership, Person, Role
 from pollwatch.submissions import lookups
+from pollwatch.submissions.inserts import create_all, insert_row
 from pollwatch.submissions.models import (
     STAFF_LANGUAGE,
     Inbound,
@@ -341,24 +341,28 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
     # Flags first: the new reports are written flagged, only earlier ones are updated.
     _flag_conflicts([s for _, s in new])
     _flag_changed_figures([s for _, s in new])
-    Submission.objects.bulk_create([s for _, s in new])
-    Revision.objects.bulk_create(
-        Revision(
-            submission=s,
-            number=1,
-            status=s.status,
-            answers=s.answers,
-            problems=s.problems,
-            reason=_first_reason(s, reports[i].taken_by),
-            actor=reports[i].taken_by,
-            inbound=s.inbound,
-        )
-        for i, s in new
+    create_all([s for _, s in new])
+    create_all(
+        [
+            Revision(
+                submission=s,
+                number=1,
+                status=s.status,
+                answers=s.answers,
+                problems=s.problems,
+                reason=_first_reason(s, reports[i].taken_by),
+                actor=reports[i].taken_by,
+                inbound=s.inbound,
+            )
+            for i, s in new
+        ]
     )
-    Incident.objects.bulk_create(
-        _incident(s, reports[i])
-        for i, s in new
-        if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
+    create_all(
+        [
+            _incident(s, reports[i])
+            for i, s in new
+            if reports[i].form.kind == Form.Kind.INCIDENT or s.critical
+        ]
     )
     events = duplicates
     for i, submission in new:
@@ -402,7 +406,7 @@ def _write(reports: list[Report]) -> list[IntakeResult]:
             results[i] = _correct(report)
             if report.inbound is not None:
                 events.append(_stored_event(report.inbound))
-    AuditEvent.objects.bulk_create(events)
+    create_all(events)
     inbounds = [r.inbound for r in reports if r.inbound is not None and r.inbound.pk]
     save_outcomes(inbounds)
     return [result for result in results if result is not None]
@@ -908,100 +912,6 @@ def intake_web(
         client_uuid=client_uuid,
     )
     return 202, IntakeResult("received", client_uuid=client_uuid)
-
-
-_insert_sql: dict[type, tuple[str, list[Any]]] = {}
-
-
-def _insert_statement(model: type[Model]) -> tuple[str, list[Any]]:
-    if model not in _insert_sql:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        _insert_sql[model] = (
-            f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",
-            fields,
-        )
-    return _insert_sql[model]
-
-
-def insert_row(model: type[Model], **values: Any) -> None:
-    """One INSERT of ``values`` (field attribute name → value), without building the model:
-    the intake's one write per post. The ORM's ``create`` costs about four times the CPU of the
-    statement itself, and every post pays it. Fields left out take their defaults (``auto_now_add``
-    the current time); values are prepared by each field, as the ORM would (a UUID on SQLite, JSON).
-    """
-    sql, fields = _insert_statement(model)
-    unknown = set(values) - {f.attname for f in fields}
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-    now = timezone.now()
-    row = []
-    for f in fields:
-        if f.attname in values:
-            value = values[f.attname]
-        elif getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-            value = now
-        else:
-            value = f.get_default()
-        row.append(f.get_db_prep_save(value, connection))
-    if connection.vendor == "postgresql" and not connection.queries_logged:
-        _execute_bound(sql, row)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql, row)
-
-
-def _execute_bound(sql: str, params: list[Any]) -> None:
-    """Run ``sql`` on PostgreSQL with its values sent apart from it (server-side binding) and,
-    unless ``INTAKE_PREPARED_INSERT`` is off, as a statement prepared once per connection.
-
-    Django's cursor binds on the client: it quotes every value into the statement's text, and
-    PostgreSQL parses and plans each post's INSERT anew. This is the same statement on the same
-    connection and transaction, errors raised as Django's (``IntegrityError``, …). When queries
-    are being logged (DEBUG, a test counting them) :func:`insert_row` uses Django's cursor.
-    """
-    import psycopg
-
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
-
-
-def insert_rows(
-    model: type[Model], rows: list[dict[str, Any]], *, same: dict[str, Any] | None = None
-) -> None:
-    """INSERT many rows without building models (``executemany`` in batches of 1,000):
-    ``same`` holds the values every row shares, prepared once; each row's own values are
-    prepared by their field. Fields in neither take their defaults, as in :func:`insert_row`."""
-    sql, fields = _insert_statement(model)
-    same = same or {}
-    given = set(same) | (set(rows[0]) if rows else set())
-    unknown = given - {f.attname for f in fields}
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-    now = timezone.now()
-    shared: dict[str, Any] = {}
-    for f in fields:
-        if f.attname in same:
-            shared[f.attname] = f.get_db_prep_save(same[f.attname], connection)
-        elif rows and f.attname not in rows[0]:
-            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
-                shared[f.attname] = f.get_db_prep_save(now, connection)
-            elif not callable(f.default):
-                shared[f.attname] = f.get_db_prep_save(f.get_default(), connection)
-    own = [f for f in fields if f.attname not in shared]
-    prepared = []
-    for values in rows:
-        row = dict(shared)
-        for f in own:
-            value = values[f.attname] if f.attname in values else f.get_default()
-            row[f.attname] = f.get_db_prep_save(value, connection)
-        prepared.append([row[f.attname] for f in fields])
-    with connection.cursor() as cursor:
-        for start in range(0, len(prepared), 1000):
-            cursor.executemany(sql, prepared[start : start + 1000])
 
 
 WORKER_LOCK = 7_318_641  # the intake worker's advisory lock on PostgreSQL: one reader at a time
