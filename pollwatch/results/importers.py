@@ -36,9 +36,11 @@ from pollwatch.elections.models import ImportJob, PollingStation
 from pollwatch.lib.columns import unmapped_columns
 from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, read_rows
 from pollwatch.results.estimates import candidates_for
+from pollwatch.results.forensic_wording import field_label, say
 from pollwatch.results.models import OfficialResult
 from pollwatch.results.official import COUNT_FIELDS, refresh_summary
 from pollwatch.stats import official as core
+from pollwatch.stats.phrases import Words
 from pollwatch.stats.table import InputError
 
 logger = logging.getLogger(__name__)
@@ -74,11 +76,17 @@ def _rows(job: ImportJob, first_rows: int | None = None):
 
 
 def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, str, bool]]:
-    """(field, label, required) in display order, for the mapping screen."""
+    """(field, label, required) in display order, for the mapping screen, in the reader's language."""
     required = set(core.required_fields(candidates))
     names = {code: f"{name} ({code})" for code, name, _ in candidates}
     return [
-        (key, core.FIELD_LABELS.get(key) or f"Votes for {names.get(key, key)}", key in required)
+        (
+            key,
+            field_label(key, core.FIELD_LABELS[key])
+            if key in core.FIELD_LABELS
+            else say(Words("mapping.votes-for", {"candidate": names.get(key, key)})),
+            key in required,
+        )
         for key in core.fields_for(candidates)
     ]
 

@@ -260,6 +260,8 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
                 "key": key,
                 "title": title,
                 "reading": test.get("reading", ""),
+                # The reading's key and figures, for the page to say it in the reader's language.
+                "reading_words": test.get("reading_words"),
                 "statistic": test.get("statistic"),
                 "expected": test.get("expected"),
                 "p_value": test.get("p_value"),
@@ -273,6 +275,9 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
     regions = []
     for code, region in sorted(result.get("by", {}).items()):
         integer = region.get("integer_percentages", {})
+        flagged = [
+            k for k in FORENSIC_TITLES if k not in DESCRIPTIVE_TESTS and warns(k, region.get(k))
+        ]
         regions.append(
             {
                 "code": code,
@@ -283,11 +288,8 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
                 "integer_excess": integer.get("statistic"),
                 "integer_reading": integer.get("reading", ""),
                 "impossible": region.get("impossible_values", {}).get("statistic"),
-                "flags": [
-                    FORENSIC_TITLES[k]
-                    for k in FORENSIC_TITLES
-                    if k not in DESCRIPTIVE_TESTS and warns(k, region.get(k))
-                ],
+                "flags": [FORENSIC_TITLES[k] for k in flagged],
+                "flag_keys": flagged,
             }
         )
     return {

@@ -23,6 +23,7 @@ from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.results import charts
 from pollwatch.results.access import analysis_for_user, can_analyse
 from pollwatch.results.estimates import candidates_for, exit_poll_for, quick_count_for
+from pollwatch.results.forensic_wording import localised_forensics, localised_warnings
 from pollwatch.results.forms import MappingForm, PublishedPollForm, ResultsUploadForm
 from pollwatch.results.models import ForensicsRun, PublishedPoll
 
@@ -206,7 +207,7 @@ def official_mapping(request: PollwatchRequest, slug: str, pk: int) -> HttpRespo
             "job": job,
             "form": form,
             "preview": shown,
-            "warnings": warnings,
+            "warnings": localised_warnings(warnings),
             "blocking": any(w["severity"] == "error" for w in warnings),
         },
     )
@@ -258,6 +259,8 @@ def forensics(request: PollwatchRequest, slug: str) -> HttpResponse:
         ForensicsRun.objects.filter(election=election).defer("result").order_by("-created").first()
     )
     done, figures = latest_forensics(election)
+    # The context is cached in English with its sentences' keys: say them in the reader's language.
+    figures = localised_forensics(figures)
     context = {
         "election": election,
         "latest": latest,
@@ -348,7 +351,7 @@ def official_import(request: PollwatchRequest, slug: str, pk: int) -> HttpRespon
         "election": election,
         "job": job,
         "errors": errors,
-        "warnings": (job.options or {}).get("warnings", []),
+        "warnings": localised_warnings((job.options or {}).get("warnings", [])),
     }
     template = "results/_import_status.html" if request.htmx else "results/import.html"
     return render(request, template, context)

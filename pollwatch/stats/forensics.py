@@ -8,7 +8,9 @@ function of its own. Every test returns a dict with
 * ``expected`` — its value under no manipulation,
 * ``se`` or ``null_sd`` (uncertainty of the statistic under no manipulation)
   and/or ``p_value``,
-* ``reading`` — one plain-language line,
+* ``reading`` — one plain-language line, and ``reading_words`` — the same
+  line as a stable key and its parameters (``pollwatch.stats.phrases``), which
+  the web pages render in the reader's language,
 * ``n`` or ``stations`` — how many stations or counts the test used,
 * ``source`` — the published method.
 
@@ -43,6 +45,7 @@ from pollwatch.stats.forensics_regional import (
     calibrated,
     regional_null,
 )
+from pollwatch.stats.phrases import Words, reading, register
 
 __all__ = [
     "BENFORD_SECOND_DIGIT",
@@ -89,6 +92,102 @@ MAX_LISTED_STATIONS = 1000
 DIP_NULL_REPLICATES = 20
 DIP_NULL_MAX_SIZE = 20_000
 
+register(
+    {
+        "forensics.too-few": "too few stations (%(n)s) for this test",
+        "forensics.second-digit.differs": (
+            "mean second digit %(mean)s vs 4.187 expected (%(z)s SE); digit frequencies "
+            "differ from Benford's (a weak signal alone: 2BL also flags clean counts)"
+        ),
+        "forensics.second-digit.compatible": (
+            "mean second digit %(mean)s vs 4.187 expected (%(z)s SE); digit frequencies "
+            "are compatible with Benford's (a weak signal alone: 2BL also flags clean counts)"
+        ),
+        "forensics.last-digit.not-uniform": (
+            "last digits are not uniform: some digits are favoured, as when numbers are made up"
+        ),
+        "forensics.last-digit.uniform": "last digits look uniform, as in counted numbers",
+        "forensics.zero-five.counts.over": (
+            "%(share)s of counts end in 0 or 5 (20 %% expected): round numbers are over-represented"
+        ),
+        "forensics.zero-five.counts.avoided": (
+            "%(share)s of counts end in 0 or 5 (20 %% expected): round numbers are avoided"
+        ),
+        "forensics.zero-five.counts.chance": (
+            "%(share)s of counts end in 0 or 5, as expected by chance (20 %%)"
+        ),
+        "forensics.zero-five.percentages.over": (
+            "%(share)s of turnout percentages end in 0 or 5 (20 %% expected): "
+            "round numbers are over-represented"
+        ),
+        "forensics.zero-five.percentages.avoided": (
+            "%(share)s of turnout percentages end in 0 or 5 (20 %% expected): "
+            "round numbers are avoided"
+        ),
+        "forensics.zero-five.percentages.chance": (
+            "%(share)s of turnout percentages end in 0 or 5, as expected by chance (20 %%)"
+        ),
+        "forensics.skewness.high-tail": "turnout has a long tail of high-turnout stations",
+        "forensics.skewness.low-tail": "turnout has a long tail of low-turnout stations",
+        "forensics.skewness.symmetric": "turnout is about symmetric",
+        "forensics.kurtosis.peaked": (
+            "turnout is more peaked or heavier-tailed than normal (outlying stations)"
+        ),
+        "forensics.kurtosis.flat": (
+            "turnout is flatter than normal (possibly several groups of stations)"
+        ),
+        "forensics.kurtosis.normal": "turnout tails are as heavy as a normal distribution's",
+        "forensics.dip.several-peaks": (
+            "turnout has more than one peak: stations fall into distinct groups "
+            "(e.g. a second, rigged mode)"
+        ),
+        "forensics.dip.one-peak": "turnout has a single peak",
+        "forensics.slope.no-variation": "turnout does not vary across stations",
+        "forensics.slope.above-one": (
+            "slope %(slope)s > 1: each extra ballot adds more than one vote to the leader — "
+            "votes move to the leader as turnout rises"
+        ),
+        "forensics.slope.above-share": (
+            "slope %(slope)s above the leader's share %(share)s: extra turnout goes "
+            "disproportionately to the leader (ballot stuffing, or regional differences)"
+        ),
+        "forensics.slope.in-line": "slope %(slope)s in line with the leader's share %(share)s",
+        "forensics.correlation.strong": (
+            "strong positive correlation (%(r)s): the leader does better where turnout is higher"
+        ),
+        "forensics.correlation.weak": "correlation %(r)s: statistically clear but not strong",
+        "forensics.correlation.none": "no correlation between turnout and the leader's share",
+        "forensics.impossible.some": (
+            "%(count)s station(s) report arithmetically impossible or inconsistent figures"
+        ),
+        "forensics.impossible.none": "no station reports impossible figures",
+        "forensics.rule.negative": "negative %(name)s",
+        "forensics.rule.over-registered": "turnout above 100 %% (ballots > registered)",
+        "forensics.rule.over-issued": "ballots in box above ballots issued",
+        "forensics.rule.leader-over-valid": "leader above valid",
+        "forensics.rule.valid-over-ballots": "valid above ballots",
+        "forensics.rule.candidates-not-valid": (
+            "candidates' votes do not sum to valid (suspicious)"
+        ),
+        "forensics.calibrated.second-digit.beyond": (
+            "mean second digit %(statistic)s against %(mean)s ± %(sd)s in elections redrawn "
+            "from each region's turnout: more than the regions' differences explain"
+        ),
+        "forensics.calibrated.second-digit.within": (
+            "mean second digit %(statistic)s against %(mean)s ± %(sd)s in elections redrawn "
+            "from each region's turnout: within what the regions' differences give"
+        ),
+        "forensics.calibrated.kurtosis.beyond": (
+            "kurtosis of turnout %(statistic)s against %(mean)s ± %(sd)s in elections redrawn "
+            "from each region's turnout: more than the regions' differences explain"
+        ),
+        "forensics.calibrated.kurtosis.within": (
+            "kurtosis of turnout %(statistic)s against %(mean)s ± %(sd)s in elections redrawn "
+            "from each region's turnout: within what the regions' differences give"
+        ),
+    }
+)
+
 
 def _too_few(name: str, n: int, source: str, expected: float | None = None) -> dict[str, Any]:
     return {
@@ -98,7 +197,7 @@ def _too_few(name: str, n: int, source: str, expected: float | None = None) -> d
         "se": None,
         "p_value": None,
         "n": int(n),
-        "reading": f"too few stations ({n}) for this test",
+        **reading("forensics.too-few", n=str(n)),
         "source": source,
     }
 
@@ -130,10 +229,10 @@ def second_digit(counts: np.ndarray) -> dict[str, Any]:
     se = BENFORD_SECOND_DIGIT_SD / np.sqrt(n)
     chi2, p_value = scipy_stats.chisquare(frequencies, BENFORD_SECOND_DIGIT * n)
     z = (mean - BENFORD_SECOND_DIGIT_MEAN) / se
-    reading = (
-        f"mean second digit {mean:.3f} vs 4.187 expected ({z:+.1f} SE); digit frequencies "
-        + ("differ from Benford's" if p_value < 0.01 else "are compatible with Benford's")
-        + " (a weak signal alone: 2BL also flags clean counts)"
+    said = reading(
+        "forensics.second-digit." + ("differs" if p_value < 0.01 else "compatible"),
+        mean=f"{mean:.3f}",
+        z=f"{z:+.1f}",
     )
     return {
         "name": "second-digit Benford (2BL)",
@@ -146,7 +245,7 @@ def second_digit(counts: np.ndarray) -> dict[str, Any]:
         "p_value": float(p_value),
         "digit_counts": frequencies.tolist(),
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -166,11 +265,7 @@ def last_digit(counts: np.ndarray, *, min_count: int = 10) -> dict[str, Any]:
         return _too_few("last digit uniformity", n, source, 9.0)
     frequencies = np.bincount(values % 10, minlength=10)
     chi2, p_value = scipy_stats.chisquare(frequencies)
-    reading = (
-        "last digits are not uniform: some digits are favoured, as when numbers are made up"
-        if p_value < 0.01
-        else "last digits look uniform, as in counted numbers"
-    )
+    said = reading("forensics.last-digit." + ("not-uniform" if p_value < 0.01 else "uniform"))
     return {
         "name": "last digit uniformity",
         "statistic": float(chi2),
@@ -180,12 +275,13 @@ def last_digit(counts: np.ndarray, *, min_count: int = 10) -> dict[str, Any]:
         "p_value": float(p_value),
         "digit_counts": frequencies.tolist(),
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
 
 def _zero_five(last_digits: np.ndarray, name: str, what: str) -> dict[str, Any]:
+    """``what`` is "counts" or "percentages" (the key of the reading)."""
     source = "Beber & Scacco, Political Analysis 20(2), 2012 (C05s/P05s as in EFToolkit)"
     n = int(last_digits.size)
     if n < MIN_STATIONS:
@@ -195,11 +291,10 @@ def _zero_five(last_digits: np.ndarray, name: str, what: str) -> dict[str, Any]:
     se = float(np.sqrt(0.2 * 0.8 / n))
     p_value = float(scipy_stats.binomtest(hits, n, 0.2).pvalue)
     if p_value < 0.01:
-        reading = f"{share:.1%} of {what} end in 0 or 5 (20 % expected): " + (
-            "round numbers are over-represented" if share > 0.2 else "round numbers are avoided"
-        )
+        outcome = "over" if share > 0.2 else "avoided"
     else:
-        reading = f"{share:.1%} of {what} end in 0 or 5, as expected by chance (20 %)"
+        outcome = "chance"
+    said = reading(f"forensics.zero-five.{what}.{outcome}", share=f"{share:.1%}")
     return {
         "name": name,
         "statistic": float(share),
@@ -208,7 +303,7 @@ def _zero_five(last_digits: np.ndarray, name: str, what: str) -> dict[str, Any]:
         "p_value": p_value,
         "hits": hits,
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -229,9 +324,7 @@ def zero_five_percentages(ballots: np.ndarray, registered: np.ndarray) -> dict[s
     defined = registered > 0
     turnout = np.minimum(ballots[defined] / registered[defined], 1.0)
     percentages = np.round(turnout * 100).astype(np.int64)
-    return _zero_five(
-        percentages, "0/5 last digit of turnout percentages (P05s)", "turnout percentages"
-    )
+    return _zero_five(percentages, "0/5 last digit of turnout percentages (P05s)", "percentages")
 
 
 def skewness(turnout: np.ndarray) -> dict[str, Any]:
@@ -250,11 +343,11 @@ def skewness(turnout: np.ndarray) -> dict[str, Any]:
     se = float(np.sqrt(6.0 * n * (n - 1) / ((n - 2) * (n + 1) * (n + 3))))
     p_value = float(scipy_stats.skewtest(values).pvalue)
     if p_value < 0.01 and statistic > 0:
-        reading = "turnout has a long tail of high-turnout stations"
+        said = reading("forensics.skewness.high-tail")
     elif p_value < 0.01:
-        reading = "turnout has a long tail of low-turnout stations"
+        said = reading("forensics.skewness.low-tail")
     else:
-        reading = "turnout is about symmetric"
+        said = reading("forensics.skewness.symmetric")
     return {
         "name": "skewness of turnout",
         "statistic": statistic,
@@ -262,7 +355,7 @@ def skewness(turnout: np.ndarray) -> dict[str, Any]:
         "se": se,
         "p_value": p_value,
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -282,11 +375,11 @@ def kurtosis(turnout: np.ndarray) -> dict[str, Any]:
     se = float(np.sqrt(24.0 * n * (n - 1) ** 2 / ((n - 3) * (n - 2) * (n + 3) * (n + 5))))
     p_value = float(scipy_stats.kurtosistest(values).pvalue)
     if p_value < 0.01 and statistic > 3:
-        reading = "turnout is more peaked or heavier-tailed than normal (outlying stations)"
+        said = reading("forensics.kurtosis.peaked")
     elif p_value < 0.01:
-        reading = "turnout is flatter than normal (possibly several groups of stations)"
+        said = reading("forensics.kurtosis.flat")
     else:
-        reading = "turnout tails are as heavy as a normal distribution's"
+        said = reading("forensics.kurtosis.normal")
     return {
         "name": "kurtosis of turnout",
         "statistic": statistic,
@@ -294,7 +387,7 @@ def kurtosis(turnout: np.ndarray) -> dict[str, Any]:
         "se": se,
         "p_value": p_value,
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -333,11 +426,7 @@ def dip_test(turnout: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
     null_size = min(n, DIP_NULL_MAX_SIZE)
     null = np.array([diptest.dipstat(rng.random(null_size)) for _ in range(DIP_NULL_REPLICATES)])
     null *= np.sqrt(null_size / n)
-    reading = (
-        "turnout has more than one peak: stations fall into distinct groups (e.g. a second, rigged mode)"
-        if p_value < 0.01
-        else "turnout has a single peak"
-    )
+    said = reading("forensics.dip." + ("several-peaks" if p_value < 0.01 else "one-peak"))
     return {
         "name": "dip test of turnout",
         "statistic": float(dip),
@@ -345,7 +434,7 @@ def dip_test(turnout: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
         "null_sd": float(null.std(ddof=1)),
         "p_value": float(p_value),
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -373,25 +462,19 @@ def sobyanin_sukhovolsky(
     turnout = np.asarray(ballots, dtype=np.float64)[defined] / registered[defined]
     leader_of_registered = np.asarray(leader, dtype=np.float64)[defined] / registered[defined]
     if np.ptp(turnout) == 0:
-        return _too_few("Sobyanin–Sukhovolsky slope", n, source, expected) | {
-            "reading": "turnout does not vary across stations"
-        }
+        return _too_few("Sobyanin–Sukhovolsky slope", n, source, expected) | reading(
+            "forensics.slope.no-variation"
+        )
     fit = scipy_stats.linregress(turnout, leader_of_registered)
     slope, se = float(fit.slope), float(fit.stderr)
     t_value = (slope - expected) / se if se > 0 else 0.0
     p_value = float(2 * scipy_stats.t.sf(abs(t_value), n - 2))
     if slope > 1:
-        reading = (
-            f"slope {slope:.2f} > 1: each extra ballot adds more than one vote to the leader — "
-            "votes move to the leader as turnout rises"
-        )
+        said = reading("forensics.slope.above-one", slope=f"{slope:.2f}")
     elif slope > expected + 3 * se:
-        reading = (
-            f"slope {slope:.2f} above the leader's share {expected:.2f}: extra turnout goes "
-            "disproportionately to the leader (ballot stuffing, or regional differences)"
-        )
+        said = reading("forensics.slope.above-share", slope=f"{slope:.2f}", share=f"{expected:.2f}")
     else:
-        reading = f"slope {slope:.2f} in line with the leader's share {expected:.2f}"
+        said = reading("forensics.slope.in-line", slope=f"{slope:.2f}", share=f"{expected:.2f}")
     return {
         "name": "Sobyanin–Sukhovolsky slope",
         "statistic": slope,
@@ -400,7 +483,7 @@ def sobyanin_sukhovolsky(
         "p_value": p_value,
         "intercept": float(fit.intercept),
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -421,13 +504,11 @@ def turnout_share_correlation(turnout: np.ndarray, share: np.ndarray) -> dict[st
     r = float(fit.statistic)
     se = float(np.sqrt(max(1 - r * r, 0.0) / (n - 2)))
     if fit.pvalue < 0.01 and r > 0.3:
-        reading = (
-            f"strong positive correlation ({r:.2f}): the leader does better where turnout is higher"
-        )
+        said = reading("forensics.correlation.strong", r=f"{r:.2f}")
     elif fit.pvalue < 0.01:
-        reading = f"correlation {r:.2f}: statistically clear but not strong"
+        said = reading("forensics.correlation.weak", r=f"{r:.2f}")
     else:
-        reading = "no correlation between turnout and the leader's share"
+        said = reading("forensics.correlation.none")
     return {
         "name": "turnout–leader-share correlation",
         "statistic": r,
@@ -435,7 +516,7 @@ def turnout_share_correlation(turnout: np.ndarray, share: np.ndarray) -> dict[st
         "se": se,
         "p_value": float(fit.pvalue),
         "n": n,
-        "reading": reading,
+        **said,
         "source": source,
     }
 
@@ -469,17 +550,19 @@ def impossible_values(
     ballots = np.asarray(ballots, dtype=np.float64)
     valid = np.asarray(valid, dtype=np.float64)
     leader = np.asarray(leader, dtype=np.float64)
-    rules: list[tuple[str, np.ndarray, list[tuple[str, np.ndarray]]]] = []
+    rules: list[tuple[Words, np.ndarray, list[tuple[str, np.ndarray]]]] = []
     named = {"registered": registered, "ballots": ballots, "valid": valid, "leader": leader}
     if invalid is not None:
         named["invalid"] = np.asarray(invalid, dtype=np.float64)
     if ballots_issued is not None:
         named["ballots_issued"] = np.asarray(ballots_issued, dtype=np.float64)
     for name, values in named.items():
-        rules.append((f"negative {name}", values < 0, [(name, values)]))
+        rules.append(
+            (Words("forensics.rule.negative", {"name": name}), values < 0, [(name, values)])
+        )
     rules.append(
         (
-            "turnout above 100 % (ballots > registered)",
+            Words("forensics.rule.over-registered"),
             ballots > registered,
             [("ballots", ballots), ("registered", registered)],
         )
@@ -489,29 +572,44 @@ def impossible_values(
         issued = named["ballots_issued"] if ballots_issued is not None else ballots
         rules.append(
             (
-                "ballots in box above ballots issued",
+                Words("forensics.rule.over-issued"),
                 in_box > issued,
                 [("ballots_in_box", in_box), ("ballots_issued", issued)],
             )
         )
-    rules.append(("leader above valid", leader > valid, [("leader", leader), ("valid", valid)]))
-    rules.append(("valid above ballots", valid > ballots, [("valid", valid), ("ballots", ballots)]))
+    rules.append(
+        (
+            Words("forensics.rule.leader-over-valid"),
+            leader > valid,
+            [("leader", leader), ("valid", valid)],
+        )
+    )
+    rules.append(
+        (
+            Words("forensics.rule.valid-over-ballots"),
+            valid > ballots,
+            [("valid", valid), ("ballots", ballots)],
+        )
+    )
     if candidates:
         candidate_total = np.sum([np.asarray(c, dtype=np.float64) for c in candidates], axis=0)
         rules.append(
             (
-                "candidates' votes do not sum to valid (suspicious)",
+                Words("forensics.rule.candidates-not-valid"),
                 candidate_total != valid,
                 [("candidates_total", candidate_total), ("valid", valid)],
             )
         )
     flagged: dict[int, dict[str, Any]] = {}
     count_by_rule: dict[str, int] = {}
-    for rule, broken, shown in rules:
+    rule_words: dict[str, dict[str, Any]] = {}
+    for words, broken, shown in rules:
         indices = np.flatnonzero(broken)
         if indices.size == 0:
             continue
+        rule = words.english()
         count_by_rule[rule] = int(indices.size)
+        rule_words[rule] = words.as_dict()
         for index in indices:
             entry = flagged.setdefault(
                 int(index),
@@ -533,12 +631,14 @@ def impossible_values(
         "p_value": None,
         "se": None,
         "count_by_rule": count_by_rule,
+        # Each rule's sentence (as in ``rules`` and ``count_by_rule``) with its key, for the pages.
+        "rule_words": rule_words,
         "stations": stations[:MAX_LISTED_STATIONS],
         "listed": min(count, MAX_LISTED_STATIONS),
-        "reading": (
-            f"{count} station(s) report arithmetically impossible or inconsistent figures"
+        **(
+            reading("forensics.impossible.some", count=str(count))
             if count
-            else "no station reports impossible figures"
+            else reading("forensics.impossible.none")
         ),
         "source": "arithmetic of the results protocol",
     }
@@ -773,18 +873,16 @@ def _calibrate_to_regions(
             descriptive=False,
             regions=int(np.unique(regions).size),
             replicates=int(replicates),
-            reading=_calibrated_reading(key, test["statistic"], figures),
+            **_calibrated_reading(key, test["statistic"], figures),
         )
 
 
-def _calibrated_reading(key: str, statistic: float, figures: dict[str, Any]) -> str:
-    what = {"second_digit": "mean second digit", "kurtosis": "kurtosis of turnout"}[key]
-    verdict = (
-        "more than the regions' differences explain"
-        if figures["p_value"] < 0.01
-        else "within what the regions' differences give"
-    )
-    return (
-        f"{what} {statistic:.3f} against {figures['null_mean']:.3f} ± {figures['null_sd']:.3f} "
-        f"in elections redrawn from each region's turnout: {verdict}"
+def _calibrated_reading(key: str, statistic: float, figures: dict[str, Any]) -> dict[str, Any]:
+    what = {"second_digit": "second-digit", "kurtosis": "kurtosis"}[key]
+    verdict = "beyond" if figures["p_value"] < 0.01 else "within"
+    return reading(
+        f"forensics.calibrated.{what}.{verdict}",
+        statistic=f"{statistic:.3f}",
+        mean=f"{figures['null_mean']:.3f}",
+        sd=f"{figures['null_sd']:.3f}",
     )

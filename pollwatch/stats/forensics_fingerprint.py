@@ -39,7 +39,19 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from pollwatch.stats.phrases import reading, register
+
 SOURCE = "Klimek, Yegorov, Hanel & Thurner, PNAS 109(41), 2012"
+register(
+    {
+        "forensics.fingerprint.too-few": "too few stations to fit the fraud model",
+        "forensics.fingerprint.rigged": (
+            "the fingerprint fits best with %(incremental)s of stations incrementally "
+            "and %(extreme)s extremely rigged: a smear toward high turnout and high leader share"
+        ),
+        "forensics.fingerprint.clean": "the fingerprint looks like a clean election's single blob",
+    }
+)
 EXTREME_WIDTH = 0.075  # spread of 1 − x in extreme fraud, fixed by Klimek et al.
 FIT_BINS = 20
 DISPLAY_BINS = 100
@@ -395,7 +407,7 @@ def fingerprint(
             expected=None,
             null_sd=None,
             p_value=None,
-            reading="too few stations to fit the fraud model",
+            **reading("forensics.fingerprint.too-few"),
         )
         return result
     table, fair, fit = fit_fraud_model(registered, turnout, share, seed=seed)
@@ -414,12 +426,13 @@ def fingerprint(
     null_sd = float(np.std(null_fits, ddof=1))
     p_value = float((1 + np.count_nonzero(null_fits >= statistic - 1e-12)) / (NULL_FITS + 1))
     if statistic > null_mean + 3 * max(null_sd, 0.01):
-        reading = (
-            f"the fingerprint fits best with {fit['incremental']:.0%} of stations incrementally "
-            f"and {fit['extreme']:.0%} extremely rigged: a smear toward high turnout and high leader share"
+        said = reading(
+            "forensics.fingerprint.rigged",
+            incremental=f"{fit['incremental']:.0%}",
+            extreme=f"{fit['extreme']:.0%}",
         )
     else:
-        reading = "the fingerprint looks like a clean election's single blob"
+        said = reading("forensics.fingerprint.clean")
     result.update(
         statistic=float(statistic),
         expected=null_mean,
@@ -437,6 +450,6 @@ def fingerprint(
             "theta": [float(THETA_GRID[0]), float(THETA_GRID[-1]), 0.05],
             "alpha": ALPHA_GRID.tolist(),
         },
-        reading=reading,
+        **said,
     )
     return result

@@ -29,12 +29,28 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from pollwatch.stats.phrases import reading, register
+
 MIN_REGISTERED = 100
 MAX_FRACTION = 0.99
 # Elements per chunk of the 2-D draws: about 16 MB per int64 array, so a
 # chunk stays cheap in memory whatever the number of stations.
 CHUNK_ELEMENTS = 2_000_000
 SOURCE = "Kobak, Shpilkin & Pshenichnikov, Ann. Appl. Stat. 10(1), 2016"
+
+register(
+    {
+        "forensics.integer.too-few": "not enough stations (or replicates) for the test",
+        "forensics.integer.excess": (
+            "%(excess)s more stations with whole-number percentages than chance gives "
+            "(%(z)s null SDs): a sign that results were written rather than counted"
+        ),
+        "forensics.integer.fewer": (
+            "fewer whole-number percentages than chance: unusual but not a sign of rounding"
+        ),
+        "forensics.integer.chance": "whole-number percentages about as often as chance gives",
+    }
+)
 
 
 def is_integer_percentage(count: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -274,7 +290,7 @@ def integer_percentages(
             excess_stations=None,
             null_sd=None,
             p_value=None,
-            reading="not enough stations (or replicates) for the test",
+            **reading("forensics.integer.too-few"),
         )
         return result
     registered, ballots, received, leader = (
@@ -310,14 +326,11 @@ def integer_percentages(
     p_value = float((1 + np.count_nonzero(null >= observed)) / (replicates + 1))
     z = excess / null_sd if null_sd > 0 else 0.0
     if z > 3:
-        reading = (
-            f"{excess:.0f} more stations with whole-number percentages than chance gives "
-            f"({z:.1f} null SDs): a sign that results were written rather than counted"
-        )
+        said = reading("forensics.integer.excess", excess=f"{excess:.0f}", z=f"{z:.1f}")
     elif z < -3:
-        reading = "fewer whole-number percentages than chance: unusual but not a sign of rounding"
+        said = reading("forensics.integer.fewer")
     else:
-        reading = "whole-number percentages about as often as chance gives"
+        said = reading("forensics.integer.chance")
     result.update(
         statistic=excess,
         excess_stations=excess,
@@ -326,7 +339,7 @@ def integer_percentages(
         null_sd=null_sd,
         mc_error=float(null_sd / np.sqrt(replicates)),
         p_value=p_value,
-        reading=reading,
+        **said,
     )
     return result
 

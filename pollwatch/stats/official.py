@@ -39,6 +39,7 @@ import numpy as np
 
 from pollwatch.lib.columns import assign_best_first, normalise
 from pollwatch.lib.tabular import RowError
+from pollwatch.stats.phrases import Words, quoted_list, register
 from pollwatch.stats.table import InputError, Problem
 
 STATION = "station"
@@ -53,6 +54,113 @@ FIELD_LABELS = {
     "invalid": "Invalid ballots",
     "valid": "Valid ballots",
 }
+
+register({f"mapping.field.{name}": label for name, label in FIELD_LABELS.items()})
+# A field's name inside a sentence ("chosen for registered voters").
+register(
+    {
+        **{
+            f"mapping.field-in-sentence.{name}": FIELD_LABELS[name].lower() for name in COUNT_FIELDS
+        },
+        "mapping.field-in-sentence.candidate": "candidate %(code)s",
+    }
+)
+register(
+    {
+        "mapping.unknown-field.one": (
+            "%(fields)s is not a field of this election "
+            "(fields are station, the counts and the candidates' codes)."
+        ),
+        "mapping.unknown-field.many": (
+            "%(fields)s are not fields of this election "
+            "(fields are station, the counts and the candidates' codes)."
+        ),
+        "mapping.unknown-column": "The file has no column %(column)s (chosen for %(field)s).",
+        "mapping.duplicate-column-name": (
+            "The file has %(count)s columns named %(column)s, so the name does not say which "
+            "one holds %(field)s; rename them in the file."
+        ),
+        "mapping.column-mapped-twice": (
+            "The column %(column)s is chosen for %(fields)s; a column can hold only one of them."
+        ),
+        "mapping.station-unmapped": "No column is chosen for the polling station code.",
+        "mapping.candidate-unmapped.one": (
+            "No column is chosen for candidate %(codes)s; every candidate's votes are needed."
+        ),
+        "mapping.candidate-unmapped.many": (
+            "No column is chosen for candidates %(codes)s; every candidate's votes are needed."
+        ),
+        "mapping.not-numeric": (
+            "Most cells of %(column)s (chosen for %(field)s) are not whole numbers, "
+            "e.g. %(example)s: is this the right column?"
+        ),
+        "mapping.some-not-numeric": (
+            "%(bad)s of %(n)s rows have a value in %(column)s that is not a whole number, "
+            "e.g. %(example)s in row %(row)s; those rows will be refused."
+        ),
+        "mapping.mostly-blank.candidate": (
+            "%(column)s is blank in %(blank)s of %(n)s rows; "
+            "rows without a candidate's votes are refused."
+        ),
+        "mapping.mostly-blank.count": (
+            "%(column)s is blank in %(blank)s of %(n)s rows; is this the right column?"
+        ),
+        "mapping.station-blank": (
+            "The station code (%(column)s) is blank in %(blank)s of %(n)s rows; "
+            "those rows will be refused."
+        ),
+        "mapping.duplicate-station": (
+            "Station codes in %(column)s repeat in %(repeat)s of %(n)s rows (%(example)s). "
+            "A station code must be unique: if stations are numbered within each district, "
+            "make a code from the district and the number first."
+        ),
+        "mapping.duplicate-station.example": "%(code)s is in rows %(first)s and %(second)s",
+        "mapping.registered-cast-swapped": (
+            "In %(fails)s of %(n)s rows (%(share)s) registered voters are fewer than the "
+            "ballots cast: the registered voters and ballots cast columns look swapped."
+        ),
+        "mapping.issued-cast-swapped": (
+            "In %(fails)s of %(n)s rows (%(share)s) fewer ballots were issued than were found "
+            "in the boxes: the ballots issued and ballots cast columns look swapped."
+        ),
+        "mapping.valid-cast-swapped": (
+            "In %(fails)s of %(n)s rows (%(share)s) valid ballots outnumber the ballots cast: "
+            "the valid and ballots cast columns look swapped, or one holds something else."
+        ),
+        "mapping.invalid-valid-swapped": (
+            "In %(fails)s of %(n)s rows (%(share)s) invalid ballots outnumber valid ones: "
+            "the invalid and valid columns look swapped."
+        ),
+        "mapping.votes-not-valid": (
+            "The candidates' votes do not add up to the valid ballots in %(fails)s of %(n)s "
+            "rows (%(share)s), e.g. row %(row)s: %(votes)s votes against %(valid)s valid. "
+            "%(hint)s"
+        ),
+        "mapping.votes-not-valid.unmapped": "Some candidates have no column yet.",
+        "mapping.votes-not-valid.too-few": (
+            "A candidate column may be wrong, or the valid column holds something larger."
+        ),
+        "mapping.votes-not-valid.too-many": (
+            "A column that is not a candidate's may be chosen as one, or the valid column is wrong."
+        ),
+        "mapping.valid-invalid-not-cast": (
+            "Valid plus invalid ballots differ from the ballots cast in %(fails)s of %(n)s rows "
+            "(%(share)s), e.g. row %(row)s: %(total)s against %(cast)s."
+        ),
+    }
+)
+
+
+def field_words(name: str) -> Words:
+    """A field's label ("Registered voters"), for a heading or a form."""
+    return Words(f"mapping.field.{name}")
+
+
+def _field_in_sentence(name: str) -> Words:
+    if name in COUNT_FIELDS:
+        return Words(f"mapping.field-in-sentence.{name}")
+    return Words("mapping.field-in-sentence.candidate", {"code": name})
+
 
 Candidate = tuple[str, str, str | None]
 """(code, name, party); party may be "" or None."""
@@ -510,6 +618,21 @@ class MappingWarning:
     message: str
     share: float | None = None
     rows: tuple[int, ...] = ()
+    words: Words | None = None
+    """``message`` as a stable key and its parameters, for the pages to translate."""
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        severity: Severity,
+        fields: tuple[str, ...],
+        words: Words,
+        share: float | None = None,
+        rows: tuple[int, ...] = (),
+    ) -> MappingWarning:
+        """A warning whose English ``message`` is written from ``words``."""
+        return cls(code, severity, fields, words.english(), share, rows, words)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -519,6 +642,7 @@ class MappingWarning:
             "message": self.message,
             "share": self.share,
             "rows": list(self.rows),
+            "words": self.words.as_dict() if self.words else None,
         }
 
 
@@ -530,11 +654,6 @@ def _pct(share: float) -> str:
     return f"{100 * share:.0f} %" if share >= 0.01 or share == 0 else f"{100 * share:.1f} %"
 
 
-def _list(items: Sequence[str]) -> str:
-    quoted = [f"{i!r}" for i in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
 def _structural(
     header: Sequence[str], mapping: Mapping[str, str | None], codes: list[str]
 ) -> list[MappingWarning]:
@@ -544,14 +663,14 @@ def _structural(
     unknown_fields = [f for f, c in mapping.items() if f not in known and c is not None]
     if unknown_fields:
         out.append(
-            MappingWarning(
+            MappingWarning.of(
                 "unknown-field",
                 "error",
                 tuple(unknown_fields),
-                f"{_list(unknown_fields)} "
-                + ("is not a field" if len(unknown_fields) == 1 else "are not fields")
-                + " of this election "
-                "(fields are station, the counts and the candidates' codes).",
+                Words(
+                    "mapping.unknown-field." + ("one" if len(unknown_fields) == 1 else "many"),
+                    {"fields": quoted_list(unknown_fields)},
+                ),
             )
         )
     by_column: dict[str, list[str]] = {}
@@ -563,52 +682,59 @@ def _structural(
         by_column.setdefault(column, []).append(name)
         if column not in positions:
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     "unknown-column",
                     "error",
                     (name,),
-                    f"The file has no column {column!r} (chosen for {name}).",
+                    Words("mapping.unknown-column", {"column": repr(column), "field": name}),
                 )
             )
         elif len(positions[column]) > 1:
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     "duplicate-column-name",
                     "error",
                     (name,),
-                    f"The file has {len(positions[column])} columns named {column!r}, "
-                    f"so the name does not say which one holds {name}; rename them in the file.",
+                    Words(
+                        "mapping.duplicate-column-name",
+                        {
+                            "count": str(len(positions[column])),
+                            "column": repr(column),
+                            "field": name,
+                        },
+                    ),
                 )
             )
     for column, chosen in by_column.items():
         if len(chosen) > 1:
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     "column-mapped-twice",
                     "error",
                     tuple(chosen),
-                    f"The column {column!r} is chosen for {_list(chosen)}; "
-                    "a column can hold only one of them.",
+                    Words(
+                        "mapping.column-mapped-twice",
+                        {"column": repr(column), "fields": quoted_list(chosen)},
+                    ),
                 )
             )
     if mapping.get(STATION) is None:
         out.append(
-            MappingWarning(
-                "required-unmapped",
-                "error",
-                (STATION,),
-                "No column is chosen for the polling station code.",
+            MappingWarning.of(
+                "required-unmapped", "error", (STATION,), Words("mapping.station-unmapped")
             )
         )
     missing = [c for c in codes if mapping.get(c) is None]
     if missing:
         out.append(
-            MappingWarning(
+            MappingWarning.of(
                 "required-unmapped",
                 "error",
                 tuple(missing),
-                f"No column is chosen for candidate{'s' if len(missing) > 1 else ''} "
-                f"{_list(missing)}; every candidate's votes are needed.",
+                Words(
+                    "mapping.candidate-unmapped." + ("many" if len(missing) > 1 else "one"),
+                    {"codes": quoted_list(missing)},
+                ),
             )
         )
     return out
@@ -693,29 +819,41 @@ def check_mapping(
             else:
                 array[k] = value
         values[name] = array
-        label = FIELD_LABELS.get(name, f"candidate {name}")
         filled = n - int(blank.sum())
         if filled and bad.sum() / filled > MOSTLY:
             warnings.append(
-                MappingWarning(
+                MappingWarning.of(
                     "not-numeric",
                     "error",
                     (name,),
-                    f"Most cells of {column!r} (chosen for {label.lower() if name in COUNT_FIELDS else label}) "
-                    f"are not whole numbers, e.g. {first_bad!r}: is this the right column?",
+                    Words(
+                        "mapping.not-numeric",
+                        {
+                            "column": repr(column),
+                            "field": _field_in_sentence(name),
+                            "example": repr(first_bad),
+                        },
+                    ),
                     share=float(bad.sum() / n),
                     rows=_examples(bad, numbers),
                 )
             )
         elif bad.any():
             warnings.append(
-                MappingWarning(
+                MappingWarning.of(
                     "some-not-numeric",
                     "warning",
                     (name,),
-                    f"{int(bad.sum())} of {n} rows have a value in {column!r} that is not a whole "
-                    f"number, e.g. {first_bad!r} in row {_examples(bad, numbers)[0]}; "
-                    "those rows will be refused.",
+                    Words(
+                        "mapping.some-not-numeric",
+                        {
+                            "bad": str(int(bad.sum())),
+                            "n": str(n),
+                            "column": repr(column),
+                            "example": repr(first_bad),
+                            "row": str(_examples(bad, numbers)[0]),
+                        },
+                    ),
                     share=float(bad.sum() / n),
                     rows=_examples(bad, numbers),
                 )
@@ -723,15 +861,13 @@ def check_mapping(
         if blank.sum() / n > MOSTLY:
             required = name in codes
             warnings.append(
-                MappingWarning(
+                MappingWarning.of(
                     "mostly-blank",
                     "error" if required else "warning",
                     (name,),
-                    f"{column!r} is blank in {int(blank.sum())} of {n} rows"
-                    + (
-                        "; rows without a candidate's votes are refused."
-                        if required
-                        else "; is this the right column?"
+                    Words(
+                        "mapping.mostly-blank." + ("candidate" if required else "count"),
+                        {"column": repr(column), "blank": str(int(blank.sum())), "n": str(n)},
                     ),
                     share=float(blank.sum() / n),
                     rows=_examples(blank, numbers),
@@ -756,37 +892,52 @@ def _check_station(
     blank = np.array([not c for c in codes])
     if blank.any():
         out.append(
-            MappingWarning(
+            MappingWarning.of(
                 "station-blank",
                 "error" if blank.mean() > MOSTLY else "warning",
                 (STATION,),
-                f"The station code ({column!r}) is blank in {int(blank.sum())} of {n} rows; "
-                "those rows will be refused.",
+                Words(
+                    "mapping.station-blank",
+                    {"column": repr(column), "blank": str(int(blank.sum())), "n": str(n)},
+                ),
                 share=float(blank.mean()),
                 rows=_examples(blank, numbers),
             )
         )
     first: dict[str, int] = {}
     repeat = np.zeros(n, dtype=bool)
-    example = ""
+    example: Words | None = None
     for k, code in enumerate(codes):
         if not code:
             continue
         if code in first:
             repeat[k] = True
-            if not example:
-                example = f"{code!r} is in rows {int(numbers[first[code]])} and {int(numbers[k])}"
+            if example is None:
+                example = Words(
+                    "mapping.duplicate-station.example",
+                    {
+                        "code": repr(code),
+                        "first": str(int(numbers[first[code]])),
+                        "second": str(int(numbers[k])),
+                    },
+                )
         else:
             first[code] = k
-    if repeat.any():
+    if repeat.any() and example is not None:
         out.append(
-            MappingWarning(
+            MappingWarning.of(
                 "duplicate-station",
                 "error" if repeat.mean() > MOSTLY else "warning",
                 (STATION,),
-                f"Station codes in {column!r} repeat in {int(repeat.sum())} of {n} rows "
-                f"({example}). A station code must be unique: if stations are numbered "
-                "within each district, make a code from the district and the number first.",
+                Words(
+                    "mapping.duplicate-station",
+                    {
+                        "column": repr(column),
+                        "repeat": str(int(repeat.sum())),
+                        "n": str(n),
+                        "example": example,
+                    },
+                ),
                 share=float(repeat.mean()),
                 rows=_examples(repeat, numbers),
             )
@@ -795,35 +946,12 @@ def _check_station(
 
 
 _SWAPS = (
-    # (smaller, larger, code, message): "smaller < larger in most rows" means a swap.
-    (
-        "registered",
-        "ballots_cast",
-        "registered-cast-swapped",
-        "registered voters are fewer than the ballots cast",
-        "the registered voters and ballots cast columns look swapped",
-    ),
-    (
-        "ballots_issued",
-        "ballots_cast",
-        "issued-cast-swapped",
-        "fewer ballots were issued than were found in the boxes",
-        "the ballots issued and ballots cast columns look swapped",
-    ),
-    (
-        "ballots_cast",
-        "valid",
-        "valid-cast-swapped",
-        "valid ballots outnumber the ballots cast",
-        "the valid and ballots cast columns look swapped, or one holds something else",
-    ),
-    (
-        "valid",
-        "invalid",
-        "invalid-valid-swapped",
-        "invalid ballots outnumber valid ones",
-        "the invalid and valid columns look swapped",
-    ),
+    # (smaller, larger, code): "smaller < larger in most rows" means a swap; the
+    # sentence is "mapping.<code>".
+    ("registered", "ballots_cast", "registered-cast-swapped"),
+    ("ballots_issued", "ballots_cast", "issued-cast-swapped"),
+    ("ballots_cast", "valid", "valid-cast-swapped"),
+    ("valid", "invalid", "invalid-valid-swapped"),
 )
 
 
@@ -831,7 +959,7 @@ def _check_arithmetic(
     values: dict[str, np.ndarray], codes: list[str], numbers: np.ndarray
 ) -> list[MappingWarning]:
     out: list[MappingWarning] = []
-    for small, large, code, what, reading in _SWAPS:
+    for small, large, code in _SWAPS:
         if small not in values or large not in values:
             continue
         a, b = values[small], values[large]
@@ -840,12 +968,18 @@ def _check_arithmetic(
         if comparable.any() and fails.sum() / comparable.sum() > MOSTLY:
             share = float(fails.sum() / comparable.sum())
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     code,
                     "error",
                     (small, large),
-                    f"In {int(fails.sum())} of {int(comparable.sum())} rows ({_pct(share)}) "
-                    f"{what}: {reading}.",
+                    Words(
+                        f"mapping.{code}",
+                        {
+                            "fails": str(int(fails.sum())),
+                            "n": str(int(comparable.sum())),
+                            "share": _pct(share),
+                        },
+                    ),
                     share=share,
                     rows=_examples(fails, numbers),
                 )
@@ -860,22 +994,28 @@ def _check_arithmetic(
             share = float(fails.sum() / comparable.sum())
             k = int(np.flatnonzero(fails)[0])
             if len(mapped) < len(codes):
-                hint = "Some candidates have no column yet."
+                hint = Words("mapping.votes-not-valid.unmapped")
             elif (total[fails] < valid[fails]).mean() > MOSTLY:
-                hint = (
-                    "A candidate column may be wrong, or the valid column holds something larger."
-                )
+                hint = Words("mapping.votes-not-valid.too-few")
             else:
-                hint = "A column that is not a candidate's may be chosen as one, or the valid column is wrong."
+                hint = Words("mapping.votes-not-valid.too-many")
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     "votes-not-valid",
                     "error" if share > MOSTLY else "warning",
                     (*mapped, "valid"),
-                    f"The candidates' votes do not add up to the valid ballots in "
-                    f"{int(fails.sum())} of {int(comparable.sum())} rows ({_pct(share)}), "
-                    f"e.g. row {int(numbers[k])}: {int(total[k])} votes against "
-                    f"{int(valid[k])} valid. {hint}",
+                    Words(
+                        "mapping.votes-not-valid",
+                        {
+                            "fails": str(int(fails.sum())),
+                            "n": str(int(comparable.sum())),
+                            "share": _pct(share),
+                            "row": str(int(numbers[k])),
+                            "votes": str(int(total[k])),
+                            "valid": str(int(valid[k])),
+                            "hint": hint,
+                        },
+                    ),
                     share=share,
                     rows=_examples(fails, numbers),
                 )
@@ -889,13 +1029,21 @@ def _check_arithmetic(
             share = float(fails.sum() / comparable.sum())
             k = int(np.flatnonzero(fails)[0])
             out.append(
-                MappingWarning(
+                MappingWarning.of(
                     "valid-invalid-not-cast",
                     "error" if share > MOSTLY else "warning",
                     ("valid", "invalid", "ballots_cast"),
-                    f"Valid plus invalid ballots differ from the ballots cast in "
-                    f"{int(fails.sum())} of {int(comparable.sum())} rows ({_pct(share)}), "
-                    f"e.g. row {int(numbers[k])}: {int(total[k])} against {int(cast[k])}.",
+                    Words(
+                        "mapping.valid-invalid-not-cast",
+                        {
+                            "fails": str(int(fails.sum())),
+                            "n": str(int(comparable.sum())),
+                            "share": _pct(share),
+                            "row": str(int(numbers[k])),
+                            "total": str(int(total[k])),
+                            "cast": str(int(cast[k])),
+                        },
+                    ),
                     share=share,
                     rows=_examples(fails, numbers),
                 )
