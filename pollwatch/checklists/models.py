@@ -11,24 +11,40 @@ import time
 from functools import cached_property, lru_cache
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Election
+
+# The staff pages' words for a form's phase (formspec stays free of Django; the values are
+# stored, sent to the phone and used in filters as they are).
+PHASE_LABELS = {  # one per formspec.spec.PHASES
+    "opening": pgettext_lazy("form phase", "opening"),
+    "voting": pgettext_lazy("form phase", "voting"),
+    "closing": pgettext_lazy("form phase", "closing"),
+    "counting": pgettext_lazy("form phase", "counting"),
+    "any": pgettext_lazy("form phase", "any"),
+}
+
+
+def phase_label(phase: str) -> str:
+    """A phase in the page's language; an unknown value is shown as it is."""
+    return str(PHASE_LABELS.get(phase, phase))
 
 
 class Form(models.Model):
     class Kind(models.TextChoices):
-        CHECKLIST = "checklist"
-        INCIDENT = "incident"
-        RESULTS = "results"
-        EXITPOLL = "exitpoll", "exit-poll tally"
+        CHECKLIST = "checklist", pgettext_lazy("form kind", "Checklist")
+        INCIDENT = "incident", pgettext_lazy("form kind", "Incident")
+        RESULTS = "results", pgettext_lazy("form kind", "Results")
+        EXITPOLL = "exitpoll", pgettext_lazy("form kind", "exit-poll tally")
 
     class State(models.TextChoices):
         """Where a version is in its life; only a live version reaches observers (``active``)."""
 
-        DRAFT = "draft"  # uploaded, previewed by staff, never served
-        LIVE = "live"  # the version observers fill now: at most one per code
-        SUPERSEDED = "superseded"  # a later version went live
-        CLOSED = "closed"  # taken out of use with no version after it
+        DRAFT = "draft", pgettext_lazy("form state", "Draft")  # uploaded, previewed, never served
+        LIVE = "live", pgettext_lazy("form state", "Live")  # observers fill it now: one per code
+        SUPERSEDED = "superseded", pgettext_lazy("form state", "Superseded")  # a later one is live
+        CLOSED = "closed", pgettext_lazy("form state", "Closed")  # out of use, none after it
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="forms")
     code = models.CharField(max_length=16, help_text="the form code typed first in an SMS, e.g. OP")

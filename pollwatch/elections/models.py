@@ -103,12 +103,12 @@ class Area(models.Model):
 
 class PollingStation(models.Model):
     class Special(models.TextChoices):
-        NONE = "", "ordinary"
-        MILITARY = "military"
-        HOSPITAL = "hospital"
-        PRISON = "prison"
-        MOBILE = "mobile"
-        OTHER = "other"
+        NONE = "", pgettext_lazy("station type", "ordinary")
+        MILITARY = "military", pgettext_lazy("station type", "Military")
+        HOSPITAL = "hospital", pgettext_lazy("station type", "Hospital")
+        PRISON = "prison", pgettext_lazy("station type", "Prison")
+        MOBILE = "mobile", pgettext_lazy("station type", "Mobile")
+        OTHER = "other", pgettext_lazy("station type", "Other")
 
     # No index of its own: the unique (election, code) index serves election lookups.
     election = models.ForeignKey(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Election
 
@@ -32,10 +34,10 @@ class MediaSettings(models.Model):
 
 class Outlet(models.Model):
     class Kind(models.TextChoices):
-        PRINT = "print"
-        ONLINE = "online"
-        TV = "tv", "TV"
-        RADIO = "radio"
+        PRINT = "print", pgettext_lazy("outlet kind", "Print")
+        ONLINE = "online", pgettext_lazy("outlet kind", "Online")
+        TV = "tv", pgettext_lazy("outlet kind", "TV")
+        RADIO = "radio", pgettext_lazy("outlet kind", "Radio")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="outlets")
     name = models.CharField(max_length=200)
@@ -57,11 +59,11 @@ class Subject(models.Model):
     """One entry of the election's subject catalogue, in the YAML layout of docs/media.md."""
 
     class Kind(models.TextChoices):
-        CANDIDATE = "candidate"
-        PARTY = "party"
-        OFFICIAL = "official"
-        INSTITUTION = "institution"
-        COUNTRY = "country"
+        CANDIDATE = "candidate", pgettext_lazy("media subject kind", "Candidate")
+        PARTY = "party", pgettext_lazy("media subject kind", "Party")
+        OFFICIAL = "official", pgettext_lazy("media subject kind", "Official")
+        INSTITUTION = "institution", pgettext_lazy("media subject kind", "Institution")
+        COUNTRY = "country", pgettext_lazy("media subject kind", "Country")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_subjects")
     key = models.CharField(max_length=64, help_text="the id in the subjects file")
@@ -95,8 +97,8 @@ class Intake(models.Model):
     """One paste or upload exactly as received, kept before parsing (append-first intake)."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "received, waiting to be read"
-        DONE = "done", "read"
+        RECEIVED = "received", pgettext_lazy("media intake status", "received, waiting to be read")
+        DONE = "done", pgettext_lazy("media intake status", "read")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_intakes")
     name = models.CharField(max_length=255, help_text="file name, or 'pasted'")
@@ -125,9 +127,9 @@ class Item(models.Model):
     """An article or transcript; ``machine`` holds ``code_item(...).to_dict()``."""
 
     class Status(models.TextChoices):
-        NEW = "new"
-        CODED = "coded", "machine-coded"
-        CONFIRMED = "confirmed"
+        NEW = "new", pgettext_lazy("media item status", "New")
+        CODED = "coded", pgettext_lazy("media item status", "machine-coded")
+        CONFIRMED = "confirmed", pgettext_lazy("media item status", "Confirmed")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_items")
     outlet = models.ForeignKey(
@@ -189,9 +191,9 @@ class Coding(models.Model):
     """Space and tone of one subject in one item, by the machine (coder null) or a monitor."""
 
     class Tone(models.IntegerChoices):
-        NEGATIVE = -1
-        NEUTRAL = 0
-        POSITIVE = 1
+        NEGATIVE = -1, _("Negative")
+        NEUTRAL = 0, _("Neutral")
+        POSITIVE = 1, _("Positive")
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="codings")
     subject = models.ForeignKey(Subject, on_delete=models.RESTRICT, related_name="codings")

@@ -35,6 +35,12 @@ TONE_CHOICES = [
     (0, gettext_lazy("neutral")),
     (-1, gettext_lazy("negative")),
 ]
+# The machine's tone names (mediatext) as the page's language says them.
+TONE_WORDS = {
+    "positive": TONE_CHOICES[0][1],
+    "neutral": TONE_CHOICES[1][1],
+    "negative": TONE_CHOICES[2][1],
+}
 
 
 @login_required
@@ -198,20 +204,22 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             return redirect("media-queue", election.slug)
     machine = item.machine or {}
     spans: list[tuple[int, int, str, str]] = [
-        (e["start"], e["end"], e["tone"], f"{found['name']}: {e['tone']}")
+        (
+            e["start"],
+            e["end"],
+            e["tone"],
+            f"{found['name']}: {TONE_WORDS.get(e['tone'], e['tone'])}",
+        )
         for found in machine.get("subjects", [])
         for e in found.get("evidence", [])
     ]
-    rows: list[dict[str, Any]] = [
-        {
-            "coding": proposal,
-            "detail": next(
-                (s for s in machine.get("subjects", []) if s["subject_id"] == proposal.subject.key),
-                {},
-            ),
-        }
-        for proposal in proposals
-    ]
+    rows: list[dict[str, Any]] = []
+    for proposal in proposals:
+        detail: dict[str, Any] = next(
+            (s for s in machine.get("subjects", []) if s["subject_id"] == proposal.subject.key), {}
+        )
+        counted = [(TONE_WORDS.get(t, t), n) for t, n in detail.get("tone_counts", {}).items()]
+        rows.append({"coding": proposal, "detail": detail, "tone_counts": counted})
     human = item.codings.filter(is_machine=False).select_related("subject", "coder")
     return render(
         request,

@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Election
 from pollwatch.observers.models import Person
@@ -25,9 +26,9 @@ class Broadcast(models.Model):
     """One message composed for a group: the filters it was sent with and the text per language."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled"
-        QUEUED = "queued"
-        CANCELLED = "cancelled"
+        SCHEDULED = "scheduled", pgettext_lazy("broadcast status", "Scheduled")
+        QUEUED = "queued", pgettext_lazy("broadcast status", "Queued")
+        CANCELLED = "cancelled", pgettext_lazy("broadcast status", "Cancelled")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="broadcasts")
     created_by = models.ForeignKey(
@@ -60,22 +61,26 @@ class Message(models.Model):
     """One outbound SMS to one number."""
 
     class Kind(models.TextChoices):
-        REPLY = "reply", "reply to an SMS"
-        DIRECT = "direct", "message to one person"
-        BROADCAST = "broadcast"
-        REMINDER = "reminder", "scheduled reminder"
-        VERIFY = "verify", "phone verification code"
-        SIGNIN = "signin", "sign-in link"
+        # The staff pages' words (translated); the values are stored and exported as they are.
+        REPLY = "reply", pgettext_lazy("message kind", "reply to an SMS")
+        DIRECT = "direct", pgettext_lazy("message kind", "message to one person")
+        BROADCAST = "broadcast", pgettext_lazy("message kind", "Broadcast")
+        REMINDER = "reminder", pgettext_lazy("message kind", "scheduled reminder")
+        VERIFY = "verify", pgettext_lazy("message kind", "phone verification code")
+        SIGNIN = "signin", pgettext_lazy("message kind", "sign-in link")
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        SENDING = "sending"
-        SENT = "sent", "sent (accepted by the gateway)"
-        DELIVERED = "delivered"
-        UNDELIVERED = "undelivered", "not delivered"
-        FAILED = "failed"
-        UNCONFIRMED = "unconfirmed", "unconfirmed (the gateway did not answer)"
-        CANCELLED = "cancelled"
+        QUEUED = "queued", pgettext_lazy("message status", "Queued")
+        SENDING = "sending", pgettext_lazy("message status", "Sending")
+        SENT = "sent", pgettext_lazy("message status", "sent (accepted by the gateway)")
+        DELIVERED = "delivered", pgettext_lazy("message status", "Delivered")
+        UNDELIVERED = "undelivered", pgettext_lazy("message status", "not delivered")
+        FAILED = "failed", pgettext_lazy("message status", "Failed")
+        UNCONFIRMED = (
+            "unconfirmed",
+            pgettext_lazy("message status", "unconfirmed (the gateway did not answer)"),
+        )
+        CANCELLED = "cancelled", pgettext_lazy("message status", "Cancelled")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     election = models.ForeignKey(

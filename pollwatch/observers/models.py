@@ -191,11 +191,11 @@ class CardJob(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        FAILED = "failed"
-        DONE = "done"
-        COLLECTED = "collected", "downloaded"
+        QUEUED = "queued", pgettext_lazy("job status", "Queued")
+        RUNNING = "running", _("Running")
+        FAILED = "failed", _("Failed")
+        DONE = "done", _("Done")
+        COLLECTED = "collected", pgettext_lazy("job status", "downloaded")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="card_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Election
 
@@ -12,8 +13,8 @@ class Statement(models.Model):
     """A statement in draft until published; publishing freezes its HTML, PDF and the audit head."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft"
-        PUBLISHED = "published"
+        DRAFT = "draft", pgettext_lazy("statement status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("statement status", "Published")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="statements")
     title = models.CharField(max_length=300)

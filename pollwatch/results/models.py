@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pollwatch.elections.models import Election, ImportJob, PollingStation
 
@@ -79,10 +80,10 @@ class ForensicsRun(models.Model):
     """One run of every forensic test on the official results, done by the task worker."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        FAILED = "failed"
-        DONE = "done"
+        QUEUED = "queued", pgettext_lazy("job status", "Queued")
+        RUNNING = "running", _("Running")
+        FAILED = "failed", _("Failed")
+        DONE = "done", _("Done")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="forensics_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -134,12 +135,12 @@ class SampleDesign(models.Model):
     """
 
     class Method(models.TextChoices):
-        SRS = "srs", "stratified simple random sample"
-        PPS = "pps", "probability proportional to size"
+        SRS = "srs", _("stratified simple random sample")
+        PPS = "pps", _("probability proportional to size")
 
     class Source(models.TextChoices):
-        INFERRED = "inferred", "inferred from the deployments"
-        IMPORTED = "imported", "imported from `pollwatch sample`"
+        INFERRED = "inferred", _("inferred from the deployments")
+        IMPORTED = "imported", _("imported from `pollwatch sample`")
 
     election = models.OneToOneField(
         Election, on_delete=models.CASCADE, related_name="sample_design"
@@ -186,9 +187,9 @@ class SampledStation(models.Model):
     """One station of an imported design: its stratum, weight 1/π, role and whether the exit poll plans it."""
 
     class Role(models.TextChoices):
-        SAMPLED = "sampled"
-        RESERVE = "reserve"
-        OBSERVED = "observed", "observed only (never enlarges the sample)"
+        SAMPLED = "sampled", pgettext_lazy("sampled station role", "Sampled")
+        RESERVE = "reserve", pgettext_lazy("sampled station role", "Reserve")
+        OBSERVED = "observed", _("observed only (never enlarges the sample)")
 
     design = models.ForeignKey(SampleDesign, on_delete=models.CASCADE, related_name="stations")
     station = models.ForeignKey(PollingStation, on_delete=models.CASCADE, related_name="+")

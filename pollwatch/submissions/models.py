@@ -28,16 +28,17 @@ STAFF_LANGUAGE = "en"
 
 class Inbound(models.Model):
     class Channel(models.TextChoices):
-        WEB = "web"
-        SMS = "sms"
-        PHONE = "phone", "phone (taken by a data clerk)"
+        WEB = "web", pgettext_lazy("report channel", "Web")
+        SMS = "sms", pgettext_lazy("report channel", "Sms")
+        PHONE = "phone", pgettext_lazy("report channel", "phone (taken by a data clerk)")
 
     class Status(models.TextChoices):
-        STORED = "stored"
-        ACCEPTED = "accepted"
-        PARTIAL = "partial", "accepted in part"
-        REJECTED = "rejected"
-        DUPLICATE = "duplicate"
+        # The staff pages' words (translated); the values are stored and exported as they are.
+        STORED = "stored", pgettext_lazy("received report status", "Stored")
+        ACCEPTED = "accepted", pgettext_lazy("received report status", "Accepted")
+        PARTIAL = "partial", pgettext_lazy("received report status", "accepted in part")
+        REJECTED = "rejected", pgettext_lazy("received report status", "Rejected")
+        DUPLICATE = "duplicate", pgettext_lazy("received report status", "Duplicate")
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
     gateway = models.CharField(max_length=40, help_text="SMS adapter or 'pwa'")
@@ -323,9 +324,9 @@ class IncidentNote(models.Model):
     """
 
     class Kind(models.TextChoices):
-        NOTE = "note"
-        STATUS = "status", "status changed"
-        ASSIGNEE = "assignee", "assignee changed"
+        NOTE = "note", pgettext_lazy("incident note kind", "Note")
+        STATUS = "status", pgettext_lazy("incident note kind", "status changed")
+        ASSIGNEE = "assignee", pgettext_lazy("incident note kind", "assignee changed")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
@@ -401,16 +402,16 @@ class Call(models.Model):
     """A phone call with a mission member, logged by whoever took or made it (the call centre)."""
 
     class Direction(models.TextChoices):
-        IN = "in", "they called us"
-        OUT = "out", "we called them"
+        IN = "in", _("they called us")
+        OUT = "out", _("we called them")
 
     class Outcome(models.TextChoices):
-        REACHED = "reached"
-        REPORT_TAKEN = "report_taken", "report taken"
-        NO_ANSWER = "no_answer", "no answer"
-        BUSY = "busy"
-        LEFT_MESSAGE = "left_message", "left a message"
-        WRONG_NUMBER = "wrong_number", "wrong number"
+        REACHED = "reached", pgettext_lazy("call outcome", "Reached")
+        REPORT_TAKEN = "report_taken", pgettext_lazy("call outcome", "report taken")
+        NO_ANSWER = "no_answer", pgettext_lazy("call outcome", "no answer")
+        BUSY = "busy", pgettext_lazy("call outcome", "Busy")
+        LEFT_MESSAGE = "left_message", pgettext_lazy("call outcome", "left a message")
+        WRONG_NUMBER = "wrong_number", pgettext_lazy("call outcome", "wrong number")
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="calls")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="calls")
