@@ -18,7 +18,9 @@ becomes the SVG's ``aria-label``.
 
 Data handed to Vega-Lite stays small: the functions take aggregates (one row
 per candidate, area, bin or cell), never one row per polling station.
-No Django here: this runs in the CLI and in notebooks too.
+No Django here: this runs in the CLI and in notebooks too. So every word a chart
+draws is the caller's: titles as parameters, the rest in ``Words`` (English by
+default; the Django callers pass the reader's language).
 """
 
 from __future__ import annotations
