@@ -18,7 +18,9 @@ becomes the SVG's ``aria-label``.
 
 Data handed to Vega-Lite stays small: the functions take aggregates (one row
 per candidate, area, bin or cell), never one row per polling station.
-No Django here: this runs in the CLI and in notebooks too.
+No Django here: this runs in the CLI and in notebooks too. So every word a chart
+draws is the caller's: titles as parameters, the rest in ``Words`` (English by
+default; the Django callers pass the reader's language).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -64,6 +67,85 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
+@dataclass(frozen=True)
+class Words:
+    """Every word the charts draw, in the reader's language; English unless the caller says otherwise.
+
+    Charts take their words from the caller, so this module stays free of
+    Django: the Django callers pass a ``Words`` filled with gettext
+    (``pollwatch.results.charts.words``). Sentences carry ``%(name)s``
+    placeholders that the chart fills in; a percentage such as the interval
+    level comes in with its sign ("95 %"), so no word has a bare "%" to format.
+    """
+
+    # estimates_chart, convergence_chart
+    share_of_valid_votes: str = "share of valid votes"
+    candidate: str = "candidate"
+    reference: str = "reference"
+    estimates_description: str = "Estimated %(what)s with %(level)s intervals: %(values)s"
+    stations_reported: str = "stations reported"
+    latest_estimate: str = "%(value)s after %(stations)s stations"
+    convergence_description: str = (
+        "Estimated %(what)s as stations reported, from %(first)s stations on, "
+        "with %(level)s intervals. Latest: %(latest)s."
+    )
+    # coverage_chart
+    area: str = "area"
+    sampled_stations_reported: str = "sampled stations reported"
+    newly_included: str = "newly included"
+    other_areas: str = "other areas"
+    reported_of_sampled: str = "%(reported)s of %(sampled)s (%(share)s)"
+    below_threshold: str = "below threshold"
+    threshold: str = "threshold %(share)s"
+    coverage_description: str = (
+        "Share of sampled stations reported by area (threshold %(threshold)s): %(values)s. "
+        "%(below)s of %(areas)s areas below the threshold."
+    )
+    # proportions_chart
+    answer: str = "answer"
+    group: str = "group"
+    proportions_description: str = (
+        "Estimated %(what)s by %(label)s and %(group)s with %(level)s intervals. %(values)s."
+    )
+    # fingerprint_heatmap
+    turnout_percent: str = "turnout %"
+    leader_share_percent: str = "leader's share %"
+    stations_per_cell: str = "stations per cell (log scale)"
+    fingerprint_description: str = "Turnout against the leader's share for %(stations)s stations"
+    densest_cell: str = (
+        "the densest cell is turnout %(turnout)s, leader's share %(share)s "
+        "(%(stations)s stations); %(corner)s stations (%(corner_share)s) have both above %(high)s"
+    )
+    fraud_fit: str = "Fraud-model fit: %(incremental)s of stations incrementally and %(extreme)s extremely rigged"
+    # integer_histogram
+    turnout: str = "turnout"
+    leader_share: str = "leader's share"
+    stations_per_bin: str = "stations per %(width)s-point bin"
+    observed_stations: str = "observed stations"
+    null_mean: str = "null mean"
+    null_band: str = "null 95 % band"
+    whole_percent_above: str = "whole percent above the band"
+    histogram_description: str = (
+        "Stations by %(what)s in %(width)s-point bins (%(stations)s stations) against the "
+        "%(level)s band of a binomial null from %(replicates)s replicates: %(spikes)s of "
+        "%(bins)s whole-percent bins lie above the band"
+    )
+    largest_excess: str = "the largest excess at %(values)s"
+    excess: str = "%(at)s (%(stations)s stations, null %(mean)s, band %(low)s–%(high)s)"
+    # digit_chart
+    numbers: str = "numbers"
+    observed: str = "observed"
+    expected: str = "expected"
+    digit_description: str = "Observed (expected) %(what)s by %(digit)s: %(values)s."
+    # bar_chart
+    bar_description: str = "%(what)s by %(by)s: %(values)s."
+    # nothing_yet
+    nothing_yet: str = "Nothing to draw yet"
+
+
+ENGLISH = Words()
+
+
 def _vega_lite_version() -> str | None:
     """The Vega-Lite version altair validates against, if vl-convert bundles it (else its latest)."""
     major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -75,6 +157,11 @@ VEGA_LITE_VERSION = _vega_lite_version()
 
 def _percent(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def _level(level: float) -> str:
+    """An interval's level as "95 %"."""
+    return f"{100 * level:g} %"
 
 
 def _number(value: float | None) -> str:
@@ -139,27 +226,56 @@ def _axis_format(percent: bool) -> str:
 
 
 # Character widths of DejaVu Sans (the charts' font) in em, by kind of character: enough to
-# wrap titles and labels before Vega lays them out. Bold text is about 8 % wider.
-_NARROW = set("iljI.,:;'!|()[]{} ")
+# wrap titles and labels before Vega lays them out. Bold text is about 8 % wider (Cyrillic and
+# Arabic about 15 %).
+_NARROW = set("iljI.,:;'!|()[]{} ،؛")
 _SEMI = set("frt-–")
 _WIDE = set("mwMW%@—")
+# Cyrillic (the Russian charts): its wide letters, lower and upper case.
+_CYRILLIC_WIDE = set("мыюфжшщ")
+_CYRILLIC_UPPER_WIDE = set("ЦДОЪФМЫШЖЮЩ")
+# Arabic letters by width as DejaVu Sans draws them alone (joined, most are narrower).
+_ARABIC = (
+    (set("آأإاٱ"), 0.34),
+    (set("دذءرزژؤوةه"), 0.56),
+    (set("عغمجحخچ"), 0.7),
+    (set("لنقئىيیك"), 0.86),
+    (set("کگطظبتثپف"), 1.06),
+    (set("صضسش"), 1.26),
+)
+
+
+def _char_width(char: str) -> float:
+    """About how wide ``char`` is, in em of regular DejaVu Sans."""
+    if char in _NARROW:
+        return 0.34
+    if "\u0400" <= char <= "\u04ff":
+        if char in _CYRILLIC_WIDE:
+            return 0.95
+        if char in _CYRILLIC_UPPER_WIDE:
+            return 1.1
+        return 0.78 if char.isupper() else 0.66
+    if "\u0600" <= char <= "\u06ff":
+        if "\u064b" <= char <= "\u065f" or char == "\u0670":
+            return 0.0  # vowel marks sit on their letter
+        return next((em for letters, em in _ARABIC if char in letters), 0.8)
+    if char in _SEMI:
+        return 0.44
+    if char in _WIDE:
+        return 0.95
+    return 0.72 if char.isupper() else 0.64
 
 
 def text_width(text: str, font_size: float = MIN_FONT_SIZE, bold: bool = False) -> float:
-    """About how wide ``text`` is drawn, in px (on the wide side)."""
+    """About how wide ``text`` is drawn, in px (on the wide side), in any of the interface's
+    languages (Latin, Cyrillic and Arabic letters)."""
     em = 0.0
     for char in text:
-        if char in _NARROW:
-            em += 0.34
-        elif char in _SEMI:
-            em += 0.44
-        elif char in _WIDE:
-            em += 0.95
-        elif char.isupper():
-            em += 0.72
-        else:
-            em += 0.64
-    return em * font_size * (1.08 if bold else 1.0)
+        width = _char_width(char)
+        if bold:
+            width *= 1.08 if char < "\u0400" else 1.15
+        em += width
+    return em * font_size
 
 
 def wrap(
@@ -250,6 +366,11 @@ def _legend(title: str | None, labels: Sequence[str], width: float, **properties
     """
     # A symbol, its offset and the padding between columns besides each label.
     widest = max((text_width(str(label)) for label in labels), default=0) + 44
+    if any("\u0600" <= char <= "\u06ff" for label in labels for char in str(label)):
+        # Vega measures Arabic as drawn (joined letters, narrower than alone): more room
+        # between columns keeps labels apart however their width is reckoned.
+        properties.setdefault("columnPadding", THEME["legend"]["columnPadding"] + 10)
+        widest += 10
     columns = max(1, min(len(labels), int((width - 8) // widest)))
     return alt.Legend(title=title, columns=columns, **properties)
 
@@ -263,6 +384,10 @@ THEME: dict[str, Any] = {
     # vl-convert measures with; a wide font, so a browser that falls back to Arial or Helvetica
     # only gets more room.
     "font": FONT,
+    # No ARIA of Vega's own on marks and guides: its generated sentences ("Y-axis titled …
+    # for a discrete scale") are English whatever the chart's language, and the root <svg>
+    # is one image labelled with the chart's description (``_accessible_svg``).
+    "aria": False,
     "padding": 4,
     "title": {
         "fontSize": TITLE_SIZE,
@@ -328,13 +453,14 @@ def estimates_chart(
     rows: Sequence[Mapping[str, Any]],
     *,
     title: str,
-    axis_title: str = "share of valid votes",
+    axis_title: str | None = None,
     references: Sequence[Mapping[str, Any]] | None = None,
     percent: bool = True,
-    name_title: str = "candidate",
+    name_title: str | None = None,
     level: float = 0.95,
     palette: Sequence[str] = PALETTE,
     width: int = DEFAULT_WIDTH,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Point estimates with interval bars, one row per name, in the order given.
 
@@ -343,8 +469,11 @@ def estimates_chart(
     ``colour``. ``references``: optional dicts with ``name``, ``value`` and
     ``label`` (e.g. "official result", "announced exit poll"), drawn as open
     black markers, one shape per label, named in a legend. ``level`` only
-    words the description ("95 % intervals").
+    words the description ("95 % intervals"). ``axis_title`` and
+    ``name_title`` default to ``words``' "share of valid votes" and "candidate".
     """
+    axis_title = axis_title or words.share_of_valid_votes
+    name_title = name_title or words.candidate
     names = [str(row["name"]) for row in rows]
     colours = _colours(names, {str(r["name"]): r.get("colour") for r in rows}, palette)
     data: list[dict[str, Any]] = []
@@ -383,10 +512,11 @@ def estimates_chart(
     )
     layers = [interval, point, text]
 
-    level_words = f"{100 * level:g} % intervals"
-    description = f"Estimated {axis_title} with {level_words}: " + "; ".join(
-        f"{d['name']} {d['text']}" for d in data
-    )
+    description = words.estimates_description % {
+        "what": axis_title,
+        "level": _level(level),
+        "values": "; ".join(f"{d['name']} {d['text']}" for d in data),
+    }
     if references:
         reference_data: list[dict[str, Any]] = [
             {"name": str(r["name"]), "value": _finite(r["value"]), "label": str(r["label"])}
@@ -405,7 +535,7 @@ def estimates_chart(
                 shape=alt.Shape(
                     "label:N",
                     scale=alt.Scale(domain=labels, range=_cycle(SHAPES, len(labels))),
-                    legend=_legend("reference", labels, 0.7 * width - 140),
+                    legend=_legend(words.reference, labels, 0.7 * width - 140),
                 ),
             )
         )
@@ -428,12 +558,13 @@ def convergence_chart(
     points: Sequence[Mapping[str, Any]],
     *,
     title: str,
-    axis_title: str = "share of valid votes",
+    axis_title: str | None = None,
     percent: bool = True,
     level: float = 0.95,
     palette: Sequence[str] = PALETTE,
     width: int = DEFAULT_WIDTH,
     height: int = 320,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """How estimates settle as stations report: a line and a shaded interval band per name.
 
@@ -443,6 +574,7 @@ def convergence_chart(
     Each line is labelled with its name at its last point, so the legend is
     not the only key.
     """
+    axis_title = axis_title or words.share_of_valid_votes
     names = _unique([str(p["name"]) for p in points])
     given: dict[str, str | None] = {}
     for p in points:
@@ -485,7 +617,7 @@ def convergence_chart(
     counts = [d["stations"] for d in data] or [0, 1]
     x = alt.X(
         "stations:Q",
-        title="stations reported",
+        title=words.stations_reported,
         axis=alt.Axis(format=",d", tickMinStep=1, tickCount=_ticks(width, 90)),
         # The lines end at the plot's right edge, where their leaders and labels start.
         scale=alt.Scale(domain=[min(counts), max(counts)], nice=False, zero=False),
@@ -517,16 +649,22 @@ def convergence_chart(
                 x=alt.value({"expr": "width + 10"}), y="label_at:Q", text="lines:N"
             ),
         ]
-    words = "; ".join(
-        f"{d['name']} {_value(d['estimate'], percent)}{_interval(d['low'], d['high'], percent)}"
-        f" after {d['stations']:,} stations"
+    latest_words = "; ".join(
+        f"{d['name']} "
+        + words.latest_estimate
+        % {
+            "value": _value(d["estimate"], percent) + _interval(d["low"], d["high"], percent),
+            "stations": f"{d['stations']:,}",
+        }
         for d in latest.values()
     )
     first = min((d["stations"] for d in data), default=0)
-    description = (
-        f"Estimated {axis_title} as stations reported, from {first:,} stations on, "
-        f"with {100 * level:g} % intervals. Latest: {words}."
-    )
+    description = words.convergence_description % {
+        "what": axis_title,
+        "first": f"{first:,}",
+        "level": _level(level),
+        "latest": latest_words,
+    }
     return _finish(
         alt.layer(*layers),
         title=title,
@@ -589,7 +727,8 @@ def _end_labels(
     ]
 
 
-COVERAGE_SHADES = {"other areas": "#56B4E9", "newly included": "#0072B2"}
+# Other areas, newly included ones.
+COVERAGE_SHADES = ("#56B4E9", "#0072B2")
 
 
 def coverage_chart(
@@ -598,6 +737,7 @@ def coverage_chart(
     title: str,
     threshold: float = 0.8,
     width: int = DEFAULT_WIDTH,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Share of sampled stations that reported, one bar per area, with the threshold as a rule.
 
@@ -613,28 +753,32 @@ def coverage_chart(
         coverage = reported / sampled if sampled else 0.0
         newly = bool(row.get("newly_included"))
         below = coverage < threshold
+        count = words.reported_of_sampled % {
+            "reported": f"{reported:,}",
+            "sampled": f"{sampled:,}",
+            "share": _percent(coverage, 0),
+        }
         data.append(
             {
-                "area": str(row["area"]) + (" (newly included)" if newly else ""),
+                "area": str(row["area"]) + (f" ({words.newly_included})" if newly else ""),
                 "coverage": coverage,
-                "kind": "newly included" if newly else "other areas",
-                "text": f"{reported:,} of {sampled:,} ({_percent(coverage, 0)})"
-                + (" below threshold" if below else ""),
+                "kind": words.newly_included if newly else words.other_areas,
+                "text": count + (f" {words.below_threshold}" if below else ""),
                 # Drawn in two lines, to keep the column narrow.
-                "lines": [f"{reported:,} of {sampled:,} ({_percent(coverage, 0)})"]
-                + (["below threshold"] if below else []),
+                "lines": [count] + ([words.below_threshold] if below else []),
                 "below": below,
             }
         )
     areas = [d["area"] for d in data]
     area_axis, lines = _category_axis(areas, width, share=0.3)
     lines = max([lines, *(len(d["lines"]) for d in data)])
-    y = alt.Y("area:N", sort=areas, title="area", axis=area_axis)
+    kinds = [words.other_areas, words.newly_included]
+    y = alt.Y("area:N", sort=areas, title=words.area, axis=area_axis)
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
         x=alt.X(
             "coverage:Q",
-            title="sampled stations reported",
+            title=words.sampled_stations_reported,
             axis=_value_axis(True, width),
             # Reserve stations can take an area past 100 %; the bar must still show it.
             scale=alt.Scale(domain=[0, max([1.0, *(d["coverage"] for d in data)])]),
@@ -642,8 +786,8 @@ def coverage_chart(
         y=y,
         color=alt.Color(
             "kind:N",
-            scale=alt.Scale(domain=list(COVERAGE_SHADES), range=list(COVERAGE_SHADES.values())),
-            legend=_legend(None, list(COVERAGE_SHADES), 0.7 * width - 140),
+            scale=alt.Scale(domain=kinds, range=list(COVERAGE_SHADES)),
+            legend=_legend(None, kinds, 0.7 * width - 140),
         ),
     )
     # The numbers go in a column right of the plot: beside a bar near 100 % they would
@@ -667,18 +811,24 @@ def coverage_chart(
     rule_label = (
         alt.Chart(
             alt.Data(
-                values=[{"threshold": threshold, "text": f"threshold {_percent(threshold, 0)}"}]
+                values=[
+                    {
+                        "threshold": threshold,
+                        "text": words.threshold % {"share": _percent(threshold, 0)},
+                    }
+                ]
             )
         )
         .mark_text(align="center", baseline="bottom", dy=-4)
         .encode(x="threshold:Q", y=alt.value(0), text="text:N")
     )
     short = [d for d in data if d["below"]]
-    description = (
-        f"Share of sampled stations reported by area (threshold {_percent(threshold, 0)}): "
-        + "; ".join(f"{d['area']} {d['text']}" for d in data)
-        + f". {len(short)} of {len(data)} areas below the threshold."
-    )
+    description = words.coverage_description % {
+        "threshold": _percent(threshold, 0),
+        "values": "; ".join(f"{d['area']} {d['text']}" for d in data),
+        "below": len(short),
+        "areas": len(data),
+    }
     return _finish(
         alt.layer(bars, rule, text, below_text, rule_label),
         title=title,
@@ -694,19 +844,23 @@ def proportions_chart(
     title: str,
     axis_title: str,
     percent: bool = True,
-    label_title: str = "answer",
-    group_title: str = "group",
+    label_title: str | None = None,
+    group_title: str | None = None,
     level: float = 0.95,
     palette: Sequence[str] = PALETTE,
     width: int = DEFAULT_WIDTH,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Estimates with intervals for labels × groups (e.g. checklist answers by region or phase).
 
     ``rows``: dicts with ``label``, ``group``, ``estimate``, ``low``, ``high``
     (fractions when ``percent``). Each label gets a row; its groups sit side by
     side within the row, told apart by colour and shape, in the order they
-    first appear. Readable up to about 10 labels × 6 groups.
+    first appear. Readable up to about 10 labels × 6 groups. ``label_title``
+    and ``group_title`` default to ``words``' "answer" and "group".
     """
+    label_title = label_title or words.answer
+    group_title = group_title or words.group
     labels = _unique([str(r["label"]) for r in rows])
     groups = _unique([str(r["group"]) for r in rows])
     data: list[dict[str, Any]] = [
@@ -761,10 +915,13 @@ def proportions_chart(
                 for d in entries
             )
         )
-    description = (
-        f"Estimated {axis_title} by {label_title} and {group_title} "
-        f"with {100 * level:g} % intervals. " + "; ".join(parts) + "."
-    )
+    description = words.proportions_description % {
+        "what": axis_title,
+        "label": label_title,
+        "group": group_title,
+        "level": _level(level),
+        "values": "; ".join(parts),
+    }
     return _finish(
         alt.layer(interval, point),
         title=title,
@@ -776,7 +933,11 @@ def proportions_chart(
 
 
 def fingerprint_heatmap(
-    fingerprint: Mapping[str, Any], *, title: str, width: int = DEFAULT_WIDTH
+    fingerprint: Mapping[str, Any],
+    *,
+    title: str,
+    width: int = DEFAULT_WIDTH,
+    words: Words = ENGLISH,
 ) -> alt.Chart:
     """The turnout × leader-share fingerprint as a heat map of stations per cell.
 
@@ -809,39 +970,41 @@ def fingerprint_heatmap(
         .encode(
             x=alt.X(
                 "turnout:Q",
-                title="turnout %",
+                title=words.turnout_percent,
                 scale=alt.Scale(domain=[turnout_edges[0], turnout_edges[-1]], nice=False),
                 axis=alt.Axis(tickCount=_ticks(width)),
             ),
             x2="turnout_end:Q",
             y=alt.Y(
                 "share:Q",
-                title="leader's share %",
+                title=words.leader_share_percent,
                 scale=alt.Scale(domain=[share_edges[0], share_edges[-1]], nice=False),
             ),
             y2="share_end:Q",
             color=alt.Color(
                 "stations:Q",
                 scale=alt.Scale(scheme="viridis", type="log"),
-                legend=alt.Legend(title="stations per cell (log scale)", gradientLength=200),
+                legend=alt.Legend(title=words.stations_per_cell, gradientLength=200),
             ),
         )
     )
-    description = f"Turnout against the leader's share for {stations:,} stations"
+    description = words.fingerprint_description % {"stations": f"{stations:,}"}
     if cells:
         densest = max(cells, key=lambda cell: cell["stations"])
         corner = sum(c["stations"] for c in cells if c["turnout"] >= 80 and c["share"] >= 80)
-        description += (
-            f": the densest cell is turnout {densest['turnout']:g}–{densest['turnout_end']:g} %, "
-            f"leader's share {densest['share']:g}–{densest['share_end']:g} % "
-            f"({densest['stations']:,} stations); {corner:,} stations "
-            f"({_percent(corner / stations)}) have both above 80 %"
-        )
+        description += ": " + words.densest_cell % {
+            "turnout": f"{densest['turnout']:g}–{densest['turnout_end']:g} %",
+            "share": f"{densest['share']:g}–{densest['share_end']:g} %",
+            "stations": f"{densest['stations']:,}",
+            "corner": f"{corner:,}",
+            "corner_share": _percent(corner / stations),
+            "high": "80 %",
+        }
     if fingerprint.get("incremental_fraud") is not None:
-        description += (
-            f". Fraud-model fit: {_percent(fingerprint['incremental_fraud'], 0)} of stations "
-            f"incrementally and {_percent(fingerprint.get('extreme_fraud'), 0)} extremely rigged"
-        )
+        description += ". " + words.fraud_fit % {
+            "incremental": _percent(fingerprint["incremental_fraud"], 0),
+            "extreme": _percent(fingerprint.get("extreme_fraud"), 0),
+        }
     if fingerprint.get("reading"):
         description += f" ({fingerprint['reading']})"
     # Square cells leave room for the axes and the legend under the plot.
@@ -850,17 +1013,17 @@ def fingerprint_heatmap(
     )
 
 
-SPIKES = "whole percent above the band"
-HISTOGRAM_SERIES = {
-    "observed stations": "#000000",
-    "null mean": "#0072B2",
-    "null 95 % band": "#56B4E9",
-    SPIKES: "#D55E00",
-}
+# The colours of the observed stations, the null mean, the null band and the spikes.
+HISTOGRAM_COLOURS = ("#000000", "#0072B2", "#56B4E9", "#D55E00")
 
 
 def integer_histogram(
-    histogram: Mapping[str, Any], *, title: str, width: int = DEFAULT_WIDTH, height: int = 300
+    histogram: Mapping[str, Any],
+    *,
+    title: str,
+    width: int = DEFAULT_WIDTH,
+    height: int = 300,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Stations per 0.1-pp bin against the binomial null band, where whole-percent spikes show.
 
@@ -899,22 +1062,25 @@ def integer_histogram(
         for centre, d in zip(centres, data, strict=False)
         if abs(centre - round(centre)) < 1e-6 and d["observed"] > d["null_high"]
     ]
-    what = "turnout" if histogram.get("which", "turnout") == "turnout" else "leader's share"
-    series = [name for name in HISTOGRAM_SERIES if spikes or name != SPIKES]
-    colour_scale = alt.Scale(domain=series, range=[HISTOGRAM_SERIES[name] for name in series])
+    turnout = histogram.get("which", "turnout") == "turnout"
+    what = words.turnout if turnout else words.leader_share
+    names = (words.observed_stations, words.null_mean, words.null_band, words.whole_percent_above)
+    shown = len(names) if spikes else len(names) - 1
+    series = list(names[:shown])
+    colour_scale = alt.Scale(domain=series, range=list(HISTOGRAM_COLOURS[:shown]))
     x = alt.X(
         "left:Q",
-        title=f"{what} %",
+        title=words.turnout_percent if turnout else words.leader_share_percent,
         scale=alt.Scale(domain=[lefts[0], lefts[-1] + width_pp] if lefts else [0, 100], nice=False),
         axis=alt.Axis(tickCount=_ticks(width)),
     )
-    y_title = f"stations per {width_pp:g}-point bin"
+    y_title = words.stations_per_bin % {"width": f"{width_pp:g}"}
     colour = alt.Color(
         "series:N", scale=colour_scale, legend=_legend(None, series, width - 60, symbolOpacity=1)
     )
     base = alt.Chart(alt.Data(values=data))
     band = (
-        _as_series(base, "null 95 % band")
+        _as_series(base, words.null_band)
         .mark_area(interpolate="step-after", opacity=0.5)
         .encode(
             x=x,
@@ -924,36 +1090,46 @@ def integer_histogram(
         )
     )
     mean = (
-        _as_series(base, "null mean")
+        _as_series(base, words.null_mean)
         .mark_line(interpolate="step-after", strokeWidth=1, strokeDash=[4, 2])
         .encode(x=x, y="null_mean:Q", color=colour)
     )
     observed = (
-        _as_series(base, "observed stations")
+        _as_series(base, words.observed_stations)
         .mark_line(interpolate="step-after", strokeWidth=1.2)
         .encode(x=x, y="observed:Q", color=colour)
     )
     layers = [band, mean, observed]
     if spikes:
         layers.append(
-            _as_series(alt.Chart(alt.Data(values=spikes)), SPIKES)
+            _as_series(alt.Chart(alt.Data(values=spikes)), words.whole_percent_above)
             .mark_point(shape="triangle-down", filled=True, size=50, yOffset=-7, opacity=1)
             .encode(x="centre:Q", y="observed:Q", color=colour)
         )
     whole_bins = sum(1 for c in centres if abs(c - round(c)) < 1e-6)
-    description = (
-        f"Stations by {what} in {width_pp:g}-point bins ({int(histogram.get('stations', 0)):,} "
-        f"stations) against the 95 % band of a binomial null from "
-        f"{int(histogram.get('replicates', 0)):,} replicates: {len(spikes)} of {whole_bins} "
-        "whole-percent bins lie above the band"
-    )
+    description = words.histogram_description % {
+        "what": what,
+        "width": f"{width_pp:g}",
+        "stations": f"{int(histogram.get('stations', 0)):,}",
+        "level": "95 %",
+        "replicates": f"{int(histogram.get('replicates', 0)):,}",
+        "spikes": len(spikes),
+        "bins": whole_bins,
+    }
     if spikes:
         largest = sorted(spikes, key=lambda s: s["observed"] - s["null_mean"], reverse=True)[:3]
-        description += "; the largest excess at " + "; ".join(
-            f"{s['centre']:g} % ({s['observed']:,} stations, null {s['null_mean']:.0f}, "
-            f"band {s['null_low']:.0f}–{s['null_high']:.0f})"
+        excesses = "; ".join(
+            words.excess
+            % {
+                "at": f"{s['centre']:g} %",
+                "stations": f"{s['observed']:,}",
+                "mean": f"{s['null_mean']:.0f}",
+                "low": f"{s['null_low']:.0f}",
+                "high": f"{s['null_high']:.0f}",
+            }
             for s in largest
         )
+        description += "; " + words.largest_excess % {"values": excesses}
     return _finish(
         alt.layer(*layers), title=title, description=description + ".", width=width, height=height
     )
@@ -965,23 +1141,26 @@ def digit_chart(
     *,
     title: str,
     x_title: str,
-    y_title: str = "numbers",
+    y_title: str | None = None,
     percent: bool = False,
     width: int = DEFAULT_WIDTH,
     height: int = 260,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Observed digit frequencies as bars, the expected ones as a line with points.
 
     ``observed`` and ``expected`` are equal-length sequences indexed by digit
     (0–9), both counts or both shares (then pass ``percent=True``).
+    ``y_title`` defaults to ``words``' "numbers".
     """
+    y_title = y_title or words.numbers
     if len(observed) != len(expected):
         raise ValueError(f"{len(observed)} observed but {len(expected)} expected frequencies")
     data: list[dict[str, Any]] = [
         {"digit": digit, "observed": _finite(o), "expected": _finite(e)}
         for digit, (o, e) in enumerate(zip(observed, expected, strict=True))
     ]
-    series = {"observed": "#56B4E9", "expected": "#000000"}
+    series = {words.observed: "#56B4E9", words.expected: "#000000"}
     colour_scale = alt.Scale(domain=list(series), range=list(series.values()))
     x = alt.X("digit:O", title=x_title, axis=alt.Axis(labelAngle=0))
     colour = alt.Color(
@@ -989,7 +1168,7 @@ def digit_chart(
     )
     base = alt.Chart(alt.Data(values=data))
     bars = (
-        _as_series(base, "observed")
+        _as_series(base, words.observed)
         .mark_bar()
         .encode(
             x=x,
@@ -998,18 +1177,22 @@ def digit_chart(
         )
     )
     line = (
-        _as_series(base, "expected")
+        _as_series(base, words.expected)
         .mark_line(point=alt.OverlayMarkDef(filled=True, size=50), strokeWidth=1.5)
         .encode(x=x, y="expected:Q", color=colour)
     )
-    description = f"Observed (expected) {y_title} by {x_title}: " + "; ".join(
-        f"{d['digit']}: {_value(d['observed'], percent)} ({_value(d['expected'], percent)})"
-        for d in data
-    )
+    description = words.digit_description % {
+        "what": y_title,
+        "digit": x_title,
+        "values": "; ".join(
+            f"{d['digit']}: {_value(d['observed'], percent)} ({_value(d['expected'], percent)})"
+            for d in data
+        ),
+    }
     return _finish(
         alt.layer(bars, line),
         title=title,
-        description=description + ".",
+        description=description,
         width=width,
         height=height,
     )
@@ -1023,6 +1206,7 @@ def bar_chart(
     y_title: str,
     palette: Sequence[str] = PALETTE,
     width: int = DEFAULT_WIDTH,
+    words: Words = ENGLISH,
 ) -> alt.LayerChart:
     """Horizontal bars with their values written beside them, in the order given.
 
@@ -1056,24 +1240,28 @@ def bar_chart(
     text = base.mark_text(align="left").encode(
         x=alt.value({"expr": "width + 10"}), y=y, text="text:N"
     )
-    description = f"{x_title} by {y_title}: " + "; ".join(f"{d['label']} {d['text']}" for d in data)
+    description = words.bar_description % {
+        "what": x_title,
+        "by": y_title,
+        "values": "; ".join(f"{d['label']} {d['text']}" for d in data),
+    }
     return _finish(
         alt.layer(bars, text),
         title=title,
-        description=description + ".",
+        description=description,
         width=width,
         height=alt.Step(_row_step(lines)),
     )
 
 
-def nothing_yet(title: str, *, width: int = DEFAULT_WIDTH) -> alt.Chart:
+def nothing_yet(title: str, *, width: int = DEFAULT_WIDTH, words: Words = ENGLISH) -> alt.Chart:
     """A placeholder with the chart's title that says there is nothing to draw yet."""
     chart = (
-        alt.Chart(alt.Data(values=[{"text": "Nothing to draw yet"}]))
+        alt.Chart(alt.Data(values=[{"text": words.nothing_yet}]))
         .mark_text(fontSize=14, color="#555555")
         .encode(text="text:N")
     )
-    return _finish(chart, title=title, description="Nothing to draw yet.", width=width, height=60)
+    return _finish(chart, title=title, description=f"{words.nothing_yet}.", width=width, height=60)
 
 
 def chart_spec(chart: Any) -> dict[str, Any]:

@@ -7,8 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from pollwatch.elections.models import Election
 from pollwatch.lib.spreadsheet_safe import safe_row
+from pollwatch.media import charts
 from pollwatch.media.models import Coding, Item
 
 TONES = {1: "positive", 0: "neutral", -1: "negative"}
@@ -32,6 +35,23 @@ class OutletReport:
     outlet: str
     items: int = 0
     subjects: list[SubjectShare] = field(default_factory=list)
+
+
+def chart_words() -> charts.Words:
+    """The words the media charts draw, in the active language (``charts`` has no gettext)."""
+    return charts.Words(
+        positive=gettext("positive"),
+        neutral=gettext("neutral"),
+        negative=gettext("negative"),
+        tone_summary=gettext(
+            "%(subject)s: %(positive)s positive, %(neutral)s neutral, %(negative)s negative"
+        ),
+        tone_count=gettext("%(subject)s: %(count)s %(tone)s"),
+        days_summary=gettext(
+            "%(days)s days from %(first)s to %(last)s; highest daily count %(largest)s"
+        ),
+        subject_items=gettext("%(subject)s: %(count)s items"),
+    )
 
 
 def counted_items(election: Election):

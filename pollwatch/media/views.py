@@ -24,7 +24,7 @@ from pollwatch.media.access import intake_for_user, item_for_user, media_for_use
 from pollwatch.media.charts import ToneBar, tone_bars, trend_lines
 from pollwatch.media.forms import IntakeForm
 from pollwatch.media.models import Intake, Item, Outlet, Subject
-from pollwatch.media.report import coding_rows, coverage, training_targets, trend
+from pollwatch.media.report import chart_words, coding_rows, coverage, training_targets, trend
 from pollwatch.mediatext.genre import GENRES
 
 TREND_SUBJECTS = 8
@@ -253,12 +253,14 @@ def media_report(request: PollwatchRequest, slug: str) -> HttpResponse:
             for s in report.subjects
         ]
         title = _("Tone toward each subject in %(outlet)s (items)") % {"outlet": report.outlet}
-        chart = tone_bars(bars, title=title)
+        chart = tone_bars(bars, title=title, words=chart_words())
         outlets.append({"report": report, "chart": mark_safe(chart)})  # built from escaped parts
     days, series = trend(election)
     # More than eight lines is unreadable; the most covered subjects are the story.
     series = dict(list(series.items())[:TREND_SUBJECTS])
-    trend_chart = trend_lines(days, series, title=_("Items per day mentioning each subject"))
+    trend_chart = trend_lines(
+        days, series, title=_("Items per day mentioning each subject"), words=chart_words()
+    )
     return render(
         request,
         "media/report.html",

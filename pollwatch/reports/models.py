@@ -26,6 +26,9 @@ class Statement(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     audit_head = models.CharField(max_length=64, blank=True)
     html = models.TextField(blank=True, help_text="the published rendering, frozen")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="the language it was published in (its page's lang)"
+    )
     pdf_path = models.CharField(max_length=500, blank=True)
     override_reason = models.TextField(
         blank=True, help_text="why it was published although something blocked publication"

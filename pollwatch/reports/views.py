@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import get_language, get_language_info, gettext
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -190,6 +190,7 @@ def _publish(
         item.overridden = [blocker.as_dict() for blocker in blockers]
     item.status = Statement.Status.PUBLISHED
     item.published_at = timezone.now()
+    item.language = get_language() or settings.LANGUAGE_CODE
     context = document_context(item, for_pdf=True)
     item.audit_head = context["audit_head"]
     item.html = render_to_string("reports/_document_body.html", context)
@@ -214,18 +215,21 @@ def _publish(
         )
 
 
+def _published_html(item: Statement) -> str:
+    """The frozen statement as one HTML file, marked with the language it was published in."""
+    language = item.language or settings.LANGUAGE_CODE
+    direction = ' dir="rtl"' if get_language_info(language)["bidi"] else ""
+    return (
+        f'<!doctype html><html lang="{escape(language)}"{direction}><head><meta charset="utf-8">'
+        f"<title>{escape(item.title)}</title></head><body>{item.html}</body></html>"
+    )
+
+
 @login_required
 def statement_html(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     """The statement as one standalone HTML file (download), charts inline."""
     item, _ = _statement(request, slug, pk)
-    html = (
-        render_html(item)
-        if item.status == Statement.Status.DRAFT
-        else (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
-            f"{escape(item.title)}</title></head><body>{item.html}</body></html>"
-        )
-    )
+    html = render_html(item) if item.status == Statement.Status.DRAFT else _published_html(item)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{item.election.slug}-statement-{item.pk}.html"'

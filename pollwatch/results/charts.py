@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from django.utils.translation import get_language, gettext
+
 from pollwatch.elections.models import Election
 from pollwatch.lib import charts
 
@@ -17,6 +19,73 @@ class Builder(Protocol):
     """Takes the election and the width the chart is shown at (px); the chart, or None."""
 
     def __call__(self, election: Election, width: int = ...) -> Any: ...
+
+
+def words() -> charts.Words:
+    """Every word the charts draw, in the active language (``pollwatch.lib.charts`` has no gettext)."""
+    return charts.Words(
+        share_of_valid_votes=gettext("share of valid votes"),
+        candidate=gettext("candidate"),
+        reference=gettext("reference"),
+        estimates_description=gettext("Estimated %(what)s with %(level)s intervals: %(values)s"),
+        stations_reported=gettext("stations reported"),
+        latest_estimate=gettext("%(value)s after %(stations)s stations"),
+        convergence_description=gettext(
+            "Estimated %(what)s as stations reported, from %(first)s stations on, "
+            "with %(level)s intervals. Latest: %(latest)s."
+        ),
+        area=gettext("area"),
+        sampled_stations_reported=gettext("sampled stations reported"),
+        newly_included=gettext("newly included"),
+        other_areas=gettext("other areas"),
+        reported_of_sampled=gettext("%(reported)s of %(sampled)s (%(share)s)"),
+        below_threshold=gettext("below threshold"),
+        threshold=gettext("threshold %(share)s"),
+        coverage_description=gettext(
+            "Share of sampled stations reported by area (threshold %(threshold)s): %(values)s. "
+            "%(below)s of %(areas)s areas below the threshold."
+        ),
+        answer=gettext("answer"),
+        group=gettext("group"),
+        proportions_description=gettext(
+            "Estimated %(what)s by %(label)s and %(group)s with %(level)s intervals. %(values)s."
+        ),
+        turnout_percent=gettext("turnout %"),
+        leader_share_percent=gettext("leader's share %"),
+        stations_per_cell=gettext("stations per cell (log scale)"),
+        fingerprint_description=gettext(
+            "Turnout against the leader's share for %(stations)s stations"
+        ),
+        densest_cell=gettext(
+            "the densest cell is turnout %(turnout)s, leader's share %(share)s "
+            "(%(stations)s stations); %(corner)s stations (%(corner_share)s) have both above "
+            "%(high)s"
+        ),
+        fraud_fit=gettext(
+            "Fraud-model fit: %(incremental)s of stations incrementally and %(extreme)s "
+            "extremely rigged"
+        ),
+        turnout=gettext("turnout"),
+        leader_share=gettext("leader's share"),
+        stations_per_bin=gettext("stations per %(width)s-point bin"),
+        observed_stations=gettext("observed stations"),
+        null_mean=gettext("null mean"),
+        null_band=gettext("null 95 % band"),
+        whole_percent_above=gettext("whole percent above the band"),
+        histogram_description=gettext(
+            "Stations by %(what)s in %(width)s-point bins (%(stations)s stations) against the "
+            "%(level)s band of a binomial null from %(replicates)s replicates: %(spikes)s of "
+            "%(bins)s whole-percent bins lie above the band"
+        ),
+        largest_excess=gettext("the largest excess at %(values)s"),
+        excess=gettext("%(at)s (%(stations)s stations, null %(mean)s, band %(low)s–%(high)s)"),
+        numbers=gettext("numbers"),
+        observed=gettext("observed"),
+        expected=gettext("expected"),
+        digit_description=gettext("Observed (expected) %(what)s by %(digit)s: %(values)s."),
+        bar_description=gettext("%(what)s by %(by)s: %(values)s."),
+        nothing_yet=gettext("Nothing to draw yet"),
+    )
 
 
 def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -52,10 +121,13 @@ def quick_count(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         return None
     return charts.estimates_chart(
         rows,
-        title=f"Quick count: share of valid votes, {data['stations']:,} of "
-        f"{data['sampled_stations']:,} sampled stations",
+        title=gettext(
+            "Quick count: share of valid votes, %(stations)s of %(sampled)s sampled stations"
+        )
+        % {"stations": f"{data['stations']:,}", "sampled": f"{data['sampled_stations']:,}"},
         references=_published_references(election, data),
         width=width,
+        words=words(),
     )
 
 
@@ -81,7 +153,11 @@ def _published_references(election: Election, data: dict[str, Any]) -> list[dict
         for code, share in totals["shares"].items():
             if code in names and share is not None:
                 references.append(
-                    {"name": names[code]["name"], "value": share, "label": "official result"}
+                    {
+                        "name": names[code]["name"],
+                        "value": share,
+                        "label": gettext("official result"),
+                    }
                 )
     return references
 
@@ -114,7 +190,10 @@ def convergence(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
                 }
             )
     return charts.convergence_chart(
-        points, title="Convergence: estimates as result forms arrive (95 % intervals)", width=width
+        points,
+        title=gettext("Convergence: estimates as result forms arrive (95 % intervals)"),
+        width=width,
+        words=words(),
     )
 
 
@@ -135,7 +214,10 @@ def coverage(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         if row["sampled"]
     ]
     return charts.coverage_chart(
-        rows, title="Sampled stations whose result form arrived, by region", width=width
+        rows,
+        title=gettext("Sampled stations whose result form arrived, by region"),
+        width=width,
+        words=words(),
     )
 
 
@@ -148,10 +230,12 @@ def exit_poll(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         return None
     return charts.estimates_chart(
         rows,
-        title=f"Our exit poll: {data['respondents']:,} interviews at {data['stations']:,} stations",
-        axis_title="share of respondents' votes",
+        title=gettext("Our exit poll: %(respondents)s interviews at %(stations)s stations")
+        % {"respondents": f"{data['respondents']:,}", "stations": f"{data['stations']:,}"},
+        axis_title=gettext("share of respondents' votes"),
         references=_published_references(election, data),
         width=width,
+        words=words(),
     )
 
 
@@ -173,15 +257,16 @@ def official(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         if row["estimate"] is not None and row["code"] != "turnout"
     ]
     references = [
-        {"name": row["name"], "value": row["official"], "label": "official result"}
+        {"name": row["name"], "value": row["official"], "label": gettext("official result")}
         for row in data["national"]
         if row["official"] is not None and row["code"] != "turnout"
     ]
     return charts.estimates_chart(
         rows,
-        title="Official result against our quick-count interval",
+        title=gettext("Official result against our quick-count interval"),
         references=references,
         width=width,
+        words=words(),
     )
 
 
@@ -204,10 +289,11 @@ def discrepancies(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         return None
     return charts.bar_chart(
         rows,
-        title="Net votes gained in the official figures over observers' protocol copies",
-        x_title="votes (official − observed), summed over stations that differ",
-        y_title="candidate",
+        title=gettext("Net votes gained in the official figures over observers' protocol copies"),
+        x_title=gettext("votes (official − observed), summed over stations that differ"),
+        y_title=gettext("candidate"),
         width=width,
+        words=words(),
     )
 
 
@@ -227,10 +313,14 @@ def fingerprint(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     grid = (result or {}).get("national", {}).get("fingerprint", {})
     if not grid.get("counts"):
         return None
+    # The test's reading is a sentence of the statistics code, in English: the forensics page
+    # gives it beside the chart, whose description keeps the figures and the fraud-model fit.
+    grid = {key: value for key, value in grid.items() if key != "reading"}
     return charts.fingerprint_heatmap(
         coarsen(grid, FINGERPRINT_CELLS),
-        title="Election fingerprint: stations by turnout and leader's share",
+        title=gettext("Election fingerprint: stations by turnout and leader's share"),
         width=width,
+        words=words(),
     )
 
 
@@ -261,8 +351,11 @@ def integer_turnout(election: Election, width: int = charts.DEFAULT_WIDTH) -> An
         return None
     return charts.integer_histogram(
         result["histograms"]["turnout"],
-        title="Turnout percentages of stations against the Monte Carlo band (no manipulation)",
+        title=gettext(
+            "Turnout percentages of stations against the Monte Carlo band (no manipulation)"
+        ),
         width=width,
+        words=words(),
     )
 
 
@@ -272,8 +365,11 @@ def integer_leader(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any
         return None
     return charts.integer_histogram(
         result["histograms"]["leader"],
-        title="Leader's percentages of stations against the Monte Carlo band (no manipulation)",
+        title=gettext(
+            "Leader's percentages of stations against the Monte Carlo band (no manipulation)"
+        ),
         width=width,
+        words=words(),
     )
 
 
@@ -287,11 +383,12 @@ def second_digit(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     return charts.digit_chart(
         [count / test["n"] for count in test["digit_counts"]],
         BENFORD_SECOND_DIGIT.tolist(),
-        title="Second digits of ballots cast against Benford's law",
-        x_title="second digit",
-        y_title="share of stations",
+        title=gettext("Second digits of ballots cast against Benford's law"),
+        x_title=gettext("second digit"),
+        y_title=gettext("share of stations"),
         percent=True,
         width=width,
+        words=words(),
     )
 
 
@@ -303,11 +400,12 @@ def last_digit(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     return charts.digit_chart(
         [count / test["n"] for count in test["digit_counts"]],
         [0.1] * 10,
-        title="Last digits of ballots cast against the uniform expectation",
-        x_title="last digit",
-        y_title="share of stations",
+        title=gettext("Last digits of ballots cast against the uniform expectation"),
+        x_title=gettext("last digit"),
+        y_title=gettext("share of stations"),
         percent=True,
         width=width,
+        words=words(),
     )
 
 
@@ -318,7 +416,7 @@ def findings(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     rows = [
         {
             "label": row["short"],
-            "group": "all observed stations",
+            "group": gettext("all observed stations"),
             "estimate": row["estimate"],
             "low": row["low"],
             "high": row["high"],
@@ -330,9 +428,10 @@ def findings(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
         return None
     return charts.proportions_chart(
         rows,
-        title="Checklist findings: share of observed stations (95 % intervals)",
-        axis_title="share of observed stations",
+        title=gettext("Checklist findings: share of observed stations (95 % intervals)"),
+        axis_title=gettext("share of observed stations"),
         width=width,
+        words=words(),
     )
 
 
@@ -435,20 +534,23 @@ def _source_version(source: str, election: Election) -> str:
 
 
 def version(name: str, election: Election) -> str:
-    """A short tag that changes whenever the data behind the chart changes (used in its URL)."""
+    """A short tag that changes whenever the data behind the chart changes, or the language its
+    words are in (the active one): used in its URL and in the key of its cached drawing."""
     import hashlib
 
-    parts = "|".join(_source_version(source, election) for source in DEPENDS_ON[name])
+    parts = "|".join(
+        [get_language() or "", *(_source_version(source, election) for source in DEPENDS_ON[name])]
+    )
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
 def svg(name: str, election: Election, width: int | None = None) -> str:
-    """The chart as SVG drawn ``width`` px wide (default: as its page shows it), or "" when there
-    is nothing to draw; cached until its data changes."""
+    """The chart as SVG drawn ``width`` px wide (default: as its page shows it), in the active
+    language, or "" when there is nothing to draw; cached until its data changes."""
     from django.core.cache import cache
 
     width = width or PAGE_WIDTHS[name]
-    key = f"chart:{election.pk}:{name}:{width}:{version(name, election)}"
+    key = f"chart:{election.pk}:{name}:{width}:{get_language() or ''}:{version(name, election)}"
     cached = cache.get(key)
     if cached is None:
         chart = CHARTS[name](election, width=width)

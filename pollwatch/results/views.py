@@ -6,12 +6,13 @@ come from ``estimates``, ``official``, ``findings`` and stored forensic runs.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pollwatch.accounts.http import PollwatchRequest, signed_in
@@ -302,15 +303,23 @@ def chart(request: PollwatchRequest, slug: str, name: str, fmt: str) -> HttpResp
         if not body:
             if not shown_in_page:
                 raise Http404("Nothing to draw yet")
-            body = render_svg(nothing_yet(charts.TITLES[name], width=charts.PAGE_WIDTHS[name]))
+            body = render_svg(
+                nothing_yet(
+                    gettext(charts.TITLES[name]),
+                    width=charts.PAGE_WIDTHS[name],
+                    words=charts.words(),
+                )
+            )
         response = HttpResponse(body, content_type="image/svg+xml")
     else:
         built = charts.CHARTS[name](election, width=charts.PAGE_WIDTHS[name])
         if built is None:
             raise Http404("Nothing to draw yet")
         response = HttpResponse(render_png(built), content_type="image/png")
+    # Its words are in the reader's language (the URL's version carries it too).
+    response["Content-Language"] = get_language() or settings.LANGUAGE_CODE
     if shown_in_page:
-        # The URL carries the data version: a new version is a new URL.
+        # The URL carries the data version and the language: a new version is a new URL.
         response["Cache-Control"] = "private, max-age=3600"
     else:
         response["Content-Disposition"] = f'attachment; filename="{election.slug}-{name}.{fmt}"'

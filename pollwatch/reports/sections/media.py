@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from pollwatch.elections.models import Election
 
@@ -15,7 +15,7 @@ CHARTS: list[str] = []
 
 def context(election: Election) -> dict[str, Any] | None:
     from pollwatch.media.charts import ToneBar, tone_bars
-    from pollwatch.media.report import coverage
+    from pollwatch.media.report import chart_words, coverage
 
     outlets = coverage(election)
     if not outlets:
@@ -29,7 +29,12 @@ def context(election: Election) -> dict[str, Any] | None:
         shown.append(
             {
                 "report": report,
-                "chart": tone_bars(bars, title=f"Tone toward each subject in {report.outlet}"),
+                "chart": tone_bars(
+                    bars,
+                    title=gettext("Tone toward each subject in %(outlet)s")
+                    % {"outlet": report.outlet},
+                    words=chart_words(),
+                ),
             }
         )
     return {"outlets": shown, "items": sum(r.items for r in outlets)}

@@ -10,8 +10,8 @@ from django.utils.translation import gettext, gettext_noop
 
 register = template.Library()
 
-# The titles of the analysis charts (pollwatch/results/charts.py keeps them in English, for the
-# PDF statement too), marked here so the pages show them translated.
+# The titles of the analysis charts (pollwatch/results/charts.py keeps them in English, as keys),
+# marked here so that the pages and the chart view's placeholder show them translated.
 CHART_TITLES = (
     gettext_noop("Quick-count estimates with 95 % intervals"),
     gettext_noop("Convergence of the estimates as result forms arrive"),
