@@ -31,6 +31,7 @@ from pollwatch.stats.table import (
     read_table,
     require_columns,
 )
+from pollwatch.stats.words import say
 
 ROLES = {role.value for role in SampledStation.Role}
 
@@ -142,15 +143,23 @@ def recorded_sample(design: SampleDesign, reported_ids: set[int]) -> RecordedSam
         out.problems.append("the imported design lists no sampled station")
     if unplanned:
         out.notes.append(
-            f"{len(unplanned)} reserve station(s) reported without a recorded station they replace: "
-            "each takes its stratum's mean weight"
+            say(
+                "web.design.unplanned_reserves",
+                f"{len(unplanned)} reserve station(s) reported without a recorded station they "
+                "replace: each takes its stratum's mean weight",
+                count=len(unplanned),
+            )
         )
     known = {station for station, *_ in rows}
     outside = len([s for s in reported_ids if s not in known])
     if outside:
         out.notes.append(
-            f"{outside} result form(s) from stations outside the recorded sample (observed only) "
-            "are left out of the quick count"
+            say(
+                "web.design.outside",
+                f"{outside} result form(s) from stations outside the recorded sample (observed "
+                "only) are left out of the quick count",
+                count=outside,
+            )
         )
     return out
 

@@ -51,6 +51,7 @@ from pollwatch.stats.figures import (
     strata_from_sample,
 )
 from pollwatch.stats.quickcount import StrataFrame, cell_sizes, shown_categories
+from pollwatch.stats.words import Sentence, say
 from pollwatch.submissions.models import CountedForm, Submission
 
 # The key changes with every finished import, so the frame can be kept long.
@@ -219,12 +220,13 @@ class Sample:
         return cell_sizes(self.strata, self.cells, self.weight)
 
 
-UNKNOWN_STRATA = (
+UNKNOWN_STRATA = Sentence(
+    "web.design.unknown_strata",
     "Strata unknown: no sample design was imported, the stations carry no stratum and the "
     "election names no sample strata level, so each station's own (lowest) area stands in for "
     "its stratum. If the sample was drawn by a coarser level, most areas have no sampled station "
     "and the estimate covers only part of the country. Import the design (pollwatch "
-    "import-sample) or set the election's sample strata level."
+    "import-sample) or set the election's sample strata level.",
 )
 
 
@@ -416,10 +418,16 @@ def _compute_quick_count(election: Election, confidence: float) -> dict[str, Any
     }
     base["sample_design"] = sample.design
     if sample.problems:
-        reason = "the recorded sample design cannot be used: " + "; ".join(sample.problems[:5])
+        problems = "; ".join(sample.problems[:5])
+        reason = say(
+            "web.qc.unusable_design",
+            "the recorded sample design cannot be used: " + problems,
+            problems=problems,
+        )
         return {**base, "available": False, "reason": reason}
     if not codes or len(sample.station_ids) == 0:
-        return {**base, "available": False, "reason": "no sample or no candidates yet"}
+        reason = Sentence("web.qc.no_sample", "no sample or no candidates yet")
+        return {**base, "available": False, "reason": reason}
     contest = election.contests.order_by("pk").first()
     settings = FigureSettings(
         rules=contest.call_rules() if contest else ContestRules(),
@@ -442,15 +450,17 @@ def _missing_votes_warnings(
     codes: list[str], votes: dict[str, np.ndarray], left_out: np.ndarray, partial_form: np.ndarray
 ) -> list[str]:
     """Why counted forms are left out: a partial form's unreadable counts, or a form that never asked."""
-    warnings = []
-    for partial, why in (
+    warnings: list[str] = []
+    for partial, key, why in (
         (
             True,
+            "web.qc.partial_without_votes",
             "are partial forms (accepted with problems) that lack the votes of {}: "
             "they wait for a correction of those counts",
         ),
         (
             False,
+            "web.qc.complete_without_votes",
             "passed validation but lack the votes of {}: "
             "was a candidate added after the form was installed?",
         ),
@@ -467,9 +477,14 @@ def _missing_votes_warnings(
             }
         )
         warnings.append(
-            f"{int(which.sum())} counted result form(s) "
-            + why.format(", ".join(missing))
-            + "; they are left out of the estimate."
+            say(
+                key,
+                f"{int(which.sum())} counted result form(s) "
+                + why.format(", ".join(missing))
+                + "; they are left out of the estimate.",
+                count=int(which.sum()),
+                codes=missing,
+            )
         )
     return warnings
 
@@ -510,15 +525,30 @@ def _coverage(
     strata_without_report = [
         area for area, counts in per_stratum.items() if counts["reported"] == 0
     ]
-    warnings = []
+    warnings: list[str] = []
     for row in rows:
         if row["sampled"] == 0:
-            warnings.append(f"{row['name']}: no sampled station — the estimate does not cover it.")
-        elif row["under_reported"]:
             warnings.append(
-                f"{row['name']}{' (newly included)' if row['newly_included'] else ''}: "
-                f"only {row['reported']} of {row['sampled']} sampled stations reported "
-                f"({100 * row['share']:.0f} % against {100 * national:.0f} % nationally)."
+                say(
+                    "web.qc.region_not_sampled",
+                    f"{row['name']}: no sampled station — the estimate does not cover it.",
+                    name=row["name"],
+                )
+            )
+        elif row["under_reported"]:
+            new = row["newly_included"]
+            warnings.append(
+                say(
+                    "web.qc.new_region_under_reported" if new else "web.qc.region_under_reported",
+                    f"{row['name']}{' (newly included)' if new else ''}: "
+                    f"only {row['reported']} of {row['sampled']} sampled stations reported "
+                    f"({100 * row['share']:.0f} % against {100 * national:.0f} % nationally).",
+                    name=row["name"],
+                    reported=row["reported"],
+                    sampled=row["sampled"],
+                    share=float(row["share"]),
+                    national=float(national),
+                )
             )
     return {
         "regions": rows,
@@ -582,7 +612,8 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
         "confidence": confidence,
     }
     if not codes or not tallies:
-        return {**base, "available": False, "reason": "no exit-poll tallies yet"}
+        reason = Sentence("web.ep.no_tallies", "no exit-poll tallies yet")
+        return {**base, "available": False, "reason": reason}
     frame = frame_for(election)
     plan, population = _exit_poll_plan(election)
     if plan:
@@ -625,7 +656,8 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
         strata.append(np.full(total, stratum, dtype=object))
         arrival.append(np.full(total, created.timestamp()))
     if not choices:
-        return {**base, "available": False, "reason": "the tallies hold no interviews"}
+        reason = Sentence("web.ep.no_interviews", "the tallies hold no interviews")
+        return {**base, "available": False, "reason": reason}
     official = {
         str(station_id): votes
         for station_id, votes in OfficialResult.objects.filter(
@@ -656,28 +688,46 @@ def _compute_exit_poll(election: Election, confidence: float) -> dict[str, Any]:
         out["call"] = {
             **out["call"],
             "status": "not enough data",
-            "reason": "planned exit-poll stations not recorded: the share reported is unknown, "
-            "so no call is made (mark them in the imported sample design's exit_poll column)",
+            "reason": Sentence(
+                "web.ep.no_plan_reason",
+                "planned exit-poll stations not recorded: the share reported is unknown, "
+                "so no call is made (mark them in the imported sample design's exit_poll column)",
+            ),
             "reported_fraction": None,
         }
         out["warnings"].append(
-            "Planned exit-poll stations not recorded: the estimate uses the deployed stations "
-            "as a stratified SRS and no call is made."
+            Sentence(
+                "web.ep.no_plan",
+                "Planned exit-poll stations not recorded: the estimate uses the deployed stations "
+                "as a stratified SRS and no call is made.",
+            )
         )
-    if sources.get("registered × turnout"):
+    if count := sources.get("registered × turnout"):
         out["warnings"].append(
-            f"{sources['registered × turnout']} polled station(s) have no count of the voters who "
-            "came: their registered voters × the quick count's estimated turnout is used."
+            say(
+                "web.ep.voters_from_turnout",
+                f"{count} polled station(s) have no count of the voters who came: their "
+                "registered voters × the quick count's estimated turnout is used.",
+                count=count,
+            )
         )
-    if sources.get("registered"):
+    if count := sources.get("registered"):
         out["warnings"].append(
-            f"{sources['registered']} polled station(s) have no count of the voters who came and "
-            "the quick count has no turnout yet: their registered voters are used."
+            say(
+                "web.ep.voters_registered",
+                f"{count} polled station(s) have no count of the voters who came and the quick "
+                "count has no turnout yet: their registered voters are used.",
+                count=count,
+            )
         )
     if outside:
         where = "the planned exit-poll stations" if plan else "the sample"
         out["warnings"].append(
-            f"{len(outside)} tally form(s) from stations outside {where} are left out."
+            say(
+                "web.ep.outside_plan" if plan else "web.ep.outside_sample",
+                f"{len(outside)} tally form(s) from stations outside {where} are left out.",
+                count=len(outside),
+            )
         )
     return out
 

@@ -84,8 +84,10 @@ def _leader_map(
 ) -> str:
     """The regions shaded by the leader's estimated share; drawn once per version of the figures."""
     from django.core.cache import cache
+    from django.utils.translation import get_language
 
-    key = f"leader-map:{election.pk}:{as_of.timestamp() if as_of is not None else ''}"
+    stamp = as_of.timestamp() if as_of is not None else ""
+    key = f"leader-map:{election.pk}:{stamp}:{get_language()}"
     drawn = cache.get(key) if as_of is not None else None
     if drawn is None:
         drawn = _draw_leader_map(election, regions, leader, name)
@@ -95,8 +97,11 @@ def _leader_map(
 
 
 def _draw_leader_map(election: Election, regions: list[dict], leader: str | None, name: str) -> str:
-    from pollwatch.lib.svgmap import MapArea, render_map
+    from django.utils.translation import pgettext
+
+    from pollwatch.lib.svgmap import Legend, MapArea, render_map
     from pollwatch.results.estimates import frame_for
+    from pollwatch.results.templatetags.analysis import percent
 
     frame = frame_for(election)
     areas = []
@@ -107,14 +112,23 @@ def _draw_leader_map(election: Election, regions: list[dict], leader: str | None
         share = next((s for s in row["shares"] if s["code"] == leader), None)
         value = share["estimate"] if share else None
         label = (
-            f"{name}: {100 * value:.1f} % ({row['reported']} of {row['sampled']} stations)"
+            pgettext("leader map", "%(name)s: %(share)s (%(reported)s of %(sampled)s stations)")
+            % {
+                "name": name,
+                "share": percent(value),
+                "reported": row["reported"],
+                "sampled": row["sampled"],
+            }
             if value is not None
-            else "no result yet"
+            else pgettext("leader map", "no result yet")
         )
         areas.append(MapArea(row["code"], row["name"], boundary, value, label))
     if not areas:
         return ""
-    return render_map(areas, title=f"Estimated share of {name} by region")
+    title = pgettext("leader map", "Estimated share of %(name)s by region") % {"name": name}
+    return render_map(
+        areas, title=title, legend=Legend(title=title, no_data=pgettext("leader map", "no data"))
+    )
 
 
 def published_verdicts(

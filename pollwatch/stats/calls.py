@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from pollwatch.stats.differences import share_differences
+from pollwatch.stats.words import Sentence, say
 
 DEFAULT_OUTRIGHT_THRESHOLD = 0.5
 DEFAULT_Z_FINAL = 2.58
@@ -81,13 +82,19 @@ class LookRule:
     min_reported: float = DEFAULT_MIN_REPORTED
     min_coverage: float = DEFAULT_MIN_COVERAGE
 
-    def z_needed(self, reported_fraction: float) -> tuple[float, str]:
+    def z_needed(self, reported_fraction: float) -> tuple[float, Sentence]:
         """The z a part must reach at this look, and the look's name in plain words."""
-        if reported_fraction >= self.final_from:
-            return self.z_final, f"final rule: {self.final_from:.0%} or more of the sample reported"
-        return (
-            self.z_interim,
-            f"interim rule: less than {self.final_from:.0%} of the sample reported",
+        final_from = self.final_from
+        if reported_fraction >= final_from:
+            return self.z_final, say(
+                "call.look.final",
+                f"final rule: {final_from:.0%} or more of the sample reported",
+                final_from=final_from,
+            )
+        return self.z_interim, say(
+            "call.look.interim",
+            f"interim rule: less than {final_from:.0%} of the sample reported",
+            final_from=final_from,
         )
 
 
@@ -200,7 +207,7 @@ class _Contrast:
     offset: float
     estimate: float
     se: float
-    label: str
+    label: Sentence
 
     def on(self, shares: Mapping[str, float]) -> float:
         return sum(c * float(shares.get(name, 0.0)) for name, c in self.coefs.items()) - self.offset
@@ -214,11 +221,11 @@ class _Contrast:
 @dataclass(frozen=True)
 class _Test:
     z: float
-    technical: str
+    technical: Sentence
 
 
 def _worst_case(
-    contrast: _Contrast, sign: int, inputs: CallInputs, z_needed: float, look: str
+    contrast: _Contrast, sign: int, inputs: CallInputs, z_needed: float, look: Sentence
 ) -> _Test:
     """z of sign·contrast after giving the uncovered frame the least favourable regional value."""
     uncovered = min(max(1.0 - inputs.coverage, 0.0), 1.0)
@@ -229,9 +236,16 @@ def _worst_case(
     }
     if regional:
         region = min(regional, key=lambda r: sign * regional[r])
-        worst, where = regional[region], f"region {region}'s {100 * regional[region]:+.2f} pp"
+        worst = regional[region]
+        where = say(
+            "call.where.region",
+            f"region {region}'s {100 * worst:+.2f} pp",
+            region=region,
+            pp=100 * worst,
+        )
     else:
-        worst, where = contrast.extreme(sign), f"the extreme {100 * contrast.extreme(sign):+.2f} pp"
+        worst = contrast.extreme(sign)
+        where = say("call.where.extreme", f"the extreme {100 * worst:+.2f} pp", pp=100 * worst)
     worst = contrast.estimate if sign * worst > sign * contrast.estimate else worst
     bound = (1.0 - uncovered) * contrast.estimate + uncovered * worst
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -241,45 +255,65 @@ def _worst_case(
             else (np.inf if sign * bound > 0 else -np.inf)
         )
     verdict = "≥" if z >= z_needed else "<"
-    technical = (
+    technical = say(
+        "call.technical",
         f"{contrast.label} = {100 * contrast.estimate:+.2f} pp (SE {100 * contrast.se:.2f} pp); "
         f"worst case with {uncovered:.1%} of the frame uncovered at {where}: "
-        f"{100 * bound:+.2f} pp; z = {z:.2f} {verdict} {z_needed} ({look})"
+        f"{100 * bound:+.2f} pp; z = {z:.2f} {verdict} {z_needed} ({look})",
+        label=contrast.label,
+        estimate=100 * contrast.estimate,
+        se=100 * contrast.se,
+        uncovered=uncovered,
+        where=where,
+        bound=100 * bound,
+        z=float(z),
+        verdict=verdict,
+        z_needed=z_needed,
+        look=look,
     )
     return _Test(float(z), technical)
 
 
 def _share_contrast(name: str, threshold: float, inputs: CallInputs) -> _Contrast:
     share, se = inputs.shares[name]
-    return _Contrast(
-        {name: 1.0}, threshold, share - threshold, se, f"share({name}) − {threshold:.0%}"
+    label = say(
+        "call.label.share", f"share({name}) − {threshold:.0%}", name=name, threshold=threshold
     )
+    return _Contrast({name: 1.0}, threshold, share - threshold, se, label)
 
 
 def _difference_contrast(first: str, second: str, inputs: CallInputs) -> _Contrast:
     estimate, se = inputs.differences[(first, second)]
-    return _Contrast(
-        {first: 1.0, second: -1.0}, 0.0, estimate, se, f"share({first}) − share({second})"
+    label = say(
+        "call.label.difference", f"share({first}) − share({second})", first=first, second=second
     )
+    return _Contrast({first: 1.0, second: -1.0}, 0.0, estimate, se, label)
 
 
-def _gate(inputs: CallInputs, looks: LookRule) -> str | None:
+def _gate(inputs: CallInputs, looks: LookRule) -> Sentence | None:
     """Why no part can be decided yet, or None."""
-    if inputs.reported_fraction < looks.min_reported:
-        return (
-            f"{inputs.reported_fraction:.1%} of the sampled stations have reported; "
-            f"at least {looks.min_reported:.0%} are needed"
+    reported, coverage = inputs.reported_fraction, inputs.coverage
+    if reported < looks.min_reported:
+        return say(
+            "call.gate.reported",
+            f"{reported:.1%} of the sampled stations have reported; "
+            f"at least {looks.min_reported:.0%} are needed",
+            reported=reported,
+            needed=looks.min_reported,
         )
-    if inputs.coverage < looks.min_coverage:
-        return (
-            f"the reports cover {inputs.coverage:.1%} of the frame; "
-            f"at least {looks.min_coverage:.0%} is needed"
+    if coverage < looks.min_coverage:
+        return say(
+            "call.gate.coverage",
+            f"the reports cover {coverage:.1%} of the frame; "
+            f"at least {looks.min_coverage:.0%} is needed",
+            coverage=coverage,
+            needed=looks.min_coverage,
         )
     if len(inputs.shares) < 2:
-        return "fewer than two contestants"
+        return say("call.gate.contestants", "fewer than two contestants")
     ses = [se for _, se in inputs.shares.values()] + [se for _, se in inputs.differences.values()]
     if not all(np.isfinite(se) for se in ses):
-        return "standard errors cannot be estimated yet"
+        return say("call.gate.se", "standard errors cannot be estimated yet")
     return None
 
 
@@ -324,15 +358,16 @@ def threshold_call(
     if reason is not None:
         parties = (
             [
-                CallPart(
-                    f"party threshold: {n}", "undecided", reason, reason, float("nan"), z_needed
-                )
+                CallPart(_party_question(n), "undecided", reason, reason, float("nan"), z_needed)
                 for n in ranking
             ]
             if rules.party_threshold is not None
             else []
         )
-        return make("not enough data", f"Not enough data for a call: {reason}.", [], parties)
+        not_enough = say(
+            "call.plain.not_enough", f"Not enough data for a call: {reason}.", reason=reason
+        )
+        return make("not enough data", not_enough, [], parties)
     args = (inputs, z_needed, look)
     if rules.outright_threshold is None:
         status, plain, named, parts = _plurality(ranking, *args)
@@ -345,9 +380,19 @@ def threshold_call(
 
 _Outcome = tuple[str, str, list[str], list[CallPart]]
 
+# The questions of the parts (CallPart.question): "party threshold: <name>" is built below.
+_QUESTIONS = {
+    q: Sentence(f"call.question.{q}", q)
+    for q in ("winner", "outright win", "run-off pair", "second place")
+}
+
+
+def _party_question(name: str) -> Sentence:
+    return say("call.question.party threshold", f"party threshold: {name}", name=name)
+
 
 def _beats_all(
-    first: str, others: Sequence[str], inputs: CallInputs, z_needed: float, look: str
+    first: str, others: Sequence[str], inputs: CallInputs, z_needed: float, look: Sentence
 ) -> tuple[_Test, str]:
     """The weakest worst-case test of ``first`` over each of ``others`` (at least one), and whom it was against."""
     tests = [
@@ -357,26 +402,39 @@ def _beats_all(
     return min(tests, key=lambda t: t[0].z)
 
 
-def _plurality(ranking: list[str], inputs: CallInputs, z_needed: float, look: str) -> _Outcome:
+def _plurality(ranking: list[str], inputs: CallInputs, z_needed: float, look: Sentence) -> _Outcome:
     first = ranking[0]
     test, closest = _beats_all(first, ranking[1:], inputs, z_needed, look)
+    question = _QUESTIONS["winner"]
     if test.z >= z_needed:
-        part = CallPart("winner", "yes", f"{first} wins.", test.technical, test.z, z_needed)
-        return "winner", f"{first} wins.", [first], [part]
-    plain = f"Too close to call: {first} leads {closest}, but not by enough."
-    part = CallPart("winner", "undecided", plain, test.technical, test.z, z_needed)
+        plain = say("call.plain.wins", f"{first} wins.", first=first)
+        part = CallPart(question, "yes", plain, test.technical, test.z, z_needed)
+        return "winner", plain, [first], [part]
+    plain = say(
+        "call.plain.too_close_lead",
+        f"Too close to call: {first} leads {closest}, but not by enough.",
+        first=first,
+        closest=closest,
+    )
+    part = CallPart(question, "undecided", plain, test.technical, test.z, z_needed)
     return "too close to call", plain, [], [part]
 
 
 def _threshold(
-    ranking: list[str], rules: ContestRules, inputs: CallInputs, z_needed: float, look: str
+    ranking: list[str], rules: ContestRules, inputs: CallInputs, z_needed: float, look: Sentence
 ) -> _Outcome:
     threshold = float(rules.outright_threshold)  # type: ignore[arg-type]
     first = ranking[0]
     above = _worst_case(_share_contrast(first, threshold, inputs), +1, inputs, z_needed, look)
+    question = _QUESTIONS["outright win"]
     if above.z >= z_needed:
-        plain = f"{first} wins outright, with more than {threshold:.0%} of the valid votes."
-        part = CallPart("outright win", "yes", plain, above.technical, above.z, z_needed)
+        plain = say(
+            "call.plain.outright",
+            f"{first} wins outright, with more than {threshold:.0%} of the valid votes.",
+            first=first,
+            threshold=threshold,
+        )
+        part = CallPart(question, "yes", plain, above.technical, above.z, z_needed)
         return "outright winner", plain, [first], [part]
     below = min(
         (
@@ -386,11 +444,20 @@ def _threshold(
         key=lambda t: t.z,
     )
     if below.z < z_needed:
-        plain = f"Too close to call: whether {first} passes {threshold:.0%} of the valid votes."
-        part = CallPart("outright win", "undecided", plain, above.technical, above.z, z_needed)
+        plain = say(
+            "call.plain.too_close_threshold",
+            f"Too close to call: whether {first} passes {threshold:.0%} of the valid votes.",
+            first=first,
+            threshold=threshold,
+        )
+        part = CallPart(question, "undecided", plain, above.technical, above.z, z_needed)
         return "too close to call", plain, [], [part]
-    no_winner = f"Nobody reaches {threshold:.0%} of the valid votes."
-    parts = [CallPart("outright win", "no", no_winner, below.technical, below.z, z_needed)]
+    no_winner = say(
+        "call.plain.nobody",
+        f"Nobody reaches {threshold:.0%} of the valid votes.",
+        threshold=threshold,
+    )
+    parts = [CallPart(question, "no", no_winner, below.technical, below.z, z_needed)]
     if not rules.runoff:
         return "no outright winner", no_winner, [], parts
     return _runoff(ranking, no_winner, parts, inputs, z_needed, look)
@@ -398,24 +465,28 @@ def _threshold(
 
 def _runoff(
     ranking: list[str],
-    no_winner: str,
+    no_winner: Sentence,
     parts: list[CallPart],
     inputs: CallInputs,
     z_needed: float,
-    look: str,
+    look: Sentence,
 ) -> _Outcome:
     first, second, rest = ranking[0], ranking[1], ranking[2:]
+    pair = say(
+        "call.plain.runoff",
+        f"{no_winner} Run-off between {first} and {second}.",
+        no_winner=no_winner,
+        first=first,
+        second=second,
+    )
     if not rest:
-        plain = f"{no_winner} Run-off between {first} and {second}."
-        return "run-off", plain, [first, second], parts
+        return "run-off", pair, [first, second], parts
     first_in, _ = _beats_all(first, rest, inputs, z_needed, look)
     second_in, _ = _beats_all(second, rest, inputs, z_needed, look)
     if first_in.z >= z_needed and second_in.z >= z_needed:
-        plain = f"{no_winner} Run-off between {first} and {second}."
-        parts.append(
-            CallPart("run-off pair", "yes", plain, second_in.technical, second_in.z, z_needed)
-        )
-        return "run-off", plain, [first, second], parts
+        question = _QUESTIONS["run-off pair"]
+        parts.append(CallPart(question, "yes", pair, second_in.technical, second_in.z, z_needed))
+        return "run-off", pair, [first, second], parts
     if first_in.z >= z_needed:
         contenders = [second] + [
             o
@@ -423,31 +494,46 @@ def _runoff(
             if _worst_case(_difference_contrast(second, o, inputs), +1, inputs, z_needed, look).z
             < z_needed
         ]
-        plain = (
+        plain = say(
+            "call.plain.runoff_second",
             f"{no_winner} Run-off: {first}, against one of {', '.join(contenders)} "
-            "(second place undecided)."
+            "(second place undecided).",
+            no_winner=no_winner,
+            first=first,
+            contenders=contenders,
         )
+        question = _QUESTIONS["second place"]
         parts.append(
-            CallPart("second place", "undecided", plain, second_in.technical, second_in.z, z_needed)
+            CallPart(question, "undecided", plain, second_in.technical, second_in.z, z_needed)
         )
         return "run-off, second place undecided", plain, [first], parts
-    plain = f"{no_winner} A run-off is needed; who takes part is not yet clear."
-    parts.append(
-        CallPart("run-off pair", "undecided", plain, first_in.technical, first_in.z, z_needed)
+    plain = say(
+        "call.plain.runoff_undecided",
+        f"{no_winner} A run-off is needed; who takes part is not yet clear.",
+        no_winner=no_winner,
     )
+    question = _QUESTIONS["run-off pair"]
+    parts.append(CallPart(question, "undecided", plain, first_in.technical, first_in.z, z_needed))
     return "run-off, contestants undecided", plain, [], parts
 
 
-def _party(name: str, threshold: float, inputs: CallInputs, z_needed: float, look: str) -> CallPart:
+def _party(
+    name: str, threshold: float, inputs: CallInputs, z_needed: float, look: Sentence
+) -> CallPart:
     contrast = _share_contrast(name, threshold, inputs)
     above = _worst_case(contrast, +1, inputs, z_needed, look)
     below = _worst_case(contrast, -1, inputs, z_needed, look)
-    question = f"party threshold: {name}"
+    question = _party_question(name)
     if above.z >= z_needed:
         return CallPart(
             question,
             "above",
-            f"{name} passes the {threshold:.0%} threshold.",
+            say(
+                "call.plain.party_above",
+                f"{name} passes the {threshold:.0%} threshold.",
+                name=name,
+                threshold=threshold,
+            ),
             above.technical,
             above.z,
             z_needed,
@@ -456,7 +542,12 @@ def _party(name: str, threshold: float, inputs: CallInputs, z_needed: float, loo
         return CallPart(
             question,
             "below",
-            f"{name} stays below the {threshold:.0%} threshold.",
+            say(
+                "call.plain.party_below",
+                f"{name} stays below the {threshold:.0%} threshold.",
+                name=name,
+                threshold=threshold,
+            ),
             below.technical,
             below.z,
             z_needed,
@@ -465,7 +556,12 @@ def _party(name: str, threshold: float, inputs: CallInputs, z_needed: float, loo
     return CallPart(
         question,
         "undecided",
-        f"Whether {name} passes {threshold:.0%} is not yet clear.",
+        say(
+            "call.plain.party_undecided",
+            f"Whether {name} passes {threshold:.0%} is not yet clear.",
+            name=name,
+            threshold=threshold,
+        ),
         best.technical,
         best.z,
         z_needed,

@@ -58,6 +58,7 @@ from pollwatch.stats.quickcount import (
     z_for,
 )
 from pollwatch.stats.table import InputError, Problem
+from pollwatch.stats.words import say
 
 
 @dataclass(frozen=True)
@@ -234,11 +235,16 @@ def _station_design(
     census = fraction >= 1
     group_h, merged = collapse_groups(n_h.astype(np.int64), census)
     _, group = np.unique(group_h[codes], return_inverse=True)
-    warnings = []
+    warnings: list[str] = []
     if merged:
+        groups = "; ".join("+".join(labels[m]) for m in merged)
         warnings.append(
-            "strata with a single polled station collapsed with the next for the variance: "
-            + "; ".join("+".join(labels[m]) for m in merged)
+            say(
+                "ep.warning.collapsed",
+                "strata with a single polled station collapsed with the next for the variance: "
+                + groups,
+                groups=groups,
+            )
         )
     design = Design(
         labels=labels,
@@ -325,7 +331,14 @@ def exit_poll(
     answered = choice != ""
     warnings: list[str] = []
     if not answered.all():
-        warnings.append(f"{int((~answered).sum())} respondents without an answer are left out")
+        unanswered = int((~answered).sum())
+        warnings.append(
+            say(
+                "ep.warning.unanswered",
+                f"{unanswered} respondents without an answer are left out",
+                count=unanswered,
+            )
+        )
     station_labels, station_codes = np.unique(station[answered], return_inverse=True)
     choice = choice[answered]
     stations = len(station_labels)
@@ -407,8 +420,13 @@ def exit_poll(
         answered_demographics = {k: np.asarray(v)[answered] for k, v in demographics.items()}
         weight, raking_info = rake(weight, answered_demographics, margins)
         if not raking_info["converged"]:
+            deviation = raking_info["max_deviation"]
             warnings.append(
-                f"raking did not converge (max deviation {raking_info['max_deviation']:.2e})"
+                say(
+                    "ep.warning.raking",
+                    f"raking did not converge (max deviation {deviation:.2e})",
+                    deviation=deviation,
+                )
             )
 
     choices = sorted(set(choice.tolist()))
@@ -536,7 +554,11 @@ def within_precinct_error(
         errors.append(exit_margin - official_margin)
     skipped = len(station_labels) - len(errors)
     note = (
-        f"{skipped} polled stations have no official result and are left out of the within-precinct error"
+        say(
+            "ep.warning.no_official",
+            f"{skipped} polled stations have no official result and are left out of the within-precinct error",
+            count=skipped,
+        )
         if skipped
         else None
     )

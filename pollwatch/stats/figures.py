@@ -37,6 +37,7 @@ from pollwatch.stats.quickcount import (
     post_stratify,
     quick_count,
 )
+from pollwatch.stats.words import say
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,13 @@ def quick_count_figures(
         out["calibration"] = calibration
         if inputs.cell is not None and _one_category_per_stratum(stratum, inputs.cell):
             out["warnings"].append(
-                "calibration by "
-                + ", ".join(inputs.calibrated_by or ("the categories given",))
-                + " changes nothing: the sampled stations of every stratum share one category"
+                say(
+                    "qc.warning.calibration_useless",
+                    "calibration by "
+                    + ", ".join(inputs.calibrated_by or ("the categories given",))
+                    + " changes nothing: the sampled stations of every stratum share one category",
+                    variables=list(inputs.calibrated_by),
+                )
             )
     out["partial_stations"] = 0
     out["without_partial"] = None

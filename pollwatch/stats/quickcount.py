@@ -69,6 +69,7 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from pollwatch.stats.table import InputError, Problem
+from pollwatch.stats.words import Sentence, say
 
 DEFAULT_CALL_Z = 2.58
 DEFAULT_MIN_REPORTED = 0.80
@@ -681,24 +682,41 @@ def prepare_design(
     group_h, merged = collapse_groups(
         n_h.astype(np.int64), census, block, key, np.array(kind, dtype=object)
     )
-    warnings = []
+    warnings: list[str] = []
     total = own_sizes.sum()
     cells = any(kind)
-    unit = "cells (stratum × calibration category)" if cells else "strata"
+    unit = (
+        Sentence("qc.unit.cells", "cells (stratum × calibration category)")
+        if cells
+        else Sentence("qc.unit.strata", "strata")
+    )
     folded = [(str(pop_labels[e]), str(pop_labels[into[e]])) for e in folding.tolist()]
     if folded:
         folded_stations = own_sizes[folding].sum()
         source = (
-            "the same category in the most similar stratum of its region, else another cell "
-            "of its stratum"
+            Sentence(
+                "qc.fold.cells",
+                "the same category in the most similar stratum of its region, else another cell "
+                "of its stratum",
+            )
             if cells
-            else "the most similar reporting stratum of its region"
+            else Sentence("qc.fold.strata", "the most similar reporting stratum of its region")
         )
         warnings.append(
-            f"{len(folded)} {unit} ({folded_stations:,.0f} stations, {folded_stations / total:.1%}) "
-            f"have no reporting station; each is estimated from {source}: "
-            + ", ".join(f"{e} from {f}" for e, f in folded[:10])
-            + (" ..." if len(folded) > 10 else "")
+            say(
+                "qc.warning.folded",
+                f"{len(folded)} {unit} ({folded_stations:,.0f} stations, {folded_stations / total:.1%}) "
+                f"have no reporting station; each is estimated from {source}: "
+                + ", ".join(f"{e} from {f}" for e, f in folded[:10])
+                + (" ..." if len(folded) > 10 else ""),
+                count=len(folded),
+                unit=unit,
+                stations=float(folded_stations),
+                share=float(folded_stations / total),
+                source=source,
+                pairs=folded[:10],
+                more=len(folded) > 10,
+            )
         )
     missing = np.flatnonzero((n_h == 0) & (into < 0) & (own_sizes > 0))
     if len(missing):
@@ -706,32 +724,59 @@ def prepare_design(
         names = ", ".join(str(pop_labels[h]) for h in missing[:10]) + (
             " ..." if len(missing) > 10 else ""
         )
-        where = "nationally" if block is None else "nationally (nothing of their region reported)"
+        where = (
+            Sentence("qc.where.national", "nationally")
+            if block is None
+            else Sentence(
+                "qc.where.national_region", "nationally (nothing of their region reported)"
+            )
+        )
         warnings.append(
-            f"{len(missing)} {unit} ({missing_stations:,.0f} stations, {missing_stations / total:.1%}) "
-            f"have no reporting station and are left out; the estimate assumes they vote like "
-            f"the rest {where}: {names}"
+            say(
+                "qc.warning.missing",
+                f"{len(missing)} {unit} ({missing_stations:,.0f} stations, {missing_stations / total:.1%}) "
+                f"have no reporting station and are left out; the estimate assumes they vote like "
+                f"the rest {where}: {names}",
+                count=len(missing),
+                unit=unit,
+                stations=float(missing_stations),
+                share=float(missing_stations / total),
+                where=where,
+                names=names,
+            )
         )
     if block is not None and strata_frame is not None:
         unplaced = [str(pop_labels[h]) for h in np.flatnonzero((n_h > 0) & (block < 0))]
         if unplaced:
+            names = ", ".join(unplaced[:10]) + (" ..." if len(unplaced) > 10 else "")
             warnings.append(
-                f"{len(unplaced)} reporting {unit} have no single region (their stations lie in "
-                "several regions, or none is known): they are neither folded into nor pooled "
-                "with a region's strata: "
-                + ", ".join(unplaced[:10])
-                + (" ..." if len(unplaced) > 10 else "")
+                say(
+                    "qc.warning.unplaced",
+                    f"{len(unplaced)} reporting {unit} have no single region (their stations lie in "
+                    "several regions, or none is known): they are neither folded into nor pooled "
+                    "with a region's strata: " + names,
+                    count=len(unplaced),
+                    unit=unit,
+                    names=names,
+                )
             )
     collapsed = [[str(pop_labels[h]) for h in members] for members in merged]
     if collapsed:
         rule = (
-            "the next stratum in sorted order"
+            Sentence("qc.collapse.sorted", "the next stratum in sorted order")
             if block is None
-            else "the most similar strata of the same region"
+            else Sentence("qc.collapse.region", "the most similar strata of the same region")
         )
+        groups = "; ".join("+".join(g) for g in collapsed[:10])
         warnings.append(
-            f"{len(collapsed)} variance groups formed by collapsing strata with a single reporting station "
-            f"with {rule}: " + "; ".join("+".join(g) for g in collapsed[:10])
+            say(
+                "qc.warning.collapsed",
+                f"{len(collapsed)} variance groups formed by collapsing strata with a single reporting station "
+                f"with {rule}: " + groups,
+                count=len(collapsed),
+                rule=rule,
+                groups=groups,
+            )
         )
     _, group = np.unique(group_h[codes], return_inverse=True)
     design = Design(
@@ -1047,35 +1092,58 @@ def call_status(
     if lead is not None and np.isfinite(lead.se) and lead.se == 0 and lead.estimate != 0:
         z_value = float("inf")
 
-    def make(status: str, reason: str) -> Call:
+    def make(status: str, reason: Sentence) -> Call:
         return Call(status, reason, z_value, z_threshold, reported_fraction, stable)
 
     if reported_fraction < min_reported:
         return make(
             "not enough data",
-            f"{reported_fraction:.1%} of sampled stations reported; at least {min_reported:.0%} are needed",
+            say(
+                "qc.call.reported",
+                f"{reported_fraction:.1%} of sampled stations reported; at least {min_reported:.0%} are needed",
+                reported=reported_fraction,
+                needed=min_reported,
+            ),
         )
     if lead is None:
-        return make("not enough data", "fewer than two contestants with votes")
-    if missing_domains:
         return make(
-            "not enough data", "no reporting station in: " + ", ".join(map(str, missing_domains))
+            "not enough data", say("qc.call.no_lead", "fewer than two contestants with votes")
+        )
+    if missing_domains:
+        domains = [str(d) for d in missing_domains]
+        return make(
+            "not enough data",
+            say(
+                "qc.call.missing_domains",
+                "no reporting station in: " + ", ".join(domains),
+                domains=domains,
+            ),
         )
     if not np.isfinite(z_value):
-        return make("not enough data", "the lead's standard error cannot be estimated")
+        return make(
+            "not enough data", say("qc.call.se", "the lead's standard error cannot be estimated")
+        )
     if stable is False:
         return make(
-            "not enough data", f"the leader changed over the last arrivals ({lead.first} now leads)"
+            "not enough data",
+            say(
+                "qc.call.leader_changed",
+                f"the leader changed over the last arrivals ({lead.first} now leads)",
+                first=lead.first,
+            ),
         )
     stability = "" if stable else " (leader stability not checked: too few arrivals)"
-    if z_value >= z_threshold:
-        return make(
-            "decided",
-            f"{lead.first} leads {lead.second} by {z_value:.2f} standard errors (≥ {z_threshold}){stability}",
-        )
+    status, verdict = ("decided", "≥") if z_value >= z_threshold else ("too close", "<")
     return make(
-        "too close",
-        f"{lead.first} leads {lead.second} by {z_value:.2f} standard errors (< {z_threshold}){stability}",
+        status,
+        say(
+            f"qc.call.{status.replace(' ', '_')}{'' if stable else '_unchecked'}",
+            f"{lead.first} leads {lead.second} by {z_value:.2f} standard errors ({verdict} {z_threshold}){stability}",
+            first=lead.first,
+            second=lead.second,
+            z=z_value,
+            threshold=z_threshold,
+        ),
     )
 
 
@@ -1200,7 +1268,7 @@ def quick_count(
         "folded": [list(pair) for pair in design.folded],
     }
     if int(reported_mask.sum()) == 0:
-        warnings.append("no sampled station has reported yet")
+        warnings.append(Sentence("qc.warning.none_reported", "no sampled station has reported yet"))
 
     by_arr = None if by is None else np.asarray(by).astype(str)
     missing_domains: list[str] = []
@@ -1242,7 +1310,12 @@ def quick_count(
                 strata={},
                 warnings=[]
                 if domain_reported
-                else ["no reporting station in this domain: estimates are undefined"],
+                else [
+                    Sentence(
+                        "qc.warning.empty_domain",
+                        "no reporting station in this domain: estimates are undefined",
+                    )
+                ],
                 method=method,
                 confidence=confidence,
                 interval={"distribution": "t", "df": df, "multiplier": multiplier},
@@ -1252,7 +1325,10 @@ def quick_count(
     fraction = float(reported_mask.sum() / length) if length else 0.0
     if any(not np.isfinite(e.se) for e in shares.values()):
         warnings.append(
-            "standard errors are undefined: fewer than two reporting stations outside census strata"
+            Sentence(
+                "qc.warning.se_undefined",
+                "standard errors are undefined: fewer than two reporting stations outside census strata",
+            )
         )
     return QuickCountResult(
         shares=shares,

@@ -8,6 +8,8 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
+from pollwatch.results import wording
+
 register = template.Library()
 
 # The titles of the analysis charts (pollwatch/results/charts.py keeps them in English, as keys),
@@ -38,6 +40,24 @@ def percent(value: float | None, digits: int = 1) -> str:
     if not math.isfinite(float(value)):
         return f"{text} %"
     return f"{formats.number_format(text, int(digits), use_l10n=True)} %"
+
+
+@register.filter
+def say(value: object) -> str:
+    """A sentence of the statistics in the active language (``pollwatch.results.wording``)."""
+    return wording.say(value)
+
+
+@register.filter
+def call_status(value: object) -> str:
+    """A call's status ("not enough data") in the active language."""
+    return wording.status(value)
+
+
+@register.filter
+def term(value: object) -> str:
+    """A fixed word the figures carry ("linearized", "not yet") in the active language."""
+    return wording.term(value)
 
 
 @register.filter

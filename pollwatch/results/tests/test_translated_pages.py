@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 
@@ -62,3 +63,83 @@ def test_counts_take_each_languages_plural_forms():
         with translation.override(code):
             for n, word in cases.items():
                 assert word in translation.ngettext(one, many, n), (code, n)
+
+
+# What may stay in Latin letters on the Arabic coverage and quick-count pages. Everything the
+# mission entered is allowed by name below (its candidates, parties, places, people, stations,
+# forms); these are the words that are not the mission's:
+ALLOWED_LATIN = {
+    "pollwatch",  # the program's name (the page header and its commands)
+    "import",
+    "sample",
+    "confirm",  # "pollwatch import-sample", "pollwatch confirm-sample": commands
+    "csv",  # the imported design's file name (sample.csv)
+    "docs",
+    "quickcount",
+    "md",  # the documentation's path, docs/quickcount.md
+    "The",
+    "threshold",
+    "aware",
+    "call",  # «The threshold-aware call»: the heading of docs/quickcount.md, which is in English
+    "API",  # "رموز API": API tokens
+    "SVG",
+    "PNG",  # the chart downloads' formats
+    "SE",
+    "pp",  # only if a page spells them out: standard error, percentage points
+    "Azərbaycanca",
+    "Français",
+    "Español",
+    "English",
+    "Русский",  # the language switcher names each language in itself
+}
+
+
+def latin_words(html: str) -> set[str]:
+    """The visible words (text, title, alt, aria-label, placeholder) written in Latin letters."""
+    from html import unescape
+
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    visible = re.findall(r'\b(?:title|alt|aria-label|placeholder)="([^"]*)"', text)
+    text = re.sub(r"<[^>]*>", " ", text, flags=re.S)
+    return latin_in(unescape(" ".join([text, *visible])))
+
+
+def latin_in(text: str) -> set[str]:
+    """The words of ``text`` with a Latin letter (Arabic words have none)."""
+    return {w for w in re.findall(r"[^\W\d_]{2,}", text) if re.search("[A-Za-z]", w)}
+
+
+def entered_by_the_mission(election) -> set[str]:
+    """Words of the names the mission entered: candidates, parties, areas, stations, people,
+    forms and their questions. An incident's title quotes the form's questions and answers in
+    the staff language (settings.STAFF_LANGUAGE) and the observer's note: the mission's text."""
+    from pollwatch.checklists.models import Form
+    from pollwatch.elections.models import Area, Candidate, PollingStation
+    from pollwatch.observers.models import Person
+    from pollwatch.submissions.models import Incident
+
+    names = [election.name, election.slug]
+    names += [
+        f"{c.name} {c.party} {c.code}" for c in Candidate.objects.filter(contest__election=election)
+    ]
+    names += [f"{a.name} {a.code}" for a in Area.objects.filter(election=election)]
+    names += [f"{s.name} {s.code}" for s in PollingStation.objects.filter(election=election)]
+    names += [
+        f"{p.full_name} {p.user.username if p.user else ''}"
+        for p in Person.objects.filter(memberships__election=election)
+    ]
+    for form in Form.objects.filter(election=election):
+        names.append(f"{form.code} {form.name}")
+        for question in form.spec.questions:
+            names += [question.code, *question.label.values()]
+            names += [text for option in question.options for text in option.label.values()]
+    names += [i.title for i in Incident.objects.filter(election=election)]
+    return latin_in(" ".join(names))
+
+
+@pytest.mark.parametrize("name, role", [("coverage", "coordinator"), ("quick-count", "analyst")])
+def test_the_arabic_page_has_no_english_words_but_the_missions_names(client, night, name, role):
+    user = night.election.memberships.get(role=role).person.user
+    html = page(client, user, name, "ar")
+    left = latin_words(html) - entered_by_the_mission(night.election) - ALLOWED_LATIN
+    assert not left, f"English on /{name}/ in Arabic: {sorted(left)}"

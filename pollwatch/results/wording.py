@@ -1,0 +1,521 @@
+"""The statistics' sentences in the reader's language: one table, one key per sentence.
+
+``pollwatch.stats`` writes its sentences (the calls, their parts, the
+estimates' warnings) in English as :class:`pollwatch.stats.words.Sentence`:
+a ``str`` that also carries a key and the values it was built from. The CLI
+and the JSON API show the English as it is; the pages pass it through
+:func:`say` (the ``say`` filter of ``analysis``), which looks the key up in
+:data:`TABLE` and formats the values for the active language: decimals with
+its decimal mark, as the ``percent`` filter does, the figures themselves
+unchanged. A sentence whose key is not here, or a plain ``str`` (figures
+stored before this table existed), is shown as it is.
+
+Every msgid below is the stats' English with ``%(name)s`` for each value:
+rendered in English it must equal what stats wrote, which
+``results/tests/test_wording.py`` checks on sentences from real calls.
+Sentences the web itself writes (``results/estimates.py``) are keyed here too,
+so that the stored figures stay in English for the API.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import pgettext, pgettext_lazy
+
+from pollwatch.stats.words import Sentence
+
+Format = Callable[[Any, Mapping[str, Any]], str]
+
+
+def _decimal(value: float, spec: str) -> str:
+    """``value`` formatted by ``spec`` (e.g. "+.2f"), with the language's decimal mark."""
+    text = format(float(value), spec)
+    if not math.isfinite(float(value)):
+        return text
+    sign = text[0] if text[0] in "+-" else ""
+    digits = text[len(sign) :]
+    places = len(digits.split(".")[1]) if "." in digits else 0
+    return sign + formats.number_format(digits, places, use_l10n=True)
+
+
+def percent(digits: int) -> Format:
+    """A share as a percentage number without the sign (the sentence writes "%"): 0.675 -> "67.5"."""
+    return lambda value, _: _decimal(100 * float(value), f".{digits}f")
+
+
+def fixed(spec: str) -> Format:
+    """A number by a format spec: "+.2f" -> "+5.12" ("+5,12" in Russian)."""
+    return lambda value, _: _decimal(value, spec)
+
+
+def plain_number(value: Any, _: Mapping[str, Any]) -> str:
+    """A number as Python prints it ("2.58"), with the language's decimal mark."""
+    return formats.number_format(value, use_l10n=True) if isinstance(value, float) else str(value)
+
+
+def grouped(value: Any, _: Mapping[str, Any]) -> str:
+    """A count with thousands grouped, as "{:,.0f}" writes it: 1234.0 -> "1,234"."""
+    return formats.number_format(f"{float(value):.0f}", 0, use_l10n=True, force_grouping=True)
+
+
+def listed(value: Any, _: Mapping[str, Any]) -> str:
+    return ", ".join(str(v) for v in value)
+
+
+def _variables(value: Any, _: Mapping[str, Any]) -> str:
+    return ", ".join(value) if value else pgettext("quick count", "the categories given")
+
+
+def _folded_pairs(value: Any, params: Mapping[str, Any]) -> str:
+    text = ", ".join(
+        pgettext("a stratum estimated from another", "%(stratum)s from %(source)s")
+        % {"stratum": stratum, "source": source}
+        for stratum, source in value
+    )
+    return text + (" ..." if params.get("more") else "")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A sentence's msgid (lazy, translated when shown) and how to format its values."""
+
+    text: Promise | str
+    formats: Mapping[str, Format] = field(default_factory=dict)
+
+
+def _w(text: Promise, **formats: Format) -> Wording:
+    return Wording(text, formats)
+
+
+P0, P1 = percent(0), percent(1)
+PP = fixed("+.2f")
+
+TABLE: dict[str, Wording] = {
+    # pollwatch/stats/calls.py: the threshold-aware call
+    "call.look.final": _w(
+        pgettext_lazy("call", "final rule: %(final_from)s%% or more of the sample reported"),
+        final_from=P0,
+    ),
+    "call.look.interim": _w(
+        pgettext_lazy("call", "interim rule: less than %(final_from)s%% of the sample reported"),
+        final_from=P0,
+    ),
+    "call.where.region": _w(pgettext_lazy("call", "region %(region)s's %(pp)s pp"), pp=PP),
+    "call.where.extreme": _w(pgettext_lazy("call", "the extreme %(pp)s pp"), pp=PP),
+    "call.label.share": _w(
+        pgettext_lazy("call", "share(%(name)s) − %(threshold)s%%"), threshold=P0
+    ),
+    "call.label.difference": _w(pgettext_lazy("call", "share(%(first)s) − share(%(second)s)")),
+    "call.technical": _w(
+        pgettext_lazy(
+            "call",
+            "%(label)s = %(estimate)s pp (SE %(se)s pp); worst case with %(uncovered)s%% of the "
+            "frame uncovered at %(where)s: %(bound)s pp; z = %(z)s %(verdict)s %(z_needed)s (%(look)s)",
+        ),
+        estimate=PP,
+        se=fixed(".2f"),
+        uncovered=P1,
+        bound=PP,
+        z=fixed(".2f"),
+        z_needed=plain_number,
+    ),
+    "call.gate.reported": _w(
+        pgettext_lazy(
+            "call",
+            "%(reported)s%% of the sampled stations have reported; at least %(needed)s%% are needed",
+        ),
+        reported=P1,
+        needed=P0,
+    ),
+    "call.gate.coverage": _w(
+        pgettext_lazy(
+            "call", "the reports cover %(coverage)s%% of the frame; at least %(needed)s%% is needed"
+        ),
+        coverage=P1,
+        needed=P0,
+    ),
+    "call.gate.contestants": _w(pgettext_lazy("call", "fewer than two contestants")),
+    "call.gate.se": _w(pgettext_lazy("call", "standard errors cannot be estimated yet")),
+    "call.plain.not_enough": _w(pgettext_lazy("call", "Not enough data for a call: %(reason)s.")),
+    "call.question.winner": _w(pgettext_lazy("call question", "winner")),
+    "call.question.outright win": _w(pgettext_lazy("call question", "outright win")),
+    "call.question.run-off pair": _w(pgettext_lazy("call question", "run-off pair")),
+    "call.question.second place": _w(pgettext_lazy("call question", "second place")),
+    "call.question.party threshold": _w(
+        pgettext_lazy("call question", "party threshold: %(name)s")
+    ),
+    "call.plain.wins": _w(pgettext_lazy("call", "%(first)s wins.")),
+    "call.plain.too_close_lead": _w(
+        pgettext_lazy("call", "Too close to call: %(first)s leads %(closest)s, but not by enough.")
+    ),
+    "call.plain.outright": _w(
+        pgettext_lazy(
+            "call", "%(first)s wins outright, with more than %(threshold)s%% of the valid votes."
+        ),
+        threshold=P0,
+    ),
+    "call.plain.too_close_threshold": _w(
+        pgettext_lazy(
+            "call",
+            "Too close to call: whether %(first)s passes %(threshold)s%% of the valid votes.",
+        ),
+        threshold=P0,
+    ),
+    "call.plain.nobody": _w(
+        pgettext_lazy("call", "Nobody reaches %(threshold)s%% of the valid votes."), threshold=P0
+    ),
+    "call.plain.runoff": _w(
+        pgettext_lazy("call", "%(no_winner)s Run-off between %(first)s and %(second)s.")
+    ),
+    "call.plain.runoff_second": _w(
+        pgettext_lazy(
+            "call",
+            "%(no_winner)s Run-off: %(first)s, against one of %(contenders)s (second place undecided).",
+        ),
+        contenders=listed,
+    ),
+    "call.plain.runoff_undecided": _w(
+        pgettext_lazy("call", "%(no_winner)s A run-off is needed; who takes part is not yet clear.")
+    ),
+    "call.plain.party_above": _w(
+        pgettext_lazy("call", "%(name)s passes the %(threshold)s%% threshold."), threshold=P0
+    ),
+    "call.plain.party_below": _w(
+        pgettext_lazy("call", "%(name)s stays below the %(threshold)s%% threshold."), threshold=P0
+    ),
+    "call.plain.party_undecided": _w(
+        pgettext_lazy("call", "Whether %(name)s passes %(threshold)s%% is not yet clear."),
+        threshold=P0,
+    ),
+    # pollwatch/stats/quickcount.py: the lead-only call and the design's warnings
+    "qc.call.reported": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(reported)s%% of sampled stations reported; at least %(needed)s%% are needed",
+        ),
+        reported=P1,
+        needed=P0,
+    ),
+    "qc.call.no_lead": _w(pgettext_lazy("quick count", "fewer than two contestants with votes")),
+    "qc.call.missing_domains": _w(
+        pgettext_lazy("quick count", "no reporting station in: %(domains)s"), domains=listed
+    ),
+    "qc.call.se": _w(pgettext_lazy("quick count", "the lead's standard error cannot be estimated")),
+    "qc.call.leader_changed": _w(
+        pgettext_lazy(
+            "quick count", "the leader changed over the last arrivals (%(first)s now leads)"
+        )
+    ),
+    "qc.call.decided": _w(
+        pgettext_lazy(
+            "quick count", "%(first)s leads %(second)s by %(z)s standard errors (≥ %(threshold)s)"
+        ),
+        z=fixed(".2f"),
+        threshold=plain_number,
+    ),
+    "qc.call.decided_unchecked": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(first)s leads %(second)s by %(z)s standard errors (≥ %(threshold)s) "
+            "(leader stability not checked: too few arrivals)",
+        ),
+        z=fixed(".2f"),
+        threshold=plain_number,
+    ),
+    "qc.call.too_close": _w(
+        pgettext_lazy(
+            "quick count", "%(first)s leads %(second)s by %(z)s standard errors (< %(threshold)s)"
+        ),
+        z=fixed(".2f"),
+        threshold=plain_number,
+    ),
+    "qc.call.too_close_unchecked": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(first)s leads %(second)s by %(z)s standard errors (< %(threshold)s) "
+            "(leader stability not checked: too few arrivals)",
+        ),
+        z=fixed(".2f"),
+        threshold=plain_number,
+    ),
+    "qc.unit.strata": _w(pgettext_lazy("quick count", "strata")),
+    "qc.unit.cells": _w(pgettext_lazy("quick count", "cells (stratum × calibration category)")),
+    "qc.fold.strata": _w(
+        pgettext_lazy("quick count", "the most similar reporting stratum of its region")
+    ),
+    "qc.fold.cells": _w(
+        pgettext_lazy(
+            "quick count",
+            "the same category in the most similar stratum of its region, else another cell of its "
+            "stratum",
+        ),
+    ),
+    "qc.warning.folded": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s %(unit)s (%(stations)s stations, %(share)s%%) have no reporting station; "
+            "each is estimated from %(source)s: %(pairs)s",
+        ),
+        stations=grouped,
+        share=P1,
+        pairs=_folded_pairs,
+    ),
+    "qc.where.national": _w(pgettext_lazy("quick count", "nationally")),
+    "qc.where.national_region": _w(
+        pgettext_lazy("quick count", "nationally (nothing of their region reported)")
+    ),
+    "qc.warning.missing": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s %(unit)s (%(stations)s stations, %(share)s%%) have no reporting station and "
+            "are left out; the estimate assumes they vote like the rest %(where)s: %(names)s",
+        ),
+        stations=grouped,
+        share=P1,
+    ),
+    "qc.warning.unplaced": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s reporting %(unit)s have no single region (their stations lie in several "
+            "regions, or none is known): they are neither folded into nor pooled with a region's "
+            "strata: %(names)s",
+        ),
+    ),
+    "qc.collapse.sorted": _w(pgettext_lazy("quick count", "the next stratum in sorted order")),
+    "qc.collapse.region": _w(
+        pgettext_lazy("quick count", "the most similar strata of the same region")
+    ),
+    "qc.warning.collapsed": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s variance groups formed by collapsing strata with a single reporting station "
+            "with %(rule)s: %(groups)s",
+        ),
+    ),
+    "qc.warning.none_reported": _w(
+        pgettext_lazy("quick count", "no sampled station has reported yet")
+    ),
+    "qc.warning.empty_domain": _w(
+        pgettext_lazy("quick count", "no reporting station in this domain: estimates are undefined")
+    ),
+    "qc.warning.se_undefined": _w(
+        pgettext_lazy(
+            "quick count",
+            "standard errors are undefined: fewer than two reporting stations outside census strata",
+        ),
+    ),
+    "qc.warning.calibration_useless": _w(
+        pgettext_lazy(
+            "quick count",
+            "calibration by %(variables)s changes nothing: the sampled stations of every stratum "
+            "share one category",
+        ),
+        variables=_variables,
+    ),
+    # pollwatch/stats/exitpoll.py
+    "ep.warning.collapsed": _w(
+        pgettext_lazy(
+            "exit poll",
+            "strata with a single polled station collapsed with the next for the variance: %(groups)s",
+        ),
+    ),
+    "ep.warning.unanswered": _w(
+        pgettext_lazy("exit poll", "%(count)s respondents without an answer are left out")
+    ),
+    "ep.warning.raking": _w(
+        pgettext_lazy("exit poll", "raking did not converge (max deviation %(deviation)s)"),
+        deviation=fixed(".2e"),
+    ),
+    "ep.warning.no_official": _w(
+        pgettext_lazy(
+            "exit poll",
+            "%(count)s polled stations have no official result and are left out of the "
+            "within-precinct error",
+        ),
+    ),
+    # pollwatch/results/design.py and estimates.py (the web's own sentences)
+    "web.design.unplanned_reserves": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s reserve station(s) reported without a recorded station they replace: "
+            "each takes its stratum's mean weight",
+        ),
+    ),
+    "web.design.outside": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s result form(s) from stations outside the recorded sample (observed only) "
+            "are left out of the quick count",
+        ),
+    ),
+    "web.design.unknown_strata": _w(
+        pgettext_lazy(
+            "quick count",
+            "Strata unknown: no sample design was imported, the stations carry no stratum and the "
+            "election names no sample strata level, so each station's own (lowest) area stands in "
+            "for its stratum. If the sample was drawn by a coarser level, most areas have no sampled "
+            "station and the estimate covers only part of the country. Import the design (pollwatch "
+            "import-sample) or set the election's sample strata level.",
+        ),
+    ),
+    "web.qc.unusable_design": _w(
+        pgettext_lazy("quick count", "the recorded sample design cannot be used: %(problems)s")
+    ),
+    "web.qc.no_sample": _w(pgettext_lazy("quick count", "no sample or no candidates yet")),
+    "web.qc.partial_without_votes": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s counted result form(s) are partial forms (accepted with problems) that lack "
+            "the votes of %(codes)s: they wait for a correction of those counts; they are left out "
+            "of the estimate.",
+        ),
+        codes=listed,
+    ),
+    "web.qc.complete_without_votes": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(count)s counted result form(s) passed validation but lack the votes of %(codes)s: was "
+            "a candidate added after the form was installed?; they are left out of the estimate.",
+        ),
+        codes=listed,
+    ),
+    "web.qc.region_not_sampled": _w(
+        pgettext_lazy(
+            "quick count", "%(name)s: no sampled station — the estimate does not cover it."
+        )
+    ),
+    "web.qc.region_under_reported": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(name)s: only %(reported)s of %(sampled)s sampled stations reported (%(share)s %% "
+            "against %(national)s %% nationally).",
+        ),
+        share=P0,
+        national=P0,
+    ),
+    "web.qc.new_region_under_reported": _w(
+        pgettext_lazy(
+            "quick count",
+            "%(name)s (newly included): only %(reported)s of %(sampled)s sampled stations reported "
+            "(%(share)s %% against %(national)s %% nationally).",
+        ),
+        share=P0,
+        national=P0,
+    ),
+    "web.ep.no_tallies": _w(pgettext_lazy("exit poll", "no exit-poll tallies yet")),
+    "web.ep.no_interviews": _w(pgettext_lazy("exit poll", "the tallies hold no interviews")),
+    "web.ep.no_plan_reason": _w(
+        pgettext_lazy(
+            "exit poll",
+            "planned exit-poll stations not recorded: the share reported is unknown, so no call is "
+            "made (mark them in the imported sample design's exit_poll column)",
+        ),
+    ),
+    "web.ep.no_plan": _w(
+        pgettext_lazy(
+            "exit poll",
+            "Planned exit-poll stations not recorded: the estimate uses the deployed stations as a "
+            "stratified SRS and no call is made.",
+        ),
+    ),
+    "web.ep.voters_from_turnout": _w(
+        pgettext_lazy(
+            "exit poll",
+            "%(count)s polled station(s) have no count of the voters who came: their registered "
+            "voters × the quick count's estimated turnout is used.",
+        ),
+    ),
+    "web.ep.voters_registered": _w(
+        pgettext_lazy(
+            "exit poll",
+            "%(count)s polled station(s) have no count of the voters who came and the quick count "
+            "has no turnout yet: their registered voters are used.",
+        ),
+    ),
+    "web.ep.outside_plan": _w(
+        pgettext_lazy(
+            "exit poll",
+            "%(count)s tally form(s) from stations outside the planned exit-poll stations are left out.",
+        ),
+    ),
+    "web.ep.outside_sample": _w(
+        pgettext_lazy(
+            "exit poll", "%(count)s tally form(s) from stations outside the sample are left out."
+        )
+    ),
+}
+
+# The calls' statuses (pollwatch.stats.calls.STATUSES and the lead-only call's), as badges.
+STATUSES: dict[str, Promise] = {
+    "winner": pgettext_lazy("call status", "winner"),
+    "outright winner": pgettext_lazy("call status", "outright winner"),
+    "run-off": pgettext_lazy("call status", "run-off"),
+    "run-off, second place undecided": pgettext_lazy(
+        "call status", "run-off, second place undecided"
+    ),
+    "run-off, contestants undecided": pgettext_lazy(
+        "call status", "run-off, contestants undecided"
+    ),
+    "no outright winner": pgettext_lazy("call status", "no outright winner"),
+    "too close to call": pgettext_lazy("call status", "too close to call"),
+    "not enough data": pgettext_lazy("call status", "not enough data"),
+    "decided": pgettext_lazy("call status", "decided"),
+    "too close": pgettext_lazy("call status", "too close"),
+    "no estimate": pgettext_lazy("call status", "no estimate"),
+}
+
+
+# Fixed words the figures carry as values (the estimation method, the early-vs-late groups and
+# frame variables of results/estimates.py, form phases): shown through the ``term`` filter.
+TERMS: dict[str, Promise] = {
+    "linearized": pgettext_lazy("estimation method", "linearized"),
+    "bootstrap": pgettext_lazy("estimation method", "bootstrap"),
+    "reported": pgettext_lazy("early-late group", "reported"),
+    "not yet": pgettext_lazy("early-late group", "not yet"),
+    "first half": pgettext_lazy("early-late group", "first half"),
+    "second half": pgettext_lazy("early-late group", "second half"),
+    "registered voters (frame)": pgettext_lazy("frame variable", "registered voters (frame)"),
+    "newly included territory": pgettext_lazy("frame variable", "newly included territory"),
+    "yes": pgettext_lazy("frame variable value", "yes"),
+    "no": pgettext_lazy("frame variable value", "no"),
+    "opening": pgettext_lazy("form phase", "opening"),
+    "voting": pgettext_lazy("form phase", "voting"),
+    "closing": pgettext_lazy("form phase", "closing"),
+    "counting": pgettext_lazy("form phase", "counting"),
+}
+
+
+def term(value: Any) -> str:
+    """A fixed word of the figures (:data:`TERMS`) in the active language; anything else as is."""
+    return str(TERMS.get(value, value)) if isinstance(value, str) else str(value)
+
+
+def say(value: Any) -> str:
+    """``value`` in the active language when it is a keyed sentence (module docstring), else as is."""
+    entry = TABLE.get(getattr(value, "key", None) or "") if isinstance(value, Sentence) else None
+    if entry is None:
+        return "" if value is None else str(value)
+    params = {
+        name: entry.formats[name](raw, value.params) if name in entry.formats else _plain(raw)
+        for name, raw in value.params.items()
+    }
+    return str(entry.text) % params
+
+
+def _plain(raw: Any) -> str:
+    if isinstance(raw, Sentence):
+        return say(raw)
+    if isinstance(raw, float):
+        return plain_number(raw, {})
+    return str(raw)
+
+
+def status(value: Any) -> str:
+    """A call's status in the active language ("not enough data" -> "недостаточно данных")."""
+    return str(STATUSES.get(str(value), value)) if value is not None else ""
