@@ -182,7 +182,7 @@ class DeploymentImportResult:
 
 
 def parse_moment(text: str) -> datetime.datetime | None:
-    """'2026-12-06 07:00' (the server's time zone unless an offset is given) or None for ''."""
+    """'2026-12-06 07:00' (the election's time zone unless an offset is given) or None for ''."""
     if not text.strip():
         return None
     moment = parse_datetime(text.strip().replace("T", " ", 1))

@@ -157,7 +157,7 @@ def photo_export(request: PollwatchRequest, slug: str) -> HttpResponse | Streami
         obj=election,
         payload={"filters": filters, "count": len(rows)},
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone=timezone.get_default_timezone()).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(zip_stream(rows), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{election.slug}-photos-{stamp}.zip"'
     response["Cache-Control"] = "private, no-store"
