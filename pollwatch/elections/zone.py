@@ -32,12 +32,19 @@ class ElectionTimeZoneMiddleware:
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
         slug = kwargs.get("slug")
-        if not slug or not request.path_info.startswith("/e/"):
+        if not slug or not request.path_info.startswith("/e/") or getattr(view, "zone_exempt", 0):
             return
         name = Election.objects.filter(slug=slug).values_list("time_zone", flat=True).first()
         zone = _zone(name or "")
         if zone is not None:
             timezone.activate(zone)
+
+
+def zone_exempt(view: Callable) -> Callable:
+    """Marks a view whose output is for machines (an export, a chart image): its times stay
+    ISO 8601 whatever the zone, so the middleware spares it the election's look-up."""
+    view.zone_exempt = True  # type: ignore[attr-defined]
+    return view
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:
