@@ -32,7 +32,11 @@ class ElectionTimeZoneMiddleware:
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
         slug = kwargs.get("slug")
-        if not slug or not request.path_info.startswith("/e/") or getattr(view, "zone_exempt", 0):
+        if (
+            not slug
+            or not request.path_info.startswith("/e/")
+            or getattr(view, "zone_exempt", False)
+        ):
             return
         name = Election.objects.filter(slug=slug).values_list("time_zone", flat=True).first()
         zone = _zone(name or "")
