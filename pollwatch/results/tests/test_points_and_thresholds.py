@@ -95,3 +95,14 @@ def test_one_interview_at_one_station_reads_in_the_singular():
     )
     with translation.override("ru"):
         assert template.render(Context()) == "1 интервью на 1 участке"
+
+
+def test_the_statements_shares_do_not_round_across_the_outright_threshold(english):
+    from django.template.loader import render_to_string
+
+    row = {"name": "Incumbent", "estimate": 0.49996, "low": 0.47, "high": 0.53}
+    ctx = {"rows": [row], "qc": {"threshold_call": {"rules": {"outright_threshold": 0.5}}}}
+    html = render_to_string(
+        "reports/sections/quick_count.html", {"ctx": ctx, "for_pdf": True, "charts": {}}
+    )
+    assert "49.9 %" in html and "50.0 %" not in html
