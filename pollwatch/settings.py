@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "pollwatch.accounts.boundary.BoundaryMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pollwatch.accounts.language.UserLanguageMiddleware",
+    # An election's pages show times in its time zone (pollwatch/elections/zone.py).
+    "pollwatch.elections.zone.ElectionTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pollwatch.accounts.twofactor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -319,6 +321,8 @@ LANGUAGES = [
     ("ar", "العربية"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, for every page (pollwatch/formats/__init__.py).
+FORMAT_MODULE_PATH = ["pollwatch.formats"]
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

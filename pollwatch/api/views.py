@@ -30,6 +30,7 @@ from pollwatch.api.forms import TokenForm
 from pollwatch.api.models import ApiToken
 from pollwatch.api.writers import csv_chunks, write_parquet, write_xlsx
 from pollwatch.audit.models import record
+from pollwatch.elections.zone import zone_exempt
 
 # A user with more live tokens than this should revoke some first.
 MAX_ACTIVE_TOKENS = 20
@@ -163,6 +164,7 @@ def exports(request: PollwatchRequest, slug: str) -> HttpResponse:
     return render(request, "api/exports.html", {"election": election, "datasets": datasets})
 
 
+@zone_exempt
 @login_or_token_required
 @require_GET
 def export(request: PollwatchRequest, slug: str, dataset: str, fmt: str) -> HttpResponseBase:

@@ -243,11 +243,16 @@ def readiness(election: Election) -> list[Step]:
             )
         )
         reserves = design.stations.filter(role=SampledStation.Role.RESERVE).count()
-        counts = ngettext(
-            "%(sampled)s sampled, %(reserves)s reserve station in %(strata)s strata",
-            "%(sampled)s sampled, %(reserves)s reserve stations in %(strata)s strata",
-            reserves,
-        ) % {"sampled": len(sampled_ids), "reserves": reserves, "strata": len(design.strata)}
+        counts = _listed(
+            ngettext(
+                "%(sampled)s sampled, %(reserves)s reserve station",
+                "%(sampled)s sampled, %(reserves)s reserve stations",
+                reserves,
+            )
+            % {"sampled": len(sampled_ids), "reserves": reserves},
+            ngettext("%(strata)s stratum", "%(strata)s strata", len(design.strata))
+            % {"strata": len(design.strata)},
+        )
         if design.parameters.get("seed"):
             counts = _listed(counts, _("seed %(seed)s") % {"seed": design.parameters["seed"]})
         sample = Step(

@@ -9,6 +9,7 @@ Every change is audited in the caller's transaction.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,15 +182,16 @@ class DeploymentImportResult:
     unchanged: int
 
 
-def parse_moment(text: str) -> datetime.datetime | None:
-    """'2026-12-06 07:00' (the server's time zone unless an offset is given) or None for ''."""
+def parse_moment(text: str, zone: datetime.tzinfo | None = None) -> datetime.datetime | None:
+    """'2026-12-06 07:00' (in ``zone``, the election's, unless an offset is given; else the
+    active time zone) or None for ''."""
     if not text.strip():
         return None
     moment = parse_datetime(text.strip().replace("T", " ", 1))
     if moment is None:
         raise ValueError("not a date and time (use e.g. 2026-12-06 07:00)")
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = timezone.make_aware(moment, zone)
     return moment
 
 
@@ -234,6 +236,7 @@ def import_deployments(
     stations = {
         s.code: s for s in PollingStation.objects.filter(election=election).only("code", "election")
     }
+    zone = zoneinfo.ZoneInfo(election.time_zone)  # the stations' clock, from the web or the CLI
     planned = []
     for number, cells in rows:
 
@@ -256,7 +259,7 @@ def import_deployments(
         moments: dict[str, datetime.datetime | None] = {}
         for name in ("starts_at", "ends_at"):
             try:
-                moments[name] = parse_moment(cell(name))
+                moments[name] = parse_moment(cell(name), zone)
             except ValueError as exc:
                 errors.add(number, name, str(exc), cell(name))
         start, end = moments.get("starts_at"), moments.get("ends_at")

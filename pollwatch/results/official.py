@@ -19,6 +19,7 @@ from django.db import transaction
 
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Election
+from pollwatch.lib.figures import percent_beside
 from pollwatch.observers.models import Deployment
 from pollwatch.results.design import design_version
 from pollwatch.results.estimates import (
@@ -157,9 +158,10 @@ def _row(
     if estimate and estimate.get("estimate") is not None and estimate["ci"][0] is not None:
         row.update(estimate=estimate["estimate"], low=estimate["ci"][0], high=estimate["ci"][1])
         if official is not None and (coverage is None or coverage < COMPLETE_COVERAGE):
+            share = percent_beside(coverage or 0.0, COMPLETE_COVERAGE)
             row["sentence"] = (
                 f"No verdict for {name}: the official results cover "
-                f"{'an unknown share' if coverage is None else f'{100 * coverage:.1f} %'} "
+                f"{'an unknown share' if coverage is None else f'{share} %'} "
                 "of the stations, and partial returns are not a sample."
             )
         elif official is not None:
@@ -220,6 +222,7 @@ def comparison(election: Election) -> dict[str, Any]:
 
     has_estimate = bool(qc.get("available") and qc.get("stations"))
     out["complete"] = (out["official_coverage"] or 0) >= COMPLETE_COVERAGE
+    out["complete_coverage"] = COMPLETE_COVERAGE  # printed beside it (percent_beside)
     out["national"] = rows_for(qc if has_estimate else {}, totals, out["official_coverage"])
     by = qc.get("by", {}) if has_estimate else {}
     regions = frame_for(election).regions

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pollwatch.elections.models import Election
+from pollwatch.lib.figures import percent_beside
 from pollwatch.results.models import ForensicsRun, PublishedPoll
 from pollwatch.stats.official import compare_with_interval
+from pollwatch.stats.quickcount import DEFAULT_MIN_REPORTED
 
 
 def share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,9 +76,11 @@ def quick_count_context(election: Election, qc: dict[str, Any]) -> dict[str, Any
 
 
 def reported_percent(stations: int, sampled: int) -> str:
-    """The share of sampled stations in, floored to a tenth: 479 of 600 is "79.8", never "80"
-    beside a call that needs 80 %."""
-    return f"{(1000 * stations // sampled) / 10:g}" if sampled else "0"
+    """The share of sampled stations in, to a tenth, on the right side of the 80 % a call needs
+    (percent_beside): 479 of 600 is "79.8", never "80"; 480 of 600 is "80"."""
+    if not sampled:
+        return "0"
+    return f"{float(percent_beside(stations / sampled, DEFAULT_MIN_REPORTED)):g}"
 
 
 def _leader_map(

@@ -19,6 +19,7 @@ from pollwatch.accounts.http import PollwatchRequest, signed_in
 from pollwatch.audit.models import record
 from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs
 from pollwatch.elections.models import ImportJob
+from pollwatch.elections.zone import zone_exempt
 from pollwatch.lib.charts import nothing_yet, render_png, render_svg
 from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.results import charts
@@ -287,6 +288,7 @@ def findings(request: PollwatchRequest, slug: str) -> HttpResponse:
     return render(request, "results/findings.html", context)
 
 
+@zone_exempt
 @login_required
 def chart(request: PollwatchRequest, slug: str, name: str, fmt: str) -> HttpResponse:
     """One analysis chart as SVG or PNG: shown in the pages (``?v=`` its data version) or downloaded.

@@ -28,6 +28,7 @@ from pollwatch.api.access import can_export, exports_for_user
 from pollwatch.audit.models import record
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Election, PollingStation
+from pollwatch.elections.zone import zone_exempt
 from pollwatch.observers.access import (
     Access,
     areas_for,
@@ -135,6 +136,7 @@ def station_photos(request: PollwatchRequest, slug: str, code: str) -> HttpRespo
     return _gallery(request, election, access, station)
 
 
+@zone_exempt
 @login_required
 def photo_export(request: PollwatchRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """The gallery's photos as one ZIP, streamed: ``<region>/<station>/<form>-<submission>-
@@ -157,7 +159,7 @@ def photo_export(request: PollwatchRequest, slug: str) -> HttpResponse | Streami
         obj=election,
         payload={"filters": filters, "count": len(rows)},
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone=timezone.get_default_timezone()).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(zip_stream(rows), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{election.slug}-photos-{stamp}.zip"'
     response["Cache-Control"] = "private, no-store"

@@ -141,7 +141,9 @@ def zip_stream(rows: list[ExportRow]) -> Iterator[bytes]:
                     row.question,
                     row.revision or "",
                     row.observer_code,
-                    timezone.localtime(row.received_at).isoformat(),
+                    timezone.localtime(
+                        row.received_at, timezone.get_default_timezone()
+                    ).isoformat(),
                     row.digest,
                     name,
                     note,
@@ -154,7 +156,7 @@ def zip_stream(rows: list[ExportRow]) -> Iterator[bytes]:
 
 
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
-    local = timezone.localtime(moment)
+    local = timezone.localtime(moment, timezone.get_default_timezone())
     return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
 
 

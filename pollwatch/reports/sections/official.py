@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from pollwatch.elections.models import Election
+from pollwatch.lib.figures import percent_beside
 
 KEY = "official"
 TITLE = gettext_lazy("Official results")
@@ -25,11 +26,14 @@ def context(election: Election) -> dict[str, Any] | None:
 
 
 def suggestion(ctx: dict[str, Any]) -> str:
+    from pollwatch.results.official import COMPLETE_COVERAGE
+
     data = ctx["comparison"]
     summary = ctx["report"]["summary"]
     if not data["complete"]:
         verdict = (
-            f"They cover {100 * (data['official_coverage'] or 0):.1f} % of the stations; the "
+            f"They cover {percent_beside(data['official_coverage'] or 0, COMPLETE_COVERAGE)} % of "
+            "the stations; the "
             "mission will judge them against its quick count once they are complete."
         )
     elif (data.get("tests") or {}).get("available"):

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from pollwatch.elections.models import Election
+from pollwatch.lib.figures import percent_beside
+from pollwatch.stats.calls import DEFAULT_MIN_COVERAGE
 
 KEY = "quick_count"
 TITLE = gettext_lazy("Quick count")
@@ -71,6 +73,20 @@ def context(election: Election) -> dict[str, Any] | None:
 
 def _percent(value: float) -> str:
     return f"{100 * value:.1f} %"
+
+
+PLURALS = {
+    "stratum": "strata",
+    "sampled stratum": "sampled strata",
+    "cell": "cells",
+    "station": "stations",
+    "certainty station": "certainty stations",
+}
+
+
+def _count(n: int, noun: str) -> str:
+    """A count in the statement's English, with the noun's number: "1 stratum", "2 strata"."""
+    return f"{n:,} {noun if n == 1 else PLURALS[noun]}"
 
 
 def call_sentence(call: dict[str, Any], lead: dict[str, Any] | None) -> str:
@@ -161,15 +177,16 @@ def methods(ctx: dict[str, Any]) -> list[str]:
     )
     return [
         f"Estimator: {qc['method']} combined ratio estimation over a stratified random sample of "
-        f"{qc['sampled_stations']:,} polling stations in {sample_strata:,} "
-        f"strata; intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
+        f"{qc['sampled_stations']:,} polling stations in {_count(sample_strata, 'stratum')}; "
+        f"intervals are normal intervals at {100 * qc['confidence']:.0f} % confidence "
         "(docs/quickcount.md).",
         *_design_methods(qc),
         _as_sentence(f"Call rule: {call['status']} — {call['reason']}"),
         *_threshold_methods(qc.get("threshold_call")),
-        f"Coverage: {coverage['strata']:,} strata; {coverage['strata_without_report']:,} sampled "
-        f"strata without a result yet and {coverage['strata_without_sample']:,} without a sampled "
-        f"station ({coverage['stations_in_unreported_strata']:,} stations).",
+        f"Coverage: {_count(coverage['strata'], 'stratum')}; "
+        f"{_count(coverage['strata_without_report'], 'sampled stratum')} without a result yet and "
+        f"{coverage['strata_without_sample']:,} without a sampled station "
+        f"({_count(coverage['stations_in_unreported_strata'], 'station')}).",
         *(_as_sentence(warning) for warning in qc["warnings"]),
     ]
 
@@ -201,12 +218,14 @@ def _design_methods(qc: dict[str, Any]) -> list[str]:
     sentences = [f"Sample design: {origin}."]
     calibration = qc.get("calibration")
     unit = "cells" if calibration else "strata"
+    one = "cell" if calibration else "stratum"
     if design:
         sentences.append(
-            f"Weights: {design['weights']}; {design['strata_with_fpc']:,} {unit} with the "
+            f"Weights: {design['weights']}; "
+            f"{_count(design['strata_with_fpc'], one)} with the "
             f"simple-random-sampling variance and its finite-population correction, "
             f"{design['strata_with_replacement_variance']:,} with the with-replacement "
-            f"(Hansen–Hurwitz) variance, {design['certainty_stations']:,} certainty stations as "
+            f"(Hansen–Hurwitz) variance, {_count(design['certainty_stations'], 'certainty station')} as "
             f"their own stratum; {unit} with one report are collapsed {design.get('collapsing', 'in label order')}."
         )
     if calibration:
@@ -222,7 +241,8 @@ def _design_methods(qc: dict[str, Any]) -> list[str]:
     folded = strata.get("folded") or []
     if folded:
         sentences.append(
-            f"{len(folded):,} {unit} without a report are estimated from the most similar "
+            f"{_count(len(folded), one)} without a report "
+            f"{'is' if len(folded) == 1 else 'are'} estimated from the most similar "
             f"reporting {'cell of the same category' if calibration else 'stratum'} of their "
             "region, with the spread between such areas added to the variance. "
             + (
@@ -251,7 +271,9 @@ def _threshold_methods(call: dict[str, Any] | None) -> list[str]:
     head = (
         f"Threshold-aware call: {call['status']} ({rule}). {_as_sentence(call['look'])} "
         f"A part is decided when its worst-case z reaches {call['z_needed']}; the strata with a "
-        f"report cover {_percent(call['coverage'] or 0.0)} of the frame and the rest is given the "
+        f"report cover {percent_beside(call['coverage'] or 0.0, DEFAULT_MIN_COVERAGE)} % of the "
+        "frame (a call needs "
+        f"{100 * DEFAULT_MIN_COVERAGE:g} %) and the rest is given the "
         "least favourable regional result observed so far (docs/quickcount.md)."
     )
     return [head, *(_as_sentence(part["technical"]) for part in call["parts"])]

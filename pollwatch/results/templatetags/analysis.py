@@ -6,7 +6,9 @@ import math
 
 from django import template
 from django.utils import formats
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext
+
+from pollwatch.lib import figures
 
 from pollwatch.results import wording
 
@@ -65,7 +67,7 @@ def margin(se: float | None) -> str:
     """Half-width of the 95 % interval in percentage points, from a standard error."""
     if se is None or se == "":
         return "—"
-    return f"{196 * float(se):.1f} pp"
+    return points(1.96 * float(se))
 
 
 @register.filter
@@ -90,3 +92,40 @@ def chart(context, name: str) -> dict:
         "src": reverse("chart", args=[election.slug, name, "svg"])
         + f"?v={charts.version(name, election)}",
     }
+
+
+def _points_unit(text: str) -> str:
+    # Translators: a difference of two percentages in percentage points, e.g. "12.3 pp" for a
+    # lead of 12.3 points; use your language's usual abbreviation.
+    return pgettext("percentage points", "%(number)s pp") % {"number": text}
+
+
+@register.filter
+def points(value: float | None, digits: int | str = 1) -> str:
+    """A difference of shares in percentage points: 0.123 -> "12.3 pp" ("12,3 п. п." in Russian);
+    ``digits`` "+2" prints two decimals and the sign of a gain too ("+0.42 pp"); None -> "—"."""
+    if value is None or value == "":
+        return "—"
+    spec = str(digits)
+    plus = spec.startswith("+")
+    places = int(spec.lstrip("+"))
+    number = 100 * float(value)
+    if not math.isfinite(number):
+        return _points_unit(f"{number}")
+    text = formats.number_format(f"{abs(number):.{places}f}", places, use_l10n=True)
+    rounded_zero = float(f"{abs(number):.{places}f}") == 0
+    sign = "" if rounded_zero else "\u2212" if number < 0 else "+" if plus else ""
+    return _points_unit(f"{sign}{text}")
+
+
+@register.filter
+def percent_beside(value: float | None, threshold: float | None, digits: int = 1) -> str:
+    """A share beside a threshold it is read against (the 80 % of sampled stations a call needs,
+    complete official results): rounded so it cannot reach the threshold when the share does
+    not, nor fall under it when it does: 479/600 beside 0.8 -> "79.8 %" (pollwatch/lib/figures.py)."""
+    if value is None or value == "":
+        return "—"
+    if threshold is None or threshold == "" or not math.isfinite(float(value)):
+        return percent(value, digits)
+    shown = figures.percent_beside(float(value), float(threshold), int(digits))
+    return f"{formats.number_format(shown, int(digits), use_l10n=True)} %"

@@ -67,6 +67,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Recorded a {design.get_method_display()} of {counts['sampled']} stations "
-            f"({counts['reserve']} reserves) in {len(design.strata)} strata for {election.slug}"
+            f"({counts['reserve']} reserves) in {len(design.strata)} "
+            f"{'stratum' if len(design.strata) == 1 else 'strata'} for {election.slug}"
             f"{calibration}."
         )
