@@ -9,7 +9,6 @@ from django.utils import formats
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from pollwatch.lib import figures
-
 from pollwatch.results import wording
 
 register = template.Library()
