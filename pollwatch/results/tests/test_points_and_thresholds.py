@@ -69,6 +69,10 @@ def test_the_quick_count_page_shows_the_lead_in_points(client, mission, results_
     page = client.get(url).content.decode()
     lead = page.split("Lead of Incumbent over Challenger</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert " pp" in lead and "%" not in lead
+    # The strata sentence has no count before a plural noun ("1 sampled strata"), and the
+    # figures' time is in the page's one date format (no seconds), as everywhere else.
+    assert "sampled strata without a result yet: " in page
+    assert re.search(r"figures as of \d{1,2} \w{3} \d{4}, \d{2}:\d{2}\b(?!:)", page)
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "п. п." in page
 

@@ -86,6 +86,7 @@ ALLOWED_LATIN = {
     "PNG",  # the chart downloads' formats
     "SE",
     "pp",  # only if a page spells them out: standard error, percentage points
+    "UTC",  # the header's time zone, "UTC" or "Asia/Baku (UTC+4)": an identifier, as the zone's name
     "Azərbaycanca",
     "Français",
     "Español",
