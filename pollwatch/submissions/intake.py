@@ -669,6 +669,11 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
     observer's own reports (an observer's correction of a report is flagged in ``_correct``).
     A clerk's corrections are staff edits, not the observer's: they are never flagged here.
     Called, as :func:`_flag_conflicts`, with a batch's new reports before they are written.
+
+    Answers are read only where they can change a flag: every earlier report not flagged yet
+    (it may have to be), and, of those flagged already, the latest at each place first — a new
+    report that differs from it is flagged without reading the others. An observer who sent
+    fifty result forms for a station does not have fifty answer sets read for every batch.
     """
     live = [
         s
@@ -685,28 +690,67 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
             form__kind=Form.Kind.RESULTS,
         )
         .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "observer_id", "station_id", "form__code", "figures_changed", "answers")
+        .values_list("pk", "observer_id", "station_id", "form__code", "figures_changed")
     )
-    by_place: dict[tuple[int, int, str], list[tuple[_Other, dict[str, Any]]]] = {}
-    for pk, observer_id, station_id, code, flagged, answers in stored:
-        by_place.setdefault((observer_id, station_id, code), []).append(
-            (_Other(observer_id, pk=pk, flagged=flagged), answers)
-        )
+    places = {(s.observer_id, s.station_id, s.form.code) for s in live}
+    by_place: dict[tuple[int, int, str], list[_Other]] = {}
+    for pk, observer_id, station_id, code, flagged in stored:
+        if (observer_id, station_id, code) in places:
+            by_place.setdefault((observer_id, station_id, code), []).append(
+                _Other(observer_id, pk=pk, flagged=flagged)
+            )
+    wanted: set[int] = set()
+    for rows in by_place.values():  # stored reports only, so far: each has its key
+        wanted |= {o.pk for o in rows if not o.flagged and o.pk is not None}
+        marked = [o.pk for o in rows if o.flagged and o.pk is not None]
+        if marked:
+            wanted.add(max(marked))
+    answers_of = _answers(wanted)
     for s in live:
         by_place.setdefault((s.observer_id, s.station_id, s.form.code), []).append(
-            (_Other(s.observer_id, new=s), s.answers)
+            _Other(s.observer_id, new=s)
         )
     update: set[int] = set()
+    undecided: list[Submission] = []
     for mine in live:
         others = [
             other
-            for other, answers in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
-            if other.new is not mine and _figures_differ(answers, mine.answers)
+            for other in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
+            if other.new is not mine
+            and (other.new is not None or other.pk in answers_of)
+            and _figures_differ(other.answers(answers_of), mine.answers)
+        ]
+        if others:
+            _flag(mine, others, "figures_changed", update)
+        elif any(
+            o.pk is not None and o.pk not in answers_of
+            for o in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
+        ):
+            undecided.append(mine)
+    # Rarely: a new report equal to the latest flagged one; the other flagged ones decide.
+    rest: set[int] = {
+        o.pk
+        for mine in undecided
+        for o in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
+        if o.pk is not None and o.pk not in answers_of
+    }
+    answers_of.update(_answers(rest))
+    for mine in undecided:
+        others = [
+            other
+            for other in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
+            if other.pk in rest and _figures_differ(answers_of[other.pk], mine.answers)
         ]
         if others:
             _flag(mine, others, "figures_changed", update)
     if update:
         Submission.objects.filter(pk__in=update, figures_changed=False).update(figures_changed=True)
+
+
+def _answers(pks: set[int]) -> dict[int, dict[str, Any]]:
+    if not pks:
+        return {}
+    return dict(Submission.objects.filter(pk__in=pks).values_list("pk", "answers"))
 
 
 _deployments: dict[int, tuple[float, dict[str, Deployment]]] = {}

@@ -113,3 +113,15 @@ def test_other_figures_in_one_batch_are_all_flagged_as_they_are_written(mission,
 def test_the_same_figures_in_one_batch_are_not_flagged(mission, results_forms):
     write_reports([_report(mission, results_forms["PR"], protocol(600, 300)) for _ in range(2)])
     assert not Submission.objects.filter(figures_changed=True).exists()
+
+
+def test_a_report_equal_to_the_latest_flagged_one_but_not_to_an_earlier_one_is_flagged(
+    mission, results_forms
+):
+    # The reader reads first the latest flagged report's answers; equal to it, the new report
+    # is judged against the earlier flagged ones too.
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300))
+    send(mission, results_forms["PR"], "observer", "D1-001", protocol(650, 250))
+    third = send(mission, results_forms["PR"], "observer", "D1-001", protocol(650, 250))
+    assert third.submission.figures_changed
+    assert Submission.objects.filter(figures_changed=True).count() == 3
