@@ -127,8 +127,8 @@ def test_the_coordinator_sees_the_counts_with_links_to_the_pages_that_deal_with_
     review = f'<a href="/e/{SLUG}/submissions/?status=partial">'
     assert f"{review}1 report accepted with problems waits for review</a>" in html
     assert "0 reports with conflicting or changed figures" in html
-    assert f'<a href="/e/{SLUG}/quick-count/">Quick count</a>: Call' in html
-    assert "Result forms in: 2 / 3" in html
+    assert f'<a href="/e/{SLUG}/quick-count/">Quick count</a> · Call' in html
+    assert "Result forms in 2 / 3" in html
     assert "report reader" not in html
 
 
@@ -228,6 +228,6 @@ def test_the_panel_in_russian(client, counting_night):
     assert "1 критический инцидент никому не назначен" in html
     assert "1 отчёт принят с замечаниями и ждёт проверки" in html
     assert "0 отчётов с конфликтующими или изменёнными цифрами" in html
-    assert "Поступило протоколов: 2 / 3" in html
+    assert "Поступило протоколов 2 / 3" in html
     for english in ("silent observer", "Needs attention", "not assigned", "waits for review"):
         assert english not in html
