@@ -10,7 +10,7 @@ from pollwatch.api.access import can_export
 from pollwatch.checklists.access import can_read_forms
 from pollwatch.media.access import can_see_media
 from pollwatch.messaging.access import can_message
-from pollwatch.observers.access import access_for, can_take_calls
+from pollwatch.observers.access import access_for, can_see_coverage, can_take_calls
 from pollwatch.results.access import can_read_published, can_see_analysis
 
 
@@ -28,7 +28,7 @@ def navigation(request: HttpRequest) -> dict:
     if access.can_view_deployments():
         label = _("My stations") if access.roles == {"observer"} else _("Deployments")
         links.append((label, reverse("deployments", args=[election.slug])))
-    if access.mission_wide or "supervisor" in access.roles:
+    if can_see_coverage(access):
         links.append((_("Coverage"), reverse("coverage", args=[election.slug])))
     if access.can_view_deployments() or access.mission_wide:
         links.append((_("Submissions"), reverse("submissions", args=[election.slug])))

@@ -4,6 +4,7 @@ from pollwatch.elections import setup_views, views
 
 urlpatterns = [
     path("e/<slug:slug>/", views.election_home, name="election-home"),
+    path("e/<slug:slug>/now/", views.election_now, name="election-now"),
     path("e/<slug:slug>/areas/<str:code>/", views.area_children, name="area-children"),
     path("e/<slug:slug>/stations/", views.stations, name="stations"),
     path("e/<slug:slug>/stations/<str:code>/", views.station_detail, name="station"),

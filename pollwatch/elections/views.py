@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -15,6 +18,7 @@ from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.elections.forms import ImportForm, ImportOptionsForm, MappingForm
 from pollwatch.elections.importers import create_job_from_upload, fail_stale_jobs, frame_preview
 from pollwatch.elections.models import Area, Candidate, ImportJob, PollingStation
+from pollwatch.elections.now import attention
 from pollwatch.elections.setup_views import can_set_up
 from pollwatch.lib.columns import PRESET_NAMES
 from pollwatch.lib.tabular import TableError, errors_as_csv
@@ -56,8 +60,23 @@ def election_home(request: PollwatchRequest, slug: str) -> HttpResponse:
             "missions": election.missions.all(),
             "candidates": _candidates(election),
             "can_set_up": can_set_up(access),
+            "now": attention(access, _user(request)),
         },
     )
+
+
+@login_required
+def election_now(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """The home's "needs attention now" panel alone, for its refresh every 30 seconds."""
+    election, access = election_for_user(request, slug)
+    request.election = election
+    context = {"election": election, "now": attention(access, _user(request))}
+    return render(request, "elections/_now.html", context)
+
+
+def _user(request: PollwatchRequest) -> User:
+    """The signed-in user (the views asking are behind ``login_required``)."""
+    return cast(User, request.user)
 
 
 def _candidates(election):

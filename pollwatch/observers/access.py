@@ -198,6 +198,12 @@ def deployments_for(access: Access) -> QuerySet[Deployment]:
     return deployments.filter(query)
 
 
+def can_see_coverage(access: Access) -> bool:
+    """The Coverage page (who has reported, who is silent): mission-wide roles, and supervisors
+    who chase their area's silent observers."""
+    return access.mission_wide or Role.SUPERVISOR in access.roles
+
+
 # Reports (submissions, incidents, inbound messages) follow the same reach as stations.
 REVIEW_ROLES = {Role.ADMIN, Role.COORDINATOR}
 

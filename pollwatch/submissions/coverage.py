@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from pollwatch.checklists.models import Form
 from pollwatch.elections.models import Area
 from pollwatch.observers.access import Access, deployments_for, incidents_for
+from pollwatch.observers.models import Deployment
 from pollwatch.submissions.models import Incident, Submission
 
 SILENT_LISTED = 300
@@ -25,27 +27,17 @@ def coverage_table(access: Access, phase: str = "") -> dict:
     phases = sorted({f.phase for f in forms if f.phase and f.phase != "any"})
     if phase:
         forms = forms.filter(phase=phase)
-    deployments = list(
-        deployments_for(access)
-        .filter(reserve=False)
-        .select_related("station", "membership__person")
-    )
-    reported = set(
-        Submission.objects.filter(election=election, form__in=forms)
-        .exclude(status=Submission.Status.REJECTED)
-        .values_list("observer_id", "station_id")
-    )
     regions = {a.code: a for a in Area.objects.filter(election=election, level=1)}
     rows: dict[str, dict] = defaultdict(lambda: {"deployed": 0, "reported": 0})
     silent = []
     stations: dict[int, tuple] = {}  # station id → (station, deployed there, reported there)
-    for deployment in deployments:
+    for deployment, has_reported in deployments_reporting(access, forms):
         region_code = deployment.station.area_path.strip("/").split("/")[0]
         row = rows[region_code]
         row["deployed"] += 1
         station = deployment.station
         deployed_here, reported_here = stations.get(station.pk, (station, 0, 0))[1:]
-        if (deployment.membership_id, deployment.station_id) in reported:
+        if has_reported:
             row["reported"] += 1
             reported_here += 1
         else:
@@ -91,6 +83,33 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         "silent_count": len(silent),
         "critical": critical,
     }
+
+
+def deployments_reporting(access: Access, forms: QuerySet[Form]) -> list[tuple[Deployment, bool]]:
+    """The observers deployed within reach (reserves left out), each with whether they have sent
+    a report on one of ``forms`` from their station; a rejected report does not count.
+
+    The one rule of who is silent: the Coverage page and the mission home's count both ask it.
+    """
+    deployments = (
+        deployments_for(access)
+        .filter(reserve=False)
+        .select_related("station", "membership__person")
+    )
+    reported = set(
+        Submission.objects.filter(election=access.election, form__in=forms)
+        .exclude(status=Submission.Status.REJECTED)
+        .values_list("observer_id", "station_id")
+    )
+    return [(d, (d.membership_id, d.station_id) in reported) for d in deployments]
+
+
+def silent_observers(access: Access) -> dict[str, int]:
+    """Coverage's figures over every phase, without its map: the deployed observers within
+    reach, and how many of them are silent (no report yet on any active form)."""
+    forms = Form.objects.filter(election=access.election, active=True)
+    rows = deployments_reporting(access, forms)
+    return {"deployed": len(rows), "silent": sum(1 for _, has_reported in rows if not has_reported)}
 
 
 def _coverage_map(regions: dict, table: list[dict], stations: list[tuple]) -> str:

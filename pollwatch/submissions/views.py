@@ -34,6 +34,7 @@ from pollwatch.formspec.titles import geopoint_text
 from pollwatch.observers.access import (
     areas_for,
     can_correct,
+    can_see_coverage,
     election_for_user,
     messages_for,
     person_for_user,
@@ -550,7 +551,7 @@ def coverage(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Who has reported and who is silent, by area and phase; refreshed by HTMX every few seconds."""
     election, access = election_for_user(request, slug)
     request.election = election
-    if not (access.mission_wide or Role.SUPERVISOR in access.roles):
+    if not can_see_coverage(access):
         raise PermissionDenied
     from pollwatch.messaging.access import can_compose, can_message
     from pollwatch.submissions.coverage import coverage_table
