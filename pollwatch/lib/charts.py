@@ -1075,8 +1075,21 @@ def integer_histogram(
         axis=alt.Axis(tickCount=_ticks(width)),
     )
     y_title = words.stations_per_bin % {"width": f"{width_pp:g}"}
+    # Each series' legend symbol is drawn like its mark (a line, a dashed line, a shaded
+    # square, a triangle), so the legend still reads printed in black and white.
+    symbols = dict(zip(names, ("stroke", "stroke", "square", "triangle-down"), strict=True))
     colour = alt.Color(
-        "series:N", scale=colour_scale, legend=_legend(None, series, width - 60, symbolOpacity=1)
+        "series:N",
+        scale=colour_scale,
+        legend=_legend(
+            None,
+            series,
+            width - 60,
+            symbolOpacity=1,
+            symbolType=alt.ExprRef(f"{_js(symbols)}[datum.value] || 'circle'"),
+            symbolDash=alt.ExprRef(f"datum.value === {_js(words.null_mean)} ? [4, 2] : []"),
+            symbolStrokeWidth=2,
+        ),
     )
     base = alt.Chart(alt.Data(values=data))
     band = (

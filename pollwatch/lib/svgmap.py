@@ -342,14 +342,16 @@ def render_legend(legend: Legend, *, max_width: int = 320) -> str:
         items.append(("cluster", "#ffffff", legend.cluster))
     parts = []
     y = 0.0
-    if legend.title:
-        parts.append(
-            f'<text x="0" y="{size:.0f}" font-size="{size}" font-weight="bold">'
-            f"{escape(legend.title)}</text>"
-        )
-        y = row
-    x = 0.0
     used = 0.0
+    # The title in lines that fit (bold text is about 10 % wider), never cut at the edge.
+    for line in _wrap(legend.title, max_width / 1.1, size):
+        parts.append(
+            f'<text x="0" y="{y + size:.0f}" font-size="{size}" font-weight="bold">'
+            f"{escape(line)}</text>"
+        )
+        used = max(used, 1.1 * text_width(line, size))
+        y += row
+    x = 0.0
     for shape, fill, label in items:
         width = 14 + 6 + text_width(label, size) + 14
         if x and x + width > max_width:
@@ -384,6 +386,36 @@ def render_legend(legend: Legend, *, max_width: int = 320) -> str:
         f'fill="#243b53" role="img" aria-label="{escape(legend.title or "legend")}: '
         f'{escape(words)}">{"".join(parts)}</svg>'
     )
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines of whole words at most ``width`` px wide (a longer word keeps its line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def print_labels(svg: str) -> str:
+    """A map from :func:`render_map` with its names drawn for print: a white halo under dark text.
+
+    The names' halo is a white stroke painted under the fill (``paint-order``), which
+    WeasyPrint does not support: it paints the stroke over the letters. For the PDF the
+    names are drawn twice instead, the halo first and the text without a stroke on top.
+    """
+    start = svg.find('<g class="map-labels"')
+    if start < 0:
+        return svg
+    end = svg.index("</g>", start) + len("</g>")
+    labels = svg[start:end]
+    halo = labels.replace('fill="#102a43"', 'fill="#ffffff"', 1).replace(
+        'class="map-labels"', 'class="map-labels-halo" aria-hidden="true"', 1
+    )
+    text = labels.replace('stroke="#ffffff" stroke-width="3"', 'stroke="none"', 1)
+    return svg[:start] + halo + text + svg[end:]
 
 
 def _controls(zoom: Sequence[str] | None) -> str:

@@ -1,4 +1,4 @@
-"""Print styles of the statement (A4, running header with the audit head, page numbers)."""
+"""Print styles of the statement (A4, cover, contents with page numbers, audit head in the footer)."""
 
 PDF_CSS = """
 @page {
@@ -22,5 +22,28 @@ figure svg { max-width: 100%; height: auto; }
 .small { font-size: 8pt; color: #444; }
 .override-notice { border-left: 3pt solid #E69F00; padding: 1mm 3mm; background: #fff7e6; }
 .annex { page-break-before: always; font-size: 9pt; }
+/* The cover: a page of its own, without the footer's page number. */
+@page cover { @bottom-right { content: none; } }
+.cover { page: cover; page-break-after: always; padding-top: 45mm; }
+.cover h1 { font-size: 24pt; margin: 6mm 0; bookmark-level: none; }
+.cover-mission { font-size: 14pt; font-weight: bold; letter-spacing: 0.02em; }
+.cover-kind { font-size: 12pt; text-transform: uppercase; letter-spacing: 0.05em; }
+.cover-election { font-size: 13pt; margin-top: 8mm; }
+.cover-audit { margin-top: 60mm; border-top: 1px solid #999; padding-top: 3mm; }
+.cover-audit .audit { font-size: 9pt; }
+/* The contents, with each heading's page (WeasyPrint's target-counter). */
+.contents { page-break-after: always; }
+.contents h2 { bookmark-level: none; }
+.contents ol { list-style: none; padding: 0; margin: 4mm 0; }
+.contents li { margin: 2mm 0; }
+.contents a { color: #111; text-decoration: none; }
+.contents a::after { content: leader(". ") target-counter(attr(href), page); }
+section > h2, .annex > h2 { bookmark-level: 1; }
+.annex h3 { bookmark-level: 2; }
+/* The map at the text's width; its names and legend stay at print size (9-10 pt). */
+.map-section { page-break-inside: avoid; }
+.map-figure { margin: 3mm 0; }
+.map-figure svg.map { width: 100%; height: auto; }
+.map-figure figcaption svg { max-width: 100%; }
 .annex li { margin-bottom: 1mm; }
 """

@@ -66,6 +66,8 @@ def document_context(statement: Statement, *, for_pdf: bool = False) -> dict[str
     sequence, digest = head_hash()
     sections = sections_for(statement, inline_charts=for_pdf)
     return {
+        "mission": settings.SITE_NAME,
+        "leader_map": leader_map(sections, for_pdf=for_pdf),
         "statement": statement,
         "election": statement.election,
         "for_pdf": for_pdf,
@@ -76,6 +78,19 @@ def document_context(statement: Statement, *, for_pdf: bool = False) -> dict[str
         "generated": timezone.now(),
         "introduction": statement.texts.get("introduction", ""),
     }
+
+
+def leader_map(sections: list[dict[str, Any]], *, for_pdf: bool = False) -> str:
+    """The quick-count page's map of the leader's estimated share by region, as its presenter
+    drew it (``quick_count_context``); "" without a quick count or region boundaries.
+    ``for_pdf`` draws the region names so that WeasyPrint prints them legibly."""
+    from pollwatch.lib.svgmap import print_labels
+
+    for section in sections:
+        if section["key"] == "quick_count":
+            drawn = str(section["context"].get("map") or "")
+            return print_labels(drawn) if for_pdf else drawn
+    return ""
 
 
 def render_html(statement: Statement) -> str:

@@ -126,7 +126,9 @@ def _draw_leader_map(election: Election, regions: list[dict], leader: str | None
             if value is not None
             else pgettext("leader map", "no result yet")
         )
-        areas.append(MapArea(row["code"], row["name"], boundary, value, label))
+        # The share under the name too, so that a map printed in black and white still says it.
+        figure = percent(value) if value is not None else ""
+        areas.append(MapArea(row["code"], row["name"], boundary, value, label, figure))
     if not areas:
         return ""
     title = pgettext("leader map", "Estimated share of %(name)s by region") % {"name": name}
