@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pollwatch.accounts.http import PollwatchRequest
 from pollwatch.checklists.models import Form
@@ -175,16 +176,16 @@ def _change(request: PollwatchRequest, access: Access) -> HttpResponse:
     chosen = request.POST.get("assignee", "")
     problems = []
     if not ids or None in ids:
-        problems.append("Tick at least one incident.")
+        problems.append(_("Tick at least one incident."))
     if status and status not in Incident.Status.values:
-        problems.append(f"Status: {status!r} is not a status.")
+        problems.append(_("Status: %(status)s is not a status.") % {"status": repr(status)})
     mine = triage_incidents_for(access).filter(pk__in=[i for i in ids if i is not None])
     rows = list(mine.select_related("station", "assignee"))
     if not problems and len(rows) != len(set(ids)):
-        problems.append("Some of these incidents are not yours to change (or no longer exist).")
+        problems.append(_("Some of these incidents are not yours to change (or no longer exist)."))
     assignee = _chosen_assignee(chosen, rows, problems)
     if not status and isinstance(assignee, triage.Unchanged) and not problems:
-        problems.append("Choose a status or an assignee.")
+        problems.append(_("Choose a status or an assignee."))
     if problems:
         return _refused(request, problems)
     changed = triage.change_many(rows, _user(request), status=status or None, assignee=assignee)
@@ -195,7 +196,12 @@ def _change(request: PollwatchRequest, access: Access) -> HttpResponse:
             request,
             "submissions/_bulk_result.html",
             {
-                "message": f"{changed} of {len(rows)} incident{'s' if len(rows) != 1 else ''} changed."
+                "message": ngettext(
+                    "%(changed)s of %(total)s incident changed.",
+                    "%(changed)s of %(total)s incidents changed.",
+                    len(rows),
+                )
+                % {"changed": changed, "total": len(rows)}
             },
         )
         response["HX-Trigger"] = "incidents-changed"
@@ -217,7 +223,8 @@ def _chosen_assignee(chosen: str, rows: list[Incident], problems: list[str]):
         )
         if allowed is None:
             problems.append(
-                f"Assignee: {chosen!r} may not be given the incident at {incident.station.code}."
+                _("Assignee: %(name)s may not be given the incident at %(station)s.")
+                % {"name": repr(chosen), "station": incident.station.code}
             )
             return triage.UNCHANGED
     return allowed
@@ -299,7 +306,7 @@ def _save_detail(request: PollwatchRequest, incident: Incident) -> str:
             incident_assignees(incident.election, incident.station).filter(username=chosen).first()
         )
         if assignee is None:
-            return f"Assignee: {chosen!r} may not be given this incident."
+            return _("Assignee: %(name)s may not be given this incident.") % {"name": repr(chosen)}
     try:
         triage.change(
             incident,
@@ -349,12 +356,14 @@ def incidents_map(request: PollwatchRequest, slug: str) -> HttpResponse:
 
 def _points_map(access: Access, rows: list[tuple]) -> str:
     severity_label = dict(Incident.Severity.choices)
+    status_label = dict(Incident.Status.choices)
     points = [
         MapPoint(
             latitude=lat,
             longitude=lon,
             colour=SEVERITY_COLOURS.get(severity, "#555555"),
-            label=f"{severity_label.get(severity, severity)} · {code} {name} · {status}",
+            label=f"{severity_label.get(severity, severity)} · {code} {name} · "
+            f"{status_label.get(status, status)}",
             href=reverse("incident", args=[access.election.slug, pk]),
             size=3 + severity,
         )
@@ -369,7 +378,7 @@ def _points_map(access: Access, rows: list[tuple]) -> str:
     return render_points(
         points,
         backdrop,
-        title="Incidents by station, coloured by severity",
+        title=_("Incidents by station, coloured by severity"),
         zoom=(_("Zoom in"), _("Zoom out"), _("Reset view")),
         name="incidents",
     )

@@ -443,3 +443,15 @@ def test_the_migration_gives_old_incidents_their_title(incidents):
     migration.readable_summaries(apps, None)
     incidents["r1"].refresh_from_db()
     assert incidents["r1"].summary == "Ballot box shown empty? No"
+
+
+def test_bulk_answers_and_refusals_in_the_pages_language(client, mission, incidents):
+    signed_in(client, mission, "coordinator")
+    ticked = [incidents["r1"].pk, incidents["r2"].pk]
+    response = htmx(client, LIST, {"incident": ticked, "status": "resolved"}, target="bulk-result")
+    assert "2 of 2 incidents changed." in response.content.decode()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    response = htmx(client, LIST, {"incident": ticked, "status": "new"}, target="bulk-result")
+    assert "Изменено 2 из 2 инцидентов." in response.content.decode()
+    refused = htmx(client, LIST, {"status": "new"}, target="bulk-result").content.decode()
+    assert "Отметьте хотя бы один инцидент." in refused and "Tick at least" not in refused
