@@ -73,6 +73,16 @@ def grouped(value: Any, _: Mapping[str, Any]) -> str:
     return formats.number_format(f"{float(value):.0f}", 0, use_l10n=True, force_grouping=True)
 
 
+def written_number(value: Any, _: Mapping[str, Any]) -> str:
+    """A number the statistics wrote as a string ("73.10"), its digits kept, in the language's mark."""
+    text = str(value)
+    places = len(text.split(".")[1]) if "." in text else 0
+    try:
+        return formats.number_format(text, places, use_l10n=True)
+    except (ValueError, TypeError, ArithmeticError):
+        return text
+
+
 def listed(value: Any, _: Mapping[str, Any]) -> str:
     return ", ".join(str(v) for v in value)
 
@@ -456,6 +466,77 @@ TABLE: dict[str, Wording] = {
     "web.ep.outside_sample": _w(
         pgettext_lazy(
             "exit poll", "%(count)s tally form(s) from stations outside the sample are left out."
+        )
+    ),
+    # pollwatch/stats/official.py's compare_with_interval and the exit-poll page's verdicts on
+    # figures others announced (results/presenters.py's published_verdicts)
+    "compare.above": _w(
+        pgettext_lazy(
+            "announced figure",
+            "%(subject)s %(share)s %% is above our %(level)s %% interval (%(low)s–%(high)s %%)",
+        ),
+        share=written_number,
+        low=written_number,
+        high=written_number,
+    ),
+    "compare.below": _w(
+        pgettext_lazy(
+            "announced figure",
+            "%(subject)s %(share)s %% is below our %(level)s %% interval (%(low)s–%(high)s %%)",
+        ),
+        share=written_number,
+        low=written_number,
+        high=written_number,
+    ),
+    "compare.inside": _w(
+        pgettext_lazy(
+            "announced figure",
+            "%(subject)s %(share)s %% is inside our %(level)s %% interval (%(low)s–%(high)s %%)",
+        ),
+        share=written_number,
+        low=written_number,
+        high=written_number,
+    ),
+    "web.published.subject": _w(
+        pgettext_lazy("announced figure", "%(source)s's figure for %(name)s")
+    ),
+    "web.published.no_estimate": _w(
+        pgettext_lazy("announced figure", "No estimate of ours to compare %(name)s with yet.")
+    ),
+    "web.published.none.quick_count": _w(
+        pgettext_lazy(
+            "announced figure", "Not yet comparable: our quick count has no estimate yet."
+        )
+    ),
+    "web.published.none.exit_poll": _w(
+        pgettext_lazy("announced figure", "Not yet comparable: our exit poll has no estimate yet.")
+    ),
+    "web.published.outside.quick_count": _w(
+        pgettext_lazy(
+            "announced figure",
+            "Outside our quick count's 95 %% interval for %(names)s: the announced figures are not "
+            "consistent with our estimate.",
+        ),
+        names=listed,
+    ),
+    "web.published.outside.exit_poll": _w(
+        pgettext_lazy(
+            "announced figure",
+            "Outside our exit poll's 95 %% interval for %(names)s: the announced figures are not "
+            "consistent with our estimate.",
+        ),
+        names=listed,
+    ),
+    "web.published.inside.quick_count": _w(
+        pgettext_lazy(
+            "announced figure",
+            "Inside our quick count's 95 %% interval for every candidate announced.",
+        )
+    ),
+    "web.published.inside.exit_poll": _w(
+        pgettext_lazy(
+            "announced figure",
+            "Inside our exit poll's 95 %% interval for every candidate announced.",
         )
     ),
     # pollwatch/stats/forensics*.py (the readings, the impossible values' rules) and

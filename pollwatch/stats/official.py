@@ -40,7 +40,7 @@ import numpy as np
 from pollwatch.lib.columns import assign_best_first, normalise
 from pollwatch.lib.tabular import RowError
 from pollwatch.stats.table import InputError, Problem
-from pollwatch.stats.words import Sentence, quoted_list, register, written
+from pollwatch.stats.words import Sentence, quoted_list, register, say, written
 
 STATION = "station"
 COUNT_FIELDS = ("registered", "ballots_issued", "ballots_cast", "invalid", "valid")
@@ -1426,9 +1426,15 @@ def compare_with_interval(
     def pct(x: float) -> str:
         return f"{100 * x:.{decimals}f}"
 
-    sentence = (
+    sentence = say(
+        f"compare.{verdict}",
         f"{subject} {pct(official_share)} % is {verdict} our {100 * level:g} % interval "
-        f"({pct(low)}–{pct(high)} %)"
+        f"({pct(low)}–{pct(high)} %)",
+        subject=subject,
+        share=pct(official_share),
+        level=f"{100 * level:g}",
+        low=pct(low),
+        high=pct(high),
     )
     return {
         "verdict": verdict,
