@@ -36,12 +36,12 @@ from pollwatch.elections.models import ImportJob, PollingStation
 from pollwatch.lib.columns import unmapped_columns
 from pollwatch.lib.tabular import RowError, TableError, count_data_lines, errors_as_csv, read_rows
 from pollwatch.results.estimates import candidates_for
-from pollwatch.results.forensic_wording import field_label, say
 from pollwatch.results.models import OfficialResult
 from pollwatch.results.official import COUNT_FIELDS, refresh_summary
+from pollwatch.results.wording import field_label, say
 from pollwatch.stats import official as core
-from pollwatch.stats.phrases import Words
 from pollwatch.stats.table import InputError
+from pollwatch.stats.words import Sentence
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,11 @@ def _rows(job: ImportJob, first_rows: int | None = None):
     return read_rows(_path(job), encoding, import_limits(), first_rows=first_rows)
 
 
+def _votes_for(candidate: str) -> Sentence:
+    """A candidate's field on the mapping screen; the pages' own sentence (no stats writes it)."""
+    return Sentence("mapping.votes-for", f"Votes for {candidate}", {"candidate": candidate})
+
+
 def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, str, bool]]:
     """(field, label, required) in display order, for the mapping screen, in the reader's language."""
     required = set(core.required_fields(candidates))
@@ -84,7 +89,7 @@ def mapping_fields(candidates: list[tuple[str, str, str]]) -> list[tuple[str, st
             key,
             field_label(key, core.FIELD_LABELS[key])
             if key in core.FIELD_LABELS
-            else say(Words("mapping.votes-for", {"candidate": names.get(key, key)})),
+            else say(_votes_for(names.get(key, key))),
             key in required,
         )
         for key in core.fields_for(candidates)

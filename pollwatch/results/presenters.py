@@ -9,6 +9,7 @@ from pollwatch.lib.figures import percent_beside
 from pollwatch.results.models import ForensicsRun, PublishedPoll
 from pollwatch.stats.official import compare_with_interval
 from pollwatch.stats.quickcount import DEFAULT_MIN_REPORTED
+from pollwatch.stats.words import say
 
 
 def share_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,29 +161,48 @@ def published_verdicts(
                 "low": None,
                 "high": None,
                 "verdict": None,
-                "sentence": f"No estimate of ours to compare {names.get(code, code)} with yet.",
+                "sentence": say(
+                    "web.published.no_estimate",
+                    f"No estimate of ours to compare {names.get(code, code)} with yet.",
+                    name=names.get(code, code),
+                ),
             }
             if estimate and estimate["ci"][0] is not None:
                 row.update(low=estimate["ci"][0], high=estimate["ci"][1])
                 verdict = compare_with_interval(
                     float(percent) / 100,
                     *estimate["ci"],
-                    subject=f"{poll.source}'s figure for {names.get(code, code)}",
+                    subject=say(
+                        "web.published.subject",
+                        f"{poll.source}'s figure for {names.get(code, code)}",
+                        source=poll.source,
+                        name=names.get(code, code),
+                    ),
                 )
                 row.update(verdict=verdict["verdict"], sentence=verdict["sentence"])
             rows.append(row)
         outside = [r for r in rows if r["verdict"] in ("above", "below")]
         compared = [r for r in rows if r["verdict"]]
+        # One key per reference ("quick count", "exit poll"), so each language words it whole.
+        ref = reference_name.replace(" ", "_")
         if not compared:
-            summary = f"Not yet comparable: our {reference_name} has no estimate yet."
+            summary = say(
+                f"web.published.none.{ref}",
+                f"Not yet comparable: our {reference_name} has no estimate yet.",
+            )
         elif outside:
-            summary = (
+            summary = say(
+                f"web.published.outside.{ref}",
                 f"Outside our {reference_name}'s 95 % interval for "
                 + ", ".join(r["name"] for r in outside)
-                + ": the announced figures are not consistent with our estimate."
+                + ": the announced figures are not consistent with our estimate.",
+                names=[r["name"] for r in outside],
             )
         else:
-            summary = f"Inside our {reference_name}'s 95 % interval for every candidate announced."
+            summary = say(
+                f"web.published.inside.{ref}",
+                f"Inside our {reference_name}'s 95 % interval for every candidate announced.",
+            )
         out.append(
             {
                 "poll": poll,

@@ -25,9 +25,9 @@ from pollwatch.lib.tabular import TableError, errors_as_csv
 from pollwatch.results import charts
 from pollwatch.results.access import analysis_for_user, can_analyse
 from pollwatch.results.estimates import candidates_for, exit_poll_for, quick_count_for
-from pollwatch.results.forensic_wording import localised_forensics, localised_warnings
 from pollwatch.results.forms import MappingForm, PublishedPollForm, ResultsUploadForm
 from pollwatch.results.models import ForensicsRun, PublishedPoll
+from pollwatch.results.wording import localised_forensics, localised_warnings
 
 
 @login_required

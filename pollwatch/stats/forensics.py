@@ -8,9 +8,9 @@ function of its own. Every test returns a dict with
 * ``expected`` — its value under no manipulation,
 * ``se`` or ``null_sd`` (uncertainty of the statistic under no manipulation)
   and/or ``p_value``,
-* ``reading`` — one plain-language line, and ``reading_words`` — the same
-  line as a stable key and its parameters (``pollwatch.stats.phrases``), which
-  the web pages render in the reader's language,
+* ``reading`` — one plain-language line (a ``pollwatch.stats.words.Sentence``),
+  and ``reading_words`` — the same line's key and parameters as stored JSON
+  (``Sentence.as_dict()``), which the web pages render in the reader's language,
 * ``n`` or ``stations`` — how many stations or counts the test used,
 * ``source`` — the published method.
 
@@ -45,7 +45,7 @@ from pollwatch.stats.forensics_regional import (
     calibrated,
     regional_null,
 )
-from pollwatch.stats.phrases import Words, reading, register
+from pollwatch.stats.words import Sentence, reading, register, written
 
 __all__ = [
     "BENFORD_SECOND_DIGIT",
@@ -550,19 +550,17 @@ def impossible_values(
     ballots = np.asarray(ballots, dtype=np.float64)
     valid = np.asarray(valid, dtype=np.float64)
     leader = np.asarray(leader, dtype=np.float64)
-    rules: list[tuple[Words, np.ndarray, list[tuple[str, np.ndarray]]]] = []
+    rules: list[tuple[Sentence, np.ndarray, list[tuple[str, np.ndarray]]]] = []
     named = {"registered": registered, "ballots": ballots, "valid": valid, "leader": leader}
     if invalid is not None:
         named["invalid"] = np.asarray(invalid, dtype=np.float64)
     if ballots_issued is not None:
         named["ballots_issued"] = np.asarray(ballots_issued, dtype=np.float64)
     for name, values in named.items():
-        rules.append(
-            (Words("forensics.rule.negative", {"name": name}), values < 0, [(name, values)])
-        )
+        rules.append((written("forensics.rule.negative", name=name), values < 0, [(name, values)]))
     rules.append(
         (
-            Words("forensics.rule.over-registered"),
+            written("forensics.rule.over-registered"),
             ballots > registered,
             [("ballots", ballots), ("registered", registered)],
         )
@@ -572,21 +570,21 @@ def impossible_values(
         issued = named["ballots_issued"] if ballots_issued is not None else ballots
         rules.append(
             (
-                Words("forensics.rule.over-issued"),
+                written("forensics.rule.over-issued"),
                 in_box > issued,
                 [("ballots_in_box", in_box), ("ballots_issued", issued)],
             )
         )
     rules.append(
         (
-            Words("forensics.rule.leader-over-valid"),
+            written("forensics.rule.leader-over-valid"),
             leader > valid,
             [("leader", leader), ("valid", valid)],
         )
     )
     rules.append(
         (
-            Words("forensics.rule.valid-over-ballots"),
+            written("forensics.rule.valid-over-ballots"),
             valid > ballots,
             [("valid", valid), ("ballots", ballots)],
         )
@@ -595,7 +593,7 @@ def impossible_values(
         candidate_total = np.sum([np.asarray(c, dtype=np.float64) for c in candidates], axis=0)
         rules.append(
             (
-                Words("forensics.rule.candidates-not-valid"),
+                written("forensics.rule.candidates-not-valid"),
                 candidate_total != valid,
                 [("candidates_total", candidate_total), ("valid", valid)],
             )
@@ -603,13 +601,12 @@ def impossible_values(
     flagged: dict[int, dict[str, Any]] = {}
     count_by_rule: dict[str, int] = {}
     rule_words: dict[str, dict[str, Any]] = {}
-    for words, broken, shown in rules:
+    for rule, broken, shown in rules:
         indices = np.flatnonzero(broken)
         if indices.size == 0:
             continue
-        rule = words.english()
         count_by_rule[rule] = int(indices.size)
-        rule_words[rule] = words.as_dict()
+        rule_words[rule] = rule.as_dict()
         for index in indices:
             entry = flagged.setdefault(
                 int(index),

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from pollwatch.stats.phrases import reading, register
+from pollwatch.stats.words import reading, register
 
 SOURCE = "Klimek, Yegorov, Hanel & Thurner, PNAS 109(41), 2012"
 register(

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from pollwatch.stats.phrases import reading, register
+from pollwatch.stats.words import reading, register
 
 MIN_REGISTERED = 100
 MAX_FRACTION = 0.99

@@ -39,8 +39,8 @@ import numpy as np
 
 from pollwatch.lib.columns import assign_best_first, normalise
 from pollwatch.lib.tabular import RowError
-from pollwatch.stats.phrases import Words, quoted_list, register
 from pollwatch.stats.table import InputError, Problem
+from pollwatch.stats.words import Sentence, quoted_list, register, say, written
 
 STATION = "station"
 COUNT_FIELDS = ("registered", "ballots_issued", "ballots_cast", "invalid", "valid")
@@ -151,15 +151,15 @@ register(
 )
 
 
-def field_words(name: str) -> Words:
+def field_words(name: str) -> Sentence:
     """A field's label ("Registered voters"), for a heading or a form."""
-    return Words(f"mapping.field.{name}")
+    return written(f"mapping.field.{name}")
 
 
-def _field_in_sentence(name: str) -> Words:
+def _field_in_sentence(name: str) -> Sentence:
     if name in COUNT_FIELDS:
-        return Words(f"mapping.field-in-sentence.{name}")
-    return Words("mapping.field-in-sentence.candidate", {"code": name})
+        return written(f"mapping.field-in-sentence.{name}")
+    return written("mapping.field-in-sentence.candidate", code=name)
 
 
 Candidate = tuple[str, str, str | None]
@@ -618,7 +618,7 @@ class MappingWarning:
     message: str
     share: float | None = None
     rows: tuple[int, ...] = ()
-    words: Words | None = None
+    words: Sentence | None = None
     """``message`` as a stable key and its parameters, for the pages to translate."""
 
     @classmethod
@@ -627,12 +627,12 @@ class MappingWarning:
         code: str,
         severity: Severity,
         fields: tuple[str, ...],
-        words: Words,
+        words: Sentence,
         share: float | None = None,
         rows: tuple[int, ...] = (),
     ) -> MappingWarning:
-        """A warning whose English ``message`` is written from ``words``."""
-        return cls(code, severity, fields, words.english(), share, rows, words)
+        """A warning whose ``message`` is the sentence ``words`` (its English)."""
+        return cls(code, severity, fields, words, share, rows, words)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -667,9 +667,9 @@ def _structural(
                 "unknown-field",
                 "error",
                 tuple(unknown_fields),
-                Words(
+                written(
                     "mapping.unknown-field." + ("one" if len(unknown_fields) == 1 else "many"),
-                    {"fields": quoted_list(unknown_fields)},
+                    fields=quoted_list(unknown_fields),
                 ),
             )
         )
@@ -686,7 +686,7 @@ def _structural(
                     "unknown-column",
                     "error",
                     (name,),
-                    Words("mapping.unknown-column", {"column": repr(column), "field": name}),
+                    written("mapping.unknown-column", column=repr(column), field=name),
                 )
             )
         elif len(positions[column]) > 1:
@@ -695,13 +695,11 @@ def _structural(
                     "duplicate-column-name",
                     "error",
                     (name,),
-                    Words(
+                    written(
                         "mapping.duplicate-column-name",
-                        {
-                            "count": str(len(positions[column])),
-                            "column": repr(column),
-                            "field": name,
-                        },
+                        count=str(len(positions[column])),
+                        column=repr(column),
+                        field=name,
                     ),
                 )
             )
@@ -712,16 +710,17 @@ def _structural(
                     "column-mapped-twice",
                     "error",
                     tuple(chosen),
-                    Words(
+                    written(
                         "mapping.column-mapped-twice",
-                        {"column": repr(column), "fields": quoted_list(chosen)},
+                        column=repr(column),
+                        fields=quoted_list(chosen),
                     ),
                 )
             )
     if mapping.get(STATION) is None:
         out.append(
             MappingWarning.of(
-                "required-unmapped", "error", (STATION,), Words("mapping.station-unmapped")
+                "required-unmapped", "error", (STATION,), written("mapping.station-unmapped")
             )
         )
     missing = [c for c in codes if mapping.get(c) is None]
@@ -731,9 +730,9 @@ def _structural(
                 "required-unmapped",
                 "error",
                 tuple(missing),
-                Words(
+                written(
                     "mapping.candidate-unmapped." + ("many" if len(missing) > 1 else "one"),
-                    {"codes": quoted_list(missing)},
+                    codes=quoted_list(missing),
                 ),
             )
         )
@@ -826,13 +825,11 @@ def check_mapping(
                     "not-numeric",
                     "error",
                     (name,),
-                    Words(
+                    written(
                         "mapping.not-numeric",
-                        {
-                            "column": repr(column),
-                            "field": _field_in_sentence(name),
-                            "example": repr(first_bad),
-                        },
+                        column=repr(column),
+                        field=_field_in_sentence(name),
+                        example=repr(first_bad),
                     ),
                     share=float(bad.sum() / n),
                     rows=_examples(bad, numbers),
@@ -844,15 +841,13 @@ def check_mapping(
                     "some-not-numeric",
                     "warning",
                     (name,),
-                    Words(
+                    written(
                         "mapping.some-not-numeric",
-                        {
-                            "bad": str(int(bad.sum())),
-                            "n": str(n),
-                            "column": repr(column),
-                            "example": repr(first_bad),
-                            "row": str(_examples(bad, numbers)[0]),
-                        },
+                        bad=str(int(bad.sum())),
+                        n=str(n),
+                        column=repr(column),
+                        example=repr(first_bad),
+                        row=str(_examples(bad, numbers)[0]),
                     ),
                     share=float(bad.sum() / n),
                     rows=_examples(bad, numbers),
@@ -865,9 +860,11 @@ def check_mapping(
                     "mostly-blank",
                     "error" if required else "warning",
                     (name,),
-                    Words(
+                    written(
                         "mapping.mostly-blank." + ("candidate" if required else "count"),
-                        {"column": repr(column), "blank": str(int(blank.sum())), "n": str(n)},
+                        column=repr(column),
+                        blank=str(int(blank.sum())),
+                        n=str(n),
                     ),
                     share=float(blank.sum() / n),
                     rows=_examples(blank, numbers),
@@ -896,9 +893,11 @@ def _check_station(
                 "station-blank",
                 "error" if blank.mean() > MOSTLY else "warning",
                 (STATION,),
-                Words(
+                written(
                     "mapping.station-blank",
-                    {"column": repr(column), "blank": str(int(blank.sum())), "n": str(n)},
+                    column=repr(column),
+                    blank=str(int(blank.sum())),
+                    n=str(n),
                 ),
                 share=float(blank.mean()),
                 rows=_examples(blank, numbers),
@@ -906,20 +905,18 @@ def _check_station(
         )
     first: dict[str, int] = {}
     repeat = np.zeros(n, dtype=bool)
-    example: Words | None = None
+    example: Sentence | None = None
     for k, code in enumerate(codes):
         if not code:
             continue
         if code in first:
             repeat[k] = True
             if example is None:
-                example = Words(
+                example = written(
                     "mapping.duplicate-station.example",
-                    {
-                        "code": repr(code),
-                        "first": str(int(numbers[first[code]])),
-                        "second": str(int(numbers[k])),
-                    },
+                    code=repr(code),
+                    first=str(int(numbers[first[code]])),
+                    second=str(int(numbers[k])),
                 )
         else:
             first[code] = k
@@ -929,14 +926,12 @@ def _check_station(
                 "duplicate-station",
                 "error" if repeat.mean() > MOSTLY else "warning",
                 (STATION,),
-                Words(
+                written(
                     "mapping.duplicate-station",
-                    {
-                        "column": repr(column),
-                        "repeat": str(int(repeat.sum())),
-                        "n": str(n),
-                        "example": example,
-                    },
+                    column=repr(column),
+                    repeat=str(int(repeat.sum())),
+                    n=str(n),
+                    example=example,
                 ),
                 share=float(repeat.mean()),
                 rows=_examples(repeat, numbers),
@@ -972,13 +967,11 @@ def _check_arithmetic(
                     code,
                     "error",
                     (small, large),
-                    Words(
+                    written(
                         f"mapping.{code}",
-                        {
-                            "fails": str(int(fails.sum())),
-                            "n": str(int(comparable.sum())),
-                            "share": _pct(share),
-                        },
+                        fails=str(int(fails.sum())),
+                        n=str(int(comparable.sum())),
+                        share=_pct(share),
                     ),
                     share=share,
                     rows=_examples(fails, numbers),
@@ -994,27 +987,25 @@ def _check_arithmetic(
             share = float(fails.sum() / comparable.sum())
             k = int(np.flatnonzero(fails)[0])
             if len(mapped) < len(codes):
-                hint = Words("mapping.votes-not-valid.unmapped")
+                hint = written("mapping.votes-not-valid.unmapped")
             elif (total[fails] < valid[fails]).mean() > MOSTLY:
-                hint = Words("mapping.votes-not-valid.too-few")
+                hint = written("mapping.votes-not-valid.too-few")
             else:
-                hint = Words("mapping.votes-not-valid.too-many")
+                hint = written("mapping.votes-not-valid.too-many")
             out.append(
                 MappingWarning.of(
                     "votes-not-valid",
                     "error" if share > MOSTLY else "warning",
                     (*mapped, "valid"),
-                    Words(
+                    written(
                         "mapping.votes-not-valid",
-                        {
-                            "fails": str(int(fails.sum())),
-                            "n": str(int(comparable.sum())),
-                            "share": _pct(share),
-                            "row": str(int(numbers[k])),
-                            "votes": str(int(total[k])),
-                            "valid": str(int(valid[k])),
-                            "hint": hint,
-                        },
+                        fails=str(int(fails.sum())),
+                        n=str(int(comparable.sum())),
+                        share=_pct(share),
+                        row=str(int(numbers[k])),
+                        votes=str(int(total[k])),
+                        valid=str(int(valid[k])),
+                        hint=hint,
                     ),
                     share=share,
                     rows=_examples(fails, numbers),
@@ -1033,16 +1024,14 @@ def _check_arithmetic(
                     "valid-invalid-not-cast",
                     "error" if share > MOSTLY else "warning",
                     ("valid", "invalid", "ballots_cast"),
-                    Words(
+                    written(
                         "mapping.valid-invalid-not-cast",
-                        {
-                            "fails": str(int(fails.sum())),
-                            "n": str(int(comparable.sum())),
-                            "share": _pct(share),
-                            "row": str(int(numbers[k])),
-                            "total": str(int(total[k])),
-                            "cast": str(int(cast[k])),
-                        },
+                        fails=str(int(fails.sum())),
+                        n=str(int(comparable.sum())),
+                        share=_pct(share),
+                        row=str(int(numbers[k])),
+                        total=str(int(total[k])),
+                        cast=str(int(cast[k])),
                     ),
                     share=share,
                     rows=_examples(fails, numbers),
@@ -1437,9 +1426,15 @@ def compare_with_interval(
     def pct(x: float) -> str:
         return f"{100 * x:.{decimals}f}"
 
-    sentence = (
+    sentence = say(
+        f"compare.{verdict}",
         f"{subject} {pct(official_share)} % is {verdict} our {100 * level:g} % interval "
-        f"({pct(low)}–{pct(high)} %)"
+        f"({pct(low)}–{pct(high)} %)",
+        subject=subject,
+        share=pct(official_share),
+        level=f"{100 * level:g}",
+        low=pct(low),
+        high=pct(high),
     )
     return {
         "verdict": verdict,

@@ -1,8 +1,8 @@
 """The forensics page's and the mapping screen's sentences (issue 13): one table, no drift, translated.
 
 The statistics write English for the CLI and the API and keep each sentence's
-key and parameters beside it; ``results.forensic_wording`` renders them on the
-pages. Here every key is produced by real statistics calls and rendered back
+key and parameters beside it (``Sentence.as_dict()``); ``results.wording``, the
+one table of all the statistics' sentences, renders them on the pages. Here every key is produced by real statistics calls and rendered back
 in English through the Django table, which must give exactly what the
 statistics wrote; then the pages are read in Russian and Arabic.
 """
@@ -16,13 +16,13 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from pollwatch.results.forensic_wording import TABLE, localised_warnings, say, title_of
 from pollwatch.results.presenters import FORENSIC_TITLES
+from pollwatch.results.wording import TABLE, localised_warnings, say, title_of
 from pollwatch.stats import forensics
 from pollwatch.stats.forensics_fingerprint import fingerprint
 from pollwatch.stats.forensics_integer import integer_percentages
 from pollwatch.stats.official import FIELD_LABELS, MappingWarning, check_mapping, field_words
-from pollwatch.stats.phrases import ENGLISH, Words
+from pollwatch.stats.words import TEMPLATES, Sentence
 
 
 def clean(stations: int, seed: int) -> dict[str, np.ndarray]:
@@ -35,18 +35,24 @@ def clean(stations: int, seed: int) -> dict[str, np.ndarray]:
     return {"registered": registered, "ballots": ballots, "valid": valid, "leader": leader}
 
 
-def said(results: list[dict[str, Any]]) -> list[tuple[Words, str]]:
-    """(words, English the statistics wrote) of every reading and rule in these results."""
+def said(results: list[dict[str, Any]]) -> list[tuple[Sentence, str]]:
+    """(sentence as stored, English the statistics wrote) of every reading and rule in these results.
+
+    The sentence is rebuilt from its stored form (``reading_words``, ``rule_words``), as the
+    page gets it from the database, and its English written again from the template.
+    """
     out = []
     for result in results:
         if "reading_words" in result:
-            out.append((Words.from_dict(result["reading_words"]), result["reading"]))
+            assert isinstance(result["reading"], Sentence)
+            assert result["reading"].as_dict() == result["reading_words"]
+            out.append((Sentence.from_dict(result["reading_words"]), result["reading"]))
         for rule, words in result.get("rule_words", {}).items():
-            out.append((Words.from_dict(words), rule))
+            out.append((Sentence.from_dict(words), rule))
     return out
 
 
-def forensic_sentences() -> list[tuple[Words, str]]:
+def forensic_sentences() -> list[tuple[Sentence, str]]:
     """Every forensic reading, each produced by a real call on data made to give it."""
     rng = np.random.default_rng(3)
     n = 600
@@ -206,11 +212,13 @@ def mapping_said():
 
 def test_the_table_has_every_statistics_sentence_with_the_same_english():
     with translation.override("en"):
-        assert {k: str(TABLE[k]) for k in ENGLISH if k in TABLE} == ENGLISH
-        assert {k: str(TABLE[f"title.{k}"]) for k in FORENSIC_TITLES} == FORENSIC_TITLES
-        assert {n: str(TABLE[field_words(n).key]) for n in FIELD_LABELS} == FIELD_LABELS
-    # The page's own sentences (titles, "Votes for …") are the only ones the statistics lack.
-    assert {k for k in TABLE if k not in ENGLISH} == {
+        assert {k: str(TABLE[k].text) for k in TEMPLATES if k in TABLE} == TEMPLATES
+        assert {k: str(TABLE[f"title.{k}"].text) for k in FORENSIC_TITLES} == FORENSIC_TITLES
+        assert {n: str(TABLE[field_words(n).key].text) for n in FIELD_LABELS} == FIELD_LABELS
+    # The page's own sentences (titles, "Votes for …") are the only ones the statistics lack
+    # among the forensic and mapping ones (the calls' and the quick count's: test_wording.py).
+    ours = ("forensics.", "mapping.", "title.", "list.")
+    assert {k for k in TABLE if k.startswith(ours) and k not in TEMPLATES} == {
         *(f"title.{k}" for k in FORENSIC_TITLES),
         "mapping.votes-for",
     }
@@ -219,10 +227,12 @@ def test_the_table_has_every_statistics_sentence_with_the_same_english():
 def test_every_forensic_reading_renders_in_english_as_the_statistics_wrote_it(forensic_said):
     with translation.override("en"):
         for words, english in forensic_said:
-            assert say(words) == english == words.english(), words.key
+            assert say(words) == english == str(words), words.key
+            assert say(words.as_dict(), english) == english, words.key
     keys = {w.key for w, _ in forensic_said}
-    assert keys >= {k for k in ENGLISH if k.startswith("forensics.")}, "not produced: " + ", ".join(
-        sorted({k for k in ENGLISH if k.startswith("forensics.")} - keys)
+    assert keys >= {k for k in TEMPLATES if k.startswith("forensics.")}, (
+        "not produced: "
+        + ", ".join(sorted({k for k in TEMPLATES if k.startswith("forensics.")} - keys))
     )
 
 
@@ -233,10 +243,10 @@ def test_every_mapping_check_renders_in_english_as_the_statistics_wrote_it(mappi
             assert localised_warnings([stored])[0]["message"] == warning.message, warning.code
     produced: set[str] = set()
 
-    def walk(words: Words) -> None:
+    def walk(words: Sentence) -> None:
         produced.add(words.key)
         for value in words.params.values():
-            if isinstance(value, Words):
+            if isinstance(value, Sentence):
                 walk(value)
 
     for warning in mapping_said:
@@ -244,7 +254,7 @@ def test_every_mapping_check_renders_in_english_as_the_statistics_wrote_it(mappi
         walk(warning.words)
     wanted = {
         k
-        for k in ENGLISH
+        for k in TEMPLATES
         if k.startswith("mapping.") and not k.startswith("mapping.field.") or k == "list.and"
     }
     assert produced >= wanted, "not produced: " + ", ".join(sorted(wanted - produced))

@@ -188,8 +188,11 @@ def test_every_sentence_reads_in_english_exactly_as_the_statistics_wrote_it():
 
 
 def test_every_key_of_the_table_comes_from_a_real_call():
-    # Made only by the web with a database (the exit poll's plan), checked on the night below.
-    on_the_night = {"web.ep.no_plan", "web.ep.no_plan_reason"}
+    # Made only by the web with a database (the exit poll's plan, the verdicts on figures others
+    # announced), checked on the night below.
+    on_the_night = {"web.ep.no_plan", "web.ep.no_plan_reason"} | {
+        k for k in wording.TABLE if k.startswith(("web.published.", "compare."))
+    }
     # Rare branches the examples above do not reach; their English is checked by review only.
     unreached = {
         "qc.unit.cells",
@@ -211,8 +214,13 @@ def test_every_key_of_the_table_comes_from_a_real_call():
         "web.ep.outside_plan",
         "web.ep.outside_sample",
     }
+    # The forensic and mapping sentences (the registered templates, the pages' titles and labels)
+    # come from their own real calls in test_forensic_wording.py.
+    forensic = {
+        k for k in wording.TABLE if k.startswith(("forensics.", "mapping.", "title.", "list."))
+    }
     keys = {s.key for s in produced()}
-    assert set(wording.TABLE) - keys - on_the_night - unreached == set()
+    assert set(wording.TABLE) - keys - on_the_night - unreached - forensic == set()
 
 
 def test_the_nights_figures_read_in_english_as_stored(night):
@@ -264,3 +272,43 @@ def test_a_plain_string_or_an_unknown_key_is_shown_as_it_is():
     assert wording.say("stored before the table") == "stored before the table"
     assert wording.say(Sentence("no.such.key", "as written")) == "as written"
     assert wording.say(None) == ""
+    assert wording.say(None, "stored before keys") == "stored before keys"
+    assert wording.say({"key": "no.such.key", "params": {}}, "as stored") == "as stored"
+
+
+def announced_verdicts(election: Any) -> list[Sentence]:
+    """The exit-poll page's verdicts on an announced poll, against every kind of reference."""
+    from pollwatch.results.models import PublishedPoll
+    from pollwatch.results.presenters import published_verdicts
+
+    PublishedPoll.objects.create(election=election, source="TV", shares={"A": 60, "B": 30, "Z": 5})
+    people = [{"code": "A", "name": "Alice"}, {"code": "B", "name": "Bob"}]
+    made = []
+    for shares in (
+        {"A": {"ci": (0.5, 0.55)}, "B": {"ci": (0.35, 0.4)}},  # above, below: outside
+        {"B": {"ci": (0.28, 0.33)}},  # inside
+        {},  # nothing to compare with
+    ):
+        estimate = {"available": True, "stations": 5, "shares": shares, "candidates": people}
+        made += published_verdicts(election, estimate, {"available": False})
+        made += published_verdicts(election, {"available": False}, estimate)
+    return sentences([{"summary": p["summary"], "rows": p["rows"]} for p in made])
+
+
+def test_the_verdicts_on_announced_figures_read_in_english_as_written_and_are_translated(night):
+    made = announced_verdicts(night.election)
+    wanted = {k for k in wording.TABLE if k.startswith(("web.published.", "compare."))}
+    assert {s.key for s in made} >= wanted
+    above = next(s for s in made if s.key == "compare.above")
+    assert str(above) == "TV's figure for Alice 60.0 % is above our 95 % interval (50.0–55.0 %)"
+    with translation.override("en"):
+        for sentence in made:
+            assert wording.say(sentence) == str(sentence), sentence.key
+    for language in ("ru", "ar", "fr", "es", "az"):
+        with translation.override(language):
+            for sentence in made:
+                assert wording.say(sentence) != str(sentence), (language, sentence.key)
+    with translation.override("ru"):
+        assert wording.say(above) == (
+            "Цифра TV для Alice — 60,0 % — выше нашего 95 % интервала (50,0–55,0 %)"
+        )
