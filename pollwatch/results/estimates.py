@@ -77,16 +77,27 @@ class Frame:
     level: int | None
     by_station_stratum: bool = False
 
-    def strata_rule(self) -> tuple[str, bool]:
+    def strata_rule(self) -> tuple[Sentence, bool]:
         """Where the strata come from, in words, and whether that is known (not a fallback)."""
         if self.by_station_stratum:
-            return "the stations file's stratum column", True
+            return say("web.strata.stations_file", "the stations file's stratum column"), True
         if self.level is not None:
             return (
-                f"the areas at level {self.level} of the geography (the election's sample strata level)",
+                say(
+                    "web.strata.level",
+                    f"the areas at level {self.level} of the geography (the election's sample "
+                    "strata level)",
+                    level=self.level,
+                ),
                 True,
             )
-        return "unknown: each station's own (lowest) area stands in for its stratum", False
+        return (
+            say(
+                "web.strata.unknown",
+                "unknown: each station's own (lowest) area stands in for its stratum",
+            ),
+            False,
+        )
 
     def stratum_of(self, area_path: str, station_stratum: str = "") -> str:
         if self.by_station_stratum:

@@ -383,6 +383,20 @@ TABLE: dict[str, Wording] = {
             "import-sample) or set the election's sample strata level.",
         ),
     ),
+    "web.strata.stations_file": _w(
+        pgettext_lazy("strata from", "the stations file's stratum column")
+    ),
+    "web.strata.level": _w(
+        pgettext_lazy(
+            "strata from",
+            "the areas at level %(level)s of the geography (the election's sample strata level)",
+        )
+    ),
+    "web.strata.unknown": _w(
+        pgettext_lazy(
+            "strata from", "unknown: each station's own (lowest) area stands in for its stratum"
+        )
+    ),
     "web.qc.unusable_design": _w(
         pgettext_lazy("quick count", "the recorded sample design cannot be used: %(problems)s")
     ),

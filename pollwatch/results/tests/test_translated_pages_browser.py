@@ -1,5 +1,6 @@
-"""In Chromium at 1366 px, in Arabic: the coverage and quick-count pages go right to left and
-nothing is pushed off the side of the page."""
+"""In Chromium at 1366 px, in Arabic: the coverage and quick-count pages go right to left,
+nothing is pushed off the side of the page, and no English is left on them (as drawn, after
+their scripts ran)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import os
 
 import pytest
 
+from pollwatch.results.tests.test_translated_pages import (
+    ALLOWED_LATIN,
+    entered_by_the_mission,
+    latin_words,
+)
 from pollwatch.testing import BROWSER_TEST, protocol, send, sign_in_browser
 
 pytestmark = BROWSER_TEST
@@ -32,3 +38,7 @@ def test_coverage_and_quick_count_in_arabic_fit_the_page(
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
             f"/{path}/ overflows the page in Arabic"
         )
+        left = (
+            latin_words(page.content()) - entered_by_the_mission(mission.election) - ALLOWED_LATIN
+        )
+        assert not left, f"English on /{path}/ in Arabic: {sorted(left)}"

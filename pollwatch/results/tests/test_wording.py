@@ -145,7 +145,12 @@ def web_sentences() -> list[str]:
     left_out = _missing_votes_warnings(
         ["A", "B"], votes, np.array([False, True, True]), np.array([False, True, False])
     )
-    return coverage + left_out
+    # Where the strata come from, in each of the three ways (the sample design's note).
+    rules = [
+        Frame({}, {}, 0, level, by_station).strata_rule()[0]
+        for level, by_station in ((1, False), (None, True), (None, False))
+    ]
+    return coverage + left_out + rules
 
 
 def sentences(*values: Any) -> list[Sentence]:
