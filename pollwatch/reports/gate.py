@@ -19,10 +19,11 @@ from dataclasses import asdict, dataclass
 
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from pollwatch.elections.models import Election
 from pollwatch.reports.sections import incidents, quick_count
+from pollwatch.results import wording
 
 REASON_MAX = 1000
 
@@ -61,19 +62,23 @@ def _quick_count_blocker(election: Election) -> Blocker | None:
     if call["status"] not in quick_count.UNDECIDED:
         return None
     if call["status"] in ("too close", "too close to call"):
-        problem = "The quick count cannot call the result: the lead is within the margin of error."
+        problem = gettext(
+            "The quick count cannot call the result: the lead is within the margin of error."
+        )
         clause = "while the race was too close for the quick count to call"
     else:
-        problem = (
-            "The quick count cannot call the result yet: result forms are in from "
-            f"{qc.get('stations', 0):,} of the {qc.get('sampled_stations', qc.get('sampled', 0)):,} "
-            "sampled polling stations."
-        )
+        problem = gettext(
+            "The quick count cannot call the result yet: result forms are in from %(stations)s "
+            "of the %(sampled)s sampled polling stations."
+        ) % {
+            "stations": _count(qc.get("stations", 0)),
+            "sampled": _count(qc.get("sampled_stations", qc.get("sampled", 0))),
+        }
         clause = "before the quick count could call the result"
     return Blocker(
         key="quick_count",
         problem=problem,
-        detail=f"{call['status']}: {call['reason']}",
+        detail=f"{wording.status(call['status'])}: {wording.say(call['reason'])}",
         clause=clause,
         review_url=reverse("quick-count", args=[election.slug]),
     )
@@ -86,15 +91,22 @@ def _incidents_blocker(election: Election) -> Blocker | None:
     many = waiting != 1
     return Blocker(
         key="incidents",
-        problem=(
-            f"{waiting:,} critical incident{'s' if many else ''} reported by observers "
-            f"{'are' if many else 'is'} still new: no coordinator has confirmed, resolved or "
-            f"rejected {'them' if many else 'it'} yet."
-        ),
+        problem=ngettext(
+            "%(count)s critical incident reported by observers is still new: no coordinator has "
+            "confirmed, resolved or rejected it yet.",
+            "%(count)s critical incidents reported by observers are still new: no coordinator "
+            "has confirmed, resolved or rejected them yet.",
+            waiting,
+        )
+        % {"count": _count(waiting)},
         detail="",
         clause=f"while {waiting:,} critical incident{'s were' if many else ' was'} still awaiting review",
         review_url=reverse("incidents", args=[election.slug]) + "?status=new",
     )
+
+
+def _count(value: int) -> str:
+    return number_format(value, force_grouping=True)
 
 
 def override_refusal(

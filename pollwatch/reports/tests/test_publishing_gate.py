@@ -157,6 +157,16 @@ def test_the_publish_page_shows_what_blocks_and_asks_for_a_reason(client, missio
         "Published before the quick count could call the result. The mission&#x27;s reason: …"
         in html
     )
+    russian = (
+        as_persona(client, mission)
+        .get(
+            reverse("statement-publish", args=[mission.election.slug, undecided.pk]),
+            HTTP_ACCEPT_LANGUAGE="ru",
+        )
+        .content.decode()
+    )
+    assert "Параллельный подсчёт пока не может назвать результат" in russian
+    assert "cannot call the result" not in russian and "not enough data" not in russian
 
 
 def test_it_refuses_to_publish_an_undecided_statement_without_a_reason(
