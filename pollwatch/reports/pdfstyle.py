@@ -1,11 +1,13 @@
 """Print styles of the statement (A4, cover, contents with page numbers, audit head in the footer)."""
 
+import re
+
 PDF_CSS = """
 @page {
   size: A4;
   margin: 18mm 16mm 20mm 16mm;
   @bottom-left { content: string(audit); font-size: 7pt; color: #555; }
-  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; }
+  @bottom-right { content: PAGE_OF_PAGES; font-size: 8pt; color: #555; }
 }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 10pt; line-height: 1.4; color: #111; }
 h1 { font-size: 18pt; margin: 0 0 4mm 0; }
@@ -47,3 +49,19 @@ section > h2, .annex > h2 { bookmark-level: 1; }
 .map-figure figcaption svg { max-width: 100%; }
 .annex li { margin-bottom: 1mm; }
 """
+
+
+def pdf_css() -> str:
+    """The print styles, with the footer's "page N of M" in the active language."""
+    from django.utils.translation import gettext
+
+    words = gettext("page %(page)s of %(pages)s")
+    tokens = []
+    for part in re.split(r"(%\(page\)s|%\(pages\)s)", words):
+        if part == "%(page)s":
+            tokens.append("counter(page)")
+        elif part == "%(pages)s":
+            tokens.append("counter(pages)")
+        elif part:
+            tokens.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return PDF_CSS.replace("PAGE_OF_PAGES", " ".join(tokens))

@@ -102,14 +102,14 @@ def render_pdf(statement: Statement, html: str | None = None) -> bytes:
     """The statement as PDF; takes a few seconds for a statement with a dozen charts."""
     from weasyprint import HTML
 
-    from pollwatch.reports.pdfstyle import PDF_CSS
+    from pollwatch.reports.pdfstyle import pdf_css
 
     document = html if html is not None else render_html(statement)
     from weasyprint import CSS
 
     global renders
     renders += 1
-    return HTML(string=document).write_pdf(stylesheets=[CSS(string=PDF_CSS)])
+    return HTML(string=document).write_pdf(stylesheets=[CSS(string=pdf_css())])
 
 
 # PDFs rendered by this process: the tests read it to see a draft's PDF rendered once per version.

@@ -35,3 +35,15 @@ def test_a_statement_published_in_french_is_left_to_right(client, mission, decid
         reverse("statement-html", args=[slug, decided.pk]), HTTP_ACCEPT_LANGUAGE="ar"
     ).content.decode()
     assert html.startswith('<!doctype html><html lang="fr"><head>')
+
+
+def test_the_pdfs_page_footer_is_in_the_active_language():
+    from django.utils import translation
+
+    from pollwatch.reports.pdfstyle import pdf_css
+
+    assert 'content: "page " counter(page) " of " counter(pages);' in pdf_css()
+    with translation.override("ru"):
+        assert 'content: "стр. " counter(page) " из " counter(pages);' in pdf_css()
+    with translation.override("az"):
+        assert 'content: "səhifə " counter(page) " / " counter(pages);' in pdf_css()
