@@ -135,8 +135,9 @@ def create_all(objs: Sequence[Model]) -> None:
 
     On PostgreSQL this is the statement Django writes (one array per column, UNNESTed), sent
     with its arrays apart from it (server-side binding) and prepared once per connection:
-    Django's cursor quotes every value of every array into the statement's text, which cost
-    the reader more than a third of its time. Elsewhere, and when queries are being logged,
+    Django's cursor quotes every value of every array into the statement's text, and
+    PostgreSQL parses it anew (about 5 % of the reader's CPU, measured on alternating batches
+    of one backlog). Elsewhere, and when queries are being logged,
     it is Django's ``bulk_create``. Fields are prepared as the ORM prepares them (``pre_save``
     fills ``auto_now_add``, ``get_db_prep_save`` makes JSON and UUIDs). All objects are of one
     model, and none is saved yet.
