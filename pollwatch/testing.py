@@ -29,6 +29,21 @@ BROWSER_TEST = [
 ]
 
 # One user each in the mission fixture (conftest.py); "outsider" has no role in the election.
+CRITICAL_CHECKLIST = """
+code: CR
+version: 1
+kind: checklist
+phase: counting
+languages: [en]
+name: {en: Count}
+groups:
+  - code: G
+    label: {en: Count}
+    questions:
+      - {code: K1, kind: yes_no, critical: "K1 == 1", severity: critical, label: {en: "Did you see the protocol altered?"}}
+"""
+"""A counting checklist whose one question, answered 1, is a critical incident (severity critical)."""
+
 PERSONAS = [
     "admin",
     "coordinator",

@@ -15,22 +15,9 @@ from django.utils import timezone
 
 from pollwatch.checklists.loading import install_form
 from pollwatch.formspec.spec import loads_form
-from pollwatch.testing import PERSONAS, assert_reach, protocol, send
+from pollwatch.testing import CRITICAL_CHECKLIST, PERSONAS, assert_reach, protocol, send
 
 SLUG = "test-election"
-CRITICAL_FORM = """
-code: CR
-version: 1
-kind: checklist
-phase: counting
-languages: [en]
-name: {en: Count}
-groups:
-  - code: G
-    label: {en: Count}
-    questions:
-      - {code: K1, kind: yes_no, critical: "K1 == 1", severity: critical, label: {en: "Did you see the protocol altered?"}}
-"""
 # What each persona's panel holds on election night (data-item of each entry).
 LIVE_ITEMS = {
     "admin": {"silent", "incidents", "quick-count", "review", "conflicts"},
@@ -72,7 +59,7 @@ def counting_night(mission, results_forms):
     partial = protocol(620, 280)
     partial["VA"] = 800  # the candidates' votes do not add up to the valid ballots
     send(mission, results_forms["PR"], "observer", "D2-001", partial)
-    critical = install_form(mission.election, loads_form(CRITICAL_FORM))[0]
+    critical = install_form(mission.election, loads_form(CRITICAL_CHECKLIST))[0]
     membership = mission.people["observer"].memberships.get()
     for _ in range(2):
         submit(

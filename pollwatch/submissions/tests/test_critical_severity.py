@@ -9,24 +9,11 @@ from pollwatch.checklists.loading import install_form
 from pollwatch.formspec.spec import loads_form
 from pollwatch.submissions.intake import submit
 from pollwatch.submissions.models import Incident
-
-FORM = """
-code: CR
-version: 1
-kind: checklist
-phase: counting
-languages: [en]
-name: {en: Count}
-groups:
-  - code: G
-    label: {en: Count}
-    questions:
-      - {code: K1, kind: yes_no, critical: "K1 == 1", severity: critical, label: {en: "Did you see the protocol altered?"}}
-"""
+from pollwatch.testing import CRITICAL_CHECKLIST
 
 
 def test_a_critical_answer_opens_a_critical_incident(mission):
-    form = install_form(mission.election, loads_form(FORM))[0]
+    form = install_form(mission.election, loads_form(CRITICAL_CHECKLIST))[0]
     result = submit(
         mission.people["observer"].memberships.get(),
         form,
