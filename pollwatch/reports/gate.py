@@ -127,8 +127,8 @@ def override_refusal(
         )
     if len(reason) > REASON_MAX:
         return gettext("The reason has %(length)s characters; keep it to %(max)s.") % {
-            "length": number_format(len(reason), force_grouping=True),
-            "max": number_format(REASON_MAX, force_grouping=True),
+            "length": _count(len(reason)),
+            "max": _count(REASON_MAX),
         }
     unseen = [blocker for blocker in blockers if blocker.key not in acknowledged]
     if unseen:
