@@ -1,7 +1,9 @@
 """Who may see and code media (DESIGN §6.4): one helper per object.
 
 Admins, coordinators, analysts and media monitors see the media pages;
-admins and media monitors code (intake, confirm, correct). Anyone else with a
+admins and media monitors code (intake, confirm, correct); admins and
+coordinators manage the outlets (the media unit's setup, like the subject
+catalogue), which every media role may read. Anyone else with a
 role in the election gets 403; without a role, 404 (the election does not leak).
 """
 
@@ -11,12 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from pollwatch.elections.models import Election
-from pollwatch.media.models import Intake, Item
+from pollwatch.media.models import Intake, Item, Outlet
 from pollwatch.observers.access import Access, election_for_user
 from pollwatch.observers.models import Role
 
 MEDIA_ROLES = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.MEDIA_MONITOR}
 CODER_ROLES = {Role.ADMIN, Role.MEDIA_MONITOR}
+OUTLET_EDITOR_ROLES = {Role.ADMIN, Role.COORDINATOR}
 
 
 def can_see_media(access: Access) -> bool:
@@ -25,6 +28,10 @@ def can_see_media(access: Access) -> bool:
 
 def can_code(access: Access) -> bool:
     return bool(access.roles & CODER_ROLES)
+
+
+def can_manage_outlets(access: Access) -> bool:
+    return bool(access.roles & OUTLET_EDITOR_ROLES)
 
 
 def media_for_user(request: HttpRequest, slug: str) -> tuple[Election, Access, bool]:
@@ -51,3 +58,17 @@ def intake_for_user(request: HttpRequest, slug: str, pk: int) -> tuple[Intake, b
     if intake is None:
         raise Http404("No such intake")
     return intake, coder
+
+
+def outlet_for_user(request: HttpRequest, slug: str, pk: int) -> tuple[Outlet, Access]:
+    """(outlet, access); 404 when the outlet is not in the election, 403 without a media role.
+
+    Whether the user may change it is ``can_manage_outlets(access)``.
+    """
+    election, access = election_for_user(request, slug)
+    if not can_see_media(access):
+        raise PermissionDenied("Media monitoring is for the media unit, analysts and coordinators")
+    outlet = Outlet.objects.filter(election=election, pk=pk).select_related("election").first()
+    if outlet is None:
+        raise Http404("No such outlet")
+    return outlet, access

@@ -44,6 +44,17 @@ class Outlet(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ONLINE)
     owner = models.CharField(max_length=200, blank=True, help_text="e.g. state, private, party")
     language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code")
+    reach = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Estimated audience: daily readers (print), daily visitors (online), "
+            "daily viewers or listeners (TV, radio)."
+        ),
+    )
+    # An outlet with items cannot be deleted (their coverage is evidence); it is
+    # deactivated instead and no longer offered for new items.
+    active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
@@ -53,6 +64,10 @@ class Outlet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_broadcast(self) -> bool:
+        return self.kind in (self.Kind.TV, self.Kind.RADIO)
 
 
 class Subject(models.Model):

@@ -34,6 +34,8 @@ class SubjectShare:
 class OutletReport:
     outlet: str
     items: int = 0
+    kind: str = ""
+    reach: int | None = None
     subjects: list[SubjectShare] = field(default_factory=list)
 
 
@@ -83,11 +85,17 @@ def coverage(election: Election) -> list[OutletReport]:
     """Per outlet (by name; items without an outlet under "no outlet"): each subject's items,
     characters, share of all subjects' characters in that outlet, and items per tone."""
     items = {item.pk: item for item in counted_items(election)}
-    outlet_names = {o.pk: o.name for o in election.outlets.all()}
+    outlets = {o.pk: o for o in election.outlets.all()}
+    outlet_names = {pk: o.name for pk, o in outlets.items()}
     reports: dict[str, OutletReport] = {}
     for item in items.values():
         name = outlet_names.get(item.outlet_id, "no outlet")
-        reports.setdefault(name, OutletReport(name)).items += 1
+        if name not in reports:
+            outlet = outlets.get(item.outlet_id) if item.outlet_id else None
+            reports[name] = OutletReport(
+                name, kind=outlet.kind if outlet else "", reach=outlet.reach if outlet else None
+            )
+        reports[name].items += 1
     shares: dict[str, dict[int, SubjectShare]] = defaultdict(dict)
     for (item_id, subject_id), coding in effective_codings(election).items():
         item = items.get(item_id)

@@ -10,6 +10,18 @@ urlpatterns = [
         views.media_intake_detail,
         name="media-intake-detail",
     ),
+    path("e/<slug:slug>/media/outlets/", views.media_outlets, name="media-outlets"),
+    path("e/<slug:slug>/media/outlets/new/", views.media_outlet_new, name="media-outlet-new"),
+    path(
+        "e/<slug:slug>/media/outlets/<int:pk>/",
+        views.media_outlet_edit,
+        name="media-outlet-edit",
+    ),
+    path(
+        "e/<slug:slug>/media/outlets/<int:pk>/delete/",
+        views.media_outlet_delete,
+        name="media-outlet-delete",
+    ),
     path("e/<slug:slug>/media/items/", views.media_queue, name="media-queue"),
     path("e/<slug:slug>/media/items/<int:pk>/", views.media_item, name="media-item"),
     path("e/<slug:slug>/media/report/", views.media_report, name="media-report"),

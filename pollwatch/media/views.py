@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,10 +20,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pollwatch.accounts.http import PollwatchRequest
+from pollwatch.audit.models import record
 from pollwatch.media import intake, review
-from pollwatch.media.access import intake_for_user, item_for_user, media_for_user
+from pollwatch.media.access import can_code as may_code
+from pollwatch.media.access import (
+    can_manage_outlets,
+    intake_for_user,
+    item_for_user,
+    media_for_user,
+    outlet_for_user,
+)
 from pollwatch.media.charts import ToneBar, tone_bars, trend_lines
-from pollwatch.media.forms import IntakeForm
+from pollwatch.media.forms import IntakeForm, OutletForm
 from pollwatch.media.models import Intake, Item, Outlet, Subject
 from pollwatch.media.report import chart_words, coding_rows, coverage, training_targets, trend
 from pollwatch.mediatext.genre import GENRES
@@ -61,6 +70,132 @@ def media_home(request: PollwatchRequest, slug: str) -> HttpResponse:
         "pending_double": review.pending_double_coding(election),
     }
     return render(request, "media/home.html", context)
+
+
+OUTLET_FIELDS = ("name", "kind", "language", "owner", "reach")
+
+
+def _outlet_payload(outlet: Outlet) -> dict[str, Any]:
+    return {name: getattr(outlet, name) for name in OUTLET_FIELDS}
+
+
+@login_required
+def media_outlets(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, access, can_code = media_for_user(request, slug)
+    request.election = election
+    outlets = Outlet.objects.filter(election=election).annotate(n=Count("items"))
+    return render(
+        request,
+        "media/outlets.html",
+        {
+            "election": election,
+            "outlets": outlets.order_by("-active", "name"),
+            "can_manage": can_manage_outlets(access),
+            "can_code": can_code,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def media_outlet_new(request: PollwatchRequest, slug: str) -> HttpResponse:
+    election, access, can_code = media_for_user(request, slug)
+    if not can_manage_outlets(access):
+        raise PermissionDenied("Only coordinators and admins manage outlets")
+    request.election = election
+    form = OutletForm(request.POST or None, election=election)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            outlet = form.save()
+            record(
+                "media.outlet.created",
+                actor=request.user.username,
+                election_id=election.pk,
+                obj=outlet,
+                payload=_outlet_payload(outlet),
+            )
+        messages.success(request, _("Outlet “%(name)s” added.") % {"name": outlet.name})
+        return redirect("media-outlets", election.slug)
+    return render(
+        request,
+        "media/outlet_form.html",
+        {"election": election, "form": form, "outlet": None, "can_code": can_code},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def media_outlet_edit(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    outlet, access = outlet_for_user(request, slug, pk)
+    if not can_manage_outlets(access):
+        raise PermissionDenied("Only coordinators and admins manage outlets")
+    election = outlet.election
+    request.election = election
+    before = _outlet_payload(outlet)
+    form = OutletForm(request.POST or None, instance=outlet, election=election)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            outlet = form.save()
+            if request.POST.get("active") == "1" and not outlet.active:
+                outlet.active = True
+                outlet.save(update_fields=["active"])
+            record(
+                "media.outlet.changed",
+                actor=request.user.username,
+                election_id=election.pk,
+                obj=outlet,
+                payload={"before": before, "after": _outlet_payload(outlet)},
+            )
+        messages.success(request, _("Outlet “%(name)s” saved.") % {"name": outlet.name})
+        return redirect("media-outlets", election.slug)
+    return render(
+        request,
+        "media/outlet_form.html",
+        {
+            "election": election,
+            "form": form,
+            "outlet": outlet,
+            "items": outlet.items.count(),
+            "can_code": may_code(access),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def media_outlet_delete(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
+    """Delete an outlet nothing refers to; one with items is deactivated (kept for the report)."""
+    outlet, access = outlet_for_user(request, slug, pk)
+    if not can_manage_outlets(access):
+        raise PermissionDenied("Only coordinators and admins manage outlets")
+    election = outlet.election
+    name = outlet.name
+    with transaction.atomic():
+        if outlet.items.exists():
+            outlet.active = False
+            outlet.save(update_fields=["active"])
+            kind, text = (
+                "media.outlet.deactivated",
+                _(
+                    "“%(name)s” has items, so it is kept and deactivated: it is no longer offered for new items."
+                )
+                % {"name": name},
+            )
+        else:
+            kind, text = "media.outlet.deleted", _("Outlet “%(name)s” deleted.") % {"name": name}
+        record(
+            kind,
+            actor=request.user.username,
+            election_id=election.pk,
+            obj=outlet,
+            payload=_outlet_payload(outlet),
+        )
+        if kind == "media.outlet.deleted":
+            outlet.delete()
+    messages.success(request, text)
+    return redirect("media-outlets", election.slug)
 
 
 @login_required
