@@ -94,7 +94,10 @@ class IntakeForm(forms.Form):
         required=False,
         label=gettext_lazy("Paste text or HTML"),
     )
-    file = forms.FileField(required=False, label=gettext_lazy("or upload TXT, HTML, JSONL or CSV"))
+    file = forms.FileField(
+        required=False,
+        label=gettext_lazy("or upload TXT, HTML, JSONL, CSV, or an SRT or WebVTT transcript"),
+    )
 
     def __init__(self, *args, election=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,13 @@ from django.db import transaction
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
 from pollwatch.media.models import Coding, Intake, Item, MediaSettings, Outlet, Subject
+from pollwatch.media.transcripts import (
+    TranscriptError,
+    parse_transcript,
+    seconds_per_subject,
+    transcript_format,
+    transcript_text,
+)
 from pollwatch.mediatext.coding import code_item
 from pollwatch.mediatext.dedupe import content_hash, find_duplicates
 from pollwatch.mediatext.extract import (
@@ -161,6 +168,39 @@ def parse_paste(text: str, *, title: str = "") -> tuple[list[tuple[ParsedItem, s
     return [(item, text)], []
 
 
+def parse_transcript_input(
+    text: str, *, name: str, kind: str, title: str = "", outlet: Outlet | None = None
+) -> tuple[list[tuple[ParsedItem, str]], list[str]]:
+    """One broadcast item from an SRT or WebVTT transcript of a TV or radio outlet.
+
+    Its text is the spoken words, one cue a line; its raw input the transcript
+    as received, which ``machine_code`` reads again for the seconds per subject.
+    """
+    if outlet is None or not outlet.is_broadcast:
+        return [], [f"{name}: a timed transcript is for a TV or radio outlet: choose one"]
+    try:
+        cues = parse_transcript(text, name, kind)
+        item = item_from_text(transcript_text(cues), source=name, raw=text, title=title or None)
+    except (TranscriptError, ExtractionError) as error:
+        return [], [str(error)]
+    item.extra["transcript_format"] = kind
+    return [(item, text)], []
+
+
+def transcript_seconds(item: Item, catalogue: SubjectCatalogue) -> dict[str, int] | None:
+    """Subject key -> whole seconds of the item's cues naming it; None unless a readable transcript."""
+    if not item.transcript_format:
+        return None
+    try:
+        cues = parse_transcript(item.raw, item.source or "transcript", item.transcript_format)
+    except TranscriptError:
+        return None
+    totals = seconds_per_subject(
+        cues, lambda words: (m.subject_id for m in catalogue.find_names(words))
+    )
+    return {key: round(seconds) for key, seconds in totals.items()}
+
+
 def machine_code(
     item: Item, catalogue: SubjectCatalogue | None, subjects: dict[str, Subject]
 ) -> None:
@@ -177,6 +217,9 @@ def machine_code(
         language=item.language or None,
     )
     item.machine = coding.to_dict()
+    seconds = transcript_seconds(item, catalogue)
+    if seconds is not None:
+        item.machine["seconds"] = seconds
     item.genre = item.genre or coding.genre
     item.language = item.language or (coding.language or "")
     item.status = Item.Status.CODED
@@ -189,6 +232,7 @@ def machine_code(
                 characters=found.characters,
                 sentences=found.sentences,
                 direct_speech_characters=found.direct_speech_characters,
+                seconds=None if seconds is None else seconds.get(found.subject_id, 0),
                 tone=found.polarity,
                 is_machine=True,
             )
@@ -279,7 +323,21 @@ def process(intake: Intake) -> IntakeResult:
     if intake.status == Intake.Status.DONE:
         return IntakeResult(intake, list(intake.items.order_by("pk")), list(intake.problems))
     raw = bytes(intake.raw)
-    if intake.pasted:
+    parsed: list[tuple[ParsedItem, str]]
+    problems: list[str]
+    kind = transcript_format(
+        raw[:200].decode("utf-8", errors="replace"), "" if intake.pasted else intake.name
+    )
+    if kind is not None:
+        try:
+            text = decode_bytes(raw, intake.name)
+        except ExtractionError as error:
+            parsed, problems = [], [str(error)]
+        else:
+            parsed, problems = parse_transcript_input(
+                text, name=intake.name, kind=kind, title=intake.title, outlet=intake.outlet
+            )
+    elif intake.pasted:
         parsed, problems = parse_paste(raw.decode("utf-8"), title=intake.title)
     else:
         parsed, problems = parse_upload(intake.name, raw)
@@ -338,6 +396,7 @@ def store_items(
                 raw_sha256=parsed_item.raw_sha256,
                 content_hash=content_hash(parsed_item.text),
                 language=parsed_item.language or "",
+                transcript_format=parsed_item.extra.get("transcript_format", ""),
             )
             if every and item.pk % every == 0:
                 item.double_code = True

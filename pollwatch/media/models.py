@@ -164,6 +164,11 @@ class Item(models.Model):
     content_hash = models.CharField(max_length=64, db_index=True)
     language = models.CharField(max_length=8, blank=True)
     genre = models.CharField(max_length=12, blank=True)
+    transcript_format = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="srt or vtt when the item is a timed broadcast transcript (raw holds it)",
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
@@ -218,6 +223,9 @@ class Coding(models.Model):
     characters = models.PositiveIntegerField(default=0)
     sentences = models.PositiveIntegerField(default=0)
     direct_speech_characters = models.PositiveIntegerField(default=0)
+    # Broadcast time: seconds of the cues naming the subject (machine) or as a monitor
+    # entered or corrected it; null when not measured (print and online items).
+    seconds = models.PositiveIntegerField(null=True, blank=True)
     tone = models.SmallIntegerField(choices=Tone.choices, default=Tone.NEUTRAL)
     is_machine = models.BooleanField(default=False)
     confirmed = models.BooleanField(default=False)

@@ -24,6 +24,8 @@ class SubjectShare:
     items: int = 0
     characters: int = 0
     share: float = 0.0
+    seconds: int = 0
+    time_share: float = 0.0
     confirmed: int = 0
     tone: dict[str, int] = field(
         default_factory=lambda: {"positive": 0, "neutral": 0, "negative": 0}
@@ -36,6 +38,17 @@ class OutletReport:
     items: int = 0
     kind: str = ""
     reach: int | None = None
+    seconds: int = 0
+
+    @property
+    def broadcast(self) -> bool:
+        return self.kind in ("tv", "radio")
+
+    @property
+    def timed(self) -> bool:
+        """TV or radio with seconds measured: time share is shown beside the characters."""
+        return self.broadcast and self.seconds > 0
+
     subjects: list[SubjectShare] = field(default_factory=list)
 
 
@@ -83,7 +96,9 @@ def effective_codings(election: Election) -> dict[tuple[int, int], Coding]:
 
 def coverage(election: Election) -> list[OutletReport]:
     """Per outlet (by name; items without an outlet under "no outlet"): each subject's items,
-    characters, share of all subjects' characters in that outlet, and items per tone."""
+    characters, share of all subjects' characters in that outlet, and items per tone;
+    for broadcast time, each subject's seconds and share of all subjects' seconds
+    (codes without seconds count 0)."""
     items = {item.pk: item for item in counted_items(election)}
     outlets = {o.pk: o for o in election.outlets.all()}
     outlet_names = {pk: o.name for pk, o in outlets.items()}
@@ -107,13 +122,19 @@ def coverage(election: Election) -> list[OutletReport]:
         )
         row.items += 1
         row.characters += coding.characters
+        row.seconds += coding.seconds or 0
         row.tone[TONES[coding.tone]] += 1
         row.confirmed += 0 if coding.is_machine else 1
     for name, report in reports.items():
         rows = sorted(shares[name].values(), key=lambda r: (-r.characters, r.name))
         total = sum(r.characters for r in rows)
+        seconds = sum(r.seconds for r in rows)
         for row in rows:
             row.share = row.characters / total if total else 0.0
+            row.time_share = row.seconds / seconds if seconds else 0.0
+        report.seconds = seconds
+        if report.timed:
+            rows.sort(key=lambda r: (-r.seconds, -r.characters, r.name))
         report.subjects = rows
     return [reports[name] for name in sorted(reports)]
 
@@ -157,6 +178,7 @@ CSV_HEADER = [
     "tone",
     "duplicate_of",
     "created",
+    "seconds",
 ]
 
 
@@ -192,6 +214,7 @@ def coding_rows(election: Election) -> Iterator[Sequence[object]]:
                 coding.tone,
                 item.duplicate_of_id or "",
                 coding.created.isoformat(),
+                "" if coding.seconds is None else coding.seconds,
             ]
         )
 

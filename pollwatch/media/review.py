@@ -47,15 +47,27 @@ def machine_codings(item: Item) -> list[Coding]:
     )
 
 
-def decide(item: Item, coder: Any, *, genre: str, tones: dict[int, int]) -> Review:
+def decide(
+    item: Item,
+    coder: Any,
+    *,
+    genre: str,
+    tones: dict[int, int],
+    seconds: dict[int, int | None] | None = None,
+) -> Review:
     """Store one monitor's codes for the item: its genre and a tone per machine-coded subject.
 
     ``tones`` maps subject id to −1/0/1 and must cover every subject the
     machine found. Human rows copy the machine's space (the space is
-    measured, the tone is judged). One audit event per subject and one for
+    measured, the tone is judged); ``seconds`` (subject id to whole seconds)
+    is the broadcast time as the monitor entered or corrected it, the
+    machine's where not given. One audit event per subject and one for
     the genre, each saying whether the monitor corrected the machine. The
     item becomes confirmed once it has the reviews it needs.
     """
+    seconds = seconds or {}
+    if any(value is not None and value < 0 for value in seconds.values()):
+        raise DecisionError("seconds must be 0 or more")
     if genre not in GENRES:
         raise DecisionError(f"genre must be one of {', '.join(GENRES)}")
     proposals = machine_codings(item)
@@ -83,6 +95,7 @@ def decide(item: Item, coder: Any, *, genre: str, tones: dict[int, int]) -> Revi
             )
             for proposal in proposals:
                 tone = tones[proposal.subject_id]
+                timed = seconds.get(proposal.subject_id, proposal.seconds)
                 coding = Coding.objects.create(
                     item=item,
                     subject=proposal.subject,
@@ -90,6 +103,7 @@ def decide(item: Item, coder: Any, *, genre: str, tones: dict[int, int]) -> Revi
                     characters=proposal.characters,
                     sentences=proposal.sentences,
                     direct_speech_characters=proposal.direct_speech_characters,
+                    seconds=timed,
                     tone=tone,
                     confirmed=True,
                 )
@@ -104,6 +118,11 @@ def decide(item: Item, coder: Any, *, genre: str, tones: dict[int, int]) -> Revi
                         "machine": proposal.tone,
                         "human": tone,
                         "corrected": tone != proposal.tone,
+                        **(
+                            {"machine_seconds": proposal.seconds, "human_seconds": timed}
+                            if timed != proposal.seconds
+                            else {}
+                        ),
                     },
                 )
             reviews = item.reviews.count()

@@ -306,6 +306,26 @@ def highlighted(text: str, spans: Iterable[tuple[int, int, str, str]]) -> SafeSt
     return mark_safe("".join(parts))  # every piece above is escaped
 
 
+class SecondsError(ValueError):
+    pass
+
+
+def entered_seconds(data: Any, subject_ids: Iterable[int]) -> dict[int, int | None]:
+    """Subject id -> the seconds a monitor typed in ``seconds-<id>``; empty fields are left out."""
+    found: dict[int, int | None] = {}
+    for subject_id in subject_ids:
+        value = (data.get(f"seconds-{subject_id}") or "").strip()
+        if not value:
+            continue
+        if not value.isdigit() or len(value) > 7:
+            raise SecondsError(
+                _("Seconds must be a whole number from 0 to 9999999 (found “%(value)s”).")
+                % {"value": value[:20]}
+            )
+        found[subject_id] = int(value)
+    return found
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
@@ -323,7 +343,16 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             for proposal in proposals:
                 value = request.POST.get(f"tone-{proposal.subject_id}", "")
                 tones[proposal.subject_id] = int(value)
-            review.decide(item, request.user, genre=request.POST.get("genre", ""), tones=tones)
+            seconds = entered_seconds(request.POST, [p.subject_id for p in proposals])
+            review.decide(
+                item,
+                request.user,
+                genre=request.POST.get("genre", ""),
+                tones=tones,
+                seconds=seconds,
+            )
+        except SecondsError as exc:
+            error = str(exc)
         except ValueError as exc:
             # int() of a missing tone and DecisionError both land here.
             error = (
@@ -372,6 +401,8 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             "tones": TONE_CHOICES,
             "error": error,
             "machine": machine,
+            "broadcast": bool(item.outlet and item.outlet.is_broadcast)
+            or bool(item.transcript_format),
         },
         status=400 if error else 200,
     )
