@@ -229,7 +229,15 @@ class Coding(models.Model):
     tone = models.SmallIntegerField(choices=Tone.choices, default=Tone.NEUTRAL)
     is_machine = models.BooleanField(default=False)
     confirmed = models.BooleanField(default=False)
+    # A monitor's corrections of the machine (review.add_subject, remove_subject,
+    # correct_span): a subject it missed, a subject it found wrongly (the row then
+    # says the subject is not in the item), the span of the mention in item.text.
+    added = models.BooleanField(default=False)
+    removed = models.BooleanField(default=False)
+    span_start = models.PositiveIntegerField(null=True, blank=True)
+    span_end = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    corrected = models.DateTimeField(null=True, blank=True, help_text="last correction")
 
     class Meta:
         ordering = ["item", "subject", "pk"]

@@ -82,7 +82,11 @@ def counted_items(election: Election):
 
 
 def effective_codings(election: Election) -> dict[tuple[int, int], Coding]:
-    """(item id, subject id) -> the code the report uses: the first human's, else the machine's."""
+    """(item id, subject id) -> the code the report uses: the first human's, else the machine's.
+
+    A subject the first monitor removed (the machine found it wrongly) is left
+    out; one a monitor added (the machine missed it) is in, as their code.
+    """
     chosen: dict[tuple[int, int], Coding] = {}
     rows = (
         Coding.objects.filter(item__election=election)
@@ -91,7 +95,7 @@ def effective_codings(election: Election) -> dict[tuple[int, int], Coding]:
     )
     for coding in rows:
         chosen.setdefault((coding.item_id, coding.subject_id), coding)
-    return chosen
+    return {key: coding for key, coding in chosen.items() if not coding.removed}
 
 
 def coverage(election: Election) -> list[OutletReport]:
@@ -179,6 +183,10 @@ CSV_HEADER = [
     "duplicate_of",
     "created",
     "seconds",
+    "added",
+    "removed",
+    "span_start",
+    "span_end",
 ]
 
 
@@ -215,6 +223,10 @@ def coding_rows(election: Election) -> Iterator[Sequence[object]]:
                 item.duplicate_of_id or "",
                 coding.created.isoformat(),
                 "" if coding.seconds is None else coding.seconds,
+                int(coding.added),
+                int(coding.removed),
+                "" if coding.span_start is None else coding.span_start,
+                "" if coding.span_end is None else coding.span_end,
             ]
         )
 
@@ -225,7 +237,10 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
     A human code is for the subject in the whole item, a target is one
     sentence; so only subjects named in exactly one sentence of the item give
     a target (that sentence, the first mention's span within it, the
-    monitor's tone). The first monitor's code counts, as in the report.
+    monitor's tone). A mention whose span a monitor gave (a subject the
+    machine missed, or a corrected span) is a target in any case: the
+    sentence(s) holding that span, the span, the monitor's tone. Subjects a
+    monitor removed give none. The first monitor's code counts, as in the report.
     """
     from pollwatch.mediatext.segment import sentences
 
@@ -239,6 +254,15 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
         chosen.setdefault((coding.item_id, coding.subject_id), coding)
     for coding in chosen.values():
         item = coding.item
+        if coding.removed:
+            continue
+        if coding.span_start is not None and coding.span_end is not None:
+            target = _target_at(
+                election.slug, coding, coding.span_start, coding.span_end, sentences(item.text)
+            )
+            if target is not None:
+                yield target
+            continue
         found = next(
             (
                 s
@@ -269,3 +293,25 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
             "mention": item.text[start:end],
             "language": item.language,
         }
+
+
+def _target_at(
+    slug: str, coding: Coding, start: int, end: int, spans: list
+) -> dict[str, object] | None:
+    """The target of a monitor's own span: the sentences holding it, the span within them."""
+    item = coding.item
+    if not 0 <= start < end <= len(item.text):
+        return None
+    holding = [s for s in spans if s.start < end and start < s.end]
+    first = min([s.start for s in holding] + [start])
+    last = max([s.end for s in holding] + [end])
+    return {
+        "sentence": item.text[first:last],
+        "from": start - first,
+        "to": end - first,
+        "polarity": coding.tone,
+        "id": f"{slug}-{item.pk}-{coding.subject.key}",
+        "mention": item.text[start:end],
+        "language": item.language,
+        "source": "added" if coding.added else "corrected",
+    }

@@ -7,13 +7,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
-from pollwatch.media.models import Coding, Item, Review
+from pollwatch.media.models import Coding, Item, Review, Subject
 from pollwatch.mediatext.genre import GENRES
 from pollwatch.mediatext.reliability import krippendorff_alpha
+from pollwatch.mediatext.segment import sentences
 
 TONE_NAMES = {-1: "negative", 0: "neutral", 1: "positive"}
 
@@ -71,6 +73,9 @@ def decide(
     if genre not in GENRES:
         raise DecisionError(f"genre must be one of {', '.join(GENRES)}")
     proposals = machine_codings(item)
+    own = {c.subject_id: c for c in item.codings.filter(coder=coder)} if coder else {}
+    removed = {subject_id for subject_id, c in own.items() if c.removed}
+    proposals = [c for c in proposals if c.subject_id not in removed]
     missing = [c.subject.name for c in proposals if c.subject_id not in tones]
     if missing:
         raise DecisionError(f"give a tone for {', '.join(missing)}")
@@ -96,17 +101,17 @@ def decide(
             for proposal in proposals:
                 tone = tones[proposal.subject_id]
                 timed = seconds.get(proposal.subject_id, proposal.seconds)
-                coding = Coding.objects.create(
+                coding = own.get(proposal.subject_id) or Coding(
                     item=item,
                     subject=proposal.subject,
                     coder=coder,
                     characters=proposal.characters,
                     sentences=proposal.sentences,
                     direct_speech_characters=proposal.direct_speech_characters,
-                    seconds=timed,
-                    tone=tone,
-                    confirmed=True,
                 )
+                # A row the monitor made by correcting a span keeps its span.
+                coding.seconds, coding.tone, coding.confirmed = timed, tone, True
+                coding.save()
                 record(
                     "media.coded",
                     actor=actor,
@@ -125,6 +130,12 @@ def decide(
                         ),
                     },
                 )
+            for subject_id, coding in own.items():
+                # Subjects the monitor added: the confirm form may change their tone.
+                if coding.added and not coding.removed and subject_id in tones:
+                    coding.tone = tones[subject_id]
+                    coding.seconds = seconds.get(subject_id, coding.seconds)
+                    coding.save(update_fields=["tone", "seconds"])
             reviews = item.reviews.count()
             if reviews == 1:
                 item.genre = genre
@@ -134,6 +145,237 @@ def decide(
     except IntegrityError as error:
         raise DecisionError("you have already coded this item") from error
     return review
+
+
+def find_span(item: Item, *, start: int | None, end: int | None, quote: str) -> tuple[int, int]:
+    """The mention's (start, end) in ``item.text``: given as offsets, or as the quoted words.
+
+    Offsets win when both are given; quoted words are looked up exactly, then
+    ignoring case, and the first occurrence is taken. Raises DecisionError.
+    """
+    text = item.text
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise DecisionError(gettext("give both the start and the end of the mention"))
+        if not 0 <= start < end <= len(text):
+            raise DecisionError(
+                gettext("the mention must lie within the text: 0 ≤ start < end ≤ %(length)s")
+                % {"length": len(text)}
+            )
+        if not text[start:end].strip():
+            raise DecisionError(gettext("the mention is only spaces"))
+        return start, end
+    quote = " ".join(quote.split())
+    if not quote:
+        raise DecisionError(gettext("quote the words of the mention, or give its start and end"))
+    at = text.find(quote)
+    if at < 0:
+        at = text.casefold().find(quote.casefold())
+        # casefold can change lengths (ß → ss): only trust it when it does not.
+        if at >= 0 and len(text.casefold()) != len(text):
+            at = -1
+    if at < 0:
+        raise DecisionError(
+            gettext("“%(quote)s” is not in the item's text") % {"quote": quote[:80]}
+        )
+    return at, at + len(quote)
+
+
+def _space(item: Item, start: int, end: int) -> tuple[int, int]:
+    """(characters, sentences) of the sentences holding ``text[start:end]``."""
+    holding = [s for s in sentences(item.text) if s.start < end and start < s.end]
+    if not holding:
+        return end - start, 1
+    return sum(s.end - s.start for s in holding), len(holding)
+
+
+def _subject_of(item: Item, subject: Subject | int) -> Subject:
+    subject_id = subject.pk if isinstance(subject, Subject) else subject
+    found = Subject.objects.filter(election_id=item.election_id, pk=subject_id).first()
+    if found is None:
+        raise DecisionError(gettext("no such subject in this election"))
+    return found
+
+
+def _corrected(item: Item, coder: Any, coding: Coding, action: str, **payload: Any) -> None:
+    record(
+        "media.corrected",
+        actor=getattr(coder, "username", ""),
+        election_id=item.election_id,
+        obj=coding,
+        payload={"item": item.pk, "subject": coding.subject.key, "action": action, **payload},
+    )
+
+
+def add_subject(
+    item: Item,
+    coder: Any,
+    subject: Subject | int,
+    *,
+    tone: int,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str = "",
+    seconds: int | None = None,
+) -> Coding:
+    """A subject the machine did not find, as this monitor codes it: tone, the mention's span,
+    the space of the sentences holding it (and seconds, for broadcast).
+
+    Refused when the machine found the subject (correct its span or tone
+    instead) unless this monitor removed it, or when the monitor added it already.
+    """
+    subject = _subject_of(item, subject)
+    if tone not in TONE_NAMES:
+        raise DecisionError(gettext("tone must be -1, 0 or 1"))
+    if seconds is not None and seconds < 0:
+        raise DecisionError(gettext("seconds must be 0 or more"))
+    span = find_span(item, start=start, end=end, quote=quote)
+    own = Coding.objects.filter(item=item, subject=subject, coder=coder).first()
+    found = item.codings.filter(subject=subject, is_machine=True).exists()
+    if own is not None and not own.removed:
+        raise DecisionError(
+            gettext("%(subject)s is coded already: correct its span instead")
+            % {"subject": subject.name}
+        )
+    if found and own is None:
+        raise DecisionError(
+            gettext("the machine found %(subject)s: correct its span or tone instead")
+            % {"subject": subject.name}
+        )
+    characters, count = _space(item, *span)
+    coding = own or Coding(item=item, subject=subject, coder=coder)
+    coding.added = not found
+    coding.removed = False
+    coding.tone, coding.confirmed, coding.seconds = tone, True, seconds
+    coding.span_start, coding.span_end = span
+    coding.characters, coding.sentences = characters, count
+    coding.corrected = timezone.now()
+    with transaction.atomic():
+        coding.save()
+        _corrected(
+            item,
+            coder,
+            coding,
+            "added",
+            tone=tone,
+            span=list(span),
+            mention=item.text[span[0] : span[1]],
+            seconds=seconds,
+        )
+    return coding
+
+
+def remove_subject(item: Item, coder: Any, subject: Subject | int) -> Coding:
+    """This monitor says the machine found ``subject`` wrongly: the item is not about it.
+
+    Kept as the monitor's row with ``removed`` set (the machine's row stays);
+    the report and the training file then leave the subject out of the item.
+    """
+    subject = _subject_of(item, subject)
+    machine = item.codings.filter(subject=subject, is_machine=True).first()
+    own = Coding.objects.filter(item=item, subject=subject, coder=coder).first()
+    if own is not None and own.added:
+        # Taking back one's own addition: nothing is left to say about the subject.
+        with transaction.atomic():
+            _corrected(item, coder, own, "withdrawn")
+            own.delete()
+        return own
+    if machine is None:
+        raise DecisionError(
+            gettext("the machine did not find %(subject)s in this item") % {"subject": subject.name}
+        )
+    coding = own or Coding(
+        item=item,
+        subject=subject,
+        coder=coder,
+        characters=machine.characters,
+        sentences=machine.sentences,
+        direct_speech_characters=machine.direct_speech_characters,
+        seconds=machine.seconds,
+        tone=machine.tone,
+    )
+    coding.removed, coding.confirmed, coding.corrected = True, True, timezone.now()
+    with transaction.atomic():
+        coding.save()
+        _corrected(item, coder, coding, "removed", machine_tone=machine.tone)
+    return coding
+
+
+def correct_span(
+    item: Item,
+    coder: Any,
+    subject: Subject | int,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str = "",
+) -> Coding:
+    """This monitor's span of the mention of ``subject`` (found by the machine or added)."""
+    subject = _subject_of(item, subject)
+    machine = item.codings.filter(subject=subject, is_machine=True).first()
+    own = Coding.objects.filter(item=item, subject=subject, coder=coder).first()
+    if own is not None and own.removed:
+        raise DecisionError(
+            gettext("you removed %(subject)s from this item: add it again instead")
+            % {"subject": subject.name}
+        )
+    if machine is None and own is None:
+        raise DecisionError(
+            gettext("%(subject)s is not coded in this item: add it instead")
+            % {"subject": subject.name}
+        )
+    span = find_span(item, start=start, end=end, quote=quote)
+    if own is not None and own.span_start is not None and own.span_end is not None:
+        before: tuple[int, int] | None = (own.span_start, own.span_end)
+    else:
+        before = _machine_span(item, subject)
+    coding = own
+    if coding is None:
+        assert machine is not None
+        coding = Coding(
+            item=item,
+            subject=subject,
+            coder=coder,
+            characters=machine.characters,
+            sentences=machine.sentences,
+            direct_speech_characters=machine.direct_speech_characters,
+            seconds=machine.seconds,
+            tone=machine.tone,
+            confirmed=True,
+        )
+    coding.span_start, coding.span_end = span
+    coding.corrected = timezone.now()
+    with transaction.atomic():
+        coding.save()
+        _corrected(
+            item,
+            coder,
+            coding,
+            "span",
+            before=list(before) if before else None,
+            span=list(span),
+            mention=item.text[span[0] : span[1]],
+        )
+    return coding
+
+
+def _machine_span(item: Item, subject: Subject) -> tuple[int, int] | None:
+    """The first mention the machine found of ``subject``, if any."""
+    for found in (item.machine or {}).get("subjects", []):
+        if found.get("subject_id") == subject.key and found.get("mention_spans"):
+            start, end = sorted(tuple(span) for span in found["mention_spans"])[0]
+            return int(start), int(end)
+    return None
+
+
+def corrections(item: Item) -> QuerySet[Coding]:
+    """Every monitor's corrections of the item (added, removed, span), newest first."""
+    return (
+        item.codings.filter(is_machine=False)
+        .filter(Q(added=True) | Q(removed=True) | Q(span_start__isnull=False))
+        .select_related("subject", "coder")
+        .order_by("-corrected", "-pk")
+    )
 
 
 @dataclass
@@ -175,7 +417,7 @@ def reliability(election: Election) -> Reliability:
         .filter(coders__gte=2)
     )
     human = (
-        Coding.objects.filter(item__in=double, is_machine=False)
+        Coding.objects.filter(item__in=double, is_machine=False, removed=False)
         .select_related("item", "subject", "coder")
         .order_by("item_id", "subject__name", "coder__username")
     )

@@ -310,6 +310,46 @@ class SecondsError(ValueError):
     pass
 
 
+CORRECTIONS = ("add", "remove", "span")
+
+
+def _number(data: Any, name: str, label: Any) -> int | None:
+    value = (data.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise review.DecisionError(
+            _("%(field)s must be a whole number of 0 or more (found “%(value)s”)")
+            % {"field": label, "value": value[:20]}
+        )
+    return int(value)
+
+
+def correct(item: Item, user: Any, action: str, data: Any) -> str:
+    """Apply one correction form (add, remove, span) of the item page; returns the message."""
+    subject_id = _number(data, "subject", _("Subject"))
+    if subject_id is None:
+        raise review.DecisionError(_("choose a subject"))
+    if action == "remove":
+        coding = review.remove_subject(item, user, subject_id)
+        return _("%(subject)s removed from this item.") % {"subject": coding.subject.name}
+    start = _number(data, "start", _("Start"))
+    end = _number(data, "end", _("End"))
+    quote = (data.get("quote") or "")[:500]
+    if action == "span":
+        coding = review.correct_span(item, user, subject_id, start=start, end=end, quote=quote)
+        return _("Span of %(subject)s corrected.") % {"subject": coding.subject.name}
+    try:
+        tone = int(data.get("tone", ""))
+    except ValueError:
+        raise review.DecisionError(_("choose a tone")) from None
+    seconds = _number(data, "seconds", _("Seconds"))
+    coding = review.add_subject(
+        item, user, subject_id, tone=tone, start=start, end=end, quote=quote, seconds=seconds
+    )
+    return _("%(subject)s added to this item.") % {"subject": coding.subject.name}
+
+
 def entered_seconds(data: Any, subject_ids: Iterable[int]) -> dict[int, int | None]:
     """Subject id -> the seconds a monitor typed in ``seconds-<id>``; empty fields are left out."""
     found: dict[int, int | None] = {}
@@ -335,12 +375,28 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
     proposals = review.machine_codings(item)
     error = ""
     already = request.user.is_authenticated and item.reviews.filter(coder=request.user).exists()
-    if request.method == "POST":
-        if not can_code:
-            raise PermissionDenied("Only media monitors and admins code items")
+    action = request.POST.get("action", "confirm") if request.method == "POST" else ""
+    if request.method == "POST" and not can_code:
+        raise PermissionDenied("Only media monitors and admins code items")
+    if action in CORRECTIONS:
+        try:
+            done = correct(item, request.user, action, request.POST)
+        except (review.DecisionError, SecondsError) as exc:
+            error = str(exc)
+        else:
+            messages.success(request, done)
+            return redirect("media-item", election.slug, item.pk)
+    elif request.method == "POST":
         try:
             tones = {}
+            taken_out = set(
+                item.codings.filter(coder_id=request.user.pk, removed=True).values_list(
+                    "subject_id", flat=True
+                )
+            )
             for proposal in proposals:
+                if proposal.subject_id in taken_out:
+                    continue
                 value = request.POST.get(f"tone-{proposal.subject_id}", "")
                 tones[proposal.subject_id] = int(value)
             seconds = entered_seconds(request.POST, [p.subject_id for p in proposals])
@@ -377,6 +433,21 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
         for found in machine.get("subjects", [])
         for e in found.get("evidence", [])
     ]
+    fixes = list(review.corrections(item))
+    for fix in fixes:
+        has_span = fix.span_start is not None and fix.span_end is not None
+        fix.mention = item.text[fix.span_start : fix.span_end] if has_span else ""  # type: ignore[attr-defined,misc]
+    spans += [
+        (
+            c.span_start,
+            c.span_end,
+            review.TONE_NAMES[c.tone],
+            f"{c.subject.name}: {TONE_WORDS[review.TONE_NAMES[c.tone]]} ({c.coder})",
+        )
+        for c in fixes
+        if c.span_start is not None and c.span_end is not None and not c.removed
+    ]
+    removed_ids = {c.subject_id for c in fixes if c.removed and c.coder_id == request.user.pk}
     rows: list[dict[str, Any]] = []
     for proposal in proposals:
         detail: dict[str, Any] = next(
@@ -403,6 +474,11 @@ def media_item(request: PollwatchRequest, slug: str, pk: int) -> HttpResponse:
             "machine": machine,
             "broadcast": bool(item.outlet and item.outlet.is_broadcast)
             or bool(item.transcript_format),
+            "can_correct": can_code,
+            "corrections": fixes,
+            "removed_ids": removed_ids,
+            "subjects": Subject.objects.filter(election=election).order_by("name"),
+            "found": [c.subject for c in proposals if c.subject_id not in removed_ids],
         },
         status=400 if error else 200,
     )
