@@ -11,8 +11,8 @@ class MediaSettingsAdmin(AuditedAdmin):
 
 @admin.register(Outlet)
 class OutletAdmin(AuditedAdmin):
-    list_display = ["name", "kind", "owner", "language", "election"]
-    list_filter = ["election", "kind"]
+    list_display = ["name", "kind", "owner", "language", "reach", "active", "election"]
+    list_filter = ["election", "kind", "active"]
 
 
 @admin.register(Subject)
@@ -39,8 +39,19 @@ class IntakeAdmin(AuditedAdmin):
 
 @admin.register(Coding)
 class CodingAdmin(AuditedAdmin):
-    list_display = ["item", "subject", "coder", "tone", "characters", "is_machine", "confirmed"]
-    list_filter = ["is_machine", "confirmed", "tone"]
+    list_display = [
+        "item",
+        "subject",
+        "coder",
+        "tone",
+        "characters",
+        "seconds",
+        "is_machine",
+        "confirmed",
+        "added",
+        "removed",
+    ]
+    list_filter = ["is_machine", "confirmed", "tone", "added", "removed"]
     raw_id_fields = ["item"]
 
 
