@@ -259,15 +259,19 @@ OVERFLOWING = """() => {
     }
     return false;
   };
+  const reach = (el) => {
+    const box = el.getBoundingClientRect();
+    return Math.max(box.right, box.left + el.scrollWidth);
+  };
   const found = [];
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
-    const right = Math.max(box.right, box.left + el.scrollWidth);
+    const right = reach(el);
     if (box.width === 0 || right <= limit || scrolls(el)) continue;
     const parent = el.parentElement;
     const tooWide = parent && box.width > parent.clientWidth + 1;
     const ownText = el.scrollWidth > el.clientWidth + 1
-      && ![...el.children].some((c) => c.getBoundingClientRect().right > limit);
+      && ![...el.children].some((c) => reach(c) > limit);
     if (tooWide || ownText) found.push([path(el), Math.round(right)]);
   }
   return found.sort((a, b) => b[1] - a[1]).slice(0, 5);
