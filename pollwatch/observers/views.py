@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -378,8 +379,11 @@ def _print_regions(access: Access) -> list[tuple[Area, list[tuple[Deployment, st
 
 # The printable lists carry their print styles inline (WeasyPrint reads the same HTML); the
 # browser applies them under this response's nonce (the site's policy refuses inline styles).
+PRINT_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+
+
 @login_required
-@csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]})
+@csp_override(PRINT_CSP)
 def deployment_print(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Printable deployment lists, one region per page: HTML (print CSS) or ``?format=pdf``."""
     election, access = election_for_user(request, slug)
