@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,8 +16,10 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.csp import CSP
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from pollwatch.accounts.http import PollwatchRequest
@@ -374,7 +377,13 @@ def _print_regions(access: Access) -> list[tuple[Area, list[tuple[Deployment, st
     return regions
 
 
+# The printable lists carry their print styles inline (WeasyPrint reads the same HTML); the
+# browser applies them under this response's nonce (the site's policy refuses inline styles).
+PRINT_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+
+
 @login_required
+@csp_override(PRINT_CSP)
 def deployment_print(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Printable deployment lists, one region per page: HTML (print CSS) or ``?format=pdf``."""
     election, access = election_for_user(request, slug)

@@ -75,6 +75,15 @@ def test_supervisor_prints_only_their_region(client, mission):
     assert "D3-001" not in page and "Returned" not in page
 
 
+def test_the_print_styles_are_allowed_by_the_pages_nonce(client, mission):
+    """The site's policy refuses inline styles; the printable list's own are let in by a nonce."""
+    client.force_login(mission.users["coordinator"])
+    response = client.get(reverse("deployment-print", args=[SLUG]))
+    nonce = re.search(r'<style nonce="([^"]+)">', response.content.decode())
+    assert nonce, "the print styles carry no nonce"
+    assert f"style-src 'self' 'nonce-{nonce[1]}'" in response["Content-Security-Policy"]
+
+
 def test_forms_shown_only_to_deployers(client, mission):
     for persona, shown in [("coordinator", True), ("supervisor", False), ("clerk", False)]:
         client.force_login(mission.users[persona])
