@@ -59,6 +59,7 @@ EXCLUDED = {
     "sample-upload": "POST only (a form on the sample page)",
     "published-poll-delete": "POST only (a button on the exit-poll page)",
     "statement-publish": "POST only (a button on the statement page)",
+    "media-outlet-delete": "POST only (a button on the outlet's edit page)",
     # Downloads and pictures: no page of their own.
     "import-errors": "a CSV download (the import page shows the same rows)",
     "submission-photo": "an image (shown on the submission and photo-viewer pages)",
@@ -184,6 +185,7 @@ DETAILS: dict[str, Callable[[Any], Ids]] = {
     "broadcast": _pk("messaging.Broadcast"),
     "media-intake-detail": _pk("media.Intake"),
     "media-item": _pk("media.Item"),
+    "media-outlet-edit": _pk("media.Outlet"),
     "official-import": _pk("elections.ImportJob", kind="results"),
     "statement": _pk("reports.Statement"),
 }
