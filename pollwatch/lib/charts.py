@@ -372,6 +372,12 @@ def _legend(title: str | None, labels: Sequence[str], width: float, **properties
         properties.setdefault("columnPadding", THEME["legend"]["columnPadding"] + 10)
         widest += 10
     columns = max(1, min(len(labels), int((width - 8) // widest)))
+    if widest > width - 8:
+        # Wider than the room even alone in its column: in lines, never cut with "…".
+        lines = {str(label): wrap(str(label), width - 8 - 44) for label in labels}
+        long = {label: parts for label, parts in lines.items() if len(parts) > 1}
+        if long:
+            properties.setdefault("labelExpr", f"{_js(long)}[datum.label] || datum.label")
     return alt.Legend(title=title, columns=columns, **properties)
 
 
