@@ -54,11 +54,12 @@ PALETTE: tuple[str, ...] = (
 # Shapes for references (official result, announced exit polls) and groups:
 # the second cue besides colour.
 SHAPES: tuple[str, ...] = ("diamond", "triangle-down", "square", "cross", "triangle-up", "circle")
-# Widths are of the whole drawing, in CSS px (1/96 in): a column of an analysis page at
-# 1366 px ((72rem − 2 × 1rem − 2rem gap) / 2) and the A4 statement's text width (210 mm less
+# Widths are of the whole drawing, in CSS px (1/96 in): a column of an analysis page at the
+# narrowest desktop width, 1024 px ((1024 px − 2 × 1rem − 2rem gap) / 2; at 1366 px the column
+# is 544 px and the chart keeps its size), and the A4 statement's text width (210 mm less
 # 2 × 16 mm margins = 178 mm = 672 px, less the body's default 8 px margins; measured with
 # WeasyPrint). Drawn at the width it is shown at, a chart's text keeps its size.
-PAGE_COLUMN_WIDTH = 544
+PAGE_COLUMN_WIDTH = 480
 PDF_WIDTH = 656
 DEFAULT_WIDTH = 560
 MIN_FONT_SIZE = 11
@@ -372,6 +373,12 @@ def _legend(title: str | None, labels: Sequence[str], width: float, **properties
         properties.setdefault("columnPadding", THEME["legend"]["columnPadding"] + 10)
         widest += 10
     columns = max(1, min(len(labels), int((width - 8) // widest)))
+    if widest > width - 8:
+        # Wider than the room even alone in its column: in lines, never cut with "…".
+        lines = {str(label): wrap(str(label), width - 8 - 44) for label in labels}
+        long = {label: parts for label, parts in lines.items() if len(parts) > 1}
+        if long:
+            properties.setdefault("labelExpr", f"{_js(long)}[datum.label] || datum.label")
     return alt.Legend(title=title, columns=columns, **properties)
 
 

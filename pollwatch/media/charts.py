@@ -12,9 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from pollwatch.lib.charts import FONT, MIN_FONT_SIZE, text_width, wrap
+
+# The width the media report shows a chart at (``svg.chart``'s max-width, 48rem, in a page at
+# 1024 px and wider): drawn that wide, its text keeps its size (issue 16).
+DISPLAY_WIDTH = 768
+LABEL_SIZE = 12
+LINE = 15
 TONE_COLOURS = {"positive": "#0072B2", "neutral": "#BBBBBB", "negative": "#D55E00"}
 TONE_TEXT = {"positive": "#ffffff", "neutral": "#1b1f24", "negative": "#1b1f24"}
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif"
 # Okabe–Ito without its pale yellow (unreadable as a thin line on white), plus Tol's wine.
 SERIES_COLOURS = [
     "#0072B2",
@@ -65,20 +71,51 @@ class ToneBar:
         return self.positive + self.neutral + self.negative
 
 
+def _lines(x: float, y: float, lines: Sequence[str], **attributes: str | int) -> str:
+    """A ``<text>`` of one or more lines (``<tspan>``), the first line's baseline at ``y``."""
+    extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attributes.items())
+    if len(lines) == 1:
+        return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(lines[0])}</text>'
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{spans}</text>'
+
+
+def _svg_open(width: int, height: int, title: str, summary: str) -> list[str]:
+    # Its size in px, drawn as shown: the page's CSS only narrows it on a narrower screen.
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'class="chart" font-family="{FONT}">',
+        f"<title>{escape(title)}</title>",
+        f"<desc>{escape(summary)}</desc>",
+    ]
+
+
 def tone_bars(
-    bars: Sequence[ToneBar], *, title: str, width: int = 640, words: Words = ENGLISH
+    bars: Sequence[ToneBar],
+    *,
+    title: str,
+    width: int = DISPLAY_WIDTH,
+    words: Words = ENGLISH,
 ) -> str:
     """One horizontal bar per subject, split into positive, neutral and negative counts.
 
     Bars share one scale (the largest total) so outlets' subjects compare by
-    length; each segment wide enough carries its count. Empty input gives "".
+    length; each segment wide enough for its count carries it. A long
+    subject's name takes lines, never cut. Empty input gives "".
     """
     if not bars:
         return ""
-    label_width, row, top = 180, 26, 8
-    plot = width - label_width - 50
+    names = {bar.label: wrap(bar.label, 0.3 * width - 8, LABEL_SIZE) for bar in bars}
+    widest = max(text_width(line, LABEL_SIZE) for lines in names.values() for line in lines)
+    label_width, top = min(widest, 0.3 * width - 8) + 12, 8
     largest = max(bar.total for bar in bars) or 1
-    height = top + row * len(bars) + 34
+    plot = width - label_width - text_width(f"{largest}", MIN_FONT_SIZE) - 12
+    rows = [max(26, LINE * len(names[bar.label]) + 11) for bar in bars]
+    height = top + sum(rows) + 34
     summary = "; ".join(
         words.tone_summary
         % {
@@ -89,17 +126,18 @@ def tone_bars(
         }
         for bar in bars
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" class="chart" font-family="{FONT}">',
-        f"<title>{escape(title)}</title>",
-        f"<desc>{escape(summary)}</desc>",
-    ]
-    for index, bar in enumerate(bars):
-        y = top + index * row
+    parts = _svg_open(width, height, title, summary)
+    y = top
+    for bar, row in zip(bars, rows, strict=True):
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 15}" font-size="12" text-anchor="end" '
-            f'fill="#1b1f24">{escape(bar.label[:28])}</text>'
+            _lines(
+                label_width - 8,
+                y + 15,
+                names[bar.label],
+                font_size=LABEL_SIZE,
+                text_anchor="end",
+                fill="#1b1f24",
+            )
         )
         x = float(label_width)
         for tone in ("positive", "neutral", "negative"):
@@ -113,30 +151,32 @@ def tone_bars(
                 "tone": words.tone(tone),
             }
             parts.append(
-                f'<rect x="{x:.1f}" y="{y + 2}" width="{span:.1f}" height="{row - 6}" '
+                f'<rect x="{x:.1f}" y="{y + 2}" width="{span:.1f}" height="20" '
                 f'fill="{TONE_COLOURS[tone]}"><title>{escape(tone_count)}</title></rect>'
             )
-            if span >= 16:
+            if span >= text_width(f"{count}", MIN_FONT_SIZE) + 6:
                 parts.append(
-                    f'<text x="{x + span / 2:.1f}" y="{y + 15}" font-size="11" text-anchor="middle" '
-                    f'fill="{TONE_TEXT[tone]}">{count}</text>'
+                    f'<text x="{x + span / 2:.1f}" y="{y + 16}" font-size="{MIN_FONT_SIZE}" '
+                    f'text-anchor="middle" fill="{TONE_TEXT[tone]}">{count}</text>'
                 )
             x += span
         parts.append(
-            f'<text x="{x + 4:.1f}" y="{y + 15}" font-size="11" fill="#5b6470">{bar.total}</text>'
+            f'<text x="{x + 4:.1f}" y="{y + 16}" font-size="{MIN_FONT_SIZE}" '
+            f'fill="#5b6470">{bar.total}</text>'
         )
-    legend_y = top + row * len(bars) + 10
-    # Each key after the one before, by its word's length (about 0.62 em a character).
+        y += row
+    legend_y = y + 10
+    # Each key after the one before, by its word's width.
     x = label_width
     for tone in ("positive", "neutral", "negative"):
         parts.append(
-            f'<rect x="{x}" y="{legend_y}" width="12" height="12" fill="{TONE_COLOURS[tone]}"/>'
+            f'<rect x="{x:.1f}" y="{legend_y}" width="12" height="12" fill="{TONE_COLOURS[tone]}"/>'
         )
         parts.append(
-            f'<text x="{x + 16}" y="{legend_y + 10}" font-size="11" fill="#1b1f24">'
-            f"{escape(words.tone(tone))}</text>"
+            f'<text x="{x + 16:.1f}" y="{legend_y + 10}" font-size="{MIN_FONT_SIZE}" '
+            f'fill="#1b1f24">{escape(words.tone(tone))}</text>'
         )
-        x += max(100, 16 + round(7 * len(words.tone(tone))) + 20)
+        x += max(100, 16 + text_width(words.tone(tone), MIN_FONT_SIZE) + 20)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -146,17 +186,29 @@ def trend_lines(
     series: Mapping[str, Sequence[int]],
     *,
     title: str,
-    width: int = 640,
+    width: int = DISPLAY_WIDTH,
     words: Words = ENGLISH,
 ) -> str:
-    """Items per day per subject as lines, one colour per subject with a legend; "" without data."""
+    """Items per day per subject as lines, one colour per subject with a legend; "" without data.
+
+    The legend has as many columns as its longest name allows (three at most);
+    a name too long for one column takes lines, never cut.
+    """
     if not days or not series:
         return ""
-    left, right, top, plot_height = 40, 12, 10, 180
-    legend_rows = (len(series) + 2) // 3
-    height = top + plot_height + 30 + legend_rows * 18
-    plot_width = width - left - right
     largest = max((max(values) for values in series.values() if values), default=0) or 1
+    left, right, top, plot_height = max(40, text_width(f"{largest}") + 10), 12, 10, 180
+    plot_width = width - left - right
+    key = 16 + 16  # the colour's mark before a name and the gap after it
+    widest = max(text_width(name) for name in series) + key
+    columns = max(1, min(3, len(series), int(plot_width // widest)))
+    column_width = plot_width / columns
+    names = {name: wrap(name, column_width - key) for name in series}
+    legend_rows = [
+        max(len(names[name]) for name in list(series)[row : row + columns])
+        for row in range(0, len(series), columns)
+    ]
+    height = top + plot_height + 30 + sum(LINE * lines + 4 for lines in legend_rows)
     step = plot_width / max(len(days) - 1, 1)
 
     def point(index: int, value: int) -> str:
@@ -168,18 +220,17 @@ def trend_lines(
         "last": days[-1],
         "largest": largest,
     }
+    size = MIN_FONT_SIZE
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{escape(title)}" class="chart" font-family="{FONT}">',
-        f"<title>{escape(title)}</title>",
-        f"<desc>{escape(summary)}</desc>",
+        *_svg_open(width, height, title, summary),
         f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" y2="{top + plot_height}" stroke="#5b6470"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_height}" stroke="#5b6470"/>',
-        f'<text x="{left - 4}" y="{top + 10}" font-size="11" text-anchor="end" fill="#1b1f24">{largest}</text>',
-        f'<text x="{left - 4}" y="{top + plot_height}" font-size="11" text-anchor="end" fill="#1b1f24">0</text>',
-        f'<text x="{left}" y="{top + plot_height + 14}" font-size="11" fill="#1b1f24">{escape(days[0])}</text>',
-        f'<text x="{width - right}" y="{top + plot_height + 14}" font-size="11" text-anchor="end" fill="#1b1f24">{escape(days[-1])}</text>',
+        f'<text x="{left - 4}" y="{top + 10}" font-size="{size}" text-anchor="end" fill="#1b1f24">{largest}</text>',
+        f'<text x="{left - 4}" y="{top + plot_height}" font-size="{size}" text-anchor="end" fill="#1b1f24">0</text>',
+        f'<text x="{left}" y="{top + plot_height + 14}" font-size="{size}" fill="#1b1f24">{escape(days[0])}</text>',
+        f'<text x="{width - right}" y="{top + plot_height + 14}" font-size="{size}" text-anchor="end" fill="#1b1f24">{escape(days[-1])}</text>',
     ]
+    row_top = top + plot_height + 28
     for number, (name, values) in enumerate(series.items()):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
         points = " ".join(point(i, v) for i, v in enumerate(values))
@@ -188,11 +239,11 @@ def trend_lines(
             f"<title>{escape(words.subject_items % {'subject': name, 'count': sum(values)})}"
             "</title></polyline>"
         )
-        x = left + (number % 3) * (plot_width / 3)
-        y = top + plot_height + 28 + (number // 3) * 18
-        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="12" height="4" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{x + 16:.1f}" y="{y - 3}" font-size="11" fill="#1b1f24">{escape(name[:30])}</text>'
-        )
+        row = number // columns
+        if number and number % columns == 0:
+            row_top += LINE * legend_rows[row - 1] + 4
+        x = left + (number % columns) * column_width
+        parts.append(f'<rect x="{x:.1f}" y="{row_top - 9}" width="12" height="4" fill="{colour}"/>')
+        parts.append(_lines(x + 16, row_top - 3 + 2, names[name], font_size=size, fill="#1b1f24"))
     parts.append("</svg>")
     return "".join(parts)

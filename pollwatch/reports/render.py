@@ -67,7 +67,7 @@ def document_context(statement: Statement, *, for_pdf: bool = False) -> dict[str
     sections = sections_for(statement, inline_charts=for_pdf)
     return {
         "mission": settings.SITE_NAME,
-        "leader_map": leader_map(sections, for_pdf=for_pdf),
+        **statement_map(statement, sections, for_pdf=for_pdf),
         "statement": statement,
         "election": statement.election,
         "for_pdf": for_pdf,
@@ -91,6 +91,36 @@ def leader_map(sections: list[dict[str, Any]], *, for_pdf: bool = False) -> str:
             drawn = str(section["context"].get("map") or "")
             return print_labels(drawn) if for_pdf else drawn
     return ""
+
+
+def coverage_map(statement: Statement, *, for_pdf: bool = False) -> str:
+    """The coverage page's map of reports received by region (its presenter, ``coverage_table``,
+    mission-wide), without the stations' points; "" without region boundaries."""
+    from pollwatch.lib.svgmap import print_labels
+    from pollwatch.observers.access import Access
+    from pollwatch.observers.models import Role
+    from pollwatch.submissions.coverage import coverage_table
+
+    access = Access(statement.election, {Role.COORDINATOR})
+    drawn = str(coverage_table(access, with_stations=False)["map"] or "")
+    return print_labels(drawn) if for_pdf and drawn else drawn
+
+
+def statement_map(
+    statement: Statement, sections: list[dict[str, Any]], *, for_pdf: bool = False
+) -> dict[str, Any]:
+    """The statement's one map and the section it follows: the quick count's leader map after
+    the quick count; without one, the coverage map after the first section (the findings,
+    drawn from the same observers' reports)."""
+    drawn = leader_map(sections, for_pdf=for_pdf)
+    if drawn:
+        return {"leader_map": drawn, "coverage_map": "", "map_after": "quick_count"}
+    drawn = coverage_map(statement, for_pdf=for_pdf) if sections else ""
+    return {
+        "leader_map": "",
+        "coverage_map": drawn,
+        "map_after": sections[0]["key"] if drawn else "",
+    }
 
 
 def render_html(statement: Statement) -> str:

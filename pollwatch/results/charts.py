@@ -435,6 +435,42 @@ def findings(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
     )
 
 
+# The regional chart compares regions on this many findings: more groups would not read.
+REGIONAL_FINDINGS = 3
+
+
+def findings_regions(election: Election, width: int = charts.DEFAULT_WIDTH) -> Any:
+    """The most frequent alarming findings nationally, region by region: the page's one figure
+    across regions (its table gives one region at a time, the CSV all of them)."""
+    from pollwatch.results.findings import findings_for
+
+    data = findings_for(election)
+    top = data["rows"][:REGIONAL_FINDINGS]
+    rows = [
+        {
+            "label": data["region_names"].get(code, code),
+            "group": row["short"],
+            "estimate": row["by"][code]["estimate"],
+            "low": row["by"][code]["low"],
+            "high": row["by"][code]["high"],
+        }
+        for code in data["regions"]
+        for row in top
+        if code in row["by"] and row["by"][code]["estimate"] is not None
+    ]
+    if not rows:
+        return None
+    return charts.proportions_chart(
+        rows,
+        title=gettext("The most frequent alarming findings by region (95 % intervals)"),
+        axis_title=gettext("share of observed stations"),
+        label_title=gettext("region"),
+        group_title=gettext("finding"),
+        width=width,
+        words=words(),
+    )
+
+
 CHARTS: dict[str, Builder] = {
     "quick-count": quick_count,
     "convergence": convergence,
@@ -448,6 +484,7 @@ CHARTS: dict[str, Builder] = {
     "second-digit": second_digit,
     "last-digit": last_digit,
     "findings": findings,
+    "findings-regions": findings_regions,
 }
 
 
@@ -465,6 +502,7 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "second-digit": ("forensics",),
     "last-digit": ("forensics",),
     "findings": ("checklist",),
+    "findings-regions": ("checklist",),
 }
 TITLES = {
     "quick-count": "Quick-count estimates with 95 % intervals",
@@ -479,6 +517,7 @@ TITLES = {
     "second-digit": "Second digits of ballots cast against Benford's law",
     "last-digit": "Last digits of ballots cast against the uniform expectation",
     "findings": "Checklist findings with 95 % intervals",
+    "findings-regions": "The most frequent alarming findings by region",
 }
 # The width each chart is shown at on its page (a column of ``.columns`` at 1366 px, else
 # the page's text), in px: drawn at that width, the page shows it unshrunk.
@@ -494,7 +533,10 @@ PAGE_WIDTHS = {
         "second-digit",
         "last-digit",
     )
-} | {name: charts.PDF_WIDTH for name in ("exit-poll", "official", "discrepancies", "findings")}
+} | {
+    name: charts.PDF_WIDTH
+    for name in ("exit-poll", "official", "discrepancies", "findings", "findings-regions")
+}
 CHART_TTL = 3600
 
 

@@ -340,3 +340,79 @@ def forensics_context(run: ForensicsRun) -> dict[str, Any]:
         "impossible": impossible,
         "forensic_regions": regions,
     }
+
+
+def findings_pick(data: dict[str, Any], phase: str, region: str) -> dict[str, Any]:
+    """The findings of one phase (a checklist form's code) in one region ("" for all observed
+    stations), as ``findings_for`` computed them; an unknown phase or region falls back to the
+    first phase with figures and to all observed stations."""
+    phases = data["phases"]
+    picked = next((p for p in phases if p["form"] == phase), None)
+    if picked is None:
+        picked = next((p for p in phases if p["rows"]), phases[0] if phases else None)
+    if region not in data["regions"]:
+        region = ""
+    rows = []
+    for row in picked["rows"] if picked else []:
+        figures = row["by"].get(region) if region else row
+        rows.append(
+            {
+                "short": row["short"],
+                "critical": row["critical"],
+                "estimate": figures["estimate"] if figures else None,
+                "low": figures["low"] if figures else None,
+                "high": figures["high"] if figures else None,
+                "stations": figures["stations"] if figures else 0,
+                "national": row["estimate"],
+            }
+        )
+    return {
+        "phase": picked,
+        "region": region,
+        "region_name": data["region_names"].get(region, region),
+        "rows": rows,
+        "regions": [(code, data["region_names"].get(code, code)) for code in data["regions"]],
+    }
+
+
+def findings_csv_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """Every figure of the findings page, one row per phase, finding and scope (all observed
+    stations, then each region): the whole table the page shows one region of at a time."""
+    rows: list[list[Any]] = []
+    for phase in data["phases"]:
+        for row in phase["rows"]:
+            scopes = [("", row)] + [
+                (code, row["by"][code]) for code in data["regions"] if code in row["by"]
+            ]
+            for code, figures in scopes:
+                rows.append(
+                    [
+                        phase["form"],
+                        phase["phase"],
+                        row["code"],
+                        row["short"],
+                        row["critical"],
+                        code or "national",
+                        data["region_names"].get(code, code) if code else "",
+                        figures["estimate"],
+                        figures["low"],
+                        figures["high"],
+                        figures["stations"],
+                    ]
+                )
+    return rows
+
+
+FINDINGS_CSV_HEADER = [
+    "form",
+    "phase",
+    "question",
+    "finding",
+    "critical",
+    "scope",
+    "region",
+    "estimate",
+    "low",
+    "high",
+    "stations",
+]

@@ -26,6 +26,7 @@ urlpatterns = [
     path("e/<slug:slug>/official/discrepancies/", views.discrepancies, name="discrepancies"),
     path("e/<slug:slug>/forensics/", views.forensics, name="forensics"),
     path("e/<slug:slug>/findings/", views.findings, name="findings"),
+    path("e/<slug:slug>/findings.csv", views.findings_csv, name="findings-csv"),
     path("e/<slug:slug>/charts/<slug:name>.<str:fmt>", views.chart, name="chart"),
 ]
 

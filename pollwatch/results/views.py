@@ -280,12 +280,37 @@ def findings(request: PollwatchRequest, slug: str) -> HttpResponse:
     """Checklist answers as shares of observed stations with intervals, by phase and region."""
     election, _ = analysis_for_user(request, slug)
     from pollwatch.results.findings import findings_for
+    from pollwatch.results.presenters import findings_pick
 
+    data = findings_for(election)
     context = {
         "election": election,
-        "findings": findings_for(election),
+        "findings": data,
+        "pick": findings_pick(data, request.GET.get("phase", ""), request.GET.get("region", "")),
     }
-    return render(request, "results/findings.html", context)
+    template = "results/_findings_pick.html" if request.htmx else "results/findings.html"
+    return render(request, template, context)
+
+
+@login_required
+def findings_csv(request: PollwatchRequest, slug: str) -> HttpResponse:
+    """The whole findings table (every phase, finding and region) as CSV, for those who read it
+    all: the page shows one phase and region at a time."""
+    election, _ = analysis_for_user(request, slug)
+    import csv
+    import io
+
+    from pollwatch.lib.spreadsheet_safe import safe_row
+    from pollwatch.results.findings import findings_for
+    from pollwatch.results.presenters import FINDINGS_CSV_HEADER, findings_csv_rows
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FINDINGS_CSV_HEADER)
+    writer.writerows(safe_row(row) for row in findings_csv_rows(findings_for(election)))
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{election.slug}-findings.csv"'
+    return response
 
 
 @zone_exempt

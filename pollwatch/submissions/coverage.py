@@ -20,8 +20,12 @@ REPORTED_COLOUR = "#ffffff"
 SILENT_COLOUR = "#f28e2b"
 
 
-def coverage_table(access: Access, phase: str = "") -> dict:
-    """Per top-level area: deployed, reported, silent (with phones); the critical incidents; the phases."""
+def coverage_table(access: Access, phase: str = "", *, with_stations: bool = True) -> dict:
+    """Per top-level area: deployed, reported, silent (with phones); the critical incidents; the phases.
+
+    ``with_stations=False`` leaves the stations off the map (the published
+    statement shows regions only: not where each observer stood).
+    """
     election = access.election
     forms = Form.objects.filter(election=election, active=True)
     phases = sorted({f.phase for f in forms if f.phase and f.phase != "any"})
@@ -70,7 +74,7 @@ def coverage_table(access: Access, phase: str = "") -> dict:
         .order_by("-created")[:25]
     )
     return {
-        "map": _coverage_map(regions, table, list(stations.values())),
+        "map": _coverage_map(regions, table, list(stations.values()) if with_stations else []),
         "rows": table,
         "phases": phases,
         "phase": phase,
@@ -152,8 +156,10 @@ def _coverage_map(regions: dict, table: list[dict], stations: list[tuple]) -> st
         points=[
             (REPORTED_COLOUR, _("station: all reported")),
             (SILENT_COLOUR, _("station: some silent")),
-        ],
-        cluster=_("number of stations close together"),
+        ]
+        if points
+        else [],
+        cluster=_("number of stations close together") if points else "",
     )
     return render_map(
         areas,

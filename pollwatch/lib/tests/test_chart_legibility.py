@@ -161,6 +161,28 @@ def findings_by_region(width: int) -> Any:
     )
 
 
+def regions_by_finding(width: int) -> Any:
+    # The findings page's regional chart: every region, the three most frequent findings.
+    return charts.proportions_chart(
+        [
+            {
+                "label": region,
+                "group": f"{question.rstrip('?')}: yes",
+                "estimate": 0.02 + 0.01 * g + 0.003 * r,
+                "low": 0.01 + 0.01 * g + 0.003 * r,
+                "high": 0.05 + 0.01 * g + 0.003 * r,
+            }
+            for r, region in enumerate(REGIONS)
+            for g, question in enumerate(QUESTIONS[:3])
+        ],
+        title="The most frequent alarming findings by region (95 % intervals)",
+        axis_title="share of observed stations",
+        label_title="region",
+        group_title="finding",
+        width=width,
+    )
+
+
 def fingerprint_map(width: int) -> Any:
     election = small_election()
     turnout = election["ballots"] / election["registered"]
@@ -227,6 +249,7 @@ BUILDERS: dict[str, Callable[[int], Any]] = {
     "coverage": coverage,
     "findings": findings,
     "findings-by-region": findings_by_region,
+    "regions-by-finding": regions_by_finding,
     "fingerprint": fingerprint_map,
     "integer": integer,
     "second-digit": second_digit,

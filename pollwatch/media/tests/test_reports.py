@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from pollwatch.lib.charts import text_width
 from pollwatch.media.charts import ToneBar, tone_bars, trend_lines
 from pollwatch.media.demo import load_demo_media
 from pollwatch.media.models import Coding, Item, Review, Subject
@@ -137,8 +138,10 @@ def test_the_tone_chart_is_accessible_and_to_scale():
     widths = [
         float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="20"', svg)
     ]
-    # plot width 410 over the largest total 4: one item is 102.5 wide.
-    assert widths == [205.0, 102.5, 102.5, 205.0]
+    # One scale for every bar (the largest total, 4): one item is a quarter of the plot.
+    one = widths[1]
+    assert widths == pytest.approx([2 * one, one, one, 2 * one], abs=0.1)
+    assert 4 * one <= 640 - text_width("Ali <Karimov>", 12)
     assert tone_bars([], title="nothing") == ""
 
 

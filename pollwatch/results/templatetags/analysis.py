@@ -28,6 +28,7 @@ CHART_TITLES = (
     gettext_noop("Second digits of ballots cast against Benford's law"),
     gettext_noop("Last digits of ballots cast against the uniform expectation"),
     gettext_noop("Checklist findings with 95 % intervals"),
+    gettext_noop("The most frequent alarming findings by region"),
 )
 
 
