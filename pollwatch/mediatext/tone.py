@@ -12,12 +12,15 @@ subject in it, exactly the NewsMTSC layout: ``{"sentence", "from", "to",
   no labelled data (it only knows English words, though).
 * ``LinearToneModel``: hashed, target-aware features (the sentence with the
   mention masked as word 1-3-grams and character 2-5-grams, the words left
-  and right of the mention, the lexicon scores above) and one linear
+  and right of the mention, its role — quoted, speaker, pronoun —, the lexicon
+  scores above) and one linear
   classifier. ``train_tone_model`` fits it (scikit-learn is needed to train,
   not to predict); ``save``/``load`` use a small ``.npz`` file with no
   pickled code. The default model (``default_tone_model()``) is one trained on
   the NewsMTSC real-world train split (Hamborg & Donnay 2021), shipped in
-  this package as ``tone_newsmtsc.npz``.
+  this package as ``tone_newsmtsc.npz``. ``assess`` adds a calibrated
+  confidence and ``uncertain`` (needs a coder); ``toneeval`` measures models on
+  articles they never saw.
 
 Missions train their own model from confirmed codes in the same format
 (``pollwatch media train``).
