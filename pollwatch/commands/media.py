@@ -8,6 +8,8 @@ Subcommands:
   tone IN.jsonl -o OUT.jsonl              add "polarity" to each target (NewsMTSC layout)
   train LABELLED.jsonl -o MODEL.npz       train a tone model from target-level labels
   evaluate LABELLED.jsonl [--model M]     macro-F1 and confusion of a tone model
+  evaluate LABELLED.jsonl... --grouped K  K-fold CV grouped by article: held-out macro-F1,
+                                          bootstrap interval, abstention precision/rate
 
 --model is "default" (shipped, trained on NewsMTSC, English), "lexicon"
 (VADER-lexicon window scorer, no training) or a file written by `train`.
@@ -20,6 +22,7 @@ Examples:
   pollwatch media report items.jsonl --subjects subjects.yaml
   pollwatch media train confirmed.jsonl -o mission-tone.npz --dev dev.jsonl
   pollwatch media tone targets.jsonl --model mission-tone.npz -o scored.jsonl
+  pollwatch media evaluate train.jsonl dev.jsonl --grouped 5
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tone.add_argument("input", metavar="IN.jsonl", help="lines with sentence, from, to")
     tone.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
     tone.add_argument("--model", default="default", metavar="MODEL")
+    tone.add_argument(
+        "--confidence",
+        action="store_true",
+        help='also write "confidence" and "uncertain" (below the model\'s calibrated threshold)',
+    )
 
     train = commands.add_parser("train", help="train a tone model from labelled targets")
     train.add_argument(
@@ -80,11 +88,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     train.add_argument("-o", "--output", required=True, metavar="MODEL.npz")
     train.add_argument("--dev", metavar="DEV.jsonl", help="report macro-F1 on this labelled file")
-    train.add_argument("--regularisation", type=float, default=0.05, help="SVM C (default 0.05)")
+    train.add_argument("--regularisation", type=float, default=0.1, help="SVM C (default 0.1)")
 
     evaluate = commands.add_parser("evaluate", help="macro-F1 of a tone model on labelled targets")
-    evaluate.add_argument("labelled", metavar="LABELLED.jsonl")
+    evaluate.add_argument(
+        "labelled", nargs="+", metavar="LABELLED.jsonl", help="several files are pooled"
+    )
     evaluate.add_argument("--model", default="default", metavar="MODEL")
+    evaluate.add_argument(
+        "--grouped",
+        type=int,
+        metavar="K",
+        help="instead of scoring --model: K-fold cross-validation grouped by article "
+        "(train on K-1 folds, score the held-out articles), macro-F1 with a 95%% "
+        "cluster-bootstrap interval over articles",
+    )
+    evaluate.add_argument(
+        "--by",
+        choices=["story", "article"],
+        default="story",
+        help="group by AllSides story (stricter, default) or by article",
+    )
+    evaluate.add_argument("--regularisation", type=float, default=0.1, help="SVM C (default 0.1)")
+    evaluate.add_argument(
+        "--grid",
+        metavar="C,C,...",
+        help="choose C per fold by an inner grouped 3-fold CV on the training folds (nested)",
+    )
+    evaluate.add_argument(
+        "--precision",
+        type=float,
+        default=0.8,
+        help="abstention: auto-code only targets confident enough for this precision (0.8)",
+    )
+    evaluate.add_argument(
+        "--calibrate",
+        metavar="MODEL.npz",
+        help="write the temperature and threshold found into this trained model file",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -285,11 +326,21 @@ def _tone(args: argparse.Namespace) -> int:
         except ToneInputError as error:
             problems.append(str(error))
             print(f"problem: {error}", file=sys.stderr)
-    polarities = model.predict(targets)
+    assess = getattr(model, "assess", None)
+    if args.confidence and assess is not None:
+        calls = assess(targets)
+        polarities = [call.polarity for call in calls]
+        extra = [
+            {"confidence": round(call.confidence, 4), "uncertain": call.uncertain} for call in calls
+        ]
+    else:
+        polarities = model.predict(targets)
+        extra = [{} for _ in polarities]
     with open(args.output, "w", encoding="utf-8") as out:
-        for record, polarity in zip(scorable, polarities, strict=True):
+        for record, polarity, more in zip(scorable, polarities, extra, strict=True):
             record.pop("_line", None)
             record["polarity"] = polarity
+            record.update(more)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(
         f"{len(scorable)} targets scored by {model.name}, {len(problems)} refused", file=sys.stderr
@@ -318,7 +369,82 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from pollwatch.mediatext.tone import load_tone_model
 
-    return _report(load_tone_model(args.model), args.labelled)
+    if args.grouped:
+        return _grouped(args)
+    status = 0
+    model = load_tone_model(args.model)
+    for path in args.labelled:
+        status = max(status, _report(model, path))
+    return status
+
+
+def _grouped(args: argparse.Namespace) -> int:
+    from pollwatch.mediatext import toneeval
+    from pollwatch.mediatext.tone import POLARITIES, LinearToneModel, train_tone_model
+
+    records, problems = [], []
+    for path in args.labelled:
+        more, bad = _labelled(path)
+        records += more
+        problems += bad
+    group = toneeval.story_key if args.by == "story" else toneeval.article_key
+    if args.grid:
+        grid = [float(c) for c in args.grid.split(",")]
+        train = toneeval.tuned_trainer(grid, group=group)
+        recipe = f"C chosen from {grid} by inner grouped 3-fold CV"
+    else:
+        C = args.regularisation
+        train = lambda r: train_tone_model(r, regularisation=C)  # noqa: E731
+        recipe = f"C = {C}"
+    started = time.perf_counter()
+    try:
+        evaluation = toneeval.grouped_cross_validation(
+            records, train, folds=args.grouped, group=group
+        )
+    except ValueError as error:
+        print(f"pollwatch media evaluate: {error}", file=sys.stderr)
+        return 2
+    low, high = evaluation.interval
+    print(
+        f"held-out (grouped by {args.by}, {args.grouped} folds, {recipe}): "
+        f"macro-F1 {evaluation.macro_f1:.3f} (95% CI {low:.3f}-{high:.3f}, "
+        f"bootstrap over {evaluation.articles} {args.by} groups) on all {len(records)} targets"
+    )
+    print(
+        "per fold: "
+        + ", ".join(f"{f:.3f}" for f in evaluation.fold_macro_f1)
+        + f"   ({time.perf_counter() - started:.0f} s)"
+    )
+    print(
+        "F1 per polarity: "
+        + ", ".join(f"{p:+d} {evaluation.per_class_f1[p]:.3f}" for p in POLARITIES)
+    )
+    print("gold \\ predicted   -1     0     1")
+    for row, label in zip(evaluation.confusion, POLARITIES, strict=True):
+        print(f"{label:>16} {row[0]:>5} {row[1]:>5} {row[2]:>5}")
+    if all(s is not None for s in evaluation.scores):
+        abstention = toneeval.calibrate_abstention(evaluation, args.precision)
+        print(
+            f"abstention for precision {abstention.target_precision:.2f}: auto-coded precision "
+            f"{abstention.precision:.3f}, abstention rate {abstention.abstention_rate:.1%} "
+            f"(cross-fitted); temperature {abstention.temperature:.3f}, "
+            f"threshold {abstention.threshold:.3f}"
+        )
+        if args.calibrate:
+            model = LinearToneModel.load(args.calibrate)
+            model.metadata.update(
+                temperature=abstention.temperature,
+                abstain_below=abstention.threshold,
+                abstention={
+                    "precision": round(abstention.precision, 4),
+                    "rate": round(abstention.abstention_rate, 4),
+                    "target_precision": abstention.target_precision,
+                },
+                grouped_macro_f1=[round(evaluation.macro_f1, 4), round(low, 4), round(high, 4)],
+            )
+            model.save(args.calibrate)
+            print(f"calibration written to {args.calibrate}")
+    return 1 if problems else 0
 
 
 def _report(model: Any, path: str) -> int:

@@ -57,6 +57,8 @@ class Evidence:
     polarity: int
     tone: str
     sentence: str
+    # The model's confidence is below its calibrated threshold: a coder should look.
+    uncertain: bool = False
 
 
 @dataclass
@@ -75,6 +77,11 @@ class SubjectCoding:
     tone_counts: dict[str, int]
     evidence: list[Evidence] = field(default_factory=list)
     mention_spans: list[tuple[int, int]] = field(default_factory=list)
+    # Sentences whose tone the model is unsure of (calibrated abstention), and whether
+    # the subject's tone rests on them: the confident sentences alone give another
+    # tone, or there are none. Then the item needs a coder for this subject.
+    uncertain_sentences: int = 0
+    uncertain: bool = False
 
 
 @dataclass
@@ -195,7 +202,14 @@ def code_item(
                 Target(sentence_text, mention.start - span.start, mention.end - span.start)
             )
             owners.append((subject_id, span))
-    polarities = model.predict(targets) if targets else []
+    assess = getattr(model, "assess", None)
+    if assess is not None and targets:
+        calls = assess(targets)
+        polarities = [call.polarity for call in calls]
+        unsure = [call.uncertain for call in calls]
+    else:
+        polarities = model.predict(targets) if targets else []
+        unsure = [False] * len(polarities)
 
     codings: dict[str, SubjectCoding] = {}
     for subject_id in dict.fromkeys(m.subject_id for m in mentions):
@@ -227,9 +241,14 @@ def code_item(
         speech_sentences.setdefault(quote.subject_id, set()).update(quote.sentences)
     for subject_id, spoken in speech_sentences.items():
         codings[subject_id].direct_speech_sentences = len(spoken)
-    for (subject_id, span), polarity in zip(owners, polarities, strict=True):
+    confident_balance: dict[str, int] = {}
+    for (subject_id, span), polarity, uncertain in zip(owners, polarities, unsure, strict=True):
         coding = codings[subject_id]
         coding.tone_counts[POLARITY_NAMES[polarity]] += 1
+        if uncertain:
+            coding.uncertain_sentences += 1
+        else:
+            confident_balance[subject_id] = confident_balance.get(subject_id, 0) + polarity
         if polarity != 0:
             coding.evidence.append(
                 Evidence(
@@ -238,12 +257,18 @@ def code_item(
                     polarity,
                     POLARITY_NAMES[polarity],
                     text[span.start : span.end],
+                    uncertain,
                 )
             )
     for coding in codings.values():
         balance = coding.tone_counts["positive"] - coding.tone_counts["negative"]
         coding.polarity = (balance > 0) - (balance < 0)
         coding.tone = POLARITY_NAMES[coding.polarity]
+        if coding.uncertain_sentences:
+            confident = confident_balance.get(coding.subject_id)
+            coding.uncertain = confident is None or (
+                (confident > 0) - (confident < 0) != coding.polarity
+            )
     if not codings and text.strip():
         problems.append("no subject from the catalogue is mentioned")
     return ItemCoding(

@@ -12,12 +12,15 @@ subject in it, exactly the NewsMTSC layout: ``{"sentence", "from", "to",
   no labelled data (it only knows English words, though).
 * ``LinearToneModel``: hashed, target-aware features (the sentence with the
   mention masked as word 1-3-grams and character 2-5-grams, the words left
-  and right of the mention, the lexicon scores above) and one linear
+  and right of the mention, its role — quoted, speaker, pronoun —, the lexicon
+  scores above) and one linear
   classifier. ``train_tone_model`` fits it (scikit-learn is needed to train,
   not to predict); ``save``/``load`` use a small ``.npz`` file with no
   pickled code. The default model (``default_tone_model()``) is one trained on
   the NewsMTSC real-world train split (Hamborg & Donnay 2021), shipped in
-  this package as ``tone_newsmtsc.npz``.
+  this package as ``tone_newsmtsc.npz``. ``assess`` adds a calibrated
+  confidence and ``uncertain`` (needs a coder); ``toneeval`` measures models on
+  articles they never saw.
 
 Missions train their own model from confirmed codes in the same format
 (``pollwatch media train``).
@@ -51,6 +54,12 @@ NEAR_WORDS = 3
 # Entries in each per-model feature cache before it is emptied (bounds memory).
 CACHE_LIMIT = 500_000
 CLAUSE_BREAKS = frozenset(',;:()[]"“”—–-') | {"but", "while", "whereas", "although"}
+QUOTE_MARKS = frozenset('"“”«»„')
+SPEECH_WORDS = frozenset(
+    "said says say told tells stated added declared announced insisted claimed promised "
+    "argued noted wrote asked replied warned urged according tweeted".split()
+)
+PRONOUNS = frozenset("he she him her his hers they them their i we you it".split())
 # VADER's own negation scope (three words) and damping factor.
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
@@ -67,6 +76,22 @@ class Target:
     sentence: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class ToneCall:
+    """A model's polarity for one target, its calibrated confidence (probability of
+    that polarity) and whether it is too unsure to code without a person."""
+
+    polarity: int
+    confidence: float
+    uncertain: bool
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (stable)."""
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 class ToneModel(Protocol):
@@ -203,11 +228,37 @@ def char_grams(word: str) -> list[str]:
     return [padded[i : i + size] for size in (2, 3, 4, 5) for i in range(len(padded) - size + 1)]
 
 
+def target_roles(target: Target, left: Sequence[str], right: Sequence[str]) -> list[str]:
+    """What the mention is in its sentence, as flags: inside or outside a quotation,
+    the speaker (a speech verb just after it, or "according to" just before), a
+    pronoun, the sentence's first word, roughly where it stands, and whether anyone
+    is reported speaking at all. Who says it about whom changes the tone: praise
+    *by* a candidate is not praise *of* them."""
+    quotes_before = sum(character in QUOTE_MARKS for character in target.sentence[: target.start])
+    roles = ["Tin-quote" if quotes_before % 2 else "Tout-quote"]
+    if any(word in SPEECH_WORDS for word in right[:3]):
+        roles.append("Tspeaker-right")
+    if any(word in SPEECH_WORDS for word in left[-3:]):
+        roles.append("Tspeaker-left")
+    if "according" in left[-4:]:
+        roles.append("Taccording")
+    mention = tokens(target.sentence[target.start : target.end])
+    if mention and mention[0] in PRONOUNS:
+        roles.append("Tpronoun")
+    if not left:
+        roles.append("Tfirst")
+    if any(word in SPEECH_WORDS for word in (*left, *right)):
+        roles.append("Tspeech")
+    roles.append(f"Tposition{min(len(left) // 5, 6)}")
+    return roles
+
+
 def sparse_feature_blocks(
     target: Target, expand_chars: bool = True
 ) -> tuple[list[list[str]], list[float]]:
     """Feature strings per block (masked word 1-3-grams, context window, character
-    n-grams of the masked words) and the dense lexicon scores of one target.
+    n-grams of the masked words, the mention's roles) and the dense lexicon scores
+    of one target.
 
     With ``expand_chars=False`` the third block holds the masked words themselves,
     so that a caller can cache each word's character n-grams.
@@ -221,7 +272,8 @@ def sparse_feature_blocks(
     window += [f"l{w}" for w in left[-NEAR_WORDS:]] + [f"r{w}" for w in right[:NEAR_WORDS]]
     window += [f"C{w}" for w in clause_words(left, right)]
     chars = [gram for word in masked for gram in char_grams(word)] if expand_chars else masked
-    return [word_grams, window, chars], lexicon_features(left, right)
+    roles = target_roles(target, left, right)
+    return [word_grams, window, chars, roles], lexicon_features(left, right)
 
 
 class LinearToneModel:
@@ -277,12 +329,15 @@ class LinearToneModel:
 
     def decision(self, target: Target) -> np.ndarray:
         """Score per class (order of ``classes``)."""
-        (word_grams, window, words), dense = sparse_feature_blocks(target, expand_chars=False)
+        (word_grams, window, words, roles), dense = sparse_feature_blocks(
+            target, expand_chars=False
+        )
         blocks = [
             [self._feature_position(f) for f in word_grams],
             [self._feature_position(f) for f in window],
             [p for word in words for p in self._word_char_positions(word)],
-        ]
+            [self._feature_position(f) for f in roles],
+        ][: len(self.idf)]  # a model saved before the roles block has three
         kept = len(self.kept)
         scores = self.intercepts.astype(np.float64).copy()
         for block, positions in enumerate(blocks):
@@ -300,6 +355,37 @@ class LinearToneModel:
 
     def predict(self, targets: Sequence[Target]) -> list[int]:
         return [self.classes[int(np.argmax(self.decision(t)))] for t in targets]
+
+    @property
+    def temperature(self) -> float | None:
+        value = self.metadata.get("temperature")
+        return float(value) if value else None
+
+    @property
+    def abstain_below(self) -> float | None:
+        value = self.metadata.get("abstain_below")
+        return float(value) if value is not None else None
+
+    def assess(self, targets: Sequence[Target]) -> list[ToneCall]:
+        """Polarity, calibrated confidence and the abstention flag of each target.
+
+        The polarity is the same as ``predict``'s. Confidence is the softmax of
+        the class scores divided by the model's ``temperature`` (fitted on
+        held-out articles, see ``toneeval.calibrate_abstention``); a target is
+        ``uncertain`` (needs a coder) when its confidence is below
+        ``abstain_below``. A model without calibration reports confidence 1/3..1
+        from temperature 1 and is never uncertain.
+        """
+        temperature = self.temperature or 1.0
+        threshold = self.abstain_below
+        calls = []
+        for target in targets:
+            scores = self.decision(target)
+            best = int(np.argmax(scores))
+            confidence = float(softmax(scores / temperature)[best])
+            uncertain = threshold is not None and confidence < threshold
+            calls.append(ToneCall(self.classes[best], confidence, uncertain))
+        return calls
 
     def save(self, path: str | Path) -> None:
         """Write the model as a compressed ``.npz`` (arrays and JSON metadata, no pickle)."""
@@ -431,7 +517,7 @@ def train_tone_model(
     *,
     buckets: int = 1 << 20,
     min_count: int = 3,
-    regularisation: float = 0.05,
+    regularisation: float = 0.1,
     dense_scale: float = 2.0,
     name: str = "trained",
 ) -> LinearToneModel:
@@ -440,7 +526,8 @@ def train_tone_model(
     Features seen in fewer than ``min_count`` targets are dropped (they cannot
     generalise and would bloat the file). The classifier is a class-weighted
     linear SVM (scikit-learn ``LinearSVC``, C=``regularisation``), chosen over
-    logistic regression on the NewsMTSC dev split (docs/media.md). Raises
+    logistic regression, and C, by cross-validation grouped by article on NewsMTSC
+    (docs/media.md). Raises
     ToneInputError naming the record for a malformed one, and when fewer than
     two polarities are present.
     """
@@ -520,7 +607,12 @@ def train_tone_model(
         intercepts=np.asarray(intercepts, dtype=np.float64),
         classes=classes,
         name=name,
-        metadata={"trained_on": n, "min_count": min_count, "C": regularisation},
+        metadata={
+            "trained_on": n,
+            "min_count": min_count,
+            "C": regularisation,
+            "blocks": block_count,
+        },
     )
 
 

@@ -184,3 +184,34 @@ def test_coding_is_plain_data(catalogue):
     data = code_item(ITEM, catalogue, FixedTone()).to_dict()
     assert data["subjects"][0]["evidence"][0]["tone"] in ("positive", "negative")
     assert isinstance(data["genre_marker"], tuple | list)
+
+
+class UnsureTone(FixedTone):
+    """FixedTone with calibrated abstention: unsure of every sentence about Musavat."""
+
+    def assess(self, targets):
+        from pollwatch.mediatext.tone import ToneCall
+
+        return [
+            ToneCall(p, 0.4 if "Musavat" in t.sentence else 0.9, "Musavat" in t.sentence)
+            for p, t in zip(self.predict(targets), targets, strict=True)
+        ]
+
+
+def test_uncertain_tone_is_flagged_without_changing_the_codes(catalogue):
+    plain = code_item(ITEM, catalogue, FixedTone()).to_dict()
+    unsure = code_item(ITEM, catalogue, UnsureTone()).to_dict()
+    by_id = {s["subject_id"]: s for s in unsure["subjects"]}
+    assert by_id["musavat"]["uncertain"] and by_id["musavat"]["uncertain_sentences"] == 1
+    assert [e["uncertain"] for e in by_id["musavat"]["evidence"]] == [True]
+    assert not by_id["aliyev"]["uncertain"] and by_id["aliyev"]["uncertain_sentences"] == 0
+    # Everything else is what a model without abstention gives.
+    for subject in unsure["subjects"]:
+        subject.pop("uncertain"), subject.pop("uncertain_sentences")
+        for evidence in subject["evidence"]:
+            evidence.pop("uncertain")
+    for subject in plain["subjects"]:
+        assert not subject.pop("uncertain") and subject.pop("uncertain_sentences") == 0
+        for evidence in subject["evidence"]:
+            assert not evidence.pop("uncertain")
+    assert unsure == plain

@@ -153,3 +153,29 @@ def test_report_gives_share_and_tone_per_outlet(tmp_path, subjects_file, capsys)
     assert sum(s["share_of_characters"] for s in apa.values()) == pytest.approx(1.0, abs=0.001)
     assert coverage["Turan"]["items_without_subjects"] == 1
     assert len(codes.read_text(encoding="utf-8").splitlines()) == 3
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="training needs scikit-learn"
+)
+def test_grouped_evaluate_reports_held_out_figures_and_calibrates(tmp_path, capsys):
+    from pollwatch.mediatext.tone import LinearToneModel
+
+    data = labelled(tmp_path)
+    model = tmp_path / "mission.npz"
+    assert run(["train", str(data), "-o", str(model)]) == 0
+    capsys.readouterr()
+    assert (
+        run(["evaluate", str(data), "--grouped", "3", "--by", "article", "--calibrate", str(model)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert out.startswith("held-out (grouped by article, 3 folds, C = 0.1): macro-F1 ")
+    assert "95% CI" in out and "abstention for precision 0.80" in out
+    calibrated = LinearToneModel.load(model)
+    assert calibrated.temperature and calibrated.abstain_below is not None
+    scored = tmp_path / "scored.jsonl"
+    assert run(["tone", str(data), "--model", str(model), "-o", str(scored), "--confidence"]) == 0
+    first = json.loads(scored.read_text(encoding="utf-8").splitlines()[0])
+    assert {"polarity", "confidence", "uncertain"} <= set(first)
+    assert run(["evaluate", str(data), "--grouped", "30"]) == 2  # more folds than articles

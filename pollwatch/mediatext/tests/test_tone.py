@@ -47,8 +47,9 @@ def newsmtsc(shared_data):
 @pytest.mark.slow
 def test_shipped_default_model_reaches_its_measured_dev_macro_f1(newsmtsc):
     _train, dev = newsmtsc
-    # Measured 0.728 on the 343 dev targets (docs/media.md).
-    assert dev_macro_f1(default_tone_model(), dev) == pytest.approx(0.728, abs=0.005)
+    # Measured 0.720 on the 343 dev targets (docs/media.md); dev shares most of its
+    # articles with train, so this flatters: test_toneeval.py holds articles out.
+    assert dev_macro_f1(default_tone_model(), dev) == pytest.approx(0.720, abs=0.005)
 
 
 @pytest.mark.slow
@@ -57,7 +58,7 @@ def test_model_trained_on_the_train_split_reaches_0_70_on_dev(newsmtsc):
     train, dev = newsmtsc
     model = train_tone_model(train)
     score = dev_macro_f1(model, dev)
-    assert score >= 0.70, score  # measured 0.728
+    assert score >= 0.70, score  # measured 0.720
 
 
 @pytest.mark.slow
