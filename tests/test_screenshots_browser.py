@@ -66,6 +66,7 @@ EXCLUDED = {
     "submission-photo-thumb": "an image (shown in the photo gallery)",
     "photos-export": "a ZIP download",
     "media-export": "a CSV download",
+    "findings-csv": "a CSV download (the findings page shows the same figures)",
     "media-training": "a JSON-lines download",
     "chart": "an SVG/PNG image (drawn on the analysis pages shown here)",
     "statement-pdf": "the PDF: rasterised page by page below, not screenshotted",
