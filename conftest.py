@@ -34,6 +34,9 @@ def _fresh_process_caches():
         return
     forget_active_forms()
     lookups.reset()
+    from pollwatch.submissions.inserts import close_group_writers
+
+    close_group_writers()  # its own connection would keep the test database from being dropped
 
 
 @pytest.fixture(scope="session")

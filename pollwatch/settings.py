@@ -152,6 +152,9 @@ DATABASE_URL = envstr("DATABASE_URL")
 # planned once per connection). Turn off behind a pooler in transaction mode that cannot keep
 # prepared statements (PgBouncer before 1.21).
 INTAKE_PREPARED_INSERT = envbool("INTAKE_PREPARED_INSERT", True)
+# On PostgreSQL the rows of a web process's posts are written together, one commit per batch
+# (submissions/inserts.py, GroupWriter); false writes each post's row in its own request.
+INTAKE_GROUP_COMMIT = envbool("INTAKE_GROUP_COMMIT", True)
 REDIS_URL = envstr("REDIS_URL")
 if DATABASE_URL:
     DATABASES = {

@@ -56,8 +56,14 @@ class Inbound(models.Model):
     election = models.ForeignKey(
         Election, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
     )
+    # No index of its own: the two indexes below lead with it, and every post pays for each index.
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound",
+        db_index=False,
     )
     junk = models.BooleanField(
         default=False,
