@@ -290,6 +290,7 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
             "to": end - sentence_start,
             "polarity": coding.tone,
             "id": f"{election.slug}-{item.pk}-{coding.subject.key}",
+            "item": item.pk,
             "mention": item.text[start:end],
             "language": item.language,
         }
@@ -311,6 +312,7 @@ def _target_at(
         "to": end - first,
         "polarity": coding.tone,
         "id": f"{slug}-{item.pk}-{coding.subject.key}",
+        "item": item.pk,
         "mention": item.text[start:end],
         "language": item.language,
         "source": "added" if coding.added else "corrected",
