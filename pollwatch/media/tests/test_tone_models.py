@@ -264,3 +264,48 @@ def test_the_grouped_evaluation_keeps_each_item_on_one_side():
         grouped.check_enough(records)
     with pytest.raises(grouped.NotEnoughCodes, match="2 of the 3 tones"):
         grouped.check_enough([r for r in records if r["polarity"] != 0], minimum=10)
+
+
+def test_the_models_page_in_russian_and_french(client, mission, media):
+    add_text(media, FRENCH, title="Campagne")
+    client.force_login(mission.users["coordinator"])
+    url = reverse("media-models", args=["test-election"])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "<h1>Модели тональности</h1>" in html and "Перекодировать все материалы" in html
+    assert "нет модели тональности: тональность даёт кодировщик" in html  # French has none
+    assert "Tone models" not in html
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<h1>Modèles de tonalité</h1>" in html and "Rendre actif" not in html
+    assert "1 élément attend la tonalité d'un codeur" in html
+
+
+def test_the_subjects_command_offers_recoding_and_recodes_when_asked(media, mission, tmp_path):
+    import io
+
+    import yaml
+    from django.core.management import call_command
+
+    from pollwatch.media.tests.conftest import SUBJECTS
+
+    item = add_text(media)
+    coder = mission.users["media_monitor"]
+    machine = {c.subject_id: c.tone for c in item.codings.filter(is_machine=True)}
+    review.decide(item, coder, genre="news", tones={sid: 1 for sid in machine})
+    human = set(Coding.objects.filter(item=item, is_machine=False).values_list("pk", "tone"))
+    # The catalogue learns a new alias: "Ganja" now names the commission (a test only).
+    changed = {"subjects": [dict(s) for s in SUBJECTS["subjects"]]}
+    changed["subjects"][2]["aliases"] = ["CEC", "Ganja"]
+    path = tmp_path / "subjects.yaml"
+    path.write_text(yaml.safe_dump(changed), encoding="utf-8")
+    out = io.StringIO()
+    call_command("media_subjects", str(path), "--election", "test-election", stdout=out)
+    assert "re-code them with --recode" in out.getvalue()
+    cec = item.codings.get(is_machine=True, subject__key="cec")
+    before = cec.sentences
+    out = io.StringIO()
+    call_command("media_subjects", str(path), "--election", "test-election", "--recode", stdout=out)
+    assert "1 items re-coded (human codes kept)" in out.getvalue()
+    assert item.codings.get(is_machine=True, subject__key="cec").sentences == before + 1
+    assert (
+        set(Coding.objects.filter(item=item, is_machine=False).values_list("pk", "tone")) == human
+    )
