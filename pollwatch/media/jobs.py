@@ -17,6 +17,7 @@ queued or running returns that one.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +33,9 @@ from pollwatch.media.tonemodels import ToneChooser, model_bytes, next_version
 
 # Progress is written every this many items while re-coding.
 PROGRESS_EVERY = 20
+# A queued or running job with no sign of life for this long is taken as dead (its
+# worker stopped) and marked failed when the same work is asked for again.
+STALE_AFTER = datetime.timedelta(minutes=30)
 
 
 def targets_for(election: Election, language: str) -> list[dict[str, Any]]:
@@ -47,11 +51,17 @@ def item_of(target: dict[str, Any]) -> str:
 def _start(election: Election, kind: str, user: Any, **fields: Any) -> tuple[MediaJob, bool]:
     with transaction.atomic():
         Election.objects.select_for_update().filter(pk=election.pk).first()
-        current = MediaJob.objects.filter(
+        active = MediaJob.objects.filter(
             election=election,
             kind=kind,
             status__in=[MediaJob.Status.QUEUED, MediaJob.Status.RUNNING],
-        ).first()
+        )
+        active.filter(updated__lt=timezone.now() - STALE_AFTER).update(
+            status=MediaJob.Status.FAILED,
+            message="stopped: no progress for 30 minutes (did the task worker stop?)",
+            finished=timezone.now(),
+        )
+        current = active.first()
         if current is not None:
             return current, False
         job = MediaJob.objects.create(
@@ -92,14 +102,16 @@ def start_recode(election: Election, user: Any, reason: str) -> tuple[MediaJob, 
 
 def _progress(job: MediaJob, done: int, total: int) -> None:
     job.done, job.total = done, total
-    job.save(update_fields=["done", "total"])
+    job.save(update_fields=["done", "total", "updated"])
 
 
 def _finish(job: MediaJob, status: str, message: str) -> None:
     job.status = status
     job.message = message
     job.finished = timezone.now()
-    job.save(update_fields=["status", "message", "finished", "tone_model", "done", "total"])
+    job.save(
+        update_fields=["status", "message", "finished", "tone_model", "done", "total", "updated"]
+    )
 
 
 def run_training(job: MediaJob) -> ToneModel | None:
@@ -192,7 +204,7 @@ def run(job_id: int) -> str:
     if job.status != MediaJob.Status.QUEUED:
         return job.status
     job.status = MediaJob.Status.RUNNING
-    job.save(update_fields=["status"])
+    job.save(update_fields=["status", "updated"])
     try:
         if job.kind == MediaJob.Kind.TRAIN:
             run_training(job)

@@ -217,6 +217,21 @@ def test_a_language_without_a_model_gets_no_machine_tone(client, mission, media)
     assert queue.count("tone: needs a coder") == 1
     page = client.get(reverse("media-item", args=["test-election", item.pk])).content.decode()
     assert "tone: needs a coder" in page
+    # The report counts their space, not a tone they do not have.
+    from pollwatch.media.report import coding_rows, coverage
+
+    karimov = next(s for r in coverage(media.election) for s in r.subjects if s.key == "karimov")
+    assert karimov.items == 2 and karimov.untoned == 1 and sum(karimov.tone.values()) == 1
+    rows = list(coding_rows(media.election))
+    header = rows[0]
+    pending = [r for r in rows[1:] if r[0] == item.pk]
+    assert pending and all(
+        r[header.index("tone_pending")] == 1 and r[header.index("tone_model")] == ""
+        for r in pending
+    )
+    assert all(r[header.index("tone_model")] == "en v1" for r in rows[1:] if r[0] == english.pk)
+    report = client.get(reverse("media-report", args=["test-election"])).content.decode()
+    assert "+1 without tone" in report
 
 
 def test_training_runs_in_the_worker_with_a_grouped_evaluation(
@@ -309,3 +324,21 @@ def test_the_subjects_command_offers_recoding_and_recodes_when_asked(media, miss
     assert (
         set(Coding.objects.filter(item=item, is_machine=False).values_list("pk", "tone")) == human
     )
+
+
+def test_a_job_silent_for_long_is_settled_so_the_work_can_be_asked_again(media, mission):
+    import datetime
+
+    from django.utils import timezone
+
+    dead, new = jobs.start_recode(media.election, mission.users["admin"], "first")
+    assert new
+    again, new = jobs.start_recode(media.election, mission.users["admin"], "second")
+    assert again == dead and not new
+    MediaJob.objects.filter(pk=dead.pk).update(
+        updated=timezone.now() - jobs.STALE_AFTER - datetime.timedelta(minutes=1)
+    )
+    fresh, new = jobs.start_recode(media.election, mission.users["admin"], "third")
+    assert new and fresh != dead
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "no progress" in dead.message
