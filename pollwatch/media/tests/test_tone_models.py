@@ -281,7 +281,16 @@ def test_the_grouped_evaluation_keeps_each_item_on_one_side():
         grouped.check_enough([r for r in records if r["polarity"] != 0], minimum=10)
 
 
-def test_the_models_page_in_russian_and_french(client, mission, media):
+@pytest.fixture
+def back_to_english():
+    """A page asked for in another language leaves it active in this thread: undo that."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
+
+
+def test_the_models_page_in_russian_and_french(client, mission, media, back_to_english):
     add_text(media, FRENCH, title="Campagne")
     client.force_login(mission.users["coordinator"])
     url = reverse("media-models", args=["test-election"])
