@@ -181,6 +181,10 @@ def test_recoding_replaces_machine_codes_and_keeps_human_codes(media, mission):
     machine = {c.subject_id: c.tone for c in item.codings.filter(is_machine=True)}
     review.decide(item, coder, genre="news", tones={sid: -1 for sid in machine})
     review.remove_subject(item, coder, subjects["cec"])
+    # The confirmed codes are training targets grouped by their item.
+    targets = jobs.targets_for(media.election, "en")
+    assert targets and {jobs.item_of(t) for t in targets} == {str(item.pk)}
+    assert jobs.targets_for(media.election, "fr") == []
     human_before = {
         c.pk: (c.subject_id, c.tone, c.removed, c.added, c.span_start, c.confirmed)
         for c in Coding.objects.filter(item=item, is_machine=False)
@@ -351,3 +355,14 @@ def test_a_job_silent_for_long_is_settled_so_the_work_can_be_asked_again(media, 
     assert new and fresh != dead
     dead.refresh_from_db()
     assert dead.status == "failed" and "no progress" in dead.message
+
+
+@pytest.mark.parametrize("persona", ["admin", "coordinator", "analyst", "media_monitor"])
+def test_the_media_page_offers_recoding_and_the_models_to_managers_only(
+    client, mission, media, persona
+):
+    client.force_login(mission.users[persona])
+    html = client.get(reverse("media-home", args=["test-election"])).content.decode()
+    offered = "Re-code all items with this catalogue" in html
+    linked = reverse("media-models", args=["test-election"]) in html
+    assert offered == linked == (persona in MANAGERS)
