@@ -60,6 +60,11 @@ EXCLUDED = {
     "published-poll-delete": "POST only (a button on the exit-poll page)",
     "statement-publish": "POST only (a button on the statement page)",
     "media-outlet-delete": "POST only (a button on the outlet's edit page)",
+    "media-model-train": "POST only (a button on the tone models page)",
+    "media-model-activate": "POST only (a button on the tone models page)",
+    "media-model-rollback": "POST only (a button on the tone models page)",
+    "media-recode": "POST only (a button on the tone models and media pages)",
+    "media-job": "only while a training or re-coding job exists (the demo starts none)",
     # Downloads and pictures: no page of their own.
     "import-errors": "a CSV download (the import page shows the same rows)",
     "submission-photo": "an image (shown on the submission and photo-viewer pages)",

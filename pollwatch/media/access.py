@@ -72,3 +72,8 @@ def outlet_for_user(request: HttpRequest, slug: str, pk: int) -> tuple[Outlet, A
     if outlet is None:
         raise Http404("No such outlet")
     return outlet, access
+
+
+def can_manage_models(access: Access) -> bool:
+    """Tone models (train, activate, roll back) and re-coding: the media unit's setup."""
+    return bool(access.roles & OUTLET_EDITOR_ROLES)

@@ -23,6 +23,7 @@ from django.db import transaction
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
 from pollwatch.media.models import Coding, Intake, Item, MediaSettings, Outlet, Subject
+from pollwatch.media.tonemodels import ToneChooser
 from pollwatch.media.transcripts import (
     TranscriptError,
     parse_transcript,
@@ -36,13 +37,13 @@ from pollwatch.mediatext.extract import (
     MAX_FILE_BYTES,
     ExtractionError,
     decode_bytes,
+    detect_language,
     item_from_html,
     item_from_text,
     read_items,
 )
 from pollwatch.mediatext.extract import Item as ParsedItem
 from pollwatch.mediatext.subjects import SubjectCatalogue, parse_subjects
-from pollwatch.mediatext.tone import default_tone_model
 
 # Near duplicates are looked for among this many of the election's latest items;
 # exact duplicates (same content hash) among all of them.
@@ -202,27 +203,49 @@ def transcript_seconds(item: Item, catalogue: SubjectCatalogue) -> dict[str, int
 
 
 def machine_code(
-    item: Item, catalogue: SubjectCatalogue | None, subjects: dict[str, Subject]
+    item: Item,
+    catalogue: SubjectCatalogue | None,
+    subjects: dict[str, Subject],
+    tones: ToneChooser | None = None,
 ) -> None:
-    """Propose the item's codes and store one machine Coding per subject found (replacing none)."""
+    """Propose the item's codes and store one machine Coding per subject found (replacing none).
+
+    Subjects and space are found in any language; the tone only by the active
+    model of the item's language (``tones``, the election's by default). Without
+    one each code is ``tone_pending``: the tone is left to a coder. Each code
+    records the model version that gave its tone. A confirmed item stays confirmed.
+    """
     if catalogue is None:
         item.machine = {"problems": ["the election has no subject catalogue yet"]}
         item.save(update_fields=["machine"])
         return
+    if tones is None:
+        tones = ToneChooser.for_election(item.election)
+    language = item.language or detect_language(item.text) or ""
+    if not language and item.outlet is not None:
+        language = item.outlet.language
+    version, model = tones.choose(language)
     coding = code_item(
         item.text,
         catalogue,
-        default_tone_model(),
+        model,
         title=item.title or None,
-        language=item.language or None,
+        language=language or None,
     )
     item.machine = coding.to_dict()
+    item.machine["tone_model_version"] = version.label if version else None
+    if version is None:
+        item.machine["tone_pending"] = True
+        item.machine["problems"].append(
+            f"no tone model for language {language or 'unknown'}: the tone needs a coder"
+        )
     seconds = transcript_seconds(item, catalogue)
     if seconds is not None:
         item.machine["seconds"] = seconds
     item.genre = item.genre or coding.genre
     item.language = item.language or (coding.language or "")
-    item.status = Item.Status.CODED
+    if item.status == Item.Status.NEW:
+        item.status = Item.Status.CODED
     item.save(update_fields=["machine", "genre", "language", "status"])
     Coding.objects.bulk_create(
         [
@@ -235,6 +258,8 @@ def machine_code(
                 seconds=None if seconds is None else seconds.get(found.subject_id, 0),
                 tone=found.polarity,
                 is_machine=True,
+                tone_model=version,
+                tone_pending=version is None,
             )
             for found in coding.subjects
             if found.subject_id in subjects
@@ -248,10 +273,15 @@ def code_pending(election: Election) -> int:
     if catalogue is None:
         return 0
     subjects = {s.key: s for s in Subject.objects.filter(election=election)}
-    pending = list(Item.objects.filter(election=election, status=Item.Status.NEW).order_by("pk"))
+    pending = list(
+        Item.objects.filter(election=election, status=Item.Status.NEW)
+        .select_related("election", "outlet")
+        .order_by("pk")
+    )
+    tones = ToneChooser.for_election(election)
     with transaction.atomic():
         for item in pending:
-            machine_code(item, catalogue, subjects)
+            machine_code(item, catalogue, subjects, tones)
     return len(pending)
 
 
@@ -376,6 +406,7 @@ def store_items(
     outlets = {o.name.casefold(): o for o in Outlet.objects.filter(election=election)}
     subjects = {s.key: s for s in Subject.objects.filter(election=election)}
     catalogue = catalogue_for(election)
+    tones = ToneChooser.for_election(election) if catalogue is not None else None
     every = double_code_every(election)
     with transaction.atomic():
         for parsed_item, item_raw in parsed:
@@ -404,7 +435,7 @@ def store_items(
             result.items.append(item)
         _link_duplicates(election, result.items)
         for item in result.items:
-            machine_code(item, catalogue, subjects)
+            machine_code(item, catalogue, subjects, tones)
         intake.problems = list(problems)
         intake.status = Intake.Status.DONE
         intake.save(update_fields=["problems", "status"])

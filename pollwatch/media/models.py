@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -238,6 +239,13 @@ class Coding(models.Model):
     span_end = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     corrected = models.DateTimeField(null=True, blank=True, help_text="last correction")
+    # Machine codes: the tone model version that gave the tone; null with
+    # ``tone_pending`` when the item's language has no active model, so the
+    # tone is left to a coder (``tone`` then says nothing).
+    tone_model = models.ForeignKey(
+        "ToneModel", null=True, blank=True, on_delete=models.PROTECT, related_name="codings"
+    )
+    tone_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["item", "subject", "pk"]
@@ -256,3 +264,105 @@ class Coding(models.Model):
     def __str__(self) -> str:
         who = self.coder or "machine"
         return f"{who}: {self.subject} in item {self.item_id}, tone {self.tone}"
+
+
+class ToneModel(models.Model):
+    """One version of a language's tone model in an election; one active per language.
+
+    The shipped NewsMTSC model (English) is version 1 of ``en`` with no bytes
+    (it is read from the package); a model a mission trains keeps its ``.npz``
+    file as bytes, so the database alone restores it. Every machine code names
+    the version that gave its tone (``Coding.tone_model``).
+    """
+
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="media_tone_models"
+    )
+    language = models.CharField(max_length=8, help_text="ISO 639-1 code")
+    version = models.PositiveIntegerField()
+    shipped = models.BooleanField(default=False)
+    data = models.BinaryField(blank=True, default=b"", help_text="the model's .npz file")
+    source = models.CharField(max_length=200, help_text="shipped, or trained from N codes")
+    trained_at = models.DateTimeField(default=timezone.now)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    targets = models.PositiveIntegerField(default=0, help_text="confirmed codes trained on")
+    items = models.PositiveIntegerField(default=0, help_text="items those codes are in")
+    macro_f1 = models.FloatField(null=True, blank=True)
+    macro_f1_low = models.FloatField(null=True, blank=True)
+    macro_f1_high = models.FloatField(null=True, blank=True)
+    evaluation = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=False)
+    # When it was last made active: "roll back" returns to the one active before.
+    activated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "language", "version"], name="tone_model_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["election", "language"],
+                condition=Q(active=True),
+                name="tone_model_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.language} v{self.version}"
+
+
+class MediaJob(models.Model):
+    """Long media work run by the task worker, with its progress: training a tone
+    model for one language, or re-coding the election's items."""
+
+    class Kind(models.TextChoices):
+        TRAIN = "train", pgettext_lazy("media job", "train a tone model")
+        RECODE = "recode", pgettext_lazy("media job", "re-code items")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("media job status", "queued")
+        RUNNING = "running", pgettext_lazy("media job status", "running")
+        DONE = "done", pgettext_lazy("media job status", "done")
+        FAILED = "failed", pgettext_lazy("media job status", "failed")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="media_jobs")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    language = models.CharField(max_length=8, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    tone_model = models.ForeignKey(
+        ToneModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    # Last sign of life (queued, started, progress): a job silent for long is settled as failed.
+    updated = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} of {self.election}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

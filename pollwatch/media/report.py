@@ -27,6 +27,8 @@ class SubjectShare:
     seconds: int = 0
     time_share: float = 0.0
     confirmed: int = 0
+    # Machine codes in a language with no tone model: counted for space, not for tone.
+    untoned: int = 0
     tone: dict[str, int] = field(
         default_factory=lambda: {"positive": 0, "neutral": 0, "negative": 0}
     )
@@ -127,7 +129,10 @@ def coverage(election: Election) -> list[OutletReport]:
         row.items += 1
         row.characters += coding.characters
         row.seconds += coding.seconds or 0
-        row.tone[TONES[coding.tone]] += 1
+        if coding.tone_pending and coding.is_machine:
+            row.untoned += 1
+        else:
+            row.tone[TONES[coding.tone]] += 1
         row.confirmed += 0 if coding.is_machine else 1
     for name, report in reports.items():
         rows = sorted(shares[name].values(), key=lambda r: (-r.characters, r.name))
@@ -187,6 +192,8 @@ CSV_HEADER = [
     "removed",
     "span_start",
     "span_end",
+    "tone_model",
+    "tone_pending",
 ]
 
 
@@ -199,7 +206,8 @@ def coding_rows(election: Election) -> Iterator[Sequence[object]]:
     yield CSV_HEADER
     rows = (
         Coding.objects.filter(item__election=election)
-        .select_related("item__outlet", "subject", "coder")
+        .select_related("item__outlet", "subject", "coder", "tone_model")
+        .defer("tone_model__data")
         .order_by("item_id", "subject__key", "is_machine", "pk")
     )
     for coding in rows.iterator(chunk_size=2000):
@@ -227,6 +235,8 @@ def coding_rows(election: Election) -> Iterator[Sequence[object]]:
                 int(coding.removed),
                 "" if coding.span_start is None else coding.span_start,
                 "" if coding.span_end is None else coding.span_end,
+                coding.tone_model.label if coding.tone_model else "",
+                int(coding.tone_pending),
             ]
         )
 
@@ -290,6 +300,7 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
             "to": end - sentence_start,
             "polarity": coding.tone,
             "id": f"{election.slug}-{item.pk}-{coding.subject.key}",
+            "item": item.pk,
             "mention": item.text[start:end],
             "language": item.language,
         }
@@ -311,6 +322,7 @@ def _target_at(
         "to": end - first,
         "polarity": coding.tone,
         "id": f"{slug}-{item.pk}-{coding.subject.key}",
+        "item": item.pk,
         "mention": item.text[start:end],
         "language": item.language,
         "source": "added" if coding.added else "corrected",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -24,6 +24,11 @@ class DecisionError(ValueError):
     """The decision cannot be stored; the message says why, for the form."""
 
 
+def needs_tone() -> Exists:
+    """Whether an item has machine codes whose tone waits for a coder (no model for its language)."""
+    return Exists(Coding.objects.filter(item=OuterRef("pk"), tone_pending=True))
+
+
 def queue_for(election: Election, user: Any = None) -> QuerySet[Item]:
     """Items still waiting for a human decision, oldest first.
 
@@ -33,6 +38,7 @@ def queue_for(election: Election, user: Any = None) -> QuerySet[Item]:
     items = (
         Item.objects.filter(election=election)
         .exclude(status=Item.Status.CONFIRMED)
+        .annotate(needs_tone=needs_tone())
         .select_related("outlet", "duplicate_of")
         .order_by("created", "pk")
     )

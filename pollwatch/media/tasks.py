@@ -13,3 +13,11 @@ def process_intake(intake_id: int) -> int:
     """Read a large upload in the background; returns how many items it stored."""
     result = process(Intake.objects.select_related("election", "outlet").get(pk=intake_id))
     return len(result.items)
+
+
+@task
+def run_media_job(job_id: int) -> str:
+    """Train a tone model or re-code items (pollwatch.media.jobs), with progress on the job."""
+    from pollwatch.media.jobs import run
+
+    return run(job_id)

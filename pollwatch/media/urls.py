@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pollwatch.media import views
+from pollwatch.media import modelviews, views
 
 urlpatterns = [
     path("e/<slug:slug>/media/", views.media_home, name="media-home"),
@@ -28,4 +28,20 @@ urlpatterns = [
     path("e/<slug:slug>/media/reliability/", views.media_reliability, name="media-reliability"),
     path("e/<slug:slug>/media/codings.csv", views.media_export, name="media-export"),
     path("e/<slug:slug>/media/tone-targets.jsonl", views.media_training, name="media-training"),
+    path("e/<slug:slug>/media/models/", modelviews.media_models, name="media-models"),
+    path(
+        "e/<slug:slug>/media/models/train/", modelviews.media_model_train, name="media-model-train"
+    ),
+    path(
+        "e/<slug:slug>/media/models/<int:pk>/activate/",
+        modelviews.media_model_activate,
+        name="media-model-activate",
+    ),
+    path(
+        "e/<slug:slug>/media/models/rollback/",
+        modelviews.media_model_rollback,
+        name="media-model-rollback",
+    ),
+    path("e/<slug:slug>/media/recode/", modelviews.media_recode, name="media-recode"),
+    path("e/<slug:slug>/media/jobs/<int:pk>/", modelviews.media_job, name="media-job"),
 ]

@@ -24,6 +24,7 @@ from pollwatch.audit.models import record
 from pollwatch.media import intake, review
 from pollwatch.media.access import can_code as may_code
 from pollwatch.media.access import (
+    can_manage_models,
     can_manage_outlets,
     intake_for_user,
     item_for_user,
@@ -68,6 +69,7 @@ def media_home(request: PollwatchRequest, slug: str) -> HttpResponse:
         "subjects": Subject.objects.filter(election=election),
         "every": intake.double_code_every(election),
         "pending_double": review.pending_double_coding(election),
+        "can_manage_models": can_manage_models(_access),
     }
     return render(request, "media/home.html", context)
 
@@ -263,6 +265,7 @@ def media_queue(request: PollwatchRequest, slug: str) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     if show_all:
         items = Item.objects.filter(election=election).select_related("outlet", "duplicate_of")
+        items = items.annotate(needs_tone=review.needs_tone())
         items = items.order_by("-created", "-pk")
     else:
         items = review.queue_for(election, request.user if can_code else None)

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pollwatch.elections.management.commands._common import election_or_list
 from pollwatch.media.intake import code_pending, replace_subjects
+from pollwatch.media.jobs import recode_items
+from pollwatch.media.models import Item
 from pollwatch.mediatext.subjects import SubjectsError
 
 
@@ -15,6 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--election", required=True)
+        parser.add_argument(
+            "--recode",
+            action="store_true",
+            help="then re-code every item's machine codes with the new catalogue (human codes kept)",
+        )
 
     def handle(self, *args, **options):
         import yaml
@@ -36,3 +43,11 @@ class Command(BaseCommand):
         coded = code_pending(election)
         if coded:
             self.stdout.write(f"{coded} items stored before the catalogue are now coded")
+        if options["recode"]:
+            count = recode_items(election)
+            self.stdout.write(f"{count} items re-coded (human codes kept)")
+        elif coded < Item.objects.filter(election=election).count():
+            self.stdout.write(
+                "Items coded with the earlier catalogue keep their codes: re-code them with "
+                "--recode, or from the media page (Re-code all items)"
+            )
