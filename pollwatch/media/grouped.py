@@ -15,15 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from pollwatch.mediatext.tone import (
-    LinearToneModel,
-    macro_f1,
-    record_polarity,
-    record_target,
-    train_tone_model,
-)
+from pollwatch.mediatext.tone import LinearToneModel, train_tone_model
+from pollwatch.mediatext.toneeval import grouped_cross_validation
 
 FOLDS = 5
 BOOTSTRAP_REPLICATES = 1000
@@ -74,41 +67,6 @@ def check_enough(records: Sequence[dict[str, Any]], minimum: int | None = None) 
         )
 
 
-def item_folds(groups: Sequence[str], folds: int, seed: int = 0) -> list[np.ndarray]:
-    """Indices of each fold; every item's targets fall in one fold (items shuffled, then dealt)."""
-    keys = sorted(set(groups))
-    order = np.random.default_rng(seed).permutation(len(keys))
-    fold_of = {keys[index]: rank % folds for rank, index in enumerate(order)}
-    return [
-        np.array([i for i, g in enumerate(groups) if fold_of[g] == fold], dtype=np.int64)
-        for fold in range(folds)
-    ]
-
-
-def bootstrap_interval(
-    gold: Sequence[int],
-    predicted: Sequence[int],
-    groups: Sequence[str],
-    replicates: int = BOOTSTRAP_REPLICATES,
-    seed: int = 0,
-    level: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile interval of macro-F1 over resamples of whole items."""
-    by_group: dict[str, list[int]] = {}
-    for index, group in enumerate(groups):
-        by_group.setdefault(group, []).append(index)
-    members = list(by_group.values())
-    rng = np.random.default_rng(seed)
-    scores = []
-    for _ in range(replicates):
-        chosen = rng.integers(0, len(members), len(members))
-        rows = [i for c in chosen for i in members[c]]
-        scores.append(macro_f1([gold[i] for i in rows], [predicted[i] for i in rows]))
-    tail = (1.0 - level) / 2.0
-    low, high = np.quantile(scores, [tail, 1.0 - tail])
-    return float(low), float(high)
-
-
 def evaluate(
     records: Sequence[dict[str, Any]],
     group: Callable[[dict[str, Any]], str],
@@ -118,36 +76,27 @@ def evaluate(
     replicates: int = BOOTSTRAP_REPLICATES,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
-    """Grouped cross-validation of ``train_tone_model`` on ``records``."""
-    groups = [group(r) for r in records]
-    folds = max(2, min(folds, len(set(groups))))
-    gold = [record_polarity(r, f"target {i + 1}") for i, r in enumerate(records)]
-    predicted = [0] * len(records)
-    fold_scores = []
-    for number, held_out in enumerate(item_folds(groups, folds, seed), start=1):
-        held = set(held_out.tolist())
-        training = [r for i, r in enumerate(records) if i not in held]
-        if {groups[i] for i in held} & {groups[i] for i in range(len(records)) if i not in held}:
-            raise ValueError("an item is on both sides of a split")  # cannot happen: a guard
-        model = train_tone_model(training)
-        labels = model.predict(
-            [record_target(records[i], f"target {i + 1}") for i in held_out.tolist()]
-        )
-        for i, label in zip(held_out.tolist(), labels, strict=True):
-            predicted[i] = label
-        fold_scores.append(macro_f1([gold[i] for i in held_out.tolist()], labels))
-        if progress is not None:
-            progress(number)
-    low, high = bootstrap_interval(gold, predicted, groups, replicates, seed)
-    return Evaluation(
-        macro_f1=macro_f1(gold, predicted),
-        low=low,
-        high=high,
-        targets=len(records),
-        items=len(set(groups)),
+    """Grouped cross-validation of ``train_tone_model`` on ``records``: the one grouped
+    evaluation ``pollwatch media evaluate --grouped`` runs (``mediatext.toneeval``), by item."""
+    folds = max(2, min(folds, len({group(r) for r in records})))
+    result = grouped_cross_validation(
+        records,
+        lambda training: train_tone_model(training),
         folds=folds,
-        fold_macro_f1=fold_scores,
-        per_class={str(p): gold.count(p) for p in (-1, 0, 1)},
+        seed=seed,
+        group=group,
+        replicates=replicates,
+        progress=progress,
+    )
+    return Evaluation(
+        macro_f1=result.macro_f1,
+        low=result.interval[0],
+        high=result.interval[1],
+        targets=len(records),
+        items=result.articles,
+        folds=folds,
+        fold_macro_f1=result.fold_macro_f1,
+        per_class={str(p): result.gold.count(p) for p in (-1, 0, 1)},
     )
 
 

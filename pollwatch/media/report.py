@@ -301,6 +301,7 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
             "polarity": coding.tone,
             "id": f"{election.slug}-{item.pk}-{coding.subject.key}",
             "item": item.pk,
+            "article": item.pk,  # the grouping key of `pollwatch media evaluate --grouped`
             "mention": item.text[start:end],
             "language": item.language,
         }
@@ -323,6 +324,7 @@ def _target_at(
         "polarity": coding.tone,
         "id": f"{slug}-{item.pk}-{coding.subject.key}",
         "item": item.pk,
+        "article": item.pk,
         "mention": item.text[start:end],
         "language": item.language,
         "source": "added" if coding.added else "corrected",

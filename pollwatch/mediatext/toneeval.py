@@ -173,6 +173,7 @@ def grouped_cross_validation(
     seed: int = 0,
     group: Callable[[dict[str, Any]], str] = story_key,
     replicates: int = BOOTSTRAP_REPLICATES,
+    progress: Callable[[int], None] | None = None,
 ) -> GroupedEvaluation:
     """Train on all folds but one, predict the held-out one, for each fold; every record is
     predicted exactly once by a model that never saw its article (nor its story, by default).
@@ -211,6 +212,8 @@ def grouped_cross_validation(
         fold_scores.append(
             float(macro_f1_from_confusion(confusion([gold[i] for i in held_out], labels)))
         )
+        if progress is not None:
+            progress(len(fold_scores))  # folds done
     matrix = confusion(gold, predicted)
     per_class = f1_per_class(matrix)
     return GroupedEvaluation(

@@ -11,6 +11,7 @@ from pollwatch.media import grouped, jobs, review, tonemodels
 from pollwatch.media.models import Coding, MediaJob, Subject, ToneModel
 from pollwatch.media.tests.conftest import add_text
 from pollwatch.mediatext.tone import train_tone_model
+from pollwatch.mediatext.toneeval import grouped_folds
 from pollwatch.testing import PERSONAS, assert_reach
 
 MANAGERS = {"admin", "coordinator"}
@@ -273,7 +274,7 @@ def test_training_runs_in_the_worker_with_a_grouped_evaluation(
 def test_the_grouped_evaluation_keeps_each_item_on_one_side():
     records = synthetic_targets(12)
     groups = [jobs.item_of(r) for r in records]
-    folds = grouped.item_folds(groups, 5)
+    folds = grouped_folds(groups, 5)
     assert sorted(i for fold in folds for i in fold.tolist()) == list(range(len(records)))
     for fold in folds:
         inside = {groups[i] for i in fold.tolist()}
