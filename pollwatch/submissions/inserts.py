@@ -198,8 +198,9 @@ class GroupWriter:
     """Rows of one process's requests written together: one INSERT and one commit per batch.
 
     A request thread hands its row over and waits; the writer thread takes every row waiting,
-    writes them with one ``INSERT … SELECT * FROM UNNEST(…)`` in its own connection (autocommit:
-    the statement is its transaction) and wakes each request when its row is committed: the
+    writes them with one ``COPY … FROM STDIN`` in its own connection (autocommit: the COPY is
+    its transaction; no prepared statement, so it works behind any pooler) and wakes each
+    request when its row is committed: the
     request answers 202 only after that, as before. While one batch commits the next gathers, so
     under load the rows per commit grow by themselves and nothing waits for a timer: one round
     trip and one WAL flush per batch instead of per post. benchmarks/bench_ingest.py, run with
@@ -291,19 +292,30 @@ class GroupWriter:
     def _execute(self, model: type[Model], rows: list[list[Any]]) -> None:
         import psycopg
 
-        sql, fields = _unnest_statement(model)
         if self._connection is None or self._connection.closed:
             params = connection.get_connection_params()
-            params.pop("cursor_factory", None)  # psycopg's own cursor: values bound by the server
+            params.pop("cursor_factory", None)
             self._connection = psycopg.Connection.connect(**params, autocommit=True)
-        arrays = [[row[index] for row in rows] for index in range(len(fields))]
         try:
-            with self._connection.cursor() as cursor:
-                cursor.execute(sql, arrays, prepare=settings.INTAKE_PREPARED_INSERT)
+            with self._connection.cursor() as cursor, cursor.copy(_copy_statement(model)) as copy:
+                for row in rows:
+                    copy.write_row(row)
         except psycopg.OperationalError:
             self._connection.close()  # opened again for the next batch
             self._connection = None
             raise
+
+
+_copy_sql: dict[type, str] = {}
+
+
+def _copy_statement(model: type[Model]) -> str:
+    """``COPY table (columns) FROM STDIN``, the columns of :func:`_insert_statement`."""
+    if model not in _copy_sql:
+        fields = _insert_statement(model)[1]
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        _copy_sql[model] = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+    return _copy_sql[model]
 
 
 class _Row:
