@@ -9,9 +9,11 @@ uses the ORM.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -210,16 +212,31 @@ class GroupWriter:
     A batch PostgreSQL refuses is written again row by row, so a bad row fails only its own
     request; a lost connection is opened again for the next batch, and the requests of the batch
     it took down get the error (the app sends them again; the reader keeps one report per
-    ``client_uuid``). ``INTAKE_GROUP_COMMIT=false`` writes each row in the request instead.
+    ``client_uuid``). A request that gives up waiting (``WAIT``) takes its row back if the
+    writer has not taken it yet. ``INTAKE_GROUP_COMMIT=false`` writes each row in the request
+    instead.
     """
 
     BATCH = 500
     WAIT = 30.0  # seconds a request waits for its commit before it gives up (answered 500)
+    # The writer's connection: a COPY that hangs (a lock, a partition) is cancelled before a
+    # request gives up, a dead peer is noticed within seconds, and the connection is renewed
+    # as often as Django renews the requests' own (CONN_MAX_AGE; never when None).
+    SESSION = "-c statement_timeout=20s -c lock_timeout=10s"
+    TCP = {
+        "connect_timeout": 5,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
 
     def __init__(self) -> None:
         self._waiting: list[_Row] = []
         self._lock = threading.Condition()
         self._connection: Any = None
+        self._connected_at = 0.0
         self._thread: threading.Thread | None = None
         self.batches = 0  # for tests and the benchmark's curiosity
         self.rows = 0
@@ -233,10 +250,14 @@ class GroupWriter:
             self._waiting.append(item)
             self._lock.notify()
         if not item.done.wait(self.WAIT):
+            with self._lock:
+                if item in self._waiting:  # not taken yet: never written, the app sends it again
+                    self._waiting.remove(item)
             raise TimeoutError(f"{model.__name__}: not written within {self.WAIT:g} s")
         if item.error is not None:
-            with connection.wrap_database_errors:  # psycopg's errors as Django's, as before
-                raise item.error
+            # A copy per request (the batch's requests share one error) as Django's, as before.
+            with connection.wrap_database_errors:
+                raise copy.copy(item.error) from item.error
 
     def close(self) -> None:
         """Close the writer's connection (opened again by the next batch)."""
@@ -292,18 +313,33 @@ class GroupWriter:
     def _execute(self, model: type[Model], rows: list[list[Any]]) -> None:
         import psycopg
 
-        if self._connection is None or self._connection.closed:
-            params = connection.get_connection_params()
-            params.pop("cursor_factory", None)
-            self._connection = psycopg.Connection.connect(**params, autocommit=True)
+        max_age = settings.DATABASES["default"].get("CONN_MAX_AGE", 0)
+        max_age = 60 if max_age == 0 else max_age  # 0 (a connection per request): a minute
+        if self._connection is not None and (
+            self._connection.closed
+            or (max_age is not None and time.monotonic() - self._connected_at > max_age)
+        ):
+            self.close()
+        if self._connection is None:
+            self._connection = self._connect()
+            self._connected_at = time.monotonic()
         try:
-            with self._connection.cursor() as cursor, cursor.copy(_copy_statement(model)) as copy:
+            with self._connection.cursor() as cursor, cursor.copy(_copy_statement(model)) as out:
                 for row in rows:
-                    copy.write_row(row)
-        except psycopg.OperationalError:
-            self._connection.close()  # opened again for the next batch
-            self._connection = None
+                    out.write_row(row)
+        except (psycopg.DataError, psycopg.IntegrityError):
+            raise  # a row's own fault: the connection is sound
+        except psycopg.Error:
+            self.close()  # lost, cancelled, read-only after a failover: a new one next time
             raise
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params["options"] = f"{params.get('options', '')} {self.SESSION}".strip()
+        return psycopg.Connection.connect(**{**self.TCP, **params}, autocommit=True)
 
 
 _copy_sql: dict[type, str] = {}
@@ -329,6 +365,15 @@ class _Row:
 
 _writers: dict[int, GroupWriter] = {}
 _writers_lock = threading.Lock()
+
+
+def _forget_writers_after_fork() -> None:
+    global _writers_lock
+    _writers.clear()  # the parent's writers: their thread is not in the child, their socket is not ours
+    _writers_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_writers_after_fork)
 
 
 def _group_writer() -> GroupWriter:

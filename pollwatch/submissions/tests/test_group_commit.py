@@ -125,3 +125,26 @@ def test_it_can_be_turned_off(settings):
     inserts.insert_row(Inbound, **_values("alone"))
     assert writer.rows == before
     assert Inbound.objects.filter(sender="alone").exists()
+
+
+def test_the_writers_connection_gives_up_before_a_request_does():
+    writer = inserts._group_writer()
+    inserts.insert_row(Inbound, **_values("first"))
+    with writer._connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "20s"
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "10s"
+
+
+def test_a_post_that_waited_too_long_is_not_written_later():
+    writer = inserts.GroupWriter()
+    writer.WAIT = 0.05
+    busy = threading.Event()
+    writer._thread = threading.Thread(target=busy.wait, args=(5,), daemon=True)  # a stuck writer
+    writer._thread.start()
+    fields = inserts._insert_statement(Inbound)[1]
+    with pytest.raises(TimeoutError, match="not written within"):
+        writer.insert(Inbound, fields, inserts.prepared_row(Inbound, _values("late")))
+    assert writer._waiting == []  # answered 500: the app sends it again, so it is not kept
+    busy.set()
