@@ -44,8 +44,8 @@ def targets_for(election: Election, language: str) -> list[dict[str, Any]]:
 
 
 def item_of(target: dict[str, Any]) -> str:
-    """The grouping key of a target: its item (ids are ``slug-item-subject``)."""
-    return str(target["item"])
+    """The grouping key of a target: its item, or the item it is a near-duplicate of."""
+    return str(target.get("article") or target["item"])
 
 
 def _start(election: Election, kind: str, user: Any, **fields: Any) -> tuple[MediaJob, bool]:

@@ -301,7 +301,9 @@ def training_targets(election: Election) -> Iterator[dict[str, object]]:
             "polarity": coding.tone,
             "id": f"{election.slug}-{item.pk}-{coding.subject.key}",
             "item": item.pk,
-            "article": item.pk,  # the grouping key of `pollwatch media evaluate --grouped`
+            # The grouping key of `pollwatch media evaluate --grouped`: a near-duplicate goes
+            # with its original, so the two never fall on both sides of a split.
+            "article": item.duplicate_of_id or item.pk,
             "mention": item.text[start:end],
             "language": item.language,
         }
@@ -324,7 +326,7 @@ def _target_at(
         "polarity": coding.tone,
         "id": f"{slug}-{item.pk}-{coding.subject.key}",
         "item": item.pk,
-        "article": item.pk,
+        "article": item.duplicate_of_id or item.pk,
         "mention": item.text[start:end],
         "language": item.language,
         "source": "added" if coding.added else "corrected",

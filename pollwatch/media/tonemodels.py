@@ -11,6 +11,7 @@ before it changes nothing already coded: re-coding (``recode.py``) does.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ SHIPPED_SOURCE = "shipped"
 # Loaded models kept per process (a model is a few MB).
 LOADED_LIMIT = 8
 _loaded: OrderedDict[tuple[Any, ...], LinearToneModel] = OrderedDict()
+_loaded_lock = threading.Lock()
 
 
 class NoTone:
@@ -72,14 +74,16 @@ def load(row: ToneModel) -> LinearToneModel:
     # Keyed by more than the id: a version's file never changes, but an id can come
     # back after a rolled-back transaction.
     key = (row.pk, row.election_id, row.language, row.version, row.trained_at)
-    model = _loaded.get(key)
-    if model is None:
-        model = bytes_model(bytes(row.data), f"{row.election_id}:{row.label}")
+    with _loaded_lock:  # the worker's threads share it
+        model = _loaded.get(key)
+        if model is not None:
+            _loaded.move_to_end(key)
+            return model
+    model = bytes_model(bytes(row.data), f"{row.election_id}:{row.label}")
+    with _loaded_lock:
         _loaded[key] = model
         while len(_loaded) > LOADED_LIMIT:
             _loaded.popitem(last=False)
-    else:
-        _loaded.move_to_end(key)
     return model
 
 

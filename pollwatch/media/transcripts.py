@@ -138,6 +138,11 @@ def parse_transcript(text: str, name: str = "transcript", kind: str | None = Non
                 f"{lines[timing_at].strip()[:60]!r} (expected e.g. 00:00:01,000 --> 00:00:04,000)"
             )
         groups = match.groups()
+        if any(int(groups[i]) > 59 for i in (1, 2, 5, 6)):
+            raise TranscriptError(
+                f"{name}: cue {number} (line {line_number}): minutes and seconds run to 59 "
+                f"({lines[timing_at].strip()[:60]})"
+            )
         start, end = _seconds(*groups[:4]), _seconds(*groups[4:])
         if end < start:
             raise TranscriptError(

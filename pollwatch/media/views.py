@@ -320,7 +320,7 @@ def _number(data: Any, name: str, label: Any) -> int | None:
     value = (data.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise review.DecisionError(
             _("%(field)s must be a whole number of 0 or more (found “%(value)s”)")
             % {"field": label, "value": value[:20]}
@@ -360,7 +360,7 @@ def entered_seconds(data: Any, subject_ids: Iterable[int]) -> dict[int, int | No
         value = (data.get(f"seconds-{subject_id}") or "").strip()
         if not value:
             continue
-        if not value.isdigit() or len(value) > 7:
+        if not (value.isascii() and value.isdigit()) or len(value) > 7:
             raise SecondsError(
                 _("Seconds must be a whole number from 0 to 9999999 (found “%(value)s”).")
                 % {"value": value[:20]}

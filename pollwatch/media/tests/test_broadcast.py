@@ -85,6 +85,10 @@ def test_a_blank_line_inside_an_srt_cue_keeps_the_text_with_its_cue():
             SRT.replace("00:00:20,000 --> 00:00:24,000", "00:00:20,000 --> 00:00:19,000"),
             "cue 4 (line 14): ends before it starts",
         ),
+        (
+            SRT.replace("00:00:20,000 --> 00:00:24,000", "00:00:20,000 --> 00:00:75,000"),
+            "cue 4 (line 14): minutes and seconds run to 59",
+        ),
         ("", "no cue with a timing line"),
         ("WEBVT\n\n00:01.000 --> 00:02.000\nhi\n", "no timing line"),
     ],
@@ -177,6 +181,9 @@ def test_the_coder_corrects_or_enters_the_seconds(client, mission, media):
     }
     bad = client.post(url, {**form, f"seconds-{machine['karimov'].subject_id}": "-3"})
     assert bad.status_code == 400 and "Seconds must be a whole number" in bad.content.decode()
+    # A digit Python's isdigit() takes but int() does not: refused as any other, never a 500.
+    odd = client.post(url, {**form, f"seconds-{machine['karimov'].subject_id}": "²"})
+    assert odd.status_code == 400 and "Seconds must be a whole number" in odd.content.decode()
     assert client.post(url, form).status_code == 302
     human = dict(
         Coding.objects.filter(item=item, is_machine=False).values_list("subject__key", "seconds")

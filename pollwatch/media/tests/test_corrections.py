@@ -170,6 +170,7 @@ def test_the_item_page_forms_add_remove_and_correct(client, media, mission, miss
     [
         ({"action": "add", "subject": "", "tone": "1", "quote": "Ganja"}, "choose a subject"),
         ({"action": "add", "subject": "x", "tone": "1", "quote": "Ganja"}, "whole number"),
+        ({"action": "add", "subject": "²", "tone": "1", "quote": "Ganja"}, "whole number"),
         ({"action": "add", "subject": "CEC", "tone": "7", "quote": "Ganja"}, "tone must be"),
         ({"action": "add", "subject": "CEC", "tone": "", "quote": "Ganja"}, "choose a tone"),
         (
