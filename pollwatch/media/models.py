@@ -243,7 +243,7 @@ class Coding(models.Model):
     # ``tone_pending`` when the item's language has no active model, so the
     # tone is left to a coder (``tone`` then says nothing).
     tone_model = models.ForeignKey(
-        "ToneModel", null=True, blank=True, on_delete=models.PROTECT, related_name="codings"
+        "ToneModel", null=True, blank=True, on_delete=models.RESTRICT, related_name="codings"
     )
     tone_pending = models.BooleanField(default=False)
 

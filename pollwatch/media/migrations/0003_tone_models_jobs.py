@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='coding',
             name='tone_model',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='codings', to='media.tonemodel'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='codings', to='media.tonemodel'),
         ),
         migrations.AddConstraint(
             model_name='tonemodel',
