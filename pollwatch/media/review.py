@@ -290,7 +290,17 @@ def remove_subject(item: Item, coder: Any, subject: Subject | int) -> Coding:
         raise DecisionError(
             gettext("the machine did not find %(subject)s in this item") % {"subject": subject.name}
         )
-    coding = own or Coding(
+    coding = own or _own_copy(item, subject, machine, coder)
+    coding.removed, coding.confirmed, coding.corrected = True, True, timezone.now()
+    with transaction.atomic():
+        coding.save()
+        _corrected(item, coder, coding, "removed", machine_tone=machine.tone)
+    return coding
+
+
+def _own_copy(item: Item, subject: Subject, machine: Coding, coder: Any) -> Coding:
+    """A monitor's own code of what the machine found: its space, seconds and tone (unsaved)."""
+    return Coding(
         item=item,
         subject=subject,
         coder=coder,
@@ -300,11 +310,6 @@ def remove_subject(item: Item, coder: Any, subject: Subject | int) -> Coding:
         seconds=machine.seconds,
         tone=machine.tone,
     )
-    coding.removed, coding.confirmed, coding.corrected = True, True, timezone.now()
-    with transaction.atomic():
-        coding.save()
-        _corrected(item, coder, coding, "removed", machine_tone=machine.tone)
-    return coding
 
 
 def correct_span(
@@ -338,17 +343,8 @@ def correct_span(
     coding = own
     if coding is None:
         assert machine is not None
-        coding = Coding(
-            item=item,
-            subject=subject,
-            coder=coder,
-            characters=machine.characters,
-            sentences=machine.sentences,
-            direct_speech_characters=machine.direct_speech_characters,
-            seconds=machine.seconds,
-            tone=machine.tone,
-            confirmed=True,
-        )
+        coding = _own_copy(item, subject, machine, coder)
+        coding.confirmed = True
     coding.span_start, coding.span_end = span
     coding.corrected = timezone.now()
     with transaction.atomic():
