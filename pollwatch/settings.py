@@ -148,9 +148,9 @@ TEMPLATES = [
 DATABASE_URL = envstr("DATABASE_URL")
 # Rate limits and quotas (login, SMS, observer API) live in Redis when this is set, shared by
 # every web worker and host without a database write per request; else in the database.
-# The intake's one INSERT per observer post is a prepared statement on PostgreSQL (parsed and
-# planned once per connection). Turn off behind a pooler in transaction mode that cannot keep
-# prepared statements (PgBouncer before 1.21).
+# The intake's INSERTs and its look-ups on a cache miss (token, deployments) are prepared
+# statements on PostgreSQL (parsed and planned once per connection). Turn off behind a pooler in
+# transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
 INTAKE_PREPARED_INSERT = envbool("INTAKE_PREPARED_INSERT", True)
 # On PostgreSQL the rows of a web process's posts are written together, one commit per batch
 # (submissions/inserts.py, GroupWriter); false writes each post's row in its own request.
@@ -160,6 +160,11 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     }
+    if INTAKE_PREPARED_INSERT and "postgresql" in DATABASES["default"]["ENGINE"]:
+        # Django turns psycopg's prepared statements off (prepare_threshold None), which also
+        # refuses a statement asked for by name. The intake asks for its own (prepare=True);
+        # nothing is prepared by count: Django's own queries bind on the client and never are.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES = {
         "default": {

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -574,46 +575,52 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
 
     Called with a batch's new reports before they are written: they are compared with the
     reports already stored and with each other; the new ones are written flagged, and only
-    earlier reports not flagged yet are updated. Two queries for the whole batch: who else
-    reported the same form at the same stations, then the answers only where someone else did
-    (a station seldom has a second observer).
+    earlier reports not flagged yet are updated. The database counts who else reported the same
+    form at each station (one row per place, however many reports each has), and the reports
+    themselves are read only where someone else did (a station seldom has a second observer).
     """
     live = [s for s in submissions if s.status != Submission.Status.REJECTED]
     if not live:
         return
-    stored = (
-        Submission.objects.filter(
-            election_id__in={s.election_id for s in live},
-            station_id__in={s.station_id for s in live},
-            form__code__in={s.form.code for s in live},
-        )
-        .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "election_id", "station_id", "form__code", "observer_id", "conflict")
+    places = {(s.election_id, s.station_id, s.form.code) for s in live}
+    stored, code_of = _at_places(live)
+    observers: dict[tuple[int, int, str], set[int]] = {}
+    for s in live:
+        observers.setdefault((s.election_id, s.station_id, s.form.code), set()).add(s.observer_id)
+    # Per form version, the lowest and highest observer: one observer at a place (all its
+    # versions) when they are all one and the same.
+    seen: dict[tuple[int, int, str], set[int]] = {}
+    counted = stored.values("election_id", "station_id", "form_id").annotate(
+        first=Min("observer_id"), last=Max("observer_id")
     )
+    for row in counted:
+        place = (row["election_id"], row["station_id"], code_of[row["form_id"]])
+        if place in places:
+            seen.setdefault(place, set()).update((row["first"], row["last"]))
+    shared = {place for place, ids in observers.items() if len(ids | seen.get(place, set())) > 1}
+    if not shared:
+        return
     by_place: dict[tuple[int, int, str], list[_Other]] = {}
-    for pk, election_id, station_id, code, observer_id, flagged in stored:
-        by_place.setdefault((election_id, station_id, code), []).append(
-            _Other(observer_id, pk=pk, flagged=flagged)
-        )
+    answers_of: dict[int, dict[str, Any]] = {}
+    rows = stored.filter(station_id__in={station for _, station, _ in shared}).values_list(
+        "pk", "election_id", "station_id", "form_id", "observer_id", "conflict", "answers"
+    )
+    for pk, election_id, station_id, form_id, observer_id, flagged, answers in rows:
+        code = code_of[form_id]
+        if (election_id, station_id, code) in shared:
+            by_place.setdefault((election_id, station_id, code), []).append(
+                _Other(observer_id, pk=pk, flagged=flagged)
+            )
+            answers_of[pk] = answers
     for s in live:
         by_place.setdefault((s.election_id, s.station_id, s.form.code), []).append(
             _Other(s.observer_id, new=s)
         )
-    shared = {
-        place: rows for place, rows in by_place.items() if len({o.observer_id for o in rows}) > 1
-    }
-    if not shared:
-        return
-    answers_of = dict(
-        Submission.objects.filter(
-            pk__in=[o.pk for rows in shared.values() for o in rows if o.new is None]
-        ).values_list("pk", "answers")
-    )
     update: set[int] = set()
     for mine in live:
         clashing = [
             other
-            for other in shared.get((mine.election_id, mine.station_id, mine.form.code), [])
+            for other in by_place.get((mine.election_id, mine.station_id, mine.form.code), [])
             if other.observer_id != mine.observer_id
             and other.new is not mine
             and any(
@@ -625,6 +632,29 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
             _flag(mine, clashing, "conflict", update)
     if update:
         Submission.objects.filter(pk__in=update, conflict=False).update(conflict=True)
+
+
+def _at_places(live: list[Submission], kind: str | None = None) -> tuple[Any, dict[int, str]]:
+    """The stored reports, not rejected, of the new reports' elections, forms (by code: every
+    version) and stations: a superset of their places, which the callers narrow; and the code
+    of each form version. Filtered by form versions, not by their codes, so PostgreSQL reads
+    them through the (election, form, station) index, not every report of the form."""
+    forms = Form.objects.filter(
+        election_id__in={s.election_id for s in live}, code__in={s.form.code for s in live}
+    )
+    if kind is not None:
+        forms = forms.filter(kind=kind)
+    code_of = dict(forms.values_list("pk", "code"))
+    stored = (
+        Submission.objects.filter(
+            election_id__in={s.election_id for s in live},
+            form_id__in=list(code_of),
+            station_id__in={s.station_id for s in live},
+        )
+        .exclude(status=Submission.Status.REJECTED)
+        .order_by()
+    )
+    return stored, code_of
 
 
 def _flag(mine: Submission, others: list[_Other], field: str, update: set[int]) -> None:
@@ -672,8 +702,9 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
 
     Answers are read only where they can change a flag: every earlier report not flagged yet
     (it may have to be), and, of those flagged already, the latest at each place first — a new
-    report that differs from it is flagged without reading the others. An observer who sent
-    fifty result forms for a station does not have fifty answer sets read for every batch.
+    report that differs from it is flagged without reading the others. The database counts
+    the rest, so an observer who sent fifty result forms for a station costs one row per batch,
+    not fifty.
     """
     live = [
         s
@@ -682,30 +713,36 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
     ]
     if not live:
         return
-    stored = (
-        Submission.objects.filter(
-            observer_id__in={s.observer_id for s in live},
-            station_id__in={s.station_id for s in live},
-            form__code__in={s.form.code for s in live},
-            form__kind=Form.Kind.RESULTS,
-        )
-        .exclude(status=Submission.Status.REJECTED)
-        .values_list("pk", "observer_id", "station_id", "form__code", "figures_changed")
-    )
     places = {(s.observer_id, s.station_id, s.form.code) for s in live}
+    stored, code_of = _at_places(live, Form.Kind.RESULTS)
+    stored = stored.filter(observer_id__in={s.observer_id for s in live})
+    counted = stored.values("observer_id", "station_id", "form_id").annotate(
+        latest=Max("pk", filter=Q(figures_changed=True)),
+        flagged=Count("pk", filter=Q(figures_changed=True)),
+    )
+    unread: dict[tuple[int, int, str], int] = {}  # flagged reports whose answers are not read
+    newest: dict[tuple[int, int, str], int] = {}  # the latest flagged, of every version
+    for row in counted:
+        place = (row["observer_id"], row["station_id"], code_of[row["form_id"]])
+        if place in places and row["latest"] is not None:
+            newest[place] = max(newest.get(place, 0), row["latest"])
+            unread[place] = unread.get(place, 0) + row["flagged"]
     by_place: dict[tuple[int, int, str], list[_Other]] = {}
-    for pk, observer_id, station_id, code, flagged in stored:
+    for place, pk in newest.items():
+        by_place[place] = [_Other(place[0], pk=pk, flagged=True)]
+        unread[place] -= 1
+    latest = set(newest.values())
+    answers_of = _answers(latest)
+    not_flagged = stored.filter(figures_changed=False).values_list(
+        "pk", "observer_id", "station_id", "form_id", "answers"
+    )
+    for pk, observer_id, station_id, form_id, answers in not_flagged:
+        code = code_of[form_id]
         if (observer_id, station_id, code) in places:
             by_place.setdefault((observer_id, station_id, code), []).append(
-                _Other(observer_id, pk=pk, flagged=flagged)
+                _Other(observer_id, pk=pk)
             )
-    wanted: set[int] = set()
-    for rows in by_place.values():  # stored reports only, so far: each has its key
-        wanted |= {o.pk for o in rows if not o.flagged and o.pk is not None}
-        marked = [o.pk for o in rows if o.flagged and o.pk is not None]
-        if marked:
-            wanted.add(max(marked))
-    answers_of = _answers(wanted)
+            answers_of[pk] = answers
     for s in live:
         by_place.setdefault((s.observer_id, s.station_id, s.form.code), []).append(
             _Other(s.observer_id, new=s)
@@ -713,36 +750,32 @@ def _flag_changed_figures(submissions: list[Submission]) -> None:
     update: set[int] = set()
     undecided: list[Submission] = []
     for mine in live:
+        place = (mine.observer_id, mine.station_id, mine.form.code)
         others = [
             other
-            for other in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
-            if other.new is not mine
-            and (other.new is not None or other.pk in answers_of)
-            and _figures_differ(other.answers(answers_of), mine.answers)
+            for other in by_place[place]
+            if other.new is not mine and _figures_differ(other.answers(answers_of), mine.answers)
         ]
         if others:
             _flag(mine, others, "figures_changed", update)
-        elif any(
-            o.pk is not None and o.pk not in answers_of
-            for o in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
-        ):
+        elif unread.get(place):
             undecided.append(mine)
     # Rarely: a new report equal to the latest flagged one; the other flagged ones decide.
-    rest: set[int] = {
-        o.pk
-        for mine in undecided
-        for o in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
-        if o.pk is not None and o.pk not in answers_of
-    }
-    answers_of.update(_answers(rest))
-    for mine in undecided:
-        others = [
-            other
-            for other in by_place[(mine.observer_id, mine.station_id, mine.form.code)]
-            if other.pk in rest and _figures_differ(answers_of[other.pk], mine.answers)
-        ]
-        if others:
-            _flag(mine, others, "figures_changed", update)
+    if undecided:
+        rest = stored.filter(
+            figures_changed=True,
+            observer_id__in={s.observer_id for s in undecided},
+            station_id__in={s.station_id for s in undecided},
+        ).exclude(pk__in=latest)
+        earlier: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
+        for observer_id, station_id, form_id, answers in rest.values_list(
+            "observer_id", "station_id", "form_id", "answers"
+        ):
+            earlier.setdefault((observer_id, station_id, code_of[form_id]), []).append(answers)
+        for mine in undecided:
+            place = (mine.observer_id, mine.station_id, mine.form.code)
+            if any(_figures_differ(theirs, mine.answers) for theirs in earlier.get(place, [])):
+                mine.figures_changed = True  # the others are flagged already
     if update:
         Submission.objects.filter(pk__in=update, figures_changed=False).update(figures_changed=True)
 
@@ -754,6 +787,12 @@ def _answers(pks: set[int]) -> dict[int, dict[str, Any]]:
 
 
 _deployments: dict[int, tuple[float, dict[str, Deployment]]] = {}
+_DEPLOYMENTS = lookups.Joined(
+    Deployment,
+    ["membership", "membership__person", "membership__election", "station"],
+    "{membership}.person_id IN %s AND {membership}.role = %s",
+    order="{station}.code",
+)
 
 
 def deployments_of(person: Person) -> dict[str, Deployment]:
@@ -763,18 +802,22 @@ def deployments_of(person: Person) -> dict[str, Deployment]:
     deployment or membership is seen on every host within about a second.
     """
     lookups.fresh()
-    now = time.monotonic()
     cached = _deployments.get(person.pk)
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    rows = Deployment.objects.filter(
-        membership__person=person, membership__role=Role.OBSERVER
-    ).select_related("membership__election", "membership__person", "station")
-    by_station: dict[str, Deployment] = {}
-    for deployment in rows:
-        by_station.setdefault(deployment.station.code, deployment)
-    _deployments[person.pk] = (now + lookups.LOOKUP_TTL, by_station)
-    return by_station
+    return remember_deployments([person.pk])[person.pk]
+
+
+def remember_deployments(person_ids: list[int]) -> dict[int, dict[str, Deployment]]:
+    """Look up the deployments of these people with one query and remember them (the reader
+    asks for a whole batch's observers at once)."""
+    found: dict[int, dict[str, Deployment]] = {pk: {} for pk in person_ids}
+    for deployment in _DEPLOYMENTS.fetch(person_ids, Role.OBSERVER):
+        found[deployment.membership.person_id].setdefault(deployment.station.code, deployment)
+    until = time.monotonic() + lookups.LOOKUP_TTL
+    for pk, by_station in found.items():
+        _deployments[pk] = (until, by_station)
+    return found
 
 
 @lookups.on_change
@@ -982,6 +1025,15 @@ def process_pending(limit: int = 500) -> int:
         )
         if not waiting:
             return 0
+        lookups.fresh()
+        now = time.monotonic()
+        unknown = {
+            i.person_id
+            for i in waiting
+            if i.person_id is not None and _deployments.get(i.person_id, (0.0,))[0] <= now
+        }
+        if unknown:
+            remember_deployments(sorted(unknown))
         reports: list[Report] = []
         refused: list[Inbound] = []
         events: list[AuditEvent] = []

@@ -17,7 +17,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 LOOKUP_TTL = 600.0
@@ -103,3 +105,110 @@ def reset() -> None:
     with _lock:
         _seen, _checked = None, 0.0
     _forget(None)
+
+
+# One model's part of a joined row: the model, its fields' attribute names, each field's
+# converters (with the column they convert), its path from the root, the field that leads to it.
+_Part = tuple[type[Model], list[str], list[list[tuple[Any, Any]]], str, Any]
+
+
+class Joined[M: Model]:
+    """Whole rows of a model and of the models it points to, read by one SELECT written once,
+    as instances related as ``select_related`` relates them.
+
+    A remembered look-up still has to be made once per person and process, and on election
+    night nearly every post is a person's first in a while: the ORM compiles the deployments'
+    five-table query anew each time (1.4 ms) and PostgreSQL plans it anew (1.5 ms), three times
+    what storing the post costs. This statement is written once per process and, on PostgreSQL
+    unless ``INTAKE_PREPARED_INSERT`` is off, prepared once per connection. ``where`` names the
+    tables by their paths in braces (``{membership}``; ``{root}`` the root) and may hold one
+    ``IN %s``, given a list: ``= ANY`` on PostgreSQL, its placeholders spelled out elsewhere.
+    """
+
+    def __init__(self, root: type[M], paths: list[str], where: str, order: str = "") -> None:
+        self.root, self.paths, self.where, self.order = root, paths, where, order
+        self._compiled: tuple[str, list[_Part]] | None = None  # written on first use
+
+    def _compile(self) -> tuple[str, list[_Part]]:
+        quote = connection.ops.quote_name
+        aliases = {"": "t0"}
+        parts: list[tuple[type[Model], str, Any]] = [(self.root, "", None)]
+        joins = []
+        for i, path in enumerate(self.paths, start=1):
+            parent_path, _, name = path.rpartition("__")
+            parent = next(model for model, p, _ in parts if p == parent_path)
+            field: Any = parent._meta.get_field(name)  # a ForeignKey
+            model = field.related_model
+            aliases[path] = f"t{i}"
+            parts.append((model, path, field))
+            joins.append(
+                f"JOIN {quote(model._meta.db_table)} t{i} ON t{i}.{quote(field.target_field.column)}"
+                f" = {aliases[parent_path]}.{quote(field.column)}"
+            )
+        columns: list[str] = []
+        compiled: list[_Part] = []
+        for model, path, field in parts:
+            fields: list[Any] = list(model._meta.concrete_fields)
+            alias = aliases[path]
+            columns += [f"{alias}.{quote(f.column)}" for f in fields]
+            converters: list[list[tuple[Any, Any]]] = []
+            for f in fields:
+                col = f.get_col(alias)
+                functions = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+                converters.append([(function, col) for function in functions])
+            compiled.append((model, [f.attname for f in fields], converters, path, field))
+        names = {"root": "t0", **{path: alias for path, alias in aliases.items() if path}}
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(self.root._meta.db_table)} t0 "
+            f"{' '.join(joins)} WHERE {self.where.format(**names)}"
+        )
+        if self.order:
+            sql += f" ORDER BY {self.order.format(**names)}"
+        return sql, compiled
+
+    def fetch(self, *params: Any) -> list[M]:
+        """The root's instances for these parameters, their related instances attached."""
+        if self._compiled is None:
+            self._compiled = self._compile()
+        sql, values = self._compiled[0], list(params)
+        postgres = connection.vendor == "postgresql"
+        for i, value in enumerate(values):
+            if isinstance(value, list | tuple | set):
+                values[i] = list(value)
+                marks = "= ANY(%s)" if postgres else f"IN ({', '.join(['%s'] * len(value))})"
+                sql = sql.replace("IN %s", marks, 1)
+        if not postgres:
+            values = [
+                v for value in values for v in (value if isinstance(value, list) else [value])
+            ]
+        rows = _run(sql, values, prepared=postgres and not connection.queries_logged)
+        return [self._instances(row) for row in rows]
+
+    def _instances(self, row: tuple) -> M:
+        assert self._compiled is not None
+        made: dict[str, Model] = {}
+        start = 0
+        for model, names, converters, path, field in self._compiled[1]:
+            values = list(row[start : start + len(names)])
+            start += len(names)
+            for i, convert in enumerate(converters):
+                for function, col in convert:
+                    values[i] = function(values[i], col, connection)
+            made[path] = model.from_db(connection.alias, names, values)
+            if field is not None:
+                field.set_cached_value(made[path.rpartition("__")[0]], made[path])
+        return made[""]  # type: ignore[return-value]  # the root's part is of the root's model
+
+
+def _run(sql: str, params: list[Any], *, prepared: bool) -> list[tuple]:
+    if not prepared:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.validate_no_broken_transaction()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
+        return cursor.fetchall()

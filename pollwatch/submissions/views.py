@@ -134,6 +134,7 @@ def _refused(gateway: str, body: Body, meta: dict, problem: str, limit: int | No
 
 TOKEN_LAST_USED_EVERY = timedelta(minutes=10)  # a token's last use is written at most this often
 _tokens: dict[str, tuple[float, Person]] = {}
+_TOKEN = lookups.Joined(ObserverToken, ["person"], "{root}.token_hash = %s AND {root}.revoked = %s")
 
 
 @lookups.on_change
@@ -164,11 +165,8 @@ def person_and_token(request: HttpRequest) -> tuple[Person | None, str]:
     cached = _tokens.get(token_hash)
     if cached is not None and cached[0] > now:
         return cached[1], token_hash
-    token = (
-        ObserverToken.objects.filter(token_hash=token_hash, revoked=False)
-        .select_related("person")
-        .first()
-    )
+    found = _TOKEN.fetch(token_hash, False)
+    token = found[0] if found else None
     if token is None:
         _tokens.pop(token_hash, None)
         return None, ""

@@ -125,3 +125,30 @@ def test_a_report_equal_to_the_latest_flagged_one_but_not_to_an_earlier_one_is_f
     third = send(mission, results_forms["PR"], "observer", "D1-001", protocol(650, 250))
     assert third.submission.figures_changed
     assert Submission.objects.filter(figures_changed=True).count() == 3
+
+
+def test_an_observers_long_history_is_counted_by_the_database_not_read(
+    mission, results_forms, monkeypatch
+):
+    """Fifty earlier reports at the place: a new one with other figures is compared with the
+    latest flagged report only (the database counts the rest), so the reader's cost does not
+    grow with an observer's history; one equal to the latest is judged against the others."""
+    from pollwatch.submissions import intake
+
+    form = results_forms["PR"]
+    write_reports([_report(mission, form, protocol(600 + n, 300)) for n in range(50)])
+    assert Submission.objects.filter(figures_changed=True).count() == 50
+    compared: list[dict] = []
+    differ = intake._figures_differ
+    monkeypatch.setattr(
+        intake,
+        "_figures_differ",
+        lambda before, after: compared.append(before) or differ(before, after),
+    )
+    write_reports([_report(mission, form, protocol(900, 300))])
+    assert len(compared) == 1 and compared[0] == protocol(649, 300)
+    assert Submission.objects.filter(figures_changed=True).count() == 51
+    compared.clear()
+    write_reports([_report(mission, form, protocol(900, 300))])  # equal to the latest
+    assert len(compared) == 2  # the latest (equal), then the first earlier one (other figures)
+    assert Submission.objects.filter(figures_changed=True).count() == 52

@@ -111,3 +111,17 @@ def test_on_postgresql_the_values_are_not_in_the_statement(mission, results_form
     finally:
         psycopg.Cursor.execute = original
     assert len(sent) == 1 and "UNNEST" in sent[0] and "test.made" not in sent[0]
+
+
+def test_on_postgresql_the_bulk_insert_is_prepared_once_per_connection(mission, results_forms):
+    """Django turns psycopg's prepared statements off; settings.py lets the intake ask for its own
+    (``INTAKE_PREPARED_INSERT``): PostgreSQL plans the reader's INSERT once, not per batch."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    stored = send(mission, results_forms["PR"], "observer", "D1-001", protocol(600, 300)).submission
+    create_all(_events(stored))
+    create_all(_events(stored) + _events(stored))
+    prepared = connection.connection.execute(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%audit_auditevent%UNNEST%'"
+    ).fetchone()[0]
+    assert prepared == 1

@@ -77,3 +77,84 @@ def test_a_change_committed_after_a_later_one_is_still_read(
     LookupChange.objects.create(pk=999_999, person_id=observer.pk)  # made before, committed now
     monkeypatch.setattr(lookups, "_checked", 0.0)
     assert post(client, observer_token, payload(), read=False).status_code == 401
+
+
+def _facts(deployment) -> tuple:
+    m = deployment.membership
+    return (
+        deployment.pk,
+        deployment.reserve,
+        deployment.starts_at,
+        m.pk,
+        m.role,
+        m.person.code,
+        m.person.extra,
+        m.election.slug,
+        m.election.languages,
+        m.election.date,
+        m.election.created,
+        deployment.station.code,
+        deployment.station.extra,
+        deployment.station.latitude,
+    )
+
+
+def test_a_miss_reads_what_the_orm_reads_in_one_query(mission, observer_token):
+    """The look-ups are SQL written once (lookups.Joined), not ORM queries compiled per miss: they
+    must make the same instances, related the same way, as ``select_related``."""
+    from pollwatch.observers.models import Deployment, Role
+    from pollwatch.submissions import intake, views
+
+    people = [p.pk for p in mission.people.values()]
+    orm = {
+        d.pk: _facts(d)
+        for d in Deployment.objects.filter(
+            membership__person_id__in=people, membership__role=Role.OBSERVER
+        ).select_related("membership__election", "membership__person", "station")
+    }
+    assert orm
+    intake._deployments.clear()
+    with CaptureQueriesContext(connection) as seen:
+        found = intake.remember_deployments(people)
+    assert len(seen.captured_queries) == 1
+    assert {d.pk: _facts(d) for by in found.values() for d in by.values()} == orm
+    assert found[mission.people["coordinator"].pk] == {}  # remembered too: no deployment
+    with CaptureQueriesContext(connection) as seen:  # remembered now
+        intake.deployments_of(mission.people["observer"])
+    assert seen.captured_queries == []
+
+    token_hash = ObserverToken.hash(observer_token)
+    token = views._TOKEN.fetch(token_hash, False)[0]
+    reference = ObserverToken.objects.select_related("person").get(token_hash=token_hash)
+    assert (token.pk, token.person, token.person.code, token.created, token.last_used) == (
+        reference.pk,
+        reference.person,
+        reference.person.code,
+        reference.created,
+        reference.last_used,
+    )
+    ObserverToken.objects.filter(token_hash=token_hash).update(revoked=True)
+    assert views._TOKEN.fetch(token_hash, False) == []
+
+
+def test_on_postgresql_a_miss_is_one_prepared_statement(mission, observer_token, settings):
+    """Prepared once per connection, so PostgreSQL does not plan it again for every observer."""
+    import pytest
+
+    from pollwatch.submissions import intake
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    intake._deployments.clear()
+    observer = mission.people["observer"]
+    connection.ensure_connection()
+    before = connection.connection.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
+    intake.remember_deployments([observer.pk])
+    intake.remember_deployments([observer.pk, mission.people["coordinator"].pk])
+    after = connection.connection.execute(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%observers_deployment%'"
+    ).fetchone()
+    assert after[0] == 1, before
+    settings.INTAKE_PREPARED_INSERT = False
+    intake._deployments.clear()
+    assert intake.deployments_of(observer)  # still read, without preparing
