@@ -225,7 +225,7 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=60_000, help="reports in the burst")
     parser.add_argument("--workers", type=int, default=2, help="web server processes")
     parser.add_argument(
-        "--server-threads", type=int, default=12, help="threads per web server process"
+        "--server-threads", type=int, default=24, help="threads per web server process"
     )
     parser.add_argument(
         "--server", choices=["granian", "gunicorn"], default="granian", help="the web server"
