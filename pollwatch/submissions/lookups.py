@@ -181,7 +181,7 @@ class Joined[M: Model]:
             values = [
                 v for value in values for v in (value if isinstance(value, list) else [value])
             ]
-        rows = _run(sql, values, prepared=postgres and not connection.queries_logged)
+        rows = _run(sql, values, bound=postgres and not connection.queries_logged)
         return [self._instances(row) for row in rows]
 
     def _instances(self, row: tuple) -> M:
@@ -200,8 +200,10 @@ class Joined[M: Model]:
         return made[""]  # type: ignore[return-value]  # the root's part is of the root's model
 
 
-def _run(sql: str, params: list[Any], *, prepared: bool) -> list[tuple]:
-    if not prepared:
+def _run(sql: str, params: list[Any], *, bound: bool) -> list[tuple]:
+    """The rows of ``sql``: on PostgreSQL (``bound``) with the values sent apart and the statement
+    prepared, as the intake's INSERTs are (``inserts._execute_bound``); else by Django's cursor."""
+    if not bound:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
