@@ -86,7 +86,7 @@ def insert_row(model: type[Model], **values: Any) -> None:
         if settings.INTAKE_GROUP_COMMIT and not connection.in_atomic_block:
             _group_writer().insert(model, fields, row)
             return
-        _execute_bound(sql, row)
+        execute_bound(sql, row)
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, row)
@@ -112,9 +112,10 @@ def prepared_row(model: type[Model], values: dict[str, Any]) -> list[Any]:
     return row
 
 
-def _execute_bound(sql: str, params: list[Any]) -> None:
+def execute_bound(sql: str, params: list[Any]) -> list[tuple]:
     """Run ``sql`` on PostgreSQL with its values sent apart from it (server-side binding) and,
-    unless ``INTAKE_PREPARED_INSERT`` is off, as a statement prepared once per connection.
+    unless ``INTAKE_PREPARED_INSERT`` is off, as a statement prepared once per connection;
+    its rows, if it returns any (the reader's INSERT its keys, a look-up its rows).
 
     Django's cursor binds on the client: it quotes every value into the statement's text, and
     PostgreSQL parses and plans each post's INSERT anew. This is the same statement on the same
@@ -127,6 +128,7 @@ def _execute_bound(sql: str, params: list[Any]) -> None:
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
+        return cursor.fetchall() if cursor.description is not None else []
 
 
 def insert_rows(
@@ -205,24 +207,13 @@ def create_all(objs: Sequence[Model]) -> None:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
     arrays = [[db_value(f, f.pre_save(obj, True)) for obj in objs] for f in fields]
-    pks = _fetch_bound(sql, arrays)
+    pks = [row[0] for row in execute_bound(sql, arrays)]
     if len(pks) != len(objs):
         raise RuntimeError(f"{model.__name__}: {len(objs)} rows written, {len(pks)} keys returned")
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
-
-
-def _fetch_bound(sql: str, params: list[Any]) -> list[Any]:
-    """:func:`_execute_bound` for a statement that returns one value per row."""
-    import psycopg
-
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
-        return [row[0] for row in cursor.fetchall()]
 
 
 class GroupWriter:

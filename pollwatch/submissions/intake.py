@@ -575,9 +575,10 @@ def _flag_conflicts(submissions: list[Submission]) -> None:
 
     Called with a batch's new reports before they are written: they are compared with the
     reports already stored and with each other; the new ones are written flagged, and only
-    earlier reports not flagged yet are updated. The database counts who else reported the same
-    form at each station (one row per place, however many reports each has), and the reports
-    themselves are read only where someone else did (a station seldom has a second observer).
+    earlier reports not flagged yet are updated. The database gives the lowest and highest
+    observer who reported the same form at each station (one row per place, however many
+    reports it has), and the reports themselves are read only where someone else did (a
+    station seldom has a second observer).
     """
     live = [s for s in submissions if s.status != Submission.Status.REJECTED]
     if not live:
@@ -801,23 +802,29 @@ def deployments_of(person: Person) -> dict[str, Deployment]:
     Every report needs them, so each process remembers them (``lookups.py``): a change to a
     deployment or membership is seen on every host within about a second.
     """
+    return deployments_for([person.pk])[person.pk]
+
+
+def deployments_for(person_ids: list[int]) -> dict[int, dict[str, Deployment]]:
+    """:func:`deployments_of` for several people: those not remembered are looked up with one
+    query and remembered (the reader asks for a whole batch's observers at once)."""
     lookups.fresh()
-    cached = _deployments.get(person.pk)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    return remember_deployments([person.pk])[person.pk]
-
-
-def remember_deployments(person_ids: list[int]) -> dict[int, dict[str, Deployment]]:
-    """Look up the deployments of these people with one query and remember them (the reader
-    asks for a whole batch's observers at once)."""
-    found: dict[int, dict[str, Deployment]] = {pk: {} for pk in person_ids}
-    for deployment in _DEPLOYMENTS.fetch(person_ids, Role.OBSERVER):
-        found[deployment.membership.person_id].setdefault(deployment.station.code, deployment)
-    until = time.monotonic() + lookups.LOOKUP_TTL
-    for pk, by_station in found.items():
+    now = time.monotonic()
+    found: dict[int, dict[str, Deployment]] = {}
+    for pk in person_ids:
+        cached = _deployments.get(pk)
+        if cached is not None and cached[0] > now:
+            found[pk] = cached[1]
+    missing = [pk for pk in person_ids if pk not in found]
+    if not missing:
+        return found
+    fetched: dict[int, dict[str, Deployment]] = {pk: {} for pk in missing}
+    for deployment in _DEPLOYMENTS.fetch(missing, Role.OBSERVER):
+        fetched[deployment.membership.person_id].setdefault(deployment.station.code, deployment)
+    until = now + lookups.LOOKUP_TTL
+    for pk, by_station in fetched.items():
         _deployments[pk] = (until, by_station)
-    return found
+    return found | fetched
 
 
 @lookups.on_change
@@ -1025,15 +1032,7 @@ def process_pending(limit: int = 500) -> int:
         )
         if not waiting:
             return 0
-        lookups.fresh()
-        now = time.monotonic()
-        unknown = {
-            i.person_id
-            for i in waiting
-            if i.person_id is not None and _deployments.get(i.person_id, (0.0,))[0] <= now
-        }
-        if unknown:
-            remember_deployments(sorted(unknown))
+        deployments_for(sorted({i.person_id for i in waiting if i.person_id is not None}))
         reports: list[Report] = []
         refused: list[Inbound] = []
         events: list[AuditEvent] = []

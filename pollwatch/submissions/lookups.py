@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+
+from pollwatch.submissions.inserts import execute_bound
 
 LOOKUP_TTL = 600.0
 CHECK_EVERY = 1.0
@@ -202,15 +203,9 @@ class Joined[M: Model]:
 
 def _run(sql: str, params: list[Any], *, bound: bool) -> list[tuple]:
     """The rows of ``sql``: on PostgreSQL (``bound``) with the values sent apart and the statement
-    prepared, as the intake's INSERTs are (``inserts._execute_bound``); else by Django's cursor."""
-    if not bound:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    import psycopg
-
-    connection.validate_no_broken_transaction()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=settings.INTAKE_PREPARED_INSERT)
+    prepared, as the intake's INSERTs are (``inserts.execute_bound``); else by Django's cursor."""
+    if bound:
+        return execute_bound(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()

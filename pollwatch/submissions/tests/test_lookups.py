@@ -115,7 +115,7 @@ def test_a_miss_reads_what_the_orm_reads_in_one_query(mission, observer_token):
     assert orm
     intake._deployments.clear()
     with CaptureQueriesContext(connection) as seen:
-        found = intake.remember_deployments(people)
+        found = intake.deployments_for(people)
     assert len(seen.captured_queries) == 1
     assert {d.pk: _facts(d) for by in found.values() for d in by.values()} == orm
     assert found[mission.people["coordinator"].pk] == {}  # remembered too: no deployment
@@ -149,8 +149,8 @@ def test_on_postgresql_a_miss_is_one_prepared_statement(mission, observer_token,
     observer = mission.people["observer"]
     connection.ensure_connection()
     before = connection.connection.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()
-    intake.remember_deployments([observer.pk])
-    intake.remember_deployments([observer.pk, mission.people["coordinator"].pk])
+    intake.deployments_for([observer.pk])
+    intake.deployments_for([observer.pk, mission.people["coordinator"].pk])
     after = connection.connection.execute(
         "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%observers_deployment%'"
     ).fetchone()
