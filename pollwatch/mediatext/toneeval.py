@@ -198,10 +198,10 @@ def grouped_cross_validation(
             raise ValueError("an article is on both sides of a split")
         model = train(training)
         held_targets = [targets[i] for i in held_out]
-        decision = getattr(model, "decision", None)
-        if decision is not None:
+        decisions = getattr(model, "decisions", None)
+        if decisions is not None:
             classes = model.classes  # type: ignore[attr-defined]
-            raw = [decision(t) for t in held_targets]
+            raw = list(decisions(held_targets))
             labels = [classes[int(np.argmax(r))] for r in raw]
             for i, r in zip(held_out, raw, strict=True):
                 scores[i] = r

@@ -22,11 +22,14 @@ needs_sklearn = pytest.mark.skipif(
 )
 
 # Measured with `pollwatch media evaluate train.jsonl dev.jsonl --grouped 5` (docs/media.md):
-# 5 folds grouped by AllSides story / article, C = 0.1, GloVe vectors, all 9,082 targets
-# held out once.
-HELD_OUT_MACRO_F1 = 0.700
-HELD_OUT_LOWER = 0.690
-MARGIN = 0.01
+# 5 folds grouped by AllSides story / article, C = 0.1, GloVe vectors and the network
+# (weight 0.3), all 9,082 targets held out once: 0.707 (0.697-0.717). Training is seeded;
+# the network's float32 sums still vary with the BLAS thread count (0.707 both ways,
+# folds within 0.004), hence the margin.
+HELD_OUT_MACRO_F1 = 0.707
+HELD_OUT_LOWER = 0.697
+MARGIN = 0.005
+GOAL = 0.70  # the goal on unseen articles
 
 
 def test_article_key_follows_the_newsmtsc_id_layout():
@@ -128,10 +131,11 @@ def test_no_article_is_on_both_sides_of_any_split(held_out):
 def test_held_out_macro_f1_over_all_targets_is_what_was_measured(held_out):
     _records, evaluation = held_out
     low, high = evaluation.interval
-    # The goal is 0.70 on unseen articles; this linear model with GloVe vectors
-    # reaches 0.6997 (0.690-0.710), 0.699 with the vector features chosen nested: at the
-    # goal, not clearly past it (docs/media.md says what was tried; 0.676 without vectors).
+    # The goal is 0.70 on unseen articles: the linear model with GloVe vectors
+    # reached 0.6997; with the convolutional network beside it 0.707, 0.705 with the
+    # network's weight chosen nested (docs/media.md; 0.676 without vectors).
     assert evaluation.macro_f1 == pytest.approx(HELD_OUT_MACRO_F1, abs=MARGIN)
+    assert evaluation.macro_f1 >= GOAL
     assert low >= HELD_OUT_LOWER - MARGIN
     assert low < evaluation.macro_f1 < high
 
