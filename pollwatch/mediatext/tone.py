@@ -72,10 +72,10 @@ SPEECH_WORDS = frozenset(
     "argued noted wrote asked replied warned urged according tweeted".split()
 )
 PRONOUNS = frozenset("he she him her his hers they them their i we you it".split())
-# VADER's own negation scope (three words) and damping factor.
 # Weight of the network's log-probabilities beside the linear scores (docs/media.md:
 # 0.2–0.5 all help on unseen articles; chosen nested, see there).
 NETWORK_WEIGHT = 0.3
+# VADER's own negation scope (three words) and damping factor.
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
 

@@ -253,8 +253,9 @@ def network_arrays(network: ToneNetwork) -> dict[str, np.ndarray]:
 
 
 def network_from_arrays(data: Mapping[str, np.ndarray]) -> ToneNetwork:
-    """The network ``network_arrays`` wrote (KeyError if a part is missing)."""
-    return ToneNetwork(
+    """The network ``network_arrays`` wrote (KeyError if a part is missing, ValueError if
+    the parts do not fit together)."""
+    network = ToneNetwork(
         mention=data["net_mention"].astype(np.float32),
         positions=data["net_positions"].astype(np.float32),
         kernels=[data[f"net_kernel{w}"].astype(np.float32) for w in WIDTHS],
@@ -262,6 +263,18 @@ def network_from_arrays(data: Mapping[str, np.ndarray]) -> ToneNetwork:
         output=data["net_output"].astype(np.float32),
         output_bias=data["net_output_bias"].astype(np.float32),
     )
+    channels = network.mention.shape[0] + POSITION_DIMENSIONS
+    expected = [
+        (network.mention.ndim, 1),
+        (network.positions.shape, (POSITIONS, POSITION_DIMENSIONS)),
+        *((k.shape, (w * channels, FILTERS)) for w, k in zip(WIDTHS, network.kernels, strict=True)),
+        *((b.shape, (FILTERS,)) for b in network.biases),
+        (network.output.shape[0], len(WIDTHS) * FILTERS),
+        (network.output_bias.shape, (network.output.shape[1],)),
+    ]
+    if any(found != wanted for found, wanted in expected):
+        raise ValueError("the tone network's arrays do not fit together")
+    return network
 
 
 def network_settings() -> dict[str, object]:

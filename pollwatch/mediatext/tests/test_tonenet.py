@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pollwatch.mediatext import tonenet
-from pollwatch.mediatext.tone import LinearToneModel, Target, train_tone_model
+from pollwatch.mediatext.tone import LinearToneModel, Target, ToneInputError, train_tone_model
 
 from .test_tone import tiny_corpus
 
@@ -104,3 +104,16 @@ def test_a_model_without_vectors_has_no_network():
     assert model.network is None and "network" not in model.metadata
     linear_only = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16, network_weight=None)
     assert linear_only.network is None
+
+
+def test_a_model_file_with_a_broken_network_is_refused(tmp_path):
+    model = train_tone_model(tiny_corpus(), min_count=1, buckets=1 << 16)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["net_kernel3"] = arrays["net_kernel3"][:-1]
+    broken = tmp_path / "broken.npz"
+    np.savez(broken, **arrays)
+    with pytest.raises(ToneInputError, match="broken.npz: cannot read tone model"):
+        LinearToneModel.load(broken)
