@@ -65,6 +65,9 @@ NEAR_WORDS = 3
 LEXICON_FEATURES = 6
 # Entries in each per-model feature cache before it is emptied (bounds memory).
 CACHE_LIMIT = 500_000
+# Targets scored in one pass (an 800-word item has about 20; the network's working memory
+# is about 100 kB per target).
+BATCH_TARGETS = 256
 CLAUSE_BREAKS = frozenset(',;:()[]"“”—–-') | {"but", "while", "whereas", "although"}
 QUOTE_MARKS = frozenset('"“”«»„')
 SPEECH_WORDS = frozenset(
@@ -238,30 +241,51 @@ def vector_features(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     cross-validation preferred it so). What a word means carries over to words with no
     weight of their own in the sparse blocks (those seen in fewer than 3 training
     targets). A part with no known word is zeros."""
+    return vector_features_many([(left, right)])[0]
+
+
+def vector_features_many(splits: Sequence[tuple[Sequence[str], Sequence[str]]]) -> np.ndarray:
+    """``vector_features`` of many mentions (``split_target`` of each) in one pass:
+    (mentions, VECTOR_FEATURES)."""
     index, vectors, content = _word_vectors()
-    words = [*left, *right]
-    split = len(left)
-    clause_start = split
-    while clause_start > 0 and left[clause_start - 1] not in CLAUSE_BREAKS:
-        clause_start -= 1
-    clause_end = split + _clause_right_length(right)
-    found = [(position, index[word]) for position, word in enumerate(words) if word in index]
-    if not found:
-        return np.zeros(VECTOR_FEATURES)
-    positions, rows = (np.array(column) for column in zip(*found, strict=True))
-    is_left = positions < split
-    distance = np.where(is_left, split - 1 - positions, positions - split)
+    out = np.zeros((len(splits), VECTOR_FEATURES))
+    owners: list[int] = []
+    positions: list[int] = []
+    rows: list[int] = []
+    bounds = np.zeros((len(splits), 3), dtype=np.int64)  # mention, clause start, clause end
+    for number, (left, right) in enumerate(splits):
+        split = len(left)
+        clause_start = split
+        while clause_start > 0 and left[clause_start - 1] not in CLAUSE_BREAKS:
+            clause_start -= 1
+        bounds[number] = split, clause_start, split + _clause_right_length(right)
+        for position, word in enumerate([*left, *right]):
+            row = index.get(word)
+            if row is not None:
+                owners.append(number)
+                positions.append(position)
+                rows.append(row)
+    if not rows:
+        return out
+    owner, where, found = np.array(owners), np.array(positions), np.array(rows)
+    split, clause_start, clause_end = bounds[owner].T
+    is_left = where < split
+    distance = np.where(is_left, split - 1 - where, where - split)
     near = distance < WINDOW_WORDS
-    kept = content[rows]
-    weights = np.empty((5, len(rows)))
-    weights[0] = kept & (positions >= clause_start) & (positions < clause_end)
-    weights[1] = near / (1.0 + distance / 2.0)
-    weights[2] = kept
-    weights[3] = kept & near & is_left
-    weights[4] = kept & near & ~is_left
-    means = weights @ vectors[rows].astype(np.float64)
-    norms = np.sqrt((means * means).sum(axis=1, keepdims=True))
-    return (means / np.where(norms > 0, norms, 1.0)).ravel()
+    kept = content[found]
+    weights = np.empty((len(found), 5))
+    weights[:, 0] = kept & (where >= clause_start) & (where < clause_end)
+    weights[:, 1] = near / (1.0 + distance / 2.0)
+    weights[:, 2] = kept
+    weights[:, 3] = kept & near & is_left
+    weights[:, 4] = kept & near & ~is_left
+    weighted = weights[:, :, None] * vectors[found].astype(np.float64)[:, None, :]
+    # Owners are in order: one sum per mention that has any known word.
+    present, starts = np.unique(owner, return_index=True)
+    means = np.add.reduceat(weighted, starts, axis=0)  # (present, 5, dims)
+    norms = np.sqrt((means * means).sum(axis=2, keepdims=True))
+    out[present] = (means / np.where(norms > 0, norms, 1.0)).reshape(len(present), -1)
+    return out
 
 
 def _clause_right_length(right: Sequence[str]) -> int:
@@ -342,7 +366,10 @@ def target_roles(target: Target, left: Sequence[str], right: Sequence[str]) -> l
 
 
 def sparse_feature_blocks(
-    target: Target, expand_chars: bool = True, vectors: bool = False
+    target: Target,
+    expand_chars: bool = True,
+    vectors: bool = False,
+    split: tuple[list[str], list[str]] | None = None,
 ) -> tuple[list[list[str]], np.ndarray]:
     """Feature strings per block (masked word 1-3-grams, context window, character
     n-grams of the masked words, the mention's roles) and the dense features of one
@@ -350,9 +377,10 @@ def sparse_feature_blocks(
     vectors of ``vector_features``.
 
     With ``expand_chars=False`` the third block holds the masked words themselves,
-    so that a caller can cache each word's character n-grams.
+    so that a caller can cache each word's character n-grams. ``split``: the target's
+    ``split_target``, when the caller has it already.
     """
-    left, right = split_target(target)
+    left, right = split if split is not None else split_target(target)
     masked = left + [TARGET_TOKEN] + right
     word_grams = list(masked)
     word_grams += [f"{a} {b}" for a, b in zip(masked, masked[1:], strict=False)]
@@ -403,9 +431,10 @@ class LinearToneModel:
         # for a model without one (files written before it).
         self.network = network
         self.network_weight = float(self.metadata.get("network", {}).get("weight", 0.0))
+        self._idf_rows = np.array([idf[block] for block in sorted(idf)], dtype=np.float64)
         self._position = {int(b): i for i, b in enumerate(kept)}
         self._feature_cache: dict[str, int] = {}
-        self._char_cache: dict[str, list[int]] = {}
+        self._char_cache: dict[str, np.ndarray] = {}
 
     def _feature_position(self, feature: str) -> int:
         """Row of a feature among the kept buckets, -1 if it has no weight (cached)."""
@@ -417,14 +446,27 @@ class LinearToneModel:
             self._feature_cache[feature] = position
         return position
 
-    def _word_char_positions(self, word: str) -> list[int]:
+    def _positions(self, features: Sequence[str]) -> np.ndarray:
+        """Rows of ``features`` (-1: no weight): the cache read directly, the slow path only
+        for features not seen yet (a method call per feature was a tenth of coding)."""
+        get = self._feature_cache.get
+        found = [get(feature, -2) for feature in features]
+        if -2 in found:
+            found = [
+                self._feature_position(feature) if position == -2 else position
+                for position, feature in zip(found, features, strict=True)
+            ]
+        return np.array(found, dtype=np.int64)
+
+    def _word_char_positions(self, word: str) -> np.ndarray:
         # Each word's character n-grams are hashed once per process, not once per use:
-        # this is most of the speed of coding.
+        # this is most of the speed of coding. Only those with a weight are kept.
         positions = self._char_cache.get(word)
         if positions is None:
             if len(self._char_cache) > CACHE_LIMIT:
                 self._char_cache.clear()
-            positions = [self._feature_position(g) for g in char_grams(word)]
+            found = np.array([self._feature_position(g) for g in char_grams(word)], dtype=np.int64)
+            positions = found[found >= 0]
             self._char_cache[word] = positions
         return positions
 
@@ -434,42 +476,65 @@ class LinearToneModel:
 
     def decisions(self, targets: Sequence[Target]) -> np.ndarray:
         """(targets, classes) scores: the linear scores of each target, plus the network's
-        log-probabilities times its weight (one pass for all the targets)."""
-        scores = np.array([self._linear_decision(t) for t in targets]).reshape(
-            len(targets), len(self.classes)
-        )
+        log-probabilities times its weight. All the targets (an item's subject-sentences)
+        go through both in one pass: per-target numpy calls were most of coding's time.
+        A very long item goes in parts of BATCH_TARGETS, so memory stays bounded."""
+        if len(targets) > BATCH_TARGETS:
+            return np.concatenate(
+                [
+                    self.decisions(targets[start : start + BATCH_TARGETS])
+                    for start in range(0, len(targets), BATCH_TARGETS)
+                ]
+            )
+        splits = [split_target(t) for t in targets]
+        scores = self._linear_decisions(targets, splits)
         if self.network is not None and len(targets):
             index, vectors, _content = _word_vectors()
-            rows = np.array([window_rows(*split_target(t), index) for t in targets])
-            scores += self.network_weight * self.network.log_proba(embed(rows, vectors))
+            rows = np.array([window_rows(left, right, index) for left, right in splits])
+            scores += self.network_weight * self.network.log_proba_rows(rows, vectors)
         return scores
 
-    def _linear_decision(self, target: Target) -> np.ndarray:
-        (word_grams, window, words, roles), dense = sparse_feature_blocks(
-            target, expand_chars=False, vectors=self.vector_scale is not None
-        )
-        blocks = [
-            [self._feature_position(f) for f in word_grams],
-            [self._feature_position(f) for f in window],
-            [p for word in words for p in self._word_char_positions(word)],
-            [self._feature_position(f) for f in roles],
-        ][: len(self.idf)]  # a model saved before the roles block has three
+    def _linear_decisions(
+        self, targets: Sequence[Target], splits: Sequence[tuple[list[str], list[str]]]
+    ) -> np.ndarray:
+        blocks = len(self.idf)  # a model saved before the roles block has three
         kept = len(self.kept)
-        scores = self.intercepts.astype(np.float64).copy()
-        for block, positions in enumerate(blocks):
-            present = np.asarray(positions, dtype=np.int64)
-            present = present[present >= 0]
-            if not present.size:
-                continue
-            # Sublinear TF-IDF, L2-normalised per block, as in training.
-            rows, counts = np.unique(present, return_counts=True)
-            values = (1.0 + np.log(counts)) * self.idf[block][rows]
-            values /= np.sqrt(values @ values) or 1.0
-            scores += values @ self.weights[rows + block * kept]
-        values = dense * self.dense_scale
+        keys, dense = [], []
+        for number, (target, split) in enumerate(zip(targets, splits, strict=True)):
+            (word_grams, window, words, roles), values = sparse_feature_blocks(
+                target, expand_chars=False, split=split
+            )
+            positions = [
+                self._positions(word_grams),
+                self._positions(window),
+                np.concatenate(
+                    [self._word_char_positions(w) for w in words] or [np.empty(0, np.int64)]
+                ),
+                self._positions(roles),
+            ][:blocks]
+            for block, present in enumerate(positions):
+                keys.append((number * blocks + block) * kept + present[present >= 0])
+            dense.append(values)
+        scores = np.tile(self.intercepts.astype(np.float64), (len(targets), 1))
+        if not targets:
+            return scores
+        # One key per (target, block, feature): counts, sublinear TF-IDF, and the L2 norm of
+        # each (target, block), as in training.
+        unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+        cell, position = np.divmod(unique, kept)
+        target_of, block_of = np.divmod(cell, blocks)
+        values = (1.0 + np.log(counts)) * self._idf_rows[block_of, position]
+        norms = np.sqrt(np.bincount(cell, weights=values * values, minlength=len(targets) * blocks))
+        values /= np.where(norms > 0, norms, 1.0)[cell]
+        contributions = values[:, None] * self.weights[block_of * kept + position]
+        for column in range(scores.shape[1]):
+            scores[:, column] += np.bincount(
+                target_of, weights=contributions[:, column], minlength=len(targets)
+            )
+        values = np.array(dense) * self.dense_scale
         if self.vector_scale is not None:
-            values[LEXICON_FEATURES:] *= self.vector_scale / self.dense_scale
-        scores += values @ self.weights[len(blocks) * kept :]
+            values = np.hstack([values, vector_features_many(splits) * self.vector_scale])
+        scores += values @ self.weights[blocks * kept :]
         return scores
 
     def predict(self, targets: Sequence[Target]) -> list[int]:

@@ -20,7 +20,7 @@ Everything is seeded: the same records give the same network.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,14 @@ BATCH = 64
 LEARNING_RATE = 1e-3
 DROPOUT = 0.5
 POSITIONS = 2 * WINDOW + 1
+# Words whose convolution terms are computed once per process (GloVe's most frequent;
+# 8 offsets x 100 filters x 4 bytes = 3.2 kB each, 32 MB in all).
+COMMON_WORDS = 10_000
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def window_rows(left: Sequence[str], right: Sequence[str], index: dict[str, int]) -> np.ndarray:
@@ -94,6 +102,10 @@ class ToneNetwork:
     biases: list[np.ndarray]  # per width: (FILTERS,)
     output: np.ndarray  # (len(WIDTHS) · FILTERS, classes)
     output_bias: np.ndarray  # (classes,)
+    # ``log_proba_rows``' projections, for the vector table they were made from.
+    _cache: tuple[np.ndarray, tuple[np.ndarray, list[np.ndarray], np.ndarray]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def _inputs(self, words: np.ndarray) -> np.ndarray:
         inputs = np.concatenate(
@@ -118,10 +130,82 @@ class ToneNetwork:
         return _Pass(features @ self.output + self.output_bias, inputs, saved, features)
 
     def log_proba(self, words: np.ndarray) -> np.ndarray:
-        """(n, classes) log-probabilities for (n, POSITIONS, dims) word vectors."""
-        logits = self._forward(words.astype(np.float32, copy=False)).logits
-        logits = logits - logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        """(n, classes) log-probabilities for (n, POSITIONS, dims) word vectors (the
+        training pass; ``log_proba_rows`` gives the same faster)."""
+        return _log_softmax(self._forward(words.astype(np.float32, copy=False)).logits)
+
+    def log_proba_rows(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """(n, classes) log-probabilities for (n, POSITIONS) rows of ``window_rows`` in the
+        word-vector table ``vectors``: equal to ``log_proba(embed(rows, vectors))``.
+
+        A convolution is a sum over its offsets of (input at t + offset) @ (the kernel's
+        slice for that offset). The slices are applied once per process to the vectors
+        of the COMMON_WORDS most frequent words (GloVe's rows are in order of frequency),
+        to the position embeddings and to the mention vector (always at WINDOW, so with
+        the positions a constant per output position); a window then only gathers and
+        adds rows, and rarer words are multiplied out per call. Coding an item went from
+        about 110 to about 15 µs per subject-sentence.
+        """
+        table, constants, kernels = self._projections(vectors)
+        n = len(rows)
+        padding = max(WIDTHS) // 2
+        common = np.full((n, POSITIONS + 2 * padding), COMMON_WORDS, dtype=np.int64)
+        common[:, padding : padding + POSITIONS] = np.where(
+            (rows >= 0) & (rows < COMMON_WORDS), rows, COMMON_WORDS
+        )
+        rare_at = np.nonzero(rows >= COMMON_WORDS)
+        rare_rows, rare_index = np.unique(rows[rare_at], return_inverse=True)
+        rare = np.einsum("vd,bdf->bvf", vectors[rare_rows].astype(np.float32), kernels)
+        pooled = []
+        block = 0
+        for width, constant in zip(WIDTHS, constants, strict=True):
+            pad = width // 2
+            hidden = np.broadcast_to(constant, (n, POSITIONS, FILTERS)).copy()
+            for offset in range(width):
+                # Output position t reads input t + offset - pad.
+                start = padding + offset - pad
+                hidden += table[block][common[:, start : start + POSITIONS]]
+                if rare_rows.size:
+                    target = rare_at[1] - offset + pad
+                    inside = (target >= 0) & (target < POSITIONS)
+                    np.add.at(
+                        hidden,
+                        (rare_at[0][inside], target[inside]),
+                        rare[block][rare_index[inside]],
+                    )
+                block += 1
+            pooled.append(np.maximum(hidden, 0.0).max(axis=1))
+        return _log_softmax(np.concatenate(pooled, axis=1) @ self.output + self.output_bias)
+
+    def _projections(self, vectors: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+        """(offset blocks, COMMON_WORDS + 1, FILTERS) projections of the common words (the
+        last row zeros: no word), per width the (POSITIONS, FILTERS) constant (bias,
+        positions, mention) and the (offset blocks, dims, FILTERS) word kernels; cached
+        for the table they were made from (a trained network's parameters do not change)."""
+        cached = self._cache
+        if cached is not None and cached[0] is vectors:
+            return cached[1]
+        dims = self.mention.shape[0]
+        word_kernels, constants = [], []
+        for width, kernel, bias in zip(WIDTHS, self.kernels, self.biases, strict=True):
+            pad = width // 2
+            sliced = kernel.reshape(width, dims + POSITION_DIMENSIONS, FILTERS)
+            constant = np.tile(bias, (POSITIONS, 1)).astype(np.float32)
+            for offset in range(width):
+                word_kernels.append(sliced[offset, :dims])
+                source = self.positions @ sliced[offset, dims:]
+                source[WINDOW] += self.mention @ sliced[offset, :dims]
+                low, high = max(0, pad - offset), min(POSITIONS, POSITIONS + pad - offset)
+                constant[low:high] += source[low + offset - pad : high + offset - pad]
+            constants.append(constant)
+        kernels = np.stack(word_kernels).astype(np.float32)
+        common = vectors[:COMMON_WORDS].astype(np.float32)
+        # The row after the common words stays zeros: "no word" (padding, unknown, rare).
+        table = np.zeros((len(kernels), COMMON_WORDS + 1, FILTERS), dtype=np.float32)
+        table[:, : len(common)] = np.einsum("vd,bdf->bvf", common, kernels)
+        parts = (table, constants, kernels)
+        self._cache = (vectors, parts)
+        return parts
 
     def parameters(self) -> list[np.ndarray]:
         return [

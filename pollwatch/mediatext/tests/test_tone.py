@@ -16,14 +16,19 @@ from pollwatch.mediatext.tone import (
     LinearToneModel,
     Target,
     ToneInputError,
+    _bucket,
+    _word_vectors,
     default_tone_model,
     load_tone_model,
     macro_f1,
     read_jsonl,
     record_polarity,
     record_target,
+    sparse_feature_blocks,
+    split_target,
     train_tone_model,
     vector_features,
+    vector_features_many,
 )
 
 needs_sklearn = pytest.mark.skipif(
@@ -204,6 +209,28 @@ def test_word_vector_features_are_unit_averages_around_the_mention():
     assert not np.allclose(features[0], features[2])
     # Words GloVe does not know give zeros, not an error.
     assert not vector_features(["qqzxv"], ["zzqqx"]).any()
+    # Written out for the clause ("critics said" | "is corrupt") and the weighted window.
+    index, vectors, _content = _word_vectors()
+    clause = sum(vectors[index[w]].astype(np.float64) for w in ("critics", "said", "corrupt"))
+    assert np.allclose(features[0], clause / np.linalg.norm(clause))  # "is": a function word
+    distance = {"critics": 1, "said": 0, "is": 0, "corrupt": 1, ",": 2, "but": 3, "popular": 4}
+    window = sum(vectors[index[w]].astype(np.float64) / (1 + d / 2) for w, d in distance.items())
+    assert np.allclose(features[1], window / np.linalg.norm(window))
+
+
+def test_word_vector_features_of_many_mentions_are_each_ones_own():
+    splits = [
+        (["critics", "said"], ["is", "corrupt", ",", "but", "popular"]),
+        (["qqzxv"], ["zzqqx"]),  # no known word: zeros, between others
+        ([], []),
+        (["voters", "love"], []),
+    ]
+    many = vector_features_many(splits)
+    assert many.shape == (4, VECTOR_FEATURES)
+    for row, (left, right) in zip(many, splits, strict=True):
+        assert np.array_equal(row, vector_features(left, right))
+    assert not many[1].any() and not many[2].any()
+    assert vector_features_many([]).shape == (0, VECTOR_FEATURES)
 
 
 @needs_sklearn
@@ -222,3 +249,44 @@ def test_model_without_word_vectors_still_trains_saves_and_predicts(tmp_path):
     targets = [record_target(r) for r in tiny_corpus()]
     assert isinstance(loaded, LinearToneModel) and loaded.vector_scale is None
     assert loaded.predict(targets) == model.predict(targets)
+
+
+def _scores_one_by_one(model, target):
+    """The linear scores of one target written out plainly: each block's features hashed
+    (character n-grams expanded here, not cached), sublinear TF-IDF, L2 norm, dot product."""
+    blocks, dense = sparse_feature_blocks(target, vectors=model.vector_scale is not None)
+    kept = len(model.kept)
+    scores = model.intercepts.astype(np.float64).copy()
+    for block, features in enumerate(blocks[: len(model.idf)]):
+        counts = {}
+        for feature in features:
+            row = model._position.get(_bucket(feature, model.buckets))
+            if row is not None:
+                counts[row] = counts.get(row, 0) + 1
+        if not counts:
+            continue
+        rows = np.array(list(counts))
+        values = (1.0 + np.log(np.array(list(counts.values())))) * model.idf[block][rows]
+        values /= np.sqrt(values @ values)
+        scores += values @ model.weights[rows + block * kept]
+    values = dense * model.dense_scale
+    if model.vector_scale is not None:
+        values[LEXICON_FEATURES:] *= model.vector_scale / model.dense_scale
+    return scores + values @ model.weights[len(model.idf) * kept :]
+
+
+def test_batched_linear_scores_equal_the_plain_formula_per_target():
+    model = default_tone_model()
+    sentences = [
+        ("Critics said the CEC failed voters and the CEC lied.", "CEC"),
+        ("The mayor praised Aliyev for a great reform.", "Aliyev"),
+        ("Smith", "Smith"),  # nothing but the mention
+        ("Ivanova, who met Smith, said nothing new to Smith.", "Smith"),
+    ]
+    targets = [Target(t, t.index(m), t.index(m) + len(m)) for t, m in sentences]
+    batched = model._linear_decisions(targets, [split_target(t) for t in targets])
+    for target, row in zip(targets, batched, strict=True):
+        assert np.allclose(row, _scores_one_by_one(model, target), rtol=1e-9, atol=1e-9)
+    assert model.decisions([]).shape == (0, 3)
+    many = targets * 200  # more than one batch
+    assert np.allclose(model.decisions(many), np.tile(model.decisions(targets), (200, 1)))

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from pollwatch.mediatext import tonenet
-from pollwatch.mediatext.tone import LinearToneModel, Target, ToneInputError, train_tone_model
+from pollwatch.mediatext.tone import (
+    LinearToneModel,
+    Target,
+    ToneInputError,
+    split_target,
+    train_tone_model,
+)
 
 from .test_tone import tiny_corpus
 
@@ -84,7 +90,7 @@ def test_tone_model_adds_the_network_and_saves_it(tmp_path):
     assert model.metadata["network"]["weight"] == pytest.approx(0.3)
     assert model.metadata["network"]["window"] == tonenet.WINDOW
     target = Target("Critics said the CEC failed voters badly.", 17, 20)
-    linear = model._linear_decision(target)
+    linear = model._linear_decisions([target], [split_target(target)])[0]
     network_part = model.decision(target) - linear
     assert np.abs(network_part).max() > 0
     assert np.allclose(np.exp(network_part / 0.3).sum(), 1.0, atol=1e-5)  # log-probabilities
@@ -117,3 +123,25 @@ def test_a_model_file_with_a_broken_network_is_refused(tmp_path):
     np.savez(broken, **arrays)
     with pytest.raises(ToneInputError, match="broken.npz: cannot read tone model"):
         LinearToneModel.load(broken)
+
+
+def test_the_fast_pass_over_rows_equals_the_training_pass():
+    rng = np.random.default_rng(5)
+    network = tonenet.initial_network(8, 3, rng)
+    network.mention += rng.standard_normal(8).astype(np.float32)
+    # A table with more rows than COMMON_WORDS, so that rare words take the other path.
+    vectors = rng.standard_normal((tonenet.COMMON_WORDS + 50, 8)).astype(np.float32)
+    rows = rng.integers(-1, len(vectors), (40, tonenet.POSITIONS))
+    rows[rng.random(rows.shape) < 0.3] = -1  # no word
+    rows[:5] = rng.integers(tonenet.COMMON_WORDS, len(vectors), (5, tonenet.POSITIONS))  # all rare
+    rows[5, :] = -1  # nothing but the mention
+    rows[:, tonenet.WINDOW] = -1  # the mention's own place, as window_rows gives
+    slow = network.log_proba(tonenet.embed(rows, vectors))
+    fast = network.log_proba_rows(rows, vectors)
+    assert np.allclose(fast, slow, atol=1e-4)
+    assert np.allclose(network.log_proba_rows(rows[7:9], vectors), slow[7:9], atol=1e-4)
+    small = vectors[:100]  # fewer words than COMMON_WORDS
+    few = np.where(rows < 100, rows, -1)
+    assert np.allclose(
+        network.log_proba_rows(few, small), network.log_proba(tonenet.embed(few, small)), atol=1e-4
+    )
