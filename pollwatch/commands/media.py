@@ -61,21 +61,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     code = commands.add_parser("code", help="code one item: genre, subjects, space, tone")
     code.add_argument("item", metavar="ITEM", help="TXT or HTML file, or - for standard input")
     code.add_argument("--subjects", required=True, metavar="SUBJECTS.yaml")
-    code.add_argument("--model", default="default", metavar="MODEL")
+    code.add_argument(
+        "--model",
+        default="default",
+        metavar="MODEL",
+        help="tone model: default (the shipped NewsMTSC model), lexicon, or a .npz file "
+        "written by `pollwatch media train`",
+    )
     code.add_argument("--title", help="the item's title, if not in the text")
     code.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     report = commands.add_parser("report", help="code every item; coverage and tone per outlet")
     report.add_argument("files", nargs="+", metavar="FILE", help="items: TXT, HTML, JSONL or CSV")
     report.add_argument("--subjects", required=True, metavar="SUBJECTS.yaml")
-    report.add_argument("--model", default="default", metavar="MODEL")
+    report.add_argument(
+        "--model",
+        default="default",
+        metavar="MODEL",
+        help="tone model: default (the shipped NewsMTSC model), lexicon, or a .npz file "
+        "written by `pollwatch media train`",
+    )
     report.add_argument("--codes", metavar="CODES.jsonl", help="also write each item's coding")
     report.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     tone = commands.add_parser("tone", help="score targets in NewsMTSC layout")
     tone.add_argument("input", metavar="IN.jsonl", help="lines with sentence, from, to")
     tone.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
-    tone.add_argument("--model", default="default", metavar="MODEL")
+    tone.add_argument(
+        "--model",
+        default="default",
+        metavar="MODEL",
+        help="tone model: default (the shipped NewsMTSC model), lexicon, or a .npz file "
+        "written by `pollwatch media train`",
+    )
     tone.add_argument(
         "--confidence",
         action="store_true",
@@ -94,7 +112,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument(
         "labelled", nargs="+", metavar="LABELLED.jsonl", help="several files are pooled"
     )
-    evaluate.add_argument("--model", default="default", metavar="MODEL")
+    evaluate.add_argument(
+        "--model",
+        default="default",
+        metavar="MODEL",
+        help="tone model: default (the shipped NewsMTSC model), lexicon, or a .npz file "
+        "written by `pollwatch media train`",
+    )
     evaluate.add_argument(
         "--grouped",
         type=int,
@@ -109,7 +133,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="story",
         help="group by AllSides story (stricter, default) or by article",
     )
-    evaluate.add_argument("--regularisation", type=float, default=0.1, help="SVM C (default 0.1)")
+    evaluate.add_argument(
+        "--regularisation",
+        type=float,
+        default=0.1,
+        help="C of the linear SVM (default 0.1); the models trained are the shipped recipe: "
+        "the linear model and the convolutional network beside it (docs/media.md)",
+    )
     evaluate.add_argument(
         "--grid",
         metavar="C,C,...",

@@ -30,6 +30,7 @@ from pollwatch.media.transcripts import (
     seconds_per_subject,
     transcript_format,
     transcript_text,
+    whole_seconds,
 )
 from pollwatch.mediatext.coding import code_item
 from pollwatch.mediatext.dedupe import content_hash, find_duplicates
@@ -199,26 +200,36 @@ def transcript_seconds(item: Item, catalogue: SubjectCatalogue) -> dict[str, int
     totals = seconds_per_subject(
         cues, lambda words: (m.subject_id for m in catalogue.find_names(words))
     )
-    return {key: round(seconds) for key, seconds in totals.items()}
+    return {key: whole_seconds(seconds) for key, seconds in totals.items()}
 
 
-def machine_code(
-    item: Item,
-    catalogue: SubjectCatalogue | None,
-    subjects: dict[str, Subject],
-    tones: ToneChooser | None = None,
-) -> None:
-    """Propose the item's codes and store one machine Coding per subject found (replacing none).
+@dataclass
+class Proposal:
+    """An item's machine codes as computed, before anything is written (``propose``)."""
+
+    machine: dict[str, Any]
+    coded: bool = False  # False: the election has no subject catalogue yet
+    subjects: list[Any] = field(default_factory=list)  # SubjectCoding of each subject found
+    version: Any = None  # the ToneModel row whose model gave the tones; None: left to coders
+    seconds: dict[str, int] | None = None
+    genre: str = ""
+    language: str = ""
+
+
+def propose(
+    item: Item, catalogue: SubjectCatalogue | None, tones: ToneChooser | None = None
+) -> Proposal:
+    """Compute the item's machine codes without writing anything: coding a long item takes
+    seconds, and with SQLite a write transaction held that long stops every other writer
+    (observers' reports, SMS, sign-in). ``store`` writes the result in a short one.
 
     Subjects and space are found in any language; the tone only by the active
     model of the item's language (``tones``, the election's by default). Without
-    one each code is ``tone_pending``: the tone is left to a coder. Each code
-    records the model version that gave its tone. A confirmed item stays confirmed.
+    one each code is ``tone_pending``: the tone is left to a coder. The outlet's
+    language is used when the identifier is unsure (``detect_language``).
     """
     if catalogue is None:
-        item.machine = {"problems": ["the election has no subject catalogue yet"]}
-        item.save(update_fields=["machine"])
-        return
+        return Proposal(machine={"problems": ["the election has no subject catalogue yet"]})
     if tones is None:
         tones = ToneChooser.for_election(item.election)
     language = item.language or detect_language(item.text) or ""
@@ -232,21 +243,41 @@ def machine_code(
         title=item.title or None,
         language=language or None,
     )
-    item.machine = coding.to_dict()
-    item.machine["tone_model_version"] = version.label if version else None
+    machine = coding.to_dict()
+    machine["tone_model_version"] = version.label if version else None
     if version is None:
-        item.machine["tone_pending"] = True
-        item.machine["problems"].append(
+        machine["tone_pending"] = True
+        machine["problems"].append(
             f"no tone model for language {language or 'unknown'}: the tone needs a coder"
         )
     seconds = transcript_seconds(item, catalogue)
     if seconds is not None:
-        item.machine["seconds"] = seconds
-    item.genre = item.genre or coding.genre
-    item.language = item.language or (coding.language or "")
+        machine["seconds"] = seconds
+    return Proposal(
+        machine=machine,
+        coded=True,
+        subjects=list(coding.subjects),
+        version=version,
+        seconds=seconds,
+        genre=coding.genre,
+        language=coding.language or "",
+    )
+
+
+def store(item: Item, proposal: Proposal, subjects: dict[str, Subject]) -> None:
+    """Write a proposal: the item's machine summary and one machine Coding per subject found
+    (replacing none). Each code records the model version that gave its tone. A
+    confirmed item stays confirmed."""
+    item.machine = proposal.machine
+    if not proposal.coded:  # no subject catalogue yet: the item stays new
+        item.save(update_fields=["machine"])
+        return
+    item.genre = item.genre or proposal.genre
+    item.language = item.language or proposal.language
     if item.status == Item.Status.NEW:
         item.status = Item.Status.CODED
     item.save(update_fields=["machine", "genre", "language", "status"])
+    seconds = proposal.seconds
     Coding.objects.bulk_create(
         [
             Coding(
@@ -258,13 +289,23 @@ def machine_code(
                 seconds=None if seconds is None else seconds.get(found.subject_id, 0),
                 tone=found.polarity,
                 is_machine=True,
-                tone_model=version,
-                tone_pending=version is None,
+                tone_model=proposal.version,
+                tone_pending=proposal.version is None,
             )
-            for found in coding.subjects
+            for found in proposal.subjects
             if found.subject_id in subjects
         ]
     )
+
+
+def machine_code(
+    item: Item,
+    catalogue: SubjectCatalogue | None,
+    subjects: dict[str, Subject],
+    tones: ToneChooser | None = None,
+) -> None:
+    """Propose the item's codes and store them (``propose`` then ``store``)."""
+    store(item, propose(item, catalogue, tones), subjects)
 
 
 def code_pending(election: Election) -> int:
@@ -279,9 +320,10 @@ def code_pending(election: Election) -> int:
         .order_by("pk")
     )
     tones = ToneChooser.for_election(election)
+    proposals = [propose(item, catalogue, tones) for item in pending]
     with transaction.atomic():
-        for item in pending:
-            machine_code(item, catalogue, subjects, tones)
+        for item, proposal in zip(pending, proposals, strict=True):
+            store(item, proposal, subjects)
     return len(pending)
 
 
@@ -408,10 +450,11 @@ def store_items(
     catalogue = catalogue_for(election)
     tones = ToneChooser.for_election(election) if catalogue is not None else None
     every = double_code_every(election)
-    with transaction.atomic():
-        for parsed_item, item_raw in parsed:
-            named = outlets.get((parsed_item.outlet or "").casefold())
-            item = Item.objects.create(
+    unsaved = []
+    for parsed_item, item_raw in parsed:
+        named = outlets.get((parsed_item.outlet or "").casefold())
+        unsaved.append(
+            Item(
                 election=election,
                 outlet=named or outlet,
                 intake=intake,
@@ -426,16 +469,23 @@ def store_items(
                 raw=item_raw,
                 raw_sha256=parsed_item.raw_sha256,
                 content_hash=content_hash(parsed_item.text),
-                language=parsed_item.language or "",
+                # Detected when the identifier is sure; otherwise the outlet's language.
+                language=parsed_item.language or str(getattr(named or outlet, "language", "")),
                 transcript_format=parsed_item.extra.get("transcript_format", ""),
             )
+        )
+    # Coded before the write transaction, which then only writes (``propose``).
+    proposals = [propose(item, catalogue, tones) for item in unsaved]
+    with transaction.atomic():
+        for item in unsaved:
+            item.save(force_insert=True)
             if every and item.pk % every == 0:
                 item.double_code = True
                 item.save(update_fields=["double_code"])
             result.items.append(item)
         _link_duplicates(election, result.items)
-        for item in result.items:
-            machine_code(item, catalogue, subjects, tones)
+        for item, proposal in zip(result.items, proposals, strict=True):
+            store(item, proposal, subjects)
         intake.problems = list(problems)
         intake.status = Intake.Status.DONE
         intake.save(update_fields=["problems", "status"])

@@ -26,7 +26,7 @@ from django.utils import timezone
 from pollwatch.audit.models import record
 from pollwatch.elections.models import Election
 from pollwatch.media import grouped
-from pollwatch.media.intake import catalogue_for, machine_code
+from pollwatch.media.intake import catalogue_for, propose, store
 from pollwatch.media.models import Coding, Item, MediaJob, Subject, ToneModel
 from pollwatch.media.report import training_targets
 from pollwatch.media.tonemodels import ToneChooser, model_bytes, next_version
@@ -174,11 +174,15 @@ def recode_items(election: Election, job: MediaJob | None = None) -> int:
     if job is not None:
         _progress(job, 0, len(ids))
     for start in range(0, len(ids), PROGRESS_EVERY):
+        batch = Item.objects.filter(pk__in=ids[start : start + PROGRESS_EVERY])
+        items = list(batch.select_related("election", "outlet").order_by("pk"))
+        # Coded outside the write transaction, which then only replaces the codes: with
+        # SQLite a long one would stop every other writer (reports, SMS, sign-in).
+        proposals = [propose(item, catalogue, tones) for item in items]
         with transaction.atomic():
-            batch = Item.objects.filter(pk__in=ids[start : start + PROGRESS_EVERY])
-            for item in batch.select_related("election", "outlet").order_by("pk"):
+            for item, proposal in zip(items, proposals, strict=True):
                 Coding.objects.filter(item=item, is_machine=True, coder__isnull=True).delete()
-                machine_code(item, catalogue, subjects, tones)
+                store(item, proposal, subjects)
         if job is not None:
             _progress(job, min(start + PROGRESS_EVERY, len(ids)), len(ids))
     return len(ids)

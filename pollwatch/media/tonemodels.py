@@ -63,6 +63,15 @@ def ensure_shipped(election: Election) -> None:
                 "active": True,
                 "activated": timezone.now(),
                 "evaluation": {"name": default_tone_model().name},
+                # The held-out figure `pollwatch media evaluate --calibrate` wrote into the
+                # file (docs/media.md): the shipped model's own, on unseen NewsMTSC stories.
+                **dict(
+                    zip(
+                        ("macro_f1", "macro_f1_low", "macro_f1_high"),
+                        default_tone_model().metadata.get("grouped_macro_f1") or (),
+                        strict=False,
+                    )
+                ),
             },
         )
 

@@ -17,6 +17,7 @@ error naming the cue's number and line, and nothing of the file is used.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -163,9 +164,24 @@ def transcript_text(cues: Iterable[Cue]) -> str:
 def seconds_per_subject(
     cues: Iterable[Cue], subjects_in: Callable[[str], Iterable[str]]
 ) -> dict[str, float]:
-    """Subject id -> the summed duration of the cues whose text names it (``subjects_in``)."""
-    totals: dict[str, float] = {}
+    """Subject id -> seconds of air time of the cues whose text names it (``subjects_in``):
+    the length of the union of those cues' spans, so overlapping cues (captions stacked
+    on screen, two speakers at once) count their common time once."""
+    spans: dict[str, list[tuple[float, float]]] = {}
     for cue in cues:
         for subject in set(subjects_in(cue.text)):
-            totals[subject] = totals.get(subject, 0.0) + cue.seconds
+            spans.setdefault(subject, []).append((cue.start, cue.end))
+    totals: dict[str, float] = {}
+    for subject, found in spans.items():
+        total, reach = 0.0, float("-inf")
+        for start, end in sorted(found):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        totals[subject] = total
     return totals
+
+
+def whole_seconds(seconds: float) -> int:
+    """Seconds rounded half up (42.5 → 43), not to even as ``round`` does (42.5 → 42)."""
+    return math.floor(seconds + 0.5)

@@ -13,6 +13,7 @@ from pollwatch.media.transcripts import (
     parse_transcript,
     seconds_per_subject,
     transcript_format,
+    whole_seconds,
 )
 
 SRT = """1
@@ -111,6 +112,20 @@ def test_each_cue_counts_for_every_subject_it_names():
     assert totals == {"karimov": 8.0, "hasanova": 12.25, "cec": 8.0}
 
 
+def test_overlapping_cues_count_their_common_time_once():
+    overlapping = (
+        "WEBVTT\n\n00:00.000 --> 00:10.000\nKarimov spoke.\n\n"
+        "00:05.000 --> 00:15.000\nKarimov again, and Hasanova.\n\n"
+        "00:06.000 --> 00:08.000\nKarimov, inside the others.\n\n"
+        "00:20.000 --> 00:22.500\nKarimov later.\n"
+    )
+    cues = parse_transcript(overlapping, "stacked.vtt")
+    names = {"Karimov": "karimov", "Hasanova": "hasanova"}
+    totals = seconds_per_subject(cues, lambda text: [v for k, v in names.items() if k in text])
+    assert totals == {"karimov": 17.5, "hasanova": 10.0}  # 0-15 and 20-22.5; not 24.5
+    assert [whole_seconds(x) for x in (17.5, 42.5, 0.49, 0.5)] == [18, 43, 0, 1]
+
+
 def upload(client, mission, name, content, outlet):
     client.force_login(mission.users["media_monitor"])
     return client.post(
@@ -128,8 +143,8 @@ def test_an_uploaded_srt_becomes_one_item_with_seconds_per_subject(client, missi
     seconds = dict(
         Coding.objects.filter(item=item, is_machine=True).values_list("subject__key", "seconds")
     )
-    assert seconds == {"karimov": 16, "hasanova": 4}  # 10 + 5.5 rounds to 16
-    assert item.machine["seconds"] == {"karimov": 16, "hasanova": 4}
+    assert seconds == {"karimov": 16, "hasanova": 5}  # 10 + 5.5 = 15.5 and 4.5: half up
+    assert item.machine["seconds"] == {"karimov": 16, "hasanova": 5}
 
 
 def test_a_pasted_webvtt_is_read_as_a_transcript(client, mission, media):
@@ -188,7 +203,7 @@ def test_the_coder_corrects_or_enters_the_seconds(client, mission, media):
     human = dict(
         Coding.objects.filter(item=item, is_machine=False).values_list("subject__key", "seconds")
     )
-    assert human == {"karimov": 20, "hasanova": 4}  # an empty field keeps the machine's
+    assert human == {"karimov": 20, "hasanova": 5}  # an empty field keeps the machine's
 
 
 def test_the_report_shows_time_share_for_broadcast_and_characters_for_print(client, mission, media):
@@ -198,13 +213,13 @@ def test_the_report_shows_time_share_for_broadcast_and_characters_for_print(clie
     add_text(media, outlet="web")
     reports = {r.outlet: r for r in coverage(media.election)}
     tv = reports["State TV"]
-    assert tv.timed and tv.seconds == 20
+    assert tv.timed and tv.seconds == 21
     shares = {s.key: (s.seconds, round(s.time_share, 2)) for s in tv.subjects}
-    assert shares == {"karimov": (16, 0.8), "hasanova": (4, 0.2)}
+    assert shares == {"karimov": (16, 0.76), "hasanova": (5, 0.24)}
     assert not reports["Meydan"].broadcast and not reports["Meydan"].timed
     client.force_login(mission.users["analyst"])
     page = client.get(reverse("media-report", args=["test-election"])).content.decode()
     state = page.split("<h2>State TV")[1]
-    assert "Time share" in state and ">80 %<" in state and "Characters" in state
+    assert "Time share" in state and ">76 %<" in state and "Characters" in state
     meydan = page.split("<h2>Meydan")[1].split("<h2>")[0]
     assert "Characters" in meydan and "Time share" not in meydan

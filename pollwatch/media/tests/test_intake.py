@@ -14,6 +14,7 @@ from pollwatch.audit.models import AuditEvent
 from pollwatch.media.intake import parse_upload, store_items
 from pollwatch.media.models import Coding, Intake, Item, MediaSettings, Subject
 from pollwatch.media.tests.conftest import ARTICLE, add_text
+from pollwatch.mediatext.extract import detect_language
 
 INTAKE_URL = "/e/test-election/media/intake/"
 
@@ -224,3 +225,39 @@ def test_a_windows_1251_jsonl_line_keeps_readable_raw_text(media):
     )
     result = upload(media, "ru.jsonl", line.encode("cp1251"))
     assert result.items and result.items[0].raw == line
+
+
+def test_a_short_item_takes_its_outlets_language_when_the_identifier_is_unsure(media):
+    # py3langid says Nigerian Pidgin (probability 0.30) for this English sentence.
+    assert detect_language("Hasanli won praise in Quba.") is None
+    media.outlets["web"].language = "en"
+    media.outlets["web"].save(update_fields=["language"])
+    result = upload(media, "short.txt", b"Hasanova won praise in Quba.")
+    item = result.items[0]
+    assert item.language == "en"
+    assert item.machine["tone_model_version"] is not None  # the English model gave its tone
+    assert not item.machine.get("tone_pending")
+    # A long enough text in another language is still told apart.
+    assert detect_language("Le président a salué les électeurs de Quba.") == "fr"
+
+
+def test_an_item_is_coded_before_the_write_transaction_which_only_writes(media):
+    # With SQLite a write transaction held while coding stops every other writer.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pollwatch.media.intake import catalogue_for, propose
+    from pollwatch.media.tonemodels import ToneChooser
+
+    item = Item(election=media.election, outlet=media.outlets["web"], text=ARTICLE, raw=ARTICLE)
+    tones = ToneChooser.for_election(media.election)  # as intake does, before coding
+    with CaptureQueriesContext(connection) as queries:
+        proposal = propose(item, catalogue_for(media.election), tones)
+    written = [
+        q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+    ]
+    assert written == [] and {s.subject_id for s in proposal.subjects} == {
+        "karimov",
+        "hasanova",
+        "cec",
+    }
