@@ -150,9 +150,14 @@ def items_per_cpu_second(items: list[str], catalogue, model) -> float:
 
 
 def as_page(text: str) -> str:
-    """An item as a news page: the article among navigation and footer."""
+    """An item as a news page: the article among navigation and footer, its date and author
+    in the head as news sites publish them (without a date anywhere, trafilatura's date
+    search reads the whole page: about 1.8 ms more per page)."""
     return (
-        "<html><head><title>Story</title></head><body><nav>Home | News</nav><article>"
+        "<html><head><title>Story</title>"
+        '<meta property="article:published_time" content="2026-11-20T08:00:00+00:00">'
+        '<meta name="author" content="A. Reporter">'
+        "</head><body><nav>Home | News</nav><article>"
         + "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
         + "</article><footer>Copyright</footer></body></html>"
     )
